@@ -1,0 +1,22 @@
+//! Fixline's domain: the customer file, engineers, work orders, their lifecycle state machine and
+//! SLA clocks, money and validation. Everything the server, the engineer app and the browser UI must
+//! agree on lives here, once.
+//!
+//! Architecture invariant: this crate does no I/O and never reads the clock or makes random ids.
+//! Times and ids are passed in, so the same rules run on the server, on a device and in wasm.
+
+pub mod customer;
+pub mod engineer;
+mod error;
+pub mod ids;
+pub mod money;
+pub mod position;
+pub mod role;
+pub mod sla;
+pub mod text;
+pub mod work_order;
+
+pub use error::{Error, ErrorCode};
+
+/// Every instant in Fixline is UTC; display converts to the viewer's zone.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,532 @@
+//! The work-order lifecycle as one pure function, [`WorkOrder::apply`]. The server and every
+//! device run the same function, so they cannot disagree on what is legal; devices sync the
+//! actions themselves and the server replays them.
+//!
+//! ```text
+//! new → triaged → assigned → accepted → en_route → on_site → completed → confirmed → closed
+//!                    ↑  ↓decline/hand over   ↕ paused (awaiting parts / customer)      │
+//!  cancelled ← (any state before on site)          reopened → triaged ←────────────────┘
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Note, PauseReason, Resolution, ResolutionType, Visit, VisitOutcome, WorkOrder};
+use crate::ids::EngineerId;
+use crate::position::Position;
+use crate::role::{Actor, Role};
+use crate::sla::{Milestone, SlaPolicy};
+use crate::text::{self, LINE_MAX};
+use crate::{Error, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Triaged,
+    Assigned,
+    Accepted,
+    EnRoute,
+    OnSite,
+    /// Waiting for parts or the customer; the SLA clock is stopped.
+    Paused,
+    Completed,
+    /// The customer confirmed the fix (return call or signature).
+    Confirmed,
+    Closed,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::New,
+        Status::Triaged,
+        Status::Assigned,
+        Status::Accepted,
+        Status::EnRoute,
+        Status::OnSite,
+        Status::Paused,
+        Status::Completed,
+        Status::Confirmed,
+        Status::Closed,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Triaged => "triaged",
+            Status::Assigned => "assigned",
+            Status::Accepted => "accepted",
+            Status::EnRoute => "en_route",
+            Status::OnSite => "on_site",
+            Status::Paused => "paused",
+            Status::Completed => "completed",
+            Status::Confirmed => "confirmed",
+            Status::Closed => "closed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Still needs work from the service organisation.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Status::Completed | Status::Confirmed | Status::Closed | Status::Cancelled
+        )
+    }
+
+    /// An engineer holds the job.
+    pub fn has_assignee(self) -> bool {
+        matches!(
+            self,
+            Status::Assigned | Status::Accepted | Status::EnRoute | Status::OnSite | Status::Paused
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}
+
+/// Everything that can be done to a work order after intake. This is also the sync record a
+/// device sends for a job worked offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Desk sets category and priority after reading the request.
+    Triage {
+        #[serde(default)]
+        category: Option<String>,
+        #[serde(default)]
+        priority: Option<super::Priority>,
+    },
+    Assign {
+        engineer: EngineerId,
+    },
+    Accept,
+    /// The engineer gives the job back to the dispatcher.
+    Decline {
+        reason: String,
+    },
+    /// The engineer passes the job to a colleague.
+    HandOver {
+        to: EngineerId,
+        reason: String,
+    },
+    /// "On my way".
+    StartTravel,
+    Arrive {
+        #[serde(default)]
+        position: Option<Position>,
+    },
+    Pause {
+        reason: PauseReason,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Resume,
+    Complete {
+        resolution: ResolutionType,
+        summary: String,
+        #[serde(default)]
+        position: Option<Position>,
+    },
+    Confirm {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Close,
+    Cancel {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    AddNote {
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Triage,
+    Assign,
+    Accept,
+    Decline,
+    HandOver,
+    StartTravel,
+    Arrive,
+    Pause,
+    Resume,
+    Complete,
+    Confirm,
+    Close,
+    Cancel,
+    Reopen,
+    AddNote,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 15] = [
+        ActionKind::Triage,
+        ActionKind::Assign,
+        ActionKind::Accept,
+        ActionKind::Decline,
+        ActionKind::HandOver,
+        ActionKind::StartTravel,
+        ActionKind::Arrive,
+        ActionKind::Pause,
+        ActionKind::Resume,
+        ActionKind::Complete,
+        ActionKind::Confirm,
+        ActionKind::Close,
+        ActionKind::Cancel,
+        ActionKind::Reopen,
+        ActionKind::AddNote,
+    ];
+
+    fn verb(self) -> &'static str {
+        match self {
+            ActionKind::Triage => "triage",
+            ActionKind::Assign => "assign",
+            ActionKind::Accept => "accept",
+            ActionKind::Decline => "decline",
+            ActionKind::HandOver => "hand over",
+            ActionKind::StartTravel => "start travel to",
+            ActionKind::Arrive => "check in at",
+            ActionKind::Pause => "pause",
+            ActionKind::Resume => "resume",
+            ActionKind::Complete => "complete",
+            ActionKind::Confirm => "confirm",
+            ActionKind::Close => "close",
+            ActionKind::Cancel => "cancel",
+            ActionKind::Reopen => "reopen",
+            ActionKind::AddNote => "add a note to",
+        }
+    }
+
+    /// The states this action may start from.
+    pub fn allowed_from(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            ActionKind::Triage => &[New, Triaged],
+            ActionKind::Assign => &[New, Triaged, Assigned, Accepted],
+            ActionKind::Accept => &[Assigned],
+            ActionKind::Decline | ActionKind::HandOver => &[Assigned, Accepted],
+            ActionKind::StartTravel => &[Accepted],
+            ActionKind::Arrive => &[EnRoute],
+            ActionKind::Pause => &[Assigned, Accepted, EnRoute, OnSite],
+            ActionKind::Resume => &[Paused],
+            // Remote guidance needs no visit; every other resolution is checked on site below.
+            ActionKind::Complete => &[Accepted, EnRoute, OnSite],
+            ActionKind::Confirm => &[Completed],
+            ActionKind::Close => &[Confirmed],
+            ActionKind::Cancel => &[New, Triaged, Assigned, Accepted, EnRoute, Paused],
+            ActionKind::Reopen => &[Completed, Confirmed, Closed],
+            ActionKind::AddNote => &Status::ALL,
+        }
+    }
+
+    /// Who may perform the action.
+    pub fn performers(self) -> Performers {
+        match self {
+            ActionKind::Triage | ActionKind::Assign | ActionKind::Close | ActionKind::Cancel => {
+                Performers::Desk
+            }
+            ActionKind::Accept
+            | ActionKind::Decline
+            | ActionKind::HandOver
+            | ActionKind::StartTravel
+            | ActionKind::Arrive
+            | ActionKind::Complete => Performers::Assignee,
+            ActionKind::Pause | ActionKind::Resume => Performers::DeskOrAssignee,
+            ActionKind::Confirm | ActionKind::Reopen => Performers::DeskOrComplaints,
+            ActionKind::AddNote => Performers::Anyone,
+        }
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb())
+    }
+}
+
+/// Who may perform an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Performers {
+    /// Dispatcher, service manager or admin.
+    Desk,
+    /// Only the engineer the job is assigned to.
+    Assignee,
+    DeskOrAssignee,
+    /// The desk, or a complaint handler (customer confirmation calls and complaints).
+    DeskOrComplaints,
+    /// Anyone who can see the work order.
+    Anyone,
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Triage { .. } => ActionKind::Triage,
+            Action::Assign { .. } => ActionKind::Assign,
+            Action::Accept => ActionKind::Accept,
+            Action::Decline { .. } => ActionKind::Decline,
+            Action::HandOver { .. } => ActionKind::HandOver,
+            Action::StartTravel => ActionKind::StartTravel,
+            Action::Arrive { .. } => ActionKind::Arrive,
+            Action::Pause { .. } => ActionKind::Pause,
+            Action::Resume => ActionKind::Resume,
+            Action::Complete { .. } => ActionKind::Complete,
+            Action::Confirm { .. } => ActionKind::Confirm,
+            Action::Close => ActionKind::Close,
+            Action::Cancel { .. } => ActionKind::Cancel,
+            Action::Reopen { .. } => ActionKind::Reopen,
+            Action::AddNote { .. } => ActionKind::AddNote,
+        }
+    }
+}
+
+/// Who acts, when (device time for offline work), and under which SLA policy.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionContext<'a> {
+    pub actor: &'a Actor,
+    pub at: Timestamp,
+    pub policy: &'a SlaPolicy,
+}
+
+impl WorkOrder {
+    /// Checks the actor may perform `kind` now, without doing it. The UI uses this to show only
+    /// the buttons that will work.
+    pub fn check(&self, kind: ActionKind, actor: &Actor) -> Result<(), Error> {
+        if !kind.allowed_from().contains(&self.status) {
+            return Err(Error::IllegalTransition {
+                action: kind,
+                from: self.status,
+            });
+        }
+        let is_desk = actor.role.is_desk();
+        let is_assignee = actor.role == Role::Engineer
+            && actor.engineer.is_some()
+            && actor.engineer == self.assignee;
+        let allowed = match kind.performers() {
+            Performers::Desk => is_desk,
+            Performers::Assignee => is_assignee,
+            Performers::DeskOrAssignee => is_desk || is_assignee,
+            Performers::DeskOrComplaints => is_desk || actor.role == Role::ComplaintHandler,
+            Performers::Anyone => actor.role != Role::Engineer || is_assignee,
+        };
+        match (allowed, actor.role) {
+            (true, _) => Ok(()),
+            (false, Role::Engineer)
+                if kind.performers() != Performers::Desk
+                    && kind.performers() != Performers::DeskOrComplaints =>
+            {
+                Err(Error::NotAssignee { action: kind })
+            }
+            (false, role) => Err(Error::RoleNotAllowed { action: kind, role }),
+        }
+    }
+
+    /// The actions `actor` could take now.
+    pub fn available_actions(&self, actor: &Actor) -> Vec<ActionKind> {
+        ActionKind::ALL
+            .into_iter()
+            .filter(|k| self.check(*k, actor).is_ok())
+            .collect()
+    }
+
+    /// Applies one action and returns the new work order; `self` is untouched on error.
+    pub fn apply(&self, action: &Action, ctx: &ActionContext<'_>) -> Result<WorkOrder, Error> {
+        let kind = action.kind();
+        self.check(kind, ctx.actor)?;
+        let at = ctx.at;
+        let requirement = |what: &str| Error::Requirement {
+            action: kind,
+            requirement: what.to_owned(),
+        };
+        let mut next = self.clone();
+        match action {
+            Action::Triage { category, priority } => {
+                if let Some(category) = category {
+                    next.category = text::line("category", category, 64)?;
+                }
+                if let Some(priority) = priority {
+                    next.priority = *priority;
+                    next.sla.retarget(ctx.policy.targets(*priority, next.tier));
+                }
+                next.status = Status::Triaged;
+            }
+            Action::Assign { engineer } => {
+                if self.assignee == Some(*engineer) {
+                    return Err(requirement("the job is already assigned to this engineer"));
+                }
+                next.assignee = Some(*engineer);
+                next.status = Status::Assigned;
+            }
+            Action::Accept => {
+                next.sla.mark(Milestone::Respond, at);
+                next.status = Status::Accepted;
+            }
+            Action::Decline { reason } => {
+                next.push_note(ctx, "Declined", reason)?;
+                next.assignee = None;
+                next.status = Status::Triaged;
+            }
+            Action::HandOver { to, reason } => {
+                if self.assignee == Some(*to) {
+                    return Err(requirement(
+                        "a job cannot be handed over to the engineer who holds it",
+                    ));
+                }
+                next.push_note(ctx, "Handed over", reason)?;
+                next.assignee = Some(*to);
+                next.status = Status::Assigned;
+            }
+            Action::StartTravel => {
+                next.sla.mark(Milestone::Respond, at);
+                next.status = Status::EnRoute;
+            }
+            Action::Arrive { position } => {
+                let engineer = next
+                    .assignee
+                    .ok_or_else(|| requirement("the job has no engineer"))?;
+                next.sla.mark(Milestone::Respond, at);
+                next.sla.mark(Milestone::Arrive, at);
+                next.visits.push(Visit {
+                    number: u32::try_from(self.visits.len() + 1).unwrap_or(u32::MAX),
+                    engineer,
+                    checked_in_at: at,
+                    check_in_position: *position,
+                    checked_out_at: None,
+                    check_out_position: None,
+                    outcome: None,
+                });
+                next.status = Status::OnSite;
+            }
+            Action::Pause { reason, note } => {
+                if let Some(note) = note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    next.push_note(ctx, "Paused", note)?;
+                }
+                let outcome = match reason {
+                    PauseReason::AwaitingParts => VisitOutcome::AwaitingParts,
+                    PauseReason::AwaitingCustomer => VisitOutcome::AwaitingCustomer,
+                };
+                next.check_out(at, None, outcome)
+                    .map_err(|e| requirement(e))?;
+                next.sla.pause(at);
+                next.pause_reason = Some(*reason);
+                next.status = Status::Paused;
+            }
+            Action::Resume => {
+                next.sla.resume(at);
+                next.pause_reason = None;
+                next.status = Status::Accepted;
+            }
+            Action::Complete {
+                resolution,
+                summary,
+                position,
+            } => {
+                if *resolution != ResolutionType::RemoteGuidance && self.status != Status::OnSite {
+                    return Err(requirement(
+                        "an on-site repair, exchange or return needs the engineer on site",
+                    ));
+                }
+                let summary = text::paragraph("summary", summary)?;
+                next.check_out(at, *position, VisitOutcome::Completed)
+                    .map_err(|e| requirement(e))?;
+                for m in [Milestone::Respond, Milestone::Arrive, Milestone::Resolve] {
+                    next.sla.mark(m, at);
+                }
+                next.resolution = Some(Resolution {
+                    kind: *resolution,
+                    summary,
+                    at,
+                });
+                next.status = Status::Completed;
+            }
+            Action::Confirm { note } => {
+                if let Some(note) = note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    next.push_note(ctx, "Confirmed", note)?;
+                }
+                next.status = Status::Confirmed;
+            }
+            Action::Close => next.status = Status::Closed,
+            Action::Cancel { reason } => {
+                next.push_note(ctx, "Cancelled", reason)?;
+                next.sla.resume(at);
+                next.pause_reason = None;
+                next.status = Status::Cancelled;
+            }
+            Action::Reopen { reason } => {
+                next.push_note(ctx, "Reopened", reason)?;
+                next.assignee = None;
+                next.resolution = None;
+                next.sla.unmark(Milestone::Resolve);
+                next.status = Status::Triaged;
+            }
+            Action::AddNote { text } => {
+                let text = text::paragraph("text", text)?;
+                next.notes.push(Note {
+                    at,
+                    author: ctx.actor.user,
+                    author_name: ctx.actor.name.clone(),
+                    text,
+                });
+            }
+        }
+        next.version += 1;
+        next.updated_at = at;
+        Ok(next)
+    }
+
+    /// Notes carry the reasons for declines, hand-overs and cancellations, so the reason is
+    /// required and kept with the job.
+    fn push_note(
+        &mut self,
+        ctx: &ActionContext<'_>,
+        label: &str,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let reason = text::line("reason", reason, LINE_MAX)?;
+        self.notes.push(Note {
+            at: ctx.at,
+            author: ctx.actor.user,
+            author_name: ctx.actor.name.clone(),
+            text: format!("{label}: {reason}"),
+        });
+        Ok(())
+    }
+
+    /// Closes the open visit, if any.
+    fn check_out(
+        &mut self,
+        at: Timestamp,
+        position: Option<Position>,
+        outcome: VisitOutcome,
+    ) -> Result<(), &'static str> {
+        if let Some(visit) = self.visits.last_mut().filter(|v| v.is_open()) {
+            if at < visit.checked_in_at {
+                return Err("check-out time is before the check-in time");
+            }
+            visit.checked_out_at = Some(at);
+            visit.check_out_position = position;
+            visit.outcome = Some(outcome);
+        }
+        Ok(())
+    }
+}

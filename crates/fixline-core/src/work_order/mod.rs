@@ -1,0 +1,363 @@
+//! Work orders: one service request from intake to close, with its SLA clock, visits, resolution,
+//! notes and the append-only history of what happened to it.
+
+mod lifecycle;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::customer::ContractTier;
+use crate::ids::{AssetId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use crate::position::Position;
+use crate::role::Actor;
+use crate::sla::{SlaClock, SlaPolicy};
+use crate::text;
+use crate::{Error, Timestamp};
+
+pub use lifecycle::{Action, ActionContext, ActionKind, Status};
+
+/// How the request reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeChannel {
+    Phone,
+    WebForm,
+    App,
+    Email,
+    Wechat,
+    Api,
+}
+
+impl IntakeChannel {
+    pub const ALL: [IntakeChannel; 6] = [
+        IntakeChannel::Phone,
+        IntakeChannel::WebForm,
+        IntakeChannel::App,
+        IntakeChannel::Email,
+        IntakeChannel::Wechat,
+        IntakeChannel::Api,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeChannel::Phone => "phone",
+            IntakeChannel::WebForm => "web_form",
+            IntakeChannel::App => "app",
+            IntakeChannel::Email => "email",
+            IntakeChannel::Wechat => "wechat",
+            IntakeChannel::Api => "api",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// P1 (production down, safety) to P4 (routine, planned).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Priority {
+    P1,
+    P2,
+    #[default]
+    P3,
+    P4,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Priority::P1, Priority::P2, Priority::P3, Priority::P4]
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When the customer wants the visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeWindow {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl TimeWindow {
+    pub fn validated(self) -> Result<Self, Error> {
+        if self.end <= self.start {
+            return Err(Error::invalid(
+                "requested_window",
+                "must end after it starts",
+            ));
+        }
+        if self.end - self.start > chrono::TimeDelta::days(31) {
+            return Err(Error::invalid(
+                "requested_window",
+                "may span at most 31 days",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionType {
+    /// Solved on the phone or by video, without a visit.
+    RemoteGuidance,
+    OnSiteRepair,
+    /// The unit was swapped for another.
+    Exchange,
+    /// The unit was taken back (refund or depot repair).
+    Return,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Resolution {
+    pub kind: ResolutionType,
+    pub summary: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    AwaitingParts,
+    AwaitingCustomer,
+}
+
+/// How a visit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VisitOutcome {
+    Completed,
+    AwaitingParts,
+    AwaitingCustomer,
+}
+
+/// One time an engineer was on site: checked in, worked, checked out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Visit {
+    /// 1 for the first visit of this work order, 2 for the return visit, …
+    pub number: u32,
+    pub engineer: EngineerId,
+    pub checked_in_at: Timestamp,
+    pub check_in_position: Option<Position>,
+    pub checked_out_at: Option<Timestamp>,
+    pub check_out_position: Option<Position>,
+    pub outcome: Option<VisitOutcome>,
+}
+
+impl Visit {
+    pub fn is_open(&self) -> bool {
+        self.checked_out_at.is_none()
+    }
+
+    /// Minutes on site, for labour lines; `None` while still on site.
+    pub fn minutes_on_site(&self) -> Option<i64> {
+        self.checked_out_at
+            .map(|out| (out - self.checked_in_at).num_minutes())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Note {
+    pub at: Timestamp,
+    pub author: UserId,
+    pub author_name: String,
+    pub text: String,
+}
+
+/// What a new service request says, from whichever channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkOrderRequest {
+    pub customer_id: CustomerId,
+    pub site_id: SiteId,
+    #[serde(default)]
+    pub asset_id: Option<AssetId>,
+    /// Product category (matches engineer skills); `general` when the caller does not know.
+    #[serde(default = "general_category")]
+    pub category: String,
+    #[serde(default)]
+    pub priority: Priority,
+    pub symptom: String,
+    #[serde(default)]
+    pub requested_window: Option<TimeWindow>,
+}
+
+fn general_category() -> String {
+    "general".to_owned()
+}
+
+impl WorkOrderRequest {
+    pub fn validated(self) -> Result<Self, Error> {
+        Ok(WorkOrderRequest {
+            category: text::line("category", &self.category, 64)?,
+            symptom: text::paragraph("symptom", &self.symptom)?,
+            requested_window: self
+                .requested_window
+                .map(TimeWindow::validated)
+                .transpose()?,
+            ..self
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkOrder {
+    pub id: WorkOrderId,
+    /// Human-facing number, e.g. `WO-000123`; given by the server.
+    pub number: String,
+    pub customer_id: CustomerId,
+    pub site_id: SiteId,
+    pub asset_id: Option<AssetId>,
+    pub channel: IntakeChannel,
+    pub category: String,
+    pub priority: Priority,
+    /// Contract tier at intake; with the priority it sets the SLA targets.
+    pub tier: ContractTier,
+    pub symptom: String,
+    pub requested_window: Option<TimeWindow>,
+    pub status: Status,
+    pub pause_reason: Option<PauseReason>,
+    pub assignee: Option<EngineerId>,
+    pub sla: SlaClock,
+    pub visits: Vec<Visit>,
+    pub resolution: Option<Resolution>,
+    pub notes: Vec<Note>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// 1 at intake, +1 per change; a write naming an older version is refused.
+    pub version: u64,
+}
+
+impl WorkOrder {
+    /// A new work order as intake creates it: status `new`, SLA clock running from `at`.
+    pub fn open(
+        id: WorkOrderId,
+        number: String,
+        request: WorkOrderRequest,
+        channel: IntakeChannel,
+        tier: ContractTier,
+        at: Timestamp,
+        policy: &SlaPolicy,
+    ) -> Result<WorkOrder, Error> {
+        let r = request.validated()?;
+        Ok(WorkOrder {
+            id,
+            number,
+            customer_id: r.customer_id,
+            site_id: r.site_id,
+            asset_id: r.asset_id,
+            channel,
+            category: r.category,
+            priority: r.priority,
+            tier,
+            symptom: r.symptom,
+            requested_window: r.requested_window,
+            status: Status::New,
+            pause_reason: None,
+            assignee: None,
+            sla: SlaClock::start(at, policy.targets(r.priority, tier)),
+            visits: Vec::new(),
+            resolution: None,
+            notes: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        })
+    }
+
+    pub fn open_visit(&self) -> Option<&Visit> {
+        self.visits.last().filter(|v| v.is_open())
+    }
+
+    pub fn summary(&self) -> WorkOrderSummary {
+        WorkOrderSummary {
+            id: self.id,
+            number: self.number.clone(),
+            status: self.status,
+            priority: self.priority,
+            category: self.category.clone(),
+            symptom: self.symptom.chars().take(120).collect(),
+            assignee: self.assignee,
+            site_id: self.site_id,
+            asset_id: self.asset_id,
+            resolution: self.resolution.as_ref().map(|r| r.kind),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// A line in a customer's history or a list of jobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkOrderSummary {
+    pub id: WorkOrderId,
+    pub number: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub category: String,
+    pub symptom: String,
+    pub assignee: Option<EngineerId>,
+    pub site_id: SiteId,
+    pub asset_id: Option<AssetId>,
+    pub resolution: Option<ResolutionType>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What happened to a work order, as kept in its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HistoryEvent {
+    /// Taken in from a channel.
+    Created { channel: IntakeChannel },
+    /// Request fields edited by the desk (symptom, category, window, site, asset).
+    Edited { fields: Vec<String> },
+    /// A lifecycle action.
+    Action { action: Action },
+}
+
+/// One entry of the append-only history: who did what, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    pub work_order_id: WorkOrderId,
+    /// The work order's version after this entry.
+    pub version: u64,
+    /// When it happened (device time for actions taken offline).
+    pub at: Timestamp,
+    /// `None` for intake by an outside channel.
+    pub actor: Option<Actor>,
+    pub event: HistoryEvent,
+    pub status_after: Status,
+}
