@@ -1,1 +1,83 @@
-//! placeholder
+//! Fixline's dispatch server as a library: [`router`] builds the HTTP API over an [`AppState`],
+//! [`serve`] runs it on a listener until shutdown. The binary in `main.rs` only parses the
+//! command line; tests and benchmarks boot the same router on an ephemeral port.
+//!
+//! Owns HTTP, authentication and storage. Domain rules come from `fixline-core`; nothing here
+//! decides what a work order may do.
+
+mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+mod error;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use fixline_core::sla::SlaPolicy;
+use tokio::net::TcpListener;
+
+pub use api::{openapi, router};
+pub use config::Config;
+pub use error::{Error, ErrorBody, Result};
+use store::Store;
+
+/// What every request handler shares: the store and the settings.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn sla_policy(&self) -> &SlaPolicy {
+        &self.config.sla
+    }
+
+    /// Runs blocking store work on the blocking pool, off the async runtime.
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(store.as_ref())).await?
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+pub use api::session::{NewUser, create_user};

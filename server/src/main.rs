@@ -1,1 +1,180 @@
-fn main() {}
+//! `fixline-server`: serve the dispatch API, add users, migrate the database.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use fixline_core::ids::EngineerId;
+use fixline_core::role::Role;
+use fixline_server::store::SqliteStore;
+use fixline_server::{AppState, Config, demo};
+
+#[derive(Parser)]
+#[command(name = "fixline-server", version, about = "Fixline dispatch server")]
+struct Cli {
+    /// TOML settings file; environment variables FIXLINE__SECTION__KEY override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// SQLite database file (overrides the settings).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and, with --demo, load demo data first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Load deterministic demo data around Hangzhou into an empty database and print the logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a login. The password is read from FIXLINE_PASSWORD or asked for on standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// For engineers: the engineer record this login acts as.
+        #[arg(long)]
+        engineer: Option<EngineerId>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref()).context("reading settings")?;
+    if let Some(db) = cli.db {
+        config.database.path = db;
+    }
+    match cli.command {
+        Command::Migrate => {
+            SqliteStore::open(&config.database.path)
+                .with_context(|| format!("migrating {}", config.database.path.display()))?;
+            println!("{} is up to date", config.database.path.display());
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    name,
+                    engineer,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}; one of engineer, dispatcher, service_manager, complaint_handler, admin"))?;
+            let password = match std::env::var("FIXLINE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("password for {username}: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = SqliteStore::open(&config.database.path)?;
+            let new = fixline_server::NewUser {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                engineer_id: engineer,
+            };
+            let user = fixline_server::create_user(&store, new)?;
+            println!("added {} ({})", user.username, user.role);
+            Ok(())
+        }
+        Command::Serve {
+            listen,
+            demo: with_demo,
+        } => {
+            if let Some(listen) = listen {
+                config.server.listen = listen;
+            }
+            tokio::runtime::Runtime::new()?.block_on(serve(config, with_demo))
+        }
+    }
+}
+
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let path = config.database.path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        .await?
+        .with_context(|| format!("opening {}", config.database.path.display()))?;
+    let store: Arc<dyn fixline_server::store::Store> = Arc::new(store);
+    let logins = if with_demo {
+        let s = Arc::clone(&store);
+        println!("Loading demo data (first run only)…");
+        Some(
+            tokio::task::spawn_blocking(move || {
+                demo::load(s.as_ref(), demo::DemoSize::default(), chrono::Utc::now())
+            })
+            .await??,
+        )
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Fixline dispatch server on http://{addr}/  (database {})",
+        config.database.path.display()
+    );
+    println!(
+        "  API description: http://{addr}/api/openapi.json   public request form: http://{addr}/intake"
+    );
+    if let Some(logins) = logins {
+        println!("Demo logins (password: {}):", demo::DEMO_PASSWORD);
+        for l in logins.iter().filter(|l| l.role != Role::Engineer) {
+            println!(
+                "  {:<12} {:<18} {}",
+                l.username,
+                l.role.as_str(),
+                l.display_name
+            );
+        }
+        let engineers: Vec<_> = logins.iter().filter(|l| l.role == Role::Engineer).collect();
+        if let (Some(first), Some(last)) = (engineers.first(), engineers.last()) {
+            println!(
+                "  {} … {}  engineers ({} logins)",
+                first.username,
+                last.username,
+                engineers.len()
+            );
+        }
+    }
+    println!("Press Ctrl-C to stop.");
+    let state = AppState::new(store, config);
+    fixline_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

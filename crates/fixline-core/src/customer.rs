@@ -1,14 +1,14 @@
 //! "One customer, one file": the customer, the people to call, the sites, the equipment at each
 //! site with its warranty and contract tier, and every work order ever raised for them.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::ids::{AssetId, ContactId, CustomerId, SiteId};
 use crate::position::Position;
 use crate::text::{self, LINE_MAX};
 use crate::work_order::WorkOrderSummary;
-use crate::{Error, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -92,8 +92,8 @@ pub struct Customer {
     pub id: CustomerId,
     #[serde(flatten)]
     pub details: CustomerDetails,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     /// Bumped on every change; a write naming an older version is refused.
     pub version: u64,
 }

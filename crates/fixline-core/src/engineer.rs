@@ -1,13 +1,13 @@
 //! Field engineers: what they can fix (skills with levels, certifications that expire), where they
 //! start from, when they work, and where they were last seen.
 
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::ids::{EngineerId, UserId};
 use crate::position::{Position, PositionFix};
 use crate::text::{self, LINE_MAX};
-use crate::{Error, Timestamp};
 
 /// One product category an engineer can work on, 1 (assists) to 5 (expert, trains others).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +131,7 @@ pub struct Engineer {
     pub details: EngineerDetails,
     pub status: EngineerStatus,
     pub last_position: Option<PositionFix>,
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 

@@ -1,9 +1,10 @@
 //! Positions on the earth (WGS-84, as phones report them) and distances between them.
 
+use chrono::{DateTime, Utc};
 use geo::{Distance, Haversine, Point};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Timestamp};
+use crate::Error;
 
 /// A validated latitude/longitude pair in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,7 +60,7 @@ impl Position {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionFix {
     pub position: Position,
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
 }
 
 #[cfg(test)]

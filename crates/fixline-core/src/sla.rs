@@ -5,7 +5,7 @@
 //!
 //! Clocks run on calendar time (24/7 contracts); business-hours calendars are not modelled yet.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
@@ -125,8 +125,8 @@ impl SlaPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetMilestone {
-    pub at: Timestamp,
-    pub due: Timestamp,
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
 }
 
 impl MetMilestone {
@@ -138,10 +138,10 @@ impl MetMilestone {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaClock {
-    pub started_at: Timestamp,
+    pub started_at: DateTime<Utc>,
     pub targets: SlaTargets,
     /// Set while the job waits for parts or the customer.
-    pub paused_since: Option<Timestamp>,
+    pub paused_since: Option<DateTime<Utc>>,
     /// Seconds of pauses that have ended.
     pub paused_seconds: i64,
     pub respond: Option<MetMilestone>,
@@ -155,19 +155,19 @@ pub struct SlaClock {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum MilestoneState {
     Met {
-        at: Timestamp,
+        at: DateTime<Utc>,
         on_time: bool,
     },
     Running {
-        due: Timestamp,
+        due: DateTime<Utc>,
         remaining_seconds: i64,
     },
     Paused {
-        due: Timestamp,
+        due: DateTime<Utc>,
         remaining_seconds: i64,
     },
     Breached {
-        due: Timestamp,
+        due: DateTime<Utc>,
         overdue_seconds: i64,
     },
 }

@@ -8,17 +8,18 @@
 //!  cancelled ← (any state before on site)          reopened → triaged ←────────────────┘
 //! ```
 
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Note, PauseReason, Resolution, ResolutionType, Visit, VisitOutcome, WorkOrder};
+use crate::Error;
 use crate::ids::EngineerId;
 use crate::position::Position;
 use crate::role::{Actor, Role};
 use crate::sla::{Milestone, SlaPolicy};
 use crate::text::{self, LINE_MAX};
-use crate::{Error, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -304,7 +305,7 @@ impl Action {
 #[derive(Debug, Clone, Copy)]
 pub struct ActionContext<'a> {
     pub actor: &'a Actor,
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
     pub policy: &'a SlaPolicy,
 }
 
@@ -515,7 +516,7 @@ impl WorkOrder {
     /// Closes the open visit, if any.
     fn check_out(
         &mut self,
-        at: Timestamp,
+        at: DateTime<Utc>,
         position: Option<Position>,
         outcome: VisitOutcome,
     ) -> Result<(), &'static str> {

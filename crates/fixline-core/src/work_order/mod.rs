@@ -3,17 +3,18 @@
 
 mod lifecycle;
 
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::customer::ContractTier;
 use crate::ids::{AssetId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
 use crate::position::Position;
 use crate::role::Actor;
 use crate::sla::{SlaClock, SlaPolicy};
 use crate::text;
-use crate::{Error, Timestamp};
 
 pub use lifecycle::{Action, ActionContext, ActionKind, Status};
 
@@ -96,8 +97,8 @@ impl fmt::Display for Priority {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeWindow {
-    pub start: Timestamp,
-    pub end: Timestamp,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 impl TimeWindow {
@@ -136,7 +137,7 @@ pub enum ResolutionType {
 pub struct Resolution {
     pub kind: ResolutionType,
     pub summary: String,
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,9 +165,9 @@ pub struct Visit {
     /// 1 for the first visit of this work order, 2 for the return visit, …
     pub number: u32,
     pub engineer: EngineerId,
-    pub checked_in_at: Timestamp,
+    pub checked_in_at: DateTime<Utc>,
     pub check_in_position: Option<Position>,
-    pub checked_out_at: Option<Timestamp>,
+    pub checked_out_at: Option<DateTime<Utc>>,
     pub check_out_position: Option<Position>,
     pub outcome: Option<VisitOutcome>,
 }
@@ -186,7 +187,7 @@ impl Visit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
     pub author: UserId,
     pub author_name: String,
     pub text: String,
@@ -251,8 +252,8 @@ pub struct WorkOrder {
     pub visits: Vec<Visit>,
     pub resolution: Option<Resolution>,
     pub notes: Vec<Note>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -265,7 +266,7 @@ impl WorkOrder {
         request: WorkOrderRequest,
         channel: IntakeChannel,
         tier: ContractTier,
-        at: Timestamp,
+        at: DateTime<Utc>,
         policy: &SlaPolicy,
     ) -> Result<WorkOrder, Error> {
         let r = request.validated()?;
@@ -330,8 +331,8 @@ pub struct WorkOrderSummary {
     pub site_id: SiteId,
     pub asset_id: Option<AssetId>,
     pub resolution: Option<ResolutionType>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// What happened to a work order, as kept in its history.
@@ -355,7 +356,7 @@ pub struct HistoryEntry {
     /// The work order's version after this entry.
     pub version: u64,
     /// When it happened (device time for actions taken offline).
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
     /// `None` for intake by an outside channel.
     pub actor: Option<Actor>,
     pub event: HistoryEvent,

@@ -1,0 +1,101 @@
+//! Request extractors whose rejections speak our error format, and version (ETag) helpers.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{Error, Result};
+
+/// JSON body; malformed JSON, wrong types, a wrong content type or an oversize body become
+/// 4xx errors with a code and a message saying what was wrong.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct Json<T>(pub T);
+
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct Path<T>(pub T);
+
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct Query<T>(pub T);
+
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Form), rejection(Error))]
+pub struct Form<T>(pub T);
+
+impl From<JsonRejection> for Error {
+    fn from(r: JsonRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::bad_request(
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ),
+            _ => Error::bad_request("malformed_json", r.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(r: PathRejection) -> Self {
+        Error::bad_request("invalid_path", r.body_text())
+    }
+}
+
+impl From<QueryRejection> for Error {
+    fn from(r: QueryRejection) -> Self {
+        Error::bad_request("invalid_query", r.body_text())
+    }
+}
+
+impl From<FormRejection> for Error {
+    fn from(r: FormRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+            _ => Error::bad_request("malformed_form", r.body_text()),
+        }
+    }
+}
+
+pub async fn not_found(uri: Uri) -> Error {
+    Error::bad_request_with_status(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        format!("there is no {} here", uri.path()),
+    )
+}
+
+/// The version a client edited, from `If-Match: "<version>"`.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Error::bad_request(
+                "invalid_if_match",
+                "If-Match must be the ETag you received, e.g. \"3\"",
+            )
+        })
+}
+
+/// Like [`if_match`], but an update without it is refused: blind overwrites lose work.
+pub fn required_if_match(headers: &HeaderMap) -> Result<u64> {
+    if_match(headers)?.ok_or(Error::VersionRequired)
+}
+
+/// A JSON response carrying the record's version as its ETag.
+pub fn versioned<T: serde::Serialize>(status: StatusCode, version: u64, body: T) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}

@@ -1,0 +1,334 @@
+//! Intake from every channel. Outside systems (e-mail gateway, WeChat bot, partner APIs) post to
+//! `/api/v1/intake` with their channel's API key; the public web form at `/intake` needs none.
+//! A repeated `Idempotency-Key` from the same channel yields the same work order.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use fixline_core::ids::{AssetId, CustomerId, SiteId};
+use fixline_core::role::{Actor, Role};
+use fixline_core::work_order::{
+    IntakeChannel, Priority, Status, TimeWindow, WorkOrder, WorkOrderRequest,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{Form, Json};
+use crate::AppState;
+use crate::auth::{self, SignedIn};
+use crate::error::{Error, ErrorBody, Result};
+use crate::store::{Caller, TargetSpec, WorkOrderIntake};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(intake))
+        .routes(routes!(create_intake_key))
+}
+
+pub fn form_routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/intake", get(form_page).post(form_submit))
+}
+
+/// A service request from any channel. Name the customer by asset serial, by ids, or by the
+/// caller's details.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct IntakeRequest {
+    #[serde(default)]
+    pub serial: Option<String>,
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    #[serde(default)]
+    pub site_id: Option<SiteId>,
+    #[serde(default)]
+    pub asset_id: Option<AssetId>,
+    #[serde(default)]
+    pub caller: Option<Caller>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    pub symptom: String,
+    #[serde(default)]
+    pub requested_window: Option<TimeWindow>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntakeReceipt {
+    pub work_order_id: fixline_core::ids::WorkOrderId,
+    pub number: String,
+    pub status: Status,
+    /// True when this repeats an earlier request (same idempotency key): nothing new was created.
+    pub duplicate: bool,
+}
+
+/// Creates (or, for a repeated key, finds) the work order for a request.
+pub async fn take_in(
+    state: &AppState,
+    channel: IntakeChannel,
+    key: Option<String>,
+    actor: Option<Actor>,
+    req: IntakeRequest,
+) -> Result<Response> {
+    let (wo, duplicate) = create(state, channel, key, actor, req).await?;
+    let status = if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let receipt = IntakeReceipt {
+        work_order_id: wo.id,
+        number: wo.number,
+        status: wo.status,
+        duplicate,
+    };
+    Ok((status, axum::Json(receipt)).into_response())
+}
+
+async fn create(
+    state: &AppState,
+    channel: IntakeChannel,
+    key: Option<String>,
+    actor: Option<Actor>,
+    req: IntakeRequest,
+) -> Result<(WorkOrder, bool)> {
+    if let Some(k) = &key
+        && (k.is_empty() || k.len() > 200)
+    {
+        return Err(Error::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 characters",
+        ));
+    }
+    let ids = match (req.customer_id, req.site_id) {
+        (Some(c), Some(s)) => Some((c, s, req.asset_id)),
+        (None, None) => None,
+        _ => {
+            return Err(Error::bad_request(
+                "invalid_input",
+                "give both customer_id and site_id, or neither",
+            ));
+        }
+    };
+    let target = TargetSpec {
+        serial: req.serial.clone(),
+        ids,
+        caller: req.caller.clone(),
+    };
+    let policy = state.sla_policy().clone();
+    let now = chrono::Utc::now();
+    let build = Box::new(move |t: &crate::store::ServiceTarget, number: String| {
+        let request = WorkOrderRequest {
+            customer_id: t.customer.id,
+            site_id: t.site.id,
+            asset_id: t.asset.as_ref().map(|a| a.id),
+            category: req
+                .category
+                .or_else(|| t.asset.as_ref().map(|a| a.details.category.clone()))
+                .unwrap_or_else(|| "general".to_owned()),
+            priority: req.priority.unwrap_or_default(),
+            symptom: req.symptom,
+            requested_window: req.requested_window,
+        };
+        let tier = t
+            .asset
+            .as_ref()
+            .map_or(t.customer.details.tier, |a| a.effective_tier(&t.customer));
+        Ok(WorkOrder::open(
+            fixline_core::ids::WorkOrderId::from_uuid(Uuid::now_v7()),
+            number,
+            request,
+            channel,
+            tier,
+            now,
+            &policy,
+        )?)
+    });
+    let intake = WorkOrderIntake {
+        channel,
+        idempotency_key: key,
+        actor,
+        target,
+        build,
+    };
+    state.run(move |s| s.create_work_order(intake, now)).await
+}
+
+/// A request from an outside channel, authenticated by the channel's API key (`X-Api-Key`).
+#[utoipa::path(post, path = "/api/v1/intake", tag = "intake", security(("api_key" = [])), request_body = IntakeRequest,
+    params(("X-Api-Key" = String, Header), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = IntakeReceipt), (status = 200, description = "repeated idempotency key", body = IntakeReceipt),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn intake(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<IntakeRequest>,
+) -> Result<Response> {
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Error::Unauthenticated(
+            "an intake channel sends its X-Api-Key",
+        ))?;
+    let hash = auth::secret_hash(key);
+    let channel = state
+        .run(move |s| s.intake_channel_for_key(&hash))
+        .await?
+        .ok_or(Error::Unauthenticated("unknown intake API key"))?;
+    let idempotency = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| {
+            Error::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII")
+        })?;
+    take_in(&state, channel, idempotency, None, req).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewIntakeKey {
+    pub channel: IntakeChannel,
+    /// Who holds the key, e.g. "WeChat service account".
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntakeKey {
+    pub channel: IntakeChannel,
+    pub label: String,
+    /// Shown once; only its hash is stored.
+    pub api_key: String,
+}
+
+/// Issue an API key for an intake channel (admin).
+#[utoipa::path(post, path = "/api/v1/intake-keys", tag = "intake", request_body = NewIntakeKey,
+    responses((status = 201, body = IntakeKey), (status = 403, body = ErrorBody)))]
+async fn create_intake_key(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(new): Json<NewIntakeKey>,
+) -> Result<Response> {
+    user.require(&[Role::Admin], "issue intake keys")?;
+    let key = issue_key(&state, new.channel, new.label).await?;
+    Ok((StatusCode::CREATED, axum::Json(key)).into_response())
+}
+
+pub async fn issue_key(
+    state: &AppState,
+    channel: IntakeChannel,
+    label: String,
+) -> Result<IntakeKey> {
+    let label = fixline_core::text::line("label", &label, 100)?;
+    let (api_key, hash) = auth::new_secret();
+    let stored = label.clone();
+    state
+        .run(move |s| s.add_intake_key(&hash, channel, &stored, chrono::Utc::now()))
+        .await?;
+    Ok(IntakeKey {
+        channel,
+        label,
+        api_key,
+    })
+}
+
+// ---- the public web form ------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct FormFields {
+    name: String,
+    phone: String,
+    address: String,
+    city: String,
+    region: String,
+    #[serde(default)]
+    serial: String,
+    symptom: String,
+    /// Made when the page was served, so a double-clicked submit creates one work order.
+    form_id: String,
+}
+
+async fn form_page() -> Html<String> {
+    Html(render_form(&auth::new_secret().0, None))
+}
+
+async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -> Response {
+    let req = IntakeRequest {
+        serial: Some(f.serial.clone()).filter(|s| !s.trim().is_empty()),
+        customer_id: None,
+        site_id: None,
+        asset_id: None,
+        caller: Some(Caller {
+            name: f.name.clone(),
+            phone: f.phone.clone(),
+            address: f.address.clone(),
+            city: f.city.clone(),
+            region: f.region.clone(),
+        }),
+        category: None,
+        priority: None,
+        symptom: f.symptom.clone(),
+        requested_window: None,
+    };
+    match create(
+        &state,
+        IntakeChannel::WebForm,
+        Some(format!("form:{}", f.form_id)),
+        None,
+        req,
+    )
+    .await
+    {
+        Ok((wo, _)) => Html(format!(
+            include_str!("intake_done.html"),
+            number = html_escape(&wo.number)
+        ))
+        .into_response(),
+        Err(e) => {
+            let status = if matches!(
+                e,
+                Error::Database(_) | Error::Internal(_) | Error::Migration(_)
+            ) {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = if status.is_server_error() {
+                tracing::error!(error = %e, "web form intake failed");
+                "something went wrong on our side; please call us".to_owned()
+            } else {
+                e.to_string()
+            };
+            (status, Html(render_form(&f.form_id, Some((&message, &f))))).into_response()
+        }
+    }
+}
+
+fn render_form(form_id: &str, error: Option<(&str, &FormFields)>) -> String {
+    let value =
+        |get: fn(&FormFields) -> &str| error.map_or(String::new(), |(_, f)| html_escape(get(f)));
+    let error_html = error.map_or(String::new(), |(msg, _)| {
+        format!(r#"<p class="error" role="alert">{}</p>"#, html_escape(msg))
+    });
+    format!(
+        include_str!("intake_form.html"),
+        error = error_html,
+        form_id = html_escape(form_id),
+        name = value(|f| &f.name),
+        phone = value(|f| &f.phone),
+        address = value(|f| &f.address),
+        city = value(|f| &f.city),
+        region = value(|f| &f.region),
+        serial = value(|f| &f.serial),
+        symptom = value(|f| &f.symptom),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -1,0 +1,74 @@
+//! The HTTP API, `/api/v1`. Each resource module owns its routes and their OpenAPI
+//! description; this module assembles them, adds the body limit and tracing, and serves the
+//! OpenAPI document generated from the same code at `/api/openapi.json`.
+
+mod customers;
+mod engineers;
+mod extract;
+pub(crate) mod intake;
+mod live;
+pub(crate) mod session;
+pub(crate) mod work_orders;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Fixline dispatch API", description = "Work orders, the customer file, engineers, intake and live status."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        );
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(session::routes())
+        .merge(customers::routes())
+        .merge(engineers::routes())
+        .merge(work_orders::routes())
+        .merge(intake::routes())
+        .merge(live::routes())
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_routes().split_for_parts();
+    let limit = state.config().server.max_body_bytes;
+    api.route("/api/openapi.json", get(move || async move { Json(doc) }))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/", get(|| async { Html(include_str!("home.html")) }))
+        .merge(intake::form_routes())
+        .fallback(extract::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,169 @@
+//! Signing in and out, who am I, and user administration.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use fixline_core::ids::{EngineerId, UserId};
+use fixline_core::role::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::Json;
+use crate::AppState;
+use crate::auth::{self, SignedIn};
+use crate::error::{Error, ErrorBody, Result};
+use crate::store::User;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_users, add_user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub user: User,
+}
+
+/// Exchange a user name and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", security(()), request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> Result<axum::Json<LoginResponse>> {
+    let ttl = chrono::TimeDelta::hours(state.config().auth.token_ttl_hours);
+    let user = state
+        .run(move |store| {
+            let found = store.user_with_password(req.username.trim())?;
+            // Verify against a real hash even for unknown users, so timing does not reveal names.
+            let (user, hash) = found.unwrap_or_else(|| (placeholder_user(), DUMMY_HASH.clone()));
+            let ok = auth::verify_password(&req.password, &hash)
+                && !user.disabled
+                && !user.username.is_empty();
+            Ok(ok.then_some(user))
+        })
+        .await?
+        .ok_or(Error::Unauthenticated("wrong user name or password"))?;
+    let (token, hash) = auth::new_secret();
+    let now = chrono::Utc::now();
+    let expires_at = now + ttl;
+    let user_id = user.id;
+    state
+        .run(move |store| store.create_session(&hash, user_id, now, expires_at))
+        .await?;
+    Ok(axum::Json(LoginResponse {
+        token,
+        expires_at,
+        user,
+    }))
+}
+
+/// Argon2id hash of a random password, checked when the user name is unknown.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| auth::hash_password(&auth::new_secret().0).unwrap_or_default());
+
+fn placeholder_user() -> User {
+    User {
+        id: UserId::from_uuid(uuid::Uuid::nil()),
+        username: String::new(),
+        display_name: String::new(),
+        role: Role::Engineer,
+        engineer_id: None,
+        disabled: true,
+    }
+}
+
+/// End this token's session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "session", responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(
+    State(state): State<AppState>,
+    _user: SignedIn,
+    parts: axum::http::request::Parts,
+) -> Result<StatusCode> {
+    let token = auth::bearer_token(&parts).ok_or(Error::Unauthenticated("no bearer token"))?;
+    let hash = auth::secret_hash(&token);
+    state.run(move |store| store.delete_session(&hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+async fn me(user: SignedIn) -> axum::Json<User> {
+    axum::Json(user.0)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    /// Required for engineers: the engineer record this login acts as.
+    #[serde(default)]
+    pub engineer_id: Option<EngineerId>,
+}
+
+/// All users (admin).
+#[utoipa::path(get, path = "/api/v1/users", tag = "session", responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<axum::Json<Vec<User>>> {
+    user.require(&[Role::Admin], "list users")?;
+    Ok(axum::Json(state.run(|store| store.list_users()).await?))
+}
+
+/// Create a login (admin).
+#[utoipa::path(post, path = "/api/v1/users", tag = "session", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_user(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(new): Json<NewUser>,
+) -> Result<impl IntoResponse> {
+    user.require(&[Role::Admin], "create users")?;
+    let created = state.run(move |store| create_user(store, new)).await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// Validates and stores a new login; shared by the API and the `user add` command.
+pub fn create_user(store: &dyn crate::store::Store, new: NewUser) -> Result<User> {
+    let username = fixline_core::text::line("username", &new.username, 64)?;
+    if !username
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(fixline_core::Error::invalid(
+            "username",
+            "use letters, digits, '.', '_' or '-'",
+        )
+        .into());
+    }
+    let user = User {
+        id: UserId::from_uuid(uuid::Uuid::now_v7()),
+        username,
+        display_name: fixline_core::text::line("display_name", &new.display_name, 100)?,
+        role: new.role,
+        engineer_id: new.engineer_id,
+        disabled: false,
+    };
+    if let Some(e) = user.engineer_id {
+        store.engineer(e)?;
+    }
+    let hash = auth::hash_password(&new.password)?;
+    store.create_user(&user, &hash, chrono::Utc::now())?;
+    Ok(user)
+}

@@ -1,0 +1,361 @@
+//! Work orders: lists with filters, the desk's edits, lifecycle transitions (replayed through
+//! `fixline-core`), visits and the history.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use fixline_core::Timestamp;
+use fixline_core::ids::{CustomerId, EngineerId, WorkOrderId};
+use fixline_core::role::Role;
+use fixline_core::work_order::{
+    Action, ActionContext, HistoryEntry, HistoryEvent, Priority, Status, TimeWindow, Visit,
+    WorkOrder, WorkOrderSummary,
+};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{Json, Path, Query, if_match, required_if_match, versioned};
+use super::intake::{self, IntakeReceipt, IntakeRequest};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{Error, ErrorBody, Result};
+use crate::store::{Page, Paging, Visibility, WorkOrderFilter};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_work_orders, create_work_order))
+        .routes(routes!(get_work_order, edit_work_order))
+        .routes(routes!(transition))
+        .routes(routes!(history))
+        .routes(routes!(visits))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WorkOrderQuery {
+    /// Comma-separated statuses, e.g. `assigned,accepted`.
+    pub status: Option<String>,
+    /// Comma-separated priorities, e.g. `P1,P2`.
+    pub priority: Option<String>,
+    /// Assigned engineer. Engineers always see only their own.
+    pub engineer: Option<Uuid>,
+    pub customer: Option<Uuid>,
+    pub region: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Part of the number, symptom, customer name or address.
+    pub q: Option<String>,
+    /// Only jobs still needing work.
+    #[serde(default)]
+    pub open: bool,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+fn parse_list<T>(
+    field: &'static str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>> {
+    raw.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            parse(s).ok_or_else(|| {
+                Error::bad_request(
+                    "invalid_query",
+                    format!("{field}: {s:?} is not one of the known values"),
+                )
+            })
+        })
+        .collect()
+}
+
+impl WorkOrderQuery {
+    fn into_filter(self, user: &SignedIn) -> Result<WorkOrderFilter> {
+        let mut assignee = self.engineer.map(EngineerId::from_uuid);
+        if let Visibility::Engineer(me) = user.visibility() {
+            if assignee.is_some_and(|e| e != me) {
+                return Err(Error::forbidden("engineers see only their own work orders"));
+            }
+            assignee = Some(me);
+        }
+        Ok(WorkOrderFilter {
+            statuses: parse_list("status", self.status.as_deref(), Status::parse)?,
+            priorities: parse_list("priority", self.priority.as_deref(), Priority::parse)?,
+            assignee,
+            customer: self.customer.map(CustomerId::from_uuid),
+            region: self.region,
+            created_from: self.from,
+            created_to: self.to,
+            text: self.q,
+            open_only: self.open,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/work-orders", tag = "work orders", params(WorkOrderQuery),
+    responses((status = 200, body = Page<WorkOrderSummary>), (status = 400, body = ErrorBody)))]
+async fn list_work_orders(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<WorkOrderQuery>,
+) -> Result<axum::Json<Page<WorkOrderSummary>>> {
+    let paging = Paging::new(q.page, q.per_page);
+    let filter = q.into_filter(&user)?;
+    Ok(axum::Json(
+        state
+            .run(move |s| s.list_work_orders(&filter, paging))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeskIntake {
+    /// How the customer reached the desk; `phone` when absent.
+    #[serde(default = "phone")]
+    pub channel: fixline_core::work_order::IntakeChannel,
+    #[serde(flatten)]
+    pub request: IntakeRequest,
+}
+
+fn phone() -> fixline_core::work_order::IntakeChannel {
+    fixline_core::work_order::IntakeChannel::Phone
+}
+
+/// The desk records a request taken by phone, e-mail or WeChat.
+#[utoipa::path(post, path = "/api/v1/work-orders", tag = "work orders", request_body = DeskIntake,
+    responses((status = 201, body = IntakeReceipt), (status = 422, body = ErrorBody)))]
+async fn create_work_order(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(body): Json<DeskIntake>,
+) -> Result<Response> {
+    user.require(
+        &[
+            Role::Dispatcher,
+            Role::ServiceManager,
+            Role::ComplaintHandler,
+            Role::Admin,
+        ],
+        "take in work orders",
+    )?;
+    intake::take_in(&state, body.channel, None, Some(user.actor()), body.request).await
+}
+
+/// Loads a work order the caller may see; engineers get 404 for others' jobs.
+async fn visible(state: &AppState, user: &SignedIn, id: WorkOrderId) -> Result<WorkOrder> {
+    let wo = state.run(move |s| s.work_order(id)).await?;
+    match user.visibility() {
+        Visibility::Engineer(me) if wo.assignee != Some(me) => {
+            Err(Error::not_found("work order", id))
+        }
+        _ => Ok(wo),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}", tag = "work orders", params(("id" = Uuid, Path)),
+    responses((status = 200, body = WorkOrder), (status = 404, body = ErrorBody)))]
+async fn get_work_order(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+) -> Result<Response> {
+    let wo = visible(&state, &user, id).await?;
+    Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+/// Request fields the desk may correct after intake.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WorkOrderEdit {
+    pub category: Option<String>,
+    pub symptom: Option<String>,
+    pub requested_window: Option<TimeWindow>,
+}
+
+/// Correct a request (category, symptom, requested window); needs `If-Match`.
+#[utoipa::path(put, path = "/api/v1/work-orders/{id}", tag = "work orders", params(("id" = Uuid, Path)), request_body = WorkOrderEdit,
+    responses((status = 200, body = WorkOrder), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+async fn edit_work_order(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<WorkOrderId>,
+    Json(edit): Json<WorkOrderEdit>,
+) -> Result<Response> {
+    user.require_desk("edit work orders")?;
+    let expected = required_if_match(&headers)?;
+    let actor = user.actor();
+    let now = chrono::Utc::now();
+    let wo = state
+        .run(move |s| {
+            s.update_work_order(id, Some(expected), now, &mut |current| {
+                if !current.status.is_open() {
+                    return Err(Error::Conflict(format!(
+                        "a {} work order cannot be edited; reopen it first",
+                        current.status
+                    )));
+                }
+                let mut next = current.clone();
+                let mut fields = Vec::new();
+                if let Some(c) = &edit.category {
+                    next.category = fixline_core::text::line("category", c, 64)?;
+                    fields.push("category".to_owned());
+                }
+                if let Some(sym) = &edit.symptom {
+                    next.symptom = fixline_core::text::paragraph("symptom", sym)?;
+                    fields.push("symptom".to_owned());
+                }
+                if let Some(w) = edit.requested_window {
+                    next.requested_window = Some(w.validated()?);
+                    fields.push("requested_window".to_owned());
+                }
+                if fields.is_empty() {
+                    return Err(Error::bad_request("invalid_input", "nothing to change"));
+                }
+                next.version += 1;
+                next.updated_at = now;
+                let entry = history_entry(
+                    &next,
+                    now,
+                    Some(actor.clone()),
+                    HistoryEvent::Edited { fields },
+                );
+                Ok((next, entry))
+            })
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+fn history_entry(
+    wo: &WorkOrder,
+    at: Timestamp,
+    actor: Option<fixline_core::role::Actor>,
+    event: HistoryEvent,
+) -> HistoryEntry {
+    HistoryEntry {
+        work_order_id: wo.id,
+        version: wo.version,
+        at,
+        actor,
+        event,
+        status_after: wo.status,
+    }
+}
+
+/// A lifecycle action, with the time it happened on the device if done offline.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransitionRequest {
+    #[serde(flatten)]
+    pub action: Action,
+    /// When it happened (device time); now if absent. May be in the past, not in the future.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The time an event happened: the device's, unless it claims to be in the future.
+pub fn event_time(state: &AppState, at: Option<Timestamp>, now: Timestamp) -> Result<Timestamp> {
+    let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
+    match at {
+        Some(at) if at > now + skew => Err(Error::bad_request(
+            "clock_ahead",
+            format!(
+                "the time {at} is ahead of the server's clock ({now}); check the device's date and time"
+            ),
+        )),
+        Some(at) => Ok(at),
+        None => Ok(now),
+    }
+}
+
+/// Perform a lifecycle action (accept, arrive, complete, …). `If-Match` is optional: the state
+/// machine already refuses what no longer fits.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/transitions", tag = "work orders", params(("id" = Uuid, Path)), request_body = TransitionRequest,
+    responses((status = 200, body = WorkOrder), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn transition(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<WorkOrderId>,
+    Json(req): Json<TransitionRequest>,
+) -> Result<Response> {
+    let expected = if_match(&headers)?;
+    visible(&state, &user, id).await?;
+    if let Action::Assign { engineer } | Action::HandOver { to: engineer, .. } = &req.action {
+        let engineer = *engineer;
+        state
+            .run(move |s| match s.engineer(engineer) {
+                Err(Error::NotFound { .. }) => Err(Error::bad_request_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_engineer",
+                    format!("there is no engineer {engineer}"),
+                )),
+                other => other.map(drop),
+            })
+            .await?;
+    }
+    let now = chrono::Utc::now();
+    let at = event_time(&state, req.at, now)?;
+    let actor = user.actor();
+    let policy = state.sla_policy().clone();
+    let wo = state
+        .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy))
+        .await?;
+    Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+/// Applies one lifecycle action through the core state machine and records it in the history,
+/// in one transaction. `at` is when it happened, `now` when the server learnt of it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_action(
+    store: &dyn crate::store::Store,
+    id: WorkOrderId,
+    expected: Option<u64>,
+    actor: &fixline_core::role::Actor,
+    action: &Action,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    policy: &fixline_core::sla::SlaPolicy,
+) -> Result<WorkOrder> {
+    store.update_work_order(id, expected, now, &mut |current| {
+        let next = current.apply(action, &ActionContext { actor, at, policy })?;
+        let entry = history_entry(
+            &next,
+            at,
+            Some(actor.clone()),
+            HistoryEvent::Action {
+                action: action.clone(),
+            },
+        );
+        Ok((next, entry))
+    })
+}
+
+/// Who did what, when: every version of the work order.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/history", tag = "work orders", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = ErrorBody)))]
+async fn history(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+) -> Result<axum::Json<Vec<HistoryEntry>>> {
+    visible(&state, &user, id).await?;
+    Ok(axum::Json(state.run(move |s| s.history(id)).await?))
+}
+
+/// Visits: check-in and check-out times and positions.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/visits", tag = "work orders", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<Visit>), (status = 404, body = ErrorBody)))]
+async fn visits(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+) -> Result<axum::Json<Vec<Visit>>> {
+    Ok(axum::Json(visible(&state, &user, id).await?.visits))
+}

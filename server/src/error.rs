@@ -1,0 +1,135 @@
+//! The server's one error type, mapped to HTTP once: a status, a stable machine-readable `code`
+//! and a message for people. Causes of 5xx are logged, never sent to the client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Domain(#[from] fixline_core::Error),
+    #[error("{entity} {id} does not exist")]
+    NotFound { entity: &'static str, id: String },
+    #[error(
+        "this {entity} was changed by someone else (now at version {current}); reload and try again"
+    )]
+    StaleVersion { entity: &'static str, current: u64 },
+    #[error("an update needs an If-Match header with the version you edited (from the ETag)")]
+    VersionRequired,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("sign in first: {0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{message}")]
+    WithStatus {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    #[error("the request body is larger than this server accepts")]
+    PayloadTooLarge,
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code to match on, e.g. `not_found`, `stale_version`, `illegal_transition`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Error {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Error::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request_with_status(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::WithStatus {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::Forbidden(message.into())
+    }
+
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use fixline_core::ErrorCode as C;
+        match self {
+            Error::Domain(e) => match e.code() {
+                C::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, C::Invalid.as_str()),
+                C::IllegalTransition => (StatusCode::CONFLICT, C::IllegalTransition.as_str()),
+                C::Forbidden => (StatusCode::FORBIDDEN, C::Forbidden.as_str()),
+                C::Requirement => (StatusCode::UNPROCESSABLE_ENTITY, C::Requirement.as_str()),
+            },
+            Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            Error::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
+            Error::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "version_required"),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Error::WithStatus { status, code, .. } => (*status, code),
+            Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "something went wrong on the server; it has been logged".to_owned()
+        } else {
+            self.to_string()
+        };
+        let mut response = (status, Json(ErrorBody { code, message })).into_response();
+        if let Error::Unauthenticated(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Error::Internal(format!("background task failed: {e}"))
+    }
+}

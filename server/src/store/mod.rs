@@ -1,0 +1,322 @@
+//! Storage behind one trait, so the SQLite file of a single machine and (later) PostgreSQL for
+//! scale-out are interchangeable. Methods are blocking; the HTTP layer calls them through
+//! [`crate::AppState::run`], off the async runtime.
+//!
+//! Every write appends to the change log in the same transaction and is then published to
+//! subscribers in commit order.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use fixline_core::Timestamp;
+use fixline_core::customer::{
+    Asset, AssetDetails, Contact, ContactDetails, Customer, CustomerDetails, CustomerFile, Site,
+    SiteDetails,
+};
+use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
+use fixline_core::ids::{AssetId, ContactId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use fixline_core::position::PositionFix;
+use fixline_core::role::Role;
+use fixline_core::work_order::{
+    HistoryEntry, IntakeChannel, Priority, Status, WorkOrder, WorkOrderSummary,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+pub use sqlite::SqliteStore;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub engineer_id: Option<EngineerId>,
+    pub disabled: bool,
+}
+
+/// A page of results; `page` counts from 1.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+/// Paging as requested, already bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Paging {
+    pub const MAX_PER_PAGE: u32 = 200;
+
+    pub fn new(page: Option<u32>, per_page: Option<u32>) -> Self {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(50).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// Work-order list filters; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct WorkOrderFilter {
+    pub statuses: Vec<Status>,
+    pub priorities: Vec<Priority>,
+    pub assignee: Option<EngineerId>,
+    pub customer: Option<CustomerId>,
+    pub region: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Case-insensitive substring of number, symptom, customer name or address.
+    pub text: Option<String>,
+    /// Only jobs still needing work (not completed, confirmed, closed or cancelled).
+    pub open_only: bool,
+}
+
+/// Which records a caller may see: everything, or one engineer's jobs and the customers behind them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    Engineer(EngineerId),
+}
+
+/// Kinds of record in the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Customer,
+    Contact,
+    Site,
+    Asset,
+    Engineer,
+    WorkOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Created,
+    Updated,
+    /// An engineer's position ping.
+    Position,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    /// Strictly increasing in commit order.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub entity: Entity,
+    pub entity_id: uuid::Uuid,
+    pub op: ChangeOp,
+    pub version: Option<u64>,
+    /// The engineer this change concerns (a job's assignee, a position's engineer).
+    pub engineer_id: Option<EngineerId>,
+    /// The job's assignee before the change, when it changed hands.
+    pub previous_engineer_id: Option<EngineerId>,
+    pub region: Option<String>,
+    /// A summary for live views: a work-order summary, an engineer's status and position.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// A work order to create: the request, with where it came from and how to number it.
+pub struct WorkOrderIntake {
+    pub channel: IntakeChannel,
+    /// Channel-supplied key; the same key from the same channel yields the same work order.
+    pub idempotency_key: Option<String>,
+    pub actor: Option<fixline_core::role::Actor>,
+    pub target: TargetSpec,
+    /// Builds the order once the store has found its customer and given it a number.
+    pub build: Box<dyn FnOnce(&ServiceTarget, String) -> Result<WorkOrder> + Send>,
+}
+
+impl std::fmt::Debug for WorkOrderIntake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkOrderIntake")
+            .field("channel", &self.channel)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a request names who needs service, tried in this order: an asset serial, customer and
+/// site ids, the caller's phone; a caller not in the file gets a new customer and site.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSpec {
+    pub serial: Option<String>,
+    pub ids: Option<(CustomerId, SiteId, Option<AssetId>)>,
+    pub caller: Option<Caller>,
+}
+
+/// A caller who is not (yet) in the customer file, from a web form or e-mail.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Caller {
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+    pub city: String,
+    pub region: String,
+}
+
+/// The three records a request resolves to.
+#[derive(Debug, Clone)]
+pub struct ServiceTarget {
+    pub customer: Customer,
+    pub site: Site,
+    pub asset: Option<Asset>,
+}
+
+/// Edits a work order inside a transaction: gets the current order, returns the new one and the
+/// history entry for it.
+pub type WorkOrderEdit<'a> = &'a mut dyn FnMut(&WorkOrder) -> Result<(WorkOrder, HistoryEntry)>;
+
+pub trait Store: Send + Sync + 'static {
+    // --- users and sessions
+    fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()>;
+    fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>>;
+    fn list_users(&self) -> Result<Vec<User>>;
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    fn user_by_session(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<User>>;
+    fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    // --- the customer file
+    fn create_customer(
+        &self,
+        id: CustomerId,
+        details: CustomerDetails,
+        at: Timestamp,
+    ) -> Result<Customer>;
+    fn update_customer(
+        &self,
+        id: CustomerId,
+        expected: u64,
+        details: CustomerDetails,
+        at: Timestamp,
+    ) -> Result<Customer>;
+    fn customer_file(&self, id: CustomerId) -> Result<CustomerFile>;
+    fn list_customers(
+        &self,
+        text: Option<&str>,
+        visibility: Visibility,
+        paging: Paging,
+    ) -> Result<Page<Customer>>;
+    fn add_contact(
+        &self,
+        id: ContactId,
+        customer: CustomerId,
+        details: ContactDetails,
+        at: Timestamp,
+    ) -> Result<Contact>;
+    fn create_site(
+        &self,
+        id: SiteId,
+        customer: CustomerId,
+        details: SiteDetails,
+        at: Timestamp,
+    ) -> Result<Site>;
+    fn update_site(
+        &self,
+        id: SiteId,
+        expected: u64,
+        details: SiteDetails,
+        at: Timestamp,
+    ) -> Result<Site>;
+    fn site(&self, id: SiteId) -> Result<Site>;
+    fn create_asset(
+        &self,
+        id: AssetId,
+        customer: CustomerId,
+        details: AssetDetails,
+        at: Timestamp,
+    ) -> Result<Asset>;
+    fn update_asset(
+        &self,
+        id: AssetId,
+        expected: u64,
+        details: AssetDetails,
+        at: Timestamp,
+    ) -> Result<Asset>;
+    fn asset(&self, id: AssetId) -> Result<Asset>;
+    /// Whether `engineer` holds (or held) a work order for this customer.
+    fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool>;
+
+    // --- engineers
+    fn create_engineer(
+        &self,
+        id: EngineerId,
+        details: EngineerDetails,
+        at: Timestamp,
+    ) -> Result<Engineer>;
+    fn update_engineer(
+        &self,
+        id: EngineerId,
+        expected: u64,
+        details: EngineerDetails,
+        status: Option<EngineerStatus>,
+        at: DateTime<Utc>,
+    ) -> Result<Engineer>;
+    fn engineer(&self, id: EngineerId) -> Result<Engineer>;
+    fn list_engineers(&self, region: Option<&str>, paging: Paging) -> Result<Page<Engineer>>;
+    /// Records a position ping; an older fix than the one held is logged but does not move the engineer.
+    fn record_position(&self, id: EngineerId, fix: PositionFix, at: Timestamp) -> Result<Engineer>;
+
+    // --- work orders
+    /// Creates a work order, and the customer and site of a new caller, in one transaction;
+    /// returns it and whether it already existed (a repeated idempotency key).
+    fn create_work_order(
+        &self,
+        intake: WorkOrderIntake,
+        at: Timestamp,
+    ) -> Result<(WorkOrder, bool)>;
+    fn work_order(&self, id: WorkOrderId) -> Result<WorkOrder>;
+    fn list_work_orders(
+        &self,
+        filter: &WorkOrderFilter,
+        paging: Paging,
+    ) -> Result<Page<WorkOrderSummary>>;
+    /// Read, change and write one work order in one transaction, refusing a stale `expected` version.
+    fn update_work_order(
+        &self,
+        id: WorkOrderId,
+        expected: Option<u64>,
+        at: Timestamp,
+        edit: WorkOrderEdit<'_>,
+    ) -> Result<WorkOrder>;
+    fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>>;
+
+    // --- intake channels
+    fn add_intake_key(
+        &self,
+        key_hash: &[u8],
+        channel: IntakeChannel,
+        label: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
+
+    // --- change log
+    fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
+    /// The sequence number of the newest change, 0 when there is none.
+    fn latest_seq(&self) -> Result<i64>;
+    /// Changes committed from now on, in commit order.
+    fn subscribe(&self) -> broadcast::Receiver<Change>;
+}

@@ -1,0 +1,1403 @@
+//! The embedded store: one SQLite file in WAL mode, one writer connection (SQLite serialises
+//! writers anyway) and a few reader connections so reads never wait behind a write.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use fixline_core::Timestamp;
+use fixline_core::customer::{
+    Asset, AssetDetails, Contact, ContactDetails, ContractTier, Customer, CustomerDetails,
+    CustomerFile, CustomerKind, Language, Site, SiteDetails,
+};
+use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
+use fixline_core::ids::{AssetId, ContactId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use fixline_core::position::PositionFix;
+use fixline_core::role::Role;
+use fixline_core::work_order::{
+    HistoryEntry, HistoryEvent, IntakeChannel, WorkOrder, WorkOrderSummary,
+};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
+use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::{
+    Change, ChangeOp, Entity, Page, Paging, ServiceTarget, Store, TargetSpec, User, Visibility,
+    WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
+};
+use crate::error::{Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory database, which only the writer can see.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    feed: broadcast::Sender<Change>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("readers", &self.readers.len())
+            .finish()
+    }
+}
+
+/// The migration list, built from `migrations/server/*.sql`.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date. A file
+    /// written by a newer Fixline is refused rather than misread.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        configure(&writer)?;
+        migrations().to_latest(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c =
+                    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                configure(&c)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::with(writer, readers))
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        let mut writer = Connection::open_in_memory()?;
+        configure(&writer)?;
+        migrations().to_latest(&mut writer)?;
+        Ok(Self::with(writer, Vec::new()))
+    }
+
+    fn with(writer: Connection, readers: Vec<Mutex<Connection>>) -> Self {
+        let (feed, _) = broadcast::channel(4096);
+        SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            feed,
+        }
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction; the changes it logged are published after commit,
+    /// still under the writer lock, so subscribers see them in commit order.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &mut ChangeLog) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut log = ChangeLog::default();
+        let out = f(&tx, &mut log)?;
+        tx.commit()?;
+        for change in log.0 {
+            // No subscriber is not an error: the change is in the log for whoever comes later.
+            let _ = self.feed.send(change);
+        }
+        Ok(out)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.readers.is_empty() {
+            return f(&lock(&self.writer));
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        // Take a free reader if there is one, else wait on ours.
+        for i in 0..n {
+            if let Ok(conn) = self.readers[(start + i) % n].try_lock() {
+                return f(&conn);
+            }
+        }
+        f(&lock(&self.readers[start % n]))
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock rolled its transaction back; the connection is still good.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn ts(t: Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> Result<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| Error::Internal(format!("bad timestamp {s:?} in database: {e}")))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(format!("cannot serialise record: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| Error::Internal(format!("unreadable record in database: {e}")))
+}
+
+fn opt_id<T: ToString>(id: Option<T>) -> Value {
+    id.map_or(Value::Null, |i| Value::Text(i.to_string()))
+}
+
+/// Changes logged by a write transaction, published once it commits.
+#[derive(Default)]
+struct ChangeLog(Vec<Change>);
+
+struct ChangeDraft {
+    entity: Entity,
+    entity_id: Uuid,
+    op: ChangeOp,
+    version: Option<u64>,
+    engineer_id: Option<EngineerId>,
+    previous_engineer_id: Option<EngineerId>,
+    region: Option<String>,
+    data: serde_json::Value,
+}
+
+impl ChangeLog {
+    fn record(&mut self, tx: &Transaction<'_>, at: Timestamp, d: ChangeDraft) -> Result<()> {
+        tx.execute(
+            "INSERT INTO changes (at, entity, entity_id, op, version, engineer_id, previous_engineer_id, region, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                ts(at),
+                to_json(&d.entity)?.trim_matches('"'),
+                d.entity_id.to_string(),
+                to_json(&d.op)?.trim_matches('"'),
+                d.version.map(|v| v as i64),
+                opt_id(d.engineer_id),
+                opt_id(d.previous_engineer_id),
+                d.region,
+                d.data.to_string(),
+            ],
+        )?;
+        self.0.push(Change {
+            seq: tx.last_insert_rowid(),
+            at,
+            entity: d.entity,
+            entity_id: d.entity_id,
+            op: d.op,
+            version: d.version,
+            engineer_id: d.engineer_id,
+            previous_engineer_id: d.previous_engineer_id,
+            region: d.region,
+            data: d.data,
+        });
+        Ok(())
+    }
+}
+
+/// A record kept as a JSON document plus indexed columns.
+trait Record: Serialize + DeserializeOwned {
+    const TABLE: &'static str;
+    const ENTITY: Entity;
+    const NAME: &'static str;
+    fn uuid(&self) -> Uuid;
+    fn version(&self) -> u64;
+    fn bump(&mut self, at: Timestamp);
+    /// Indexed columns besides `id`, `version` and `doc`.
+    fn columns(&self) -> Vec<(&'static str, Value)>;
+    fn region(&self) -> Option<String> {
+        None
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+}
+
+fn get<R: Record>(conn: &Connection, id: Uuid) -> Result<R> {
+    let doc: Option<String> = conn
+        .query_row(
+            &format!("SELECT doc FROM {} WHERE id = ?1", R::TABLE),
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    from_json(&doc.ok_or_else(|| Error::not_found(R::NAME, id))?)
+}
+
+fn put<R: Record>(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    r: &R,
+    op: ChangeOp,
+    at: Timestamp,
+) -> Result<()> {
+    write_row(tx, r, op, Vec::new())?;
+    log.record(
+        tx,
+        at,
+        ChangeDraft {
+            entity: R::ENTITY,
+            entity_id: r.uuid(),
+            op,
+            version: Some(r.version()),
+            engineer_id: None,
+            previous_engineer_id: None,
+            region: r.region(),
+            data: r.summary(),
+        },
+    )
+}
+
+/// Inserts (`Created`) or updates the row of a record; `extra` adds columns the record alone
+/// cannot fill.
+fn write_row<R: Record>(
+    tx: &Transaction<'_>,
+    r: &R,
+    op: ChangeOp,
+    extra: Vec<(&'static str, Value)>,
+) -> Result<()> {
+    let mut cols = vec![
+        ("version", Value::Integer(r.version() as i64)),
+        ("doc", Value::Text(to_json(r)?)),
+    ];
+    cols.extend(r.columns());
+    cols.extend(extra);
+    let id = Value::Text(r.uuid().to_string());
+    let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+    let mut values: Vec<Value> = cols.into_iter().map(|(_, v)| v).collect();
+    let sql = if op == ChangeOp::Created {
+        let marks = (1..=names.len() + 1)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        values.insert(0, id);
+        format!(
+            "INSERT INTO {} (id, {}) VALUES ({marks})",
+            R::TABLE,
+            names.join(", ")
+        )
+    } else {
+        let sets = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{n} = ?{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        values.push(id);
+        format!(
+            "UPDATE {} SET {sets} WHERE id = ?{}",
+            R::TABLE,
+            values.len()
+        )
+    };
+    tx.execute(&sql, params_from_iter(values))
+        .map_err(|e| constraint(e, R::NAME))?;
+    Ok(())
+}
+
+/// Loads, checks the version, edits and writes back one record.
+fn update<R: Record>(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    id: Uuid,
+    expected: u64,
+    at: Timestamp,
+    edit: impl FnOnce(&mut R),
+) -> Result<R> {
+    let mut r: R = get(tx, id)?;
+    if r.version() != expected {
+        return Err(Error::StaleVersion {
+            entity: R::NAME,
+            current: r.version(),
+        });
+    }
+    edit(&mut r);
+    r.bump(at);
+    put(tx, log, &r, ChangeOp::Updated, at)?;
+    Ok(r)
+}
+
+/// Turns constraint violations into errors a client can act on.
+fn constraint(e: rusqlite::Error, what: &'static str) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            let msg = e.to_string();
+            if msg.contains("FOREIGN KEY") {
+                Error::bad_request(
+                    "unknown_reference",
+                    format!("this {what} refers to a record that does not exist"),
+                )
+            } else if msg.contains("UNIQUE") {
+                Error::Conflict(format!("a {what} with these details already exists"))
+            } else {
+                Error::bad_request(
+                    "constraint",
+                    format!("this {what} breaks a rule of the data: {msg}"),
+                )
+            }
+        }
+        _ => Error::Database(e),
+    }
+}
+
+impl Record for Customer {
+    const TABLE: &'static str = "customers";
+    const ENTITY: Entity = Entity::Customer;
+    const NAME: &'static str = "customer";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, at: Timestamp) {
+        self.version += 1;
+        self.updated_at = at;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("name", Value::Text(self.details.name.clone())),
+            ("phone", opt_id(self.details.phone.as_ref())),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.details.name })
+    }
+}
+
+impl Record for Contact {
+    const TABLE: &'static str = "contacts";
+    const ENTITY: Entity = Entity::Contact;
+    const NAME: &'static str = "contact";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, _: Timestamp) {
+        self.version += 1;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("phone", opt_id(self.details.phone.as_ref())),
+        ]
+    }
+}
+
+impl Record for Site {
+    const TABLE: &'static str = "sites";
+    const ENTITY: Entity = Entity::Site;
+    const NAME: &'static str = "site";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, _: Timestamp) {
+        self.version += 1;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("region", Value::Text(self.details.region.clone())),
+        ]
+    }
+    fn region(&self) -> Option<String> {
+        Some(self.details.region.clone())
+    }
+}
+
+impl Record for Asset {
+    const TABLE: &'static str = "assets";
+    const ENTITY: Entity = Entity::Asset;
+    const NAME: &'static str = "asset";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, _: Timestamp) {
+        self.version += 1;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("site_id", Value::Text(self.details.site_id.to_string())),
+            ("serial", Value::Text(self.details.serial.clone())),
+        ]
+    }
+}
+
+impl Record for Engineer {
+    const TABLE: &'static str = "engineers";
+    const ENTITY: Entity = Entity::Engineer;
+    const NAME: &'static str = "engineer";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, at: Timestamp) {
+        self.version += 1;
+        self.updated_at = at;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("region", Value::Text(self.details.region.clone())),
+            ("name", Value::Text(self.details.name.clone())),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn region(&self) -> Option<String> {
+        Some(self.details.region.clone())
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.details.name, "status": self.status, "last_position": self.last_position })
+    }
+}
+
+impl Record for WorkOrder {
+    const TABLE: &'static str = "work_orders";
+    const ENTITY: Entity = Entity::WorkOrder;
+    const NAME: &'static str = "work order";
+    fn uuid(&self) -> Uuid {
+        *self.id.as_uuid()
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn bump(&mut self, at: Timestamp) {
+        self.version += 1;
+        self.updated_at = at;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("status", Value::Text(self.status.as_str().to_owned())),
+            ("priority", Value::Text(self.priority.as_str().to_owned())),
+            ("assignee", opt_id(self.assignee)),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::to_value(self.summary()).unwrap_or_default()
+    }
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
+    let id: String = r.get("id")?;
+    let role: String = r.get("role")?;
+    let engineer: Option<String> = r.get("engineer_id")?;
+    let bad = |what: &str| {
+        rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
+    };
+    Ok((
+        User {
+            id: id.parse().map_err(|_| bad("id"))?,
+            username: r.get("username")?,
+            display_name: r.get("display_name")?,
+            role: Role::parse(&role).ok_or_else(|| bad("role"))?,
+            engineer_id: engineer
+                .map(|e| e.parse())
+                .transpose()
+                .map_err(|_| bad("engineer_id"))?,
+            disabled: r.get("disabled")?,
+        },
+        r.get("password_hash")?,
+    ))
+}
+
+fn docs<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
+    rows.map(|doc| from_json(&doc?)).collect()
+}
+
+fn page<T>(items: Vec<T>, paging: Paging, total: i64) -> Page<T> {
+    Page {
+        items,
+        page: paging.page,
+        per_page: paging.per_page,
+        total: total.max(0) as u64,
+    }
+}
+
+fn like(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl SqliteStore {
+    fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
+        let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
+        let site: Site = get(conn, *wo.site_id.as_uuid())?;
+        let text = format!(
+            "{} {} {} {}",
+            wo.number, wo.symptom, customer.details.name, site.details.address
+        )
+        .to_lowercase();
+        Ok((text, site.details.region))
+    }
+}
+
+impl Store for SqliteStore {
+    fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO users (id, username, display_name, role, engineer_id, password_hash, disabled, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    user.id.to_string(),
+                    user.username,
+                    user.display_name,
+                    user.role.as_str(),
+                    opt_id(user.engineer_id),
+                    password_hash,
+                    user.disabled,
+                    ts(at)
+                ],
+            )
+            .map_err(|e| match constraint(e, "user") {
+                Error::Conflict(_) => Error::Conflict(format!("the user name {:?} is taken, or that engineer already has a login", user.username)),
+                Error::BadRequest { code: "constraint", .. } => {
+                    Error::bad_request("invalid_input", "an engineer login needs an engineer record, and only engineers have one")
+                }
+                other => other,
+            })?;
+            if let Some(e) = user.engineer_id {
+                let mut engineer: Engineer = get(tx, *e.as_uuid())?;
+                engineer.user_id = Some(user.id);
+                write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+            }
+            Ok(())
+        })
+    }
+
+    fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT * FROM users WHERE username = ?1",
+                [username],
+                user_from_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn list_users(&self) -> Result<Vec<User>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT * FROM users ORDER BY username")?;
+            let rows = stmt.query_map([], user_from_row)?;
+            Ok(rows
+                .map(|r| r.map(|(u, _)| u))
+                .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ts(at)])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user.to_string(), ts(at), ts(expires_at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn user_by_session(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<User>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+                params![token_hash, ts(now)],
+                user_from_row,
+            )
+            .optional()?
+            .map(|(u, _)| u))
+        })
+    }
+
+    fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+            Ok(())
+        })
+    }
+
+    fn create_customer(
+        &self,
+        id: CustomerId,
+        details: CustomerDetails,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        let customer = Customer {
+            id,
+            details: details.validated()?,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        };
+        self.write(|tx, log| put(tx, log, &customer, ChangeOp::Created, at))?;
+        Ok(customer)
+    }
+
+    fn update_customer(
+        &self,
+        id: CustomerId,
+        expected: u64,
+        details: CustomerDetails,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            update(tx, log, *id.as_uuid(), expected, at, |c: &mut Customer| {
+                c.details = details
+            })
+        })
+    }
+
+    fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
+        self.read(|c| {
+            let customer: Customer = get(c, *id.as_uuid())?;
+            let key = id.to_string();
+            let orders: Vec<WorkOrder> = docs(
+                c,
+                "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
+                [&key],
+            )?;
+            Ok(CustomerFile {
+                customer,
+                contacts: docs(
+                    c,
+                    "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
+                    [&key],
+                )?,
+                sites: docs(
+                    c,
+                    "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+                    [&key],
+                )?,
+                assets: docs(
+                    c,
+                    "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
+                    [&key],
+                )?,
+                work_orders: orders.iter().map(WorkOrder::summary).collect(),
+            })
+        })
+    }
+
+    fn list_customers(
+        &self,
+        text: Option<&str>,
+        visibility: Visibility,
+        paging: Paging,
+    ) -> Result<Page<Customer>> {
+        let mut clauses = vec!["1 = 1".to_owned()];
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+            args.push(Value::Text(like(text)));
+            clauses.push(format!(
+                "(lower(name) LIKE ?{n} ESCAPE '\\' OR phone LIKE ?{n} ESCAPE '\\')",
+                n = args.len()
+            ));
+        }
+        if let Visibility::Engineer(e) = visibility {
+            args.push(Value::Text(e.to_string()));
+            clauses.push(format!(
+                "id IN (SELECT customer_id FROM work_orders WHERE assignee = ?{})",
+                args.len()
+            ));
+        }
+        let filter = clauses.join(" AND ");
+        self.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT count(*) FROM customers WHERE {filter}"), params_from_iter(&args), |r| r.get(0))?;
+            let mut args = args.clone();
+            args.push(Value::Integer(i64::from(paging.per_page)));
+            args.push(Value::Integer(paging.offset()));
+            let n = args.len();
+            let items = docs(c, &format!("SELECT doc FROM customers WHERE {filter} ORDER BY name, id LIMIT ?{} OFFSET ?{n}", n - 1), params_from_iter(&args))?;
+            Ok(page(items, paging, total))
+        })
+    }
+
+    fn add_contact(
+        &self,
+        id: ContactId,
+        customer: CustomerId,
+        details: ContactDetails,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        let contact = Contact {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.write(|tx, log| {
+            get::<Customer>(tx, *customer.as_uuid())?;
+            put(tx, log, &contact, ChangeOp::Created, at)
+        })?;
+        Ok(contact)
+    }
+
+    fn create_site(
+        &self,
+        id: SiteId,
+        customer: CustomerId,
+        details: SiteDetails,
+        at: Timestamp,
+    ) -> Result<Site> {
+        let site = Site {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.write(|tx, log| {
+            get::<Customer>(tx, *customer.as_uuid())?;
+            put(tx, log, &site, ChangeOp::Created, at)
+        })?;
+        Ok(site)
+    }
+
+    fn update_site(
+        &self,
+        id: SiteId,
+        expected: u64,
+        details: SiteDetails,
+        at: Timestamp,
+    ) -> Result<Site> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            update(tx, log, *id.as_uuid(), expected, at, |s: &mut Site| {
+                s.details = details
+            })
+        })
+    }
+
+    fn site(&self, id: SiteId) -> Result<Site> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn create_asset(
+        &self,
+        id: AssetId,
+        customer: CustomerId,
+        details: AssetDetails,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        let asset = Asset {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.write(|tx, log| {
+            let site: Site = get(tx, *asset.details.site_id.as_uuid())?;
+            if site.customer_id != customer {
+                return Err(Error::bad_request(
+                    "invalid_input",
+                    "the site belongs to another customer",
+                ));
+            }
+            put(tx, log, &asset, ChangeOp::Created, at)
+        })?;
+        Ok(asset)
+    }
+
+    fn update_asset(
+        &self,
+        id: AssetId,
+        expected: u64,
+        details: AssetDetails,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            let site: Site = get(tx, *details.site_id.as_uuid())?;
+            let asset = update(tx, log, *id.as_uuid(), expected, at, |a: &mut Asset| {
+                a.details = details
+            })?;
+            if site.customer_id != asset.customer_id {
+                return Err(Error::bad_request(
+                    "invalid_input",
+                    "the site belongs to another customer",
+                ));
+            }
+            Ok(asset)
+        })
+    }
+
+    fn asset(&self, id: AssetId) -> Result<Asset> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM work_orders WHERE assignee = ?1 AND customer_id = ?2)",
+                [engineer.to_string(), customer.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    fn create_engineer(
+        &self,
+        id: EngineerId,
+        details: EngineerDetails,
+        at: Timestamp,
+    ) -> Result<Engineer> {
+        let engineer = Engineer {
+            id,
+            user_id: None,
+            details: details.validated()?,
+            status: EngineerStatus::OffShift,
+            last_position: None,
+            updated_at: at,
+            version: 1,
+        };
+        self.write(|tx, log| put(tx, log, &engineer, ChangeOp::Created, at))?;
+        Ok(engineer)
+    }
+
+    fn update_engineer(
+        &self,
+        id: EngineerId,
+        expected: u64,
+        details: EngineerDetails,
+        status: Option<EngineerStatus>,
+        at: Timestamp,
+    ) -> Result<Engineer> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            update(tx, log, *id.as_uuid(), expected, at, |e: &mut Engineer| {
+                e.details = details;
+                e.status = status.unwrap_or(e.status);
+            })
+        })
+    }
+
+    fn engineer(&self, id: EngineerId) -> Result<Engineer> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn list_engineers(&self, region: Option<&str>, paging: Paging) -> Result<Page<Engineer>> {
+        self.read(|c| {
+            let region = region.unwrap_or("");
+            let filter = "(?1 = '' OR region = ?1)";
+            let total: i64 = c.query_row(
+                &format!("SELECT count(*) FROM engineers WHERE {filter}"),
+                [region],
+                |r| r.get(0),
+            )?;
+            let items = docs(
+                c,
+                &format!(
+                    "SELECT doc FROM engineers WHERE {filter} ORDER BY name, id LIMIT ?2 OFFSET ?3"
+                ),
+                params![region, paging.per_page, paging.offset()],
+            )?;
+            Ok(page(items, paging, total))
+        })
+    }
+
+    fn record_position(&self, id: EngineerId, fix: PositionFix, at: Timestamp) -> Result<Engineer> {
+        self.write(|tx, log| {
+            let mut engineer: Engineer = get(tx, *id.as_uuid())?;
+            // Pings arrive out of order after a device reconnects; only a newer fix moves the pin.
+            if engineer.last_position.is_none_or(|last| fix.at >= last.at) {
+                engineer.last_position = Some(fix);
+                // Position is not an edit: the version stays, so pings never make a form stale.
+                tx.execute(
+                    "UPDATE engineers SET doc = ?1 WHERE id = ?2",
+                    params![to_json(&engineer)?, id.to_string()],
+                )?;
+            }
+            log.record(
+                tx,
+                at,
+                ChangeDraft {
+                    entity: Entity::Engineer,
+                    entity_id: *id.as_uuid(),
+                    op: ChangeOp::Position,
+                    version: None,
+                    engineer_id: Some(id),
+                    previous_engineer_id: None,
+                    region: Some(engineer.details.region.clone()),
+                    data: serde_json::json!({ "position": fix.position, "at": fix.at }),
+                },
+            )?;
+            Ok(engineer)
+        })
+    }
+
+    fn create_work_order(
+        &self,
+        intake: WorkOrderIntake,
+        at: Timestamp,
+    ) -> Result<(WorkOrder, bool)> {
+        let channel = intake.channel.as_str();
+        self.write(|tx, log| {
+            if let Some(key) = &intake.idempotency_key {
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT w.doc FROM intake_requests r JOIN work_orders w ON w.id = r.work_order_id
+                         WHERE r.channel = ?1 AND r.idempotency_key = ?2",
+                        [channel, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(doc) = existing {
+                    return Ok((from_json(&doc)?, true));
+                }
+            }
+            let seq: i64 = tx.query_row("SELECT coalesce(max(number_seq), 0) + 1 FROM work_orders", [], |r| r.get(0))?;
+            let target = resolve_target(tx, log, &intake.target, at)?;
+            let wo = (intake.build)(&target, format!("WO-{seq:06}"))?;
+            let (search, region) = Self::search_text(tx, &wo)?;
+            let extra = vec![
+                ("number_seq", Value::Integer(seq)),
+                ("customer_id", Value::Text(wo.customer_id.to_string())),
+                ("site_id", Value::Text(wo.site_id.to_string())),
+                ("region", Value::Text(region.clone())),
+                ("channel", Value::Text(channel.to_owned())),
+                ("created_at", Value::Text(ts(wo.created_at))),
+                ("search_text", Value::Text(search)),
+            ];
+            put_work_order(tx, log, &wo, None, ChangeOp::Created, at, extra, &region)?;
+            insert_history(
+                tx,
+                at,
+                &HistoryEntry {
+                    work_order_id: wo.id,
+                    version: wo.version,
+                    at: wo.created_at,
+                    actor: intake.actor.clone(),
+                    event: HistoryEvent::Created { channel: intake.channel },
+                    status_after: wo.status,
+                },
+            )?;
+            if let Some(key) = &intake.idempotency_key {
+                tx.execute(
+                    "INSERT INTO intake_requests (channel, idempotency_key, work_order_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![channel, key, wo.id.to_string(), ts(at)],
+                )?;
+            }
+            Ok((wo, false))
+        })
+    }
+
+    fn work_order(&self, id: WorkOrderId) -> Result<WorkOrder> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn list_work_orders(
+        &self,
+        f: &WorkOrderFilter,
+        paging: Paging,
+    ) -> Result<Page<WorkOrderSummary>> {
+        let mut clauses: Vec<String> = vec!["1 = 1".into()];
+        let mut args: Vec<Value> = Vec::new();
+        let mut push = |clauses: &mut Vec<String>, sql: &str, v: Value| {
+            args.push(v);
+            clauses.push(sql.replace("?#", &format!("?{}", args.len())));
+        };
+        if !f.statuses.is_empty() {
+            let list = f
+                .statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            clauses.push(format!("status IN ({list})"));
+        }
+        if !f.priorities.is_empty() {
+            let list = f
+                .priorities
+                .iter()
+                .map(|p| format!("'{}'", p.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            clauses.push(format!("priority IN ({list})"));
+        }
+        if f.open_only {
+            clauses.push("status NOT IN ('completed', 'confirmed', 'closed', 'cancelled')".into());
+        }
+        if let Some(e) = f.assignee {
+            push(&mut clauses, "assignee = ?#", Value::Text(e.to_string()));
+        }
+        if let Some(c) = f.customer {
+            push(&mut clauses, "customer_id = ?#", Value::Text(c.to_string()));
+        }
+        if let Some(r) = &f.region {
+            push(&mut clauses, "region = ?#", Value::Text(r.clone()));
+        }
+        if let Some(t) = f.created_from {
+            push(&mut clauses, "created_at >= ?#", Value::Text(ts(t)));
+        }
+        if let Some(t) = f.created_to {
+            push(&mut clauses, "created_at < ?#", Value::Text(ts(t)));
+        }
+        if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            push(
+                &mut clauses,
+                "search_text LIKE ?# ESCAPE '\\'",
+                Value::Text(like(text)),
+            );
+        }
+        let filter = clauses.join(" AND ");
+        let order = if f.open_only {
+            "priority, created_at, id"
+        } else {
+            "created_at DESC, id"
+        };
+        self.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT count(*) FROM work_orders WHERE {filter}"), params_from_iter(&args), |r| r.get(0))?;
+            let mut args = args.clone();
+            args.push(Value::Integer(i64::from(paging.per_page)));
+            args.push(Value::Integer(paging.offset()));
+            let n = args.len();
+            let orders: Vec<WorkOrder> = docs(
+                c,
+                &format!("SELECT doc FROM work_orders WHERE {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1),
+                params_from_iter(&args),
+            )?;
+            Ok(page(orders.iter().map(WorkOrder::summary).collect(), paging, total))
+        })
+    }
+
+    fn update_work_order(
+        &self,
+        id: WorkOrderId,
+        expected: Option<u64>,
+        at: Timestamp,
+        edit: WorkOrderEdit<'_>,
+    ) -> Result<WorkOrder> {
+        self.write(|tx, log| {
+            let current: WorkOrder = get(tx, *id.as_uuid())?;
+            if expected.is_some_and(|v| v != current.version) {
+                return Err(Error::StaleVersion {
+                    entity: "work order",
+                    current: current.version,
+                });
+            }
+            let (next, entry) = edit(&current)?;
+            if next.version != current.version + 1
+                || entry.version != next.version
+                || next.id != current.id
+            {
+                return Err(Error::Internal(
+                    "a work-order edit must advance the version by one".into(),
+                ));
+            }
+            let (search, region) = Self::search_text(tx, &next)?;
+            let extra = vec![("search_text", Value::Text(search))];
+            put_work_order(
+                tx,
+                log,
+                &next,
+                current.assignee,
+                ChangeOp::Updated,
+                at,
+                extra,
+                &region,
+            )?;
+            insert_history(tx, at, &entry)?;
+            Ok(next)
+        })
+    }
+
+    fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>> {
+        self.read(|c| {
+            get::<WorkOrder>(c, *id.as_uuid())?;
+            docs(
+                c,
+                "SELECT doc FROM work_order_history WHERE work_order_id = ?1 ORDER BY version",
+                [id.to_string()],
+            )
+        })
+    }
+
+    fn add_intake_key(
+        &self,
+        key_hash: &[u8],
+        channel: IntakeChannel,
+        label: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO intake_keys (key_hash, channel, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![key_hash, channel.as_str(), label, ts(at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>> {
+        self.read(|c| {
+            let channel: Option<String> = c
+                .query_row(
+                    "SELECT channel FROM intake_keys WHERE key_hash = ?1",
+                    [key_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(channel.and_then(|c| IntakeChannel::parse(&c)))
+        })
+    }
+
+    fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, at, entity, entity_id, op, version, engineer_id, previous_engineer_id, region, data
+                 FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![seq, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, String>(9)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (seq, at, entity, entity_id, op, version, engineer, previous, region, data) = row?;
+                let id = |s: Option<String>| s.map(|s| s.parse::<EngineerId>()).transpose().map_err(Error::from);
+                Ok(Change {
+                    seq,
+                    at: parse_ts(&at)?,
+                    entity: from_json(&format!("{entity:?}"))?,
+                    entity_id: entity_id.parse().map_err(|_| Error::Internal("bad id in change log".into()))?,
+                    op: from_json(&format!("{op:?}"))?,
+                    version: version.map(|v| v as u64),
+                    engineer_id: id(engineer)?,
+                    previous_engineer_id: id(previous)?,
+                    region,
+                    data: from_json(&data)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn latest_seq(&self) -> Result<i64> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.feed.subscribe()
+    }
+}
+
+/// Writes a work order row and logs the change, scoped to its engineer (and the one it left).
+#[allow(clippy::too_many_arguments)]
+fn put_work_order(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    wo: &WorkOrder,
+    previous: Option<EngineerId>,
+    op: ChangeOp,
+    at: DateTime<Utc>,
+    extra: Vec<(&'static str, Value)>,
+    region: &str,
+) -> Result<()> {
+    write_row(tx, wo, op, extra)?;
+    log.record(
+        tx,
+        at,
+        ChangeDraft {
+            entity: Entity::WorkOrder,
+            entity_id: *wo.id.as_uuid(),
+            op,
+            version: Some(wo.version),
+            engineer_id: wo.assignee,
+            previous_engineer_id: previous.filter(|p| Some(*p) != wo.assignee),
+            region: Some(region.to_owned()),
+            data: Record::summary(wo),
+        },
+    )
+}
+
+fn insert_history(
+    tx: &Transaction<'_>,
+    recorded_at: Timestamp,
+    entry: &HistoryEntry,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO work_order_history (work_order_id, version, at, recorded_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![entry.work_order_id.to_string(), entry.version as i64, ts(entry.at), ts(recorded_at), to_json(entry)?],
+    )?;
+    Ok(())
+}
+
+/// Finds (or for a new caller, creates) the customer, site and asset a request is about.
+fn resolve_target(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    spec: &TargetSpec,
+    at: Timestamp,
+) -> Result<ServiceTarget> {
+    let (serial, ids, caller) = (spec.serial.as_deref(), spec.ids, spec.caller.as_ref());
+    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty()) {
+        let found: Option<String> = tx
+            .query_row(
+                "SELECT doc FROM assets WHERE serial = ?1 LIMIT 1",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(doc) = found {
+            let asset: Asset = from_json(&doc)?;
+            return Ok(ServiceTarget {
+                customer: get(tx, *asset.customer_id.as_uuid())?,
+                site: get(tx, *asset.details.site_id.as_uuid())?,
+                asset: Some(asset),
+            });
+        }
+    }
+    if let Some((customer, site, asset)) = ids {
+        let customer: Customer = get(tx, *customer.as_uuid())?;
+        let site: Site = get(tx, *site.as_uuid())?;
+        let asset: Option<Asset> = asset.map(|a| get(tx, *a.as_uuid())).transpose()?;
+        if site.customer_id != customer.id
+            || asset.as_ref().is_some_and(|a| a.customer_id != customer.id)
+        {
+            return Err(Error::bad_request(
+                "invalid_input",
+                "the site or asset belongs to another customer",
+            ));
+        }
+        return Ok(ServiceTarget {
+            customer,
+            site,
+            asset,
+        });
+    }
+    let Some(caller) = caller else {
+        return Err(Error::bad_request(
+            "invalid_input",
+            "say who needs service: an asset serial, customer and site ids, or the caller's name, phone and address",
+        ));
+    };
+    let phone = fixline_core::text::phone("caller.phone", &caller.phone)?;
+    let known: Option<String> = tx
+        .query_row(
+            "SELECT id FROM customers WHERE phone = ?1
+                     UNION ALL SELECT customer_id FROM contacts WHERE phone = ?1 LIMIT 1",
+            [&phone],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let site_details = SiteDetails {
+        name: caller.address.clone(),
+        address: caller.address.clone(),
+        city: caller.city.clone(),
+        region: caller.region.clone(),
+        position: None,
+        access_notes: None,
+    }
+    .validated()?;
+    let customer: Customer = match known {
+        Some(id) => get(
+            tx,
+            id.parse()
+                .map_err(|_| Error::Internal("bad customer id".into()))?,
+        )?,
+        None => {
+            let customer = Customer {
+                id: CustomerId::from_uuid(Uuid::now_v7()),
+                details: CustomerDetails {
+                    name: caller.name.clone(),
+                    kind: CustomerKind::Household,
+                    phone: Some(phone.clone()),
+                    email: None,
+                    language: Language::ZhCn,
+                    tier: ContractTier::Basic,
+                    notes: None,
+                }
+                .validated()?,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            };
+            put(tx, log, &customer, ChangeOp::Created, at)?;
+            customer
+        }
+    };
+    let sites: Vec<Site> = docs(
+        tx,
+        "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+        [customer.id.to_string()],
+    )?;
+    let site = match sites
+        .into_iter()
+        .find(|s| s.details.address == site_details.address)
+    {
+        Some(site) => site,
+        None => {
+            let site = Site {
+                id: SiteId::from_uuid(Uuid::now_v7()),
+                customer_id: customer.id,
+                details: site_details,
+                version: 1,
+            };
+            put(tx, log, &site, ChangeOp::Created, at)?;
+            site
+        }
+    };
+    Ok(ServiceTarget {
+        customer,
+        site,
+        asset: None,
+    })
+}
