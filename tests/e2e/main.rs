@@ -1,1 +1,7 @@
+//! End-to-end tests: each boots the real server on an ephemeral port over a fresh SQLite file
+//! and drives it over HTTP, as the console, the engineer app and intake channels will.
 
+mod access;
+mod intake;
+mod lifecycle;
+mod robustness;

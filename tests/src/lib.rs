@@ -1,1 +1,261 @@
-//! placeholder
+//! Test harness: boots the real dispatch server on `127.0.0.1:0` over a real SQLite file in a
+//! temporary directory, and a small HTTP client that signs in as a role.
+
+// Harness types hold servers, clients and tasks; printing them helps no test.
+#![allow(missing_debug_implementations)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fixline_core::role::Role;
+use fixline_server::store::{SqliteStore, Store};
+use fixline_server::{AppState, Config, NewUser};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const PASSWORD: &str = "test-password";
+
+/// A running server; dropping the directory removes the database.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub db_path: PathBuf,
+    pub store: Arc<dyn Store>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A fresh database with an `admin` login.
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("fixline.db");
+        let mut server = TestServer::start_on(&db_path).await;
+        let store = Arc::clone(&server.store);
+        tokio::task::spawn_blocking(move || {
+            fixline_server::create_user(
+                store.as_ref(),
+                NewUser {
+                    username: "admin".into(),
+                    display_name: "Admin".into(),
+                    password: PASSWORD.into(),
+                    role: Role::Admin,
+                    engineer_id: None,
+                },
+            )
+        })
+        .await
+        .expect("join")
+        .expect("admin user");
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server over an existing (or new) database file, as after a restart.
+    pub async fn start_on(db_path: &Path) -> TestServer {
+        let path = db_path.to_owned();
+        let store: Arc<dyn Store> = Arc::new(
+            tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+                .await
+                .expect("join")
+                .expect("open store"),
+        );
+        let mut config = Config::default();
+        config.database.path = db_path.to_owned();
+        config.server.max_body_bytes = 64 * 1024;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel();
+        let state = AppState::new(Arc::clone(&store), config);
+        let task = tokio::spawn(fixline_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            addr,
+            db_path: db_path.to_owned(),
+            store,
+            stop: Some(tx),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server and waits until it has let go of the database; keeps the directory.
+    pub async fn stop(&mut self) -> Option<tempfile::TempDir> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+        self._dir.take()
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            http: reqwest::Client::new(),
+            base: self.url(""),
+            token: None,
+        }
+    }
+
+    pub async fn login(&self, username: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .send(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        client.token = Some(body["token"].as_str().expect("token").to_owned());
+        client
+    }
+
+    /// Creates a login with `role` (and for engineers, their engineer record) as admin.
+    pub async fn user(
+        &self,
+        admin: &Client,
+        username: &str,
+        role: Role,
+        engineer: Option<&str>,
+    ) -> Client {
+        let (status, body) = admin
+            .post("/api/v1/users", serde_json::json!({"username": username, "display_name": username, "password": PASSWORD, "role": role, "engineer_id": engineer}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create {username}: {body}");
+        self.login(username).await
+    }
+}
+
+/// An HTTP client with an optional bearer token.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.request(method, path);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        read(r.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// PUT with `If-Match: "<version>"`.
+    pub async fn put(&self, path: &str, version: Option<u64>, body: Value) -> (StatusCode, Value) {
+        let mut r = self.request(Method::PUT, path).json(&body);
+        if let Some(v) = version {
+            r = r.header("If-Match", format!("\"{v}\""));
+        }
+        read(r.send().await.expect("request")).await
+    }
+
+    /// Performs a lifecycle action; returns the status and the work order (or error).
+    pub async fn act(&self, work_order: &str, action: Value) -> (StatusCode, Value) {
+        self.post(
+            &format!("/api/v1/work-orders/{work_order}/transitions"),
+            action,
+        )
+        .await
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// A customer with one site (with position) and one asset, made through the API.
+pub struct Fixture {
+    pub customer: String,
+    pub site: String,
+    pub asset: String,
+    pub serial: String,
+}
+
+pub async fn customer_with_asset(desk: &Client, name: &str, serial: &str) -> Fixture {
+    let (s, c) = desk
+        .post(
+            "/api/v1/customers",
+            serde_json::json!({"name": name, "phone": "0571-8888 0001", "tier": "premium"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let customer = c["id"].as_str().expect("id").to_owned();
+    let (s, site) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/sites"),
+            serde_json::json!({"name": "总店", "address": "西湖区文三路 398 号", "city": "杭州市", "region": "西湖区", "position": {"lat": 30.2766, "lon": 120.1305}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{site}");
+    let site = site["id"].as_str().expect("id").to_owned();
+    let (s, asset) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/assets"),
+            serde_json::json!({"site_id": site, "model": "FX-SC650 立式冷藏柜", "serial": serial, "category": "refrigeration", "install_date": "2025-06-01", "warranty_end": "2027-06-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{asset}");
+    Fixture {
+        customer,
+        site,
+        asset: asset["id"].as_str().expect("id").to_owned(),
+        serial: serial.to_owned(),
+    }
+}
+
+/// An engineer record (skills, shift, home base) made through the API; returns its id.
+pub async fn engineer(manager: &Client, name: &str, region: &str) -> String {
+    let (s, e) = manager
+        .post(
+            "/api/v1/engineers",
+            serde_json::json!({
+                "name": name, "phone": "138 0571 0001", "region": region,
+                "skills": [{"category": "refrigeration", "level": 4}],
+                "certifications": [{"name": "制冷与空调作业证", "expires_on": "2028-01-01"}],
+                "home_base": {"lat": 30.27, "lon": 120.13},
+                "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    e["id"].as_str().expect("id").to_owned()
+}

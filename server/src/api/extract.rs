@@ -29,7 +29,8 @@ impl From<JsonRejection> for Error {
     fn from(r: JsonRejection) -> Self {
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::bad_request_with_status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the body as JSON with Content-Type: application/json",
             ),

@@ -1,0 +1,210 @@
+//! A job from a WeChat request to closed, watched on the live stream.
+
+use std::time::Duration;
+
+use eventsource_stream::Eventsource;
+use fixline_core::role::Role;
+use fixline_tests::{TestServer, customer_with_asset, engineer};
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn intake_to_close_with_every_step_on_the_live_stream_in_order() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    let desk = server.user(&admin, "liuyang", Role::Dispatcher, None).await;
+    let chen = server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000123").await;
+
+    let (s, key) = admin
+        .post(
+            "/api/v1/intake-keys",
+            json!({"channel": "wechat", "label": "WeChat service account"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{key}");
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+
+    // The dispatcher's console subscribes before anything happens.
+    let live = desk
+        .request(Method::GET, "/api/v1/live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(live.headers()["content-type"], "text/event-stream");
+    let mut events = live.bytes_stream().eventsource();
+
+    let intake = desk
+        .http
+        .post(server.url("/api/v1/intake"))
+        .header("X-Api-Key", &api_key)
+        .header("Idempotency-Key", "wx-msg-88812")
+        .json(&json!({"serial": fx.serial, "symptom": "冷柜不制冷，柜内 12°C", "priority": "P2"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, receipt) = fixline_tests::read(intake).await;
+    assert_eq!(s, StatusCode::CREATED, "{receipt}");
+    let wo = receipt["work_order_id"].as_str().unwrap().to_owned();
+    assert!(receipt["number"].as_str().unwrap().starts_with("WO-"));
+
+    let (s, order) = desk.get(&format!("/api/v1/work-orders/{wo}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            order["channel"].as_str(),
+            order["customer_id"].as_str(),
+            order["asset_id"].as_str()
+        ),
+        (
+            Some("wechat"),
+            Some(fx.customer.as_str()),
+            Some(fx.asset.as_str())
+        )
+    );
+    assert_eq!(
+        order["tier"], "premium",
+        "tier comes from the customer's contract"
+    );
+    assert_eq!(
+        order["sla"]["targets"]["arrive_minutes"], 240,
+        "P2 premium: on site within 4 h"
+    );
+
+    let site = json!({"lat": 30.2767, "lon": 120.1306});
+    let steps: Vec<(&fixline_tests::Client, Value, &str)> = vec![
+        (
+            &desk,
+            json!({"action": "triage", "category": "refrigeration", "priority": "P1"}),
+            "triaged",
+        ),
+        (
+            &desk,
+            json!({"action": "assign", "engineer": chen_id}),
+            "assigned",
+        ),
+        (&chen, json!({"action": "accept"}), "accepted"),
+        (&chen, json!({"action": "start_travel"}), "en_route"),
+        (
+            &chen,
+            json!({"action": "arrive", "position": site}),
+            "on_site",
+        ),
+        (
+            &chen,
+            json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动电容，测试 30 分钟正常", "position": site}),
+            "completed",
+        ),
+        (
+            &desk,
+            json!({"action": "confirm", "note": "回访：客户满意"}),
+            "confirmed",
+        ),
+        (&desk, json!({"action": "close"}), "closed"),
+    ];
+    for (client, action, expect) in &steps {
+        let (s, body) = client.act(&wo, action.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {body}");
+        assert_eq!(body["status"], *expect);
+    }
+
+    // The stream carried the intake and every transition of this order, in commit order.
+    let mut seen = Vec::new();
+    let mut last_seq = 0i64;
+    while seen.len() < steps.len() + 1 {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("live event within 10 s")
+            .expect("stream open")
+            .expect("valid event");
+        assert_eq!(event.event, "change");
+        let change: Value = serde_json::from_str(&event.data).unwrap();
+        let seq = change["seq"].as_i64().unwrap();
+        assert!(seq > last_seq, "seq increases: {seq} after {last_seq}");
+        assert_eq!(event.id, seq.to_string());
+        last_seq = seq;
+        if change["entity"] == "work_order" && change["entity_id"] == wo.as_str() {
+            seen.push(change["data"]["status"].as_str().unwrap().to_owned());
+        }
+    }
+    let expected: Vec<&str> = std::iter::once("new")
+        .chain(steps.iter().map(|s| s.2))
+        .collect();
+    assert_eq!(seen, expected);
+
+    // The history says who did what, in order; the visit has its times and position.
+    let (_, history) = desk.get(&format!("/api/v1/work-orders/{wo}/history")).await;
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 9);
+    assert_eq!(history[0]["event"]["type"], "created");
+    assert_eq!(
+        history[0]["actor"],
+        Value::Null,
+        "intake by a channel has no user"
+    );
+    assert_eq!(history[3]["actor"]["name"], "chen");
+    assert_eq!(history[3]["event"]["action"]["action"], "accept");
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h["version"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<_>>()
+    );
+    let (_, visits) = chen.get(&format!("/api/v1/work-orders/{wo}/visits")).await;
+    assert_eq!(visits[0]["number"], 1);
+    assert_eq!(visits[0]["check_in_position"], site);
+    assert_eq!(visits[0]["outcome"], "completed");
+
+    // The customer file shows the job in the customer's history.
+    let (_, file) = desk
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    assert_eq!(file["work_orders"][0]["id"], wo.as_str());
+    assert_eq!(file["work_orders"][0]["resolution"], "on_site_repair");
+}
+
+#[tokio::test]
+async fn offline_actions_keep_the_device_time_and_the_future_is_refused() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let eng = engineer(&admin, "王磊", "滨江区").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let wang = server
+        .user(&admin, "wang", Role::Engineer, Some(&eng))
+        .await;
+    let fx = customer_with_asset(&desk, "杭州之江食品有限公司", "FX0001").await;
+    let (_, r) = desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"customer_id": fx.customer, "site_id": fx.site, "symptom": "压缩机异响"}),
+        )
+        .await;
+    let wo = r["work_order_id"].as_str().unwrap().to_owned();
+    desk.act(&wo, json!({"action": "assign", "engineer": eng}))
+        .await;
+    let earlier = chrono::Utc::now() - chrono::TimeDelta::hours(3);
+    let (s, body) = wang
+        .act(&wo, json!({"action": "accept", "at": earlier}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let responded: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(body["sla"]["respond"]["at"].clone()).unwrap();
+    assert_eq!(
+        responded, earlier,
+        "the SLA uses when it happened, not when it synced"
+    );
+    let future = chrono::Utc::now() + chrono::TimeDelta::hours(2);
+    let (s, body) = wang
+        .act(&wo, json!({"action": "start_travel", "at": future}))
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("clock_ahead"))
+    );
+}
