@@ -772,3 +772,75 @@ impl IdMaker {
         uuid::Builder::from_random_bytes(self.0.random()).into_uuid()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+    use fixline_core::work_order::Status;
+
+    fn loaded() -> SqliteStore {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
+            .unwrap()
+            .to_utc();
+        load(
+            &store,
+            DemoSize {
+                customers: 60,
+                engineers: 10,
+                work_orders: 120,
+            },
+            now,
+        )
+        .unwrap();
+        store
+    }
+
+    #[test]
+    fn demo_data_is_deterministic_and_covers_the_lifecycle() {
+        let (a, b) = (loaded(), loaded());
+        let all = Paging::new(Some(1), Some(200));
+        let names = |s: &SqliteStore| {
+            s.list_customers(None, crate::store::Visibility::All, all)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|c| c.details.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&a), names(&b));
+        assert!(names(&a).iter().any(|n| n.starts_with("杭州")));
+        let orders = a
+            .list_work_orders(&WorkOrderFilter::default(), all)
+            .unwrap();
+        assert_eq!(orders.total, 120);
+        for status in [
+            Status::New,
+            Status::Triaged,
+            Status::OnSite,
+            Status::Completed,
+            Status::Closed,
+            Status::Cancelled,
+        ] {
+            assert!(
+                orders.items.iter().any(|o| o.status == status),
+                "no demo order is {status}"
+            );
+        }
+        // Every demo order's history replays to its current version.
+        for o in orders.items.iter().take(30) {
+            let wo = a.work_order(o.id).unwrap();
+            assert_eq!(a.history(o.id).unwrap().len() as u64, wo.version);
+        }
+        // Loading again does nothing.
+        let again = load(&a, DemoSize::default(), chrono::Utc::now()).unwrap();
+        assert_eq!(
+            a.list_work_orders(&WorkOrderFilter::default(), all)
+                .unwrap()
+                .total,
+            120
+        );
+        assert!(again.iter().any(|l| l.username == "dispatcher"));
+    }
+}

@@ -72,3 +72,52 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::store::SqliteStore;
+
+    #[tokio::test]
+    async fn openapi_document_describes_every_route_and_needs_no_login() {
+        let state = AppState::new(
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            crate::Config::default(),
+        );
+        let response = router(state)
+            .oneshot(
+                Request::get("/api/openapi.json")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        for path in [
+            "/api/v1/work-orders/{id}/transitions",
+            "/api/v1/intake",
+            "/api/v1/live",
+            "/api/v1/customers/{id}",
+            "/api/v1/engineers/{id}/position",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path} missing");
+        }
+        for schema in ["WorkOrder", "Action", "CustomerFile", "ErrorBody", "Change"] {
+            assert!(
+                doc["components"]["schemas"].get(schema).is_some(),
+                "schema {schema} missing"
+            );
+        }
+        assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
+    }
+}

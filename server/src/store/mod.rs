@@ -132,6 +132,9 @@ pub struct Change {
     pub data: serde_json::Value,
 }
 
+/// Makes the work order from the customer, site and asset found and the number given.
+pub type BuildWorkOrder = Box<dyn FnOnce(&ServiceTarget, String) -> Result<WorkOrder> + Send>;
+
 /// A work order to create: the request, with where it came from and how to number it.
 pub struct WorkOrderIntake {
     pub channel: IntakeChannel,
@@ -140,7 +143,7 @@ pub struct WorkOrderIntake {
     pub actor: Option<fixline_core::role::Actor>,
     pub target: TargetSpec,
     /// Builds the order once the store has found its customer and given it a number.
-    pub build: Box<dyn FnOnce(&ServiceTarget, String) -> Result<WorkOrder> + Send>,
+    pub build: BuildWorkOrder,
 }
 
 impl std::fmt::Debug for WorkOrderIntake {

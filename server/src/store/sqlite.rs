@@ -1401,3 +1401,61 @@ fn resolve_target(
         asset: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid_and_named_in_order() {
+        assert!(migrations().validate().is_ok());
+        let names: Vec<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        for name in names {
+            let (number, rest) = name.split_once('_').expect("NNNN_name.sql");
+            assert!(
+                number.len() == 4
+                    && number.chars().all(|c| c.is_ascii_digit())
+                    && rest.ends_with(".sql"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_fixline_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", (MIGRATIONS.len() + 1) as i64)
+            .unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(matches!(err, Error::Migration(_)), "{err}");
+        // Opening again with a matching schema works and keeps WAL.
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn history_is_append_only() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let conn = lock(&store.writer);
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO work_order_history (work_order_id, version, at, recorded_at, doc) VALUES ('x', 1, 't', 't', '{}');",
+        )
+        .unwrap();
+        assert!(
+            conn.execute("UPDATE work_order_history SET doc = '{\"forged\":1}'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM work_order_history", []).is_err());
+    }
+}

@@ -426,8 +426,7 @@ impl WorkOrder {
                     PauseReason::AwaitingParts => VisitOutcome::AwaitingParts,
                     PauseReason::AwaitingCustomer => VisitOutcome::AwaitingCustomer,
                 };
-                next.check_out(at, None, outcome)
-                    .map_err(|e| requirement(e))?;
+                next.check_out(at, None, outcome).map_err(&requirement)?;
                 next.sla.pause(at);
                 next.pause_reason = Some(*reason);
                 next.status = Status::Paused;
@@ -449,7 +448,7 @@ impl WorkOrder {
                 }
                 let summary = text::paragraph("summary", summary)?;
                 next.check_out(at, *position, VisitOutcome::Completed)
-                    .map_err(|e| requirement(e))?;
+                    .map_err(&requirement)?;
                 for m in [Milestone::Respond, Milestone::Arrive, Milestone::Resolve] {
                     next.sla.mark(m, at);
                 }
