@@ -58,4 +58,10 @@ entity_id!(
     WorkOrderId,
     /// A person who signs in: engineer, dispatcher, manager, complaint handler or admin.
     UserId,
+    /// One action taken on a device, made there so the server can apply it at most once.
+    ActionId,
+    /// A repair guide for an equipment model.
+    GuideId,
+    /// A sync conflict: a device action that no longer fitted the job when it reached the server.
+    ConflictId,
 );

@@ -8,11 +8,13 @@
 pub mod customer;
 pub mod engineer;
 mod error;
+pub mod guide;
 pub mod ids;
 pub mod money;
 pub mod position;
 pub mod role;
 pub mod sla;
+pub mod sync;
 pub mod text;
 pub mod work_order;
 

@@ -1,84 +1,18 @@
 //! The work-order state machine: a walk through a real day's job, a table of refusals, and
 //! property tests that drive random action sequences and check the invariants after every step.
 
-use chrono::{TimeDelta, TimeZone, Utc};
-use fixline_core::customer::ContractTier;
-use fixline_core::ids::{CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use chrono::TimeDelta;
+use fixline_core::ErrorCode;
 use fixline_core::position::Position;
 use fixline_core::role::{Actor, Role};
-use fixline_core::sla::{Milestone, MilestoneState, SlaPolicy};
+use fixline_core::sla::{Milestone, MilestoneState};
 use fixline_core::work_order::{
-    Action, ActionContext, ActionKind, IntakeChannel, PauseReason, Priority, ResolutionType,
-    Status, WorkOrder, WorkOrderRequest,
+    Action, ActionKind, PauseReason, Priority, ResolutionType, Status, WorkOrder,
 };
-use fixline_core::{Error, ErrorCode, Timestamp};
 use proptest::prelude::*;
-use uuid::Uuid;
 
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
-
-fn t0() -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap()
-}
-
-fn engineer(n: u128) -> Actor {
-    Actor {
-        user: UserId::from_uuid(id(100 + n)),
-        name: format!("engineer {n}"),
-        role: Role::Engineer,
-        engineer: Some(EngineerId::from_uuid(id(n))),
-    }
-}
-
-fn staff(role: Role) -> Actor {
-    Actor {
-        user: UserId::from_uuid(id(900)),
-        name: role.to_string(),
-        role,
-        engineer: None,
-    }
-}
-
-fn order() -> WorkOrder {
-    let request = WorkOrderRequest {
-        customer_id: CustomerId::from_uuid(id(7)),
-        site_id: SiteId::from_uuid(id(8)),
-        asset_id: None,
-        category: "refrigeration".into(),
-        priority: Priority::P2,
-        symptom: "冷柜不制冷，温度 12°C".into(),
-        requested_window: None,
-    };
-    let policy = SlaPolicy::default();
-    WorkOrder::open(
-        WorkOrderId::from_uuid(id(1)),
-        "WO-000001".into(),
-        request,
-        IntakeChannel::Phone,
-        ContractTier::Standard,
-        t0(),
-        &policy,
-    )
-    .unwrap()
-}
-
-fn act(order: &WorkOrder, actor: &Actor, minutes: i64, action: Action) -> Result<WorkOrder, Error> {
-    let policy = SlaPolicy::default();
-    order.apply(
-        &action,
-        &ActionContext {
-            actor,
-            at: t0() + TimeDelta::minutes(minutes),
-            policy: &policy,
-        },
-    )
-}
-
-fn eng_id(n: u128) -> EngineerId {
-    EngineerId::from_uuid(id(n))
-}
+mod common;
+use common::*;
 
 #[test]
 fn a_job_from_intake_to_close() {

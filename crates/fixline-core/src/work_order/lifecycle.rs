@@ -280,6 +280,24 @@ pub enum Performers {
 }
 
 impl Action {
+    /// Checks the action's own fields (reasons, summary, note text), whatever the job's state.
+    /// [`WorkOrder::apply`] checks them too; this is for deciding a clash is not bad input.
+    pub fn validate(&self) -> Result<(), Error> {
+        match self {
+            Action::Decline { reason }
+            | Action::HandOver { reason, .. }
+            | Action::Cancel { reason }
+            | Action::Reopen { reason } => text::line("reason", reason, LINE_MAX).map(drop),
+            Action::Complete { summary, .. } => text::paragraph("summary", summary).map(drop),
+            Action::AddNote { text } => text::paragraph("text", text).map(drop),
+            Action::Triage {
+                category: Some(category),
+                ..
+            } => text::line("category", category, 64).map(drop),
+            _ => Ok(()),
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             Action::Triage { .. } => ActionKind::Triage,
