@@ -20,6 +20,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
+mod guides;
+
 use crate::api::work_orders::apply_action;
 use crate::error::Result;
 use crate::store::{
@@ -514,6 +516,8 @@ fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLog
             }
         }
     }
+
+    guides::seed(store, &mut ids, start)?;
 
     // Work orders spread over the last two weeks, each taken as far through its life as time allows.
     let channels = [

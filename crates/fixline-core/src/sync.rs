@@ -344,8 +344,10 @@ pub enum SyncCursor {
     Snapshot {
         upto: i64,
         phase: SnapshotPhase,
-        /// Records of this phase already sent.
-        offset: u64,
+        /// The last record of this phase already sent (records go in id order).
+        after: Option<uuid::Uuid>,
+        /// Records sent so far, for progress.
+        done: u64,
     },
     Log {
         seq: i64,
@@ -356,7 +358,8 @@ impl SyncCursor {
     pub const START: SyncCursor = SyncCursor::Snapshot {
         upto: -1,
         phase: SnapshotPhase::WorkOrders,
-        offset: 0,
+        after: None,
+        done: 0,
     };
 }
 

@@ -326,7 +326,7 @@ fn wire_format_is_frozen() {
     );
     assert_eq!(
         serde_json::to_value(SyncCursor::START).unwrap(),
-        serde_json::json!({"mode": "snapshot", "upto": -1, "phase": "work_orders", "offset": 0})
+        serde_json::json!({"mode": "snapshot", "upto": -1, "phase": "work_orders", "after": null, "done": 0})
     );
     let record = PullRecord::WorkOrder(base.clone());
     let back: PullRecord = serde_json::from_value(serde_json::to_value(&record).unwrap()).unwrap();

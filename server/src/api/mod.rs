@@ -5,9 +5,11 @@
 mod customers;
 mod engineers;
 mod extract;
+mod guides;
 pub(crate) mod intake;
 mod live;
 pub(crate) mod session;
+mod sync;
 pub(crate) mod work_orders;
 
 use axum::extract::DefaultBodyLimit;
@@ -53,6 +55,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(work_orders::routes())
         .merge(intake::routes())
         .merge(live::routes())
+        .merge(guides::routes())
+        .merge(sync::routes())
 }
 
 /// The OpenAPI document of the whole API.
@@ -109,6 +113,9 @@ mod tests {
             "/api/v1/live",
             "/api/v1/customers/{id}",
             "/api/v1/engineers/{id}/position",
+            "/api/v1/sync/push",
+            "/api/v1/sync/pull",
+            "/api/v1/guides",
         ] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }

@@ -14,9 +14,16 @@ use fixline_core::customer::{
     SiteDetails,
 };
 use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
-use fixline_core::ids::{AssetId, ContactId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use fixline_core::guide::{Guide, GuideDetails};
+use fixline_core::ids::{
+    AssetId, ContactId, CustomerId, EngineerId, GuideId, SiteId, UserId, WorkOrderId,
+};
 use fixline_core::position::PositionFix;
+use fixline_core::role::Actor;
 use fixline_core::role::Role;
+use fixline_core::sync::{
+    DeviceAction, PullPage, PushResult, Replay, Standing, SyncConflict, SyncCursor,
+};
 use fixline_core::work_order::{
     HistoryEntry, IntakeChannel, Priority, Status, WorkOrder, WorkOrderSummary,
 };
@@ -92,7 +99,7 @@ pub enum Visibility {
 }
 
 /// Kinds of record in the change log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     Customer,
@@ -101,6 +108,8 @@ pub enum Entity {
     Asset,
     Engineer,
     WorkOrder,
+    Guide,
+    SyncConflict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -185,6 +194,9 @@ pub struct ServiceTarget {
 /// Edits a work order inside a transaction: gets the current order, returns the new one and the
 /// history entry for it.
 pub type WorkOrderEdit<'a> = &'a mut dyn FnMut(&WorkOrder) -> Result<(WorkOrder, HistoryEntry)>;
+
+/// Replays a device action on the job as the store has it, knowing the actor's standing.
+pub type DeviceDecision<'a> = &'a mut dyn FnMut(&WorkOrder, Standing) -> Replay;
 
 pub trait Store: Send + Sync + 'static {
     // --- users and sessions
@@ -315,6 +327,34 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<()>;
     fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
+
+    // --- repair guides
+    fn create_guide(&self, id: GuideId, details: GuideDetails, at: Timestamp) -> Result<Guide>;
+    fn update_guide(
+        &self,
+        id: GuideId,
+        expected: u64,
+        details: GuideDetails,
+        at: Timestamp,
+    ) -> Result<Guide>;
+    fn guide(&self, id: GuideId) -> Result<Guide>;
+    fn list_guides(&self, model: Option<&str>, paging: Paging) -> Result<Page<Guide>>;
+
+    // --- device sync
+    /// Applies one device action at most once: a repeated id gets the stored outcome. `decide`
+    /// replays the action on the current job (see `fixline_core::sync::replay`); the store
+    /// writes what it decided, the conflict if any, and the outcome, in one transaction.
+    fn apply_device_action(
+        &self,
+        actor: &Actor,
+        action: &DeviceAction,
+        now: Timestamp,
+        decide: DeviceDecision<'_>,
+    ) -> Result<PushResult>;
+    /// One page of what an engineer's device needs, from `cursor` on.
+    fn pull(&self, engineer: EngineerId, cursor: SyncCursor, limit: u32) -> Result<PullPage>;
+    /// Conflicts, newest first: all of them, or one engineer's.
+    fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>>;
 
     // --- change log
     fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;

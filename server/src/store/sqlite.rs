@@ -29,10 +29,16 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Change, ChangeOp, Entity, Page, Paging, ServiceTarget, Store, TargetSpec, User, Visibility,
-    WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
+    Change, ChangeOp, DeviceDecision, Entity, Page, Paging, ServiceTarget, Store, TargetSpec, User,
+    Visibility, WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
+use fixline_core::guide::{Guide, GuideDetails};
+use fixline_core::ids::GuideId;
+use fixline_core::role::Actor;
+use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncCursor};
+
+mod sync;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
@@ -443,6 +449,7 @@ impl Record for Asset {
             ("customer_id", Value::Text(self.customer_id.to_string())),
             ("site_id", Value::Text(self.details.site_id.to_string())),
             ("serial", Value::Text(self.details.serial.clone())),
+            ("model", Value::Text(self.details.model.clone())),
         ]
     }
 }
@@ -692,34 +699,7 @@ impl Store for SqliteStore {
     }
 
     fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
-        self.read(|c| {
-            let customer: Customer = get(c, *id.as_uuid())?;
-            let key = id.to_string();
-            let orders: Vec<WorkOrder> = docs(
-                c,
-                "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
-                [&key],
-            )?;
-            Ok(CustomerFile {
-                customer,
-                contacts: docs(
-                    c,
-                    "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
-                    [&key],
-                )?,
-                sites: docs(
-                    c,
-                    "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
-                    [&key],
-                )?,
-                assets: docs(
-                    c,
-                    "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
-                    [&key],
-                )?,
-                work_orders: orders.iter().map(WorkOrder::summary).collect(),
-            })
-        })
+        self.read(|c| customer_file(c, id))
     }
 
     fn list_customers(
@@ -1185,43 +1165,7 @@ impl Store for SqliteStore {
     }
 
     fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, at, entity, entity_id, op, version, engineer_id, previous_engineer_id, region, data
-                 FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![seq, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
-            })?;
-            rows.map(|row| {
-                let (seq, at, entity, entity_id, op, version, engineer, previous, region, data) = row?;
-                let id = |s: Option<String>| s.map(|s| s.parse::<EngineerId>()).transpose().map_err(Error::from);
-                Ok(Change {
-                    seq,
-                    at: parse_ts(&at)?,
-                    entity: from_json(&format!("{entity:?}"))?,
-                    entity_id: entity_id.parse().map_err(|_| Error::Internal("bad id in change log".into()))?,
-                    op: from_json(&format!("{op:?}"))?,
-                    version: version.map(|v| v as u64),
-                    engineer_id: id(engineer)?,
-                    previous_engineer_id: id(previous)?,
-                    region,
-                    data: from_json(&data)?,
-                })
-            })
-            .collect()
-        })
+        self.read(|c| changes_after(c, seq, limit))
     }
 
     fn latest_seq(&self) -> Result<i64> {
@@ -1232,6 +1176,46 @@ impl Store for SqliteStore {
                 })?,
             )
         })
+    }
+
+    fn create_guide(&self, id: GuideId, details: GuideDetails, at: Timestamp) -> Result<Guide> {
+        SqliteStore::create_guide(self, id, details, at)
+    }
+
+    fn update_guide(
+        &self,
+        id: GuideId,
+        expected: u64,
+        details: GuideDetails,
+        at: Timestamp,
+    ) -> Result<Guide> {
+        SqliteStore::update_guide(self, id, expected, details, at)
+    }
+
+    fn guide(&self, id: GuideId) -> Result<Guide> {
+        SqliteStore::guide(self, id)
+    }
+
+    fn list_guides(&self, model: Option<&str>, paging: Paging) -> Result<Page<Guide>> {
+        SqliteStore::list_guides(self, model, paging)
+    }
+
+    fn apply_device_action(
+        &self,
+        actor: &Actor,
+        action: &DeviceAction,
+        now: Timestamp,
+        decide: DeviceDecision<'_>,
+    ) -> Result<PushResult> {
+        SqliteStore::apply_device_action(self, actor, action, now, decide)
+    }
+
+    fn pull(&self, engineer: EngineerId, cursor: SyncCursor, limit: u32) -> Result<PullPage> {
+        SqliteStore::pull(self, engineer, cursor, limit)
+    }
+
+    fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>> {
+        SqliteStore::conflicts(self, engineer, limit)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {
@@ -1278,6 +1262,81 @@ fn insert_history(
         params![entry.work_order_id.to_string(), entry.version as i64, ts(entry.at), ts(recorded_at), to_json(entry)?],
     )?;
     Ok(())
+}
+
+/// The change log after `seq`, oldest first.
+fn changes_after(c: &Connection, seq: i64, limit: u32) -> Result<Vec<Change>> {
+    let mut stmt = c.prepare_cached(
+                "SELECT seq, at, entity, entity_id, op, version, engineer_id, previous_engineer_id, region, data
+                 FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+    let rows = stmt.query_map(params![seq, limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<i64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(8)?,
+            r.get::<_, String>(9)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (seq, at, entity, entity_id, op, version, engineer, previous, region, data) = row?;
+        let id = |s: Option<String>| {
+            s.map(|s| s.parse::<EngineerId>())
+                .transpose()
+                .map_err(Error::from)
+        };
+        Ok(Change {
+            seq,
+            at: parse_ts(&at)?,
+            entity: from_json(&format!("{entity:?}"))?,
+            entity_id: entity_id
+                .parse()
+                .map_err(|_| Error::Internal("bad id in change log".into()))?,
+            op: from_json(&format!("{op:?}"))?,
+            version: version.map(|v| v as u64),
+            engineer_id: id(engineer)?,
+            previous_engineer_id: id(previous)?,
+            region,
+            data: from_json(&data)?,
+        })
+    })
+    .collect()
+}
+
+/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
+fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
+    let customer: Customer = get(c, *id.as_uuid())?;
+    let key = id.to_string();
+    let orders: Vec<WorkOrder> = docs(
+        c,
+        "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
+        [&key],
+    )?;
+    Ok(CustomerFile {
+        customer,
+        contacts: docs(
+            c,
+            "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        sites: docs(
+            c,
+            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        assets: docs(
+            c,
+            "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        work_orders: orders.iter().map(WorkOrder::summary).collect(),
+    })
 }
 
 /// Finds (or for a new caller, creates) the customer, site and asset a request is about.

@@ -346,6 +346,12 @@ pub enum HistoryEvent {
     Edited { fields: Vec<String> },
     /// A lifecycle action.
     Action { action: Action },
+    /// An action done offline that no longer fitted when it reached the server; the engineer's
+    /// work is kept as a note and the clash is reported to both sides.
+    OfflineConflict {
+        action: Action,
+        kind: crate::sync::ConflictKind,
+    },
 }
 
 /// One entry of the append-only history: who did what, when.
