@@ -5,3 +5,4 @@ mod access;
 mod intake;
 mod lifecycle;
 mod robustness;
+mod sync;

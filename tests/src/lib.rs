@@ -56,6 +56,12 @@ impl TestServer {
 
     /// A server over an existing (or new) database file, as after a restart.
     pub async fn start_on(db_path: &Path) -> TestServer {
+        TestServer::start_at(db_path, "127.0.0.1:0").await
+    }
+
+    /// A server over a database file at a given address: a restart that devices, which remember
+    /// the address, find again.
+    pub async fn start_at(db_path: &Path, addr: &str) -> TestServer {
         let path = db_path.to_owned();
         let store: Arc<dyn Store> = Arc::new(
             tokio::task::spawn_blocking(move || SqliteStore::open(&path))
@@ -66,9 +72,7 @@ impl TestServer {
         let mut config = Config::default();
         config.database.path = db_path.to_owned();
         config.server.max_body_bytes = 64 * 1024;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();
         let state = AppState::new(Arc::clone(&store), config);
@@ -258,4 +262,25 @@ pub async fn engineer(manager: &Client, name: &str, region: &str) -> String {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
     e["id"].as_str().expect("id").to_owned()
+}
+
+/// A job for the fixture's asset, taken in by the desk, triaged and assigned to `engineer`;
+/// returns its id.
+pub async fn assigned_job(desk: &Client, fx: &Fixture, engineer: &str, symptom: &str) -> String {
+    let (s, receipt) = desk
+        .post(
+            "/api/v1/work-orders",
+            serde_json::json!({"serial": fx.serial, "symptom": symptom, "priority": "P2"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{receipt}");
+    let id = receipt["work_order_id"].as_str().expect("id").to_owned();
+    for action in [
+        serde_json::json!({"action": "triage"}),
+        serde_json::json!({"action": "assign", "engineer": engineer}),
+    ] {
+        let (s, body) = desk.act(&id, action).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    id
 }

@@ -296,10 +296,10 @@ pub struct Colleague {
     pub version: u64,
 }
 
-/// One record in a pull page.
+/// One record in a pull page; `record` names its type (not `kind`, which records use).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "record", rename_all = "snake_case")]
 pub enum PullRecord {
     WorkOrder(WorkOrder),
     CustomerFile(CustomerFile),

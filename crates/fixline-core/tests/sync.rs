@@ -321,7 +321,7 @@ fn wire_format_is_frozen() {
     };
     assert_eq!(
         serde_json::to_value(&removed).unwrap(),
-        serde_json::json!({"kind": "work_order_removed",
+        serde_json::json!({"record": "work_order_removed",
             "id": "00000000-0000-0000-0000-000000000001", "reason": "reassigned"})
     );
     assert_eq!(
@@ -331,6 +331,22 @@ fn wire_format_is_frozen() {
     let record = PullRecord::WorkOrder(base.clone());
     let back: PullRecord = serde_json::from_value(serde_json::to_value(&record).unwrap()).unwrap();
     assert_eq!(back, record);
+    // Every record kind round-trips, including those whose own fields are called `kind`.
+    let conflict = PullRecord::Conflict(fixline_core::sync::SyncConflict {
+        id: fixline_core::ids::ConflictId::from_uuid(Uuid::from_u128(9)),
+        action_id: a.id,
+        work_order: base.id,
+        work_order_number: base.number.clone(),
+        engineer: None,
+        kind: ConflictKind::Cancelled,
+        message: "m".into(),
+        action: a.action.clone(),
+        acted_at: a.at,
+        recorded_at: a.at,
+    });
+    let back: PullRecord =
+        serde_json::from_value(serde_json::to_value(&conflict).unwrap()).unwrap();
+    assert_eq!(back, conflict);
 }
 
 fn engineer_action() -> impl Strategy<Value = Action> {

@@ -1,0 +1,132 @@
+//! The device's HTTP link to the dispatch server: sign in, push actions, pull pages. Transport
+//! failures become [`Error::Offline`]; error bodies become [`Error::Server`] with the server's code.
+
+use std::time::Duration;
+
+use fixline_core::sync::{PushRequest, PushResponse, SyncCursor};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::store::{DeviceUser, Session};
+
+#[derive(Debug, Clone)]
+pub struct ServerLink {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginAnswer {
+    token: String,
+    user: DeviceUser,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    code: String,
+    message: String,
+}
+
+impl ServerLink {
+    /// A link to the server at `base` (e.g. `https://fixline.example.com`).
+    pub fn new(base: &str) -> Result<Self> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::Invalid(format!(
+                "{base:?} is not a server address; it starts with https:// (or http:// on a local network)"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Offline(e.to_string()))?;
+        Ok(ServerLink {
+            http,
+            base,
+            token: None,
+        })
+    }
+
+    pub fn for_session(session: &Session) -> Result<Self> {
+        let mut link = ServerLink::new(&session.server_url)?;
+        link.token = Some(session.token.clone());
+        Ok(link)
+    }
+
+    /// Signs in; an engineer's device needs an engineer login.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Session> {
+        let answer: LoginAnswer = self
+            .post(
+                "/api/v1/auth/login",
+                &serde_json::json!({ "username": username, "password": password }),
+            )
+            .await?;
+        Ok(Session {
+            server_url: self.base.clone(),
+            token: answer.token,
+            user: answer.user,
+        })
+    }
+
+    pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {
+        self.post("/api/v1/sync/push", request).await
+    }
+
+    /// One pull page as raw JSON: the sync engine reads it record by record, so one record
+    /// from a newer server cannot spoil the page.
+    pub async fn pull(&self, cursor: &SyncCursor, limit: u32) -> Result<serde_json::Value> {
+        self.post(
+            "/api/v1/sync/pull",
+            &serde_json::json!({ "cursor": cursor, "limit": limit }),
+        )
+        .await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Error::Offline(describe(&e)))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Error::Offline(describe(&e)))?;
+        if !status.is_success() {
+            let (code, message) = match serde_json::from_slice::<ErrorAnswer>(&bytes) {
+                Ok(e) => (e.code, e.message),
+                Err(_) => (
+                    "http_error".to_owned(),
+                    format!("the server answered {status}"),
+                ),
+            };
+            return Err(Error::Server {
+                status: status.as_u16(),
+                code,
+                message,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the server did not answer in time".to_owned()
+    } else if e.is_connect() {
+        "no connection to the server".to_owned()
+    } else {
+        e.to_string()
+    }
+}

@@ -1,0 +1,18 @@
+//! The engineer app's core, with no window and no Tauri: the device SQLite store (the
+//! engineer's jobs, customer files, guides and colleagues, offline), the outbox of actions taken
+//! on the device, and the sync engine that pushes the outbox and pulls changes from the
+//! dispatch server.
+//!
+//! The Tauri shell (`src-tauri/`) calls into this crate one line per command; tests drive it
+//! directly against a real server. Rules come from `fixline-core`: the device checks every
+//! action with the same state machine the server replays it through.
+
+mod client;
+mod error;
+mod store;
+mod sync;
+
+pub use client::ServerLink;
+pub use error::{Error, ErrorBody, Result};
+pub use store::{DeviceStore, DeviceUser, LocalJob, OutboxItem, OutboxState, Session, SyncStatus};
+pub use sync::{ReadPage, SyncReport, read_page, sync};

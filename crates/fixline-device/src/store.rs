@@ -1,0 +1,766 @@
+//! The device database: the engineer's scope as the server last sent it, and the outbox.
+//!
+//! An action taken on the device is applied to the local copy and written to the outbox in one
+//! transaction, so it survives the app being killed or the tablet rebooting. The copy shown is
+//! always the server's copy with the pending actions replayed on top (see
+//! `fixline_core::sync::rebase`), so a pull never hides work that has not reached the server.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use fixline_core::customer::CustomerFile;
+use fixline_core::guide::Guide;
+use fixline_core::ids::{ActionId, EngineerId, UserId, WorkOrderId};
+use fixline_core::role::{Actor, Role};
+use fixline_core::sla::SlaPolicy;
+use fixline_core::sync::{
+    Colleague, DeviceAction, PullRecord, PushOutcome, PushResult, SyncConflict, SyncCursor, rebase,
+    retry_delay,
+};
+use fixline_core::work_order::{Action, ActionContext, WorkOrder};
+use fixline_core::{Timestamp, sync};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_device.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Who is signed in on this device, and where their server is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub server_url: String,
+    pub token: String,
+    pub user: DeviceUser,
+}
+
+/// The signed-in user as the server described them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub engineer_id: Option<EngineerId>,
+}
+
+impl DeviceUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.id,
+            name: self.display_name.clone(),
+            role: self.role,
+            engineer: self.engineer_id,
+        }
+    }
+}
+
+/// A job as the device shows it, with what the list and the job screen need besides the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalJob {
+    pub work_order: WorkOrder,
+    /// Actions on this job not yet answered by the server.
+    pub pending: u32,
+    /// Set when the job was reassigned while actions on it were pending.
+    pub removed_reason: Option<String>,
+}
+
+/// Where an outbox item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Pending,
+    Applied,
+    Conflict,
+    Rejected,
+}
+
+impl OutboxState {
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "pending" => OutboxState::Pending,
+            "applied" => OutboxState::Applied,
+            "conflict" => OutboxState::Conflict,
+            "rejected" => OutboxState::Rejected,
+            other => return Err(Error::Invalid(format!("unknown outbox state {other:?}"))),
+        })
+    }
+}
+
+/// One action's sync receipt: what it was and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub action: DeviceAction,
+    pub state: OutboxState,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub outcome: Option<PushOutcome>,
+    pub created_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// The sync status line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub signed_in: Option<DeviceUser>,
+    pub server_url: Option<String>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub pending: u64,
+    pub conflicts: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug)]
+pub struct DeviceStore {
+    conn: Mutex<Connection>,
+    /// SLA targets for the local copy; the server recomputes with its own.
+    policy: SlaPolicy,
+}
+
+fn ts(t: Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> Result<Timestamp> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| Error::Invalid(format!("bad time {s:?} on device: {e}")))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Invalid(format!("cannot store record: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| Error::Invalid(format!("unreadable record on device: {e}")))
+}
+
+fn docs<T: DeserializeOwned>(
+    c: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map(p, |r| r.get::<_, String>(0))?;
+    rows.map(|d| from_json(&d?)).collect()
+}
+
+impl DeviceStore {
+    /// Opens (creating if needed) the device database and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: an action the engineer saw recorded must survive a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Self::with(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        Self::with(Connection::open_in_memory()?)
+    }
+
+    fn with(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        migrations().to_latest(&mut conn)?;
+        Ok(DeviceStore {
+            conn: Mutex::new(conn),
+            policy: SlaPolicy::default(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    // --- session
+
+    pub fn session(&self) -> Result<Option<Session>> {
+        let conn = self.lock();
+        session(&conn)
+    }
+
+    /// Stores a new session. Switching to another user is refused while anything is unsynced:
+    /// their work would otherwise be sent under the new user's name, or lost.
+    pub fn sign_in(&self, new: &Session) -> Result<()> {
+        self.write(|tx| {
+            if let Some(old) = session(tx)?
+                && old.user.id != new.user.id
+            {
+                let pending = pending_count(tx)?;
+                if pending > 0 {
+                    return Err(Error::Unsynced {
+                        pending,
+                        doing: "another user signs in",
+                    });
+                }
+                clear(tx)?;
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO session (id, server_url, token, user, signed_in_at)
+                 VALUES (1, ?1, ?2, ?3, ?4)",
+                params![
+                    new.server_url,
+                    new.token,
+                    to_json(&new.user)?,
+                    ts(Utc::now())
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Signs out and forgets this user's data; refused while anything is unsynced.
+    pub fn sign_out(&self) -> Result<()> {
+        self.write(|tx| {
+            let pending = pending_count(tx)?;
+            if pending > 0 {
+                return Err(Error::Unsynced {
+                    pending,
+                    doing: "signing out",
+                });
+            }
+            clear(tx)
+        })
+    }
+
+    // --- reading
+
+    /// The engineer's jobs as shown: open ones first, by requested window, then SLA due time.
+    pub fn jobs(&self, now: Timestamp) -> Result<Vec<LocalJob>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT w.doc, w.removed_reason,
+                    (SELECT count(*) FROM outbox o WHERE o.work_order_id = w.id AND o.state = 'pending')
+             FROM work_orders w",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
+        let mut jobs = rows
+            .map(|row| {
+                let (doc, removed_reason, pending) = row?;
+                Ok(LocalJob {
+                    work_order: from_json(&doc)?,
+                    pending,
+                    removed_reason,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| {
+            let wo = &j.work_order;
+            (
+                !wo.status.is_open(),
+                wo.requested_window.map(|w| w.start),
+                wo.sla.due(fixline_core::sla::Milestone::Arrive, now),
+                wo.priority,
+                wo.number.clone(),
+            )
+        });
+        Ok(jobs)
+    }
+
+    pub fn job(&self, id: WorkOrderId) -> Result<LocalJob> {
+        self.jobs(Utc::now())?
+            .into_iter()
+            .find(|j| j.work_order.id == id)
+            .ok_or_else(|| Error::NotFound(format!("work order {id}")))
+    }
+
+    pub fn customer_file(&self, id: fixline_core::ids::CustomerId) -> Result<CustomerFile> {
+        let conn = self.lock();
+        let doc: Option<String> = conn
+            .query_row(
+                "SELECT doc FROM customer_files WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        from_json(&doc.ok_or_else(|| Error::NotFound(format!("customer {id}")))?)
+    }
+
+    /// Guides for an equipment model, in the engineer's language first.
+    pub fn guides(&self, model: Option<&str>) -> Result<Vec<Guide>> {
+        let conn = self.lock();
+        let mut guides: Vec<Guide> = docs(
+            &conn,
+            "SELECT doc FROM guides WHERE ?1 IS NULL OR model = ?1",
+            [model],
+        )?;
+        guides.sort_by(|a, b| {
+            (&a.details.model, &a.details.title).cmp(&(&b.details.model, &b.details.title))
+        });
+        Ok(guides)
+    }
+
+    pub fn colleagues(&self) -> Result<Vec<Colleague>> {
+        let conn = self.lock();
+        let mut all: Vec<Colleague> = docs(&conn, "SELECT doc FROM colleagues", [])?;
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    pub fn conflicts(&self) -> Result<Vec<SyncConflict>> {
+        let conn = self.lock();
+        let mut all: Vec<SyncConflict> = docs(&conn, "SELECT doc FROM conflicts", [])?;
+        all.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        Ok(all)
+    }
+
+    /// Every action taken on this device, newest first, with what became of it.
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc, state, attempts, next_attempt_at, last_error, outcome, created_at, settled_at
+             FROM outbox ORDER BY seq DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (doc, state, attempts, next, last_error, outcome, created, settled) = row?;
+            Ok(OutboxItem {
+                action: from_json(&doc)?,
+                state: OutboxState::parse(&state)?,
+                attempts,
+                next_attempt_at: next.as_deref().map(parse_ts).transpose()?,
+                last_error,
+                outcome: outcome.as_deref().map(from_json).transpose()?,
+                created_at: parse_ts(&created)?,
+                settled_at: settled.as_deref().map(parse_ts).transpose()?,
+            })
+        })
+        .collect()
+    }
+
+    pub fn status(&self) -> Result<SyncStatus> {
+        let conn = self.lock();
+        let s = session(&conn)?;
+        let (last_sync, last_attempt, last_error): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = conn.query_row(
+            "SELECT last_sync_at, last_attempt_at, last_error FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let count = |state: &str| -> Result<u64> {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM outbox WHERE state = ?1",
+                [state],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        };
+        Ok(SyncStatus {
+            server_url: s.as_ref().map(|s| s.server_url.clone()),
+            signed_in: s.map(|s| s.user),
+            last_sync_at: last_sync.as_deref().map(parse_ts).transpose()?,
+            last_attempt_at: last_attempt.as_deref().map(parse_ts).transpose()?,
+            last_error,
+            pending: count("pending")?,
+            conflicts: count("conflict")?,
+            rejected: count("rejected")?,
+        })
+    }
+
+    // --- acting
+
+    /// Does `action` on a job now, on the device: checked by the same state machine as the
+    /// server, applied to the local copy and queued in the outbox, in one transaction.
+    pub fn perform(
+        &self,
+        id: WorkOrderId,
+        action: Action,
+        action_id: ActionId,
+        at: Timestamp,
+    ) -> Result<LocalJob> {
+        self.write(|tx| {
+            let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
+            let (doc, server_version, removed): (String, i64, Option<String>) = tx
+                .query_row(
+                    "SELECT doc, server_version, removed_reason FROM work_orders WHERE id = ?1",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("work order {id}")))?;
+            if let Some(reason) = removed {
+                return Err(Error::Invalid(format!(
+                    "this job is no longer yours ({reason}); your earlier changes will still be sent"
+                )));
+            }
+            let shown: WorkOrder = from_json(&doc)?;
+            let actor = user.actor();
+            let next = shown.apply(
+                &action,
+                &ActionContext {
+                    actor: &actor,
+                    at,
+                    policy: &self.policy,
+                },
+            )?;
+            let device_action = DeviceAction {
+                id: action_id,
+                work_order: id,
+                base_version: server_version.max(0) as u64,
+                at,
+                action,
+            };
+            tx.execute(
+                "INSERT INTO outbox (id, work_order_id, doc, state, created_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+                params![
+                    action_id.to_string(),
+                    id.to_string(),
+                    to_json(&device_action)?,
+                    ts(at)
+                ],
+            )?;
+            tx.execute(
+                "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",
+                params![to_json(&next)?, next.status.as_str(), id.to_string()],
+            )?;
+            Ok(LocalJob {
+                pending: pending_for(tx, id)?,
+                work_order: next,
+                removed_reason: None,
+            })
+        })
+    }
+
+    // --- for the sync engine
+
+    pub(crate) fn cursor(&self) -> Result<SyncCursor> {
+        let conn = self.lock();
+        let raw: Option<String> =
+            conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+        match raw {
+            Some(raw) => from_json(&raw),
+            None => Ok(SyncCursor::START),
+        }
+    }
+
+    /// Pending actions due to be sent, in the order they were taken. Stops at the first one
+    /// still waiting for its retry time (unless `force`), so actions never overtake each other.
+    pub(crate) fn due_actions(&self, now: Timestamp, force: bool) -> Result<Vec<DeviceAction>> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc, next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([sync::PUSH_BATCH_MAX as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut due = Vec::new();
+        for row in rows {
+            let (doc, next) = row?;
+            if !force
+                && next
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?
+                    .is_some_and(|n| n > now)
+            {
+                break;
+            }
+            due.push(from_json(&doc)?);
+        }
+        Ok(due)
+    }
+
+    /// The server could not be reached, or asked to try later: back off.
+    pub(crate) fn postpone(&self, ids: &[ActionId], error: &str, now: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            for id in ids {
+                postpone(tx, *id, error, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records the server's answer to one action.
+    pub(crate) fn settle(&self, result: &PushResult, now: Timestamp) -> Result<OutboxState> {
+        self.write(|tx| {
+            let id = result.id.to_string();
+            let work_order: Option<String> = tx
+                .query_row(
+                    "SELECT work_order_id FROM outbox WHERE id = ?1 AND state = 'pending'",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            // Not ours, or already settled by an earlier answer: nothing to do.
+            let Some(work_order) = work_order else {
+                return Ok(OutboxState::Applied);
+            };
+            let state = match &result.outcome {
+                PushOutcome::Applied { .. } => OutboxState::Applied,
+                PushOutcome::Conflict { .. } => OutboxState::Conflict,
+                PushOutcome::Rejected { code, message } if code == "clock_ahead" => {
+                    postpone(tx, result.id, message, now)?;
+                    return Ok(OutboxState::Pending);
+                }
+                PushOutcome::Rejected { .. } => OutboxState::Rejected,
+            };
+            let state_text = match state {
+                OutboxState::Applied => "applied",
+                OutboxState::Conflict => "conflict",
+                _ => "rejected",
+            };
+            tx.execute(
+                "UPDATE outbox SET state = ?1, outcome = ?2, settled_at = ?3, last_error = NULL
+                 WHERE id = ?4",
+                params![state_text, to_json(&result.outcome)?, ts(now), id],
+            )?;
+            let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
+            match &result.work_order {
+                Some(wo) => self.put_server_work_order(tx, &user, wo)?,
+                None => {
+                    let id: WorkOrderId = work_order
+                        .parse()
+                        .map_err(|_| Error::Invalid("bad id in outbox".into()))?;
+                    self.reshow(tx, &user, id)?;
+                }
+            }
+            Ok(state)
+        })
+    }
+
+    /// Stores one pulled page and its cursor in one transaction: a page is kept whole or not at all.
+    pub(crate) fn store_page(&self, records: &[PullRecord], cursor: &SyncCursor) -> Result<()> {
+        self.write(|tx| {
+            let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
+            for record in records {
+                self.store_record(tx, &user, record)?;
+            }
+            tx.execute(
+                "UPDATE sync_state SET cursor = ?1 WHERE id = 1",
+                [to_json(cursor)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn record_attempt(&self, now: Timestamp, error: Option<&str>) -> Result<()> {
+        let conn = self.lock();
+        match error {
+            None => conn.execute(
+                "UPDATE sync_state SET last_sync_at = ?1, last_attempt_at = ?1, last_error = NULL WHERE id = 1",
+                [ts(now)],
+            )?,
+            Some(e) => conn.execute(
+                "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2 WHERE id = 1",
+                params![ts(now), e],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn store_record(
+        &self,
+        tx: &Transaction<'_>,
+        user: &DeviceUser,
+        record: &PullRecord,
+    ) -> Result<()> {
+        match record {
+            PullRecord::WorkOrder(wo) => self.put_server_work_order(tx, user, wo)?,
+            PullRecord::CustomerFile(file) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO customer_files (id, doc) VALUES (?1, ?2)",
+                    params![file.customer.id.to_string(), to_json(file)?],
+                )?;
+            }
+            PullRecord::Guide(g) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO guides (id, model, doc) VALUES (?1, ?2, ?3)",
+                    params![g.id.to_string(), g.details.model, to_json(g)?],
+                )?;
+            }
+            PullRecord::GuideRemoved { id } => {
+                tx.execute("DELETE FROM guides WHERE id = ?1", [id.to_string()])?;
+            }
+            PullRecord::Colleague(c) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO colleagues (id, doc) VALUES (?1, ?2)",
+                    params![c.id.to_string(), to_json(c)?],
+                )?;
+            }
+            PullRecord::Conflict(c) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO conflicts (id, work_order_id, doc) VALUES (?1, ?2, ?3)",
+                    params![c.id.to_string(), c.work_order.to_string(), to_json(c)?],
+                )?;
+            }
+            PullRecord::WorkOrderRemoved { id, reason } => {
+                if pending_for(tx, *id)? > 0 {
+                    tx.execute(
+                        "UPDATE work_orders SET removed_reason = ?1 WHERE id = ?2",
+                        params![reason, id.to_string()],
+                    )?;
+                } else {
+                    tx.execute("DELETE FROM work_orders WHERE id = ?1", [id.to_string()])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the server's copy of a job (never an older one) and re-derives the copy shown.
+    fn put_server_work_order(
+        &self,
+        tx: &Transaction<'_>,
+        user: &DeviceUser,
+        wo: &WorkOrder,
+    ) -> Result<()> {
+        let held: Option<i64> = tx
+            .query_row(
+                "SELECT server_version FROM work_orders WHERE id = ?1",
+                [wo.id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if held.is_some_and(|v| v > wo.version as i64) {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO work_orders (id, server_doc, server_version, doc, status)
+             VALUES (?1, ?2, ?3, ?2, ?4)
+             ON CONFLICT (id) DO UPDATE SET server_doc = ?2, server_version = ?3, removed_reason = NULL",
+            params![wo.id.to_string(), to_json(wo)?, wo.version as i64, wo.status.as_str()],
+        )?;
+        self.reshow(tx, user, wo.id)
+    }
+
+    /// The copy shown: the server's copy with this job's pending actions replayed on top.
+    fn reshow(&self, tx: &Transaction<'_>, user: &DeviceUser, id: WorkOrderId) -> Result<()> {
+        let server: Option<Option<String>> = tx
+            .query_row(
+                "SELECT server_doc FROM work_orders WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(Some(server)) = server else {
+            return Ok(());
+        };
+        let server: WorkOrder = from_json(&server)?;
+        let pending: Vec<DeviceAction> = docs(
+            tx,
+            "SELECT doc FROM outbox WHERE work_order_id = ?1 AND state = 'pending' ORDER BY seq",
+            [id.to_string()],
+        )?;
+        let actor = user.actor();
+        let shown = rebase(&server, pending.iter(), |a| ActionContext {
+            actor: &actor,
+            at: a.at,
+            policy: &self.policy,
+        });
+        tx.execute(
+            "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",
+            params![to_json(&shown)?, shown.status.as_str(), id.to_string()],
+        )?;
+        Ok(())
+    }
+}
+
+fn session(c: &Connection) -> Result<Option<Session>> {
+    let row: Option<(String, String, String)> = c
+        .query_row(
+            "SELECT server_url, token, user FROM session WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(server_url, token, user)| {
+        Ok(Session {
+            server_url,
+            token,
+            user: from_json(&user)?,
+        })
+    })
+    .transpose()
+}
+
+fn pending_count(c: &Connection) -> Result<u64> {
+    let n: i64 = c.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'pending'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+fn pending_for(c: &Connection, id: WorkOrderId) -> Result<u32> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM outbox WHERE work_order_id = ?1 AND state = 'pending'",
+        [id.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+fn postpone(tx: &Transaction<'_>, id: ActionId, error: &str, now: Timestamp) -> Result<()> {
+    let attempts: u32 = tx
+        .query_row(
+            "SELECT attempts FROM outbox WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let attempts = attempts.saturating_add(1);
+    tx.execute(
+        "UPDATE outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3
+         WHERE id = ?4 AND state = 'pending'",
+        params![
+            attempts,
+            ts(now + retry_delay(attempts)),
+            error,
+            id.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets everything of the signed-in user (only ever called with nothing pending).
+fn clear(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "DELETE FROM session; DELETE FROM work_orders; DELETE FROM customer_files;
+         DELETE FROM guides; DELETE FROM colleagues; DELETE FROM outbox; DELETE FROM conflicts;
+         UPDATE sync_state SET cursor = NULL, last_sync_at = NULL, last_attempt_at = NULL, last_error = NULL;",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! The sync engine: push the outbox, then pull pages until up to date.
+//!
+//! Safe to stop at any instant (app killed, network lost): an action leaves the outbox only
+//! when the server's answer is stored, and the server answers a repeated action id with its
+//! first answer, so a resend never applies twice; a page and its cursor are stored in one
+//! transaction, so a pull resumes where the last stored page ended.
+
+use chrono::Utc;
+use fixline_core::sync::{PullProgress, PullRecord, PushRequest, SyncCursor};
+use serde::{Deserialize, Serialize};
+
+use crate::client::ServerLink;
+use crate::error::{Error, Result};
+use crate::store::{DeviceStore, OutboxState};
+
+/// Records per pull page.
+const PAGE: u32 = 500;
+/// Enough pages for any real day; a server that never says "complete" cannot loop us forever.
+const MAX_PAGES: usize = 10_000;
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub applied: u32,
+    pub conflicts: u32,
+    pub rejected: u32,
+    /// Still waiting (e.g. the device clock is ahead of the server's).
+    pub postponed: u32,
+    pub pulled: u32,
+    /// Records this app version could not read (from a newer server), with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// Pushes every due action, then pulls until complete. `force` ignores retry back-off (the
+/// "sync now" button). `progress` is told how far the pull has come after each page.
+pub async fn sync(
+    store: &DeviceStore,
+    force: bool,
+    mut progress: impl FnMut(PullProgress),
+) -> Result<SyncReport> {
+    let session = store.session()?.ok_or(Error::NotSignedIn)?;
+    let link = ServerLink::for_session(&session)?;
+    let outcome = run(store, &link, force, &mut progress).await;
+    let now = Utc::now();
+    match &outcome {
+        Ok(_) => store.record_attempt(now, None)?,
+        Err(e) => store.record_attempt(now, Some(&e.to_string()))?,
+    }
+    outcome
+}
+
+async fn run(
+    store: &DeviceStore,
+    link: &ServerLink,
+    force: bool,
+    progress: &mut impl FnMut(PullProgress),
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    push(store, link, force, &mut report).await?;
+    pull(store, link, progress, &mut report).await?;
+    Ok(report)
+}
+
+async fn push(
+    store: &DeviceStore,
+    link: &ServerLink,
+    force: bool,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let mut sent_before = std::collections::HashSet::new();
+    loop {
+        let due = store.due_actions(Utc::now(), force)?;
+        // Anything already sent in this sync was postponed by the server: leave it for later.
+        let due: Vec<_> = due
+            .into_iter()
+            .filter(|a| !sent_before.contains(&a.id))
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<_> = due.iter().map(|a| a.id).collect();
+        sent_before.extend(ids.iter().copied());
+        let answer = match link.push(&PushRequest { actions: due }).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                if e.is_transient() {
+                    store.postpone(&ids, &e.to_string(), Utc::now())?;
+                }
+                return Err(e);
+            }
+        };
+        for result in &answer.results {
+            match store.settle(result, Utc::now())? {
+                OutboxState::Applied => report.applied += 1,
+                OutboxState::Conflict => report.conflicts += 1,
+                OutboxState::Rejected => report.rejected += 1,
+                OutboxState::Pending => report.postponed += 1,
+            }
+        }
+        if answer.results.len() < ids.len() {
+            return Err(Error::BadServerData(format!(
+                "the server answered {} of {} actions",
+                answer.results.len(),
+                ids.len()
+            )));
+        }
+    }
+}
+
+async fn pull(
+    store: &DeviceStore,
+    link: &ServerLink,
+    progress: &mut impl FnMut(PullProgress),
+    report: &mut SyncReport,
+) -> Result<()> {
+    for _ in 0..MAX_PAGES {
+        let cursor = store.cursor()?;
+        let raw = link.pull(&cursor, PAGE).await?;
+        let page = read_page(raw)?;
+        store.store_page(&page.records, &page.cursor)?;
+        report.pulled += page.records.len() as u32;
+        report.skipped.extend(page.skipped);
+        progress(page.progress);
+        if page.complete {
+            return Ok(());
+        }
+    }
+    Err(Error::BadServerData(format!(
+        "the server sent more than {MAX_PAGES} pages without finishing"
+    )))
+}
+
+/// A page as read: the records this app understands, and why any others were skipped.
+#[derive(Debug)]
+pub struct ReadPage {
+    pub records: Vec<PullRecord>,
+    pub skipped: Vec<String>,
+    pub cursor: SyncCursor,
+    pub complete: bool,
+    pub progress: PullProgress,
+}
+
+#[derive(Deserialize)]
+struct RawPage {
+    records: Vec<serde_json::Value>,
+    cursor: SyncCursor,
+    complete: bool,
+    progress: PullProgress,
+}
+
+/// Reads a pull page record by record: a record of a kind or shape this app version does not
+/// know (a newer server) is skipped and reported, never fatal; a page without a readable
+/// cursor is refused whole, so nothing is stored and the next sync asks again.
+pub fn read_page(raw: serde_json::Value) -> Result<ReadPage> {
+    let page: RawPage = serde_json::from_value(raw)
+        .map_err(|e| Error::BadServerData(format!("not a sync page: {e}")))?;
+    let mut records = Vec::with_capacity(page.records.len());
+    let mut skipped = Vec::new();
+    for value in page.records {
+        let kind = value
+            .get("record")
+            .and_then(|k| k.as_str())
+            .unwrap_or("(no record type)")
+            .to_owned();
+        match serde_json::from_value::<PullRecord>(value) {
+            Ok(record) => records.push(record),
+            Err(e) => skipped.push(format!("{kind}: {e}")),
+        }
+    }
+    Ok(ReadPage {
+        records,
+        skipped,
+        cursor: page.cursor,
+        complete: page.complete,
+        progress: page.progress,
+    })
+}

@@ -1,0 +1,271 @@
+//! Device sync against the real server: two engineers' devices and a dispatcher working the same
+//! jobs online and offline (the server stopped in between), then everything reconciled.
+
+use chrono::{TimeDelta, Utc};
+use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::position::Position;
+use fixline_core::role::Role;
+use fixline_core::sync::{ConflictKind, PushOutcome, PushRequest};
+use fixline_core::work_order::{Action, Status};
+use fixline_device::{DeviceStore, Error, OutboxState, ServerLink, sync};
+use fixline_tests::{PASSWORD, TestServer, assigned_job, customer_with_asset, engineer};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+fn wo(id: &str) -> WorkOrderId {
+    id.parse().expect("work order id")
+}
+
+async fn device(server: &TestServer, dir: &std::path::Path, username: &str) -> DeviceStore {
+    let store = DeviceStore::open(&dir.join(format!("{username}.db"))).expect("device db");
+    let session = ServerLink::new(&server.url(""))
+        .unwrap()
+        .sign_in(username, PASSWORD)
+        .await
+        .expect("sign in");
+    store.sign_in(&session).expect("session stored");
+    store
+}
+
+fn act(store: &DeviceStore, job: &str, minutes_ago: i64, action: Action) {
+    let at = Utc::now() - TimeDelta::minutes(minutes_ago);
+    store
+        .perform(wo(job), action, ActionId::from_uuid(Uuid::now_v7()), at)
+        .unwrap_or_else(|e| panic!("{job}: {e}"));
+}
+
+#[tokio::test]
+async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_action_once() {
+    let mut server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let admin = server.login("admin").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    let wang_id = engineer(&admin, "王磊", "西湖区").await;
+    server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    server
+        .user(&admin, "wang", Role::Engineer, Some(&wang_id))
+        .await;
+    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000777").await;
+    let (s, guide) = desk
+        .post(
+            "/api/v1/guides",
+            json!({"model": "FX-SC650 立式冷藏柜", "language": "zh-CN", "title": "冷柜不制冷排查",
+                   "body": "1. 断电挂牌\n2. 检查启动电容"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{guide}");
+    let job1 = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷").await;
+    let job2 = assigned_job(&desk, &fx, &chen_id, "压缩机噪音大").await;
+    let job3 = assigned_job(&desk, &fx, &chen_id, "门封条漏冷").await;
+    let job4 = assigned_job(&desk, &fx, &wang_id, "显示屏报 E3").await;
+
+    // First sync: each device gets its own jobs, the customer's file, the guide, colleagues.
+    let chen = device(&server, dir.path(), "chen").await;
+    let wang = device(&server, dir.path(), "wang").await;
+    let mut progress = Vec::new();
+    sync(&chen, false, |p| progress.push(p)).await.unwrap();
+    sync(&wang, false, |_| {}).await.unwrap();
+    let jobs = chen.jobs(Utc::now()).unwrap();
+    assert_eq!(jobs.len(), 3, "chen's three jobs, not wang's");
+    assert!(progress.last().is_some_and(|p| p.done >= 3));
+    assert_eq!(
+        chen.customer_file(jobs[0].work_order.customer_id)
+            .unwrap()
+            .assets[0]
+            .details
+            .serial,
+        fx.serial
+    );
+    assert_eq!(chen.guides(Some("FX-SC650 立式冷藏柜")).unwrap().len(), 1);
+    assert_eq!(chen.colleagues().unwrap().len(), 2);
+    assert_eq!(wang.jobs(Utc::now()).unwrap().len(), 1);
+
+    // Online: chen accepts job 1.
+    act(&chen, &job1, 50, Action::Accept);
+    let report = sync(&chen, false, |_| {}).await.unwrap();
+    assert_eq!(report.applied, 1);
+
+    // The server goes away (no signal on site). Both engineers keep working.
+    let addr = server.addr.to_string();
+    let kept_dir = server.stop().await;
+    let site = Position::new(30.2766, 120.1305).unwrap();
+    act(&chen, &job1, 40, Action::StartTravel);
+    act(
+        &chen,
+        &job1,
+        20,
+        Action::Arrive {
+            position: Some(site),
+        },
+    );
+    act(
+        &chen,
+        &job1,
+        10,
+        Action::AddNote {
+            text: "冷凝器积灰严重，已清洗".into(),
+        },
+    );
+    act(&chen, &job2, 15, Action::Accept);
+    act(&wang, &job4, 12, Action::Accept);
+    assert_eq!(
+        chen.job(wo(&job1)).unwrap().work_order.status,
+        Status::OnSite,
+        "the device shows its own work at once"
+    );
+    let offline = sync(&chen, false, |_| {}).await.unwrap_err();
+    assert!(matches!(offline, Error::Offline(_)), "{offline}");
+    let status = chen.status().unwrap();
+    assert_eq!(status.pending, 4);
+    assert!(status.last_error.is_some());
+    // Signing out now would lose the work: refused.
+    assert!(matches!(
+        chen.sign_out(),
+        Err(Error::Unsynced { pending: 4, .. })
+    ));
+
+    // The server is back on the same address; the dispatcher reassigns job 2 to wang and
+    // cancels job 3 before chen's device reconnects.
+    server = TestServer::start_at(&server.db_path, &addr).await;
+    let desk = server.login("desk").await;
+    let (s, b) = desk
+        .act(&job2, json!({"action": "assign", "engineer": wang_id}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = desk
+        .act(&job3, json!({"action": "cancel", "reason": "客户自行修好"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The retry waits for its back-off unless the engineer taps "sync now".
+    let report = sync(&chen, true, |_| {}).await.unwrap();
+    assert_eq!(
+        (report.applied, report.conflicts, report.rejected),
+        (3, 1, 0)
+    );
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let report = sync(&wang, true, |_| {}).await.unwrap();
+    assert_eq!(report.applied, 1);
+
+    // Chen's offline times are the ones on the server.
+    let (_, order1) = desk.get(&format!("/api/v1/work-orders/{job1}")).await;
+    assert_eq!(order1["status"], "on_site");
+    let (_, history) = desk
+        .get(&format!("/api/v1/work-orders/{job1}/history"))
+        .await;
+    let arrived = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["event"]["action"]["action"] == "arrive")
+        .expect("arrival in history");
+    let device_arrival = chen.job(wo(&job1)).unwrap().work_order.visits[0].checked_in_at;
+    assert_eq!(
+        arrived["at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap(),
+        device_arrival
+    );
+
+    // The clash is kept, not dropped: chen's acceptance is a note on job 2, a conflict for the
+    // dispatcher and on chen's device, and chen's device lets go of the job.
+    let (_, conflicts) = desk.get("/api/v1/sync/conflicts").await;
+    let conflicts = conflicts.as_array().unwrap().clone();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0]["kind"], "reassigned");
+    assert_eq!(conflicts[0]["work_order"], job2.as_str());
+    let (_, order2) = desk.get(&format!("/api/v1/work-orders/{job2}")).await;
+    assert_eq!(order2["assignee"], wang_id.as_str());
+    assert!(
+        order2["notes"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not applied")
+    );
+    let device_conflicts = chen.conflicts().unwrap();
+    assert_eq!(device_conflicts.len(), 1);
+    assert_eq!(device_conflicts[0].kind, ConflictKind::Reassigned);
+    assert!(chen.job(wo(&job2)).is_err(), "job 2 left chen's device");
+    assert!(wang.job(wo(&job2)).is_ok(), "and reached wang's");
+    assert_eq!(
+        chen.job(wo(&job3)).unwrap().work_order.status,
+        Status::Cancelled
+    );
+    let receipts = chen.outbox().unwrap();
+    assert_eq!(receipts.len(), 5);
+    assert_eq!(
+        receipts
+            .iter()
+            .filter(|r| r.state == OutboxState::Conflict)
+            .count(),
+        1
+    );
+
+    // Devices and server agree on every job.
+    for (device, ids) in [(&chen, vec![&job1, &job3]), (&wang, vec![&job2, &job4])] {
+        for id in ids {
+            let (_, server_copy) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+            let local = device.job(wo(id)).unwrap();
+            assert_eq!(local.pending, 0);
+            assert_eq!(
+                serde_json::to_value(&local.work_order).unwrap(),
+                server_copy,
+                "{id}"
+            );
+        }
+    }
+
+    // An answer lost on the way (the device sends again): same answer, nothing applied twice.
+    let session = chen.session().unwrap().unwrap();
+    let link = ServerLink::for_session(&session).unwrap();
+    let again: Vec<_> = receipts.iter().map(|r| r.action.clone()).collect();
+    let answer = link.push(&PushRequest { actions: again }).await.unwrap();
+    for (result, receipt) in answer.results.iter().zip(&receipts) {
+        assert_eq!(Some(&result.outcome), receipt.outcome.as_ref());
+    }
+    let (_, history_after) = desk
+        .get(&format!("/api/v1/work-orders/{job1}/history"))
+        .await;
+    assert_eq!(history_after, history);
+    assert!(matches!(
+        answer.results[0].outcome,
+        PushOutcome::Applied { .. } | PushOutcome::Conflict { .. }
+    ));
+
+    // Now everything is on the server, signing out is allowed.
+    chen.sign_out().unwrap();
+    assert!(chen.jobs(Utc::now()).unwrap().is_empty());
+    drop(kept_dir);
+}
+
+#[tokio::test]
+async fn a_page_from_a_newer_server_is_read_record_by_record() {
+    let page = json!({
+        "records": [
+            {"record": "colleague", "id": "0190a0b0-0000-7000-8000-000000000001", "name": "王磊",
+             "region": "西湖区", "status": "available", "version": 3, "shoe_size": 42},
+            {"record": "spare_parts_catalogue", "id": "x"},
+            {"record": "work_order", "id": "not even a uuid"}
+        ],
+        "cursor": {"mode": "log", "seq": 17},
+        "complete": true,
+        "progress": {"done": 17, "total": 17},
+        "server_build": "2031.1"
+    });
+    let read = fixline_device::read_page(page).unwrap();
+    assert_eq!(
+        read.records.len(),
+        1,
+        "the colleague, unknown field and all"
+    );
+    assert_eq!(read.skipped.len(), 2);
+    assert!(read.skipped[0].starts_with("spare_parts_catalogue"));
+    let not_a_page = fixline_device::read_page(json!({"records": []})).unwrap_err();
+    assert_eq!(not_a_page.code(), "bad_server_data");
+}
