@@ -6,3 +6,4 @@ mod intake;
 mod lifecycle;
 mod robustness;
 mod sync;
+mod sync_kill;

@@ -1,0 +1,141 @@
+//! The sync engine killed at random points: a child process syncing a device database is
+//! SIGKILLed 50 times while the engineer keeps working and the dispatcher keeps writing; at the
+//! end nothing is lost, nothing is applied twice, and device and server agree.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::Utc;
+use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::role::Role;
+use fixline_core::work_order::Action;
+use fixline_device::{DeviceStore, OutboxState, ServerLink, sync};
+use fixline_tests::{PASSWORD, TestServer, assigned_job, customer_with_asset, engineer};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+const ROUNDS: usize = 50;
+
+fn note(store: &DeviceStore, job: &str, n: usize) {
+    store
+        .perform(
+            job.parse::<WorkOrderId>().unwrap(),
+            Action::AddNote {
+                text: format!("device note #{n}"),
+            },
+            ActionId::from_uuid(Uuid::now_v7()),
+            Utc::now(),
+        )
+        .expect("note");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let admin = server.login("admin").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    let fx = customer_with_asset(&desk, "西溪连锁超市有限公司", "FX2506000999").await;
+    let mut jobs = Vec::new();
+    for i in 0..4 {
+        jobs.push(assigned_job(&desk, &fx, &chen_id, &format!("冷柜故障 {i}")).await);
+    }
+
+    let db = dir.path().join("chen.db");
+    let device = DeviceStore::open(&db).unwrap();
+    let session = ServerLink::new(&server.url(""))
+        .unwrap()
+        .sign_in("chen", PASSWORD)
+        .await
+        .unwrap();
+    device.sign_in(&session).unwrap();
+    sync(&device, false, |_| {}).await.unwrap();
+
+    // A backlog big enough that early kills land mid-push.
+    let mut rng = StdRng::seed_from_u64(20_261_125);
+    let mut written = 0;
+    for _ in 0..120 {
+        note(&device, &jobs[rng.random_range(0..jobs.len())], written);
+        written += 1;
+    }
+
+    let mut desk_notes = 0;
+    for _ in 0..ROUNDS {
+        for _ in 0..3 {
+            note(&device, &jobs[rng.random_range(0..jobs.len())], written);
+            written += 1;
+        }
+        let job = &jobs[rng.random_range(0..jobs.len())];
+        let (s, body) = desk
+            .act(
+                job,
+                json!({"action": "add_note", "text": format!("desk note #{desk_notes}")}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        desk_notes += 1;
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_device-sync"))
+            .arg(&db)
+            .spawn()
+            .expect("start device-sync");
+        tokio::time::sleep(Duration::from_millis(rng.random_range(5..250))).await;
+        child.kill().expect("SIGKILL");
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "killed, not finished: {status:?}");
+    }
+
+    // The killed runs got work done (so kills did land mid-sync, not before it started).
+    let left = device.status().unwrap().pending;
+    assert!(left < written as u64 / 2, "{left} of {written} still pending");
+
+    // The app starts again and syncs to the end.
+    for _ in 0..5 {
+        sync(&device, true, |_| {}).await.unwrap();
+        if device.status().unwrap().pending == 0 {
+            break;
+        }
+    }
+
+    // Nothing lost on the device: every action has an answer, and it is "applied".
+    let outbox = device.outbox().unwrap();
+    assert_eq!(outbox.len(), written);
+    assert!(outbox.iter().all(|i| i.state == OutboxState::Applied));
+
+    // Nothing lost or doubled on the server: each note exactly once.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for job in &jobs {
+        let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+        for n in order["notes"].as_array().unwrap() {
+            *seen
+                .entry(n["text"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        // And the device shows exactly what the server has.
+        let local = device.job(job.parse().unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&local.work_order).unwrap(), order);
+    }
+    for n in 0..written {
+        assert_eq!(
+            seen.get(&format!("device note #{n}")),
+            Some(&1),
+            "device note #{n}"
+        );
+    }
+    for n in 0..desk_notes {
+        assert_eq!(
+            seen.get(&format!("desk note #{n}")),
+            Some(&1),
+            "desk note #{n}"
+        );
+    }
+    assert_eq!(seen.len(), written + desk_notes);
+}
