@@ -325,7 +325,7 @@ impl DeviceStore {
     pub fn conflicts(&self) -> Result<Vec<SyncConflict>> {
         let conn = self.lock();
         let mut all: Vec<SyncConflict> = docs(&conn, "SELECT doc FROM conflicts", [])?;
-        all.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        all.sort_by_key(|c| std::cmp::Reverse(c.recorded_at));
         Ok(all)
     }
 
