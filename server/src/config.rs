@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How far ahead of the server's clock a device-reported time may be, in seconds.
     pub max_clock_skew_secs: i64,
+    /// The built UI (`src-ui/dist`, made by `cargo xtask ui`), served at `/app/`; none: no UI.
+    #[serde(default)]
+    pub ui_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,7 @@ impl Default for Config {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 max_body_bytes: 1024 * 1024,
                 max_clock_skew_secs: 600,
+                ui_dir: None,
             },
             database: DatabaseConfig {
                 path: PathBuf::from("fixline.db"),

@@ -34,6 +34,9 @@ enum Command {
         /// Load deterministic demo data around Hangzhou into an empty database and print the logins.
         #[arg(long)]
         demo: bool,
+        /// Serve the built UI from this folder at /app/ (e.g. src-ui/dist).
+        #[arg(long)]
+        ui: Option<std::path::PathBuf>,
     },
     /// Bring the database schema up to date and exit.
     Migrate,
@@ -112,9 +115,13 @@ fn main() -> anyhow::Result<()> {
         Command::Serve {
             listen,
             demo: with_demo,
+            ui,
         } => {
             if let Some(listen) = listen {
                 config.server.listen = listen;
+            }
+            if ui.is_some() {
+                config.server.ui_dir = ui;
             }
             tokio::runtime::Runtime::new()?.block_on(serve(config, with_demo))
         }
@@ -150,6 +157,9 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     println!(
         "  API description: http://{addr}/api/openapi.json   public request form: http://{addr}/intake"
     );
+    if config.server.ui_dir.is_some() {
+        println!("  Engineer app in the browser: http://{addr}/app/");
+    }
     if let Some(logins) = logins {
         println!("Demo logins (password: {}):", demo::DEMO_PASSWORD);
         for l in logins.iter().filter(|l| l.role != Role::Engineer) {

@@ -95,7 +95,10 @@ async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
 
     // The killed runs got work done (so kills did land mid-sync, not before it started).
     let left = device.status().unwrap().pending;
-    assert!(left < written as u64 / 2, "{left} of {written} still pending");
+    assert!(
+        left < written as u64 / 2,
+        "{left} of {written} still pending"
+    );
 
     // The app starts again and syncs to the end.
     for _ in 0..5 {

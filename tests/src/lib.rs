@@ -16,7 +16,17 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod webdriver;
+
 pub const PASSWORD: &str = "test-password";
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_owned()
+}
 
 /// A running server; dropping the directory removes the database.
 pub struct TestServer {
@@ -72,6 +82,9 @@ impl TestServer {
         let mut config = Config::default();
         config.database.path = db_path.to_owned();
         config.server.max_body_bytes = 64 * 1024;
+        // The built UI (cargo xtask ui), for the browser tests.
+        let ui = workspace_root().join("src-ui/dist");
+        config.server.ui_dir = ui.join("index.html").exists().then_some(ui);
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel();

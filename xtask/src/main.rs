@@ -13,9 +13,18 @@ usage: cargo xtask <command>
   demo [--listen ADDR] [--db PATH]   build and run the dispatch server with demo data
                                      (default http://127.0.0.1:8080, database ./fixline-demo.db)
   test                               every check CI runs: fmt, clippy, core on wasm, all tests
+                                     (with the browser and app end-to-end tests)
+  ui                                 build the Leptos UI into src-ui/dist
   bench api                          HTTP throughput against the demo data vs axum hello-world
-  setup                              install the toolchain parts the above need
+  setup                              install the toolchain parts and system packages the above need
 ";
+
+/// The wasm-bindgen CLI must match the `wasm-bindgen` crate in Cargo.lock exactly.
+const WASM_BINDGEN: &str = "0.2.130";
+
+/// Debian packages the UI and its end-to-end tests need: Chromium and its driver for the
+/// browser variant.
+const PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +35,10 @@ fn main() -> Result<()> {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("setup") => setup(),
+        Some("ui") => {
+            setup()?;
+            build_ui()
+        }
         _ => {
             eprint!("{USAGE}");
             bail!("unknown or missing command")
@@ -77,11 +90,92 @@ fn setup() -> Result<()> {
     {
         run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     }
+    let bindgen = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !bindgen.contains(WASM_BINDGEN) {
+        // Not --locked: the CLI's lock file pins a yanked pre-release (see README).
+        run(
+            "cargo",
+            &["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN],
+        )?;
+    }
+    install_packages(PACKAGES)
+}
+
+/// Installs the Debian packages not yet installed (as root, or through sudo).
+fn install_packages(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = output("id", &["-u"])?.trim() == "0";
+    let (program, prefix): (&str, &[&str]) = if root {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
+    let mut update = prefix.to_vec();
+    update.extend(["update", "-qq"]);
+    run(program, &update)?;
+    let mut install = prefix.to_vec();
+    install.extend(["install", "-y", "-qq", "--no-install-recommends"]);
+    install.extend(&missing);
+    run(program, &install)
+}
+
+/// The cargo target directory (honours `CARGO_TARGET_DIR`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// Builds the Leptos UI to wasm and binds it into `src-ui/dist`, which the server serves at
+/// `/app/` and the Tauri app embeds.
+fn build_ui() -> Result<()> {
+    run(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--package",
+            "fixline-ui",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    )?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/release/fixline_ui.wasm");
+    let dist = Path::new("src-ui/dist");
+    std::fs::create_dir_all(dist.join("pkg"))?;
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            "src-ui/dist/pkg",
+            wasm.to_str().context("UTF-8 target path")?,
+        ],
+    )?;
+    for file in ["index.html", "style.css"] {
+        std::fs::copy(Path::new("src-ui").join(file), dist.join(file))
+            .with_context(|| format!("copying {file}"))?;
+    }
     Ok(())
 }
 
 fn demo(args: &[String]) -> Result<()> {
     setup()?;
+    build_ui()?;
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut db = "fixline-demo.db".to_owned();
     let mut it = args.iter();
@@ -106,6 +200,8 @@ fn demo(args: &[String]) -> Result<()> {
             "--demo",
             "--listen",
             &listen,
+            "--ui",
+            "src-ui/dist",
         ],
     )
 }
@@ -135,6 +231,8 @@ fn test() -> Result<()> {
             "wasm32-unknown-unknown",
         ],
     )?;
+    // The end-to-end tests drive the built UI.
+    build_ui()?;
     run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     eprintln!("\nAll checks and tests passed.");
     Ok(())

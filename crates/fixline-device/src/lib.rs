@@ -14,5 +14,8 @@ mod sync;
 
 pub use client::ServerLink;
 pub use error::{Error, ErrorBody, Result};
-pub use store::{DeviceStore, DeviceUser, LocalJob, OutboxItem, OutboxState, Session, SyncStatus};
-pub use sync::{ReadPage, SyncReport, read_page, sync};
+pub use fixline_core::device::{
+    DeviceUser, LocalJob, OutboxItem, OutboxState, SyncReport, SyncStatus,
+};
+pub use store::{DeviceStore, Session};
+pub use sync::{ReadPage, read_page, sync};

@@ -11,8 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fixline_core::customer::CustomerFile;
 use fixline_core::guide::Guide;
-use fixline_core::ids::{ActionId, EngineerId, UserId, WorkOrderId};
-use fixline_core::role::{Actor, Role};
+use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::sla::SlaPolicy;
 use fixline_core::sync::{
     Colleague, DeviceAction, PullRecord, PushOutcome, PushResult, SyncConflict, SyncCursor, rebase,
@@ -26,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, SyncStatus};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_device.sql")];
 
@@ -39,86 +39,6 @@ pub struct Session {
     pub server_url: String,
     pub token: String,
     pub user: DeviceUser,
-}
-
-/// The signed-in user as the server described them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceUser {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    #[serde(default)]
-    pub engineer_id: Option<EngineerId>,
-}
-
-impl DeviceUser {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user: self.id,
-            name: self.display_name.clone(),
-            role: self.role,
-            engineer: self.engineer_id,
-        }
-    }
-}
-
-/// A job as the device shows it, with what the list and the job screen need besides the order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LocalJob {
-    pub work_order: WorkOrder,
-    /// Actions on this job not yet answered by the server.
-    pub pending: u32,
-    /// Set when the job was reassigned while actions on it were pending.
-    pub removed_reason: Option<String>,
-}
-
-/// Where an outbox item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    Pending,
-    Applied,
-    Conflict,
-    Rejected,
-}
-
-impl OutboxState {
-    fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "pending" => OutboxState::Pending,
-            "applied" => OutboxState::Applied,
-            "conflict" => OutboxState::Conflict,
-            "rejected" => OutboxState::Rejected,
-            other => return Err(Error::Invalid(format!("unknown outbox state {other:?}"))),
-        })
-    }
-}
-
-/// One action's sync receipt: what it was and what became of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutboxItem {
-    pub action: DeviceAction,
-    pub state: OutboxState,
-    pub attempts: u32,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub outcome: Option<PushOutcome>,
-    pub created_at: DateTime<Utc>,
-    pub settled_at: Option<DateTime<Utc>>,
-}
-
-/// The sync status line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SyncStatus {
-    pub signed_in: Option<DeviceUser>,
-    pub server_url: Option<String>,
-    pub last_sync_at: Option<DateTime<Utc>>,
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub pending: u64,
-    pub conflicts: u64,
-    pub rejected: u64,
 }
 
 #[derive(Debug)]
@@ -249,21 +169,32 @@ impl DeviceStore {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
             "SELECT w.doc, w.removed_reason,
-                    (SELECT count(*) FROM outbox o WHERE o.work_order_id = w.id AND o.state = 'pending')
-             FROM work_orders w",
+                    (SELECT count(*) FROM outbox o WHERE o.work_order_id = w.id AND o.state = 'pending'),
+                    c.doc
+             FROM work_orders w
+             LEFT JOIN customer_files c ON c.id = json_extract(w.doc, '$.customer_id')",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, u32>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         let mut jobs = rows
             .map(|row| {
-                let (doc, removed_reason, pending) = row?;
+                let (doc, removed_reason, pending, file) = row?;
+                let work_order: WorkOrder = from_json(&doc)?;
+                let file: Option<CustomerFile> = file.as_deref().map(from_json).transpose()?;
+                let site = file
+                    .as_ref()
+                    .and_then(|f| f.sites.iter().find(|s| s.id == work_order.site_id))
+                    .cloned();
                 Ok(LocalJob {
-                    work_order: from_json(&doc)?,
+                    customer_name: file.map(|f| f.customer.details.name),
+                    site,
+                    work_order,
                     pending,
                     removed_reason,
                 })
@@ -352,7 +283,8 @@ impl DeviceStore {
             let (doc, state, attempts, next, last_error, outcome, created, settled) = row?;
             Ok(OutboxItem {
                 action: from_json(&doc)?,
-                state: OutboxState::parse(&state)?,
+                state: OutboxState::parse(&state)
+                    .ok_or_else(|| Error::Invalid(format!("unknown outbox state {state:?}")))?,
                 attempts,
                 next_attempt_at: next.as_deref().map(parse_ts).transpose()?,
                 last_error,
@@ -393,6 +325,7 @@ impl DeviceStore {
             pending: count("pending")?,
             conflicts: count("conflict")?,
             rejected: count("rejected")?,
+            offline_capable: true,
         })
     }
 
@@ -453,12 +386,9 @@ impl DeviceStore {
                 "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",
                 params![to_json(&next)?, next.status.as_str(), id.to_string()],
             )?;
-            Ok(LocalJob {
-                pending: pending_for(tx, id)?,
-                work_order: next,
-                removed_reason: None,
-            })
-        })
+            Ok(())
+        })?;
+        self.job(id)
     }
 
     // --- for the sync engine

@@ -6,30 +6,19 @@
 //! transaction, so a pull resumes where the last stored page ended.
 
 use chrono::Utc;
+use fixline_core::device::SyncReport;
 use fixline_core::sync::{PullProgress, PullRecord, PushRequest, SyncCursor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::client::ServerLink;
 use crate::error::{Error, Result};
-use crate::store::{DeviceStore, OutboxState};
+use crate::store::DeviceStore;
+use fixline_core::device::OutboxState;
 
 /// Records per pull page.
 const PAGE: u32 = 500;
 /// Enough pages for any real day; a server that never says "complete" cannot loop us forever.
 const MAX_PAGES: usize = 10_000;
-
-/// What one sync did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SyncReport {
-    pub applied: u32,
-    pub conflicts: u32,
-    pub rejected: u32,
-    /// Still waiting (e.g. the device clock is ahead of the server's).
-    pub postponed: u32,
-    pub pulled: u32,
-    /// Records this app version could not read (from a newer server), with the reason.
-    pub skipped: Vec<String>,
-}
 
 /// Pushes every due action, then pulls until complete. `force` ignores retry back-off (the
 /// "sync now" button). `progress` is told how far the pull has come after each page.

@@ -67,6 +67,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
     let limit = state.config().server.max_body_bytes;
+    let api = match &state.config().server.ui_dir {
+        // The browser variant of the engineer app (and later the console): static files.
+        Some(dir) => api
+            .route(
+                "/app",
+                get(|| async { axum::response::Redirect::permanent("/app/") }),
+            )
+            .nest_service("/app/", tower_http::services::ServeDir::new(dir)),
+        None => api,
+    };
     api.route("/api/openapi.json", get(move || async move { Json(doc) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(|| async { Html(include_str!("home.html")) }))

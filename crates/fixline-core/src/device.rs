@@ -1,0 +1,119 @@
+//! What the engineer app shows about its own state: jobs as held on the device, the sync
+//! receipts of actions taken there, and the sync status line. These cross from the device
+//! (or, in the browser, from the server) to the UI, so they live here, where both compile.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::customer::Site;
+use crate::ids::{EngineerId, UserId};
+use crate::role::{Actor, Role};
+use crate::sync::{DeviceAction, PushOutcome};
+use crate::work_order::WorkOrder;
+
+/// The signed-in user as the server described them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub engineer_id: Option<EngineerId>,
+}
+
+impl DeviceUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.id,
+            name: self.display_name.clone(),
+            role: self.role,
+            engineer: self.engineer_id,
+        }
+    }
+}
+
+/// A job as the app shows it, with what the list and the job screen need besides the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalJob {
+    pub work_order: WorkOrder,
+    /// Actions on this job not yet answered by the server.
+    pub pending: u32,
+    /// Set when the job was reassigned while actions on it were pending.
+    pub removed_reason: Option<String>,
+    pub customer_name: Option<String>,
+    pub site: Option<Site>,
+}
+
+/// Where an action taken on the device stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Pending,
+    Applied,
+    Conflict,
+    Rejected,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Applied => "applied",
+            OutboxState::Conflict => "conflict",
+            OutboxState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OutboxState::Pending,
+            OutboxState::Applied,
+            OutboxState::Conflict,
+            OutboxState::Rejected,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// One action's sync receipt: what it was and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub action: DeviceAction,
+    pub state: OutboxState,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub outcome: Option<PushOutcome>,
+    pub created_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// The sync status line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub signed_in: Option<DeviceUser>,
+    pub server_url: Option<String>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub pending: u64,
+    pub conflicts: u64,
+    pub rejected: u64,
+    /// False in the browser: it works on the server directly and keeps nothing offline.
+    pub offline_capable: bool,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub applied: u32,
+    pub conflicts: u32,
+    pub rejected: u32,
+    /// Still waiting (e.g. the device clock is ahead of the server's).
+    pub postponed: u32,
+    pub pulled: u32,
+    /// Records this app version could not read (from a newer server), with the reason.
+    pub skipped: Vec<String>,
+}

@@ -1,0 +1,140 @@
+//! The app frame: header, the always-visible sync status line, and the current screen.
+
+use fixline_core::device::SyncStatus;
+use fixline_core::ids::WorkOrderId;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::backend::{UiError, backend, storage_set};
+use crate::components::status_line::StatusLine;
+use crate::i18n::{Lang, Text, lang, tr};
+use crate::pages;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    SignIn,
+    Jobs,
+    Job(WorkOrderId),
+    Guides(Option<String>),
+    Receipts,
+}
+
+/// State every screen shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Shell {
+    pub screen: RwSignal<Screen>,
+    pub status: RwSignal<Option<SyncStatus>>,
+    /// Bumped after anything changed, so screens reload.
+    pub revision: RwSignal<u32>,
+    /// The last message for the user: (is an error, text).
+    pub message: RwSignal<Option<(bool, String)>>,
+}
+
+impl Shell {
+    pub fn changed(&self) {
+        self.revision.update(|r| *r += 1);
+        self.reload_status();
+    }
+
+    pub fn fail(&self, e: &UiError) {
+        if e.code == "unauthorized" || e.code == "not_signed_in" {
+            self.screen.set(Screen::SignIn);
+        }
+        self.message.set(Some((true, e.message.clone())));
+    }
+
+    pub fn tell(&self, text: impl Into<String>) {
+        self.message.set(Some((false, text.into())));
+    }
+
+    pub fn reload_status(&self) {
+        let status = self.status;
+        let screen = self.screen;
+        spawn_local(async move {
+            if let Ok(s) = backend().status().await {
+                if s.signed_in.is_none() {
+                    screen.set(Screen::SignIn);
+                }
+                status.set(Some(s));
+            }
+        });
+    }
+}
+
+pub fn shell() -> Shell {
+    expect_context::<Shell>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_context(RwSignal::new(Lang::initial()));
+    let shell = Shell {
+        screen: RwSignal::new(Screen::Jobs),
+        status: RwSignal::new(None),
+        revision: RwSignal::new(0),
+        message: RwSignal::new(None),
+    };
+    provide_context(shell);
+    shell.reload_status();
+    let lang = lang();
+    Effect::new(move |_| {
+        let code = lang.get().code();
+        storage_set("fixline.lang", Some(code));
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", code);
+        }
+    });
+
+    let signed_in = move || {
+        shell
+            .status
+            .get()
+            .and_then(|s| s.signed_in)
+            .map(|u| u.display_name)
+    };
+    let sign_out = move |_| {
+        spawn_local(async move {
+            match backend().sign_out().await {
+                Ok(()) => {
+                    shell.screen.set(Screen::SignIn);
+                    shell.changed();
+                }
+                Err(e) => shell.fail(&e),
+            }
+        });
+    };
+    view! {
+        <header class="top">
+            <button class="brand" on:click=move |_| shell.screen.set(Screen::Jobs)>{tr(Text::AppName)}</button>
+            <nav>
+                <Show when=move || signed_in().is_some()>
+                    <button id="nav-jobs" on:click=move |_| shell.screen.set(Screen::Jobs)>{tr(Text::MyJobs)}</button>
+                    <button id="nav-guides" on:click=move |_| shell.screen.set(Screen::Guides(None))>{tr(Text::Guides)}</button>
+                    <button id="nav-receipts" on:click=move |_| shell.screen.set(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
+                </Show>
+                <button id="lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
+                    {tr(Text::Language)}
+                </button>
+                <Show when=move || signed_in().is_some()>
+                    <span class="who">{signed_in}</span>
+                    <button id="sign-out" on:click=sign_out>{tr(Text::SignOut)}</button>
+                </Show>
+            </nav>
+        </header>
+        <StatusLine/>
+        {move || shell.message.get().map(|(error, text)| view! {
+            <p class=if error { "message error" } else { "message" } role="status"
+               on:click=move |_| shell.message.set(None)>{text}</p>
+        })}
+        <main>
+            {move || match shell.screen.get() {
+                Screen::SignIn => view! { <pages::sign_in::SignIn/> }.into_any(),
+                Screen::Jobs => view! { <pages::jobs::Jobs/> }.into_any(),
+                Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
+                Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),
+                Screen::Receipts => view! { <pages::receipts::Receipts/> }.into_any(),
+            }}
+        </main>
+    }
+}

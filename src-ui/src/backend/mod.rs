@@ -1,0 +1,111 @@
+//! One UI, two backends behind one trait: in the Tauri app every call goes to the device (its
+//! SQLite store and sync engine, offline first); in a browser it goes to the server's API
+//! directly (online only). Components call [`backend()`] and never build URLs or invoke strings.
+
+mod device;
+mod server;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use fixline_core::customer::CustomerFile;
+use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
+use fixline_core::guide::Guide;
+use fixline_core::ids::WorkOrderId;
+use fixline_core::sync::{Colleague, SyncConflict};
+use fixline_core::work_order::Action;
+use serde::{Deserialize, Serialize};
+
+/// An error as the backends report it: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        UiError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type Answer<T> = Pin<Box<dyn Future<Output = Result<T, UiError>>>>;
+
+/// A job with its customer's file, for the job screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDetail {
+    pub job: LocalJob,
+    pub customer: Option<CustomerFile>,
+}
+
+/// Everything the UI asks of the world.
+pub trait Backend {
+    /// Whether work is kept on the device (the app) or done on the server (a browser).
+    fn offline_capable(&self) -> bool;
+    /// The server address to show on the sign-in screen, if fixed.
+    fn fixed_server(&self) -> Option<String>;
+    fn status(&self) -> Answer<SyncStatus>;
+    fn sign_in(&self, server: String, username: String, password: String) -> Answer<DeviceUser>;
+    fn sign_out(&self) -> Answer<()>;
+    fn jobs(&self) -> Answer<Vec<LocalJob>>;
+    fn job(&self, id: WorkOrderId) -> Answer<JobDetail>;
+    fn act(&self, id: WorkOrderId, action: Action) -> Answer<LocalJob>;
+    fn guides(&self, model: Option<String>) -> Answer<Vec<Guide>>;
+    fn colleagues(&self) -> Answer<Vec<Colleague>>;
+    fn outbox(&self) -> Answer<Vec<OutboxItem>>;
+    fn conflicts(&self) -> Answer<Vec<SyncConflict>>;
+    fn sync_now(&self) -> Answer<SyncReport>;
+}
+
+thread_local! {
+    static BACKEND: RefCell<Option<Rc<dyn Backend>>> = const { RefCell::new(None) };
+}
+
+/// The backend of this run: the device inside the Tauri app, the server in a browser.
+pub fn backend() -> Rc<dyn Backend> {
+    BACKEND.with(|b| {
+        b.borrow_mut()
+            .get_or_insert_with(|| {
+                if device::available() {
+                    Rc::new(device::Device) as Rc<dyn Backend>
+                } else {
+                    Rc::new(server::Server::from_location())
+                }
+            })
+            .clone()
+    })
+}
+
+pub fn storage_get(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+pub fn storage_set(key: &str, value: Option<&str>) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = match value {
+            Some(v) => storage.set_item(key, v),
+            None => storage.remove_item(key),
+        };
+    }
+}
+
+/// Now, by the browser's clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let ms = js_sys::Date::now() as i64;
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

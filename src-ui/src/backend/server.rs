@@ -1,0 +1,243 @@
+//! The browser backend: the server's HTTP API, with the bearer token in local storage. Online
+//! only; nothing is kept for offline use and there is no outbox.
+
+use fixline_core::customer::CustomerFile;
+use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
+use fixline_core::engineer::Engineer;
+use fixline_core::guide::Guide;
+use fixline_core::ids::WorkOrderId;
+use fixline_core::sync::{Colleague, SyncConflict};
+use fixline_core::work_order::{Action, WorkOrder, WorkOrderSummary};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::{Answer, Backend, JobDetail, UiError, now, storage_get, storage_set};
+
+const TOKEN: &str = "fixline.token";
+const USER: &str = "fixline.user";
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    base: String,
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    items: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    token: String,
+    user: DeviceUser,
+}
+
+impl Server {
+    /// The server that served this page.
+    pub fn from_location() -> Self {
+        let base = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        Server { base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn user() -> Option<DeviceUser> {
+        serde_json::from_str(&storage_get(USER)?).ok()
+    }
+}
+
+fn authorised(r: RequestBuilder) -> RequestBuilder {
+    match storage_get(TOKEN) {
+        Some(t) => r.header("Authorization", &format!("Bearer {t}")),
+        None => r,
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, UiError> {
+    let response = response
+        .map_err(|e| UiError::new("offline", format!("the server cannot be reached: {e}")))?;
+    if !response.ok() {
+        if response.status() == 401 {
+            storage_set(TOKEN, None);
+        }
+        return Err(response.json::<UiError>().await.unwrap_or_else(|_| {
+            UiError::new(
+                "http_error",
+                format!("the server answered {}", response.status()),
+            )
+        }));
+    }
+    response.json::<T>().await.map_err(|e| {
+        UiError::new(
+            "bad_answer",
+            format!("unreadable answer from the server: {e}"),
+        )
+    })
+}
+
+async fn get<T: DeserializeOwned>(url: String) -> Result<T, UiError> {
+    read(authorised(Request::get(&url)).send().await).await
+}
+
+async fn post<T: DeserializeOwned>(url: String, body: serde_json::Value) -> Result<T, UiError> {
+    let request = authorised(Request::post(&url))
+        .json(&body)
+        .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+    read(request.send().await).await
+}
+
+impl Server {
+    async fn local_job(&self, wo: WorkOrder) -> Result<LocalJob, UiError> {
+        let file: Option<CustomerFile> =
+            get(self.url(&format!("/api/v1/customers/{}", wo.customer_id)))
+                .await
+                .ok();
+        Ok(LocalJob {
+            customer_name: file.as_ref().map(|f| f.customer.details.name.clone()),
+            site: file.and_then(|f| f.sites.into_iter().find(|s| s.id == wo.site_id)),
+            work_order: wo,
+            pending: 0,
+            removed_reason: None,
+        })
+    }
+}
+
+impl Backend for Server {
+    fn offline_capable(&self) -> bool {
+        false
+    }
+
+    fn fixed_server(&self) -> Option<String> {
+        Some(self.base.clone())
+    }
+
+    fn status(&self) -> Answer<SyncStatus> {
+        let base = self.base.clone();
+        Box::pin(async move {
+            Ok(SyncStatus {
+                signed_in: storage_get(TOKEN).and_then(|_| Server::user()),
+                server_url: Some(base),
+                ..SyncStatus::default()
+            })
+        })
+    }
+
+    fn sign_in(&self, _server: String, username: String, password: String) -> Answer<DeviceUser> {
+        let url = self.url("/api/v1/auth/login");
+        Box::pin(async move {
+            let login: Login =
+                post(url, json!({"username": username, "password": password})).await?;
+            storage_set(TOKEN, Some(&login.token));
+            storage_set(USER, serde_json::to_string(&login.user).ok().as_deref());
+            Ok(login.user)
+        })
+    }
+
+    fn sign_out(&self) -> Answer<()> {
+        let url = self.url("/api/v1/auth/logout");
+        Box::pin(async move {
+            let _ = authorised(Request::post(&url)).send().await;
+            storage_set(TOKEN, None);
+            storage_set(USER, None);
+            Ok(())
+        })
+    }
+
+    fn jobs(&self) -> Answer<Vec<LocalJob>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let page: Page<WorkOrderSummary> =
+                get(this.url(
+                    "/api/v1/work-orders?status=assigned,accepted,en_route,on_site,paused,completed,confirmed&per_page=100",
+                ))
+                .await?;
+            let mut jobs = Vec::with_capacity(page.items.len());
+            for summary in page.items {
+                let wo: WorkOrder =
+                    get(this.url(&format!("/api/v1/work-orders/{}", summary.id))).await?;
+                jobs.push(this.local_job(wo).await?);
+            }
+            Ok(jobs)
+        })
+    }
+
+    fn job(&self, id: WorkOrderId) -> Answer<JobDetail> {
+        let this = self.clone();
+        Box::pin(async move {
+            let wo: WorkOrder = get(this.url(&format!("/api/v1/work-orders/{id}"))).await?;
+            let customer: Option<CustomerFile> =
+                get(this.url(&format!("/api/v1/customers/{}", wo.customer_id)))
+                    .await
+                    .ok();
+            Ok(JobDetail {
+                job: this.local_job(wo).await?,
+                customer,
+            })
+        })
+    }
+
+    fn act(&self, id: WorkOrderId, action: Action) -> Answer<LocalJob> {
+        let this = self.clone();
+        Box::pin(async move {
+            let mut body = serde_json::to_value(&action)
+                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+            body["at"] = json!(now());
+            let wo: WorkOrder = post(
+                this.url(&format!("/api/v1/work-orders/{id}/transitions")),
+                body,
+            )
+            .await?;
+            this.local_job(wo).await
+        })
+    }
+
+    fn guides(&self, model: Option<String>) -> Answer<Vec<Guide>> {
+        let url = match &model {
+            Some(m) => self.url(&format!(
+                "/api/v1/guides?per_page=200&model={}",
+                js_sys::encode_uri_component(m)
+            )),
+            None => self.url("/api/v1/guides?per_page=200"),
+        };
+        Box::pin(async move { Ok(get::<Page<Guide>>(url).await?.items) })
+    }
+
+    fn colleagues(&self) -> Answer<Vec<Colleague>> {
+        let url = self.url("/api/v1/engineers?per_page=200");
+        Box::pin(async move {
+            let page: Page<Engineer> = get(url).await?;
+            Ok(page
+                .items
+                .into_iter()
+                .map(|e| Colleague {
+                    id: e.id,
+                    name: e.details.name,
+                    region: e.details.region,
+                    status: e.status,
+                    version: e.version,
+                })
+                .collect())
+        })
+    }
+
+    fn outbox(&self) -> Answer<Vec<OutboxItem>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn conflicts(&self) -> Answer<Vec<SyncConflict>> {
+        let url = self.url("/api/v1/sync/conflicts");
+        Box::pin(async move { get(url).await })
+    }
+
+    fn sync_now(&self) -> Answer<SyncReport> {
+        Box::pin(async { Ok(SyncReport::default()) })
+    }
+}

@@ -1,0 +1,1 @@
+pub mod status_line;

@@ -1,0 +1,98 @@
+//! How times, durations, priorities and statuses are written on screen.
+
+use chrono::{DateTime, Local, TimeDelta, Utc};
+use fixline_core::sla::{Milestone, MilestoneState, SlaClock};
+use fixline_core::work_order::{Priority, Status};
+
+use crate::i18n::{Lang, Text};
+
+pub fn time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%m-%d %H:%M").to_string()
+}
+
+pub fn duration(d: TimeDelta) -> String {
+    let minutes = d.num_minutes().abs();
+    if minutes >= 60 * 24 {
+        format!("{}d {}h", minutes / (60 * 24), minutes / 60 % 24)
+    } else if minutes >= 60 {
+        format!("{}h {:02}m", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes}m")
+    }
+}
+
+/// The SLA line of a job: the next milestone not yet met, and the time left or overdue.
+pub fn sla(clock: &SlaClock, now: DateTime<Utc>, lang: Lang) -> (String, &'static str) {
+    for m in [Milestone::Respond, Milestone::Arrive, Milestone::Resolve] {
+        match clock.state(m, now) {
+            MilestoneState::Met { .. } => continue,
+            state => {
+                let due = clock.due(m, now);
+                let label = milestone(m, lang);
+                let breached = matches!(state, MilestoneState::Breached { .. }) || due < now;
+                return if breached {
+                    (
+                        format!(
+                            "{label} {} {}",
+                            Text::Overdue.in_lang(lang),
+                            duration(now - due)
+                        ),
+                        "sla overdue",
+                    )
+                } else {
+                    let class = if due - now < TimeDelta::hours(1) {
+                        "sla soon"
+                    } else {
+                        "sla ok"
+                    };
+                    (
+                        format!(
+                            "{label} {} {}",
+                            Text::DueIn.in_lang(lang),
+                            duration(due - now)
+                        ),
+                        class,
+                    )
+                };
+            }
+        }
+    }
+    (Text::Met.in_lang(lang).to_owned(), "sla met")
+}
+
+fn milestone(m: Milestone, lang: Lang) -> &'static str {
+    match (m, lang) {
+        (Milestone::Respond, Lang::Zh) => "响应",
+        (Milestone::Arrive, Lang::Zh) => "到场",
+        (Milestone::Resolve, Lang::Zh) => "修复",
+        (Milestone::Respond, Lang::En) => "Respond",
+        (Milestone::Arrive, Lang::En) => "Arrive",
+        (Milestone::Resolve, Lang::En) => "Resolve",
+    }
+}
+
+pub fn priority_class(p: Priority) -> &'static str {
+    match p {
+        Priority::P1 => "prio p1",
+        Priority::P2 => "prio p2",
+        Priority::P3 => "prio p3",
+        Priority::P4 => "prio p4",
+    }
+}
+
+pub fn status(s: Status, lang: Lang) -> &'static str {
+    let (zh, en) = match s {
+        Status::New => ("新建", "New"),
+        Status::Triaged => ("已分级", "Triaged"),
+        Status::Assigned => ("已派单", "Assigned"),
+        Status::Accepted => ("已接单", "Accepted"),
+        Status::EnRoute => ("在途", "On the way"),
+        Status::OnSite => ("在现场", "On site"),
+        Status::Paused => ("已暂停", "Paused"),
+        Status::Completed => ("已完工", "Completed"),
+        Status::Confirmed => ("已确认", "Confirmed"),
+        Status::Closed => ("已关闭", "Closed"),
+        Status::Cancelled => ("已取消", "Cancelled"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}

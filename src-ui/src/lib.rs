@@ -1,0 +1,21 @@
+//! Fixline's UI: the engineer app's screens, client-side rendered to wasm with Leptos. The same
+//! bundle runs in the Tauri shell (talking to the device, offline first) and in a browser served
+//! by the dispatch server (talking to its API, online only); see [`backend`].
+//!
+//! Knows the DOM and nothing else: rules come from `fixline-core`, storage and sync from the
+//! backend.
+
+mod app;
+pub mod backend;
+mod components;
+mod format;
+mod geo;
+pub mod i18n;
+mod pages;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}

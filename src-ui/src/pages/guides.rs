@@ -1,0 +1,51 @@
+//! Repair guides, readable offline: the guides for one equipment model, or all on the device.
+
+use base64::Engine as _;
+use fixline_core::guide::Guide;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::{Screen, shell};
+use crate::backend::{UiError, backend};
+use crate::i18n::{Text, tr};
+
+#[component]
+pub fn Guides(model: Option<String>) -> impl IntoView {
+    let shell = shell();
+    let guides = RwSignal::new(None::<Result<Vec<Guide>, UiError>>);
+    let wanted = model.clone();
+    Effect::new(move |_| {
+        shell.revision.track();
+        let wanted = wanted.clone();
+        spawn_local(async move { guides.set(Some(backend().guides(wanted).await)) });
+    });
+    view! {
+        <section class="guides">
+            <button class="back" on:click=move |_| shell.screen.set(Screen::Jobs)>"← "{tr(Text::Back)}</button>
+            <h1>{tr(Text::Guides)}{model.map(|m| format!(" · {m}"))}</h1>
+            {move || match guides.get() {
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{tr(Text::NoGuides)}</p> }.into_any(),
+                Some(Ok(list)) => list.into_iter().map(|g| view! { <GuideCard guide=g/> }).collect_view().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn GuideCard(guide: Guide) -> impl IntoView {
+    view! {
+        <article class="card guide">
+            <h2>{guide.details.title.clone()}</h2>
+            <p class="muted">{guide.details.model.clone()}</p>
+            <div class="guide-body">{guide.details.body.clone()}</div>
+            {guide.details.images.iter().filter_map(|img| {
+                // Only images the guide says are images; the data stays on the device.
+                base64::engine::general_purpose::STANDARD.decode(&img.data_base64).ok()?;
+                let src = format!("data:{};base64,{}", img.media_type, img.data_base64);
+                Some(view! { <figure><img src=src alt=img.caption.clone()/><figcaption>{img.caption.clone()}</figcaption></figure> })
+            }).collect_view()}
+        </article>
+    }
+}

@@ -1,0 +1,71 @@
+//! My jobs: today's and upcoming jobs in visiting order, with SLA countdown and priority colour.
+
+use fixline_core::device::LocalJob;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::{Screen, shell};
+use crate::backend::{UiError, backend, now};
+use crate::format;
+use crate::i18n::{Text, lang, tr};
+
+#[component]
+pub fn Jobs() -> impl IntoView {
+    let shell = shell();
+    let jobs = RwSignal::new(None::<Result<Vec<LocalJob>, UiError>>);
+    Effect::new(move |_| {
+        shell.revision.track();
+        spawn_local(async move { jobs.set(Some(backend().jobs().await)) });
+    });
+    let section = move |title: Text, open: bool| {
+        let lang = lang();
+        view! {
+            <h2>{tr(title)}</h2>
+            <ul class="job-list">
+                {move || {
+                    let list: Vec<LocalJob> = match jobs.get() {
+                        Some(Ok(all)) => all.into_iter().filter(|j| j.work_order.status.is_open() == open).collect(),
+                        _ => Vec::new(),
+                    };
+                    if list.is_empty() {
+                        return view! { <li class="empty">{tr(Text::NoJobs)}</li> }.into_any();
+                    }
+                    list.into_iter().map(|j| {
+                        let id = j.work_order.id;
+                        let wo = j.work_order.clone();
+                        let (sla, sla_class) = format::sla(&wo.sla, now(), lang.get());
+                        view! {
+                            <li class="job-card" data-number=wo.number.clone()
+                                on:click=move |_| shell.screen.set(Screen::Job(id))>
+                                <span class=format::priority_class(wo.priority)>{wo.priority.as_str()}</span>
+                                <div class="job-main">
+                                    <div class="job-title">
+                                        <strong>{wo.number.clone()}</strong>
+                                        " "<span class="status">{format::status(wo.status, lang.get())}</span>
+                                        {(j.pending > 0).then(|| view! { <span class="badge pending">{j.pending}" "{tr(Text::WaitingToSync)}</span> })}
+                                        {j.removed_reason.clone().map(|_| view! { <span class="badge conflict">{tr(Text::Reassigned)}</span> })}
+                                    </div>
+                                    <div>{j.customer_name.clone().unwrap_or_default()}</div>
+                                    <div class="muted">{j.site.as_ref().map(|s| s.details.address.clone()).unwrap_or_default()}</div>
+                                    <div class="muted">{wo.symptom.clone()}</div>
+                                </div>
+                                <span class=sla_class>{sla}</span>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </ul>
+        }
+    };
+    view! {
+        <section class="jobs">
+            <h1>{tr(Text::MyJobs)}</h1>
+            {move || match jobs.get() {
+                Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }),
+                _ => None,
+            }}
+            {section(Text::Today, true)}
+            {section(Text::Done, false)}
+        </section>
+    }
+}

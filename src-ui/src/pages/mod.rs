@@ -1,0 +1,7 @@
+//! One module per screen.
+
+pub mod guides;
+pub mod job;
+pub mod jobs;
+pub mod receipts;
+pub mod sign_in;

@@ -1,0 +1,73 @@
+//! The engineer app's browser variant, served by the server and driven in headless Chromium:
+//! sign in, open a job, take it from accepted to completed; screenshots at tablet and phone size.
+
+use fixline_core::role::Role;
+use fixline_tests::webdriver::Session;
+use fixline_tests::{TestServer, assigned_job, customer_with_asset, engineer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Result<()> {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000321").await;
+    let job = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷，柜内 12°C").await;
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap().to_owned();
+
+    let browser = Session::chromium(1280, 800).await?;
+    browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
+    browser.fill("#username", "chen").await?;
+    browser.fill("#password", fixline_tests::PASSWORD).await?;
+    browser.screenshot("browser-sign-in-1280x800").await?;
+    browser.click("#sign-in").await?;
+    let card = format!(".job-card[data-number='{number}']");
+    browser.find(&card).await?;
+    browser.screenshot("browser-my-jobs-1280x800").await?;
+    browser.click(&card).await?;
+
+    browser
+        .wait_text("#customer-name", "杭州湖滨餐饮管理有限公司")
+        .await?;
+    browser.wait_text("#site-address", "文三路").await?;
+    browser.click("#act-accept").await?;
+    browser.wait_text("#job-status", "已接单").await?;
+    browser.click("#act-start_travel").await?;
+    browser.wait_text("#job-status", "在途").await?;
+    browser.click("#act-arrive").await?;
+    browser.wait_text("#job-status", "在现场").await?;
+    browser.screenshot("browser-job-1280x800").await?;
+    browser.click("#act-complete").await?;
+    browser
+        .fill("#summary", "更换启动电容，试机 30 分钟温度正常")
+        .await?;
+    browser.click("#form-submit").await?;
+    browser.wait_text("#job-status", "已完工").await?;
+
+    // The server has it, with the engineer's words and an on-site repair.
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(order["status"], "completed");
+    assert_eq!(order["resolution"]["kind"], "on_site_repair");
+    assert_eq!(
+        order["resolution"]["summary"],
+        "更换启动电容，试机 30 分钟温度正常"
+    );
+    assert_eq!(order["visits"].as_array().map(Vec::len), Some(1));
+
+    // The same screens at phone size.
+    browser.client.set_window_size(390, 844).await?;
+    browser.screenshot("browser-job-390x844").await?;
+    browser.click("#nav-jobs").await?;
+    browser.find(&card).await?;
+    browser.screenshot("browser-my-jobs-390x844").await?;
+
+    // Switch to English: the same job list, in English.
+    browser.click("#lang").await?;
+    browser.wait_text("h1", "My jobs").await?;
+    browser.client.clone().close().await?;
+    Ok(())
+}

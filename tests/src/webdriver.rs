@@ -1,0 +1,161 @@
+//! Driving the real UI like a user: a WebDriver session on headless Chromium (through
+//! chromedriver) or on the Tauri app (through tauri-driver and WebKitWebDriver), with the few
+//! verbs the end-to-end tests need, and screenshots written where the README says.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+// WebDriver servers here are on loopback: plain HTTP, no TLS stack.
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// Where the end-to-end runs leave screenshots of the main screens.
+pub fn screenshot_dir() -> PathBuf {
+    crate::workspace_root().join("tests/artifacts/screenshots")
+}
+
+/// A browser (or app) session with the driver process behind it; the driver stops on drop.
+pub struct Session {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the WebDriver server did not start listening on port {port}")
+}
+
+impl Session {
+    /// Headless Debian Chromium at a window size, through chromedriver.
+    pub async fn chromium(width: u32, height: u32) -> Result<Session> {
+        let port = free_port()?;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver (Debian package chromium-driver; `cargo xtask setup` installs it)")?;
+        wait_for_port(port).await?;
+        let profile = tempfile::tempdir()?.keep();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        });
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.as_object().cloned().unwrap_or_default())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("connecting to chromedriver")?;
+        Ok(Session { client, driver })
+    }
+
+    /// The Tauri app binary, through tauri-driver (which runs WebKitWebDriver); needs a display.
+    pub async fn tauri_app(app: &std::path::Path) -> Result<Session> {
+        let port = 4444;
+        let driver = Command::new("tauri-driver")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting tauri-driver (`cargo xtask setup` installs it)")?;
+        wait_for_port(port).await?;
+        let caps = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app }
+        });
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.as_object().cloned().unwrap_or_default())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("connecting to tauri-driver")?;
+        Ok(Session { client, driver })
+    }
+
+    /// Waits (up to 15 s) for an element to be present.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking {css}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into {css}"))
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{css} never showed {needle:?}; last text {last:?}")
+    }
+
+    /// Saves a screenshot as `<name>.png` in [`screenshot_dir`].
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // Let the page settle after the last change (WebKit paints late).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let png = self.client.screenshot().await?;
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+}
