@@ -51,12 +51,18 @@ impl Shell {
     pub fn reload_status(&self) {
         let status = self.status;
         let screen = self.screen;
+        let shell = *self;
         spawn_local(async move {
-            if let Ok(s) = backend().status().await {
-                if s.signed_in.is_none() {
-                    screen.set(Screen::SignIn);
+            match backend().status().await {
+                Ok(s) => {
+                    match (&s.signed_in, screen.get_untracked()) {
+                        (None, _) => screen.set(Screen::SignIn),
+                        (Some(_), Screen::SignIn) => screen.set(Screen::Jobs),
+                        _ => {}
+                    }
+                    status.set(Some(s));
                 }
-                status.set(Some(s));
+                Err(e) => shell.fail(&e),
             }
         });
     }
@@ -70,7 +76,7 @@ pub fn shell() -> Shell {
 pub fn App() -> impl IntoView {
     provide_context(RwSignal::new(Lang::initial()));
     let shell = Shell {
-        screen: RwSignal::new(Screen::Jobs),
+        screen: RwSignal::new(Screen::SignIn),
         status: RwSignal::new(None),
         revision: RwSignal::new(0),
         message: RwSignal::new(None),

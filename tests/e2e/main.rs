@@ -2,6 +2,7 @@
 //! and drives it over HTTP, as the console, the engineer app and intake channels will.
 
 mod access;
+mod app;
 mod browser;
 mod intake;
 mod lifecycle;

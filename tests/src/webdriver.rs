@@ -27,8 +27,42 @@ pub struct Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        // The driver runs in its own process group with the browser or app it started: stop all.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// Starts a driver in its own process group, so dropping the session stops what it spawned.
+fn spawn_driver(mut command: Command, what: &str) -> Result<Child> {
+    use std::os::unix::process::CommandExt;
+    command
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {what}"))
+}
+
+/// Opens a WebDriver session, retrying while the driver finishes starting behind its port.
+async fn connect(port: u16, caps: serde_json::Value) -> Result<Client> {
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Ok(client),
+            Err(e) if Instant::now() > deadline => {
+                return Err(e).context("opening a WebDriver session");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
     }
 }
 
@@ -54,12 +88,12 @@ impl Session {
     /// Headless Debian Chromium at a window size, through chromedriver.
     pub async fn chromium(width: u32, height: u32) -> Result<Session> {
         let port = free_port()?;
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting chromedriver (Debian package chromium-driver; `cargo xtask setup` installs it)")?;
+        let mut command = Command::new("chromedriver");
+        command.arg(format!("--port={port}"));
+        let driver = spawn_driver(
+            command,
+            "chromedriver (Debian package chromium-driver; `cargo xtask setup` installs it)",
+        )?;
         wait_for_port(port).await?;
         let profile = tempfile::tempdir()?.keep();
         let caps = json!({
@@ -75,33 +109,27 @@ impl Session {
                 ]
             }
         });
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.as_object().cloned().unwrap_or_default())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("connecting to chromedriver")?;
-        Ok(Session { client, driver })
+        let session = |client| Session { client, driver };
+        Ok(session(connect(port, caps).await?))
     }
 
     /// The Tauri app binary, through tauri-driver (which runs WebKitWebDriver); needs a display.
-    pub async fn tauri_app(app: &std::path::Path) -> Result<Session> {
+    /// `env` reaches the app (e.g. `FIXLINE_DEVICE_DB`).
+    pub async fn tauri_app(
+        app: &std::path::Path,
+        env: &[(&str, &std::path::Path)],
+    ) -> Result<Session> {
         let port = 4444;
-        let driver = Command::new("tauri-driver")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting tauri-driver (`cargo xtask setup` installs it)")?;
+        let mut command = Command::new("tauri-driver");
+        command.envs(env.iter().map(|(k, v)| (*k, *v)));
+        let driver = spawn_driver(command, "tauri-driver (`cargo xtask setup` installs it)")?;
         wait_for_port(port).await?;
         let caps = json!({
             "browserName": "wry",
             "tauri:options": { "application": app }
         });
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.as_object().cloned().unwrap_or_default())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("connecting to tauri-driver")?;
-        Ok(Session { client, driver })
+        let session = |client| Session { client, driver };
+        Ok(session(connect(port, caps).await?))
     }
 
     /// Waits (up to 15 s) for an element to be present.
@@ -145,6 +173,22 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("{css} never showed {needle:?}; last text {last:?}")
+    }
+
+    /// Waits until the element's attribute has `value`.
+    pub async fn wait_attr(&self, css: &str, attr: &str, value: &str) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.attr(attr).await.ok().flatten();
+                if last.as_deref() == Some(value) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{css}[{attr}] never became {value:?}; last {last:?}")
     }
 
     /// Saves a screenshot as `<name>.png` in [`screenshot_dir`].

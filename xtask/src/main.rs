@@ -15,16 +15,37 @@ usage: cargo xtask <command>
   test                               every check CI runs: fmt, clippy, core on wasm, all tests
                                      (with the browser and app end-to-end tests)
   ui                                 build the Leptos UI into src-ui/dist
+  app                                build and start the engineer app (Tauri, desktop); sign in
+                                     to the demo server at http://127.0.0.1:8080 as eng01
   bench api                          HTTP throughput against the demo data vs axum hello-world
+  bench sync                         first and incremental device sync vs SQLite's own insert time
   setup                              install the toolchain parts and system packages the above need
 ";
 
 /// The wasm-bindgen CLI must match the `wasm-bindgen` crate in Cargo.lock exactly.
 const WASM_BINDGEN: &str = "0.2.130";
 
-/// Debian packages the UI and its end-to-end tests need: Chromium and its driver for the
-/// browser variant.
-const PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+/// tauri-driver, which drives the app for its end-to-end test, at a version that builds with
+/// rustc 1.95.
+const TAURI_DRIVER: &str = "2.1.0";
+
+/// Debian packages: what Tauri builds against on Linux, Xvfb and WebKitWebDriver for the app's
+/// end-to-end test, Chromium and its driver for the browser variant's.
+const PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
+    "chromium",
+    "chromium-driver",
+    "fonts-noto-cjk",
+];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +59,11 @@ fn main() -> Result<()> {
         Some("ui") => {
             setup()?;
             build_ui()
+        }
+        Some("app") => {
+            setup()?;
+            build_ui()?;
+            run("cargo", &["run", "--package", "fixline-app"])
         }
         _ => {
             eprint!("{USAGE}");
@@ -98,7 +124,21 @@ fn setup() -> Result<()> {
             &["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN],
         )?;
     }
-    install_packages(PACKAGES)
+    install_packages(PACKAGES)?;
+    let driver = output("tauri-driver", &["--version"]).unwrap_or_default();
+    if !driver.contains(TAURI_DRIVER) {
+        run(
+            "cargo",
+            &[
+                "install",
+                "tauri-driver",
+                "--version",
+                TAURI_DRIVER,
+                "--locked",
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// Installs the Debian packages not yet installed (as root, or through sudo).
@@ -209,6 +249,8 @@ fn demo(args: &[String]) -> Result<()> {
 fn test() -> Result<()> {
     setup()?;
     run("cargo", &["fmt", "--all", "--check"])?;
+    // The app embeds the built UI, and the end-to-end tests drive it: build it first.
+    build_ui()?;
     run(
         "cargo",
         &[
@@ -231,10 +273,23 @@ fn test() -> Result<()> {
             "wasm32-unknown-unknown",
         ],
     )?;
-    // The end-to-end tests drive the built UI.
-    build_ui()?;
-    run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
-    eprintln!("\nAll checks and tests passed.");
+    run("cargo", &["build", "--package", "fixline-app"])?;
+    // A virtual display for the app's end-to-end test under tauri-driver.
+    run(
+        "xvfb-run",
+        &[
+            "-a",
+            "-s",
+            "-screen 0 1280x1024x24",
+            "cargo",
+            "test",
+            "--workspace",
+            "--no-fail-fast",
+        ],
+    )?;
+    eprintln!(
+        "\nAll checks and tests passed. Screenshots of the main screens: tests/artifacts/screenshots/"
+    );
     Ok(())
 }
 
@@ -244,6 +299,10 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "--package", "fixline-server", "--bench", "api"],
         ),
-        _ => bail!("bench what? one of: api\n{USAGE}"),
+        Some("sync") => run(
+            "cargo",
+            &["bench", "--package", "fixline-tests", "--bench", "sync"],
+        ),
+        _ => bail!("bench what? one of: api, sync\n{USAGE}"),
     }
 }

@@ -116,4 +116,7 @@ pub struct SyncReport {
     pub pulled: u32,
     /// Records this app version could not read (from a newer server), with the reason.
     pub skipped: Vec<String>,
+    /// Request and response body bytes this sync moved.
+    #[serde(default)]
+    pub bytes: u64,
 }

@@ -1,6 +1,8 @@
 //! The device's HTTP link to the dispatch server: sign in, push actions, pull pages. Transport
 //! failures become [`Error::Offline`]; error bodies become [`Error::Server`] with the server's code.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use fixline_core::sync::{PushRequest, PushResponse, SyncCursor};
@@ -15,6 +17,8 @@ pub struct ServerLink {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Bytes of request and response bodies so far, for the sync report.
+    bytes: Arc<AtomicU64>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +51,7 @@ impl ServerLink {
             http,
             base,
             token: None,
+            bytes: Arc::default(),
         })
     }
 
@@ -71,6 +76,11 @@ impl ServerLink {
         })
     }
 
+    /// Bytes of request and response bodies this link has moved.
+    pub fn bytes_transferred(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {
         self.post("/api/v1/sync/push", request).await
     }
@@ -90,7 +100,14 @@ impl ServerLink {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<T> {
-        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::Invalid(format!("cannot encode the request: {e}")))?;
+        self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -103,6 +120,7 @@ impl ServerLink {
             .bytes()
             .await
             .map_err(|e| Error::Offline(describe(&e)))?;
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<ErrorAnswer>(&bytes) {
                 Ok(e) => (e.code, e.message),

@@ -47,6 +47,7 @@ async fn run(
     let mut report = SyncReport::default();
     push(store, link, force, &mut report).await?;
     pull(store, link, progress, &mut report).await?;
+    report.bytes = link.bytes_transferred();
     Ok(report)
 }
 

@@ -54,7 +54,7 @@ fn JobBody(detail: JobDetail, colleagues: RwSignal<Vec<Colleague>>) -> impl Into
         <header class="job-head">
             <span class=format::priority_class(wo.priority)>{wo.priority.as_str()}</span>
             <h1 id="job-number">{wo.number.clone()}</h1>
-            <span class="status" id="job-status">{move || format::status(wo.status, lang.get())}</span>
+            <span class="status" id="job-status" data-status=wo.status.as_str()>{move || format::status(wo.status, lang.get())}</span>
             <span class=sla_class>{sla}</span>
             {(detail.job.pending > 0).then(|| view! {
                 <span class="badge pending" id="job-pending">{detail.job.pending}" "{tr(Text::WaitingToSync)}</span>

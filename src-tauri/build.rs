@@ -1,0 +1,25 @@
+//! Reads `tauri.conf.json` and the capabilities at compile time. The app's own commands are
+//! declared so each gets an `allow-…` permission, and the capability grants exactly those.
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let commands = &[
+        "status",
+        "sign_in",
+        "sign_out",
+        "jobs",
+        "job",
+        "act",
+        "guides",
+        "colleagues",
+        "outbox",
+        "conflicts",
+        "sync_now",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("src-tauri/capabilities/*.json")
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri-build: tauri.conf.json and src-tauri/capabilities must be valid");
+}

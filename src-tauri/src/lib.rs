@@ -1,0 +1,166 @@
+//! The engineer app's Tauri 2 shell: one window with the Leptos UI, and one `#[tauri::command]`
+//! per thing the UI asks, each a thin call into `fixline-device` (the device store and sync
+//! engine, which know nothing of Tauri). Errors cross as `{code, message}`.
+//!
+//! Knows Tauri and nothing else; the same commands run on desktop, Android and iOS.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use fixline_core::customer::CustomerFile;
+use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
+use fixline_core::guide::Guide;
+use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::sync::{Colleague, SyncConflict};
+use fixline_core::work_order::Action;
+use fixline_device::{DeviceStore, ErrorBody, ServerLink};
+use serde::Serialize;
+use tauri::{Manager, State};
+
+/// The device's store, and a lock so one sync runs at a time.
+struct Device {
+    store: DeviceStore,
+    syncing: tokio::sync::Mutex<()>,
+}
+
+type Answer<T> = Result<T, ErrorBody>;
+
+fn fail(e: fixline_device::Error) -> ErrorBody {
+    ErrorBody::from(&e)
+}
+
+/// A job with its customer's file, as the job screen shows it.
+#[derive(Serialize)]
+struct JobDetail {
+    job: LocalJob,
+    customer: Option<CustomerFile>,
+}
+
+#[tauri::command]
+fn status(device: State<'_, Device>) -> Answer<SyncStatus> {
+    device.store.status().map_err(fail)
+}
+
+#[tauri::command]
+async fn sign_in(
+    device: State<'_, Device>,
+    server: String,
+    username: String,
+    password: String,
+) -> Answer<DeviceUser> {
+    let session = ServerLink::new(&server)
+        .map_err(fail)?
+        .sign_in(&username, &password)
+        .await
+        .map_err(fail)?;
+    device.store.sign_in(&session).map_err(fail)?;
+    Ok(session.user)
+}
+
+#[tauri::command]
+fn sign_out(device: State<'_, Device>) -> Answer<()> {
+    device.store.sign_out().map_err(fail)
+}
+
+#[tauri::command]
+fn jobs(device: State<'_, Device>) -> Answer<Vec<LocalJob>> {
+    device.store.jobs(Utc::now()).map_err(fail)
+}
+
+#[tauri::command]
+fn job(device: State<'_, Device>, id: WorkOrderId) -> Answer<JobDetail> {
+    let job = device.store.job(id).map_err(fail)?;
+    let customer = device.store.customer_file(job.work_order.customer_id).ok();
+    Ok(JobDetail { job, customer })
+}
+
+/// Does an action on the device now; it syncs in the background when the server is reachable.
+#[tauri::command]
+fn act(
+    app: tauri::AppHandle,
+    device: State<'_, Device>,
+    id: WorkOrderId,
+    action: Action,
+) -> Answer<LocalJob> {
+    let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
+    let job = device
+        .store
+        .perform(id, action, action_id, Utc::now())
+        .map_err(fail)?;
+    tauri::async_runtime::spawn(async move {
+        let device = app.state::<Device>();
+        let _ = background_sync(&device).await;
+    });
+    Ok(job)
+}
+
+#[tauri::command]
+fn guides(device: State<'_, Device>, model: Option<String>) -> Answer<Vec<Guide>> {
+    device.store.guides(model.as_deref()).map_err(fail)
+}
+
+#[tauri::command]
+fn colleagues(device: State<'_, Device>) -> Answer<Vec<Colleague>> {
+    device.store.colleagues().map_err(fail)
+}
+
+#[tauri::command]
+fn outbox(device: State<'_, Device>) -> Answer<Vec<OutboxItem>> {
+    device.store.outbox().map_err(fail)
+}
+
+#[tauri::command]
+fn conflicts(device: State<'_, Device>) -> Answer<Vec<SyncConflict>> {
+    device.store.conflicts().map_err(fail)
+}
+
+/// "Sync now": ignores the retry back-off.
+#[tauri::command]
+async fn sync_now(device: State<'_, Device>) -> Answer<SyncReport> {
+    let _one_at_a_time = device.syncing.lock().await;
+    fixline_device::sync(&device.store, true, |_| {})
+        .await
+        .map_err(fail)
+}
+
+async fn background_sync(device: &Device) -> Answer<SyncReport> {
+    let Ok(_one_at_a_time) = device.syncing.try_lock() else {
+        return Ok(SyncReport::default());
+    };
+    fixline_device::sync(&device.store, false, |_| {})
+        .await
+        .map_err(fail)
+}
+
+/// The device database: `FIXLINE_DEVICE_DB` if set (tests, several users on one desktop),
+/// else `fixline-device.db` in the app's data folder.
+fn database_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(path) = std::env::var_os("FIXLINE_DEVICE_DB") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = app.path().app_data_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join("fixline-device.db"))
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let store = DeviceStore::open(&database_path(app)?)?;
+            app.manage(Device {
+                store,
+                syncing: tokio::sync::Mutex::new(()),
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            status, sign_in, sign_out, jobs, job, act, guides, colleagues, outbox, conflicts,
+            sync_now
+        ])
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => eprintln!("Fixline could not start: {e}"),
+    }
+}

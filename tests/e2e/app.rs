@@ -1,0 +1,122 @@
+//! The engineer app itself: the Tauri binary under Xvfb, driven by tauri-driver and
+//! WebKitWebDriver. Sign in, work a job, lose the server, keep working offline, get the server
+//! back, sync, and find the offline work on the server.
+
+use std::path::PathBuf;
+
+use fixline_core::role::Role;
+use fixline_tests::webdriver::Session;
+use fixline_tests::{TestServer, assigned_job, customer_with_asset, engineer};
+
+/// The app binary beside this test binary (`cargo xtask test` builds it first).
+fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("FIXLINE_APP_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/debug/deps/e2e-… → target/debug/fixline-app
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("fixline-app")
+}
+
+async fn wait_for_status(desk: &fixline_tests::Client, job: &str, status: &str) {
+    for _ in 0..100 {
+        let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+        if order["status"] == status {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("job {job} never became {status} on the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> anyhow::Result<()> {
+    let app = app_binary();
+    anyhow::ensure!(
+        app.exists(),
+        "{} is missing: run `cargo xtask test`",
+        app.display()
+    );
+    anyhow::ensure!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no display: run under `xvfb-run -a` (cargo xtask test does)"
+    );
+    let mut server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000654").await;
+    let job = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷，柜内 12°C").await;
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap().to_owned();
+
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("device.db");
+    let ui = Session::tauri_app(&app, &[("FIXLINE_DEVICE_DB", db.as_path())]).await?;
+    if ui.find("#server").await.is_err() {
+        ui.screenshot("app-failed-start").await?;
+        anyhow::bail!("the sign-in screen did not appear; see app-failed-start.png");
+    }
+    ui.fill("#server", &server.url("")).await?;
+    ui.fill("#username", "chen").await?;
+    ui.fill("#password", fixline_tests::PASSWORD).await?;
+    ui.click("#sign-in").await?;
+    let card = format!(".job-card[data-number='{number}']");
+    ui.find(&card).await?;
+    ui.screenshot("app-my-jobs-1280x800").await?;
+    ui.click(&card).await?;
+    ui.find("#customer-name").await?;
+    ui.click("#act-accept").await?;
+    ui.wait_attr("#job-status", "data-status", "accepted")
+        .await?;
+    ui.click("#act-start_travel").await?;
+    ui.wait_attr("#job-status", "data-status", "en_route")
+        .await?;
+    wait_for_status(&desk, &job, "en_route").await;
+
+    // No signal on site: the server is gone, the engineer carries on.
+    let addr = server.addr.to_string();
+    let kept = server.stop().await;
+    ui.click("#act-arrive").await?;
+    ui.wait_attr("#job-status", "data-status", "on_site")
+        .await?;
+    ui.click("#act-complete").await?;
+    ui.fill("#summary", "更换启动电容，试机 30 分钟温度正常")
+        .await?;
+    ui.click("#form-submit").await?;
+    ui.wait_attr("#job-status", "data-status", "completed")
+        .await?;
+    ui.find("#job-pending").await?;
+    ui.click("#sync-now").await?;
+    ui.find("#offline-badge").await?;
+    ui.screenshot("app-job-offline-1280x800").await?;
+
+    // The server is back at the same address; "sync now" sends the offline work.
+    let _restarted = TestServer::start_at(&server.db_path, &addr).await;
+    ui.click("#sync-now").await?;
+    wait_for_status(&desk, &job, "completed").await;
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(
+        order["resolution"]["summary"],
+        "更换启动电容，试机 30 分钟温度正常"
+    );
+    assert_eq!(order["visits"].as_array().map(Vec::len), Some(1));
+    ui.wait_text("#sync-summary", " 0 ").await?;
+
+    ui.click("#nav-receipts").await?;
+    ui.find("#receipts .receipt.applied").await?;
+    ui.screenshot("app-sync-receipts-1280x800").await?;
+    ui.client.set_window_size(390, 844).await?;
+    ui.click("#nav-jobs").await?;
+    ui.find(&card).await?;
+    ui.screenshot("app-my-jobs-390x844").await?;
+    ui.client.clone().close().await?;
+    drop(kept);
+    Ok(())
+}
