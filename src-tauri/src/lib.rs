@@ -11,16 +11,29 @@ use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
-use fixline_core::sync::{Colleague, SyncConflict};
+use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
 use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
 use serde::Serialize;
 use tauri::{Manager, State};
 
-/// The device's store, and a lock so one sync runs at a time.
+/// The device's store, a lock so one sync runs at a time, and how far the running one has come.
 struct Device {
     store: DeviceStore,
     syncing: tokio::sync::Mutex<()>,
+    progress: std::sync::Mutex<Option<PullProgress>>,
+}
+
+impl Device {
+    fn set_progress(&self, p: Option<PullProgress>) {
+        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = p;
+    }
+
+    async fn sync(&self, force: bool) -> Answer<SyncReport> {
+        let report = fixline_device::sync(&self.store, force, |p| self.set_progress(Some(p))).await;
+        self.set_progress(None);
+        report.map_err(fail)
+    }
 }
 
 type Answer<T> = Result<T, ErrorBody>;
@@ -38,7 +51,9 @@ struct JobDetail {
 
 #[tauri::command]
 fn status(device: State<'_, Device>) -> Answer<SyncStatus> {
-    device.store.status().map_err(fail)
+    let mut status = device.store.status().map_err(fail)?;
+    status.progress = *device.progress.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(status)
 }
 
 #[tauri::command]
@@ -118,18 +133,14 @@ fn conflicts(device: State<'_, Device>) -> Answer<Vec<SyncConflict>> {
 #[tauri::command]
 async fn sync_now(device: State<'_, Device>) -> Answer<SyncReport> {
     let _one_at_a_time = device.syncing.lock().await;
-    fixline_device::sync(&device.store, true, |_| {})
-        .await
-        .map_err(fail)
+    device.sync(true).await
 }
 
 async fn background_sync(device: &Device) -> Answer<SyncReport> {
     let Ok(_one_at_a_time) = device.syncing.try_lock() else {
         return Ok(SyncReport::default());
     };
-    fixline_device::sync(&device.store, false, |_| {})
-        .await
-        .map_err(fail)
+    device.sync(false).await
 }
 
 /// The device database: `FIXLINE_DEVICE_DB` if set (tests, several users on one desktop),
@@ -151,6 +162,7 @@ pub fn run() {
             app.manage(Device {
                 store,
                 syncing: tokio::sync::Mutex::new(()),
+                progress: std::sync::Mutex::new(None),
             });
             Ok(())
         })

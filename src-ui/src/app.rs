@@ -5,7 +5,7 @@ use fixline_core::ids::WorkOrderId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::backend::{UiError, backend, storage_set};
+use crate::backend::{UiError, backend, sleep, storage_set};
 use crate::components::status_line::StatusLine;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::pages;
@@ -29,6 +29,8 @@ pub struct Shell {
     pub revision: RwSignal<u32>,
     /// The last message for the user: (is an error, text).
     pub message: RwSignal<Option<(bool, String)>>,
+    /// A sync started from this UI is running.
+    pub syncing: RwSignal<bool>,
 }
 
 impl Shell {
@@ -41,7 +43,40 @@ impl Shell {
         if e.code == "unauthorized" || e.code == "not_signed_in" {
             self.screen.set(Screen::SignIn);
         }
-        self.message.set(Some((true, e.message.clone())));
+        let text = match e.code.as_str() {
+            "offline" => Text::ServerUnreachable
+                .in_lang(lang().get_untracked())
+                .to_owned(),
+            _ => e.message.clone(),
+        };
+        self.message.set(Some((true, text)));
+    }
+
+    /// Syncs now (the app only), showing progress on the status line while it runs.
+    pub fn sync(&self) {
+        if !backend().offline_capable() || self.syncing.get_untracked() {
+            return;
+        }
+        let shell = *self;
+        shell.syncing.set(true);
+        spawn_local(async move {
+            while shell.syncing.get_untracked() {
+                shell.reload_status();
+                sleep(400).await;
+            }
+        });
+        spawn_local(async move {
+            match backend().sync_now().await {
+                Ok(report) if !report.skipped.is_empty() => shell.tell(format!(
+                    "{} record(s) from a newer server were skipped; update the app",
+                    report.skipped.len()
+                )),
+                Ok(_) => {}
+                Err(e) => shell.fail(&e),
+            }
+            shell.syncing.set(false);
+            shell.changed();
+        });
     }
 
     pub fn tell(&self, text: impl Into<String>) {
@@ -74,12 +109,12 @@ pub fn shell() -> Shell {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(RwSignal::new(Lang::initial()));
     let shell = Shell {
         screen: RwSignal::new(Screen::SignIn),
         status: RwSignal::new(None),
         revision: RwSignal::new(0),
         message: RwSignal::new(None),
+        syncing: RwSignal::new(false),
     };
     provide_context(shell);
     shell.reload_status();

@@ -62,6 +62,7 @@ pub enum Text {
     Conflicts,
     Rejected,
     Offline,
+    ServerUnreachable,
     OnlineOnly,
     Back,
     Customer,
@@ -137,6 +138,10 @@ impl Text {
             Text::Conflicts => ("冲突", "conflicts"),
             Text::Rejected => ("被拒绝", "rejected"),
             Text::Offline => ("离线", "Offline"),
+            Text::ServerUnreachable => (
+                "无法连接服务器，操作已保存在本机，恢复连接后自动同步",
+                "The server cannot be reached: your work is kept on this device and syncs when the connection is back",
+            ),
             Text::OnlineOnly => (
                 "浏览器版：直接连接服务器，不保存离线数据",
                 "Browser: works on the server directly, nothing kept offline",
@@ -199,9 +204,14 @@ impl Text {
     }
 }
 
-/// The current language, from context.
+thread_local! {
+    static LANG: std::cell::OnceCell<RwSignal<Lang>> = const { std::cell::OnceCell::new() };
+}
+
+/// The current language. Kept outside the reactive context so that event handlers and async
+/// tasks, which run without an owner, can read it too.
 pub fn lang() -> RwSignal<Lang> {
-    expect_context::<RwSignal<Lang>>()
+    LANG.with(|l| *l.get_or_init(|| RwSignal::new(Lang::initial())))
 }
 
 /// Text in the current language, reactive.

@@ -24,8 +24,9 @@ const JOBS: usize = 200;
 const MODELS: usize = 40;
 const GUIDES: usize = 2_000;
 
+/// Customers next to each other share a model, so the jobs' customers cover every model.
 fn model(i: usize) -> String {
-    format!("FX-M{:03} 商用设备", i % MODELS)
+    format!("FX-M{:03} 商用设备", i / (CUSTOMERS / JOBS) % MODELS)
 }
 
 /// Customers, sites and assets straight into the server's store (the API is not what is measured).
@@ -71,7 +72,7 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
         store.create_guide(
             GuideId::from_uuid(Uuid::now_v7()),
             GuideDetails {
-                model: model(g),
+                model: format!("FX-M{:03} 商用设备", g % MODELS),
                 language: if g % 2 == 0 {
                     Language::ZhCn
                 } else {

@@ -99,7 +99,7 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
 
     // The server is back at the same address; "sync now" sends the offline work.
     let _restarted = TestServer::start_at(&server.db_path, &addr).await;
-    ui.click("#sync-now").await?;
+    ui.click("#sync-now:not([disabled])").await?;
     wait_for_status(&desk, &job, "completed").await;
     let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
     assert_eq!(

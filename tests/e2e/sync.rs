@@ -269,3 +269,91 @@ async fn a_page_from_a_newer_server_is_read_record_by_record() {
     let not_a_page = fixline_device::read_page(json!({"records": []})).unwrap_err();
     assert_eq!(not_a_page.code(), "bad_server_data");
 }
+
+/// A server that answers garbage, then a 500, then a page from a newer version: the device says
+/// so, keeps its place, and resumes.
+#[tokio::test]
+async fn bad_answers_from_the_server_stop_the_sync_cleanly_and_the_next_one_resumes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::routing::post;
+    use fixline_core::device::DeviceUser;
+    use fixline_core::sync::SyncCursor;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let app = axum::Router::new()
+        .route(
+            "/api/v1/sync/push",
+            post(|| async { axum::Json(json!({"results": []})) }),
+        )
+        .route(
+            "/api/v1/sync/pull",
+            post(move || {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    match n {
+                        0 => (StatusCode::OK, "{\"records\": [ {{{ not json".to_owned()),
+                        1 => (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            json!({"code": "internal", "message": "disk full"}).to_string(),
+                        ),
+                        _ => (
+                            StatusCode::OK,
+                            json!({
+                                "records": [{"record": "invoice_v9", "id": 1}],
+                                "cursor": {"mode": "log", "seq": 5},
+                                "complete": true,
+                                "progress": {"done": 5, "total": 5}
+                            })
+                            .to_string(),
+                        ),
+                    }
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let device = DeviceStore::open(&dir.path().join("d.db")).unwrap();
+    device
+        .sign_in(&fixline_device::Session {
+            server_url: format!("http://{addr}"),
+            token: "t".into(),
+            user: DeviceUser {
+                id: Uuid::now_v7().to_string().parse().unwrap(),
+                username: "chen".into(),
+                display_name: "陈建国".into(),
+                role: Role::Engineer,
+                engineer_id: Some(Uuid::now_v7().to_string().parse().unwrap()),
+            },
+        })
+        .unwrap();
+
+    let garbage = sync(&device, true, |_| {}).await.unwrap_err();
+    assert_eq!(garbage.code(), "bad_server_data", "{garbage}");
+    let status = device.status().unwrap();
+    assert_eq!(status.last_error_code.as_deref(), Some("bad_server_data"));
+
+    let failing = sync(&device, true, |_| {}).await.unwrap_err();
+    assert!(failing.is_transient(), "{failing}");
+    assert_eq!(failing.to_string(), "disk full");
+    assert_eq!(
+        device.cursor().unwrap(),
+        SyncCursor::START,
+        "nothing stored, place kept"
+    );
+
+    let report = sync(&device, true, |_| {}).await.unwrap();
+    assert_eq!(
+        report.skipped.len(),
+        1,
+        "the unknown record is skipped, not fatal"
+    );
+    assert!(device.status().unwrap().last_error.is_none());
+    assert_eq!(device.cursor().unwrap(), SyncCursor::Log { seq: 5 });
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}

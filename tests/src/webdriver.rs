@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -37,12 +37,17 @@ impl Drop for Session {
 }
 
 /// Starts a driver in its own process group, so dropping the session stops what it spawned.
+/// Its output (and the app's, under tauri-driver) goes to `tests/artifacts/<program>.log`.
 fn spawn_driver(mut command: Command, what: &str) -> Result<Child> {
     use std::os::unix::process::CommandExt;
+    let logs = crate::workspace_root().join("tests/artifacts");
+    std::fs::create_dir_all(&logs)?;
+    let program = command.get_program().to_string_lossy().into_owned();
+    let log = std::fs::File::create(logs.join(format!("{program}.log")))?;
     command
         .process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
         .spawn()
         .with_context(|| format!("starting {what}"))
 }

@@ -98,11 +98,17 @@ pub struct SyncStatus {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The stable code of `last_error` (`offline`, `unauthorized`, `bad_server_data`, …).
+    #[serde(default)]
+    pub last_error_code: Option<String>,
     pub pending: u64,
     pub conflicts: u64,
     pub rejected: u64,
     /// False in the browser: it works on the server directly and keeps nothing offline.
     pub offline_capable: bool,
+    /// How far the running sync's pull has come, while one runs.
+    #[serde(default)]
+    pub progress: Option<crate::sync::PullProgress>,
 }
 
 /// What one sync did.

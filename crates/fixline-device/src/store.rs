@@ -316,16 +316,24 @@ impl DeviceStore {
             )?;
             Ok(n.max(0) as u64)
         };
+        let last_error: Option<crate::error::ErrorBody> = last_error.map(|raw| {
+            serde_json::from_str(&raw).unwrap_or(crate::error::ErrorBody {
+                code: "sync_failed".to_owned(),
+                message: raw,
+            })
+        });
         Ok(SyncStatus {
             server_url: s.as_ref().map(|s| s.server_url.clone()),
             signed_in: s.map(|s| s.user),
             last_sync_at: last_sync.as_deref().map(parse_ts).transpose()?,
             last_attempt_at: last_attempt.as_deref().map(parse_ts).transpose()?,
-            last_error,
+            last_error_code: last_error.as_ref().map(|e| e.code.clone()),
+            last_error: last_error.map(|e| e.message),
             pending: count("pending")?,
             conflicts: count("conflict")?,
             rejected: count("rejected")?,
             offline_capable: true,
+            progress: None,
         })
     }
 
@@ -393,7 +401,8 @@ impl DeviceStore {
 
     // --- for the sync engine
 
-    pub(crate) fn cursor(&self) -> Result<SyncCursor> {
+    /// Where this device is in the server's data.
+    pub fn cursor(&self) -> Result<SyncCursor> {
         let conn = self.lock();
         let raw: Option<String> =
             conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
@@ -505,7 +514,12 @@ impl DeviceStore {
         })
     }
 
-    pub(crate) fn record_attempt(&self, now: Timestamp, error: Option<&str>) -> Result<()> {
+    /// Records how a sync ended; an error is kept as `{code, message}` for the status line.
+    pub(crate) fn record_attempt(&self, now: Timestamp, error: Option<&Error>) -> Result<()> {
+        let error = error
+            .map(|e| to_json(&crate::error::ErrorBody::from(e)))
+            .transpose()?;
+        let error = error.as_deref();
         let conn = self.lock();
         match error {
             None => conn.execute(

@@ -33,7 +33,7 @@ pub async fn sync(
     let now = Utc::now();
     match &outcome {
         Ok(_) => store.record_attempt(now, None)?,
-        Err(e) => store.record_attempt(now, Some(&e.to_string()))?,
+        Err(e) => store.record_attempt(now, Some(e))?,
     }
     outcome
 }

@@ -109,3 +109,13 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     let ms = js_sys::Date::now() as i64;
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

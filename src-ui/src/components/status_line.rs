@@ -2,7 +2,6 @@
 //! the app it also syncs by itself every minute.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::time::Duration;
 
 use crate::app::shell;
@@ -14,28 +13,8 @@ use crate::i18n::{Text, lang, tr};
 pub fn StatusLine() -> impl IntoView {
     let shell = shell();
     let lang = lang();
-    let syncing = RwSignal::new(false);
-    let run = move || {
-        if syncing.get_untracked() {
-            return;
-        }
-        syncing.set(true);
-        spawn_local(async move {
-            match backend().sync_now().await {
-                Ok(report) => {
-                    if !report.skipped.is_empty() {
-                        shell.tell(format!(
-                            "{} record(s) from a newer server were skipped; update the app",
-                            report.skipped.len()
-                        ));
-                    }
-                }
-                Err(e) => shell.fail(&e),
-            }
-            syncing.set(false);
-            shell.changed();
-        });
-    };
+    let syncing = shell.syncing;
+    let run = move || shell.sync();
     if backend().offline_capable() {
         set_interval(
             move || {
@@ -72,14 +51,21 @@ pub fn StatusLine() -> impl IntoView {
         if s.rejected > 0 {
             parts.push(format!("{} {}", s.rejected, Text::Rejected.in_lang(l)));
         }
+        if let Some(p) = s.progress.filter(|p| p.total > 0) {
+            parts.push(format!(
+                "{} {}%",
+                Text::Syncing.in_lang(l),
+                (p.done * 100 / p.total).min(100)
+            ));
+        }
         parts.join(" · ")
     };
     let error = move || {
-        shell
-            .status
-            .get()
-            .filter(|s| s.offline_capable)
-            .and_then(|s| s.last_error)
+        let s = shell.status.get().filter(|s| s.offline_capable)?;
+        match s.last_error_code.as_deref() {
+            Some("offline") => Some(Text::ServerUnreachable.in_lang(lang.get()).to_owned()),
+            _ => s.last_error,
+        }
     };
     view! {
         <div class="status-line" id="sync-status">

@@ -17,14 +17,16 @@ pub fn Jobs() -> impl IntoView {
         shell.revision.track();
         spawn_local(async move { jobs.set(Some(backend().jobs().await)) });
     });
-    let section = move |title: Text, open: bool| {
+    // Open jobs due today (or with no requested day) first, then later ones, then finished ones.
+    let today = now().date_naive();
+    let section = move |title: Text, which: fn(&LocalJob, chrono::NaiveDate) -> bool| {
         let lang = lang();
         view! {
             <h2>{tr(title)}</h2>
             <ul class="job-list">
                 {move || {
                     let list: Vec<LocalJob> = match jobs.get() {
-                        Some(Ok(all)) => all.into_iter().filter(|j| j.work_order.status.is_open() == open).collect(),
+                        Some(Ok(all)) => all.into_iter().filter(|j| which(j, today)).collect(),
                         _ => Vec::new(),
                     };
                     if list.is_empty() {
@@ -64,8 +66,16 @@ pub fn Jobs() -> impl IntoView {
                 Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }),
                 _ => None,
             }}
-            {section(Text::Today, true)}
-            {section(Text::Done, false)}
+            {section(Text::Today, |j, today| j.work_order.status.is_open() && !later(j, today))}
+            {section(Text::Upcoming, |j, today| j.work_order.status.is_open() && later(j, today))}
+            {section(Text::Done, |j, _| !j.work_order.status.is_open())}
         </section>
     }
+}
+
+/// Asked for a later day than today.
+fn later(job: &LocalJob, today: chrono::NaiveDate) -> bool {
+    job.work_order
+        .requested_window
+        .is_some_and(|w| w.start.with_timezone(&chrono::Local).date_naive() > today)
 }

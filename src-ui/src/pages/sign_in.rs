@@ -32,12 +32,7 @@ pub fn SignIn() -> impl IntoView {
                     shell.screen.set(Screen::Jobs);
                     shell.changed();
                     // First sync of the day right away: the jobs, customer files and guides.
-                    if backend().offline_capable() {
-                        if let Err(e) = backend().sync_now().await {
-                            shell.fail(&e);
-                        }
-                        shell.changed();
-                    }
+                    shell.sync();
                 }
                 Err(e) => shell.fail(&e),
             }

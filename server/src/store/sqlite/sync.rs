@@ -15,7 +15,7 @@ use fixline_core::sync::{
     Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome, PushResult, Replay,
     SnapshotPhase, Standing, SyncConflict, SyncCursor,
 };
-use fixline_core::work_order::{HistoryEntry, HistoryEvent, Status, WorkOrder};
+use fixline_core::work_order::{ActionKind, HistoryEntry, HistoryEvent, WorkOrder};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -537,8 +537,11 @@ fn log_page(
             Entity::WorkOrder if change.engineer_id == Some(engineer) => {
                 let wo: WorkOrder = get(c, id)?;
                 let customer = wo.customer_id;
-                let newly_mine = change.data.get("status").and_then(|s| s.as_str())
-                    == Some(Status::Assigned.as_str());
+                let newly_mine = change
+                    .version
+                    .map(|v| newly_assigned(c, &wo, v))
+                    .transpose()?
+                    .unwrap_or(true);
                 send(Entity::WorkOrder, id, &|| {
                     Ok(PullRecord::WorkOrder(wo.clone()))
                 })?;
@@ -625,6 +628,29 @@ fn log_page(
             done: cursor.max(0) as u64,
             total: latest.max(0) as u64,
         },
+    })
+}
+
+/// Whether this version of the job is the one that gave it to its engineer (an assignment or a
+/// hand-over): only then does the device need the customer's file and guides with it.
+fn newly_assigned(c: &Connection, wo: &WorkOrder, version: u64) -> Result<bool> {
+    let doc: Option<String> = c
+        .query_row(
+            "SELECT doc FROM work_order_history WHERE work_order_id = ?1 AND version = ?2",
+            params![wo.id.to_string(), version as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(doc) = doc else {
+        return Ok(true);
+    };
+    let entry: HistoryEntry = from_json(&doc)?;
+    Ok(match entry.event {
+        HistoryEvent::Created { .. } => true,
+        HistoryEvent::Action { action } => {
+            matches!(action.kind(), ActionKind::Assign | ActionKind::HandOver)
+        }
+        HistoryEvent::Edited { .. } | HistoryEvent::OfflineConflict { .. } => false,
     })
 }
 
