@@ -13,9 +13,8 @@ use fixline_core::customer::{AssetDetails, CustomerDetails, Language, SiteDetail
 use fixline_core::guide::GuideDetails;
 use fixline_core::ids::{AssetId, CustomerId, GuideId, SiteId};
 use fixline_core::position::Position;
-use fixline_core::role::Role;
 use fixline_device::{DeviceStore, ServerLink, sync};
-use fixline_tests::{PASSWORD, TestServer, engineer};
+use fixline_tests::{Crew, PASSWORD, crew, engineer};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -134,13 +133,12 @@ fn sqlite_floor(device_db: &std::path::Path, dir: &std::path::Path) -> anyhow::R
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let server = TestServer::start().await;
-    let admin = server.login("admin").await;
-    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
-    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
-    server
-        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
-        .await;
+    let Crew {
+        server,
+        admin,
+        desk,
+        chen_id,
+    } = crew().await;
     for i in 0..29 {
         engineer(&admin, &format!("工程师{i}"), "西湖区").await;
     }

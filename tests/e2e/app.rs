@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use fixline_core::role::Role;
 use fixline_tests::webdriver::Session;
-use fixline_tests::{TestServer, assigned_job, customer_with_asset, engineer};
+use fixline_tests::{Crew, TestServer, chens_job, crew};
 
 /// The app binary beside this test binary (`cargo xtask test` builds it first).
 fn app_binary() -> PathBuf {
@@ -44,17 +43,11 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
         std::env::var_os("DISPLAY").is_some(),
         "no display: run under `xvfb-run -a` (cargo xtask test does)"
     );
-    let mut server = TestServer::start().await;
-    let admin = server.login("admin").await;
-    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
-    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
-    server
-        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
-        .await;
-    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000654").await;
-    let job = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷，柜内 12°C").await;
-    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
-    let number = order["number"].as_str().unwrap().to_owned();
+    let crew = crew().await;
+    let (job, number) = chens_job(&crew, "FX2506000654").await;
+    let Crew {
+        mut server, desk, ..
+    } = crew;
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("device.db");

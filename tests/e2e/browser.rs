@@ -1,23 +1,14 @@
 //! The engineer app's browser variant, served by the server and driven in headless Chromium:
 //! sign in, open a job, take it from accepted to completed; screenshots at tablet and phone size.
 
-use fixline_core::role::Role;
 use fixline_tests::webdriver::Session;
-use fixline_tests::{TestServer, assigned_job, customer_with_asset, engineer};
+use fixline_tests::{Crew, chens_job, crew};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Result<()> {
-    let server = TestServer::start().await;
-    let admin = server.login("admin").await;
-    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
-    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
-    server
-        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
-        .await;
-    let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000321").await;
-    let job = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷，柜内 12°C").await;
-    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
-    let number = order["number"].as_str().unwrap().to_owned();
+    let crew = crew().await;
+    let (job, number) = chens_job(&crew, "FX2506000321").await;
+    let Crew { server, desk, .. } = &crew;
 
     let browser = Session::chromium(1280, 800).await?;
     browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;

@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use fixline_core::ids::{ActionId, WorkOrderId};
-use fixline_core::role::Role;
 use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, OutboxState, ServerLink, sync};
-use fixline_tests::{PASSWORD, TestServer, assigned_job, customer_with_asset, engineer};
+use fixline_tests::{Crew, PASSWORD, assigned_job, crew, customer_with_asset};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -35,14 +34,13 @@ fn note(store: &DeviceStore, job: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
-    let server = TestServer::start().await;
+    let Crew {
+        server,
+        desk,
+        chen_id,
+        ..
+    } = crew().await;
     let dir = tempfile::tempdir().unwrap();
-    let admin = server.login("admin").await;
-    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
-    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
-    server
-        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
-        .await;
     let fx = customer_with_asset(&desk, "西溪连锁超市有限公司", "FX2506000999").await;
     let mut jobs = Vec::new();
     for i in 0..4 {

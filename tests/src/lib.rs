@@ -297,3 +297,37 @@ pub async fn assigned_job(desk: &Client, fx: &Fixture, engineer: &str, symptom: 
     }
     id
 }
+
+/// The usual cast: a fresh server with an admin, a dispatcher (`desk`) and an engineer
+/// (`chen`, 陈建国 in 西湖区) who can sign in.
+pub struct Crew {
+    pub server: TestServer,
+    pub admin: Client,
+    pub desk: Client,
+    pub chen_id: String,
+}
+
+pub async fn crew() -> Crew {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let chen_id = engineer(&admin, "陈建国", "西湖区").await;
+    server
+        .user(&admin, "chen", Role::Engineer, Some(&chen_id))
+        .await;
+    Crew {
+        server,
+        admin,
+        desk,
+        chen_id,
+    }
+}
+
+/// A job for chen at a new customer, and its number as the UI shows it.
+pub async fn chens_job(crew: &Crew, serial: &str) -> (String, String) {
+    let fx = customer_with_asset(&crew.desk, "杭州湖滨餐饮管理有限公司", serial).await;
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷，柜内 12°C").await;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().expect("number").to_owned();
+    (job, number)
+}

@@ -215,6 +215,34 @@ impl ChangeLog {
     }
 }
 
+/// `uuid` and `version` of a record with `id` and `version` fields.
+macro_rules! record_identity {
+    () => {
+        fn uuid(&self) -> Uuid {
+            *self.id.as_uuid()
+        }
+        fn version(&self) -> u64 {
+            self.version
+        }
+    };
+}
+
+/// `bump`: the next version, and (for records that keep one) the time of the change.
+macro_rules! bump_version {
+    () => {
+        fn bump(&mut self, _: Timestamp) {
+            self.version += 1;
+        }
+    };
+    (updated_at) => {
+        fn bump(&mut self, at: Timestamp) {
+            self.version += 1;
+            self.updated_at = at;
+        }
+    };
+}
+pub(super) use {bump_version, record_identity};
+
 /// A record kept as a JSON document plus indexed columns.
 trait Record: Serialize + DeserializeOwned {
     const TABLE: &'static str;
@@ -364,16 +392,8 @@ impl Record for Customer {
     const TABLE: &'static str = "customers";
     const ENTITY: Entity = Entity::Customer;
     const NAME: &'static str = "customer";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, at: Timestamp) {
-        self.version += 1;
-        self.updated_at = at;
-    }
+    record_identity!();
+    bump_version!(updated_at);
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("name", Value::Text(self.details.name.clone())),
@@ -390,15 +410,8 @@ impl Record for Contact {
     const TABLE: &'static str = "contacts";
     const ENTITY: Entity = Entity::Contact;
     const NAME: &'static str = "contact";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, _: Timestamp) {
-        self.version += 1;
-    }
+    record_identity!();
+    bump_version!();
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("customer_id", Value::Text(self.customer_id.to_string())),
@@ -411,15 +424,8 @@ impl Record for Site {
     const TABLE: &'static str = "sites";
     const ENTITY: Entity = Entity::Site;
     const NAME: &'static str = "site";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, _: Timestamp) {
-        self.version += 1;
-    }
+    record_identity!();
+    bump_version!();
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("customer_id", Value::Text(self.customer_id.to_string())),
@@ -435,15 +441,8 @@ impl Record for Asset {
     const TABLE: &'static str = "assets";
     const ENTITY: Entity = Entity::Asset;
     const NAME: &'static str = "asset";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, _: Timestamp) {
-        self.version += 1;
-    }
+    record_identity!();
+    bump_version!();
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("customer_id", Value::Text(self.customer_id.to_string())),
@@ -458,16 +457,8 @@ impl Record for Engineer {
     const TABLE: &'static str = "engineers";
     const ENTITY: Entity = Entity::Engineer;
     const NAME: &'static str = "engineer";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, at: Timestamp) {
-        self.version += 1;
-        self.updated_at = at;
-    }
+    record_identity!();
+    bump_version!(updated_at);
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("region", Value::Text(self.details.region.clone())),
@@ -487,16 +478,8 @@ impl Record for WorkOrder {
     const TABLE: &'static str = "work_orders";
     const ENTITY: Entity = Entity::WorkOrder;
     const NAME: &'static str = "work order";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, at: Timestamp) {
-        self.version += 1;
-        self.updated_at = at;
-    }
+    record_identity!();
+    bump_version!(updated_at);
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("status", Value::Text(self.status.as_str().to_owned())),

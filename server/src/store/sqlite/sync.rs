@@ -21,8 +21,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{
-    ChangeDraft, ChangeLog, Record, SqliteStore, changes_after, customer_file, docs, from_json,
-    get, insert_history, page, put, put_work_order, to_json, ts, update,
+    ChangeDraft, ChangeLog, Record, SqliteStore, bump_version, changes_after, customer_file, docs,
+    from_json, get, insert_history, page, put, put_work_order, record_identity, to_json, ts,
+    update,
 };
 use crate::error::{Error, Result};
 use crate::store::{ChangeOp, DeviceDecision, Entity, Page, Paging};
@@ -31,16 +32,8 @@ impl Record for Guide {
     const TABLE: &'static str = "guides";
     const ENTITY: Entity = Entity::Guide;
     const NAME: &'static str = "guide";
-    fn uuid(&self) -> Uuid {
-        *self.id.as_uuid()
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn bump(&mut self, at: Timestamp) {
-        self.version += 1;
-        self.updated_at = at;
-    }
+    record_identity!();
+    bump_version!(updated_at);
     fn columns(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("model", Value::Text(self.details.model.clone())),
