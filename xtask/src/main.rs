@@ -19,6 +19,7 @@ usage: cargo xtask <command>
                                      to the demo server at http://127.0.0.1:8080 as eng01
   bench api                          HTTP throughput against the demo data vs axum hello-world
   bench sync                         first and incremental device sync vs SQLite's own insert time
+  bench dispatch                     the optimiser on Solomon VRPTW instances vs best-known
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -262,13 +263,16 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
-    // The domain crate is shared with the wasm UI: it must build there.
+    // The domain crate is shared with the wasm UI, and the optimiser may run in the browser:
+    // both must build there.
     run(
         "cargo",
         &[
             "check",
             "--package",
             "fixline-core",
+            "--package",
+            "fixline-dispatch",
             "--target",
             "wasm32-unknown-unknown",
         ],
@@ -303,6 +307,16 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "--package", "fixline-tests", "--bench", "sync"],
         ),
-        _ => bail!("bench what? one of: api, sync\n{USAGE}"),
+        Some("dispatch") => run(
+            "cargo",
+            &[
+                "bench",
+                "--package",
+                "fixline-dispatch",
+                "--bench",
+                "solomon",
+            ],
+        ),
+        _ => bail!("bench what? one of: api, sync, dispatch\n{USAGE}"),
     }
 }

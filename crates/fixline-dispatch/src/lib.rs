@@ -20,4 +20,4 @@ pub mod travel;
 
 pub use plan::{Assignment, Plan, Stop, Unassigned, WhyUnassigned};
 pub use problem::{Engineer, Job, Pin, Problem, ProblemError};
-pub use search::{Budget, solve, solve_from, insert_urgent};
+pub use search::{Budget, insert_urgent, solve, solve_from};

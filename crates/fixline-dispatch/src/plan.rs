@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::problem::Instance;
-use crate::route::{Visit, evaluate};
+use crate::route::{Visit, evaluate, walk};
 use crate::search::Solution;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +99,7 @@ pub(crate) fn build(inst: &Instance<'_>, s: &Solution) -> Plan {
     let mut visits: Vec<Visit> = Vec::new();
     for (e, route) in s.routes.iter().enumerate() {
         let engineer = &problem.engineers[e];
-        let cost = evaluate(inst, e, route, Some(&mut visits)).unwrap_or_default();
+        let (cost, _) = walk(inst, e, route, Some(&mut visits));
         let km = route_km(inst, e, route);
         let stops: Vec<Stop> = route
             .iter()
@@ -181,7 +181,9 @@ fn next_best(inst: &Instance<'_>, s: &Solution, j: usize, holder: usize) -> Opti
 }
 
 fn why_unassigned(inst: &Instance<'_>, j: usize) -> WhyUnassigned {
-    let qualified: Vec<usize> = (0..inst.engineers()).filter(|&e| inst.allowed(j, e)).collect();
+    let qualified: Vec<usize> = (0..inst.engineers())
+        .filter(|&e| inst.allowed(j, e))
+        .collect();
     if qualified.is_empty() {
         return WhyUnassigned::NoQualifiedEngineer;
     }

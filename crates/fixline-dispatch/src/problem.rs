@@ -100,7 +100,15 @@ impl Problem {
             if !keys.insert(("e", e.key.as_str())) {
                 return Err(ProblemError::DuplicateKey(e.key.clone()));
             }
-            let numbers = [e.shift_start, e.shift_end, e.break_minutes, e.start.x, e.start.y, e.end.x, e.end.y];
+            let numbers = [
+                e.shift_start,
+                e.shift_end,
+                e.break_minutes,
+                e.start.x,
+                e.start.y,
+                e.end.x,
+                e.end.y,
+            ];
             if numbers.iter().any(|n| !n.is_finite()) {
                 return Err(bad("times and places must be finite numbers"));
             }
@@ -119,7 +127,15 @@ impl Problem {
             if !keys.insert(("j", j.key.as_str())) {
                 return Err(ProblemError::DuplicateKey(j.key.clone()));
             }
-            let numbers = [j.at.x, j.at.y, j.duration, j.earliest, j.latest, j.demand, j.due.unwrap_or(0.0)];
+            let numbers = [
+                j.at.x,
+                j.at.y,
+                j.duration,
+                j.earliest,
+                j.latest,
+                j.demand,
+                j.due.unwrap_or(0.0),
+            ];
             if numbers.iter().any(|n| !n.is_finite()) {
                 return Err(bad("times and places must be finite numbers"));
             }
@@ -219,17 +235,22 @@ impl<'p> Instance<'p> {
         self.jobs() + 2 * e + 1
     }
 
-    /// May engineer `e` do job `j` (qualified, and not pinned elsewhere)?
+    /// May engineer `e` do job `j`? A pinned or started job goes to its engineer only, even one
+    /// the rules would not pick: that was the dispatcher's (or the day's) decision.
     pub fn allowed(&self, j: usize, e: usize) -> bool {
-        self.eligible[j][e] && self.fixed[j].is_none_or(|f| f == e)
+        match self.fixed[j] {
+            Some(f) => f == e,
+            None => self.eligible[j][e],
+        }
     }
 }
 
 /// Has the skill at the level and the certification the job needs.
 pub fn qualified(e: &Engineer, j: &Job) -> bool {
-    let skill = j.skill.as_ref().is_none_or(|(cat, level)| {
-        e.skills.iter().any(|(c, l)| c == cat && l >= level)
-    });
+    let skill = j
+        .skill
+        .as_ref()
+        .is_none_or(|(cat, level)| e.skills.iter().any(|(c, l)| c == cat && l >= level));
     let cert = j
         .certification
         .as_ref()

@@ -42,24 +42,42 @@ pub(crate) fn evaluate(
     inst: &Instance<'_>,
     e: usize,
     stops: &[usize],
-    mut visits: Option<&mut Vec<Visit>>,
+    visits: Option<&mut Vec<Visit>>,
 ) -> Option<RouteCost> {
+    let (cost, feasible) = walk(inst, e, stops, visits);
+    feasible.then_some(cost)
+}
+
+/// Walks the route and says whether it keeps the hard rules; the times are filled in either way
+/// (a plan still reports a route whose started job overruns the shift).
+pub(crate) fn walk(
+    inst: &Instance<'_>,
+    e: usize,
+    stops: &[usize],
+    mut visits: Option<&mut Vec<Visit>>,
+) -> (RouteCost, bool) {
     let engineer = &inst.problem.engineers[e];
     let jobs = &inst.problem.jobs;
     let mut cost = RouteCost::default();
+    let mut feasible = true;
     let mut load = 0.0;
     let mut at = inst.start_node(e);
     let mut t = engineer.shift_start;
     if let Some(v) = visits.as_deref_mut() {
         v.clear();
     }
-    for &j in stops {
+    for (i, &j) in stops.iter().enumerate() {
         let job = &jobs[j];
-        let leg = inst.matrix.minutes(at, j);
-        let arrival = t + leg;
-        let start = arrival.max(job.earliest);
+        // A job under way: the engineer is there and started it when it says.
+        let (leg, arrival, start) = if i == 0 && inst.started[j] {
+            (0.0, job.earliest, job.earliest)
+        } else {
+            let leg = inst.matrix.minutes(at, j);
+            let arrival = t + leg;
+            (leg, arrival, arrival.max(job.earliest))
+        };
         if start > job.latest + 1e-9 {
-            return None;
+            feasible = false;
         }
         if let Some(due) = job.due
             && start > due + 1e-9
@@ -81,15 +99,15 @@ pub(crate) fn evaluate(
         at = j;
     }
     if engineer.capacity.is_some_and(|c| load > c + 1e-9) {
-        return None;
+        feasible = false;
     }
     if !stops.is_empty() {
         let home = inst.matrix.minutes(at, inst.end_node(e));
         cost.travel += home;
         t += home;
         if t > engineer.shift_end - engineer.break_minutes + 1e-9 {
-            return None;
+            feasible = false;
         }
     }
-    Some(cost)
+    (cost, feasible)
 }

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::plan::{self, Plan};
 use crate::problem::{Instance, Problem, ProblemError};
-use crate::route::{RouteCost, evaluate, unassigned_cost};
+use crate::route::{RouteCost, evaluate, unassigned_cost, walk};
 use crate::travel::TravelModel;
 
 /// How long to search.
@@ -125,8 +125,7 @@ pub fn insert_urgent(
             r.retain(|&x| x != j);
         }
         for e in 0..inst.engineers() {
-            solution.costs[e] = evaluate(&inst, e, &solution.routes[e], None)
-                .unwrap_or_default();
+            solution.costs[e] = evaluate(&inst, e, &solution.routes[e], None).unwrap_or_default();
         }
         recreate(&inst, &mut solution, vec![j], &mut rng, 0.0);
     }
@@ -140,18 +139,29 @@ fn warm_start(inst: &Instance<'_>, previous: &Plan, rng: &mut ChaCha8Rng) -> Sol
     let job_index = |key: &str| inst.problem.jobs.iter().position(|j| j.key == key);
     let mut leftover = Vec::new();
     for route in &previous.routes {
-        let Some(e) = inst.problem.engineers.iter().position(|x| x.key == route.engineer) else {
+        let Some(e) = inst
+            .problem
+            .engineers
+            .iter()
+            .position(|x| x.key == route.engineer)
+        else {
             leftover.extend(route.stops.iter().filter_map(|s| job_index(&s.job)));
             continue;
         };
         for stop in &route.stops {
-            let Some(j) = job_index(&stop.job) else { continue };
+            let Some(j) = job_index(&stop.job) else {
+                continue;
+            };
             if s.routes.iter().any(|r| r.contains(&j)) {
                 continue;
             }
             let mut candidate = s.routes[e].clone();
             candidate.push(j);
-            match inst.allowed(j, e).then(|| evaluate(inst, e, &candidate, None)).flatten() {
+            match inst
+                .allowed(j, e)
+                .then(|| evaluate(inst, e, &candidate, None))
+                .flatten()
+            {
                 Some(cost) => {
                     s.routes[e] = candidate;
                     s.costs[e] = cost;
@@ -178,14 +188,8 @@ fn place_fixed(inst: &Instance<'_>, s: &mut Solution) {
         }
     }
     for e in 0..inst.engineers() {
-        match evaluate(inst, e, &s.routes[e], None) {
-            Some(cost) => s.costs[e] = cost,
-            None => {
-                // A started job that cannot even be finished in the shift still stays put: it is
-                // under way. Cost it as travel only.
-                s.costs[e] = RouteCost::default();
-            }
-        }
+        // A started job stays put even if it overruns the shift: it is under way.
+        s.costs[e] = walk(inst, e, &s.routes[e], None).0;
     }
 }
 
@@ -276,10 +280,7 @@ fn reachable(inst: &Instance<'_>, e: usize, route: &[usize], pos: usize, j: usiz
             let p = &inst.problem.jobs[prev];
             (prev, p.earliest + p.duration)
         }
-        None => (
-            inst.start_node(e),
-            inst.problem.engineers[e].shift_start,
-        ),
+        None => (inst.start_node(e), inst.problem.engineers[e].shift_start),
     };
     earliest_departure + inst.matrix.minutes(from, j) <= job.latest + 1e-9
 }

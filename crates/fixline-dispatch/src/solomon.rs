@@ -15,7 +15,9 @@ pub fn parse(text: &str) -> Result<Problem, ParseError> {
     let mut rows = Vec::new();
     while let Some(line) = lines.next() {
         if line.starts_with("NUMBER") {
-            let values = lines.next().ok_or_else(|| ParseError("no vehicle line".into()))?;
+            let values = lines
+                .next()
+                .ok_or_else(|| ParseError("no vehicle line".into()))?;
             let v: Vec<f64> = numbers(values)?;
             if v.len() < 2 {
                 return Err(ParseError("vehicle line needs number and capacity".into()));
@@ -24,14 +26,22 @@ pub fn parse(text: &str) -> Result<Problem, ParseError> {
         } else if line.chars().next().is_some_and(|c| c.is_ascii_digit()) && vehicles.is_some() {
             let v = numbers(line)?;
             if v.len() != 7 {
-                return Err(ParseError(format!("customer line {line:?} needs 7 numbers")));
+                return Err(ParseError(format!(
+                    "customer line {line:?} needs 7 numbers"
+                )));
             }
             rows.push(v);
         }
     }
     let (count, capacity) = vehicles.ok_or_else(|| ParseError("no VEHICLE section".into()))?;
-    let depot = rows.first().ok_or_else(|| ParseError("no depot".into()))?.clone();
-    let base = Point { x: depot[1], y: depot[2] };
+    let depot = rows
+        .first()
+        .ok_or_else(|| ParseError("no depot".into()))?
+        .clone();
+    let base = Point {
+        x: depot[1],
+        y: depot[2],
+    };
     let engineers = (0..count)
         .map(|i| Engineer {
             key: format!("v{i}"),
@@ -66,6 +76,9 @@ pub fn parse(text: &str) -> Result<Problem, ParseError> {
 
 fn numbers(line: &str) -> Result<Vec<f64>, ParseError> {
     line.split_whitespace()
-        .map(|n| n.parse::<f64>().map_err(|_| ParseError(format!("{n:?} is not a number"))))
+        .map(|n| {
+            n.parse::<f64>()
+                .map_err(|_| ParseError(format!("{n:?} is not a number")))
+        })
         .collect()
 }

@@ -1,0 +1,347 @@
+//! The optimiser: every hard rule holds in every plan of generated instances, the same seed
+//! gives the same plan, an urgent job goes in without moving anyone, and every job left out
+//! says why.
+
+use std::collections::HashMap;
+
+use fixline_dispatch::travel::{Euclidean, GreatCircle, Point, TravelModel};
+use fixline_dispatch::{
+    Budget, Engineer, Job, Pin, Plan, Problem, WhyUnassigned, insert_urgent, solve,
+};
+use proptest::prelude::*;
+
+fn engineer(key: &str, skills: &[(&str, u8)], certs: &[&str]) -> Engineer {
+    Engineer {
+        key: key.into(),
+        start: Point::lon_lat(120.15, 30.27),
+        end: Point::lon_lat(120.15, 30.27),
+        shift_start: 8.5 * 60.0,
+        shift_end: 17.5 * 60.0,
+        break_minutes: 60.0,
+        skills: skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+        certifications: certs.iter().map(|c| c.to_string()).collect(),
+        capacity: None,
+    }
+}
+
+fn job(key: &str, lon: f64, lat: f64) -> Job {
+    Job {
+        key: key.into(),
+        at: Point::lon_lat(lon, lat),
+        duration: 45.0,
+        earliest: 8.5 * 60.0,
+        latest: 17.0 * 60.0,
+        due: None,
+        skill: None,
+        certification: None,
+        demand: 0.0,
+        priority: 3,
+        pin: Pin::Free,
+    }
+}
+
+/// Checks a plan against the problem with its own walk of each route, independent of the
+/// optimiser's code: every job exactly once, qualified engineers, pins, started jobs first,
+/// windows, capacity, back before the shift ends with the break kept.
+fn check_hard_rules(
+    problem: &Problem,
+    travel: &dyn TravelModel,
+    plan: &Plan,
+) -> Result<(), String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for r in &plan.routes {
+        for s in &r.stops {
+            *seen.entry(s.job.as_str()).or_default() += 1;
+        }
+    }
+    for u in &plan.unassigned {
+        *seen.entry(u.job.as_str()).or_default() += 1;
+    }
+    for j in &problem.jobs {
+        if seen.get(j.key.as_str()) != Some(&1) {
+            return Err(format!(
+                "{} appears {:?} times",
+                j.key,
+                seen.get(j.key.as_str())
+            ));
+        }
+    }
+    for r in &plan.routes {
+        let e = problem
+            .engineers
+            .iter()
+            .find(|e| e.key == r.engineer)
+            .ok_or("unknown engineer")?;
+        let mut t = e.shift_start;
+        let mut at = e.start;
+        let mut load = 0.0;
+        for (i, s) in r.stops.iter().enumerate() {
+            let j = problem
+                .jobs
+                .iter()
+                .find(|j| j.key == s.job)
+                .ok_or("unknown job")?;
+            if j.pin == Pin::Free && !fixline_dispatch::problem::qualified(e, j) {
+                return Err(format!("{} is not qualified for {}", e.key, j.key));
+            }
+            match &j.pin {
+                Pin::Engineer { engineer } if engineer != &e.key => {
+                    return Err(format!("{} pinned to {engineer} but on {}", j.key, e.key));
+                }
+                Pin::Started { engineer } if engineer != &e.key || i != 0 => {
+                    return Err(format!("started job {} moved", j.key));
+                }
+                _ => {}
+            }
+            let started = matches!(j.pin, Pin::Started { .. });
+            let start = if started {
+                j.earliest
+            } else {
+                (t + travel.leg(at, j.at).0).max(j.earliest)
+            };
+            if start > j.latest + 1e-6 {
+                return Err(format!(
+                    "{} starts at {start} after its window {}",
+                    j.key, j.latest
+                ));
+            }
+            if (start - s.start).abs() > 1e-6 {
+                return Err(format!(
+                    "{} reported start {} but is {start}",
+                    j.key, s.start
+                ));
+            }
+            t = start + j.duration;
+            at = j.at;
+            load += j.demand;
+        }
+        let only_started = r.stops.len() == 1
+            && problem
+                .jobs
+                .iter()
+                .any(|j| j.key == r.stops[0].job && matches!(j.pin, Pin::Started { .. }));
+        if !r.stops.is_empty() && !only_started {
+            t += travel.leg(at, e.end).0;
+            if t > e.shift_end - e.break_minutes + 1e-6 {
+                return Err(format!("{} back at {t}, shift ends {}", e.key, e.shift_end));
+            }
+        }
+        if e.capacity.is_some_and(|c| load > c + 1e-6) {
+            return Err(format!("{} over capacity", e.key));
+        }
+    }
+    Ok(())
+}
+
+/// A random day: engineers with some skills, jobs around Hangzhou with windows, skills,
+/// certifications, pins and a started job.
+fn instance() -> impl Strategy<Value = Problem> {
+    let engineers = prop::collection::vec((0..3usize, 1..=5u8, any::<bool>(), 0..120u32), 1..6);
+    let jobs = prop::collection::vec(
+        (
+            (-50..50i32, -50..50i32),
+            (15..120u32, 0..480u32, 30..360u32),
+            (
+                prop::option::of((0..3usize, 1..=5u8)),
+                any::<bool>(),
+                1..=4u8,
+                0..4u8,
+            ),
+        ),
+        0..30,
+    );
+    (engineers, jobs).prop_map(|(es, js)| {
+        let cats = ["refrigeration", "air_conditioning", "coffee_machine"];
+        let engineers: Vec<Engineer> = es
+            .iter()
+            .enumerate()
+            .map(|(i, (cat, level, cert, late))| {
+                let mut e = engineer(
+                    &format!("e{i}"),
+                    &[(cats[*cat], *level)],
+                    if *cert { &["制冷证"] } else { &[] },
+                );
+                e.shift_end += f64::from(*late);
+                e
+            })
+            .collect();
+        let jobs = js
+            .iter()
+            .enumerate()
+            .map(
+                |(i, ((dx, dy), (dur, open, width), (skill, cert, prio, pin)))| {
+                    let mut j = job(
+                        &format!("j{i}"),
+                        120.15 + f64::from(*dx) * 0.002,
+                        30.27 + f64::from(*dy) * 0.002,
+                    );
+                    j.duration = f64::from(*dur);
+                    j.earliest = 8.5 * 60.0 + f64::from(*open);
+                    j.latest = j.earliest + f64::from(*width);
+                    j.skill = skill.map(|(c, l)| (cats[c].to_owned(), l));
+                    j.certification = cert.then(|| "制冷证".to_owned());
+                    j.priority = *prio;
+                    j.due = (*prio <= 2).then_some(j.earliest + 120.0);
+                    j.pin = match pin {
+                        1 => Pin::Engineer {
+                            engineer: format!("e{}", i % engineers.len()),
+                        },
+                        2 if i == 0 => Pin::Started {
+                            engineer: "e0".into(),
+                        },
+                        _ => Pin::Free,
+                    };
+                    if matches!(j.pin, Pin::Started { .. }) {
+                        j.earliest = 8.5 * 60.0;
+                        j.latest = 8.5 * 60.0 + 30.0;
+                    }
+                    j
+                },
+            )
+            .collect();
+        Problem { engineers, jobs }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_plan_keeps_every_hard_rule(problem in instance(), seed in 0..1000u64) {
+        let travel = GreatCircle::default();
+        let plan = solve(&problem, &travel, Budget::iterations(150, seed)).unwrap();
+        prop_assert_eq!(check_hard_rules(&problem, &travel, &plan), Ok(()));
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_plan() {
+    let text = std::fs::read_to_string(solomon("R101")).unwrap();
+    let problem = fixline_dispatch::solomon::parse(&text).unwrap();
+    let a = solve(&problem, &Euclidean, Budget::iterations(300, 7)).unwrap();
+    let b = solve(&problem, &Euclidean, Budget::iterations(300, 7)).unwrap();
+    assert_eq!(a, b);
+    check_hard_rules(&problem, &Euclidean, &a).unwrap();
+}
+
+fn solomon(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/bench/solomon")
+        .join(format!("{name}.txt"))
+}
+
+#[test]
+fn a_short_search_on_c101_is_feasible_and_close_to_the_best_known() {
+    let text = std::fs::read_to_string(solomon("C101")).unwrap();
+    let problem = fixline_dispatch::solomon::parse(&text).unwrap();
+    let plan = solve(&problem, &Euclidean, Budget::iterations(3000, 1)).unwrap();
+    check_hard_rules(&problem, &Euclidean, &plan).unwrap();
+    assert!(plan.unassigned.is_empty());
+    // Best known: 828.94.
+    assert!(
+        plan.travel_km < 828.94 * 1.05,
+        "distance {}",
+        plan.travel_km
+    );
+}
+
+#[test]
+fn an_urgent_job_goes_in_without_moving_anyone() {
+    let mut problem = Problem {
+        engineers: vec![
+            engineer("chen", &[("refrigeration", 4)], &[]),
+            engineer("wang", &[("refrigeration", 3)], &[]),
+        ],
+        jobs: (0..8)
+            .map(|i| job(&format!("j{i}"), 120.10 + 0.01 * f64::from(i), 30.25))
+            .collect(),
+    };
+    let before = solve(
+        &problem,
+        &GreatCircle::default(),
+        Budget::iterations(500, 3),
+    )
+    .unwrap();
+    let mut urgent = job("urgent", 120.13, 30.26);
+    urgent.priority = 1;
+    urgent.due = Some(11.0 * 60.0);
+    problem.jobs.push(urgent);
+    let after = insert_urgent(&problem, &GreatCircle::default(), &before, "urgent").unwrap();
+    check_hard_rules(&problem, &GreatCircle::default(), &after).unwrap();
+    assert!(after.eta("urgent").is_some(), "{:?}", after.unassigned);
+    for r in &before.routes {
+        let kept: Vec<&str> = r.stops.iter().map(|s| s.job.as_str()).collect();
+        let now: Vec<&str> = after
+            .routes
+            .iter()
+            .find(|x| x.engineer == r.engineer)
+            .unwrap()
+            .stops
+            .iter()
+            .map(|s| s.job.as_str())
+            .filter(|j| *j != "urgent")
+            .collect();
+        assert_eq!(kept, now, "{}'s other jobs keep their order", r.engineer);
+    }
+}
+
+#[test]
+fn every_job_left_out_says_why() {
+    let mut needs_skill = job("needs-skill", 120.15, 30.27);
+    needs_skill.skill = Some(("elevator".into(), 3));
+    let mut too_early = job("too-early", 120.15, 30.27);
+    too_early.earliest = 6.0 * 60.0;
+    too_early.latest = 7.0 * 60.0;
+    let mut problem = Problem {
+        engineers: vec![engineer("chen", &[("refrigeration", 4)], &[])],
+        jobs: vec![needs_skill, too_early],
+    };
+    // A day's worth and more of long jobs for one engineer.
+    for i in 0..6 {
+        let mut j = job(&format!("long{i}"), 120.16, 30.28);
+        j.duration = 150.0;
+        problem.jobs.push(j);
+    }
+    let plan = solve(
+        &problem,
+        &GreatCircle::default(),
+        Budget::iterations(300, 1),
+    )
+    .unwrap();
+    let why = |key: &str| plan.unassigned.iter().find(|u| u.job == key).map(|u| u.why);
+    assert_eq!(why("needs-skill"), Some(WhyUnassigned::NoQualifiedEngineer));
+    assert_eq!(why("too-early"), Some(WhyUnassigned::WindowImpossible));
+    assert!(
+        plan.unassigned
+            .iter()
+            .any(|u| u.why == WhyUnassigned::ShiftsFull)
+    );
+    // And each assignment says what it costs and who else could have taken it.
+    assert!(
+        plan.assignments
+            .iter()
+            .all(|a| a.engineer == "chen" && a.next_best.is_none())
+    );
+}
+
+#[test]
+fn nonsense_is_refused_with_a_reason() {
+    let mut bad = job("bad", 120.15, 30.27);
+    bad.latest = bad.earliest - 1.0;
+    let problem = Problem {
+        engineers: vec![engineer("chen", &[], &[])],
+        jobs: vec![bad],
+    };
+    let e = solve(&problem, &GreatCircle::default(), Budget::iterations(10, 1)).unwrap_err();
+    assert!(
+        e.to_string().contains("window closes before it opens"),
+        "{e}"
+    );
+    let mut nan = job("nan", f64::NAN, 30.0);
+    nan.duration = 10.0;
+    let problem = Problem {
+        engineers: vec![],
+        jobs: vec![nan],
+    };
+    assert!(solve(&problem, &GreatCircle::default(), Budget::iterations(10, 1)).is_err());
+}
