@@ -16,6 +16,9 @@ pub struct Config {
     pub auth: AuthConfig,
     /// SLA targets per priority and contract tier.
     pub sla: SlaPolicy,
+    /// The dispatch optimiser: local time offset, travel speed, default job length, time limit.
+    #[serde(default)]
+    pub dispatch: crate::planning::DispatchConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +60,7 @@ impl Default for Config {
                 token_ttl_hours: 24 * 14,
             },
             sla: SlaPolicy::default(),
+            dispatch: crate::planning::DispatchConfig::default(),
         }
     }
 }

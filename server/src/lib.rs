@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod planning;
 pub mod store;
 
 use std::future::Future;

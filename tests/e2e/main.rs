@@ -4,6 +4,7 @@
 mod access;
 mod app;
 mod browser;
+mod dispatch;
 mod intake;
 mod lifecycle;
 mod robustness;

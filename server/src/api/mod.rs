@@ -3,6 +3,7 @@
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
 mod customers;
+mod dispatch;
 mod engineers;
 mod extract;
 mod guides;
@@ -57,6 +58,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(live::routes())
         .merge(guides::routes())
         .merge(sync::routes())
+        .merge(dispatch::routes())
 }
 
 /// The OpenAPI document of the whole API.

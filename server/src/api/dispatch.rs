@@ -1,0 +1,288 @@
+//! Dispatch: propose a plan for a day with the optimiser (reviewed by the dispatcher, never
+//! applied by itself), and apply all or part of one as assignments.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use chrono::{DateTime, NaiveDate, Utc};
+use fixline_core::ids::{EngineerId, WorkOrderId};
+use fixline_core::work_order::{Action, Status};
+use fixline_dispatch::travel::GreatCircle;
+use fixline_dispatch::{Budget, WhyUnassigned};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::Json;
+use super::work_orders::apply_action;
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{Error, ErrorBody, Result};
+use crate::planning::{self, DayClock, NotPlanned};
+use crate::store::{Paging, Store, WorkOrderFilter};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(plan))
+        .routes(routes!(apply))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlanRequest {
+    /// The local day to plan.
+    pub day: NaiveDate,
+    /// Search time in milliseconds (default from settings, capped).
+    #[serde(default)]
+    pub time_limit_ms: Option<u64>,
+}
+
+/// One job's place in the proposed plan.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposedVisit {
+    pub work_order: WorkOrderId,
+    pub engineer: EngineerId,
+    /// Expected arrival.
+    pub eta: DateTime<Utc>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Minutes past the SLA arrive-by time (0: on time).
+    pub late_minutes: f64,
+    /// Travel minutes this job adds to the engineer's day.
+    pub added_travel_minutes: f64,
+    /// The best other qualified engineer and the travel minutes the job would add there.
+    pub next_best: Option<(EngineerId, f64)>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeftOut {
+    pub work_order: String,
+    /// `no_qualified_engineer`, `window_impossible`, `shifts_full`, or why it was not planned.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposedPlan {
+    pub day: NaiveDate,
+    /// In visiting order per engineer.
+    pub visits: Vec<ProposedVisit>,
+    pub left_out: Vec<LeftOut>,
+    pub travel_minutes: f64,
+    pub travel_km: f64,
+    pub sla_breaches: u32,
+    pub engineers_working: usize,
+}
+
+/// Propose a plan for a day: every open job with a site position, over the engineers on shift.
+/// Jobs under way stay put; accepted jobs stay with their engineer. Nothing is changed.
+#[utoipa::path(post, path = "/api/v1/dispatch/plan", tag = "dispatch", request_body = PlanRequest,
+    responses((status = 200, body = ProposedPlan), (status = 403, body = ErrorBody)))]
+async fn plan(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(request): Json<PlanRequest>,
+) -> Result<axum::Json<ProposedPlan>> {
+    user.require_desk("plan the day")?;
+    let config = state.config().dispatch.clone();
+    let limit = request
+        .time_limit_ms
+        .unwrap_or(config.time_limit_ms)
+        .clamp(10, config.max_time_limit_ms);
+    let proposed = state
+        .run(move |store| {
+            let clock = DayClock::new(request.day, &config);
+            let (engineers, orders) = load(store)?;
+            let (problem, skipped) =
+                planning::problem(&clock, &config, Utc::now(), &engineers, &orders, |wo| {
+                    store.site(wo.site_id).ok().and_then(|s| s.details.position)
+                });
+            let started = Instant::now();
+            let elapsed =
+                || started.elapsed().as_secs_f64() / Duration::from_millis(limit).as_secs_f64();
+            let travel = GreatCircle {
+                speed_kmh: config.speed_kmh,
+                detour: config.detour,
+            };
+            let budget = Budget {
+                iterations: u64::MAX,
+                seed: 1,
+                elapsed: Some(&elapsed),
+            };
+            let plan = fixline_dispatch::solve(&problem, &travel, budget)
+                .map_err(|e| Error::bad_request("unplannable", e.to_string()))?;
+            Ok(describe(&clock, &plan, skipped, problem.engineers.len()))
+        })
+        .await?;
+    Ok(axum::Json(proposed))
+}
+
+fn load(
+    store: &dyn Store,
+) -> Result<(
+    Vec<fixline_core::engineer::Engineer>,
+    Vec<fixline_core::work_order::WorkOrder>,
+)> {
+    let mut engineers = Vec::new();
+    for page in 1.. {
+        let p = store.list_engineers(None, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
+        let done = p.items.len() < Paging::MAX_PER_PAGE as usize;
+        engineers.extend(p.items);
+        if done {
+            break;
+        }
+    }
+    let filter = WorkOrderFilter {
+        open_only: true,
+        ..WorkOrderFilter::default()
+    };
+    let mut orders = Vec::new();
+    for page in 1.. {
+        let p =
+            store.list_work_orders(&filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
+        let done = p.items.len() < Paging::MAX_PER_PAGE as usize;
+        for summary in p.items {
+            orders.push(store.work_order(summary.id)?);
+        }
+        if done {
+            break;
+        }
+    }
+    Ok((engineers, orders))
+}
+
+/// Keys in the plan are the records' ids.
+fn id<T: std::str::FromStr>(key: &str) -> Option<T> {
+    key.parse().ok()
+}
+
+fn describe(
+    clock: &DayClock,
+    plan: &fixline_dispatch::Plan,
+    skipped: Vec<NotPlanned>,
+    engineers_working: usize,
+) -> ProposedPlan {
+    let mut visits = Vec::new();
+    for route in &plan.routes {
+        let Some(engineer) = id::<EngineerId>(&route.engineer) else {
+            continue;
+        };
+        for stop in &route.stops {
+            let Some(work_order) = id::<WorkOrderId>(&stop.job) else {
+                continue;
+            };
+            let assignment = plan.assignments.iter().find(|a| a.job == stop.job);
+            visits.push(ProposedVisit {
+                work_order,
+                engineer,
+                eta: clock.at(stop.arrival),
+                start: clock.at(stop.start),
+                end: clock.at(stop.end),
+                late_minutes: stop.late_by,
+                added_travel_minutes: assignment.map_or(0.0, |a| a.added_travel),
+                next_best: assignment
+                    .and_then(|a| a.next_best.as_ref())
+                    .and_then(|(e, m)| Some((id::<EngineerId>(e)?, *m))),
+            });
+        }
+    }
+    let mut left_out: Vec<LeftOut> = plan
+        .unassigned
+        .iter()
+        .map(|u| LeftOut {
+            work_order: u.job.clone(),
+            reason: match u.why {
+                WhyUnassigned::NoQualifiedEngineer => "no_qualified_engineer",
+                WhyUnassigned::WindowImpossible => "window_impossible",
+                WhyUnassigned::ShiftsFull => "shifts_full",
+            }
+            .to_owned(),
+        })
+        .collect();
+    left_out.extend(skipped.into_iter().map(|s| LeftOut {
+        work_order: s.work_order,
+        reason: s.reason,
+    }));
+    ProposedPlan {
+        day: clock.day,
+        visits,
+        left_out,
+        travel_minutes: plan.travel_minutes,
+        travel_km: plan.travel_km,
+        sla_breaches: plan.breaches,
+        engineers_working,
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Assignment {
+    pub work_order: WorkOrderId,
+    pub engineer: EngineerId,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApplyRequest {
+    /// The part of a proposed plan the dispatcher accepts.
+    pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Applied {
+    pub work_order: WorkOrderId,
+    /// `assigned`, `unchanged` (already theirs) or `refused`.
+    pub outcome: String,
+    pub message: Option<String>,
+}
+
+/// Apply assignments (all of a plan, or the part the dispatcher chose), each on its own: one
+/// that no longer fits is refused with the reason and the others still go through.
+#[utoipa::path(post, path = "/api/v1/dispatch/apply", tag = "dispatch", request_body = ApplyRequest,
+    responses((status = 200, body = Vec<Applied>), (status = 403, body = ErrorBody)))]
+async fn apply(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(request): Json<ApplyRequest>,
+) -> Result<axum::Json<Vec<Applied>>> {
+    user.require_desk("assign work orders")?;
+    let actor = user.actor();
+    let policy = state.sla_policy().clone();
+    let results = state
+        .run(move |store| {
+            let mut results = Vec::new();
+            for a in request.assignments {
+                let now = Utc::now();
+                let outcome = (|| -> Result<&'static str> {
+                    store.engineer(a.engineer)?;
+                    let wo = store.work_order(a.work_order)?;
+                    if wo.assignee == Some(a.engineer) {
+                        return Ok("unchanged");
+                    }
+                    if wo.status == Status::New {
+                        let triage = Action::Triage {
+                            category: None,
+                            priority: None,
+                        };
+                        apply_action(store, wo.id, None, &actor, &triage, now, now, &policy)?;
+                    }
+                    let assign = Action::Assign {
+                        engineer: a.engineer,
+                    };
+                    apply_action(store, wo.id, None, &actor, &assign, now, now, &policy)?;
+                    Ok("assigned")
+                })();
+                results.push(match outcome {
+                    Ok(o) => Applied {
+                        work_order: a.work_order,
+                        outcome: o.to_owned(),
+                        message: None,
+                    },
+                    Err(e) => Applied {
+                        work_order: a.work_order,
+                        outcome: "refused".to_owned(),
+                        message: Some(e.to_string()),
+                    },
+                });
+            }
+            Ok(results)
+        })
+        .await?;
+    Ok(axum::Json(results))
+}

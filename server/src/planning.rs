@@ -1,0 +1,195 @@
+//! From the service desk's records to the optimiser's problem and back: which engineers work
+//! the day (shift pattern, not off sick), which jobs are to be planned (open, with a site
+//! position), their windows and SLA due times in minutes from the day's local midnight, and
+//! which are pinned (accepted jobs stay with their engineer, jobs under way are not moved).
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use fixline_core::engineer::{Engineer, EngineerStatus};
+use fixline_core::sla::Milestone;
+use fixline_core::work_order::{Status, WorkOrder};
+use fixline_dispatch::travel::Point;
+use fixline_dispatch::{Job, Pin, Problem};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the planner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DispatchConfig {
+    /// The service area's offset from UTC in minutes (China: +480); shifts are local times.
+    pub utc_offset_minutes: i32,
+    /// Average travel speed and road detour over the straight line.
+    pub speed_kmh: f64,
+    pub detour: f64,
+    /// Planned time on site when nothing better is known.
+    pub default_job_minutes: f64,
+    /// Default and largest search time per plan.
+    pub time_limit_ms: u64,
+    pub max_time_limit_ms: u64,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            utc_offset_minutes: 480,
+            speed_kmh: 30.0,
+            detour: 1.3,
+            default_job_minutes: 60.0,
+            time_limit_ms: 2000,
+            max_time_limit_ms: 30_000,
+        }
+    }
+}
+
+/// The planned day's clock: minutes from local midnight.
+#[derive(Debug, Clone, Copy)]
+pub struct DayClock {
+    pub day: NaiveDate,
+    midnight: DateTime<Utc>,
+}
+
+impl DayClock {
+    pub fn new(day: NaiveDate, config: &DispatchConfig) -> Self {
+        let local_midnight = day.and_time(NaiveTime::MIN).and_utc();
+        DayClock {
+            day,
+            midnight: local_midnight - Duration::minutes(i64::from(config.utc_offset_minutes)),
+        }
+    }
+
+    pub fn minutes(&self, t: DateTime<Utc>) -> f64 {
+        (t - self.midnight).num_seconds() as f64 / 60.0
+    }
+
+    pub fn at(&self, minutes: f64) -> DateTime<Utc> {
+        self.midnight + Duration::seconds((minutes * 60.0).round() as i64)
+    }
+
+    fn local(&self, t: NaiveTime) -> f64 {
+        f64::from(t.signed_duration_since(NaiveTime::MIN).num_minutes() as i32)
+    }
+}
+
+/// A job the planner could not even consider, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NotPlanned {
+    pub work_order: String,
+    pub reason: String,
+}
+
+/// Builds the day's problem. `site_position` finds a work order's site position.
+pub fn problem(
+    clock: &DayClock,
+    config: &DispatchConfig,
+    now: DateTime<Utc>,
+    engineers: &[Engineer],
+    orders: &[WorkOrder],
+    site_position: impl Fn(&WorkOrder) -> Option<fixline_core::position::Position>,
+) -> (Problem, Vec<NotPlanned>) {
+    let working: Vec<&Engineer> = engineers
+        .iter()
+        .filter(|e| e.details.shift.works_on(clock.day) && e.status != EngineerStatus::Unavailable)
+        .collect();
+    let engineers_out = working
+        .iter()
+        .map(|e| {
+            let base = Point::lon_lat(e.details.home_base.lon, e.details.home_base.lat);
+            fixline_dispatch::Engineer {
+                key: e.id.to_string(),
+                start: base,
+                end: base,
+                shift_start: clock.local(e.details.shift.start),
+                shift_end: clock.local(e.details.shift.end),
+                break_minutes: f64::from(e.details.shift.break_minutes),
+                skills: e
+                    .details
+                    .skills
+                    .iter()
+                    .map(|s| (s.category.clone(), s.level))
+                    .collect(),
+                certifications: e
+                    .details
+                    .certifications
+                    .iter()
+                    .filter(|c| c.expires_on >= clock.day)
+                    .map(|c| c.name.clone())
+                    .collect(),
+                capacity: None,
+            }
+        })
+        .collect();
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    for wo in orders.iter().filter(|w| w.status.is_open()) {
+        let Some(position) = site_position(wo) else {
+            skipped.push(NotPlanned {
+                work_order: wo.id.to_string(),
+                reason: "the site has no position".to_owned(),
+            });
+            continue;
+        };
+        let (mut earliest, mut latest) = (0.0, 24.0 * 60.0);
+        if let Some(w) = wo.requested_window {
+            earliest = clock.minutes(w.start).max(0.0);
+            latest = clock.minutes(w.end).min(24.0 * 60.0);
+            if latest < earliest {
+                skipped.push(NotPlanned {
+                    work_order: wo.id.to_string(),
+                    reason: "the requested window is not on this day".to_owned(),
+                });
+                continue;
+            }
+        }
+        let held_by = wo.assignee.map(|a| a.to_string());
+        let pin = match (wo.status, held_by) {
+            (Status::EnRoute | Status::OnSite | Status::Paused, Some(engineer)) => {
+                Pin::Started { engineer }
+            }
+            (Status::Accepted, Some(engineer)) => Pin::Engineer { engineer },
+            _ => Pin::Free,
+        };
+        if let Pin::Started { engineer } | Pin::Engineer { engineer } = &pin
+            && !working.iter().any(|e| &e.id.to_string() == engineer)
+        {
+            skipped.push(NotPlanned {
+                work_order: wo.id.to_string(),
+                reason: "its engineer is not working that day".to_owned(),
+            });
+            continue;
+        }
+        let started = matches!(pin, Pin::Started { .. });
+        if started {
+            // Under way: it started with the engineer's arrival (or now, if unknown).
+            let began = wo
+                .open_visit()
+                .map(|v| clock.minutes(v.checked_in_at))
+                .unwrap_or(earliest);
+            earliest = began;
+            latest = began;
+        }
+        let due = clock.minutes(wo.sla.due(Milestone::Arrive, now));
+        jobs.push(Job {
+            key: wo.id.to_string(),
+            at: Point::lon_lat(position.lon, position.lat),
+            duration: config.default_job_minutes,
+            earliest,
+            latest,
+            due: (!started && wo.sla.arrive.is_none()).then_some(due),
+            skill: (wo.category != "general").then(|| (wo.category.clone(), 1)),
+            certification: None,
+            demand: 0.0,
+            priority: match wo.priority {
+                fixline_core::work_order::Priority::P1 => 1,
+                fixline_core::work_order::Priority::P2 => 2,
+                fixline_core::work_order::Priority::P3 => 3,
+                fixline_core::work_order::Priority::P4 => 4,
+            },
+            pin,
+        });
+    }
+    (
+        Problem {
+            engineers: engineers_out,
+            jobs,
+        },
+        skipped,
+    )
+}

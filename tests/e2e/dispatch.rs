@@ -1,0 +1,124 @@
+//! Dispatch over HTTP: the optimiser proposes a day's plan from the real records (engineers'
+//! shifts and skills, open jobs at their sites), the dispatcher applies it, and what nobody can
+//! do is left out with the reason.
+
+use chrono::{Datelike, Duration, NaiveTime, Utc};
+use fixline_tests::{Crew, crew, customer_with_asset, engineer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
+    let Crew {
+        server,
+        admin,
+        desk,
+        chen_id,
+    } = crew().await;
+    let wang_id = engineer(&admin, "王磊", "西湖区").await;
+    let mut jobs = Vec::new();
+    for i in 0..4 {
+        let fx = customer_with_asset(&desk, &format!("西溪第{i}超市"), &format!("FXD00{i}")).await;
+        let (s, r) = desk
+            .post(
+                "/api/v1/work-orders",
+                json!({"serial": fx.serial, "symptom": "冷柜不制冷", "category": "refrigeration"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        jobs.push(r["work_order_id"].as_str().unwrap().to_owned());
+    }
+    let fx = customer_with_asset(&desk, "湖滨大厦物业", "FXD-LIFT").await;
+    let (_, r) = desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "电梯困人", "category": "elevator"}),
+        )
+        .await;
+    let lift = r["work_order_id"].as_str().unwrap().to_owned();
+
+    // Next Wednesday: everyone's shift pattern includes it.
+    let today = Utc::now().date_naive();
+    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
+    let day = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+
+    let engineer_user = server.login("chen").await;
+    let (s, _) = engineer_user
+        .post("/api/v1/dispatch/plan", json!({"day": day}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "engineers do not plan the day");
+
+    let (s, plan) = desk
+        .post(
+            "/api/v1/dispatch/plan",
+            json!({"day": day, "time_limit_ms": 300}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["engineers_working"], 2);
+    let visits = plan["visits"].as_array().unwrap();
+    assert_eq!(visits.len(), 4, "{plan}");
+    let shift_start = day
+        .and_time(NaiveTime::from_hms_opt(0, 30, 0).unwrap())
+        .and_utc(); // 08:30 +08:00
+    let shift_end = day
+        .and_time(NaiveTime::from_hms_opt(9, 30, 0).unwrap())
+        .and_utc(); // 17:30 +08:00
+    for v in visits {
+        assert!(jobs.contains(&v["work_order"].as_str().unwrap().to_owned()));
+        assert!([chen_id.as_str(), wang_id.as_str()].contains(&v["engineer"].as_str().unwrap()));
+        let eta: chrono::DateTime<Utc> = v["eta"].as_str().unwrap().parse().unwrap();
+        assert!(
+            eta >= shift_start && eta <= shift_end,
+            "ETA {eta} outside the shift"
+        );
+        assert!(v["added_travel_minutes"].as_f64().unwrap() >= 0.0);
+    }
+    let left_out = plan["left_out"].as_array().unwrap();
+    assert_eq!(left_out.len(), 1, "{plan}");
+    assert_eq!(left_out[0]["work_order"], lift.as_str());
+    assert_eq!(left_out[0]["reason"], "no_qualified_engineer");
+
+    // The dispatcher applies the plan, plus one assignment that cannot work.
+    let mut assignments: Vec<Value> = visits
+        .iter()
+        .map(|v| json!({"work_order": v["work_order"], "engineer": v["engineer"]}))
+        .collect();
+    assignments
+        .push(json!({"work_order": jobs[0], "engineer": "00000000-0000-7000-8000-000000000000"}));
+    let (s, applied) = desk
+        .post(
+            "/api/v1/dispatch/apply",
+            json!({"assignments": assignments}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{applied}");
+    let outcomes: Vec<&str> = applied
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["assigned", "assigned", "assigned", "assigned", "refused"]
+    );
+    for v in visits {
+        let (_, wo) = desk
+            .get(&format!(
+                "/api/v1/work-orders/{}",
+                v["work_order"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(wo["status"], "assigned");
+        assert_eq!(wo["assignee"], v["engineer"]);
+    }
+    // Applying again changes nothing.
+    let (_, again) = desk
+        .post(
+            "/api/v1/dispatch/apply",
+            json!({"assignments": &assignments[..1]}),
+        )
+        .await;
+    assert_eq!(again[0]["outcome"], "unchanged");
+}
