@@ -1,7 +1,8 @@
 //! From the service desk's records to the optimiser's problem and back: which engineers work
 //! the day (shift pattern, not off sick), which jobs are to be planned (open, with a site
 //! position), their windows and SLA due times in minutes from the day's local midnight, and
-//! which are pinned (accepted jobs stay with their engineer, jobs under way are not moved).
+//! which are pinned (assigned and accepted jobs stay with their engineer, jobs under way are
+//! not moved).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use fixline_core::engineer::{Engineer, EngineerStatus};
@@ -143,7 +144,8 @@ pub fn problem(
             (Status::EnRoute | Status::OnSite | Status::Paused, Some(engineer)) => {
                 Pin::Started { engineer }
             }
-            (Status::Accepted, Some(engineer)) => Pin::Engineer { engineer },
+            // Given to someone already (by hand or an applied plan): the plan works around it.
+            (Status::Assigned | Status::Accepted, Some(engineer)) => Pin::Engineer { engineer },
             _ => Pin::Free,
         };
         if let Pin::Started { engineer } | Pin::Engineer { engineer } = &pin

@@ -180,6 +180,50 @@ impl Session {
         bail!("{css} never showed {needle:?}; last text {last:?}")
     }
 
+    /// Drags with the pointer (down on one element, move, up on another), as a finger or a mouse.
+    pub async fn drag(&self, from: &str, to: &str) -> Result<()> {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let source = self.find(from).await?;
+        let target = self.find(to).await?;
+        let gesture = MouseActions::new("finger".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: source,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveToElement {
+                element: target,
+                duration: Some(Duration::from_millis(300)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(gesture)
+            .await
+            .with_context(|| format!("dragging {from} onto {to}"))
+    }
+
+    /// Sets an input's value as a user would, firing `input` so the page sees it.
+    pub async fn set_value(&self, css: &str, value: &str) -> Result<()> {
+        self.find(css).await?;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                 e.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .with_context(|| format!("setting {css}"))?;
+        Ok(())
+    }
+
     /// Waits until the element's attribute has `value`.
     pub async fn wait_attr(&self, css: &str, attr: &str, value: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);

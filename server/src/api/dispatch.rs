@@ -73,7 +73,8 @@ pub struct ProposedPlan {
 }
 
 /// Propose a plan for a day: every open job with a site position, over the engineers on shift.
-/// Jobs under way stay put; accepted jobs stay with their engineer. Nothing is changed.
+/// Jobs under way stay put; assigned and accepted jobs stay with their engineer. Nothing is
+/// changed.
 #[utoipa::path(post, path = "/api/v1/dispatch/plan", tag = "dispatch", request_body = PlanRequest,
     responses((status = 200, body = ProposedPlan), (status = 403, body = ErrorBody)))]
 async fn plan(

@@ -49,6 +49,37 @@ pub struct JobDetail {
     pub customer: Option<CustomerFile>,
 }
 
+/// The dispatcher's view: engineers, the jobs waiting for one, and the jobs they hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeskBoard {
+    pub engineers: Vec<fixline_core::engineer::Engineer>,
+    pub queue: Vec<fixline_core::work_order::WorkOrder>,
+    pub assigned: Vec<fixline_core::work_order::WorkOrder>,
+}
+
+/// A visit in a plan the optimiser proposes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedVisit {
+    pub work_order: WorkOrderId,
+    pub engineer: fixline_core::ids::EngineerId,
+    pub eta: chrono::DateTime<chrono::Utc>,
+    pub late_minutes: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub work_order: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedPlan {
+    pub visits: Vec<ProposedVisit>,
+    pub left_out: Vec<LeftOut>,
+    pub travel_minutes: f64,
+    pub sla_breaches: u32,
+}
+
 /// Everything the UI asks of the world.
 pub trait Backend {
     /// Whether work is kept on the device (the app) or done on the server (a browser).
@@ -66,6 +97,34 @@ pub trait Backend {
     fn outbox(&self) -> Answer<Vec<OutboxItem>>;
     fn conflicts(&self) -> Answer<Vec<SyncConflict>>;
     fn sync_now(&self) -> Answer<SyncReport>;
+
+    // The dispatcher's console (browser only: the app is the engineer's).
+    fn desk_board(&self) -> Answer<DeskBoard> {
+        console_only()
+    }
+    /// Gives jobs to engineers (triaging new ones first); returns the refusals' messages.
+    fn assign(
+        &self,
+        _assignments: Vec<(WorkOrderId, fixline_core::ids::EngineerId)>,
+    ) -> Answer<Vec<String>> {
+        console_only()
+    }
+    fn propose(&self, _day: chrono::NaiveDate) -> Answer<ProposedPlan> {
+        console_only()
+    }
+    /// Calls `changed` whenever the server reports a change; returns a handle that stops it.
+    fn follow_live(&self, _changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {
+        None
+    }
+}
+
+fn console_only<T: 'static>() -> Answer<T> {
+    Box::pin(async {
+        Err(UiError::new(
+            "console_only",
+            "the dispatch console runs in the browser",
+        ))
+    })
 }
 
 thread_local! {

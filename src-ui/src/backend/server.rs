@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::{Answer, Backend, JobDetail, UiError, now, storage_get, storage_set};
+use super::{
+    Answer, Backend, DeskBoard, JobDetail, ProposedPlan, UiError, now, storage_get, storage_set,
+};
 
 const TOKEN: &str = "fixline.token";
 const USER: &str = "fixline.user";
@@ -239,5 +241,78 @@ impl Backend for Server {
 
     fn sync_now(&self) -> Answer<SyncReport> {
         Box::pin(async { Ok(SyncReport::default()) })
+    }
+
+    fn desk_board(&self) -> Answer<DeskBoard> {
+        let this = self.clone();
+        Box::pin(async move {
+            let engineers: Page<Engineer> = get(this.url("/api/v1/engineers?per_page=200")).await?;
+            let orders = |status: &'static str| {
+                let this = this.clone();
+                async move {
+                    let page: Page<WorkOrderSummary> =
+                        get(this.url(&format!("/api/v1/work-orders?status={status}&per_page=200")))
+                            .await?;
+                    let mut full = Vec::with_capacity(page.items.len());
+                    for s in page.items {
+                        full.push(
+                            get::<WorkOrder>(this.url(&format!("/api/v1/work-orders/{}", s.id)))
+                                .await?,
+                        );
+                    }
+                    Ok::<_, UiError>(full)
+                }
+            };
+            let queue = orders("new,triaged").await?;
+            let assigned = orders("assigned,accepted,en_route,on_site,paused").await?;
+            Ok(DeskBoard {
+                engineers: engineers.items,
+                queue,
+                assigned,
+            })
+        })
+    }
+
+    fn assign(
+        &self,
+        assignments: Vec<(WorkOrderId, fixline_core::ids::EngineerId)>,
+    ) -> Answer<Vec<String>> {
+        let url = self.url("/api/v1/dispatch/apply");
+        Box::pin(async move {
+            let body: Vec<serde_json::Value> = assignments
+                .iter()
+                .map(|(w, e)| json!({"work_order": w, "engineer": e}))
+                .collect();
+            let results: Vec<serde_json::Value> = post(url, json!({ "assignments": body })).await?;
+            Ok(results
+                .into_iter()
+                .filter(|r| r["outcome"] == "refused")
+                .map(|r| r["message"].as_str().unwrap_or("refused").to_owned())
+                .collect())
+        })
+    }
+
+    fn propose(&self, day: chrono::NaiveDate) -> Answer<ProposedPlan> {
+        let url = self.url("/api/v1/dispatch/plan");
+        Box::pin(async move { post(url, json!({"day": day, "time_limit_ms": 2000})).await })
+    }
+
+    fn follow_live(&self, changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let token = storage_get(TOKEN)?;
+        let source = web_sys::EventSource::new(&self.url(&format!(
+            "/api/v1/live?access_token={}",
+            js_sys::encode_uri_component(&token)
+        )))
+        .ok()?;
+        // The stream names its events `change`; the browser reconnects with the last event id.
+        let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| changed());
+        let _ =
+            source.add_event_listener_with_callback("change", on_message.as_ref().unchecked_ref());
+        Some(Box::new(move || {
+            source.close();
+            drop(on_message);
+        }))
     }
 }
