@@ -741,6 +741,7 @@ fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLog
                 at,
                 at,
                 &policy,
+                None,
             )?
             .version;
         }

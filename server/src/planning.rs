@@ -195,3 +195,28 @@ pub fn problem(
         skipped,
     )
 }
+
+/// When the engineer of a job that just went "on my way" at `at` should arrive: travel from
+/// their last reported position (if from the last two hours) or their home base to the site.
+pub fn eta(
+    config: &DispatchConfig,
+    engineer: &Engineer,
+    site: fixline_core::position::Position,
+    at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    use fixline_dispatch::travel::{GreatCircle, TravelModel};
+    let from = engineer
+        .last_position
+        .filter(|fix| at - fix.at < Duration::hours(2))
+        .map(|fix| fix.position)
+        .unwrap_or(engineer.details.home_base);
+    let travel = GreatCircle {
+        speed_kmh: config.speed_kmh,
+        detour: config.detour,
+    };
+    let (minutes, _) = travel.leg(
+        Point::lon_lat(from.lon, from.lat),
+        Point::lon_lat(site.lon, site.lat),
+    );
+    at + Duration::seconds((minutes * 60.0).round() as i64)
+}

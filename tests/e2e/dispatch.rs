@@ -113,6 +113,25 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
         assert_eq!(wo["status"], "assigned");
         assert_eq!(wo["assignee"], v["engineer"]);
     }
+    // "On my way": the job gets an expected arrival, for the customer's notification.
+    let chens = visits
+        .iter()
+        .find(|v| v["engineer"] == chen_id.as_str())
+        .map(|v| v["work_order"].as_str().unwrap().to_owned());
+    if let Some(job) = chens {
+        let chen = server.login("chen").await;
+        chen.act(&job, json!({"action": "accept"})).await;
+        let before = Utc::now();
+        let (s, wo) = chen.act(&job, json!({"action": "start_travel"})).await;
+        assert_eq!(s, StatusCode::OK, "{wo}");
+        let eta: chrono::DateTime<Utc> = wo["eta"].as_str().expect("eta").parse().unwrap();
+        assert!(
+            eta > before && eta < before + Duration::hours(3),
+            "ETA {eta}"
+        );
+        let (_, wo) = chen.act(&job, json!({"action": "arrive"})).await;
+        assert!(wo["eta"].is_null(), "cleared on arrival");
+    }
     // Applying again changes nothing.
     let (_, again) = desk
         .post(

@@ -261,12 +261,12 @@ async fn apply(
                             category: None,
                             priority: None,
                         };
-                        apply_action(store, wo.id, None, &actor, &triage, now, now, &policy)?;
+                        apply_action(store, wo.id, None, &actor, &triage, now, now, &policy, None)?;
                     }
                     let assign = Action::Assign {
                         engineer: a.engineer,
                     };
-                    apply_action(store, wo.id, None, &actor, &assign, now, now, &policy)?;
+                    apply_action(store, wo.id, None, &actor, &assign, now, now, &policy, None)?;
                     Ok("assigned")
                 })();
                 results.push(match outcome {

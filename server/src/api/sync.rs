@@ -66,6 +66,14 @@ async fn push(
         }
         let actor = actor.clone();
         let policy = policy.clone();
+        let eta = match action.action {
+            fixline_core::work_order::Action::StartTravel => {
+                super::work_orders::expected_arrival(&state, action.work_order, action.at)
+                    .await
+                    .unwrap_or(None)
+            }
+            _ => None,
+        };
         let result = state
             .run(move |s| {
                 s.apply_device_action(&actor, &action, now, &mut |current, standing| {
@@ -74,7 +82,11 @@ async fn push(
                         at: action.at,
                         policy: &policy,
                     };
-                    sync::replay(current, &action, &ctx, standing)
+                    let mut replayed = sync::replay(current, &action, &ctx, standing);
+                    if let (sync::Replay::Applied(next), Some(eta)) = (&mut replayed, eta) {
+                        next.eta = Some(eta);
+                    }
+                    replayed
                 })
             })
             .await?;

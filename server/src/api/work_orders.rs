@@ -304,10 +304,39 @@ async fn transition(
     let at = event_time(&state, req.at, now)?;
     let actor = user.actor();
     let policy = state.sla_policy().clone();
+    // "On my way": the expected arrival goes on the job with the step, for the customer.
+    let eta = match req.action {
+        Action::StartTravel => expected_arrival(&state, id, at).await?,
+        _ => None,
+    };
     let wo = state
-        .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy))
+        .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy, eta))
         .await?;
     Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+/// When the job's engineer, setting off at `at`, should arrive; none if the site has no position.
+pub(crate) async fn expected_arrival(
+    state: &AppState,
+    id: WorkOrderId,
+    at: Timestamp,
+) -> Result<Option<Timestamp>> {
+    let config = state.config().dispatch.clone();
+    state
+        .run(move |s| {
+            let wo = s.work_order(id)?;
+            let position = s.site(wo.site_id)?.details.position;
+            Ok(match (position, wo.assignee) {
+                (Some(site), Some(engineer)) => Some(crate::planning::eta(
+                    &config,
+                    &s.engineer(engineer)?,
+                    site,
+                    at,
+                )),
+                _ => None,
+            })
+        })
+        .await
 }
 
 /// Applies one lifecycle action through the core state machine and records it in the history,
@@ -322,9 +351,13 @@ pub(crate) fn apply_action(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     policy: &fixline_core::sla::SlaPolicy,
+    eta: Option<Timestamp>,
 ) -> Result<WorkOrder> {
     store.update_work_order(id, expected, now, &mut |current| {
-        let next = current.apply(action, &ActionContext { actor, at, policy })?;
+        let mut next = current.apply(action, &ActionContext { actor, at, policy })?;
+        if eta.is_some() {
+            next.eta = eta;
+        }
         let entry = history_entry(
             &next,
             at,

@@ -425,6 +425,7 @@ impl WorkOrder {
                     .ok_or_else(|| requirement("the job has no engineer"))?;
                 next.sla.mark(Milestone::Respond, at);
                 next.sla.mark(Milestone::Arrive, at);
+                next.eta = None;
                 next.visits.push(Visit {
                     number: u32::try_from(self.visits.len() + 1).unwrap_or(u32::MAX),
                     engineer,

@@ -254,6 +254,10 @@ pub struct WorkOrder {
     pub notes: Vec<Note>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the engineer is expected on site: set by the server when they start travelling,
+    /// for the customer's notification; cleared on arrival.
+    #[serde(default)]
+    pub eta: Option<DateTime<Utc>>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -291,6 +295,7 @@ impl WorkOrder {
             notes: Vec::new(),
             created_at: at,
             updated_at: at,
+            eta: None,
             version: 1,
         })
     }
