@@ -20,6 +20,7 @@ usage: cargo xtask <command>
   bench api                          HTTP throughput against the demo data vs axum hello-world
   bench sync                         first and incremental device sync vs SQLite's own insert time
   bench dispatch                     the optimiser on Solomon VRPTW instances vs best-known
+  bench live                         live-stream fan-out: pings/s and delivery latency to consoles
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -307,6 +308,10 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "--package", "fixline-tests", "--bench", "sync"],
         ),
+        Some("live") => run(
+            "cargo",
+            &["bench", "--package", "fixline-tests", "--bench", "live"],
+        ),
         Some("dispatch") => run(
             "cargo",
             &[
@@ -317,6 +322,6 @@ fn bench(args: &[String]) -> Result<()> {
                 "solomon",
             ],
         ),
-        _ => bail!("bench what? one of: api, sync, dispatch\n{USAGE}"),
+        _ => bail!("bench what? one of: api, sync, dispatch, live\n{USAGE}"),
     }
 }
