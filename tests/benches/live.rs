@@ -131,6 +131,11 @@ async fn main() -> anyhow::Result<()> {
             .copied()
             .unwrap_or(f64::NAN)
     };
+    let pace = if interval == 0 {
+        "as fast as answered".to_owned()
+    } else {
+        format!("every {interval} ms")
+    };
     println!(
         "Live fan-out: {consoles} consoles, {engineers} engineers pinging {pace} for {secs} s (all on this machine)"
     );
