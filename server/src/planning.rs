@@ -69,6 +69,30 @@ impl DayClock {
     }
 }
 
+/// What just went wrong, for a re-plan that keeps everyone else's day as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "scenario", rename_all = "snake_case")]
+pub enum Scenario {
+    /// Plan what is waiting around what is already given out (an urgent job arrived).
+    NewJobs,
+    /// The engineer is off sick: their jobs not yet started go to others.
+    EngineerOff {
+        #[schema(value_type = String)]
+        engineer: fixline_core::ids::EngineerId,
+    },
+    /// A job under way will take this many minutes more: the rest of that engineer's day may move.
+    Overrun {
+        #[schema(value_type = String)]
+        work_order: fixline_core::ids::WorkOrderId,
+        minutes: f64,
+    },
+    /// Nobody was home: the job leaves today's plan; the engineer's other jobs may move up.
+    NotHome {
+        #[schema(value_type = String)]
+        work_order: fixline_core::ids::WorkOrderId,
+    },
+}
+
 /// A job the planner could not even consider, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NotPlanned {
@@ -83,11 +107,29 @@ pub fn problem(
     now: DateTime<Utc>,
     engineers: &[Engineer],
     orders: &[WorkOrder],
+    scenario: &Scenario,
     site_position: impl Fn(&WorkOrder) -> Option<fixline_core::position::Position>,
 ) -> (Problem, Vec<NotPlanned>) {
+    let off = match scenario {
+        Scenario::EngineerOff { engineer } => Some(*engineer),
+        _ => None,
+    };
+    // Whose day is open to change: the overrunning or stood-up engineer's.
+    let unsettled = orders.iter().find_map(|w| match scenario {
+        Scenario::Overrun { work_order, .. } | Scenario::NotHome { work_order }
+            if *work_order == w.id =>
+        {
+            w.assignee
+        }
+        _ => None,
+    });
     let working: Vec<&Engineer> = engineers
         .iter()
-        .filter(|e| e.details.shift.works_on(clock.day) && e.status != EngineerStatus::Unavailable)
+        .filter(|e| {
+            e.details.shift.works_on(clock.day)
+                && e.status != EngineerStatus::Unavailable
+                && Some(e.id) != off
+        })
         .collect();
     let engineers_out = working
         .iter()
@@ -120,6 +162,13 @@ pub fn problem(
     let mut jobs = Vec::new();
     let mut skipped = Vec::new();
     for wo in orders.iter().filter(|w| w.status.is_open()) {
+        if matches!(scenario, Scenario::NotHome { work_order } if *work_order == wo.id) {
+            skipped.push(NotPlanned {
+                work_order: wo.id.to_string(),
+                reason: "the customer was not home".to_owned(),
+            });
+            continue;
+        }
         let Some(position) = site_position(wo) else {
             skipped.push(NotPlanned {
                 work_order: wo.id.to_string(),
@@ -140,12 +189,16 @@ pub fn problem(
             }
         }
         let held_by = wo.assignee.map(|a| a.to_string());
+        // The scenario's engineer's jobs not yet under way are free to move.
+        let released = wo.assignee.is_some() && (wo.assignee == off || wo.assignee == unsettled);
         let pin = match (wo.status, held_by) {
             (Status::EnRoute | Status::OnSite | Status::Paused, Some(engineer)) => {
                 Pin::Started { engineer }
             }
             // Given to someone already (by hand or an applied plan): the plan works around it.
-            (Status::Assigned | Status::Accepted, Some(engineer)) => Pin::Engineer { engineer },
+            (Status::Assigned | Status::Accepted, Some(engineer)) if !released => {
+                Pin::Engineer { engineer }
+            }
             _ => Pin::Free,
         };
         if let Pin::Started { engineer } | Pin::Engineer { engineer } = &pin
@@ -168,10 +221,17 @@ pub fn problem(
             latest = began;
         }
         let due = clock.minutes(wo.sla.due(Milestone::Arrive, now));
+        let extra = match scenario {
+            Scenario::Overrun {
+                work_order,
+                minutes,
+            } if *work_order == wo.id => minutes.max(0.0),
+            _ => 0.0,
+        };
         jobs.push(Job {
             key: wo.id.to_string(),
             at: Point::lon_lat(position.lon, position.lat),
-            duration: config.default_job_minutes,
+            duration: config.default_job_minutes + extra,
             earliest,
             latest,
             due: (!started && wo.sla.arrive.is_none()).then_some(due),

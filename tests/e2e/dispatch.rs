@@ -141,3 +141,75 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
         .await;
     assert_eq!(again[0]["outcome"], "unchanged");
 }
+
+/// Re-planning after something went wrong keeps everyone else's day: only the jobs the scenario
+/// touches move.
+#[tokio::test]
+async fn a_sick_engineer_or_an_empty_house_moves_only_what_it_must() {
+    use fixline_tests::assigned_job;
+    let Crew {
+        server: _server,
+        admin,
+        desk,
+        chen_id,
+    } = crew().await;
+    let wang_id = engineer(&admin, "王磊", "西湖区").await;
+    let fx = customer_with_asset(&desk, "西溪超市", "FXR001").await;
+    let chen_jobs = [
+        assigned_job(&desk, &fx, &chen_id, "冷柜不制冷").await,
+        assigned_job(&desk, &fx, &chen_id, "压缩机异响").await,
+    ];
+    let wang_job = assigned_job(&desk, &fx, &wang_id, "门封条漏冷").await;
+    let today = Utc::now().date_naive();
+    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
+    let day = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+
+    // chen is off sick: his two jobs go to wang, wang's own job stays.
+    let (s, plan) = desk
+        .post(
+            "/api/v1/dispatch/plan",
+            json!({"day": day, "time_limit_ms": 200, "scenario": {"scenario": "engineer_off", "engineer": chen_id}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["engineers_working"], 1);
+    let mut moved: Vec<&str> = plan["reassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    moved.sort();
+    let mut expected = vec![chen_jobs[0].as_str(), chen_jobs[1].as_str()];
+    expected.sort();
+    assert_eq!(moved, expected);
+    assert!(
+        plan["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["engineer"] == wang_id.as_str())
+    );
+
+    // Nobody home for wang's job: it leaves the plan with the reason; chen keeps his day.
+    let (_, plan) = desk
+        .post(
+            "/api/v1/dispatch/plan",
+            json!({"day": day, "time_limit_ms": 200, "scenario": {"scenario": "not_home", "work_order": wang_job}}),
+        )
+        .await;
+    assert_eq!(plan["reassigned"].as_array().unwrap().len(), 0, "{plan}");
+    let left = plan["left_out"].as_array().unwrap();
+    assert!(left.iter().any(
+        |l| l["work_order"] == wang_job.as_str() && l["reason"] == "the customer was not home"
+    ));
+    for job in &chen_jobs {
+        assert!(
+            plan["visits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["work_order"] == job.as_str() && v["engineer"] == chen_id.as_str())
+        );
+    }
+}

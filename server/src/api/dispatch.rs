@@ -18,7 +18,7 @@ use super::work_orders::apply_action;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
-use crate::planning::{self, DayClock, NotPlanned};
+use crate::planning::{self, DayClock, NotPlanned, Scenario};
 use crate::store::{Paging, Store, WorkOrderFilter};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,6 +34,9 @@ pub struct PlanRequest {
     /// Search time in milliseconds (default from settings, capped).
     #[serde(default)]
     pub time_limit_ms: Option<u64>,
+    /// What just happened; absent: plan what is waiting around what is given out.
+    #[serde(default)]
+    pub scenario: Option<Scenario>,
 }
 
 /// One job's place in the proposed plan.
@@ -70,9 +73,13 @@ pub struct ProposedPlan {
     pub travel_km: f64,
     pub sla_breaches: u32,
     pub engineers_working: usize,
+    /// Jobs this plan gives to a different engineer than they have now (the disruption).
+    pub reassigned: Vec<WorkOrderId>,
 }
 
 /// Propose a plan for a day: every open job with a site position, over the engineers on shift.
+/// With a `scenario` (engineer off sick, a job overrunning, a customer not home) only the jobs it
+/// touches are free to move, so everyone else's day stays as promised.
 /// Jobs under way stay put; assigned and accepted jobs stay with their engineer. Nothing is
 /// changed.
 #[utoipa::path(post, path = "/api/v1/dispatch/plan", tag = "dispatch", request_body = PlanRequest,
@@ -92,10 +99,16 @@ async fn plan(
         .run(move |store| {
             let clock = DayClock::new(request.day, &config);
             let (engineers, orders) = load(store)?;
-            let (problem, skipped) =
-                planning::problem(&clock, &config, Utc::now(), &engineers, &orders, |wo| {
-                    store.site(wo.site_id).ok().and_then(|s| s.details.position)
-                });
+            let scenario = request.scenario.unwrap_or(Scenario::NewJobs);
+            let (problem, skipped) = planning::problem(
+                &clock,
+                &config,
+                Utc::now(),
+                &engineers,
+                &orders,
+                &scenario,
+                |wo| store.site(wo.site_id).ok().and_then(|s| s.details.position),
+            );
             let started = Instant::now();
             let elapsed =
                 || started.elapsed().as_secs_f64() / Duration::from_millis(limit).as_secs_f64();
@@ -110,7 +123,18 @@ async fn plan(
             };
             let plan = fixline_dispatch::solve(&problem, &travel, budget)
                 .map_err(|e| Error::bad_request("unplannable", e.to_string()))?;
-            Ok(describe(&clock, &plan, skipped, problem.engineers.len()))
+            let mut proposed = describe(&clock, &plan, skipped, problem.engineers.len());
+            proposed.reassigned = proposed
+                .visits
+                .iter()
+                .filter(|v| {
+                    orders.iter().any(|w| {
+                        w.id == v.work_order && w.assignee.is_some_and(|a| a != v.engineer)
+                    })
+                })
+                .map(|v| v.work_order)
+                .collect();
+            Ok(proposed)
         })
         .await?;
     Ok(axum::Json(proposed))
@@ -210,6 +234,7 @@ fn describe(
         travel_km: plan.travel_km,
         sla_breaches: plan.breaches,
         engineers_working,
+        reassigned: Vec::new(),
     }
 }
 
