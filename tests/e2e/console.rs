@@ -1,9 +1,8 @@
 //! The dispatcher's console in headless Chromium: the queue, assigning by dragging a job onto an
 //! engineer's lane, the optimiser's plan applied, and an engineer's step showing up live.
 
-use chrono::{Datelike, Duration, Utc};
 use fixline_tests::webdriver::Session;
-use fixline_tests::{Crew, PASSWORD, crew, customer_with_asset, engineer};
+use fixline_tests::{Crew, PASSWORD, crew, engineer, next_wednesday, waiting_job};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -19,16 +18,15 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     let mut numbers = Vec::new();
     let mut ids = Vec::new();
     for i in 0..3 {
-        let fx = customer_with_asset(&desk, &format!("西溪第{i}超市"), &format!("FXC00{i}")).await;
-        let (s, r) = desk
-            .post(
-                "/api/v1/work-orders",
-                json!({"serial": fx.serial, "symptom": "冷柜不制冷", "category": "refrigeration"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{r}");
-        numbers.push(r["number"].as_str().unwrap().to_owned());
-        ids.push(r["work_order_id"].as_str().unwrap().to_owned());
+        let (id, number) = waiting_job(
+            &desk,
+            &format!("西溪第{i}超市"),
+            &format!("FXC00{i}"),
+            "refrigeration",
+        )
+        .await;
+        ids.push(id);
+        numbers.push(number);
     }
 
     let browser = Session::chromium(1280, 800).await?;
@@ -50,9 +48,7 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     assert_eq!(wo["assignee"], chen_id.as_str());
 
     // Plan a weekday (everyone's shift) and apply the proposal.
-    let today = Utc::now().date_naive();
-    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
-    let day = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+    let day = next_wednesday();
     browser.set_value("#plan-date", &day.to_string()).await?;
     browser.click("#plan-day").await?;
     browser.find("#proposal").await?;

@@ -2,8 +2,8 @@
 //! shifts and skills, open jobs at their sites), the dispatcher applies it, and what nobody can
 //! do is left out with the reason.
 
-use chrono::{Datelike, Duration, NaiveTime, Utc};
-use fixline_tests::{Crew, crew, customer_with_asset, engineer};
+use chrono::{Duration, NaiveTime, Utc};
+use fixline_tests::{Crew, crew, customer_with_asset, engineer, next_wednesday, waiting_job};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,29 +18,21 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
     let wang_id = engineer(&admin, "王磊", "西湖区").await;
     let mut jobs = Vec::new();
     for i in 0..4 {
-        let fx = customer_with_asset(&desk, &format!("西溪第{i}超市"), &format!("FXD00{i}")).await;
-        let (s, r) = desk
-            .post(
-                "/api/v1/work-orders",
-                json!({"serial": fx.serial, "symptom": "冷柜不制冷", "category": "refrigeration"}),
+        jobs.push(
+            waiting_job(
+                &desk,
+                &format!("西溪第{i}超市"),
+                &format!("FXD00{i}"),
+                "refrigeration",
             )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{r}");
-        jobs.push(r["work_order_id"].as_str().unwrap().to_owned());
+            .await
+            .0,
+        );
     }
-    let fx = customer_with_asset(&desk, "湖滨大厦物业", "FXD-LIFT").await;
-    let (_, r) = desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "电梯困人", "category": "elevator"}),
-        )
-        .await;
-    let lift = r["work_order_id"].as_str().unwrap().to_owned();
+    let (lift, _) = waiting_job(&desk, "湖滨大厦物业", "FXD-LIFT", "elevator").await;
 
-    // Next Wednesday: everyone's shift pattern includes it.
-    let today = Utc::now().date_naive();
-    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
-    let day = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+    // A day everyone's shift pattern includes.
+    let day = next_wednesday();
 
     let engineer_user = server.login("chen").await;
     let (s, _) = engineer_user
@@ -160,9 +152,7 @@ async fn a_sick_engineer_or_an_empty_house_moves_only_what_it_must() {
         assigned_job(&desk, &fx, &chen_id, "压缩机异响").await,
     ];
     let wang_job = assigned_job(&desk, &fx, &wang_id, "门封条漏冷").await;
-    let today = Utc::now().date_naive();
-    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
-    let day = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+    let day = next_wednesday();
 
     // chen is off sick: his two jobs go to wang, wang's own job stays.
     let (s, plan) = desk

@@ -331,3 +331,32 @@ pub async fn chens_job(crew: &Crew, serial: &str) -> (String, String) {
     let number = order["number"].as_str().expect("number").to_owned();
     (job, number)
 }
+
+/// A new job waiting for an engineer at a new customer; returns its id and number.
+pub async fn waiting_job(
+    desk: &Client,
+    customer: &str,
+    serial: &str,
+    category: &str,
+) -> (String, String) {
+    let fx = customer_with_asset(desk, customer, serial).await;
+    let (s, r) = desk
+        .post(
+            "/api/v1/work-orders",
+            serde_json::json!({"serial": fx.serial, "symptom": "冷柜不制冷", "category": category}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    (
+        r["work_order_id"].as_str().expect("id").to_owned(),
+        r["number"].as_str().expect("number").to_owned(),
+    )
+}
+
+/// The next Wednesday after today: a day every test engineer's shift pattern includes.
+pub fn next_wednesday() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
+    today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead })
+}
