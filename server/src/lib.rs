@@ -76,9 +76,30 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // Looks for jobs running late past their ETA, for customer notifications.
+    let watcher = {
+        let state = state.clone();
+        let every = std::time::Duration::from_secs(state.config().dispatch.late_check_secs.max(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let config = state.config().dispatch.clone();
+                let now = chrono::Utc::now();
+                if let Err(e) = state
+                    .run(move |s| planning::flag_late(s, &config, now))
+                    .await
+                {
+                    tracing::warn!("looking for late jobs failed: {e}");
+                }
+            }
+        })
+    };
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    watcher.abort();
+    served
 }
 
 pub use api::session::{NewUser, create_user};

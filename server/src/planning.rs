@@ -25,6 +25,20 @@ pub struct DispatchConfig {
     /// Default and largest search time per plan.
     pub time_limit_ms: u64,
     pub max_time_limit_ms: u64,
+    /// A job still not reached this many minutes after its ETA is flagged late.
+    #[serde(default = "late_after")]
+    pub late_after_minutes: i64,
+    /// How often the server looks for late jobs, in seconds.
+    #[serde(default = "late_check")]
+    pub late_check_secs: u64,
+}
+
+fn late_after() -> i64 {
+    15
+}
+
+fn late_check() -> u64 {
+    60
 }
 
 impl Default for DispatchConfig {
@@ -36,6 +50,8 @@ impl Default for DispatchConfig {
             default_job_minutes: 60.0,
             time_limit_ms: 2000,
             max_time_limit_ms: 30_000,
+            late_after_minutes: late_after(),
+            late_check_secs: late_check(),
         }
     }
 }
@@ -279,4 +295,56 @@ pub fn eta(
         Point::lon_lat(site.lon, site.lat),
     );
     at + Duration::seconds((minutes * 60.0).round() as i64)
+}
+
+/// Flags the jobs whose engineer is on the way but more than `late_after_minutes` past the ETA
+/// (once each: the flag is the change a customer notification listens for). Returns them.
+pub fn flag_late(
+    store: &dyn crate::store::Store,
+    config: &DispatchConfig,
+    now: DateTime<Utc>,
+) -> crate::Result<Vec<fixline_core::ids::WorkOrderId>> {
+    use crate::store::{Paging, WorkOrderFilter};
+    use fixline_core::work_order::{HistoryEntry, HistoryEvent};
+    let filter = WorkOrderFilter {
+        statuses: vec![Status::EnRoute],
+        ..WorkOrderFilter::default()
+    };
+    let mut flagged = Vec::new();
+    for page in 1.. {
+        let p =
+            store.list_work_orders(&filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
+        let last = p.items.len() < Paging::MAX_PER_PAGE as usize;
+        for summary in p.items {
+            let wo = store.work_order(summary.id)?;
+            let overdue = wo
+                .eta
+                .is_some_and(|eta| now > eta + Duration::minutes(config.late_after_minutes));
+            if !overdue || wo.late_since.is_some() {
+                continue;
+            }
+            store.update_work_order(wo.id, Some(wo.version), now, &mut |current| {
+                let mut next = current.clone();
+                next.late_since = Some(now);
+                next.version += 1;
+                next.updated_at = now;
+                let entry = HistoryEntry {
+                    work_order_id: next.id,
+                    version: next.version,
+                    at: now,
+                    actor: None,
+                    event: HistoryEvent::Edited {
+                        fields: vec!["late_since".to_owned()],
+                    },
+                    status_after: next.status,
+                };
+                Ok((next, entry))
+            })?;
+            flagged.push(wo.id);
+        }
+        if last {
+            break;
+        }
+    }
+    Ok(flagged)
 }

@@ -121,8 +121,20 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
             eta > before && eta < before + Duration::hours(3),
             "ETA {eta}"
         );
+        // Well past the ETA and not there: flagged once, for the customer's notification.
+        let config = fixline_server::Config::default().dispatch;
+        let store = std::sync::Arc::clone(&server.store);
+        let later = eta + Duration::minutes(config.late_after_minutes + 5);
+        let flag = move || fixline_server::planning::flag_late(store.as_ref(), &config, later);
+        let flagged = flag().unwrap();
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0].to_string(), job);
+        assert!(flag().unwrap().is_empty(), "flagged once");
+        let (_, wo) = chen.get(&format!("/api/v1/work-orders/{job}")).await;
+        assert!(wo["late_since"].is_string(), "{wo}");
         let (_, wo) = chen.act(&job, json!({"action": "arrive"})).await;
         assert!(wo["eta"].is_null(), "cleared on arrival");
+        assert!(wo["late_since"].is_null(), "cleared on arrival");
     }
     // Applying again changes nothing.
     let (_, again) = desk

@@ -426,6 +426,7 @@ impl WorkOrder {
                 next.sla.mark(Milestone::Respond, at);
                 next.sla.mark(Milestone::Arrive, at);
                 next.eta = None;
+                next.late_since = None;
                 next.visits.push(Visit {
                     number: u32::try_from(self.visits.len() + 1).unwrap_or(u32::MAX),
                     engineer,

@@ -258,6 +258,9 @@ pub struct WorkOrder {
     /// for the customer's notification; cleared on arrival.
     #[serde(default)]
     pub eta: Option<DateTime<Utc>>,
+    /// Set when the engineer is well past the ETA and not there yet: the customer should hear.
+    #[serde(default)]
+    pub late_since: Option<DateTime<Utc>>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -296,6 +299,7 @@ impl WorkOrder {
             created_at: at,
             updated_at: at,
             eta: None,
+            late_since: None,
             version: 1,
         })
     }
