@@ -96,3 +96,14 @@ pub fn status(s: Status, lang: Lang) -> &'static str {
     };
     if lang == Lang::Zh { zh } else { en }
 }
+
+pub fn resolution(r: fixline_core::work_order::ResolutionType, lang: Lang) -> &'static str {
+    use fixline_core::work_order::ResolutionType;
+    let text = match r {
+        ResolutionType::RemoteGuidance => Text::RemoteGuidance,
+        ResolutionType::OnSiteRepair => Text::OnSiteRepair,
+        ResolutionType::Exchange => Text::Exchange,
+        ResolutionType::Return => Text::Return,
+    };
+    text.in_lang(lang)
+}

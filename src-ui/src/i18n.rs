@@ -111,6 +111,11 @@ pub enum Text {
     Status,
     Priority,
     Language,
+    Dispatch,
+    PlanTheDay,
+    ApplyPlan,
+    Waiting,
+    FilterJobs,
 }
 
 impl Text {
@@ -196,6 +201,11 @@ impl Text {
             Text::Status => ("状态", "Status"),
             Text::Priority => ("优先级", "Priority"),
             Text::Language => ("English", "中文"),
+            Text::Dispatch => ("调度台", "Dispatch"),
+            Text::PlanTheDay => ("优化派工", "Plan the day"),
+            Text::ApplyPlan => ("应用方案", "Apply plan"),
+            Text::Waiting => ("待派", "Waiting"),
+            Text::FilterJobs => ("工单号 / 故障", "WO number / symptom"),
         };
         match lang {
             Lang::Zh => zh,

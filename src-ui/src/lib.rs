@@ -17,5 +17,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(start)]
 pub fn start() {
+    // A panic is a bug: say where in the console (the webview's devtools) instead of dying mute.
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

@@ -103,12 +103,10 @@ pub fn Console() -> impl IntoView {
     view! {
         <section class="console" on:pointerup=move |_| dragging.set(None)>
             <div class="console-tools row">
-                <h1>{move || if lang.get() == crate::i18n::Lang::Zh { "调度台" } else { "Dispatch" }}</h1>
+                <h1>{tr(Text::Dispatch)}</h1>
                 <input id="plan-date" type="date" bind:value=day/>
-                <button id="plan-day" class="primary" on:click=plan_day>
-                    {move || if lang.get() == crate::i18n::Lang::Zh { "优化派工" } else { "Plan the day" }}
-                </button>
-                <input id="queue-filter" placeholder="WO / 症状 / symptom" bind:value=filter/>
+                <button id="plan-day" class="primary" on:click=plan_day>{tr(Text::PlanTheDay)}</button>
+                <input id="queue-filter" placeholder=tr(Text::FilterJobs) bind:value=filter/>
             </div>
             {move || proposal.get().map(|p| {
                 let names = names();
@@ -123,9 +121,7 @@ pub fn Console() -> impl IntoView {
                             }).collect_view()}
                             {p.left_out.iter().map(|l| view! { <li class="muted">{l.work_order.clone()}" ✗ "{l.reason.clone()}</li> }).collect_view()}
                         </ul>
-                        <button id="apply-plan" class="primary big" on:click=apply_plan>
-                            {move || if lang.get() == crate::i18n::Lang::Zh { "应用方案" } else { "Apply plan" }}
-                        </button>
+                        <button id="apply-plan" class="primary big" on:click=apply_plan>{tr(Text::ApplyPlan)}</button>
                     </article>
                 }
             })}
@@ -143,7 +139,7 @@ pub fn Console() -> impl IntoView {
                     view! {
                         <div class="console-grid">
                             <aside class="queue" id="queue">
-                                <h2>{move || if lang.get() == crate::i18n::Lang::Zh { "待派" } else { "Waiting" }}" ("{queue.len()}")"</h2>
+                                <h2>{tr(Text::Waiting)}" ("{queue.len()}")"</h2>
                                 {queue.into_iter().map(|w| {
                                     let id = w.id;
                                     let (sla, class) = format::sla(&w.sla, t, lang.get_untracked());

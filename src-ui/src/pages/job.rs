@@ -141,8 +141,10 @@ fn CustomerCard(file: CustomerFile, site_id: fixline_core::ids::SiteId) -> impl 
             <ul class="past">
                 {file.work_orders.clone().into_iter().map(|w| {
                     let status = w.status;
+                    let resolution = w.resolution;
                     view! {
                         <li>{w.number}" "{format::time(w.created_at)}" · "{move || format::status(status, lang.get())}
+                            {move || resolution.map(|r| format!(" · {}", format::resolution(r, lang.get())))}
                             " · "{w.symptom}</li>
                     }
                 }).collect_view()}
