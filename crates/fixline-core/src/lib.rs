@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate does no I/O and never reads the clock or makes random ids.
 //! Times and ids are passed in, so the same rules run on the server, on a device and in wasm.
 
+pub mod billing;
 pub mod customer;
 pub mod device;
 pub mod engineer;

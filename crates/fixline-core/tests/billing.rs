@@ -1,0 +1,129 @@
+//! Parts and labour: exact decimal totals, warranty lines listed but not charged, VAT per
+//! category rounded once, labour from visit times, and lines no receipt should carry refused.
+
+use chrono::{TimeZone, Utc};
+use fixline_core::billing::{Bill, LabourLine, LabourRule, PartLine, TaxRates, labour_from_visits};
+use fixline_core::ids::EngineerId;
+use fixline_core::money::{Currency, Money};
+use fixline_core::work_order::Visit;
+use fixline_core::{Error, ErrorCode};
+use rust_decimal_macros::dec;
+use uuid::Uuid;
+
+fn part(name: &str, qty: rust_decimal::Decimal, price: rust_decimal::Decimal) -> PartLine {
+    PartLine {
+        part_number: format!("P-{name}"),
+        name: name.into(),
+        quantity: qty,
+        unit_price: Money::cny(price),
+        serials: Vec::new(),
+        under_warranty: false,
+    }
+}
+
+#[test]
+fn totals_are_exact_and_taxed_per_category() {
+    let mut capacitor = part("启动电容 35µF", dec!(2), dec!(38.50));
+    capacitor.serials = vec!["C-001".into(), "C-002".into()];
+    let mut gasket = part("门封条", dec!(1.5), dec!(59.90));
+    gasket.under_warranty = true;
+    let bill = Bill {
+        currency: Currency::CNY,
+        parts: vec![
+            capacitor,
+            gasket,
+            part("R290 冷媒 (kg)", dec!(0.35), dec!(120)),
+        ],
+        labour: vec![LabourLine {
+            description: "上门维修".into(),
+            minutes: 75,
+            hourly_rate: Money::cny(dec!(180)),
+            under_warranty: false,
+        }],
+    };
+    let t = bill.totals(&TaxRates::default()).unwrap();
+    // Parts: 2 × 38.50 + 0.35 × 120 = 77.00 + 42.00 = 119.00 (the gasket is under warranty).
+    assert_eq!(t.parts, Money::cny(dec!(119.00)));
+    // Labour: 1.25 h × 180 = 225.00.
+    assert_eq!(t.labour, Money::cny(dec!(225.00)));
+    assert_eq!(t.warranty_covered, Money::cny(dec!(89.85)));
+    // VAT: 119 × 13 % + 225 × 6 % = 15.47 + 13.50 = 28.97.
+    assert_eq!(t.tax, Money::cny(dec!(28.97)));
+    assert_eq!(t.total, Money::cny(dec!(372.97)));
+    assert_eq!(t.total.to_string(), "¥372.97");
+}
+
+#[test]
+fn tax_rounds_half_away_from_zero_once() {
+    let bill = Bill {
+        currency: Currency::CNY,
+        parts: vec![part("滤芯", dec!(1), dec!(0.50))],
+        labour: vec![],
+    };
+    // 0.50 × 13 % = 0.065 → 0.07.
+    assert_eq!(
+        bill.totals(&TaxRates::default()).unwrap().tax,
+        Money::cny(dec!(0.07))
+    );
+}
+
+#[test]
+fn labour_comes_from_visit_times_in_quarter_hours_with_a_minimum() {
+    let t = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
+    let visit = |n, from, to| Visit {
+        number: n,
+        engineer: EngineerId::from_uuid(Uuid::from_u128(1)),
+        checked_in_at: from,
+        check_in_position: None,
+        checked_out_at: to,
+        check_out_position: None,
+        outcome: None,
+    };
+    let visits = [
+        visit(1, t(9, 0), Some(t(9, 50))),   // 50 min → 60
+        visit(2, t(14, 0), Some(t(14, 10))), // 10 min → minimum 30
+        visit(3, t(16, 0), None),            // still open: not billed yet
+    ];
+    let lines = labour_from_visits(&visits, LabourRule::default(), Money::cny(dec!(180)), false);
+    assert_eq!(
+        lines.iter().map(|l| l.minutes).collect::<Vec<_>>(),
+        [60, 30]
+    );
+    let bill = Bill {
+        currency: Currency::CNY,
+        parts: vec![],
+        labour: lines,
+    };
+    assert_eq!(
+        bill.totals(&TaxRates::default()).unwrap().labour,
+        Money::cny(dec!(270.00))
+    );
+}
+
+#[test]
+fn lines_no_receipt_should_carry_are_refused() {
+    let with = |p: PartLine| Bill {
+        currency: Currency::CNY,
+        parts: vec![p],
+        labour: vec![],
+    };
+    let mut wrong_serials = part("压缩机", dec!(2), dec!(900));
+    wrong_serials.serials = vec!["only-one".into()];
+    let e = with(wrong_serials)
+        .totals(&TaxRates::default())
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    assert!(
+        e.to_string().contains("1 serial numbers for 2 pieces"),
+        "{e}"
+    );
+    assert!(with(part("风扇", dec!(0), dec!(10))).validate().is_err());
+    assert!(with(part("风扇", dec!(1), dec!(-10))).validate().is_err());
+    assert!(with(part("  ", dec!(1), dec!(10))).validate().is_err());
+    let mut dollars = part("fan", dec!(1), dec!(10));
+    dollars.unit_price = Money::new(dec!(10), Currency::USD);
+    assert!(matches!(
+        with(dollars).validate(),
+        Err(Error::CurrencyMismatch { .. })
+    ));
+}
