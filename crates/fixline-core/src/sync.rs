@@ -185,6 +185,12 @@ pub fn replay(
         Ok(next) => return Replay::Applied(next),
         Err(e) => e,
     };
+    // Someone who never held the job learns nothing about it.
+    if !standing.held_job {
+        return Replay::Rejected(Error::NotAssignee {
+            action: action.action.kind(),
+        });
+    }
     // Bad input, or nobody else changed the job: the action is wrong in itself.
     if let Err(invalid) = action.action.validate() {
         return Replay::Rejected(invalid);

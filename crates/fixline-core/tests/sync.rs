@@ -169,10 +169,10 @@ fn replay_cases() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    // ... but someone who never held the job is simply refused.
+    // ... but someone who never held the job is simply refused, without learning its state.
     assert!(matches!(
         run(&reassigned, &arrive, &wang, STRANGER),
-        Replay::Rejected(Error::IllegalTransition { .. })
+        Replay::Rejected(Error::NotAssignee { .. })
     ));
 
     // Cancelled by the desk: the completion summary survives as a note.
