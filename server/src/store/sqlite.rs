@@ -546,6 +546,20 @@ fn like(text: &str) -> String {
 }
 
 impl SqliteStore {
+    /// Stores a new record that belongs to a customer, refusing an unknown customer.
+    fn create_for_customer<R: Record>(
+        &self,
+        customer: CustomerId,
+        record: R,
+        at: Timestamp,
+    ) -> Result<R> {
+        self.write(|tx, log| {
+            get::<Customer>(tx, *customer.as_uuid())?;
+            put(tx, log, &record, ChangeOp::Created, at)
+        })?;
+        Ok(record)
+    }
+
     fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
         let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
         let site: Site = get(conn, *wo.site_id.as_uuid())?;
@@ -732,11 +746,7 @@ impl Store for SqliteStore {
             details: details.validated()?,
             version: 1,
         };
-        self.write(|tx, log| {
-            get::<Customer>(tx, *customer.as_uuid())?;
-            put(tx, log, &contact, ChangeOp::Created, at)
-        })?;
-        Ok(contact)
+        self.create_for_customer(customer, contact, at)
     }
 
     fn create_site(
@@ -752,11 +762,7 @@ impl Store for SqliteStore {
             details: details.validated()?,
             version: 1,
         };
-        self.write(|tx, log| {
-            get::<Customer>(tx, *customer.as_uuid())?;
-            put(tx, log, &site, ChangeOp::Created, at)
-        })?;
-        Ok(site)
+        self.create_for_customer(customer, site, at)
     }
 
     fn update_site(
