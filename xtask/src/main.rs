@@ -47,6 +47,9 @@ const PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "fonts-noto-cjk",
+    // Receipts are rendered back to text and images in tests; libvips anchors the photo bench.
+    "poppler-utils",
+    "libvips-tools",
 ];
 
 fn main() -> Result<()> {

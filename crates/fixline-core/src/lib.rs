@@ -14,6 +14,7 @@ pub mod guide;
 pub mod ids;
 pub mod money;
 pub mod position;
+pub mod receipt;
 pub mod role;
 pub mod sla;
 pub mod sync;

@@ -1,0 +1,86 @@
+//! A realistic receipt (a refrigerated display cabinet repaired in Shanghai), for the printer's
+//! test page, the benchmarks and tests.
+
+use chrono::{TimeZone, Utc};
+use fixline_core::billing::{Bill, LabourLine, PartLine, TaxRates};
+use fixline_core::customer::Language;
+use fixline_core::ids::WorkOrderId;
+use fixline_core::money::Money;
+use fixline_core::receipt::{AssetLine, Brand, PhotoRef, ReceiptFacts, SignOff, Signature};
+use fixline_core::work_order::ResolutionType;
+use rust_decimal::Decimal;
+
+/// The sample receipt in `language`, listing `photos` (tag, caption, SHA-256 and size).
+pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
+    let at = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
+    let bill = Bill {
+        currency: Default::default(),
+        parts: vec![
+            PartLine {
+                part_number: "CMP-220".into(),
+                name: "压缩机启动继电器 Compressor start relay".into(),
+                quantity: Decimal::ONE,
+                unit_price: Money::cny(Decimal::new(18600, 2)),
+                serials: vec!["SR2026110071".into()],
+                under_warranty: false,
+            },
+            PartLine {
+                part_number: "SEAL-18".into(),
+                name: "门封条 Door gasket".into(),
+                quantity: Decimal::from(2),
+                unit_price: Money::cny(Decimal::new(4550, 2)),
+                serials: vec![],
+                under_warranty: true,
+            },
+        ],
+        labour: vec![LabourLine {
+            description: "上门维修 On-site repair".into(),
+            minutes: 75,
+            hourly_rate: Money::cny(Decimal::from(120)),
+            under_warranty: false,
+        }],
+    };
+    let totals = bill
+        .totals(&TaxRates::default())
+        .expect("the sample bill is valid");
+    ReceiptFacts {
+        work_order_id: WorkOrderId::from_uuid(uuid::Uuid::from_u128(0x5eed)),
+        number: "R-WO-000123-1".into(),
+        language,
+        brand: Brand {
+            name: "Fixline 售后服务".into(),
+            slogan: "一次修好，及时响应 · Fixed right, first time".into(),
+            phone: "400-800-1234".into(),
+        },
+        customer_name: "鲜丰超市（静安店）".into(),
+        site_address: "上海市静安区南京西路1266号 B1".into(),
+        asset: Some(AssetLine {
+            model: "海尔 SC-650 冷藏展示柜".into(),
+            serial: "HC650-88123".into(),
+        }),
+        symptom: "冷柜温度升至12°C，压缩机频繁启停 / Cabinet at 12 °C, compressor short-cycling"
+            .into(),
+        work_performed:
+            "更换启动继电器和门封条，检查制冷剂压力正常，运行30分钟后柜温降至4°C。Replaced the start relay and door gaskets; pressure normal; 4 °C after 30 minutes."
+                .into(),
+        resolution: ResolutionType::OnSiteRepair,
+        bill,
+        totals,
+        photos,
+        sign_off: SignOff::Signed(Signature {
+            signer_name: "陈静".into(),
+            signed_at: at(3, 20),
+            width: 400.0,
+            height: 150.0,
+            strokes: vec![
+                vec![[20.0, 100.0], [50.0, 30.0], [80.0, 110.0], [110.0, 40.0]],
+                vec![[140.0, 60.0], [200.0, 60.0], [170.0, 20.0], [170.0, 120.0]],
+                vec![[230.0, 90.0], [300.0, 70.0], [360.0, 100.0]],
+            ],
+        }),
+        engineer_name: "王建国".into(),
+        arrived_at: Some(at(2, 0)),
+        finished_at: at(3, 15),
+        customer_link: "https://service.example.cn/r/7kq2YxN4b9TzW3mVhR8sLp".into(),
+    }
+}
