@@ -93,6 +93,7 @@ pub fn labour_from_visits(
 
 /// VAT rates by category, as fractions (0.13 = 13 %).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaxRates {
     pub parts: Decimal,
     pub labour: Decimal,
@@ -108,6 +109,7 @@ impl Default for TaxRates {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bill {
     #[serde(default)]
     pub currency: Currency,
@@ -119,6 +121,7 @@ pub struct Bill {
 
 /// The receipt's money block. Every amount is rounded to the currency's minor unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Totals {
     /// Chargeable parts before tax.
     pub parts: Money,

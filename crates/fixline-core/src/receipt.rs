@@ -274,6 +274,59 @@ pub struct Seal {
     pub signature: String,
 }
 
+/// The signed receipt as the work order keeps it: the PDF is a blob named by its hash, the
+/// customer reaches it by the unguessable token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceiptRecord {
+    pub number: String,
+    pub language: Language,
+    /// The customer link's secret part: 32 lowercase hex digits (128 random bits).
+    pub token: String,
+    pub pdf_sha256: String,
+    pub pdf_bytes: u64,
+    pub sign_off: SignOff,
+    pub seal: Seal,
+}
+
+impl ReceiptRecord {
+    pub fn validate(&self) -> Result<(), Error> {
+        text::line("receipt.number", &self.number, 64)?;
+        if self.token.len() != 32
+            || !self
+                .token
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(Error::invalid(
+                "receipt.token",
+                "must be 32 lowercase hex digits",
+            ));
+        }
+        if !is_sha256_hex(&self.pdf_sha256) {
+            return Err(Error::invalid(
+                "receipt.pdf_sha256",
+                "must be 64 hex digits",
+            ));
+        }
+        self.sign_off.validate()?;
+        let s = &self.seal.statement;
+        if s.pdf_sha256 != self.pdf_sha256 || s.receipt_number != self.number {
+            return Err(Error::invalid(
+                "receipt.seal",
+                "the seal is for another document",
+            ));
+        }
+        if s.sign_off_sha256 != self.sign_off.digest() {
+            return Err(Error::invalid(
+                "receipt.seal",
+                "the seal is for another signature",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Why a receipt does not verify, in words a customer can read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -261,6 +261,17 @@ pub fn describe(action: &Action) -> String {
         | Action::Cancel { reason }
         | Action::Reopen { reason } => format!(": {reason}"),
         Action::AddNote { text } => format!(": {text}"),
+        Action::AttachPhoto { photo } => format!(" ({:?}) {}", photo.tag, photo.sha256),
+        Action::RecordBill { bill } => {
+            format!(
+                ": {} part lines, {} labour lines",
+                bill.parts.len(),
+                bill.labour.len()
+            )
+        }
+        Action::SignReceipt { receipt } => {
+            format!(" {} ({})", receipt.number, receipt.sign_off.signer_name())
+        }
         _ => String::new(),
     };
     match kind {

@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Note, PauseReason, Resolution, ResolutionType, Visit, VisitOutcome, WorkOrder};
 use crate::Error;
+use crate::billing::Bill;
 use crate::ids::EngineerId;
 use crate::position::Position;
+use crate::receipt::{PhotoRef, ReceiptRecord, SignOff, is_sha256_hex};
 use crate::role::{Actor, Role};
 use crate::sla::{Milestone, SlaPolicy};
 use crate::text::{self, LINE_MAX};
@@ -156,6 +158,21 @@ pub enum Action {
     AddNote {
         text: String,
     },
+    /// A photo taken on site; its bytes travel separately, named by the hash.
+    AttachPhoto {
+        photo: PhotoRef,
+    },
+    RemovePhoto {
+        sha256: String,
+    },
+    /// Parts used and labour, replacing what was recorded before.
+    RecordBill {
+        bill: Bill,
+    },
+    /// The customer signed the receipt the device made and sealed, or refused to.
+    SignReceipt {
+        receipt: ReceiptRecord,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -177,10 +194,14 @@ pub enum ActionKind {
     Cancel,
     Reopen,
     AddNote,
+    AttachPhoto,
+    RemovePhoto,
+    RecordBill,
+    SignReceipt,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 15] = [
+    pub const ALL: [ActionKind; 19] = [
         ActionKind::Triage,
         ActionKind::Assign,
         ActionKind::Accept,
@@ -196,6 +217,10 @@ impl ActionKind {
         ActionKind::Cancel,
         ActionKind::Reopen,
         ActionKind::AddNote,
+        ActionKind::AttachPhoto,
+        ActionKind::RemovePhoto,
+        ActionKind::RecordBill,
+        ActionKind::SignReceipt,
     ];
 
     fn verb(self) -> &'static str {
@@ -215,6 +240,10 @@ impl ActionKind {
             ActionKind::Cancel => "cancel",
             ActionKind::Reopen => "reopen",
             ActionKind::AddNote => "add a note to",
+            ActionKind::AttachPhoto => "attach a photo to",
+            ActionKind::RemovePhoto => "remove a photo from",
+            ActionKind::RecordBill => "record parts and labour on",
+            ActionKind::SignReceipt => "sign the receipt of",
         }
     }
 
@@ -237,6 +266,11 @@ impl ActionKind {
             ActionKind::Cancel => &[New, Triaged, Assigned, Accepted, EnRoute, Paused],
             ActionKind::Reopen => &[Completed, Confirmed, Closed],
             ActionKind::AddNote => &Status::ALL,
+            // Photos and the bill are recorded on site and until the customer signs.
+            ActionKind::AttachPhoto | ActionKind::RemovePhoto | ActionKind::RecordBill => {
+                &[OnSite, Paused, Completed]
+            }
+            ActionKind::SignReceipt => &[Completed],
         }
     }
 
@@ -251,7 +285,11 @@ impl ActionKind {
             | ActionKind::HandOver
             | ActionKind::StartTravel
             | ActionKind::Arrive
-            | ActionKind::Complete => Performers::Assignee,
+            | ActionKind::Complete
+            | ActionKind::AttachPhoto
+            | ActionKind::RemovePhoto
+            | ActionKind::RecordBill
+            | ActionKind::SignReceipt => Performers::Assignee,
             ActionKind::Pause | ActionKind::Resume => Performers::DeskOrAssignee,
             ActionKind::Confirm | ActionKind::Reopen => Performers::DeskOrComplaints,
             ActionKind::AddNote => Performers::Anyone,
@@ -294,6 +332,13 @@ impl Action {
                 category: Some(category),
                 ..
             } => text::line("category", category, 64).map(drop),
+            Action::AttachPhoto { photo } => photo.validate(),
+            Action::RemovePhoto { sha256 } => match is_sha256_hex(sha256) {
+                true => Ok(()),
+                false => Err(Error::invalid("sha256", "must be 64 hex digits")),
+            },
+            Action::RecordBill { bill } => bill.validate(),
+            Action::SignReceipt { receipt } => receipt.validate(),
             _ => Ok(()),
         }
     }
@@ -315,6 +360,10 @@ impl Action {
             Action::Cancel { .. } => ActionKind::Cancel,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::AddNote { .. } => ActionKind::AddNote,
+            Action::AttachPhoto { .. } => ActionKind::AttachPhoto,
+            Action::RemovePhoto { .. } => ActionKind::RemovePhoto,
+            Action::RecordBill { .. } => ActionKind::RecordBill,
+            Action::SignReceipt { .. } => ActionKind::SignReceipt,
         }
     }
 }
@@ -507,6 +556,45 @@ impl WorkOrder {
                     author_name: ctx.actor.name.clone(),
                     text,
                 });
+            }
+            Action::AttachPhoto { .. } | Action::RemovePhoto { .. } | Action::RecordBill { .. }
+                if self.receipt.is_some() =>
+            {
+                return Err(requirement(
+                    "the receipt is made; photos and the bill can no longer change",
+                ));
+            }
+            Action::AttachPhoto { photo } => {
+                photo.validate()?;
+                // Attaching the same photo again only updates its tag and caption.
+                next.photos.retain(|p| p.sha256 != photo.sha256);
+                next.photos.push(photo.clone());
+            }
+            Action::RemovePhoto { sha256 } => {
+                if !self.photos.iter().any(|p| &p.sha256 == sha256) {
+                    return Err(requirement("the photo is not on this job"));
+                }
+                next.photos.retain(|p| &p.sha256 != sha256);
+            }
+            Action::RecordBill { bill } => {
+                bill.validate()?;
+                next.bill = Some(bill.clone());
+            }
+            Action::SignReceipt { receipt } => {
+                if self.receipt.is_some() {
+                    return Err(requirement("the receipt is already signed"));
+                }
+                receipt.validate()?;
+                if receipt.seal.statement.work_order_id != self.id {
+                    return Err(requirement("the receipt was sealed for another job"));
+                }
+                match &receipt.sign_off {
+                    SignOff::Signed(_) => next.status = Status::Confirmed,
+                    SignOff::Refused { reason, .. } => {
+                        next.push_note(ctx, "Customer declined to sign", reason)?;
+                    }
+                }
+                next.receipt = Some(receipt.clone());
             }
         }
         next.version += 1;

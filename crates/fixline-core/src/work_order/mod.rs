@@ -261,6 +261,15 @@ pub struct WorkOrder {
     /// Set when the engineer is well past the ETA and not there yet: the customer should hear.
     #[serde(default)]
     pub late_since: Option<DateTime<Utc>>,
+    /// Photos taken on site, in the order taken.
+    #[serde(default)]
+    pub photos: Vec<crate::receipt::PhotoRef>,
+    /// Parts and labour as the engineer recorded them.
+    #[serde(default)]
+    pub bill: Option<crate::billing::Bill>,
+    /// The receipt the customer signed (or refused), with its seal.
+    #[serde(default)]
+    pub receipt: Option<crate::receipt::ReceiptRecord>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -300,6 +309,9 @@ impl WorkOrder {
             updated_at: at,
             eta: None,
             late_since: None,
+            photos: Vec::new(),
+            bill: None,
+            receipt: None,
             version: 1,
         })
     }
