@@ -318,7 +318,7 @@ pub struct Colleague {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum PullRecord {
-    WorkOrder(WorkOrder),
+    WorkOrder(Box<WorkOrder>),
     CustomerFile(CustomerFile),
     Guide(Guide),
     Colleague(Colleague),

@@ -210,7 +210,7 @@ fn photos_and_bill_are_recorded_on_site_and_signing_confirms_the_job() {
         &me,
         62,
         Action::SignReceipt {
-            receipt: record(&o, signature()),
+            receipt: Box::new(record(&o, signature())),
         },
     )
     .unwrap();
@@ -242,7 +242,7 @@ fn a_refused_signature_keeps_the_job_completed_with_the_reason() {
         &me,
         61,
         Action::SignReceipt {
-            receipt: record(&o, refused),
+            receipt: Box::new(record(&o, refused)),
         },
     )
     .unwrap();
@@ -268,7 +268,15 @@ fn a_receipt_for_another_document_or_job_is_refused() {
     .unwrap();
     let mut other_pdf = record(&o, signature());
     other_pdf.pdf_sha256 = sha256_hex(b"another");
-    let err = act(&o, &me, 61, Action::SignReceipt { receipt: other_pdf }).unwrap_err();
+    let err = act(
+        &o,
+        &me,
+        61,
+        Action::SignReceipt {
+            receipt: Box::new(other_pdf),
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Invalid, "{err}");
 
     let mut elsewhere = o.clone();
@@ -278,7 +286,7 @@ fn a_receipt_for_another_document_or_job_is_refused() {
         &me,
         61,
         Action::SignReceipt {
-            receipt: record(&elsewhere, signature()),
+            receipt: Box::new(record(&elsewhere, signature())),
         },
     )
     .unwrap_err();

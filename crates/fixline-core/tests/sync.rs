@@ -328,7 +328,7 @@ fn wire_format_is_frozen() {
         serde_json::to_value(SyncCursor::START).unwrap(),
         serde_json::json!({"mode": "snapshot", "upto": -1, "phase": "work_orders", "after": null, "done": 0})
     );
-    let record = PullRecord::WorkOrder(base.clone());
+    let record = PullRecord::WorkOrder(Box::new(base.clone()));
     let back: PullRecord = serde_json::from_value(serde_json::to_value(&record).unwrap()).unwrap();
     assert_eq!(back, record);
     // Every record kind round-trips, including those whose own fields are called `kind`.

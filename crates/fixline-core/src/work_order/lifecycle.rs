@@ -171,7 +171,7 @@ pub enum Action {
     },
     /// The customer signed the receipt the device made and sealed, or refused to.
     SignReceipt {
-        receipt: ReceiptRecord,
+        receipt: Box<ReceiptRecord>,
     },
 }
 

@@ -269,7 +269,7 @@ pub struct WorkOrder {
     pub bill: Option<crate::billing::Bill>,
     /// The receipt the customer signed (or refused), with its seal.
     #[serde(default)]
-    pub receipt: Option<crate::receipt::ReceiptRecord>,
+    pub receipt: Option<Box<crate::receipt::ReceiptRecord>>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }

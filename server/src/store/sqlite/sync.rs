@@ -409,7 +409,7 @@ fn snapshot_total(c: &Connection, me: &str) -> Result<u64> {
 
 fn phase_record(c: &Connection, phase: SnapshotPhase, id: Uuid) -> Result<PullRecord> {
     Ok(match phase {
-        SnapshotPhase::WorkOrders => PullRecord::WorkOrder(get(c, id)?),
+        SnapshotPhase::WorkOrders => PullRecord::WorkOrder(Box::new(get(c, id)?)),
         SnapshotPhase::CustomerFiles => {
             PullRecord::CustomerFile(customer_file(c, CustomerId::from_uuid(id))?)
         }
@@ -536,7 +536,7 @@ fn log_page(
                     .transpose()?
                     .unwrap_or(true);
                 send(Entity::WorkOrder, id, &|| {
-                    Ok(PullRecord::WorkOrder(wo.clone()))
+                    Ok(PullRecord::WorkOrder(Box::new(wo.clone())))
                 })?;
                 // A job just given to this engineer brings its customer's file and guides.
                 if newly_mine {
