@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use fixline_core::receipt::ReceiptSettings;
 use fixline_core::sla::SlaPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,93 @@ pub struct Config {
     /// The dispatch optimiser: local time offset, travel speed, default job length, time limit.
     #[serde(default)]
     pub dispatch: crate::planning::DispatchConfig,
+    /// Receipts: brand, pricing, the customer link's base URL, the font.
+    #[serde(default)]
+    pub receipts: ReceiptConfig,
+    /// Where photos and receipt PDFs are kept.
+    #[serde(default)]
+    pub storage: StorageConfig,
+    /// SMTP for e-mailing receipts; none: receipts are not e-mailed.
+    #[serde(default)]
+    pub mail: Option<MailConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReceiptConfig {
+    #[serde(flatten)]
+    pub settings: ReceiptSettings,
+    /// The address customers reach this server at, e.g. `https://service.example.cn`; the
+    /// receipt's QR code and e-mails link there. Default: `http://` + the listen address.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// A CJK font (`.ttc`/`.otf`) for receipts the server makes; default: Noto Sans CJK.
+    #[serde(default)]
+    pub font: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorageConfig {
+    /// Default: a folder beside the database, `<database>.blobs`.
+    #[serde(default)]
+    pub blob_dir: Option<PathBuf>,
+    /// Largest photo or receipt accepted, in bytes.
+    pub max_blob_bytes: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            blob_dir: None,
+            max_blob_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailConfig {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// The From address, e.g. `Fixline 售后 <service@example.cn>`.
+    pub from: String,
+    /// `starttls` (port 587), `tls` (port 465) or `none` (a relay on a trusted network).
+    #[serde(default = "default_security")]
+    pub security: MailSecurity,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailSecurity {
+    Starttls,
+    Tls,
+    None,
+}
+
+fn default_security() -> MailSecurity {
+    MailSecurity::Starttls
+}
+
+impl Config {
+    /// The folder blobs are kept in.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.storage.blob_dir.clone().unwrap_or_else(|| {
+            let mut name = self.database.path.as_os_str().to_owned();
+            name.push(".blobs");
+            PathBuf::from(name)
+        })
+    }
+
+    /// The customer's link for a receipt token.
+    pub fn receipt_link(&self, token: &str) -> String {
+        let base = match &self.receipts.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.server.listen),
+        };
+        format!("{base}/r/{token}")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +149,9 @@ impl Default for Config {
             },
             sla: SlaPolicy::default(),
             dispatch: crate::planning::DispatchConfig::default(),
+            receipts: ReceiptConfig::default(),
+            storage: StorageConfig::default(),
+            mail: None,
         }
     }
 }

@@ -7,10 +7,13 @@
 
 mod api;
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod mail;
 pub mod planning;
+pub mod receipts;
 pub mod store;
 
 use std::future::Future;
@@ -29,6 +32,9 @@ use store::Store;
 pub struct AppState {
     store: Arc<dyn Store>,
     config: Arc<Config>,
+    blobs: Arc<blobs::BlobStore>,
+    /// Parsed on first use: the CJK font is large and only needed to make receipts.
+    receipt_fonts: Arc<std::sync::OnceLock<Result<fixline_receipt::ReceiptFonts, String>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -41,10 +47,36 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes);
         AppState {
             store,
             config: Arc::new(config),
+            blobs: Arc::new(blobs),
+            receipt_fonts: Arc::default(),
         }
+    }
+
+    pub fn blobs(&self) -> &Arc<blobs::BlobStore> {
+        &self.blobs
+    }
+
+    /// The receipt font, loaded once; an error names what to install.
+    pub fn receipt_fonts(&self) -> Result<&fixline_receipt::ReceiptFonts> {
+        let font = self.config.receipts.font.clone();
+        self.receipt_fonts
+            .get_or_init(|| {
+                match font {
+                    Some(path) => fixline_receipt::ReceiptFonts::load(
+                        &path,
+                        &path,
+                        fixline_receipt::fonts::SC_FACE,
+                    ),
+                    None => fixline_receipt::ReceiptFonts::system(),
+                }
+                .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Internal(e.clone()))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

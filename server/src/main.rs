@@ -128,7 +128,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let path = config.database.path.clone();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
         .await?
@@ -150,6 +150,10 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
+    // Receipt links need an address customers can open; without a configured one, this one.
+    if config.receipts.public_url.is_none() {
+        config.receipts.public_url = Some(format!("http://{addr}"));
+    }
     println!(
         "Fixline dispatch server on http://{addr}/  (database {})",
         config.database.path.display()

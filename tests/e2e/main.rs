@@ -8,6 +8,7 @@ mod console;
 mod dispatch;
 mod intake;
 mod lifecycle;
+mod receipts;
 mod robustness;
 mod sync;
 mod sync_kill;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod smtp;
 pub mod webdriver;
 
 pub const PASSWORD: &str = "test-password";
@@ -41,9 +42,14 @@ pub struct TestServer {
 impl TestServer {
     /// A fresh database with an `admin` login.
     pub async fn start() -> TestServer {
+        TestServer::start_configured(|_| {}).await
+    }
+
+    /// A fresh database with an `admin` login, with settings changed by `configure`.
+    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("fixline.db");
-        let mut server = TestServer::start_on(&db_path).await;
+        let mut server = TestServer::start_with(&db_path, "127.0.0.1:0", configure).await;
         let store = Arc::clone(&server.store);
         tokio::task::spawn_blocking(move || {
             fixline_server::create_user(
@@ -72,6 +78,14 @@ impl TestServer {
     /// A server over a database file at a given address: a restart that devices, which remember
     /// the address, find again.
     pub async fn start_at(db_path: &Path, addr: &str) -> TestServer {
+        TestServer::start_with(db_path, addr, |_| {}).await
+    }
+
+    pub async fn start_with(
+        db_path: &Path,
+        addr: &str,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let path = db_path.to_owned();
         let store: Arc<dyn Store> = Arc::new(
             tokio::task::spawn_blocking(move || SqliteStore::open(&path))
@@ -87,6 +101,8 @@ impl TestServer {
         config.server.ui_dir = ui.join("index.html").exists().then_some(ui);
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        config.receipts.public_url = Some(format!("http://{addr}"));
+        configure(&mut config);
         let (tx, rx) = oneshot::channel();
         let state = AppState::new(Arc::clone(&store), config);
         let task = tokio::spawn(fixline_server::serve(listener, state, async {
@@ -308,7 +324,11 @@ pub struct Crew {
 }
 
 pub async fn crew() -> Crew {
-    let server = TestServer::start().await;
+    crew_configured(|_| {}).await
+}
+
+pub async fn crew_configured(configure: impl FnOnce(&mut Config)) -> Crew {
+    let server = TestServer::start_configured(configure).await;
     let admin = server.login("admin").await;
     let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
     let chen_id = engineer(&admin, "陈建国", "西湖区").await;

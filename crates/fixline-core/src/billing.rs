@@ -42,6 +42,7 @@ pub struct LabourLine {
 
 /// How time on site becomes billed labour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabourRule {
     /// Billed in steps of this many minutes, rounded up.
     pub increment_minutes: i64,
@@ -108,7 +109,7 @@ impl Default for TaxRates {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bill {
     #[serde(default)]

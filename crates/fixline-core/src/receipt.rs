@@ -13,12 +13,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::billing::{Bill, Totals};
-use crate::customer::Language;
+use crate::billing::{Bill, LabourRule, TaxRates, Totals};
+use crate::customer::{CustomerFile, Language};
 use crate::ids::WorkOrderId;
+use crate::money::Money;
 use crate::position::Position;
 use crate::text;
-use crate::work_order::ResolutionType;
+use crate::work_order::{ActionKind, ResolutionType, WorkOrder};
 
 /// What a photo shows; the receipt groups and captions photos by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -197,9 +198,33 @@ pub struct Brand {
 impl Default for Brand {
     fn default() -> Self {
         Brand {
-            name: "Fixline".into(),
+            name: "Fixline 售后服务".into(),
             slogan: String::new(),
             phone: String::new(),
+        }
+    }
+}
+
+/// What the server tells devices about receipts: the brand, taxes and labour pricing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceiptSettings {
+    pub brand: Brand,
+    pub tax: TaxRates,
+    pub labour_rule: LabourRule,
+    pub hourly_rate: Money,
+    /// Times on receipts are printed in this zone, minutes east of UTC (China: 480).
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for ReceiptSettings {
+    fn default() -> Self {
+        ReceiptSettings {
+            brand: Brand::default(),
+            tax: TaxRates::default(),
+            labour_rule: LabourRule::default(),
+            hourly_rate: Money::cny(rust_decimal::Decimal::from(120)),
+            utc_offset_minutes: 480,
         }
     }
 }
@@ -386,4 +411,62 @@ fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
         *byte = u8::from_str_radix(&s[i * 2..i * 2 + 2], 16).ok()?;
     }
     Some(out)
+}
+
+/// Gathers a completed job's receipt from the job, its customer file and the sign-off, the same
+/// way on the device and on the server.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceiptSources<'a> {
+    pub job: &'a WorkOrder,
+    pub customer: &'a CustomerFile,
+    pub engineer_name: &'a str,
+    pub brand: &'a Brand,
+    pub tax: &'a TaxRates,
+}
+
+impl ReceiptSources<'_> {
+    pub fn facts(&self, sign_off: SignOff, customer_link: String) -> Result<ReceiptFacts, Error> {
+        let job = self.job;
+        let requirement = |what: &str| Error::Requirement {
+            action: ActionKind::SignReceipt,
+            requirement: what.to_owned(),
+        };
+        let resolution = job
+            .resolution
+            .as_ref()
+            .ok_or_else(|| requirement("the job is not completed yet"))?;
+        sign_off.validate()?;
+        let bill = job.bill.clone().unwrap_or_default();
+        let totals = bill.totals(self.tax)?;
+        let site = self.customer.sites.iter().find(|s| s.id == job.site_id);
+        let asset = job
+            .asset_id
+            .and_then(|id| self.customer.assets.iter().find(|a| a.id == id));
+        let visit = job.visits.last();
+        Ok(ReceiptFacts {
+            work_order_id: job.id,
+            number: receipt_number(&job.number, visit.map_or(1, |v| v.number)),
+            language: self.customer.customer.details.language,
+            brand: self.brand.clone(),
+            customer_name: self.customer.customer.details.name.clone(),
+            site_address: site
+                .map(|s| format!("{}{}", s.details.city, s.details.address))
+                .unwrap_or_default(),
+            asset: asset.map(|a| AssetLine {
+                model: a.details.model.clone(),
+                serial: a.details.serial.clone(),
+            }),
+            symptom: job.symptom.clone(),
+            work_performed: resolution.summary.clone(),
+            resolution: resolution.kind,
+            bill,
+            totals,
+            photos: job.photos.clone(),
+            sign_off,
+            engineer_name: self.engineer_name.to_string(),
+            arrived_at: visit.map(|v| v.checked_in_at),
+            finished_at: resolution.at,
+            customer_link,
+        })
+    }
 }

@@ -7,7 +7,7 @@
 //! drawn from its strokes as vector paths and the QR code as vector squares.
 
 mod draw;
-mod fonts;
+pub mod fonts;
 mod layout;
 pub mod sample;
 mod words;

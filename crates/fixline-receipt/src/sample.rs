@@ -84,3 +84,25 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
         customer_link: "https://service.example.cn/r/7kq2YxN4b9TzW3mVhR8sLp".into(),
     }
 }
+
+/// A camera-like JPEG (`w` × `h`, quality 80): smooth gradients and blocks with a little grain,
+/// compressing like a real scene does. `seed` varies the colours.
+pub fn photo_jpeg(seed: u8, w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let grain = ((x.wrapping_mul(31) ^ y.wrapping_mul(17)) % 7) as u8;
+        let band = if (x * 8 / w.max(1) + y * 8 / h.max(1)).is_multiple_of(2) {
+            40
+        } else {
+            0
+        };
+        image::Rgb([
+            (x * 255 / w.max(1)) as u8 / 2 + seed.wrapping_mul(40) / 2 + grain,
+            (y * 255 / h.max(1)) as u8 / 2 + band,
+            200u8.wrapping_sub(seed.wrapping_mul(30)) / 2 + 60 + grain,
+        ])
+    });
+    let mut out = Vec::new();
+    // Encoding an in-memory RGB image into a Vec cannot fail.
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img);
+    out
+}

@@ -7,29 +7,9 @@ use std::process::Command;
 use fixline_core::customer::Language;
 use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptFacts, SignOff, sha256_hex};
 use fixline_receipt::{PaperSize, ReceiptError, ReceiptFonts, RenderOptions, render, sample};
-use image::{Rgb, RgbImage};
 
 fn fonts() -> ReceiptFonts {
     ReceiptFonts::system().expect("Noto Sans CJK (Debian fonts-noto-cjk) is installed")
-}
-
-/// A 12-megapixel-like camera frame, smooth like a real scene (a large noisy frame would not be).
-fn camera_jpeg(seed: u8) -> Vec<u8> {
-    let (w, h) = (1600, 1200);
-    let img = RgbImage::from_fn(w, h, |x, y| {
-        let noise = ((x.wrapping_mul(31) ^ y.wrapping_mul(17)) % 7) as u8;
-        let band = if (x / 200 + y / 150) % 2 == 0 { 40 } else { 0 };
-        Rgb([
-            (x * 255 / w) as u8 / 2 + seed.wrapping_mul(40) / 2 + noise,
-            (y * 255 / h) as u8 / 2 + band,
-            200u8.wrapping_sub(seed.wrapping_mul(30)) / 2 + 60 + noise,
-        ])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-        .encode_image(&img)
-        .unwrap();
-    out
 }
 
 struct Photos {
@@ -40,7 +20,7 @@ struct Photos {
 fn photos(n: u8) -> Photos {
     let jpegs: Vec<(String, Vec<u8>)> = (0..n)
         .map(|i| {
-            let j = camera_jpeg(i);
+            let j = sample::photo_jpeg(i, 1600, 1200);
             (sha256_hex(&j), j)
         })
         .collect();

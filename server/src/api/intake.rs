@@ -325,7 +325,7 @@ fn render_form(form_id: &str, error: Option<(&str, &FormFields)>) -> String {
     )
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

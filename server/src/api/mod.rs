@@ -2,6 +2,7 @@
 //! description; this module assembles them, adds the body limit and tracing, and serves the
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
+mod customer_page;
 mod customers;
 mod dispatch;
 mod engineers;
@@ -9,6 +10,7 @@ mod extract;
 mod guides;
 pub(crate) mod intake;
 mod live;
+pub(crate) mod receipts;
 pub(crate) mod session;
 mod sync;
 pub(crate) mod work_orders;
@@ -48,7 +50,7 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-fn api_routes() -> OpenApiRouter<AppState> {
+fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(session::routes())
         .merge(customers::routes())
@@ -59,15 +61,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(guides::routes())
         .merge(sync::routes())
         .merge(dispatch::routes())
+        .merge(receipts::routes(max_photo_bytes))
 }
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    api_routes(0).split_for_parts().1
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api_routes().split_for_parts();
+    let max_photo = usize::try_from(state.config().storage.max_blob_bytes).unwrap_or(usize::MAX);
+    let (api, doc) = api_routes(max_photo).split_for_parts();
     let limit = state.config().server.max_body_bytes;
     let api = match &state.config().server.ui_dir {
         // The browser variant of the engineer app (and later the console): static files.
@@ -83,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(|| async { Html(include_str!("home.html")) }))
         .merge(intake::form_routes())
+        .merge(customer_page::routes())
         .fallback(extract::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())

@@ -149,7 +149,11 @@ async fn create_work_order(
 }
 
 /// Loads a work order the caller may see; engineers get 404 for others' jobs.
-async fn visible(state: &AppState, user: &SignedIn, id: WorkOrderId) -> Result<WorkOrder> {
+pub(crate) async fn visible(
+    state: &AppState,
+    user: &SignedIn,
+    id: WorkOrderId,
+) -> Result<WorkOrder> {
     let wo = state.run(move |s| s.work_order(id)).await?;
     match user.visibility() {
         Visibility::Engineer(me) if wo.assignee != Some(me) => {

@@ -356,6 +356,25 @@ pub trait Store: Send + Sync + 'static {
     /// Conflicts, newest first: all of them, or one engineer's.
     fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>>;
 
+    // --- receipts
+    /// Registers a device's public seal key for a user; registering it again is a no-op, and a
+    /// key already registered to someone else is refused.
+    fn register_device_key(&self, key: &str, user: UserId, name: &str, at: Timestamp)
+    -> Result<()>;
+    /// Whose device holds this public key.
+    fn device_key_owner(&self, key: &str) -> Result<Option<UserId>>;
+    /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
+    fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
+    /// The work order whose receipt has this customer-link token.
+    fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
+    fn record_receipt_mail(
+        &self,
+        id: WorkOrderId,
+        recipient: &str,
+        at: Timestamp,
+        error: Option<&str>,
+    ) -> Result<()>;
+
     // --- change log
     fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
     /// The sequence number of the newest change, 0 when there is none.

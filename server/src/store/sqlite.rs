@@ -573,6 +573,100 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn register_device_key(
+        &self,
+        key: &str,
+        user: UserId,
+        name: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            let owner: Option<String> = tx
+                .query_row(
+                    "SELECT user_id FROM device_keys WHERE public_key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match owner {
+                Some(o) if o == user.to_string() => Ok(()),
+                Some(_) => Err(Error::Conflict(
+                    "this device key is registered to another user".into(),
+                )),
+                None => {
+                    tx.execute(
+                        "INSERT INTO device_keys (public_key, user_id, name, registered_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![key, user.to_string(), name, ts(at)],
+                    )?;
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    fn device_key_owner(&self, key: &str) -> Result<Option<UserId>> {
+        self.read(|c| {
+            let owner: Option<String> = c
+                .query_row(
+                    "SELECT user_id FROM device_keys WHERE public_key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(owner
+                .and_then(|o| o.parse::<Uuid>().ok())
+                .map(UserId::from_uuid))
+        })
+    }
+
+    fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT OR IGNORE INTO server_seal_key (id, secret) VALUES (1, ?1)",
+                [candidate.as_slice()],
+            )?;
+            let secret: Vec<u8> =
+                tx.query_row("SELECT secret FROM server_seal_key WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+            secret
+                .try_into()
+                .map_err(|_| Error::Internal("the stored seal key is not 32 bytes".into()))
+        })
+    }
+
+    fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>> {
+        self.read(|c| {
+            let id: Option<String> = c
+                .query_row(
+                    "SELECT id FROM work_orders WHERE json_extract(doc, '$.receipt.token') = ?1",
+                    [token],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match id.and_then(|i| i.parse::<Uuid>().ok()) {
+                Some(id) => get(c, id).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn record_receipt_mail(
+        &self,
+        id: WorkOrderId,
+        recipient: &str,
+        at: Timestamp,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO receipt_mail (work_order_id, recipient, sent_at, error) VALUES (?1, ?2, ?3, ?4)",
+                params![id.to_string(), recipient, ts(at), error],
+            )?;
+            Ok(())
+        })
+    }
+
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()> {
         self.write(|tx, _| {
             tx.execute(

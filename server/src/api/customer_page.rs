@@ -1,0 +1,139 @@
+//! The customer's page behind the receipt's link: the receipt, whether it verifies, and the
+//! PDF. No login: the link's 128-bit token is the key.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use fixline_core::customer::Language;
+use fixline_core::receipt::SealProblem;
+
+use super::extract::Path;
+use super::intake::html_escape;
+use super::receipts::by_token;
+use crate::AppState;
+use crate::error::Result;
+use crate::receipts::Verification;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/r/{token}", get(page))
+        .route("/r/{token}/receipt.pdf", get(pdf))
+        .route("/r/{token}/verification", get(verification))
+}
+
+async fn pdf(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let (wo, _) = by_token(&state, token).await?;
+    let Some(record) = wo.receipt else {
+        return Err(crate::Error::not_found("receipt", wo.id));
+    };
+    let blobs = state.blobs().clone();
+    let sha = record.pdf_sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.read(&sha)).await??;
+    let disposition = format!("inline; filename=\"{}.pdf\"", record.number);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn verification(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<axum::Json<Verification>> {
+    Ok(axum::Json(by_token(&state, token).await?.1))
+}
+
+async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>> {
+    let (wo, verification) = by_token(&state, token.clone()).await?;
+    let Some(record) = &wo.receipt else {
+        return Err(crate::Error::not_found("receipt", wo.id));
+    };
+    let zh = record.language == Language::ZhCn;
+    let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    let (state_name, verdict) = match &verification {
+        Verification::Verified {
+            sealed_by,
+            sealed_at,
+            position,
+        } => (
+            "verified",
+            format!(
+                "{} {} · {} {}{}",
+                t("✓ 回执未被改动，已核验。", "✓ This receipt is unchanged and verified."),
+                t("签封：", "Sealed by"),
+                html_escape(sealed_by),
+                sealed_at.format("%Y-%m-%d %H:%M UTC"),
+                position
+                    .map(|p| format!(" · {:.5}, {:.5}", p.lat, p.lon))
+                    .unwrap_or_default()
+            ),
+        ),
+        Verification::AwaitingUpload => (
+            "awaiting_upload",
+            t(
+                "回执已签署，文件正在从工程师设备上传，请稍后刷新。",
+                "The receipt is signed; its file is still on its way from the engineer's device. Check again later.",
+            )
+            .to_string(),
+        ),
+        Verification::Failed { problem } => (
+            "failed",
+            match problem {
+                SealProblem::DocumentChanged => t(
+                    "✗ 核验失败：回执文件与签署时不一致。",
+                    "✗ Does not verify: the file differs from the one that was signed.",
+                ),
+                SealProblem::BadSignature | SealProblem::Malformed => t(
+                    "✗ 核验失败：签封无效。",
+                    "✗ Does not verify: the seal is not valid.",
+                ),
+                SealProblem::UnknownDevice => t(
+                    "✗ 核验失败：签封设备未登记。",
+                    "✗ Does not verify: the sealing device is not registered.",
+                ),
+            }
+            .to_string(),
+        ),
+    };
+    let total = state.config().receipts.settings.tax;
+    let totals = wo
+        .bill
+        .clone()
+        .unwrap_or_default()
+        .totals(&total)
+        .map(|t| t.total.to_string())
+        .unwrap_or_default();
+    let summary = wo
+        .resolution
+        .as_ref()
+        .map(|r| html_escape(&r.summary))
+        .unwrap_or_default();
+    let lang = if zh { "zh-CN" } else { "en" };
+    Ok(Html(format!(
+        r#"<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} {number}</title>
+<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}}
+.verified{{color:#0a6b2d}}.failed{{color:#b3261e}}.awaiting_upload{{color:#8a5a00}}dt{{font-weight:600}}a.button{{display:inline-block;padding:.6rem 1rem;background:#0b57d0;color:#fff;border-radius:.4rem;text-decoration:none}}</style></head>
+<body><h1>{brand}</h1><h2>{title} <span id="receipt-number">{number}</span></h2>
+<p id="verification" data-state="{state_name}" class="{state_name}">{verdict}</p>
+<dl><dt>{work}</dt><dd id="work-performed">{summary}</dd><dt>{total_label}</dt><dd id="total">{totals}</dd><dt>{signer_label}</dt><dd>{signer}</dd></dl>
+<p><a class="button" id="pdf-link" href="/r/{token}/receipt.pdf">{download}</a></p>
+</body></html>"#,
+        title = t("服务回执", "Service receipt"),
+        number = html_escape(&record.number),
+        brand = html_escape(&state.config().receipts.settings.brand.name),
+        work = t("处理内容", "Work performed"),
+        total_label = t("合计", "Total"),
+        signer_label = t("签字人", "Signed by"),
+        signer = html_escape(record.sign_off.signer_name()),
+        download = t("下载 PDF 回执", "Download the PDF receipt"),
+        token = html_escape(&token),
+    )))
+}

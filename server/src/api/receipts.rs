@@ -1,0 +1,402 @@
+//! Photos, receipts and the blobs behind them: resumable content-addressed uploads from
+//! devices, the per-job manifest devices check against, photo upload and receipt making for
+//! the browser variant, e-mailing a receipt, and device seal keys.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fixline_core::ids::WorkOrderId;
+use fixline_core::position::Position;
+use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptSettings, SignOff};
+use fixline_core::role::Role;
+use fixline_core::work_order::{Action, WorkOrder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Json, Path, Query, versioned};
+use super::work_orders::{apply_action, visible};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::blobs::BlobStatus;
+use crate::error::{Error, ErrorBody, Result};
+use crate::receipts::{Verification, make_on_server, verify};
+
+/// Largest upload chunk; devices send 256 KB.
+const MAX_CHUNK: usize = 4 * 1024 * 1024;
+
+pub fn routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(receipt_settings))
+        .routes(routes!(register_device))
+        .routes(routes!(blob_status, upload_chunk))
+        .routes(routes!(blob_content))
+        .routes(routes!(manifest))
+        .routes(routes!(make_receipt))
+        .routes(routes!(email_receipt))
+        .layer(DefaultBodyLimit::max(MAX_CHUNK))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_photo))
+                .layer(DefaultBodyLimit::max(max_photo_bytes)),
+        )
+}
+
+#[utoipa::path(get, path = "/api/v1/receipt-settings", tag = "receipts",
+    responses((status = 200, body = ReceiptSettings)))]
+async fn receipt_settings(
+    State(state): State<AppState>,
+    _user: SignedIn,
+) -> axum::Json<ReceiptSettings> {
+    axum::Json(state.config().receipts.settings.clone())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeviceKey {
+    /// Hex Ed25519 public key the device seals receipts with.
+    pub public_key: String,
+    /// What the engineer calls the device, e.g. "Galaxy Tab A8".
+    #[serde(default)]
+    pub name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/devices", tag = "receipts", request_body = DeviceKey,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register_device(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(key): Json<DeviceKey>,
+) -> Result<StatusCode> {
+    let valid = key.public_key.len() == 64
+        && key
+            .public_key
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !valid {
+        return Err(Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "public_key must be 64 lowercase hex digits",
+        ));
+    }
+    let name = fixline_core::text::line("name", &key.name, 80).unwrap_or_default();
+    let id = user.0.id;
+    state
+        .run(move |s| s.register_device_key(&key.public_key, id, &name, chrono::Utc::now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "receipts",
+    params(("sha256" = String, Path)),
+    responses((status = 200, body = BlobStatus), (status = 400, body = ErrorBody)))]
+async fn blob_status(
+    State(state): State<AppState>,
+    _user: SignedIn,
+    Path(sha256): Path<String>,
+) -> Result<axum::Json<BlobStatus>> {
+    let blobs = state.blobs().clone();
+    Ok(axum::Json(
+        tokio::task::spawn_blocking(move || blobs.status(&sha256)).await??,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ChunkQuery {
+    /// Where this chunk starts; must equal what the server has (see GET).
+    pub offset: u64,
+    /// The blob's full size.
+    pub total: u64,
+}
+
+#[utoipa::path(put, path = "/api/v1/blobs/{sha256}", tag = "receipts",
+    params(("sha256" = String, Path), ChunkQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = BlobStatus), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_chunk(
+    State(state): State<AppState>,
+    _user: SignedIn,
+    Path(sha256): Path<String>,
+    Query(q): Query<ChunkQuery>,
+    body: Bytes,
+) -> Result<axum::Json<BlobStatus>> {
+    let blobs = state.blobs().clone();
+    Ok(axum::Json(
+        tokio::task::spawn_blocking(move || blobs.append(&sha256, q.offset, q.total, &body))
+            .await??,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/blobs/{sha256}/content", tag = "receipts",
+    params(("sha256" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn blob_content(
+    State(state): State<AppState>,
+    _user: SignedIn,
+    Path(sha256): Path<String>,
+) -> Result<Response> {
+    let blobs = state.blobs().clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.read(&sha256)).await??;
+    Ok(([(header::CONTENT_TYPE, content_type(&bytes))], bytes).into_response())
+}
+
+pub(crate) fn content_type(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"%PDF") {
+        "application/pdf"
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        "image/jpeg"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// Which of a job's files the server holds.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Manifest {
+    pub photos: Vec<ManifestEntry>,
+    pub receipt: Option<ManifestEntry>,
+    /// Files named by the job that are not on the server yet.
+    pub missing: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ManifestEntry {
+    pub sha256: String,
+    pub on_server: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/manifest", tag = "receipts",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Manifest), (status = 404, body = ErrorBody)))]
+async fn manifest(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+) -> Result<axum::Json<Manifest>> {
+    let wo = visible(&state, &user, id).await?;
+    let blobs = state.blobs().clone();
+    let entry = move |sha256: &str| ManifestEntry {
+        sha256: sha256.to_string(),
+        on_server: blobs.contains(sha256),
+    };
+    let photos: Vec<ManifestEntry> = wo.photos.iter().map(|p| entry(&p.sha256)).collect();
+    let receipt = wo.receipt.as_ref().map(|r| entry(&r.pdf_sha256));
+    let missing = photos
+        .iter()
+        .chain(receipt.as_ref())
+        .filter(|e| !e.on_server)
+        .count() as u32;
+    Ok(axum::Json(Manifest {
+        photos,
+        receipt,
+        missing,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PhotoQuery {
+    /// before, after, fault or serial_plate.
+    pub tag: String,
+    #[serde(default)]
+    pub caption: String,
+}
+
+/// The browser variant's photo upload: the raw image is processed here (upright, resized,
+/// JPEG), stored by its hash and attached to the job.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/photos", tag = "receipts",
+    params(("id" = Uuid, Path), PhotoQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = WorkOrder), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_photo(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+    Query(q): Query<PhotoQuery>,
+    body: Bytes,
+) -> Result<Response> {
+    visible(&state, &user, id).await?;
+    let tag = PhotoTag::parse(&q.tag).ok_or_else(|| {
+        Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "tag must be before, after, fault or serial_plate",
+        )
+    })?;
+    let photo = tokio::task::spawn_blocking(move || {
+        fixline_photo::process(&body, &fixline_photo::PhotoSettings::default())
+    })
+    .await?
+    .map_err(|e| {
+        Error::bad_request_with_status(StatusCode::UNPROCESSABLE_ENTITY, "bad_photo", e.to_string())
+    })?;
+    let blobs = state.blobs().clone();
+    let jpeg = photo.jpeg;
+    let bytes = jpeg.len() as u64;
+    let sha256 = tokio::task::spawn_blocking(move || blobs.put(&jpeg)).await??;
+    let photo = PhotoRef {
+        sha256,
+        tag,
+        caption: q.caption,
+        taken_at: photo.taken_at.map(|t| t.and_utc()),
+        bytes,
+    };
+    perform(&state, &user, id, Action::AttachPhoto { photo }).await
+}
+
+async fn perform(
+    state: &AppState,
+    user: &SignedIn,
+    id: WorkOrderId,
+    action: Action,
+) -> Result<Response> {
+    let actor = user.actor();
+    let policy = state.sla_policy().clone();
+    let wo = state
+        .run(move |s| {
+            let now = chrono::Utc::now();
+            apply_action(s, id, None, &actor, &action, now, now, &policy, None)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReceiptRequest {
+    pub sign_off: SignOff,
+    #[serde(default)]
+    pub position: Option<Position>,
+}
+
+/// The browser variant's "customer signs": the server makes the receipt, seals it with its own
+/// key and records the sign-off.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/receipt", tag = "receipts",
+    params(("id" = Uuid, Path)), request_body = ReceiptRequest,
+    responses((status = 200, body = WorkOrder), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn make_receipt(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+    Json(req): Json<ReceiptRequest>,
+) -> Result<Response> {
+    let job = visible(&state, &user, id).await?;
+    let actor = user.actor();
+    job.check(fixline_core::work_order::ActionKind::SignReceipt, &actor)?;
+    let state2 = state.clone();
+    let wo = tokio::task::spawn_blocking(move || {
+        make_on_server(
+            &state2,
+            &actor,
+            &job,
+            req.sign_off,
+            req.position,
+            chrono::Utc::now(),
+        )
+    })
+    .await??;
+    Ok(versioned(StatusCode::OK, wo.version, wo))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailRequest {
+    /// Default: the customer's e-mail address on file.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EmailSent {
+    pub to: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/receipt/email", tag = "receipts",
+    params(("id" = Uuid, Path)), request_body = EmailRequest,
+    responses((status = 200, body = EmailSent), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn email_receipt(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<WorkOrderId>,
+    Json(req): Json<EmailRequest>,
+) -> Result<axum::Json<EmailSent>> {
+    let job = visible(&state, &user, id).await?;
+    if user.role() == Role::Engineer && job.assignee != user.0.engineer_id {
+        return Err(Error::not_found("work order", id));
+    }
+    let mail = state.config().mail.clone().ok_or_else(|| {
+        Error::Conflict("this server has no mail settings ([mail] in the config)".into())
+    })?;
+    let record = job
+        .receipt
+        .clone()
+        .ok_or_else(|| Error::Conflict("the job has no signed receipt yet".into()))?;
+    let customer_id = job.customer_id;
+    let customer = state.run(move |s| s.customer_file(customer_id)).await?;
+    let to = req
+        .to
+        .or(customer.customer.details.email.clone())
+        .ok_or_else(|| {
+            Error::bad_request(
+                "invalid_email",
+                "the customer has no e-mail address on file; give one",
+            )
+        })?;
+    let blobs = state.blobs().clone();
+    let sha = record.pdf_sha256.clone();
+    let pdf = tokio::task::spawn_blocking(move || blobs.read(&sha))
+        .await?
+        .map_err(|_| Error::Conflict("the receipt's PDF has not reached the server yet".into()))?;
+    let link = state.config().receipt_link(&record.token);
+    let zh = matches!(record.language, fixline_core::customer::Language::ZhCn);
+    let brand = &state.config().receipts.settings.brand.name;
+    let (subject, body) = if zh {
+        (
+            format!("{brand} 服务回执 {}", record.number),
+            format!(
+                "您好，\n\n附件是本次服务的回执（{}）。在线查看、核验并评价本次服务：\n{link}\n\n{brand}",
+                record.number
+            ),
+        )
+    } else {
+        (
+            format!("{brand} service receipt {}", record.number),
+            format!(
+                "Hello,\n\nAttached is the receipt for our visit ({}). View, verify and rate the service online:\n{link}\n\n{brand}",
+                record.number
+            ),
+        )
+    };
+    let sent = crate::mail::send(
+        &mail,
+        crate::mail::ReceiptMail {
+            to: &to,
+            subject,
+            body,
+            file_name: format!("{}.pdf", record.number),
+            pdf,
+        },
+    )
+    .await;
+    let error = sent.as_ref().err().map(|e| e.to_string());
+    let recipient = to.clone();
+    state
+        .run(move |s| s.record_receipt_mail(id, &recipient, chrono::Utc::now(), error.as_deref()))
+        .await?;
+    sent.map(|()| axum::Json(EmailSent { to }))
+}
+
+/// For the customer page: the receipt's job and what its seal says.
+pub(crate) async fn by_token(state: &AppState, token: String) -> Result<(WorkOrder, Verification)> {
+    let lookup = token.clone();
+    let wo = state
+        .run(move |s| s.work_order_by_receipt_token(&lookup))
+        .await?
+        .ok_or_else(|| Error::not_found("receipt", "for this link"))?;
+    let state2 = state.clone();
+    let record = wo
+        .receipt
+        .clone()
+        .ok_or_else(|| Error::not_found("receipt", token))?;
+    let verification = tokio::task::spawn_blocking(move || verify(&state2, &record)).await??;
+    Ok((wo, verification))
+}

@@ -1,0 +1,78 @@
+//! E-mailing a receipt over SMTP (lettre): the PDF attached, the customer link in the text.
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{MailConfig, MailSecurity};
+use crate::error::{Error, Result};
+
+/// One receipt e-mail.
+#[derive(Debug)]
+pub struct ReceiptMail<'a> {
+    pub to: &'a str,
+    pub subject: String,
+    pub body: String,
+    pub file_name: String,
+    pub pdf: Vec<u8>,
+}
+
+fn bad_address(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::bad_request(
+        "invalid_email",
+        format!("{what} is not an e-mail address: {e}"),
+    )
+}
+
+/// Sends the message; an SMTP refusal or an unreachable server is an error the caller records.
+pub async fn send(config: &MailConfig, mail: ReceiptMail<'_>) -> Result<()> {
+    let to: Mailbox = mail.to.parse().map_err(|e| bad_address(mail.to, e))?;
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| bad_address(&config.from, e))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(mail.subject)
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(mail.body))
+                .singlepart(Attachment::new(mail.file_name).body(
+                    mail.pdf,
+                    ContentType::parse("application/pdf").expect("valid"),
+                )),
+        )
+        .map_err(|e| Error::Internal(format!("building the e-mail: {e}")))?;
+    let smtp_error = |e: lettre::transport::smtp::Error| {
+        Error::bad_request_with_status(
+            axum::http::StatusCode::BAD_GATEWAY,
+            "mail_failed",
+            format!("the mail server did not take the receipt: {e}"),
+        )
+    };
+    let mut builder = match config.security {
+        MailSecurity::Starttls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)
+                .map_err(smtp_error)?
+        }
+        MailSecurity::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&config.smtp_host).map_err(smtp_error)?
+        }
+        MailSecurity::None => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host)
+        }
+    }
+    .port(config.smtp_port)
+    .timeout(Some(std::time::Duration::from_secs(20)));
+    if let (Some(user), Some(password)) = (&config.username, &config.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    builder
+        .build()
+        .send(message)
+        .await
+        .map(drop)
+        .map_err(smtp_error)
+}
