@@ -103,8 +103,7 @@ pub fn render_for_job(
         job,
         customer: &customer,
         engineer_name,
-        brand: &settings.brand,
-        tax: &settings.tax,
+        settings,
     }
     .facts(sign_off, state.config().receipt_link(token))?;
     let photos: Vec<(String, Vec<u8>)> = facts

@@ -6,14 +6,19 @@
 
 use std::path::PathBuf;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::position::Position;
+use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
 use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
+use fixline_receipt::ReceiptFonts;
 use serde::Serialize;
 use tauri::{Manager, State};
 
@@ -22,9 +27,22 @@ struct Device {
     store: DeviceStore,
     syncing: tokio::sync::Mutex<()>,
     progress: std::sync::Mutex<Option<PullProgress>>,
+    /// The receipt font, parsed on the first receipt (`FIXLINE_RECEIPT_FONT`, else the system's
+    /// Noto Sans CJK; the mobile builds bundle it as a resource).
+    fonts: std::sync::OnceLock<Result<ReceiptFonts, String>>,
 }
 
 impl Device {
+    fn fonts(&self) -> Answer<&ReceiptFonts> {
+        self.fonts
+            .get_or_init(|| ReceiptFonts::system().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| ErrorBody {
+                code: "no_font".into(),
+                message: message.clone(),
+            })
+    }
+
     fn set_progress(&self, p: Option<PullProgress>) {
         *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = p;
     }
@@ -102,11 +120,76 @@ fn act(
         .store
         .perform(id, action, action_id, Utc::now())
         .map_err(fail)?;
+    sync_soon(app);
+    Ok(job)
+}
+
+/// Starts a background sync; it does nothing when offline, and the next one retries.
+fn sync_soon(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         let device = app.state::<Device>();
         let _ = background_sync(&device).await;
     });
+}
+
+/// Adds a photo from the camera or a file (base64, as it crosses from the webview).
+#[tauri::command(async)]
+fn add_photo(
+    app: tauri::AppHandle,
+    device: State<'_, Device>,
+    id: WorkOrderId,
+    tag: PhotoTag,
+    caption: String,
+    data: String,
+) -> Answer<LocalJob> {
+    let bytes = BASE64.decode(data.as_bytes()).map_err(|e| ErrorBody {
+        code: "invalid_input".into(),
+        message: format!("the photo did not arrive whole: {e}"),
+    })?;
+    let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
+    let job = device
+        .store
+        .add_photo(id, &bytes, tag, &caption, action_id, Utc::now())
+        .map_err(fail)?;
+    sync_soon(app);
     Ok(job)
+}
+
+/// A photo's thumbnail as a `data:` URL for an `<img>`.
+#[tauri::command]
+fn photo(device: State<'_, Device>, sha256: String) -> Answer<String> {
+    let jpeg = device.store.thumbnail(&sha256).map_err(fail)?;
+    Ok(format!("data:image/jpeg;base64,{}", BASE64.encode(jpeg)))
+}
+
+#[tauri::command]
+fn receipt_settings(device: State<'_, Device>) -> Answer<ReceiptSettings> {
+    device.store.receipt_settings().map_err(fail)
+}
+
+/// The customer signed (or refused): make, seal and keep the receipt, offline.
+#[tauri::command(async)]
+fn make_receipt(
+    app: tauri::AppHandle,
+    device: State<'_, Device>,
+    id: WorkOrderId,
+    sign_off: SignOff,
+    position: Option<Position>,
+) -> Answer<LocalJob> {
+    let fonts = device.fonts()?;
+    let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
+    let job = device
+        .store
+        .make_receipt(id, sign_off, position, fonts, action_id, Utc::now())
+        .map_err(fail)?;
+    sync_soon(app);
+    Ok(job)
+}
+
+/// The job's receipt PDF, base64.
+#[tauri::command(async)]
+fn receipt_pdf(device: State<'_, Device>, id: WorkOrderId) -> Answer<String> {
+    Ok(BASE64.encode(device.store.receipt_pdf(id).map_err(fail)?))
 }
 
 #[tauri::command]
@@ -163,11 +246,26 @@ pub fn run() {
                 store,
                 syncing: tokio::sync::Mutex::new(()),
                 progress: std::sync::Mutex::new(None),
+                fonts: std::sync::OnceLock::new(),
             });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            status, sign_in, sign_out, jobs, job, act, guides, colleagues, outbox, conflicts,
+            status,
+            sign_in,
+            sign_out,
+            jobs,
+            job,
+            act,
+            add_photo,
+            photo,
+            receipt_settings,
+            make_receipt,
+            receipt_pdf,
+            guides,
+            colleagues,
+            outbox,
+            conflicts,
             sync_now
         ])
         .build(tauri::generate_context!());

@@ -4,6 +4,7 @@
 mod access;
 mod app;
 mod browser;
+mod capture;
 mod console;
 mod dispatch;
 mod intake;

@@ -43,6 +43,20 @@ pub struct LocalJob {
     pub removed_reason: Option<String>,
     pub customer_name: Option<String>,
     pub site: Option<Site>,
+    /// The job's photos and receipt on this device, and how many the server lacks.
+    #[serde(default)]
+    pub files: FileCheck,
+}
+
+/// Files (photos, receipts) kept on the device and whether the server has them, by the
+/// server's own manifest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheck {
+    pub total: u32,
+    /// Not yet listed as stored by the server's manifest.
+    pub not_on_server: u32,
+    /// Bytes still to upload.
+    pub bytes_to_upload: u64,
 }
 
 /// Where an action taken on the device stands.
@@ -109,6 +123,9 @@ pub struct SyncStatus {
     /// How far the running sync's pull has come, while one runs.
     #[serde(default)]
     pub progress: Option<crate::sync::PullProgress>,
+    /// Photos and receipts on the device, and what is not on the server yet.
+    #[serde(default)]
+    pub files: FileCheck,
 }
 
 /// What one sync did.
@@ -125,4 +142,12 @@ pub struct SyncReport {
     /// Request and response body bytes this sync moved.
     #[serde(default)]
     pub bytes: u64,
+    /// Photos and receipts whose upload finished in this sync, and their bytes.
+    #[serde(default)]
+    pub uploaded_files: u32,
+    #[serde(default)]
+    pub uploaded_bytes: u64,
+    /// Files the server's manifests still lack after this sync.
+    #[serde(default)]
+    pub files_missing: u32,
 }

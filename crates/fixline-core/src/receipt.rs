@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::billing::{Bill, LabourRule, TaxRates, Totals};
+use crate::billing::{Bill, LabourRule, TaxRates, Totals, labour_from_visits};
 use crate::customer::{CustomerFile, Language};
 use crate::ids::WorkOrderId;
 use crate::money::Money;
@@ -215,6 +215,9 @@ pub struct ReceiptSettings {
     pub hourly_rate: Money,
     /// Times on receipts are printed in this zone, minutes east of UTC (China: 480).
     pub utc_offset_minutes: i32,
+    /// Where customers open receipts (`https://…`); the server fills it in for devices.
+    #[serde(default)]
+    pub link_base: String,
 }
 
 impl Default for ReceiptSettings {
@@ -225,6 +228,7 @@ impl Default for ReceiptSettings {
             labour_rule: LabourRule::default(),
             hourly_rate: Money::cny(rust_decimal::Decimal::from(120)),
             utc_offset_minutes: 480,
+            link_base: String::new(),
         }
     }
 }
@@ -420,8 +424,7 @@ pub struct ReceiptSources<'a> {
     pub job: &'a WorkOrder,
     pub customer: &'a CustomerFile,
     pub engineer_name: &'a str,
-    pub brand: &'a Brand,
-    pub tax: &'a TaxRates,
+    pub settings: &'a ReceiptSettings,
 }
 
 impl ReceiptSources<'_> {
@@ -436,18 +439,29 @@ impl ReceiptSources<'_> {
             .as_ref()
             .ok_or_else(|| requirement("the job is not completed yet"))?;
         sign_off.validate()?;
-        let bill = job.bill.clone().unwrap_or_default();
-        let totals = bill.totals(self.tax)?;
         let site = self.customer.sites.iter().find(|s| s.id == job.site_id);
         let asset = job
             .asset_id
             .and_then(|id| self.customer.assets.iter().find(|a| a.id == id));
+        let mut bill = job.bill.clone().unwrap_or_default();
+        if bill.labour.is_empty() {
+            // Labour not typed in is the time on site, free while the equipment is in warranty.
+            let covered = asset.is_some_and(|a| {
+                matches!(
+                    a.warranty_state(resolution.at.date_naive()),
+                    crate::customer::WarrantyState::InWarranty { .. }
+                )
+            });
+            let s = self.settings;
+            bill.labour = labour_from_visits(&job.visits, s.labour_rule, s.hourly_rate, covered);
+        }
+        let totals = bill.totals(&self.settings.tax)?;
         let visit = job.visits.last();
         Ok(ReceiptFacts {
             work_order_id: job.id,
             number: receipt_number(&job.number, visit.map_or(1, |v| v.number)),
             language: self.customer.customer.details.language,
-            brand: self.brand.clone(),
+            brand: self.settings.brand.clone(),
             customer_name: self.customer.customer.details.name.clone(),
             site_address: site
                 .map(|s| format!("{}{}", s.details.city, s.details.address))

@@ -100,14 +100,59 @@ impl ServerLink {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<T> {
+        let bytes = self.send_json(path, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
+    }
+
+    /// POST where the answer has no body worth reading (204).
+    pub(crate) async fn post_empty(&self, path: &str, body: &impl serde::Serialize) -> Result<()> {
+        self.send_json(path, body).await.map(drop)
+    }
+
+    async fn send_json(&self, path: &str, body: &impl serde::Serialize) -> Result<Vec<u8>> {
         let body = serde_json::to_vec(body)
             .map_err(|e| Error::Invalid(format!("cannot encode the request: {e}")))?;
-        self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(("application/json", body)),
+        )
+        .await
+    }
+
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let bytes = self.send(reqwest::Method::GET, path, None).await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
+    }
+
+    pub(crate) async fn put_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T> {
+        let bytes = self
+            .send(
+                reqwest::Method::PUT,
+                path,
+                Some(("application/octet-stream", body)),
+            )
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Vec<u8>> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some((content_type, body)) = body {
+            self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body);
+        }
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -135,7 +180,7 @@ impl ServerLink {
                 message,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
+        Ok(bytes.to_vec())
     }
 }
 

@@ -9,13 +9,15 @@
 
 mod client;
 mod error;
+mod files;
 mod store;
 mod sync;
 
 pub use client::ServerLink;
 pub use error::{Error, ErrorBody, Result};
+pub use files::CHUNK as UPLOAD_CHUNK;
 pub use fixline_core::device::{
-    DeviceUser, LocalJob, OutboxItem, OutboxState, SyncReport, SyncStatus,
+    DeviceUser, FileCheck, LocalJob, OutboxItem, OutboxState, SyncReport, SyncStatus,
 };
 pub use store::{DeviceStore, Session};
 pub use sync::{ReadPage, read_page, sync};

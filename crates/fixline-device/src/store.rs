@@ -27,7 +27,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, SyncStatus};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/device/0001_device.sql")];
+mod capture;
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/device/0001_device.sql"),
+    include_str!("../../../migrations/device/0002_capture.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
@@ -170,7 +175,10 @@ impl DeviceStore {
         let mut stmt = conn.prepare_cached(
             "SELECT w.doc, w.removed_reason,
                     (SELECT count(*) FROM outbox o WHERE o.work_order_id = w.id AND o.state = 'pending'),
-                    c.doc
+                    c.doc,
+                    (SELECT count(*) FROM blobs b WHERE b.work_order_id = w.id),
+                    (SELECT count(*) FROM blobs b WHERE b.work_order_id = w.id AND b.confirmed = 0),
+                    (SELECT coalesce(sum(size - uploaded), 0) FROM blobs b WHERE b.work_order_id = w.id)
              FROM work_orders w
              LEFT JOIN customer_files c ON c.id = json_extract(w.doc, '$.customer_id')",
         )?;
@@ -180,11 +188,16 @@ impl DeviceStore {
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, u32>(2)?,
                 r.get::<_, Option<String>>(3)?,
+                fixline_core::device::FileCheck {
+                    total: r.get(4)?,
+                    not_on_server: r.get(5)?,
+                    bytes_to_upload: r.get::<_, i64>(6)?.max(0) as u64,
+                },
             ))
         })?;
         let mut jobs = rows
             .map(|row| {
-                let (doc, removed_reason, pending, file) = row?;
+                let (doc, removed_reason, pending, file, files) = row?;
                 let work_order: WorkOrder = from_json(&doc)?;
                 let file: Option<CustomerFile> = file.as_deref().map(from_json).transpose()?;
                 let site = file
@@ -197,6 +210,7 @@ impl DeviceStore {
                     work_order,
                     pending,
                     removed_reason,
+                    files,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -297,6 +311,13 @@ impl DeviceStore {
     }
 
     pub fn status(&self) -> Result<SyncStatus> {
+        let files = self.files(None)?;
+        let mut status = self.status_without_files()?;
+        status.files = files;
+        Ok(status)
+    }
+
+    fn status_without_files(&self) -> Result<SyncStatus> {
         let conn = self.lock();
         let s = session(&conn)?;
         let (last_sync, last_attempt, last_error): (
@@ -334,6 +355,7 @@ impl DeviceStore {
             rejected: count("rejected")?,
             offline_capable: true,
             progress: None,
+            files: fixline_core::device::FileCheck::default(),
         })
     }
 
@@ -348,55 +370,65 @@ impl DeviceStore {
         action_id: ActionId,
         at: Timestamp,
     ) -> Result<LocalJob> {
-        self.write(|tx| {
-            let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
-            let (doc, server_version, removed): (String, i64, Option<String>) = tx
-                .query_row(
-                    "SELECT doc, server_version, removed_reason FROM work_orders WHERE id = ?1",
-                    [id.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?
-                .ok_or_else(|| Error::NotFound(format!("work order {id}")))?;
-            if let Some(reason) = removed {
-                return Err(Error::Invalid(format!(
-                    "this job is no longer yours ({reason}); your earlier changes will still be sent"
-                )));
-            }
-            let shown: WorkOrder = from_json(&doc)?;
-            let actor = user.actor();
-            let next = shown.apply(
-                &action,
-                &ActionContext {
-                    actor: &actor,
-                    at,
-                    policy: &self.policy,
-                },
-            )?;
-            let device_action = DeviceAction {
-                id: action_id,
-                work_order: id,
-                base_version: server_version.max(0) as u64,
-                at,
-                action,
-            };
-            tx.execute(
-                "INSERT INTO outbox (id, work_order_id, doc, state, created_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4)",
-                params![
-                    action_id.to_string(),
-                    id.to_string(),
-                    to_json(&device_action)?,
-                    ts(at)
-                ],
-            )?;
-            tx.execute(
-                "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",
-                params![to_json(&next)?, next.status.as_str(), id.to_string()],
-            )?;
-            Ok(())
-        })?;
+        self.write(|tx| self.perform_in(tx, id, action, action_id, at))?;
         self.job(id)
+    }
+
+    /// [`DeviceStore::perform`] inside a transaction, for captures that also write a file.
+    fn perform_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: WorkOrderId,
+        action: Action,
+        action_id: ActionId,
+        at: Timestamp,
+    ) -> Result<()> {
+        let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
+        let (doc, server_version, removed): (String, i64, Option<String>) = tx
+            .query_row(
+                "SELECT doc, server_version, removed_reason FROM work_orders WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("work order {id}")))?;
+        if let Some(reason) = removed {
+            return Err(Error::Invalid(format!(
+                "this job is no longer yours ({reason}); your earlier changes will still be sent"
+            )));
+        }
+        let shown: WorkOrder = from_json(&doc)?;
+        let actor = user.actor();
+        let next = shown.apply(
+            &action,
+            &ActionContext {
+                actor: &actor,
+                at,
+                policy: &self.policy,
+            },
+        )?;
+        let device_action = DeviceAction {
+            id: action_id,
+            work_order: id,
+            base_version: server_version.max(0) as u64,
+            at,
+            action,
+        };
+        tx.execute(
+            "INSERT INTO outbox (id, work_order_id, doc, state, created_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4)",
+            params![
+                action_id.to_string(),
+                id.to_string(),
+                to_json(&device_action)?,
+                ts(at)
+            ],
+        )?;
+        tx.execute(
+            "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",
+            params![to_json(&next)?, next.status.as_str(), id.to_string()],
+        )?;
+        Ok(())
     }
 
     // --- for the sync engine

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::client::ServerLink;
 use crate::error::{Error, Result};
+use crate::files;
 use crate::store::DeviceStore;
 use fixline_core::device::OutboxState;
 
@@ -47,6 +48,7 @@ async fn run(
     let mut report = SyncReport::default();
     push(store, link, force, &mut report).await?;
     pull(store, link, progress, &mut report).await?;
+    files::sync_files(store, link, &mut report).await?;
     report.bytes = link.bytes_transferred();
     Ok(report)
 }

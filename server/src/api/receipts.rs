@@ -49,7 +49,13 @@ async fn receipt_settings(
     State(state): State<AppState>,
     _user: SignedIn,
 ) -> axum::Json<ReceiptSettings> {
-    axum::Json(state.config().receipts.settings.clone())
+    let mut settings = state.config().receipts.settings.clone();
+    settings.link_base = state
+        .config()
+        .receipt_link("")
+        .trim_end_matches("/r/")
+        .to_owned();
+    axum::Json(settings)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

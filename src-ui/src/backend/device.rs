@@ -1,7 +1,11 @@
 //! The Tauri backend: each call is one `#[tauri::command]` of the app shell, which calls into
 //! `fixline-device`. Arguments and answers cross as JSON.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use fixline_core::ids::WorkOrderId;
+use fixline_core::position::Position;
+use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::work_order::Action;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -112,5 +116,49 @@ impl Backend for Device {
 
     fn sync_now(&self) -> Answer<fixline_core::device::SyncReport> {
         call("sync_now", json!({}))
+    }
+
+    fn add_photo(
+        &self,
+        id: WorkOrderId,
+        bytes: Vec<u8>,
+        tag: PhotoTag,
+        caption: String,
+    ) -> Answer<fixline_core::device::LocalJob> {
+        let data = BASE64.encode(bytes);
+        call(
+            "add_photo",
+            json!({ "id": id, "tag": tag, "caption": caption, "data": data }),
+        )
+    }
+
+    fn photo_src(&self, sha256: String) -> Answer<String> {
+        call("photo", json!({ "sha256": sha256 }))
+    }
+
+    fn receipt_settings(&self) -> Answer<ReceiptSettings> {
+        call("receipt_settings", json!({}))
+    }
+
+    fn make_receipt(
+        &self,
+        id: WorkOrderId,
+        sign_off: SignOff,
+        position: Option<Position>,
+    ) -> Answer<fixline_core::device::LocalJob> {
+        call(
+            "make_receipt",
+            json!({ "id": id, "signOff": sign_off, "position": position }),
+        )
+    }
+
+    fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {
+        let pdf: Answer<String> = call("receipt_pdf", json!({ "id": id }));
+        Box::pin(async move {
+            let bytes = BASE64
+                .decode(pdf.await?.as_bytes())
+                .map_err(|e| UiError::new("bad_answer", e.to_string()))?;
+            super::object_url(&bytes, "application/pdf")
+        })
     }
 }

@@ -14,6 +14,8 @@ use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::guide::Guide;
 use fixline_core::ids::WorkOrderId;
+use fixline_core::position::Position;
+use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
 use fixline_core::work_order::Action;
 use serde::{Deserialize, Serialize};
@@ -98,6 +100,28 @@ pub trait Backend {
     fn conflicts(&self) -> Answer<Vec<SyncConflict>>;
     fn sync_now(&self) -> Answer<SyncReport>;
 
+    // On-site capture and the receipt.
+    /// Adds a photo (the raw file from the camera or the picker) to a job.
+    fn add_photo(
+        &self,
+        id: WorkOrderId,
+        bytes: Vec<u8>,
+        tag: PhotoTag,
+        caption: String,
+    ) -> Answer<LocalJob>;
+    /// A URL an `<img>` can show the photo's thumbnail from.
+    fn photo_src(&self, sha256: String) -> Answer<String>;
+    fn receipt_settings(&self) -> Answer<ReceiptSettings>;
+    /// The customer signed or refused: make, seal and keep the receipt.
+    fn make_receipt(
+        &self,
+        id: WorkOrderId,
+        sign_off: SignOff,
+        position: Option<Position>,
+    ) -> Answer<LocalJob>;
+    /// A URL the receipt's PDF opens from.
+    fn receipt_src(&self, id: WorkOrderId) -> Answer<String>;
+
     // The dispatcher's console (browser only: the app is the engineer's).
     fn desk_board(&self) -> Answer<DeskBoard> {
         console_only()
@@ -167,6 +191,17 @@ pub fn storage_set(key: &str, value: Option<&str>) {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     let ms = js_sys::Date::now() as i64;
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// An object URL for bytes, so `<img>` and new windows can show them.
+pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, UiError> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
+        .map_err(|_| UiError::new("invalid_input", "cannot show the file"))
 }
 
 /// Waits `ms` milliseconds without blocking the page.

@@ -6,6 +6,8 @@ use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncSta
 use fixline_core::engineer::Engineer;
 use fixline_core::guide::Guide;
 use fixline_core::ids::WorkOrderId;
+use fixline_core::position::Position;
+use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
 use fixline_core::work_order::{Action, WorkOrder, WorkOrderSummary};
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -108,6 +110,7 @@ impl Server {
             work_order: wo,
             pending: 0,
             removed_reason: None,
+            files: Default::default(),
         })
     }
 }
@@ -241,6 +244,79 @@ impl Backend for Server {
 
     fn sync_now(&self) -> Answer<SyncReport> {
         Box::pin(async { Ok(SyncReport::default()) })
+    }
+
+    fn add_photo(
+        &self,
+        id: WorkOrderId,
+        bytes: Vec<u8>,
+        tag: PhotoTag,
+        caption: String,
+    ) -> Answer<LocalJob> {
+        let this = self.clone();
+        Box::pin(async move {
+            let url = this.url(&format!(
+                "/api/v1/work-orders/{id}/photos?tag={}&caption={}",
+                tag.as_str(),
+                js_sys::encode_uri_component(&caption)
+            ));
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            let request = authorised(Request::post(&url))
+                .header("Content-Type", "application/octet-stream")
+                .body(array)
+                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+            let wo: WorkOrder = read(request.send().await).await?;
+            this.local_job(wo).await
+        })
+    }
+
+    fn photo_src(&self, sha256: String) -> Answer<String> {
+        let url = self.url(&format!("/api/v1/blobs/{sha256}/content"));
+        Box::pin(async move {
+            let response = authorised(Request::get(&url))
+                .send()
+                .await
+                .map_err(|e| UiError::new("offline", e.to_string()))?;
+            let bytes = response
+                .binary()
+                .await
+                .map_err(|e| UiError::new("offline", e.to_string()))?;
+            super::object_url(&bytes, "image/jpeg")
+        })
+    }
+
+    fn receipt_settings(&self) -> Answer<ReceiptSettings> {
+        let url = self.url("/api/v1/receipt-settings");
+        Box::pin(async move { get(url).await })
+    }
+
+    fn make_receipt(
+        &self,
+        id: WorkOrderId,
+        sign_off: SignOff,
+        position: Option<Position>,
+    ) -> Answer<LocalJob> {
+        let this = self.clone();
+        Box::pin(async move {
+            let wo: WorkOrder = post(
+                this.url(&format!("/api/v1/work-orders/{id}/receipt")),
+                json!({ "sign_off": sign_off, "position": position }),
+            )
+            .await?;
+            this.local_job(wo).await
+        })
+    }
+
+    fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {
+        let this = self.clone();
+        Box::pin(async move {
+            let wo: WorkOrder = get(this.url(&format!("/api/v1/work-orders/{id}"))).await?;
+            let receipt = wo
+                .receipt
+                .ok_or_else(|| UiError::new("not_found", "no receipt yet"))?;
+            // The customer's own link: the page that verifies the receipt and offers the PDF.
+            Ok(this.url(&format!("/r/{}", receipt.token)))
+        })
     }
 
     fn desk_board(&self) -> Answer<DeskBoard> {

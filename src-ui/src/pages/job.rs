@@ -14,6 +14,7 @@ use crate::backend::{JobDetail, UiError, backend, now};
 use crate::format;
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
+use crate::pages::capture::Capture;
 
 /// Farther than this from the site at check-in gets a warning.
 const FAR_METRES: f64 = 500.0;
@@ -62,6 +63,7 @@ fn JobBody(detail: JobDetail, colleagues: RwSignal<Vec<Colleague>>) -> impl Into
         </header>
         {detail.job.removed_reason.clone().map(|r| view! { <p class="message error">{tr(Text::Reassigned)}": "{r}</p> })}
         <ActionPanel work_order=wo.clone() site=site.as_ref().and_then(|s| s.details.position) colleagues=colleagues/>
+        <Capture job=detail.job.clone() can=available_to_me(&wo)/>
         <div class="grid">
             <article class="card">
                 <h2>{tr(Text::Symptom)}</h2>
@@ -86,6 +88,16 @@ fn JobBody(detail: JobDetail, colleagues: RwSignal<Vec<Colleague>>) -> impl Into
             {detail.customer.map(|file| view! { <CustomerCard file=file site_id=wo.site_id/> })}
         </div>
     }
+}
+
+/// What the signed-in user may do to the job now.
+fn available_to_me(wo: &WorkOrder) -> Vec<ActionKind> {
+    shell()
+        .status
+        .get_untracked()
+        .and_then(|s| s.signed_in)
+        .map(|u| wo.available_actions(&u.actor()))
+        .unwrap_or_default()
 }
 
 #[component]

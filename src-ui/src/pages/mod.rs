@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod capture;
 pub mod console;
 pub mod guides;
 pub mod job;

@@ -1,0 +1,140 @@
+//! The file half of a sync: register the device's seal key, fetch the receipt settings,
+//! upload photos and receipts in resumable chunks, and check each job's manifest on the server
+//! against what the device holds.
+
+use fixline_core::device::SyncReport;
+use fixline_core::receipt::{ReceiptSettings, device_public_key};
+use serde::Deserialize;
+
+use crate::client::ServerLink;
+use crate::error::{Error, Result};
+use crate::store::DeviceStore;
+
+/// Bytes per upload request: small enough to finish on a weak mobile link, large enough that
+/// request overhead stays small.
+pub const CHUNK: u64 = 256 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct BlobStatus {
+    received: u64,
+    complete: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct ManifestEntry {
+    sha256: String,
+    on_server: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    photos: Vec<ManifestEntry>,
+    receipt: Option<ManifestEntry>,
+}
+
+/// Photos and receipts, after the actions that name them: key, settings, uploads, manifests.
+/// A server without file support (an older version, answering 404) is left alone.
+pub(crate) async fn sync_files(
+    store: &DeviceStore,
+    link: &ServerLink,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let user = store
+        .session()?
+        .ok_or(Error::NotSignedIn)?
+        .user
+        .id
+        .to_string();
+    match register_key(store, link, &user).await {
+        Err(Error::Server { status: 404, .. }) => return Ok(()),
+        other => other?,
+    }
+    refresh_settings(store, link).await?;
+    upload(store, link, report).await?;
+    check_manifests(store, link, report).await
+}
+
+/// Registers this device's public seal key for the signed-in user, once per user.
+async fn register_key(store: &DeviceStore, link: &ServerLink, user: &str) -> Result<()> {
+    let (secret, registered) = store.device_secret()?;
+    if registered.as_deref() == Some(user) {
+        return Ok(());
+    }
+    let body = serde_json::json!({
+        "public_key": device_public_key(&secret),
+        "name": "Fixline engineer app",
+    });
+    link.post_empty("/api/v1/devices", &body).await?;
+    store.device_key_registered(user)
+}
+
+async fn refresh_settings(store: &DeviceStore, link: &ServerLink) -> Result<()> {
+    let settings: ReceiptSettings = link.get("/api/v1/receipt-settings").await?;
+    store.store_receipt_settings(&settings)
+}
+
+/// Uploads every file the server does not have all of, resuming where the server says it is.
+async fn upload(store: &DeviceStore, link: &ServerLink, report: &mut SyncReport) -> Result<()> {
+    for file in store.uploads()? {
+        let path = format!("/api/v1/blobs/{}", file.sha256);
+        let status: BlobStatus = link.get(&path).await?;
+        let mut offset = status.received;
+        let mut complete = status.complete;
+        let mut restarted = false;
+        while !complete {
+            let len = CHUNK.min(file.size.saturating_sub(offset));
+            let chunk = store.chunk(&file.sha256, offset, len)?;
+            let url = format!("{path}?offset={offset}&total={}", file.size);
+            match link.put_bytes::<BlobStatus>(&url, chunk).await {
+                Ok(status) => {
+                    report.uploaded_bytes += status.received.saturating_sub(offset);
+                    offset = status.received;
+                    complete = status.complete;
+                    store.mark_uploaded(&file.sha256, offset)?;
+                }
+                // Someone (an earlier, cut-off attempt) got further or less far: ask and resume.
+                Err(Error::Server { code, .. }) if code == "wrong_offset" => {
+                    offset = link.get::<BlobStatus>(&path).await?.received;
+                }
+                // The server dropped a corrupt upload: start once more from the beginning.
+                Err(Error::Server { code, .. }) if code == "hash_mismatch" && !restarted => {
+                    restarted = true;
+                    offset = 0;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        store.mark_uploaded(&file.sha256, file.size)?;
+        report.uploaded_files += 1;
+    }
+    Ok(())
+}
+
+/// Asks the server which of each job's files it holds; what it lacks is uploaded next time and
+/// counted in the report.
+async fn check_manifests(
+    store: &DeviceStore,
+    link: &ServerLink,
+    report: &mut SyncReport,
+) -> Result<()> {
+    for job in store.unconfirmed_jobs()? {
+        let manifest: Manifest = match link
+            .get(&format!("/api/v1/work-orders/{job}/manifest"))
+            .await
+        {
+            Ok(m) => m,
+            // The job is no longer ours (or was removed): nothing to compare.
+            Err(Error::Server { status: 404, .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let (stored, missing): (Vec<_>, Vec<_>) = manifest
+            .photos
+            .into_iter()
+            .chain(manifest.receipt)
+            .partition(|e| e.on_server);
+        let names = |v: Vec<ManifestEntry>| v.into_iter().map(|e| e.sha256).collect::<Vec<_>>();
+        report.files_missing += missing.len() as u32;
+        store.apply_manifest(&names(stored), &names(missing))?;
+    }
+    Ok(())
+}
