@@ -161,6 +161,7 @@ pub fn make_on_server(
         token,
         pdf_sha256,
         pdf_bytes: pdf.len() as u64,
+        total: Some(facts.totals.total),
         sign_off,
         seal,
     };

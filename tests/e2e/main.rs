@@ -5,6 +5,7 @@ mod access;
 mod app;
 mod browser;
 mod capture;
+mod capture_ui;
 mod console;
 mod dispatch;
 mod intake;

@@ -232,6 +232,7 @@ async fn a_device_sealed_receipt_verifies_only_with_the_devices_registered_key()
         token: "00112233445566778899aabbccddeeff".into(),
         pdf_sha256: sha256_hex(&pdf),
         pdf_bytes: pdf.len() as u64,
+        total: None,
         sign_off: sign_off.clone(),
         seal: Seal::sign(
             SealStatement {

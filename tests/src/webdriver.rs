@@ -210,6 +210,40 @@ impl Session {
             .with_context(|| format!("dragging {from} onto {to}"))
     }
 
+    /// Draws one stroke on an element with the pointer: `points` are offsets from its centre.
+    pub async fn draw(&self, css: &str, points: &[(f64, f64)]) -> Result<()> {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let pad = self.find(css).await?;
+        let Some((&(x0, y0), rest)) = points.split_first() else {
+            return Ok(());
+        };
+        let mut gesture = MouseActions::new("pen".to_owned())
+            .then(PointerAction::MoveToElement {
+                element: pad.clone(),
+                duration: None,
+                x: x0,
+                y: y0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        for &(x, y) in rest {
+            gesture = gesture.then(PointerAction::MoveToElement {
+                element: pad.clone(),
+                duration: Some(Duration::from_millis(40)),
+                x,
+                y,
+            });
+        }
+        let gesture = gesture.then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+        self.client
+            .perform_actions(gesture)
+            .await
+            .with_context(|| format!("drawing on {css}"))
+    }
+
     /// Sets an input's value as a user would, firing `input` so the page sees it.
     pub async fn set_value(&self, css: &str, value: &str) -> Result<()> {
         self.find(css).await?;

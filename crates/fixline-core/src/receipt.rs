@@ -314,6 +314,9 @@ pub struct ReceiptRecord {
     pub token: String,
     pub pdf_sha256: String,
     pub pdf_bytes: u64,
+    /// The total to pay as printed on the receipt.
+    #[serde(default)]
+    pub total: Option<Money>,
     pub sign_off: SignOff,
     pub seal: Seal,
 }

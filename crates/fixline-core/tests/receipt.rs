@@ -147,6 +147,7 @@ fn record(o: &WorkOrder, sign_off: SignOff) -> ReceiptRecord {
         token: "0123456789abcdef0123456789abcdef".into(),
         pdf_sha256: sha256_hex(pdf),
         pdf_bytes: pdf.len() as u64,
+        total: None,
         sign_off,
         seal,
     }

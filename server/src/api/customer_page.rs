@@ -64,7 +64,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
         } => (
             "verified",
             format!(
-                "{} {} · {} {}{}",
+                "{} {} {} · {}{}",
                 t("✓ 回执未被改动，已核验。", "✓ This receipt is unchanged and verified."),
                 t("签封：", "Sealed by"),
                 html_escape(sealed_by),
@@ -101,14 +101,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
             .to_string(),
         ),
     };
-    let total = state.config().receipts.settings.tax;
-    let totals = wo
-        .bill
-        .clone()
-        .unwrap_or_default()
-        .totals(&total)
-        .map(|t| t.total.to_string())
-        .unwrap_or_default();
+    let totals = record.total.map(|t| t.to_string()).unwrap_or_default();
     let summary = wo
         .resolution
         .as_ref()

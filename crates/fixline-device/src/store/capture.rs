@@ -226,6 +226,7 @@ impl DeviceStore {
             token,
             pdf_sha256: pdf_sha256.clone(),
             pdf_bytes: pdf.len() as u64,
+            total: Some(facts.totals.total),
             sign_off,
             seal,
         };

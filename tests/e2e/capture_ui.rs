@@ -1,0 +1,163 @@
+//! On-site capture through the real UI in headless Chromium (the browser variant): pick two
+//! photos, add a part, complete, sign on the canvas with pointer events, make the receipt, and
+//! open it as the customer does.
+
+use std::process::Command;
+
+use fixline_receipt::sample;
+use fixline_tests::webdriver::Session;
+use fixline_tests::{Crew, chens_job, crew};
+use reqwest::Method;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -> anyhow::Result<()>
+{
+    let crew = crew().await;
+    let (job, number) = chens_job(&crew, "FX2506000654").await;
+    let Crew { server, desk, .. } = &crew;
+    let dir = tempfile::tempdir()?;
+    let photos: Vec<String> = (1..=2)
+        .map(|i| {
+            let path = dir.path().join(format!("IMG_000{i}.jpg"));
+            std::fs::write(&path, sample::photo_jpeg(i, 2400, 1800)).unwrap();
+            path.display().to_string()
+        })
+        .collect();
+
+    let browser = Session::chromium(1280, 900).await?;
+    browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
+    browser.fill("#username", "chen").await?;
+    browser.fill("#password", fixline_tests::PASSWORD).await?;
+    browser.click("#sign-in").await?;
+    browser
+        .click(&format!(".job-card[data-number='{number}']"))
+        .await?;
+    for (button, status) in [
+        ("#act-accept", "已接单"),
+        ("#act-start_travel", "在途"),
+        ("#act-arrive", "在现场"),
+    ] {
+        browser.click(button).await?;
+        browser.wait_text("#job-status", status).await?;
+    }
+
+    // Two photos picked at once, tagged "before".
+    browser.fill("#photo-caption", "压缩机铭牌").await?;
+    browser
+        .find("#photo-input")
+        .await?
+        .send_keys(&photos.join("\n"))
+        .await?;
+    browser
+        .find("#photo-list li:nth-child(2) img[src^='blob:']")
+        .await?;
+
+    // One part, typed in.
+    browser.click("#add-part").await?;
+    browser.fill(".part-number", "CMP-220").await?;
+    browser.fill(".part-name", "压缩机启动继电器").await?;
+    browser.fill(".part-price", "186").await?;
+    browser.fill(".part-serials", "SR2026110071").await?;
+    browser.click("#save-parts").await?;
+    browser.screenshot("browser-capture-1280x900").await?;
+
+    browser.click("#act-complete").await?;
+    browser
+        .fill("#summary", "更换启动继电器，柜温恢复 4°C")
+        .await?;
+    browser.click("#form-submit").await?;
+    browser.wait_text("#job-status", "已完工").await?;
+
+    // The customer signs with a finger: two strokes on the pad, one undone and redrawn.
+    browser.fill("#signer-name", "陈静").await?;
+    browser
+        .draw(
+            "#signature-pad",
+            &[
+                (-200.0, 20.0),
+                (-150.0, -40.0),
+                (-90.0, 40.0),
+                (-30.0, -30.0),
+            ],
+        )
+        .await?;
+    browser
+        .draw("#signature-pad", &[(0.0, 0.0), (60.0, 0.0)])
+        .await?;
+    browser.click("#sig-undo").await?;
+    browser
+        .draw(
+            "#signature-pad",
+            &[(20.0, 10.0), (90.0, -30.0), (160.0, 30.0)],
+        )
+        .await?;
+    browser.screenshot("browser-signature-1280x900").await?;
+    browser.click("#make-receipt").await?;
+    browser.find("#receipt").await?;
+    browser.wait_text("#job-status", "已确认").await?;
+    browser.screenshot("browser-receipt-1280x900").await?;
+
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(order["photos"].as_array().map(Vec::len), Some(2), "{order}");
+    assert_eq!(order["photos"][0]["caption"], "压缩机铭牌");
+    assert_eq!(order["bill"]["parts"][0]["serials"][0], "SR2026110071");
+    let strokes = &order["receipt"]["sign_off"]["strokes"];
+    assert_eq!(
+        strokes.as_array().map(Vec::len),
+        Some(2),
+        "undo removed one: {strokes}"
+    );
+    assert!(strokes[0].as_array().unwrap().len() >= 4);
+    let token = order["receipt"]["token"].as_str().unwrap().to_owned();
+
+    // "View the receipt" opens the customer's page, which verifies it and links the PDF.
+    let before = browser.client.windows().await?;
+    browser.click("#view-receipt").await?;
+    let mut opened = None;
+    for _ in 0..50 {
+        let now = browser.client.windows().await?;
+        if let Some(w) = now.into_iter().find(|w| !before.contains(w)) {
+            opened = Some(w);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser
+        .client
+        .switch_to_window(opened.expect("the receipt opens in a new window"))
+        .await?;
+    browser.wait_text("#verification", "已核验").await?;
+    browser
+        .screenshot("browser-customer-receipt-1280x900")
+        .await?;
+    let href = browser
+        .find("#pdf-link")
+        .await?
+        .attr("href")
+        .await?
+        .unwrap();
+    assert_eq!(href, format!("/r/{token}/receipt.pdf"));
+    let pdf = server
+        .anonymous()
+        .request(Method::GET, &href)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let path = dir.path().join("receipt.pdf");
+    std::fs::write(&path, &pdf)?;
+    let text = Command::new("pdftotext").arg(&path).arg("-").output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("压缩机启动继电器") && text.contains("陈静") && text.contains(&number),
+        "{text}"
+    );
+    let pages = Command::new("pdftoppm")
+        .args(["-r", "30", "-png"])
+        .arg(&path)
+        .arg(dir.path().join("page"))
+        .status()?;
+    assert!(pages.success(), "poppler renders the receipt");
+    browser.client.clone().close().await?;
+    Ok(())
+}
