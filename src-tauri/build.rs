@@ -15,6 +15,7 @@ fn main() {
         "receipt_settings",
         "make_receipt",
         "receipt_pdf",
+        "email_receipt",
         "guides",
         "colleagues",
         "outbox",

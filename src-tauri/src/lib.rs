@@ -186,6 +186,18 @@ fn make_receipt(
     Ok(job)
 }
 
+/// Has the server e-mail the receipt; needs a connection.
+#[tauri::command]
+async fn email_receipt(
+    device: State<'_, Device>,
+    id: WorkOrderId,
+    to: Option<String>,
+) -> Answer<String> {
+    fixline_device::email_receipt(&device.store, id, to)
+        .await
+        .map_err(fail)
+}
+
 /// The job's receipt PDF, base64.
 #[tauri::command(async)]
 fn receipt_pdf(device: State<'_, Device>, id: WorkOrderId) -> Answer<String> {
@@ -262,6 +274,7 @@ pub fn run() {
             receipt_settings,
             make_receipt,
             receipt_pdf,
+            email_receipt,
             guides,
             colleagues,
             outbox,

@@ -137,6 +137,9 @@ pub enum Text {
     Receipt,
     SignedBy,
     ViewReceipt,
+    FilesToUpload,
+    EmailReceipt,
+    EmailSent,
 }
 
 impl Text {
@@ -251,6 +254,9 @@ impl Text {
             Text::Receipt => ("服务回执", "Receipt"),
             Text::SignedBy => ("签字人", "Signed by"),
             Text::ViewReceipt => ("查看回执", "View the receipt"),
+            Text::FilesToUpload => ("个照片/回执待上传", "photos/receipts to upload"),
+            Text::EmailReceipt => ("邮件发送回执", "E-mail the receipt"),
+            Text::EmailSent => ("回执已发送至", "Receipt sent to"),
         };
         match lang {
             Lang::Zh => zh,

@@ -1,6 +1,7 @@
 //! The engineer app itself: the Tauri binary under Xvfb, driven by tauri-driver and
-//! WebKitWebDriver. Sign in, work a job, lose the server, keep working offline, get the server
-//! back, sync, and find the offline work on the server.
+//! WebKitWebDriver. Sign in, work a job, lose the server, keep working offline (two photos, the
+//! customer's signature, the receipt made and sealed on the device), get the server back, sync,
+//! and find the offline work on the server and the receipt behind the customer's link.
 
 use std::path::PathBuf;
 
@@ -79,28 +80,67 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     ui.click("#act-arrive").await?;
     ui.wait_attr("#job-status", "data-status", "on_site")
         .await?;
+    let photos: Vec<String> = (1..=2)
+        .map(|i| {
+            let path = dir.path().join(format!("IMG_00{i}.jpg"));
+            std::fs::write(&path, fixline_receipt::sample::photo_jpeg(i, 2400, 1800)).unwrap();
+            path.display().to_string()
+        })
+        .collect();
+    ui.find("#photo-input")
+        .await?
+        .send_keys(&photos.join("\n"))
+        .await?;
+    ui.find("#photo-list li:nth-child(2) img[src^='data:image/jpeg']")
+        .await?;
     ui.click("#act-complete").await?;
     ui.fill("#summary", "更换启动电容，试机 30 分钟温度正常")
         .await?;
     ui.click("#form-submit").await?;
     ui.wait_attr("#job-status", "data-status", "completed")
         .await?;
+    ui.fill("#signer-name", "陈静").await?;
+    ui.draw(
+        "#signature-pad",
+        &[(-180.0, 20.0), (-120.0, -40.0), (-60.0, 30.0), (0.0, -20.0)],
+    )
+    .await?;
+    ui.click("#make-receipt").await?;
+    ui.wait_attr("#job-status", "data-status", "confirmed")
+        .await?;
+    ui.wait_attr("#files-status", "data-missing", "3").await?;
     ui.find("#job-pending").await?;
     ui.click("#sync-now").await?;
     ui.find("#offline-badge").await?;
     ui.screenshot("app-job-offline-1280x800").await?;
 
     // The server is back at the same address; "sync now" sends the offline work.
-    let _restarted = TestServer::start_at(&server.db_path, &addr).await;
+    let restarted = TestServer::start_at(&server.db_path, &addr).await;
     ui.click("#sync-now:not([disabled])").await?;
-    wait_for_status(&desk, &job, "completed").await;
+    wait_for_status(&desk, &job, "confirmed").await;
     let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
     assert_eq!(
         order["resolution"]["summary"],
         "更换启动电容，试机 30 分钟温度正常"
     );
     assert_eq!(order["visits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(order["photos"].as_array().map(Vec::len), Some(2));
     ui.wait_text("#sync-summary", " 0 ").await?;
+    // The receipt made offline is on the server, sealed by this device, for the customer.
+    let token = order["receipt"]["token"]
+        .as_str()
+        .expect("a receipt")
+        .to_owned();
+    let customer = restarted.anonymous();
+    let mut verdict = serde_json::Value::Null;
+    for _ in 0..100 {
+        verdict = customer.get(&format!("/r/{token}/verification")).await.1;
+        if verdict["state"] == "verified" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(verdict["state"], "verified", "{verdict}");
 
     ui.click("#nav-receipts").await?;
     ui.find("#receipts .receipt.applied").await?;

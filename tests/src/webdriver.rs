@@ -214,6 +214,13 @@ impl Session {
     pub async fn draw(&self, css: &str, points: &[(f64, f64)]) -> Result<()> {
         use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
         let pad = self.find(css).await?;
+        // Pointer actions need the element on screen (WebKit does not scroll for them).
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+                vec![json!(css)],
+            )
+            .await?;
         let Some((&(x0, y0), rest)) = points.split_first() else {
             return Ok(());
         };

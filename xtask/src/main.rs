@@ -21,6 +21,7 @@ usage: cargo xtask <command>
   bench sync                         first and incremental device sync vs SQLite's own insert time
   bench dispatch                     the optimiser on Solomon VRPTW instances vs best-known
   bench live                         live-stream fan-out: pings/s and delivery latency to consoles
+  bench receipt                      the PDF receipt vs Chromium print-to-pdf; photos vs vipsthumbnail
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -325,6 +326,16 @@ fn bench(args: &[String]) -> Result<()> {
                 "solomon",
             ],
         ),
-        _ => bail!("bench what? one of: api, sync, dispatch, live\n{USAGE}"),
+        Some("receipt") => run(
+            "cargo",
+            &[
+                "bench",
+                "--package",
+                "fixline-receipt",
+                "--bench",
+                "receipt",
+            ],
+        ),
+        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt\n{USAGE}"),
     }
 }

@@ -104,6 +104,14 @@ impl ServerLink {
         serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
     }
 
+    pub(crate) async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
+        self.post(path, body).await
+    }
+
     /// POST where the answer has no body worth reading (204).
     pub(crate) async fn post_empty(&self, path: &str, body: &impl serde::Serialize) -> Result<()> {
         self.send_json(path, body).await.map(drop)

@@ -138,3 +138,26 @@ async fn check_manifests(
     }
     Ok(())
 }
+
+#[derive(Debug, Deserialize)]
+struct EmailSent {
+    to: String,
+}
+
+/// Asks the server to e-mail a job's receipt (online only; the PDF must have been uploaded).
+/// Answers the address it went to.
+pub async fn email_receipt(
+    store: &DeviceStore,
+    job: fixline_core::ids::WorkOrderId,
+    to: Option<String>,
+) -> Result<String> {
+    let session = store.session()?.ok_or(Error::NotSignedIn)?;
+    let link = ServerLink::for_session(&session)?;
+    let sent: EmailSent = link
+        .post_json(
+            &format!("/api/v1/work-orders/{job}/receipt/email"),
+            &serde_json::json!({ "to": to }),
+        )
+        .await?;
+    Ok(sent.to)
+}

@@ -15,7 +15,7 @@ mod sync;
 
 pub use client::ServerLink;
 pub use error::{Error, ErrorBody, Result};
-pub use files::CHUNK as UPLOAD_CHUNK;
+pub use files::{CHUNK as UPLOAD_CHUNK, email_receipt};
 pub use fixline_core::device::{
     DeviceUser, FileCheck, LocalJob, OutboxItem, OutboxState, SyncReport, SyncStatus,
 };

@@ -152,6 +152,10 @@ impl Backend for Device {
         )
     }
 
+    fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
+        call("email_receipt", json!({ "id": id, "to": to }))
+    }
+
     fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {
         let pdf: Answer<String> = call("receipt_pdf", json!({ "id": id }));
         Box::pin(async move {

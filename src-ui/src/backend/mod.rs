@@ -121,6 +121,9 @@ pub trait Backend {
     ) -> Answer<LocalJob>;
     /// A URL the receipt's PDF opens from.
     fn receipt_src(&self, id: WorkOrderId) -> Answer<String>;
+    /// E-mails the receipt (to the customer's address on file when `to` is `None`); online
+    /// only. Answers the address it went to.
+    fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String>;
 
     // The dispatcher's console (browser only: the app is the engineer's).
     fn desk_board(&self) -> Answer<DeskBoard> {

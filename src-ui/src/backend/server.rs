@@ -319,6 +319,14 @@ impl Backend for Server {
         })
     }
 
+    fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/receipt/email"));
+        Box::pin(async move {
+            let sent: serde_json::Value = post(url, json!({ "to": to })).await?;
+            Ok(sent["to"].as_str().unwrap_or_default().to_owned())
+        })
+    }
+
     fn desk_board(&self) -> Answer<DeskBoard> {
         let this = self.clone();
         Box::pin(async move {

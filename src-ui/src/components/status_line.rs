@@ -51,6 +51,15 @@ pub fn StatusLine() -> impl IntoView {
         if s.rejected > 0 {
             parts.push(format!("{} {}", s.rejected, Text::Rejected.in_lang(l)));
         }
+        if s.files.not_on_server > 0 {
+            // Upload progress: files the server's manifest does not list yet, bytes still to go.
+            parts.push(format!(
+                "{} {} ({} KB)",
+                s.files.not_on_server,
+                Text::FilesToUpload.in_lang(l),
+                s.files.bytes_to_upload.div_ceil(1024)
+            ));
+        }
         if let Some(p) = s.progress.filter(|p| p.total > 0) {
             parts.push(format!(
                 "{} {}%",

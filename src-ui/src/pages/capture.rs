@@ -453,11 +453,28 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
         });
     };
     let refused = matches!(receipt.sign_off, SignOff::Refused { .. });
+    let to = RwSignal::new(String::new());
+    let email = move |_| {
+        let address = Some(to.get()).filter(|t| !t.trim().is_empty());
+        spawn_local(async move {
+            match backend().email_receipt(id, address).await {
+                Ok(sent) => shell.tell(format!(
+                    "{} {sent}",
+                    Text::EmailSent.in_lang(lang().get_untracked())
+                )),
+                Err(e) => shell.fail(&e),
+            }
+        });
+    };
     view! {
         <article class="card receipt" id="receipt" data-number=receipt.number.clone() data-token=receipt.token.clone()>
             <h2>{tr(Text::Receipt)}" "{receipt.number.clone()}</h2>
             <p>{move || if refused { tr(Text::CustomerRefuses)() } else { tr(Text::SignedBy)() }}" "{receipt.sign_off.signer_name().to_owned()}</p>
             <button id="view-receipt" class="primary big" on:click=open>{tr(Text::ViewReceipt)}</button>
+            <div class="row">
+                <input id="email-to" type="email" placeholder="name@example.cn" bind:value=to/>
+                <button id="email-receipt" class="big" on:click=email>{tr(Text::EmailReceipt)}</button>
+            </div>
         </article>
     }
     .into_any()
