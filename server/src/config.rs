@@ -42,6 +42,9 @@ pub struct ReceiptConfig {
     /// A CJK font (`.ttc`/`.otf`) for receipts the server makes; default: Noto Sans CJK.
     #[serde(default)]
     pub font: Option<PathBuf>,
+    /// The brand logo (PNG) printed on receipts; sent to devices with the settings.
+    #[serde(default)]
+    pub logo: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

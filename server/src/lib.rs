@@ -46,7 +46,17 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+    pub fn new(store: Arc<dyn Store>, mut config: Config) -> Self {
+        if let Some(path) = &config.receipts.logo {
+            use base64::Engine;
+            match std::fs::read(path) {
+                Ok(png) => {
+                    config.receipts.settings.brand.logo_png =
+                        base64::engine::general_purpose::STANDARD.encode(png)
+                }
+                Err(e) => tracing::warn!("receipt logo {} not read: {e}", path.display()),
+            }
+        }
         let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes);
         AppState {
             store,

@@ -89,15 +89,29 @@ fn pdf_images(pdf: &[u8]) -> usize {
         .arg(&path)
         .output()
         .expect("pdfimages");
-    // Two header lines, then one line per image.
-    String::from_utf8_lossy(&out.stdout).lines().skip(2).count()
+    // Two header lines, then one line per image (and one per soft mask, which is not counted).
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter(|l| l.split_whitespace().nth(2) == Some("image"))
+        .count()
 }
 
 #[tokio::test]
 async fn browser_engineer_signs_and_the_customer_link_verifies_and_is_emailed() {
     let mut sink = SmtpSink::start().await;
     let port = sink.port;
+    let logo_dir = tempfile::tempdir().unwrap();
+    let logo = logo_dir.path().join("logo.png");
+    {
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(sample::logo_png_base64())
+            .unwrap();
+        std::fs::write(&logo, png).unwrap();
+    }
     let crew = crew_configured(move |c| {
+        c.receipts.logo = Some(logo);
         c.mail = Some(fixline_server::config::MailConfig {
             smtp_host: "127.0.0.1".into(),
             smtp_port: port,
@@ -163,7 +177,20 @@ async fn browser_engineer_signs_and_the_customer_link_verifies_and_is_emailed() 
     ] {
         assert!(text.contains(expected), "{expected:?} not in\n{text}");
     }
-    assert_eq!(pdf_images(&pdf), 2, "both photos are in the PDF");
+    assert_eq!(
+        pdf_images(&pdf),
+        3,
+        "the logo and both photos are in the PDF"
+    );
+    let signature = customer
+        .request(Method::GET, &format!("/r/{token}/signature.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signature.headers()["content-type"], "image/png");
+    let png = signature.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "the signature as a PNG");
+    assert!(page.contains("signature.png"));
 
     // E-mail over SMTP with the PDF attached.
     let (s, sent) = chen

@@ -193,6 +193,9 @@ pub struct Brand {
     /// Service hotline, printed under the slogan.
     #[serde(default)]
     pub phone: String,
+    /// The logo as a base64 PNG, printed at the top right; empty: no logo.
+    #[serde(default)]
+    pub logo_png: String,
 }
 
 impl Default for Brand {
@@ -201,6 +204,7 @@ impl Default for Brand {
             name: "Fixline 售后服务".into(),
             slogan: String::new(),
             phone: String::new(),
+            logo_png: String::new(),
         }
     }
 }

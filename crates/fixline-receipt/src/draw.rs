@@ -50,6 +50,27 @@ impl Picture {
     }
 }
 
+/// The brand logo from its base64 PNG; `None` when there is none.
+pub(crate) fn decode_logo(base64_png: &str) -> Result<Option<RawImage>, ReceiptError> {
+    use base64::Engine;
+    if base64_png.trim().is_empty() {
+        return Ok(None);
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_png.trim())
+        .map_err(|e| ReceiptError::Logo(e.to_string()))?;
+    let decoded = image::load_from_memory(&bytes).map_err(|e| ReceiptError::Logo(e.to_string()))?;
+    // Printed at most ~20 mm wide: 300 px is plenty.
+    let decoded = if decoded.width().max(decoded.height()) > 300 {
+        decoded.thumbnail(300, 300)
+    } else {
+        decoded
+    };
+    RawImage::from_dynamic_image(decoded)
+        .map(Some)
+        .map_err(ReceiptError::Logo)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Weight {
     Regular,
@@ -251,8 +272,14 @@ impl<'f> Sheet<'f> {
     }
 
     pub(crate) fn image(&mut self, picture: &Picture, x: f32, w: f32) {
-        let id = self.doc.add_image(&picture.image);
-        let (y, px_w, h) = (self.y, picture.image.width, w * picture.aspect());
+        self.raw_image(&picture.image, x, w);
+    }
+
+    /// Places an image `w` mm wide with its top at the cursor.
+    pub(crate) fn raw_image(&mut self, image: &RawImage, x: f32, w: f32) {
+        let id = self.doc.add_image(image);
+        let aspect = image.height as f32 / image.width.max(1) as f32;
+        let (y, px_w, h) = (self.y, image.width, w * aspect);
         self.mark(Mark::Image {
             id,
             x,

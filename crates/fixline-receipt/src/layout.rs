@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use fixline_core::billing::Bill;
 use fixline_core::receipt::{ReceiptFacts, SignOff};
+use printpdf::RawImage;
 use qrcode::{EcLevel, QrCode};
 use rust_decimal::Decimal;
 
@@ -24,6 +25,7 @@ struct Scale {
 pub(crate) fn receipt(
     facts: &ReceiptFacts,
     pictures: &[Picture],
+    logo: Option<&RawImage>,
     fonts: &ReceiptFonts,
     options: &RenderOptions,
 ) -> Result<Vec<u8>, ReceiptError> {
@@ -58,13 +60,33 @@ pub(crate) fn receipt(
     let when = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
     let (left, width) = (sheet.margin, sheet.inner_width());
 
-    // Brand header.
-    sheet.paragraph(left, width, &facts.brand.name, scale.title, Weight::Bold);
+    // Brand header, the logo at the top right.
+    let logo_w = if logo.is_some() {
+        scale.title * 1.1
+    } else {
+        0.0
+    };
+    if let Some(logo) = logo {
+        sheet.raw_image(logo, left + width - logo_w, logo_w);
+    }
+    let width_beside_logo = width - logo_w - if logo.is_some() { 3.0 } else { 0.0 };
+    let top = sheet.y;
+    sheet.paragraph(
+        left,
+        width_beside_logo,
+        &facts.brand.name,
+        scale.title,
+        Weight::Bold,
+    );
     for line in [&facts.brand.slogan, &facts.brand.phone] {
         if !line.is_empty() {
-            sheet.paragraph(left, width, line, scale.small, Weight::Regular);
+            sheet.paragraph(left, width_beside_logo, line, scale.small, Weight::Regular);
         }
     }
+    // The logo is square-ish; keep the rule below it.
+    sheet.y = sheet
+        .y
+        .max(top + logo_w * logo.map_or(0.0, |l| l.height as f32 / l.width.max(1) as f32));
     sheet.y += scale.gap / 2.0;
     sheet.rule(0.0, 0.5);
     sheet.y += scale.gap;

@@ -10,11 +10,13 @@ mod draw;
 pub mod fonts;
 mod layout;
 pub mod sample;
+mod signature;
 mod words;
 
 use fixline_core::receipt::ReceiptFacts;
 
 pub use fonts::{FontError, ReceiptFonts};
+pub use signature::signature_png;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
@@ -24,6 +26,10 @@ pub enum ReceiptError {
     Photo { sha256: String, reason: String },
     #[error("photo {0} is listed on the receipt but was not given")]
     MissingPhoto(String),
+    #[error("the signature cannot be drawn: {0}")]
+    Signature(String),
+    #[error("the brand logo cannot be read: {0}")]
+    Logo(String),
     #[error("the receipt link cannot be put in a QR code: {0}")]
     Link(String),
     #[error("the receipt is not valid: {0}")]
@@ -82,5 +88,6 @@ pub fn render(
             .ok_or_else(|| ReceiptError::MissingPhoto(p.sha256.clone()))?;
         pictures.push(draw::Picture::decode(p, bytes, options)?);
     }
-    layout::receipt(facts, &pictures, fonts, options)
+    let logo = draw::decode_logo(&facts.brand.logo_png)?;
+    layout::receipt(facts, &pictures, logo.as_ref(), fonts, options)
 }

@@ -51,6 +51,7 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
             name: "Fixline 售后服务".into(),
             slogan: "一次修好，及时响应 · Fixed right, first time".into(),
             phone: "400-800-1234".into(),
+            logo_png: String::new(),
         },
         customer_name: "鲜丰超市（静安店）".into(),
         site_address: "上海市静安区南京西路1266号 B1".into(),
@@ -105,4 +106,24 @@ pub fn photo_jpeg(seed: u8, w: u32, h: u32) -> Vec<u8> {
     // Encoding an in-memory RGB image into a Vec cannot fail.
     let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img);
     out
+}
+
+/// A small two-colour logo (a blue disc with a white bar), base64 PNG as settings carry it.
+pub fn logo_png_base64() -> String {
+    use base64::Engine;
+    let img = image::RgbaImage::from_fn(160, 160, |x, y| {
+        let (dx, dy) = (x as i32 - 80, y as i32 - 80);
+        if dx * dx + dy * dy > 78 * 78 {
+            image::Rgba([0, 0, 0, 0])
+        } else if (70..90).contains(&y) && (30..130).contains(&x) {
+            image::Rgba([255, 255, 255, 255])
+        } else {
+            image::Rgba([3, 105, 161, 255])
+        }
+    });
+    let mut png = Vec::new();
+    // Encoding an in-memory image into a Vec cannot fail.
+    let _ = image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png);
+    base64::engine::general_purpose::STANDARD.encode(png)
 }

@@ -121,7 +121,8 @@ fn word_top(pdf: &str, word: &str) -> Option<f32> {
 fn a4_chinese_receipt_reads_back_with_totals_photos_signature_and_link() {
     let dir = tempfile::tempdir().unwrap();
     let photos = photos(4);
-    let facts = sample::facts(Language::ZhCn, photos.refs.clone());
+    let mut facts = sample::facts(Language::ZhCn, photos.refs.clone());
+    facts.brand.logo_png = sample::logo_png_base64();
     let pdf = rendered(&facts, &photos, PaperSize::A4);
     assert!(
         pdf.len() <= 400 * 1024,
@@ -170,6 +171,18 @@ fn a4_chinese_receipt_reads_back_with_totals_photos_signature_and_link() {
     );
 
     let page = page_image(&path, 100, 1, dir.path());
+    // The logo, top right: the brand's blue.
+    let blue = (page.width() * 3 / 4..page.width())
+        .flat_map(|x| (0..page.height() / 8).map(move |y| (x, y)))
+        .filter(|&(x, y)| {
+            let [r, g, b] = page.get_pixel(x, y).0;
+            b > 120 && r < 60 && g > 60 && g < 140
+        })
+        .count();
+    assert!(
+        blue > 300,
+        "the logo is printed top right: {blue} blue pixels"
+    );
     // The signature strokes are drawn between the "客户签名" label and the signer line.
     let label = word_top(&path, "客户签名").expect("signature label on page 1");
     let signer = word_top(&path, "签字人").expect("signer line on page 1");
@@ -283,6 +296,14 @@ fn text_only_receipt_is_small_because_the_font_is_subset() {
 }
 
 #[test]
+fn a_broken_logo_is_a_clear_error() {
+    let mut facts = sample::facts(Language::ZhCn, vec![]);
+    facts.brand.logo_png = "bm90IGEgcG5n".into();
+    let err = render(&facts, &[], &fonts(), &RenderOptions::default()).unwrap_err();
+    assert!(matches!(err, ReceiptError::Logo(_)), "{err}");
+}
+
+#[test]
 fn missing_or_broken_photos_are_clear_errors() {
     let mut listed = photos(1);
     let facts = sample::facts(Language::ZhCn, listed.refs.clone());
@@ -295,4 +316,21 @@ fn missing_or_broken_photos_are_clear_errors() {
     let err = render(&facts, &given, &fonts(), &options).unwrap_err();
     assert!(matches!(err, ReceiptError::Photo { .. }), "{err}");
     assert!(err.to_string().contains(&listed.jpegs[0].0));
+}
+
+#[test]
+fn the_signature_png_is_drawn_from_the_strokes() {
+    let facts = sample::facts(Language::ZhCn, vec![]);
+    let SignOff::Signed(signature) = &facts.sign_off else {
+        unreachable!("the sample is signed")
+    };
+    let png = fixline_receipt::signature_png(signature, 800).unwrap();
+    let image = image::load_from_memory(&png).unwrap().into_rgba8();
+    assert_eq!((image.width(), image.height()), (800, 300));
+    let ink = image.pixels().filter(|p| p.0[3] > 128).count();
+    assert!(ink > 2000, "strokes are drawn: {ink} opaque pixels");
+    // Where the first stroke starts (20, 100 on the 400-wide pad) there is ink.
+    assert!(image.get_pixel(40, 200).0[3] > 0);
+    // A corner far from every stroke stays clear.
+    assert_eq!(image.get_pixel(790, 290).0[3], 0);
 }

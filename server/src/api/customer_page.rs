@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use fixline_core::customer::Language;
-use fixline_core::receipt::SealProblem;
+use fixline_core::receipt::{SealProblem, SignOff};
 
 use super::extract::Path;
 use super::intake::html_escape;
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{token}", get(page))
         .route("/r/{token}/receipt.pdf", get(pdf))
         .route("/r/{token}/verification", get(verification))
+        .route("/r/{token}/signature.png", get(signature))
 }
 
 async fn pdf(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
@@ -40,6 +41,18 @@ async fn pdf(State(state): State<AppState>, Path(token): Path<String>) -> Result
         bytes,
     )
         .into_response())
+}
+
+async fn signature(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let (wo, _) = by_token(&state, token).await?;
+    match wo.receipt.map(|r| r.sign_off) {
+        Some(SignOff::Signed(s)) => {
+            let png = fixline_receipt::signature_png(&s, 600)
+                .map_err(|e| crate::Error::Internal(e.to_string()))?;
+            Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+        }
+        _ => Err(crate::Error::not_found("signature", wo.id)),
+    }
 }
 
 async fn verification(
@@ -116,7 +129,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
 .verified{{color:#0a6b2d}}.failed{{color:#b3261e}}.awaiting_upload{{color:#8a5a00}}dt{{font-weight:600}}a.button{{display:inline-block;padding:.6rem 1rem;background:#0b57d0;color:#fff;border-radius:.4rem;text-decoration:none}}</style></head>
 <body><h1>{brand}</h1><h2>{title} <span id="receipt-number">{number}</span></h2>
 <p id="verification" data-state="{state_name}" class="{state_name}">{verdict}</p>
-<dl><dt>{work}</dt><dd id="work-performed">{summary}</dd><dt>{total_label}</dt><dd id="total">{totals}</dd><dt>{signer_label}</dt><dd>{signer}</dd></dl>
+<dl><dt>{work}</dt><dd id="work-performed">{summary}</dd><dt>{total_label}</dt><dd id="total">{totals}</dd><dt>{signer_label}</dt><dd>{signer}{signature}</dd></dl>
 <p><a class="button" id="pdf-link" href="/r/{token}/receipt.pdf">{download}</a></p>
 </body></html>"#,
         title = t("服务回执", "Service receipt"),
@@ -126,6 +139,13 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
         total_label = t("合计", "Total"),
         signer_label = t("签字人", "Signed by"),
         signer = html_escape(record.sign_off.signer_name()),
+        signature = match &record.sign_off {
+            SignOff::Signed(_) => format!(
+                r#"<br><img id="signature" src="/r/{}/signature.png" alt="" style="max-width:100%;height:6rem">"#,
+                html_escape(&token)
+            ),
+            SignOff::Refused { reason, .. } => format!(" — {}", html_escape(reason)),
+        },
         download = t("下载 PDF 回执", "Download the PDF receipt"),
         token = html_escape(&token),
     )))
