@@ -13,6 +13,7 @@ fn main() {
         "add_photo",
         "photo",
         "receipt_settings",
+        "parts",
         "make_receipt",
         "receipt_pdf",
         "email_receipt",

@@ -21,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 mod guides;
+mod parts;
 
 use crate::api::work_orders::apply_action;
 use crate::error::Result;
@@ -518,6 +519,7 @@ fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLog
     }
 
     guides::seed(store, &mut ids, start)?;
+    parts::seed(store, start)?;
 
     // Work orders spread over the last two weeks, each taken as far through its life as time allows.
     let channels = [

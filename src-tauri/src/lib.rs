@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
+use fixline_core::billing::Part;
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::guide::Guide;
@@ -163,6 +164,11 @@ fn photo(device: State<'_, Device>, sha256: String) -> Answer<String> {
 }
 
 #[tauri::command]
+fn parts(device: State<'_, Device>) -> Answer<Vec<Part>> {
+    device.store.parts().map_err(fail)
+}
+
+#[tauri::command]
 fn receipt_settings(device: State<'_, Device>) -> Answer<ReceiptSettings> {
     device.store.receipt_settings().map_err(fail)
 }
@@ -272,6 +278,7 @@ pub fn run() {
             add_photo,
             photo,
             receipt_settings,
+            parts,
             make_receipt,
             receipt_pdf,
             email_receipt,

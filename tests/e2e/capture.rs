@@ -23,6 +23,15 @@ fn new_id() -> ActionId {
 async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_verify() {
     let mut crew = crew().await;
     let (job, _) = chens_job(&crew, "SC650-CAPT").await;
+    let (s, _) = crew
+        .desk
+        .put(
+            "/api/v1/parts/SEAL-18",
+            None,
+            serde_json::json!({"part_number": "SEAL-18", "name": "门封条", "unit_price": {"amount": "45.50"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let job: WorkOrderId = job.parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let device = DeviceStore::open(&dir.path().join("chen.db")).unwrap();
@@ -33,6 +42,12 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
         .unwrap();
     device.sign_in(&session).unwrap();
     sync(&device, false, |_| {}).await.unwrap();
+    let parts = device.parts().unwrap();
+    assert_eq!(
+        parts.len(),
+        1,
+        "the parts list is on the device for offline picking"
+    );
 
     // The server goes away; the engineer works on.
     let addr = crew.server.addr.to_string();

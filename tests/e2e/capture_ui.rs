@@ -15,6 +15,15 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     let crew = crew().await;
     let (job, number) = chens_job(&crew, "FX2506000654").await;
     let Crew { server, desk, .. } = &crew;
+    let (s, part) = desk
+        .put(
+            "/api/v1/parts/CMP-220",
+            None,
+            serde_json::json!({"part_number": "CMP-220", "name": "压缩机启动继电器",
+                "unit_price": {"amount": "186.00"}, "serial_tracked": true}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{part}");
     let dir = tempfile::tempdir()?;
     let photos: Vec<String> = (1..=2)
         .map(|i| {
@@ -52,11 +61,11 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         .find("#photo-list li:nth-child(2) img[src^='blob:']")
         .await?;
 
-    // One part, typed in.
+    // One part picked from the parts list by its number: name and price come with it.
     browser.click("#add-part").await?;
     browser.fill(".part-number", "CMP-220").await?;
-    browser.fill(".part-name", "压缩机启动继电器").await?;
-    browser.fill(".part-price", "186").await?;
+    browser.click(".part-qty").await?;
+    browser.wait_attr(".part-price", "value", "186.00").await?;
     browser.fill(".part-serials", "SR2026110071").await?;
     browser.click("#save-parts").await?;
     browser.screenshot("browser-capture-1280x900").await?;
@@ -101,6 +110,8 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     assert_eq!(order["photos"].as_array().map(Vec::len), Some(2), "{order}");
     assert_eq!(order["photos"][0]["caption"], "压缩机铭牌");
     assert_eq!(order["bill"]["parts"][0]["serials"][0], "SR2026110071");
+    assert_eq!(order["bill"]["parts"][0]["name"], "压缩机启动继电器");
+    assert_eq!(order["bill"]["parts"][0]["serial_tracked"], true);
     let strokes = &order["receipt"]["sign_off"]["strokes"];
     assert_eq!(
         strokes.as_array().map(Vec::len),

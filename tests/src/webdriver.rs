@@ -147,9 +147,17 @@ impl Session {
             .with_context(|| format!("waiting for {css}"))
     }
 
+    /// Clicks an element after bringing it to the middle of the screen, clear of the sticky
+    /// status line, as a user scrolls to what they tap.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.find(css)
-            .await?
+        let element = self.find(css).await?;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element)?],
+            )
+            .await?;
+        element
             .click()
             .await
             .with_context(|| format!("clicking {css}"))

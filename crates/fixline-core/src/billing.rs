@@ -27,6 +27,45 @@ pub struct PartLine {
     /// Covered by the warranty: listed on the receipt, not charged.
     #[serde(default)]
     pub under_warranty: bool,
+    /// The parts list says each piece carries a serial number that must be recorded.
+    #[serde(default)]
+    pub serial_tracked: bool,
+}
+
+/// An entry of the parts list engineers pick from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Part {
+    pub part_number: String,
+    pub name: String,
+    pub unit_price: Money,
+    /// Each piece has a serial number the engineer records.
+    #[serde(default)]
+    pub serial_tracked: bool,
+}
+
+impl Part {
+    pub fn validate(&self) -> Result<(), Error> {
+        text::line("part_number", &self.part_number, 64)?;
+        text::line("name", &self.name, text::LINE_MAX)?;
+        if self.unit_price.amount < Decimal::ZERO {
+            return Err(Error::invalid("unit_price", "must not be negative"));
+        }
+        Ok(())
+    }
+
+    /// A bill line for `quantity` of this part.
+    pub fn line(&self, quantity: Decimal, serials: Vec<String>) -> PartLine {
+        PartLine {
+            part_number: self.part_number.clone(),
+            name: self.name.clone(),
+            quantity,
+            unit_price: self.unit_price,
+            serials,
+            under_warranty: false,
+            serial_tracked: self.serial_tracked,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +187,9 @@ impl Bill {
             if p.unit_price.amount < Decimal::ZERO {
                 return Err(Error::invalid("parts.unit_price", "must not be negative"));
             }
-            if !p.serials.is_empty() && Decimal::from(p.serials.len()) != p.quantity {
+            if (p.serial_tracked || !p.serials.is_empty())
+                && Decimal::from(p.serials.len()) != p.quantity
+            {
                 return Err(Error::invalid(
                     "parts.serials",
                     format!(

@@ -18,7 +18,35 @@ fn part(name: &str, qty: rust_decimal::Decimal, price: rust_decimal::Decimal) ->
         unit_price: Money::cny(price),
         serials: Vec::new(),
         under_warranty: false,
+        serial_tracked: false,
     }
+}
+
+#[test]
+fn a_serial_tracked_part_needs_a_serial_per_piece() {
+    use fixline_core::billing::Part;
+    let relay = Part {
+        part_number: "CMP-220".into(),
+        name: "压缩机启动继电器".into(),
+        unit_price: Money::cny(dec!(186)),
+        serial_tracked: true,
+    };
+    let bill = |line| Bill {
+        currency: Default::default(),
+        parts: vec![line],
+        labour: vec![],
+    };
+    let missing = bill(relay.line(dec!(2), vec!["SR1".into()]));
+    let err = missing.validate().unwrap_err();
+    assert!(
+        err.to_string().contains("1 serial numbers for 2 pieces"),
+        "{err}"
+    );
+    assert!(
+        bill(relay.line(dec!(2), vec!["SR1".into(), "SR2".into()]))
+            .validate()
+            .is_ok()
+    );
 }
 
 #[test]

@@ -32,7 +32,8 @@ struct Manifest {
     receipt: Option<ManifestEntry>,
 }
 
-/// Photos and receipts, after the actions that name them: key, settings, uploads, manifests.
+/// Photos and receipts, after the actions that name them: key, settings and the parts list,
+/// uploads, manifests.
 /// A server without file support (an older version, answering 404) is left alone.
 pub(crate) async fn sync_files(
     store: &DeviceStore,
@@ -70,7 +71,9 @@ async fn register_key(store: &DeviceStore, link: &ServerLink, user: &str) -> Res
 
 async fn refresh_settings(store: &DeviceStore, link: &ServerLink) -> Result<()> {
     let settings: ReceiptSettings = link.get("/api/v1/receipt-settings").await?;
-    store.store_receipt_settings(&settings)
+    store.store_receipt_settings(&settings)?;
+    let parts: Vec<fixline_core::billing::Part> = link.get("/api/v1/parts").await?;
+    store.store_parts(&parts)
 }
 
 /// Uploads every file the server does not have all of, resuming where the server says it is.

@@ -32,6 +32,7 @@ mod capture;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_device.sql"),
     include_str!("../../../migrations/device/0002_capture.sql"),
+    include_str!("../../../migrations/device/0003_parts.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -23,6 +23,7 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
                 unit_price: Money::cny(Decimal::new(18600, 2)),
                 serials: vec!["SR2026110071".into()],
                 under_warranty: false,
+                serial_tracked: true,
             },
             PartLine {
                 part_number: "SEAL-18".into(),
@@ -31,6 +32,7 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
                 unit_price: Money::cny(Decimal::new(4550, 2)),
                 serials: vec![],
                 under_warranty: true,
+                serial_tracked: false,
             },
         ],
         labour: vec![LabourLine {

@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fixline_core::billing::Part;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptSettings, SignOff};
@@ -29,6 +30,8 @@ const MAX_CHUNK: usize = 4 * 1024 * 1024;
 pub fn routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(receipt_settings))
+        .routes(routes!(list_parts))
+        .routes(routes!(put_part))
         .routes(routes!(register_device))
         .routes(routes!(blob_status, upload_chunk))
         .routes(routes!(blob_content))
@@ -56,6 +59,44 @@ async fn receipt_settings(
         .trim_end_matches("/r/")
         .to_owned();
     axum::Json(settings)
+}
+
+/// The parts list engineers pick from (offline on devices after each sync).
+#[utoipa::path(get, path = "/api/v1/parts", tag = "receipts",
+    responses((status = 200, body = Vec<Part>)))]
+async fn list_parts(
+    State(state): State<AppState>,
+    _user: SignedIn,
+) -> Result<axum::Json<Vec<Part>>> {
+    Ok(axum::Json(state.run(|s| s.parts()).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/parts/{part_number}", tag = "receipts",
+    params(("part_number" = String, Path)), request_body = Part,
+    responses((status = 200, body = Part), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_part(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(part_number): Path<String>,
+    Json(part): Json<Part>,
+) -> Result<axum::Json<Part>> {
+    user.require(
+        &[Role::ServiceManager, Role::Dispatcher, Role::Admin],
+        "edit the parts list",
+    )?;
+    if part.part_number != part_number {
+        return Err(Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "the part number in the body differs from the one in the path",
+        ));
+    }
+    part.validate()?;
+    let stored = part.clone();
+    state
+        .run(move |s| s.put_part(&stored, chrono::Utc::now()))
+        .await?;
+    Ok(axum::Json(part))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

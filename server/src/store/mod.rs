@@ -356,6 +356,11 @@ pub trait Store: Send + Sync + 'static {
     /// Conflicts, newest first: all of them, or one engineer's.
     fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>>;
 
+    // --- parts list
+    /// Adds or replaces a part; the part list changes rarely and is not in the change log.
+    fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()>;
+    fn parts(&self) -> Result<Vec<fixline_core::billing::Part>>;
+
     // --- receipts
     /// Registers a device's public seal key for a user; registering it again is a no-op, and a
     /// key already registered to someone else is refused.

@@ -573,6 +573,30 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()> {
+        let doc = serde_json::to_string(part).map_err(|e| Error::Internal(e.to_string()))?;
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO parts (part_number, name, doc, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (part_number) DO UPDATE SET name = excluded.name, doc = excluded.doc,
+                     updated_at = excluded.updated_at",
+                params![part.part_number, part.name, doc, ts(at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn parts(&self) -> Result<Vec<fixline_core::billing::Part>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT doc FROM parts ORDER BY part_number")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|doc| {
+                serde_json::from_str(&doc?).map_err(|e| Error::Internal(format!("part: {e}")))
+            })
+            .collect()
+        })
+    }
+
     fn register_device_key(
         &self,
         key: &str,

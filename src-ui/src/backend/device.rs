@@ -140,6 +140,10 @@ impl Backend for Device {
         call("receipt_settings", json!({}))
     }
 
+    fn parts(&self) -> Answer<Vec<fixline_core::billing::Part>> {
+        call("parts", json!({}))
+    }
+
     fn make_receipt(
         &self,
         id: WorkOrderId,

@@ -112,6 +112,8 @@ pub trait Backend {
     /// A URL an `<img>` can show the photo's thumbnail from.
     fn photo_src(&self, sha256: String) -> Answer<String>;
     fn receipt_settings(&self) -> Answer<ReceiptSettings>;
+    /// The parts list to pick from.
+    fn parts(&self) -> Answer<Vec<fixline_core::billing::Part>>;
     /// The customer signed or refused: make, seal and keep the receipt.
     fn make_receipt(
         &self,

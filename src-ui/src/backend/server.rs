@@ -290,6 +290,11 @@ impl Backend for Server {
         Box::pin(async move { get(url).await })
     }
 
+    fn parts(&self) -> Answer<Vec<fixline_core::billing::Part>> {
+        let url = self.url("/api/v1/parts");
+        Box::pin(async move { get(url).await })
+    }
+
     fn make_receipt(
         &self,
         id: WorkOrderId,

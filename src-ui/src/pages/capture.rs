@@ -1,7 +1,7 @@
 //! On-site capture on the job screen: photos, parts (labour comes from the visit times), the
 //! customer's signature or refusal, and the receipt that results.
 
-use fixline_core::billing::{Bill, PartLine, labour_from_visits};
+use fixline_core::billing::{Bill, Part, PartLine, labour_from_visits};
 use fixline_core::device::LocalJob;
 use fixline_core::money::Money;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff, Signature};
@@ -172,6 +172,7 @@ struct PartDraft {
     price: String,
     serials: String,
     warranty: bool,
+    serial_tracked: bool,
 }
 
 impl PartDraft {
@@ -183,7 +184,18 @@ impl PartDraft {
             price: p.unit_price.amount.to_string(),
             serials: p.serials.join(", "),
             warranty: p.under_warranty,
+            serial_tracked: p.serial_tracked,
         }
+    }
+
+    /// A part number picked from the list brings its name, price and serial rule.
+    fn pick(&mut self, number: String, list: &[Part]) {
+        if let Some(part) = list.iter().find(|p| p.part_number == number.trim()) {
+            self.name = part.name.clone();
+            self.price = part.unit_price.amount.to_string();
+            self.serial_tracked = part.serial_tracked;
+        }
+        self.number = number;
     }
 
     fn line(&self) -> Result<PartLine, UiError> {
@@ -205,6 +217,7 @@ impl PartDraft {
                 .map(str::to_owned)
                 .collect(),
             under_warranty: self.warranty,
+            serial_tracked: self.serial_tracked,
         })
     }
 }
@@ -217,6 +230,12 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
     spawn_local(async move {
         if let Ok(s) = backend().receipt_settings().await {
             settings.set(s);
+        }
+    });
+    let catalogue = RwSignal::new(Vec::<Part>::new());
+    spawn_local(async move {
+        if let Ok(list) = backend().parts().await {
+            catalogue.set(list);
         }
     });
     let drafts = RwSignal::new(
@@ -267,17 +286,24 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
                 <tbody>
                     {move || drafts.get().into_iter().enumerate().map(|(i, p)| view! {
                         <tr class="part">
-                            <td><input class="part-number" value=p.number disabled=!editable on:change=field(i, |p, v| p.number = v)/></td>
+                            <td><input class="part-number" list="parts-list" value=p.number disabled=!editable
+                                on:change=move |ev| { let v = event_target_value(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.pick(v, &catalogue.get_untracked()) }) }/></td>
                             <td><input class="part-name" value=p.name disabled=!editable on:change=field(i, |p, v| p.name = v)/></td>
                             <td><input class="part-qty" inputmode="decimal" value=p.quantity disabled=!editable on:change=field(i, |p, v| p.quantity = v)/></td>
                             <td><input class="part-price" inputmode="decimal" value=p.price disabled=!editable on:change=field(i, |p, v| p.price = v)/></td>
-                            <td><input class="part-serials" value=p.serials disabled=!editable on:change=field(i, |p, v| p.serials = v)/></td>
+                            <td><input class="part-serials" value=p.serials disabled=!editable required=p.serial_tracked
+                                placeholder=if p.serial_tracked { "SN…" } else { "" } on:change=field(i, |p, v| p.serials = v)/></td>
                             <td><input class="part-warranty" type="checkbox" checked=p.warranty disabled=!editable
                                 on:change=move |ev| { let on = event_target_checked(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.warranty = on }) }/></td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
+            <datalist id="parts-list">
+                {move || catalogue.get().into_iter().map(|p| view! {
+                    <option value=p.part_number.clone()>{p.name.clone()}" · "{p.unit_price.to_string()}</option>
+                }).collect_view()}
+            </datalist>
             <ul class="labour" id="labour">
                 {move || labour().into_iter().map(|l| view! {
                     <li>{l.description}" · "{l.minutes}" min · "{l.hourly_rate.to_string()}"/h"</li>

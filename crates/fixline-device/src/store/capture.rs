@@ -2,6 +2,7 @@
 //! sync engine uploads. Each capture writes its file and its work-order action in one
 //! transaction, so a photo or receipt is never recorded without its bytes, or the reverse.
 
+use fixline_core::billing::Part;
 use fixline_core::device::FileCheck;
 use fixline_core::position::Position;
 use fixline_core::receipt::{
@@ -129,6 +130,26 @@ impl DeviceStore {
                  ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 [to_json(settings)?],
             )?;
+            Ok(())
+        })
+    }
+
+    /// The parts list as last synced.
+    pub fn parts(&self) -> Result<Vec<Part>> {
+        let conn = self.lock();
+        docs(&conn, "SELECT doc FROM parts ORDER BY part_number", [])
+    }
+
+    /// Replaces the parts list with the server's.
+    pub(crate) fn store_parts(&self, parts: &[Part]) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM parts", [])?;
+            for part in parts {
+                tx.execute(
+                    "INSERT OR REPLACE INTO parts (part_number, doc) VALUES (?1, ?2)",
+                    params![part.part_number, to_json(part)?],
+                )?;
+            }
             Ok(())
         })
     }
