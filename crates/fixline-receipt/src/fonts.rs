@@ -64,6 +64,22 @@ impl ReceiptFonts {
     }
 }
 
+/// Where the regular and bold faces are: `FIXLINE_RECEIPT_FONT` (bold beside it as
+/// `…-Bold…`, else the regular face again), then the system's Noto Sans CJK.
+pub fn system_paths() -> Result<(PathBuf, PathBuf), FontError> {
+    if let Some(regular) = std::env::var_os("FIXLINE_RECEIPT_FONT").map(PathBuf::from) {
+        let bold = bold_beside(&regular)
+            .filter(|b| b.exists())
+            .unwrap_or_else(|| regular.clone());
+        return Ok((regular, bold));
+    }
+    SYSTEM_FONTS
+        .iter()
+        .find(|(regular, bold)| Path::new(regular).exists() && Path::new(bold).exists())
+        .map(|(r, b)| (PathBuf::from(r), PathBuf::from(b)))
+        .ok_or_else(|| FontError::NotFound(SYSTEM_FONTS.map(|(r, _)| r).join(", ")))
+}
+
 fn bold_beside(regular: &Path) -> Option<PathBuf> {
     let name = regular.file_name()?.to_str()?;
     Some(regular.with_file_name(name.replace("Regular", "Bold")))

@@ -17,6 +17,7 @@ use fixline_core::receipt::ReceiptFacts;
 
 pub use fonts::{FontError, ReceiptFonts};
 pub use signature::signature_png;
+pub use words::{Words, words_for};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {

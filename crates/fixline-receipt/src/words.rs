@@ -95,3 +95,49 @@ pub(crate) fn photo_tag(lang: Language, t: PhotoTag) -> &'static str {
     };
     if zh { zh_text } else { en_text }
 }
+
+/// The labels a thermal receipt uses, in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Words {
+    pub title: &'static str,
+    pub customer: &'static str,
+    pub site: &'static str,
+    pub asset: &'static str,
+    pub symptom: &'static str,
+    pub work: &'static str,
+    pub engineer: &'static str,
+    pub finished: &'static str,
+    pub warranty: &'static str,
+    pub parts: &'static str,
+    pub labour: &'static str,
+    pub warranty_covered: &'static str,
+    pub tax: &'static str,
+    pub total: &'static str,
+    pub signature: &'static str,
+    pub refused: &'static str,
+    pub scan: &'static str,
+}
+
+/// The receipt's wording for other renderings (the thermal printer), from the same table.
+pub fn words_for(lang: Language) -> Words {
+    let w = |x| word(lang, x);
+    Words {
+        title: w(Word::Title),
+        customer: w(Word::Customer),
+        site: w(Word::Site),
+        asset: w(Word::Asset),
+        symptom: w(Word::Symptom),
+        work: w(Word::WorkPerformed),
+        engineer: w(Word::Engineer),
+        finished: w(Word::Finished),
+        warranty: w(Word::Warranty),
+        parts: w(Word::Parts),
+        labour: w(Word::Labour),
+        warranty_covered: w(Word::WarrantyCovered),
+        tax: w(Word::Tax),
+        total: w(Word::Total),
+        signature: w(Word::CustomerSignature),
+        refused: w(Word::Refused),
+        scan: w(Word::ScanToView),
+    }
+}

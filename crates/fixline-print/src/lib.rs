@@ -1,0 +1,42 @@
+//! Printing the service receipt on site, on ESC/POS thermal printers (58 mm = 384 dots, 80 mm =
+//! 576 dots).
+//!
+//! Raster mode (the default) lays the receipt out as a picture — Chinese text, the logo, the
+//! signature and the QR code — dithers it to black and white and sends it as `GS v 0` bands, so
+//! it prints the same on any printer whatever fonts or code pages it has. Text mode sends
+//! GB18030 text with the printer's own font and a native QR code: far fewer bytes, for printers
+//! known to have a Chinese font. A [`Profile`] says which, how wide, and how to pace the link.
+//!
+//! [`decode`] reads a byte stream back into commands and the image the printer would produce;
+//! tests and the virtual printer use it.
+
+pub mod decode;
+mod encode;
+pub mod link;
+mod profile;
+mod raster;
+
+pub use encode::{Encoded, encode};
+pub use profile::{Mode, Profile};
+pub use raster::{Bitmap, RasterFont, render};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("no font for printing: {0}")]
+    Font(String),
+    #[error("the receipt cannot be laid out: {0}")]
+    Layout(String),
+    #[error("the printer command could not be built: {0}")]
+    Command(String),
+    /// The link to the printer failed; `sent` bytes got through before it did.
+    #[error("the printer connection failed after {sent} of {total} bytes: {reason}")]
+    Link {
+        sent: usize,
+        total: usize,
+        reason: String,
+    },
+    #[error("this device cannot reach this printer: {0}")]
+    Unsupported(String),
+    #[error("the printer says: {0}")]
+    Printer(String),
+}

@@ -1,0 +1,236 @@
+//! Links to printers. A job is sent in the profile's chunk size with its pacing, then the link
+//! waits until the printer answers a status request — closing earlier is how jobs get cut short
+//! when the printer is still draining its buffer.
+//!
+//! Built here: raw TCP (port 9100, network printers and the virtual printer), a file sink, and a
+//! fake link for tests of chunking, pacing and failures. Bluetooth LE (btleplug / the Tauri BLE
+//! plugin) and Classic SPP (RFCOMM; the Android plugin under `mobile/`) plug in behind the same
+//! trait; see the README for what is and is not built yet.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PrintError, Profile};
+
+/// DLE EOT 1: "send printer status".
+pub const STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x01];
+
+/// Where a printer is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Address {
+    /// A network printer or the virtual printer: `host:9100`.
+    Tcp { host: String, port: u16 },
+    /// Bytes to a file (a USB printer device node, or a file to look at).
+    File { path: PathBuf },
+    /// Bluetooth LE: the printer's address and its write characteristic.
+    Ble {
+        device: String,
+        characteristic: String,
+    },
+    /// Bluetooth Classic serial port profile.
+    Spp { device: String },
+}
+
+/// A connection that takes bytes and can tell when the printer has taken them.
+pub trait PrinterLink {
+    fn send(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+    /// Waits until the printer has everything (its status answer), or fails.
+    fn drain(&mut self) -> Result<(), PrintError>;
+}
+
+/// Opens a link. Bluetooth needs the platform's Bluetooth stack, which this build does not
+/// have: the error says so plainly instead of failing silently later.
+pub fn open(address: &Address, timeout: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
+    match address {
+        Address::Tcp { host, port } => Ok(Box::new(TcpLink::connect(host, *port, timeout)?)),
+        Address::File { path } => Ok(Box::new(FileLink::create(path)?)),
+        Address::Spp { .. } if cfg!(target_os = "ios") => Err(PrintError::Unsupported(
+            "iPhones and iPads reach only Bluetooth LE printers; this printer uses Bluetooth Classic".into(),
+        )),
+        Address::Ble { .. } | Address::Spp { .. } => Err(PrintError::Unsupported(
+            "Bluetooth printing needs the app's Bluetooth plugin, which this build does not include".into(),
+        )),
+    }
+}
+
+/// Sends a whole job in `profile`-sized chunks with its pacing, then waits for the printer.
+/// `progress` hears the bytes sent so far.
+pub fn send_job(
+    link: &mut dyn PrinterLink,
+    bytes: &[u8],
+    profile: &Profile,
+    mut progress: impl FnMut(usize),
+) -> Result<(), PrintError> {
+    let total = bytes.len();
+    let mut sent = 0;
+    for chunk in bytes.chunks(profile.chunk_bytes.max(1)) {
+        link.send(chunk).map_err(|e| PrintError::Link {
+            sent,
+            total,
+            reason: e.to_string(),
+        })?;
+        sent += chunk.len();
+        progress(sent);
+        if profile.pace_ms > 0 {
+            std::thread::sleep(Duration::from_millis(profile.pace_ms));
+        }
+    }
+    link.drain()
+}
+
+/// What a status byte (DLE EOT 1 answer) says. Its fixed bits are 0xx1xx10; anything else is
+/// not an ESC/POS printer answering.
+pub fn read_status(byte: u8) -> Result<(), PrintError> {
+    if byte & 0b1001_0011 != 0b0001_0010 {
+        return Err(PrintError::Printer(format!(
+            "an unknown reply 0x{byte:02x} to a status request; is this an ESC/POS printer?"
+        )));
+    }
+    if byte & 0b0000_1000 != 0 {
+        return Err(PrintError::Printer(
+            "the printer is offline (cover open or paper out)".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+pub struct TcpLink {
+    stream: TcpStream,
+}
+
+impl TcpLink {
+    pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<Self, PrintError> {
+        let unreachable = |e: String| PrintError::Link {
+            sent: 0,
+            total: 0,
+            reason: format!("cannot reach the printer at {host}:{port}: {e}"),
+        };
+        let addr = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| unreachable(e.to_string()))?
+            .next()
+            .ok_or_else(|| unreachable("no address".into()))?;
+        let stream =
+            TcpStream::connect_timeout(&addr, timeout).map_err(|e| unreachable(e.to_string()))?;
+        let _ = stream.set_write_timeout(Some(timeout));
+        let _ = stream.set_read_timeout(Some(timeout));
+        let _ = stream.set_nodelay(true);
+        Ok(TcpLink { stream })
+    }
+}
+
+impl PrinterLink for TcpLink {
+    fn send(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(chunk)
+    }
+
+    fn drain(&mut self) -> Result<(), PrintError> {
+        let failed =
+            |e: std::io::Error| PrintError::Printer(format!("no answer to a status request: {e}"));
+        self.stream.write_all(&STATUS_REQUEST).map_err(failed)?;
+        self.stream.flush().map_err(failed)?;
+        let mut byte = [0u8; 1];
+        match self.stream.read(&mut byte) {
+            Ok(1) => read_status(byte[0]),
+            Ok(_) => Err(PrintError::Printer(
+                "the printer closed the connection".into(),
+            )),
+            Err(e) => Err(failed(e)),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FileLink {
+    file: std::fs::File,
+}
+
+impl FileLink {
+    pub fn create(path: &std::path::Path) -> Result<Self, PrintError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| PrintError::Link {
+                sent: 0,
+                total: 0,
+                reason: format!("{}: {e}", path.display()),
+            })?;
+        Ok(FileLink { file })
+    }
+}
+
+impl PrinterLink for FileLink {
+    fn send(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(chunk)
+    }
+
+    fn drain(&mut self) -> Result<(), PrintError> {
+        self.file
+            .sync_all()
+            .map_err(|e| PrintError::Printer(e.to_string()))
+    }
+}
+
+/// A link for tests: records each write, can drop after some bytes (the printer switched off),
+/// and answers status requests with a chosen byte.
+#[derive(Debug, Default)]
+pub struct FakeLink {
+    pub writes: Vec<Vec<u8>>,
+    /// The link breaks once this many bytes have been written.
+    pub drop_after: Option<usize>,
+    /// The status byte the "printer" answers with; `None`: no answer.
+    pub status: Option<u8>,
+    pub largest_write_allowed: usize,
+}
+
+impl FakeLink {
+    pub fn printer(mtu: usize) -> Self {
+        FakeLink {
+            status: Some(0x12),
+            largest_write_allowed: mtu,
+            ..Default::default()
+        }
+    }
+
+    pub fn received(&self) -> Vec<u8> {
+        self.writes.concat()
+    }
+}
+
+impl PrinterLink for FakeLink {
+    fn send(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if chunk.len() > self.largest_write_allowed {
+            return Err(std::io::Error::other(format!(
+                "a {}-byte write on a link that takes {}",
+                chunk.len(),
+                self.largest_write_allowed
+            )));
+        }
+        let so_far: usize = self.writes.iter().map(Vec::len).sum();
+        if self
+            .drop_after
+            .is_some_and(|limit| so_far + chunk.len() > limit)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the printer went away",
+            ));
+        }
+        self.writes.push(chunk.to_vec());
+        Ok(())
+    }
+
+    fn drain(&mut self) -> Result<(), PrintError> {
+        match self.status {
+            Some(byte) => read_status(byte),
+            None => Err(PrintError::Printer("no answer to a status request".into())),
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! The thermal receipt as a picture, `width` dots wide: the same facts as the PDF (header,
+//! receipt number, customer, work, parts and totals, signature, QR to the customer's page), set
+//! in the CJK font at thermal sizes and kept strictly black and white (text at a coverage
+//! threshold, the logo dithered), so the printer gets exactly the dots it will burn.
+
+use std::path::Path;
+
+use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+use fixline_core::receipt::{ReceiptFacts, SignOff};
+use image::{GrayImage, Luma};
+use qrcode::{EcLevel, QrCode};
+
+use crate::PrintError;
+
+/// One bit per dot, rows top to bottom, most significant bit leftmost, rows padded to bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bitmap {
+    pub width: u32,
+    pub height: u32,
+    pub bits: Vec<u8>,
+}
+
+impl Bitmap {
+    pub fn new(width: u32, height: u32) -> Self {
+        Bitmap {
+            width,
+            height,
+            bits: vec![0; (width.div_ceil(8) * height) as usize],
+        }
+    }
+
+    pub fn bytes_per_row(&self) -> u32 {
+        self.width.div_ceil(8)
+    }
+
+    pub fn get(&self, x: u32, y: u32) -> bool {
+        if x >= self.width || y >= self.height {
+            return false;
+        }
+        let byte = self.bits[(y * self.bytes_per_row() + x / 8) as usize];
+        byte & (0x80 >> (x % 8)) != 0
+    }
+
+    pub fn set(&mut self, x: u32, y: u32) {
+        if x < self.width && y < self.height {
+            let i = (y * self.bytes_per_row() + x / 8) as usize;
+            self.bits[i] |= 0x80 >> (x % 8);
+        }
+    }
+
+    /// Black dots.
+    pub fn ink(&self) -> usize {
+        self.bits.iter().map(|b| b.count_ones() as usize).sum()
+    }
+
+    /// As a picture: black dots on white paper.
+    pub fn to_gray(&self) -> GrayImage {
+        GrayImage::from_fn(self.width, self.height, |x, y| {
+            Luma([if self.get(x, y) { 0 } else { 255 }])
+        })
+    }
+
+    pub fn to_png(&self) -> Vec<u8> {
+        let mut png = Vec::new();
+        // Encoding an in-memory image into a Vec cannot fail.
+        let _ = image::DynamicImage::ImageLuma8(self.to_gray())
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png);
+        png
+    }
+
+    /// Dots in which two bitmaps of the same size differ.
+    pub fn difference(&self, other: &Bitmap) -> usize {
+        if (self.width, self.height) != (other.width, other.height) {
+            return usize::MAX;
+        }
+        self.bits
+            .iter()
+            .zip(&other.bits)
+            .map(|(a, b)| (a ^ b).count_ones() as usize)
+            .sum()
+    }
+}
+
+/// The CJK face for printing, from the same font the PDF uses.
+#[derive(Debug)]
+pub struct RasterFont {
+    regular: FontVec,
+}
+
+impl RasterFont {
+    pub fn load(path: &Path, face: u32) -> Result<Self, PrintError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| PrintError::Font(format!("{}: {e}", path.display())))?;
+        let face = if bytes.starts_with(b"ttcf") { face } else { 0 };
+        let regular = FontVec::try_from_vec_and_index(bytes, face)
+            .map_err(|e| PrintError::Font(format!("{}: {e}", path.display())))?;
+        Ok(RasterFont { regular })
+    }
+
+    /// The system's Noto Sans CJK SC (or `FIXLINE_RECEIPT_FONT`), as for the PDF.
+    pub fn system() -> Result<Self, PrintError> {
+        let (regular, _) =
+            fixline_receipt::fonts::system_paths().map_err(|e| PrintError::Font(e.to_string()))?;
+        Self::load(&regular, fixline_receipt::fonts::SC_FACE as u32)
+    }
+}
+
+/// A canvas that grows downwards, kept black (0) and white (255).
+struct Canvas<'f> {
+    img: GrayImage,
+    y: u32,
+    font: &'f RasterFont,
+}
+
+const MARGIN: u32 = 4;
+
+impl<'f> Canvas<'f> {
+    fn new(width: u32, font: &'f RasterFont) -> Self {
+        Canvas {
+            img: GrayImage::from_pixel(width, 1600, Luma([255])),
+            y: 8,
+            font,
+        }
+    }
+
+    fn width(&self) -> u32 {
+        self.img.width()
+    }
+
+    fn ensure(&mut self, bottom: u32) {
+        if bottom >= self.img.height() {
+            let mut taller = GrayImage::from_pixel(
+                self.width(),
+                (bottom + 800).max(self.img.height() * 2),
+                Luma([255]),
+            );
+            image::imageops::replace(&mut taller, &self.img, 0, 0);
+            self.img = taller;
+        }
+    }
+
+    fn measure(&self, text: &str, px: f32) -> f32 {
+        let font = self.font.regular.as_scaled(PxScale::from(px));
+        text.chars().map(|c| font.h_advance(font.glyph_id(c))).sum()
+    }
+
+    fn wrap(&self, text: &str, px: f32, width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        for paragraph in text.lines() {
+            let mut line = String::new();
+            for c in paragraph.chars() {
+                let mut candidate = line.clone();
+                candidate.push(c);
+                if self.measure(&candidate, px) <= width || line.is_empty() {
+                    line = candidate;
+                } else {
+                    lines.push(std::mem::replace(&mut line, c.to_string()));
+                }
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Draws one line with its top at `y`; black where glyph coverage is at least half.
+    fn text_at(&mut self, x: f32, y: u32, text: &str, px: f32, bold: bool) {
+        let scale = PxScale::from(px);
+        let font = self.font.regular.as_scaled(scale);
+        let baseline = y as f32 + font.ascent();
+        self.ensure(y + px as u32 * 2);
+        let mut caret = x;
+        for c in text.chars() {
+            let mut glyph = font.scaled_glyph(c);
+            glyph.position = ab_glyph::point(caret, baseline);
+            caret += font.h_advance(glyph.id);
+            let Some(outlined) = self.font.regular.outline_glyph(glyph) else {
+                continue;
+            };
+            let bounds = outlined.px_bounds();
+            let img = &mut self.img;
+            outlined.draw(|gx, gy, coverage| {
+                if coverage < 0.5 {
+                    return;
+                }
+                let px_x = bounds.min.x as i32 + gx as i32;
+                let px_y = bounds.min.y as i32 + gy as i32;
+                for dx in 0..=i32::from(bold) {
+                    let (xx, yy) = (px_x + dx, px_y);
+                    if xx >= 0 && yy >= 0 && (xx as u32) < img.width() && (yy as u32) < img.height()
+                    {
+                        img.put_pixel(xx as u32, yy as u32, Luma([0]));
+                    }
+                }
+            });
+        }
+    }
+
+    fn line_height(px: f32) -> u32 {
+        (px * 1.3).ceil() as u32
+    }
+
+    fn paragraph(&mut self, x: f32, width: f32, text: &str, px: f32, bold: bool) {
+        for line in self.wrap(text, px, width) {
+            let y = self.y;
+            self.text_at(x, y, &line, px, bold);
+            self.y += Self::line_height(px);
+        }
+    }
+
+    fn centred(&mut self, text: &str, px: f32, bold: bool) {
+        for line in self.wrap(text, px, (self.width() - 2 * MARGIN) as f32) {
+            let x = (self.width() as f32 - self.measure(&line, px)) / 2.0;
+            let y = self.y;
+            self.text_at(x.max(0.0), y, &line, px, bold);
+            self.y += Self::line_height(px);
+        }
+    }
+
+    fn right(&mut self, right: f32, y: u32, text: &str, px: f32, bold: bool) {
+        let x = right - self.measure(text, px);
+        self.text_at(x.max(0.0), y, text, px, bold);
+    }
+
+    fn rule(&mut self, dashed: bool) {
+        self.y += 4;
+        self.ensure(self.y + 4);
+        for x in MARGIN..self.width() - MARGIN {
+            if !dashed || (x / 6) % 2 == 0 {
+                self.img.put_pixel(x, self.y, Luma([0]));
+                self.img.put_pixel(x, self.y + 1, Luma([0]));
+            }
+        }
+        self.y += 8;
+    }
+
+    /// Pastes a grey picture, dithered (Floyd–Steinberg) to black and white.
+    fn dithered(&mut self, picture: &GrayImage, x: u32) {
+        let (w, h) = picture.dimensions();
+        self.ensure(self.y + h);
+        let mut err: Vec<f32> = picture.pixels().map(|p| f32::from(p.0[0])).collect();
+        for yy in 0..h {
+            for xx in 0..w {
+                let i = (yy * w + xx) as usize;
+                let old = err[i];
+                let new = if old < 128.0 { 0.0 } else { 255.0 };
+                let e = old - new;
+                let mut spread = |dx: i32, dy: u32, f: f32| {
+                    let nx = xx as i32 + dx;
+                    if nx >= 0 && (nx as u32) < w && yy + dy < h {
+                        err[((yy + dy) * w + nx as u32) as usize] += e * f;
+                    }
+                };
+                spread(1, 0, 7.0 / 16.0);
+                spread(-1, 1, 3.0 / 16.0);
+                spread(0, 1, 5.0 / 16.0);
+                spread(1, 1, 1.0 / 16.0);
+                if new == 0.0 && x + xx < self.width() {
+                    self.img.put_pixel(x + xx, self.y + yy, Luma([0]));
+                }
+            }
+        }
+        self.y += h;
+    }
+
+    fn into_bitmap(self) -> Bitmap {
+        let height = self.y + 8;
+        let mut bitmap = Bitmap::new(self.width(), height);
+        for y in 0..height.min(self.img.height()) {
+            for x in 0..self.width() {
+                if self.img.get_pixel(x, y).0[0] < 128 {
+                    bitmap.set(x, y);
+                }
+            }
+        }
+        bitmap
+    }
+}
+
+/// Lays out the thermal receipt `width` dots wide.
+pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bitmap, PrintError> {
+    if !(128..=2048).contains(&width) {
+        return Err(PrintError::Layout(format!(
+            "{width} dots is not a printer width"
+        )));
+    }
+    let words = fixline_receipt::words_for(facts.language);
+    let narrow = width < 500;
+    let (big, body, small) = if narrow {
+        (30.0, 22.0, 20.0)
+    } else {
+        (40.0, 26.0, 22.0)
+    };
+    let mut c = Canvas::new(width, font);
+    let inner = (width - 2 * MARGIN) as f32;
+    let left = MARGIN as f32;
+
+    if let Some(logo) = logo(&facts.brand.logo_png, if narrow { 96 } else { 128 }) {
+        let x = (width - logo.width()) / 2;
+        c.dithered(&logo, x);
+        c.y += 6;
+    }
+    c.centred(&facts.brand.name, big, true);
+    for line in [&facts.brand.slogan, &facts.brand.phone] {
+        if !line.is_empty() {
+            c.centred(line, small, false);
+        }
+    }
+    c.rule(false);
+    c.centred(
+        &format!("{} {}", words.title, facts.number),
+        body * 1.15,
+        true,
+    );
+    c.rule(true);
+
+    let when = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let mut rows = vec![
+        (words.customer, facts.customer_name.clone()),
+        (words.site, facts.site_address.clone()),
+    ];
+    if let Some(a) = &facts.asset {
+        rows.push((words.asset, format!("{} {}", a.model, a.serial)));
+    }
+    rows.push((words.symptom, facts.symptom.clone()));
+    rows.push((words.work, facts.work_performed.clone()));
+    rows.push((words.engineer, facts.engineer_name.clone()));
+    rows.push((words.finished, when(facts.finished_at)));
+    for (label, value) in rows {
+        c.paragraph(left, inner, &format!("{label}：{value}"), small, false);
+    }
+    c.rule(true);
+
+    // Parts and labour: the name on its own line, quantity × price = amount under it.
+    let right = (width - MARGIN) as f32;
+    for p in &facts.bill.parts {
+        let mut name = format!("{} {}", p.part_number, p.name);
+        if p.under_warranty {
+            name.push_str(&format!("（{}）", words.warranty));
+        }
+        c.paragraph(left, inner, &name, small, false);
+        if !p.serials.is_empty() {
+            c.paragraph(
+                left + 16.0,
+                inner - 16.0,
+                &format!("SN {}", p.serials.join(", ")),
+                small,
+                false,
+            );
+        }
+        let amount = fixline_core::billing::Bill::part_total(p)
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let y = c.y;
+        c.text_at(
+            left + 16.0,
+            y,
+            &format!("{} × {}", p.quantity.normalize(), p.unit_price),
+            small,
+            false,
+        );
+        c.right(right, y, &amount, small, false);
+        c.y += Canvas::line_height(small);
+    }
+    for l in &facts.bill.labour {
+        c.paragraph(left, inner, &l.description, small, false);
+        let amount = fixline_core::billing::Bill::labour_total(l)
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let y = c.y;
+        c.text_at(
+            left + 16.0,
+            y,
+            &format!("{} min × {}", l.minutes, l.hourly_rate),
+            small,
+            false,
+        );
+        c.right(right, y, &amount, small, false);
+        c.y += Canvas::line_height(small);
+    }
+    c.rule(true);
+    let t = &facts.totals;
+    let mut totals = vec![
+        (words.parts, t.parts.to_string()),
+        (words.labour, t.labour.to_string()),
+    ];
+    if !t.warranty_covered.amount.is_zero() {
+        totals.push((words.warranty_covered, format!("-{}", t.warranty_covered)));
+    }
+    totals.push((words.tax, t.tax.to_string()));
+    for (label, value) in totals {
+        let y = c.y;
+        c.text_at(left, y, label, small, false);
+        c.right(right, y, &value, small, false);
+        c.y += Canvas::line_height(small);
+    }
+    let y = c.y;
+    c.text_at(left, y, words.total, big * 0.8, true);
+    c.right(right, y, &t.total.to_string(), big * 0.8, true);
+    c.y += Canvas::line_height(big * 0.8);
+    c.rule(false);
+
+    // The signature, drawn from its strokes, or the refusal.
+    match &facts.sign_off {
+        SignOff::Signed(s) => {
+            c.paragraph(left, inner, words.signature, small, true);
+            let png = fixline_receipt::signature_png(s, (width as f32 * 0.8) as u32)
+                .map_err(|e| PrintError::Layout(e.to_string()))?;
+            let rgba = image::load_from_memory(&png)
+                .map_err(|e| PrintError::Layout(e.to_string()))?
+                .into_rgba8();
+            let grey = GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                Luma([255 - rgba.get_pixel(x, y).0[3]])
+            });
+            c.dithered(&grey, MARGIN);
+            c.paragraph(
+                left,
+                inner,
+                &format!("{} · {}", s.signer_name, when(s.signed_at)),
+                small,
+                false,
+            );
+        }
+        SignOff::Refused {
+            signer_name,
+            reason,
+            ..
+        } => {
+            c.paragraph(
+                left,
+                inner,
+                &format!("{}：{signer_name} — {reason}", words.refused),
+                small,
+                true,
+            );
+        }
+    }
+    c.rule(true);
+
+    // The customer's page as a QR code, and the words under it.
+    let code = QrCode::with_error_correction_level(facts.customer_link.as_bytes(), EcLevel::M)
+        .map_err(|e| PrintError::Layout(e.to_string()))?;
+    let modules = code.width() as u32;
+    let dot = ((width / 2) / (modules + 8)).max(2);
+    let side = (modules + 8) * dot;
+    let x0 = (width - side) / 2;
+    c.ensure(c.y + side);
+    let colors = code.to_colors();
+    for (i, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (mx, my) = ((i as u32 % modules) + 4, (i as u32 / modules) + 4);
+            for dy in 0..dot {
+                for dx in 0..dot {
+                    c.img
+                        .put_pixel(x0 + mx * dot + dx, c.y + my * dot + dy, Luma([0]));
+                }
+            }
+        }
+    }
+    c.y += side;
+    c.centred(words.scan, small, false);
+    Ok(c.into_bitmap())
+}
+
+fn logo(base64_png: &str, size: u32) -> Option<GrayImage> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_png.trim())
+        .ok()?;
+    let img = image::load_from_memory(&bytes)
+        .ok()?
+        .thumbnail(size, size)
+        .into_rgba8();
+    // Transparent is paper.
+    Some(GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        let [r, g, b, a] = img.get_pixel(x, y).0;
+        let luma = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+        let a = u32::from(a);
+        Luma([((luma * a + 255 * (255 - a)) / 255) as u8])
+    }))
+}
+
+/// One line of text as a picture (for the decoder's text mode), `px` tall, at most `width`.
+pub(crate) fn text_image(
+    font: &RasterFont,
+    line: &str,
+    px: f32,
+    bold: bool,
+    width: u32,
+) -> GrayImage {
+    let mut c = Canvas::new(width, font);
+    c.y = 0;
+    c.text_at(0.0, 0, line, px, bold);
+    let h = Canvas::line_height(px);
+    image::imageops::crop_imm(&c.img, 0, 0, width, h).to_image()
+}
+
+/// The signature alone, `width` dots wide, black where the strokes are.
+pub fn signature_bitmap(
+    signature: &fixline_core::receipt::Signature,
+    width: u32,
+) -> Result<Bitmap, PrintError> {
+    let png = fixline_receipt::signature_png(signature, width)
+        .map_err(|e| PrintError::Layout(e.to_string()))?;
+    let rgba = image::load_from_memory(&png)
+        .map_err(|e| PrintError::Layout(e.to_string()))?
+        .into_rgba8();
+    let mut b = Bitmap::new(rgba.width(), rgba.height());
+    for (x, y, p) in rgba.enumerate_pixels() {
+        if p.0[3] >= 128 {
+            b.set(x, y);
+        }
+    }
+    Ok(b)
+}
