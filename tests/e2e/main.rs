@@ -10,6 +10,7 @@ mod console;
 mod dispatch;
 mod intake;
 mod lifecycle;
+mod printing;
 mod receipts;
 mod robustness;
 mod sync;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::Site;
-use crate::ids::{EngineerId, UserId};
+use crate::ids::{EngineerId, UserId, WorkOrderId};
 use crate::role::{Actor, Role};
 use crate::sync::{DeviceAction, PushOutcome};
 use crate::work_order::WorkOrder;
@@ -150,4 +150,56 @@ pub struct SyncReport {
     /// Files the server's manifests still lack after this sync.
     #[serde(default)]
     pub files_missing: u32,
+}
+
+/// Where a receipt printer is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PrinterAddress {
+    /// A network printer (or the virtual printer): raw TCP, usually port 9100.
+    Tcp { host: String, port: u16 },
+    /// Bytes to a file: a USB printer's device node, or a file to look at.
+    File { path: String },
+    /// Bluetooth LE: the printer's address and its write characteristic.
+    Ble {
+        device: String,
+        characteristic: String,
+    },
+    /// Bluetooth Classic serial port profile.
+    Spp { device: String },
+}
+
+/// The device's default printer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterChoice {
+    pub name: String,
+    pub address: PrinterAddress,
+    /// A printer profile name (`58mm-ble`, `80mm-spp`, `80mm-network`, `80mm-gb18030-text`).
+    pub profile: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintState {
+    Queued,
+    Sending,
+    Printed,
+    Failed,
+    /// The app stopped while this job was being sent: part of it may have printed.
+    Interrupted,
+}
+
+/// A print job as the queue screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrintJob {
+    pub id: String,
+    pub work_order: WorkOrderId,
+    pub printer: String,
+    pub state: PrintState,
+    pub sent: u64,
+    pub total: u64,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

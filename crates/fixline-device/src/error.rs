@@ -30,6 +30,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// Printing failed: no printer chosen, unreachable, or it refused the job.
+    #[error("{0}")]
+    Printer(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -47,6 +50,7 @@ impl Error {
             Error::Unsynced { .. } => "unsynced_changes",
             Error::NotFound(_) => "not_found",
             Error::Invalid(_) => "invalid_input",
+            Error::Printer(_) => "printer",
         }
     }
 

@@ -28,11 +28,13 @@ use crate::error::{Error, Result};
 pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, SyncStatus};
 
 mod capture;
+mod printing;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_device.sql"),
     include_str!("../../../migrations/device/0002_capture.sql"),
     include_str!("../../../migrations/device/0003_parts.sql"),
+    include_str!("../../../migrations/device/0004_printing.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -99,10 +101,12 @@ impl DeviceStore {
     fn with(mut conn: Connection) -> Result<Self> {
         conn.pragma_update(None, "busy_timeout", 5000)?;
         migrations().to_latest(&mut conn)?;
-        Ok(DeviceStore {
+        let store = DeviceStore {
             conn: Mutex::new(conn),
             policy: SlaPolicy::default(),
-        })
+        };
+        store.mark_interrupted_prints()?;
+        Ok(store)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

@@ -9,32 +9,15 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
 
 use crate::{PrintError, Profile};
 
 /// DLE EOT 1: "send printer status".
 pub const STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x01];
 
-/// Where a printer is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Address {
-    /// A network printer or the virtual printer: `host:9100`.
-    Tcp { host: String, port: u16 },
-    /// Bytes to a file (a USB printer device node, or a file to look at).
-    File { path: PathBuf },
-    /// Bluetooth LE: the printer's address and its write characteristic.
-    Ble {
-        device: String,
-        characteristic: String,
-    },
-    /// Bluetooth Classic serial port profile.
-    Spp { device: String },
-}
+/// Where a printer is (the type lives in core so the UI and the device share it).
+pub use fixline_core::device::PrinterAddress as Address;
 
 /// A connection that takes bytes and can tell when the printer has taken them.
 pub trait PrinterLink {
@@ -48,7 +31,7 @@ pub trait PrinterLink {
 pub fn open(address: &Address, timeout: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
     match address {
         Address::Tcp { host, port } => Ok(Box::new(TcpLink::connect(host, *port, timeout)?)),
-        Address::File { path } => Ok(Box::new(FileLink::create(path)?)),
+        Address::File { path } => Ok(Box::new(FileLink::create(std::path::Path::new(path))?)),
         Address::Spp { .. } if cfg!(target_os = "ios") => Err(PrintError::Unsupported(
             "iPhones and iPads reach only Bluetooth LE printers; this printer uses Bluetooth Classic".into(),
         )),

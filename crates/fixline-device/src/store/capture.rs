@@ -198,20 +198,9 @@ impl DeviceStore {
         let session = self.session()?.ok_or(Error::NotSignedIn)?;
         let job = self.job(id)?.work_order;
         job.check(ActionKind::SignReceipt, &session.user.actor())?;
-        let customer = self.customer_file(job.customer_id)?;
-        let settings = self.receipt_settings()?;
         let token = random_hex::<16>();
-        let base = match settings.link_base.trim() {
-            "" => session.server_url.trim_end_matches('/'),
-            base => base.trim_end_matches('/'),
-        };
-        let facts = ReceiptSources {
-            job: &job,
-            customer: &customer,
-            engineer_name: &session.user.display_name,
-            settings: &settings,
-        }
-        .facts(sign_off.clone(), format!("{base}/r/{token}"))?;
+        let facts = self.receipt_facts(&job, sign_off.clone(), &token)?;
+        let settings = self.receipt_settings()?;
         let photos = facts
             .photos
             .iter()
@@ -264,6 +253,29 @@ impl DeviceStore {
             )
         })?;
         self.job(id)
+    }
+
+    /// A job's receipt facts as the device knows them, for the PDF and the printer.
+    pub(crate) fn receipt_facts(
+        &self,
+        job: &WorkOrder,
+        sign_off: SignOff,
+        token: &str,
+    ) -> Result<fixline_core::receipt::ReceiptFacts> {
+        let session = self.session()?.ok_or(Error::NotSignedIn)?;
+        let customer = self.customer_file(job.customer_id)?;
+        let settings = self.receipt_settings()?;
+        let base = match settings.link_base.trim() {
+            "" => session.server_url.trim_end_matches('/').to_owned(),
+            base => base.trim_end_matches('/').to_owned(),
+        };
+        Ok(ReceiptSources {
+            job,
+            customer: &customer,
+            engineer_name: &session.user.display_name,
+            settings: &settings,
+        }
+        .facts(sign_off, format!("{base}/r/{token}"))?)
     }
 
     /// The job's receipt PDF as kept on this device.

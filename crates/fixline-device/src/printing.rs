@@ -1,0 +1,95 @@
+//! Printing from the device: the signed receipt (or a test page) encoded for the default
+//! printer's profile, queued in the device database, then sent. Blocking: the app calls it off
+//! the UI thread.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use fixline_core::device::{PrintJob, PrintState};
+use fixline_core::ids::WorkOrderId;
+use fixline_print::link::{open, send_job};
+use fixline_print::{Profile, RasterFont};
+
+use crate::error::{Error, Result};
+use crate::store::DeviceStore;
+
+/// How long to wait for a printer to connect or answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn printer_error(e: fixline_print::PrintError) -> Error {
+    Error::Printer(e.to_string())
+}
+
+/// Queues the job's signed receipt for the default printer; returns the print job's id.
+pub fn queue_receipt(store: &DeviceStore, job: WorkOrderId, font: &RasterFont) -> Result<String> {
+    let printer = store
+        .printer()?
+        .ok_or_else(|| Error::Printer("choose a printer first".into()))?;
+    let profile = Profile::named(&printer.profile)
+        .ok_or_else(|| Error::Printer(format!("unknown printer profile {}", printer.profile)))?;
+    let order = store.job(job)?.work_order;
+    let receipt = order
+        .receipt
+        .clone()
+        .ok_or_else(|| Error::Invalid("make the receipt (customer signature) first".into()))?;
+    let facts = store.receipt_facts(&order, receipt.sign_off, &receipt.token)?;
+    let encoded = fixline_print::encode(&facts, &profile, font).map_err(printer_error)?;
+    store.enqueue_print(job, &printer, &encoded.bytes, Utc::now())
+}
+
+/// Sends every queued job in order. A failure stops that job (kept as failed with the reason,
+/// for a retry) and the queue goes on with the next.
+pub fn run_queue(store: &DeviceStore) -> Result<Vec<PrintJob>> {
+    while let Some((id, printer, bytes)) = store.next_print()? {
+        let Some(profile) = Profile::named(&printer.profile) else {
+            store.print_state(
+                &id,
+                PrintState::Failed,
+                None,
+                Some("unknown printer profile"),
+                Utc::now(),
+            )?;
+            continue;
+        };
+        store.print_state(&id, PrintState::Sending, Some(0), None, Utc::now())?;
+        let mut last_saved = 0;
+        let outcome = open(&printer.address, TIMEOUT).and_then(|mut link| {
+            send_job(link.as_mut(), &bytes, &profile, |sent| {
+                // Progress for the queue screen, without a write per BLE packet.
+                if sent - last_saved >= 4096 || sent == bytes.len() {
+                    last_saved = sent;
+                    let _ = store.print_state(
+                        &id,
+                        PrintState::Sending,
+                        Some(sent as u64),
+                        None,
+                        Utc::now(),
+                    );
+                }
+            })
+        });
+        match outcome {
+            Ok(()) => store.print_state(
+                &id,
+                PrintState::Printed,
+                Some(bytes.len() as u64),
+                None,
+                Utc::now(),
+            )?,
+            Err(e) => {
+                let sent = match &e {
+                    fixline_print::PrintError::Link { sent, .. } => Some(*sent as u64),
+                    _ => None,
+                };
+                store.print_state(
+                    &id,
+                    PrintState::Failed,
+                    sent,
+                    Some(&e.to_string()),
+                    Utc::now(),
+                )?
+            }
+        }
+    }
+    store.print_jobs()
+}

@@ -1,0 +1,146 @@
+//! Printing on site from the device: the signed receipt goes through the print queue to a
+//! network printer and decodes to the same receipt (QR to the customer's page included); a job
+//! cut off by the app stopping is offered for reprint, not resent silently or lost; a printer
+//! that hangs up mid-job leaves a failed job that says how far it got.
+
+use chrono::{TimeDelta, Utc};
+use fixline_core::device::{PrintState, PrinterAddress, PrinterChoice};
+use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::receipt::{SignOff, Signature};
+use fixline_core::work_order::{Action, ResolutionType};
+use fixline_device::printing::{queue_receipt, run_queue};
+use fixline_device::{DeviceStore, ServerLink, sync};
+use fixline_print::RasterFont;
+use fixline_print::decode::decode;
+use fixline_receipt::ReceiptFonts;
+use fixline_tests::printer::TestPrinter;
+use fixline_tests::{PASSWORD, chens_job, crew};
+use uuid::Uuid;
+
+fn new_id() -> ActionId {
+    ActionId::from_uuid(Uuid::now_v7())
+}
+
+fn printer(port: u16) -> PrinterChoice {
+    PrinterChoice {
+        name: "柜台打印机".into(),
+        address: PrinterAddress::Tcp {
+            host: "127.0.0.1".into(),
+            port,
+        },
+        profile: "80mm-network".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer() {
+    let crew = crew().await;
+    let (job, _) = chens_job(&crew, "SC650-PRNT").await;
+    let job: WorkOrderId = job.parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chen.db");
+    let device = DeviceStore::open(&db).unwrap();
+    let session = ServerLink::new(&crew.server.url(""))
+        .unwrap()
+        .sign_in("chen", PASSWORD)
+        .await
+        .unwrap();
+    device.sign_in(&session).unwrap();
+    sync(&device, false, |_| {}).await.unwrap();
+    let t0 = Utc::now() - TimeDelta::minutes(60);
+    for (m, action) in [
+        (0, Action::Accept),
+        (5, Action::StartTravel),
+        (20, Action::Arrive { position: None }),
+        (
+            50,
+            Action::Complete {
+                resolution: ResolutionType::OnSiteRepair,
+                summary: "更换启动继电器".into(),
+                position: None,
+            },
+        ),
+    ] {
+        device
+            .perform(job, action, new_id(), t0 + TimeDelta::minutes(m))
+            .unwrap();
+    }
+    let fonts = ReceiptFonts::system().unwrap();
+    let signed = device
+        .make_receipt(
+            job,
+            SignOff::Signed(Signature {
+                signer_name: "陈静".into(),
+                signed_at: t0 + TimeDelta::minutes(51),
+                width: 600.0,
+                height: 220.0,
+                strokes: vec![vec![[20.0, 150.0], [90.0, 40.0], [160.0, 170.0]]],
+            }),
+            None,
+            &fonts,
+            new_id(),
+            t0 + TimeDelta::minutes(51),
+        )
+        .unwrap();
+    let token = signed.work_order.receipt.unwrap().token;
+    let font = RasterFont::system().unwrap();
+
+    // No printer chosen yet: a clear refusal.
+    let err = queue_receipt(&device, job, &font).unwrap_err();
+    assert_eq!(err.code(), "printer", "{err}");
+
+    // Printed on the counter's network printer, and it is the receipt.
+    let counter = TestPrinter::start(None);
+    device.set_printer(&printer(counter.port)).unwrap();
+    queue_receipt(&device, job, &font).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
+    assert_eq!(jobs[0].sent, jobs[0].total);
+    let bytes = counter.jobs.recv().unwrap();
+    let printout = decode(&bytes, 576, None).unwrap();
+    let mut prepared = rqrr_image(&printout.paper);
+    let links: Vec<String> = prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect();
+    assert!(
+        links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),
+        "the printed QR leads to the customer's page: {links:?}"
+    );
+
+    // The app stops while a reprint is being sent; on restart the job asks to be reprinted.
+    let second = queue_receipt(&device, job, &font).unwrap();
+    device.mark_sending_for_test(&second).unwrap();
+    drop(device);
+    let device = DeviceStore::open(&db).unwrap();
+    let jobs = device.print_jobs().unwrap();
+    let cut = jobs.iter().find(|j| j.id == second).unwrap();
+    assert_eq!(cut.state, PrintState::Interrupted);
+    assert!(cut.error.as_deref().unwrap().contains("may be incomplete"));
+    device.requeue_print(&second, Utc::now()).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    assert_eq!(
+        jobs.iter().find(|j| j.id == second).unwrap().state,
+        PrintState::Printed
+    );
+    assert_eq!(
+        counter.jobs.recv().unwrap(),
+        bytes,
+        "the reprint is the same receipt"
+    );
+
+    // A printer switched off mid-job: failed, with how far it got, ready for a retry.
+    let flaky = TestPrinter::start(Some(2000));
+    device.set_printer(&printer(flaky.port)).unwrap();
+    let third = queue_receipt(&device, job, &font).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    let failed = jobs.iter().find(|j| j.id == third).unwrap();
+    assert_eq!(failed.state, PrintState::Failed, "{failed:?}");
+    assert!(failed.error.is_some(), "{failed:?}");
+    assert!(failed.sent < failed.total);
+}
+
+fn rqrr_image(paper: &fixline_print::Bitmap) -> rqrr::PreparedImage<image::GrayImage> {
+    rqrr::PreparedImage::prepare(paper.to_gray())
+}
