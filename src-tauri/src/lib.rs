@@ -12,6 +12,7 @@ use chrono::Utc;
 use fixline_core::billing::Part;
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
+use fixline_core::device::{PrintJob, PrinterChoice};
 use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::position::Position;
@@ -19,6 +20,7 @@ use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
 use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
+use fixline_print::RasterFont;
 use fixline_receipt::ReceiptFonts;
 use serde::Serialize;
 use tauri::{Manager, State};
@@ -31,9 +33,23 @@ struct Device {
     /// The receipt font, parsed on the first receipt (`FIXLINE_RECEIPT_FONT`, else the system's
     /// Noto Sans CJK; the mobile builds bundle it as a resource).
     fonts: std::sync::OnceLock<Result<ReceiptFonts, String>>,
+    /// The same face for the thermal printer, as a rasteriser.
+    raster_font: std::sync::OnceLock<Result<RasterFont, String>>,
+    /// One print run at a time: jobs go out in order.
+    printing: std::sync::Mutex<()>,
 }
 
 impl Device {
+    fn raster_font(&self) -> Answer<&RasterFont> {
+        self.raster_font
+            .get_or_init(|| RasterFont::system().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| ErrorBody {
+                code: "no_font".into(),
+                message: message.clone(),
+            })
+    }
+
     fn fonts(&self) -> Answer<&ReceiptFonts> {
         self.fonts
             .get_or_init(|| ReceiptFonts::system().map_err(|e| e.to_string()))
@@ -204,6 +220,58 @@ async fn email_receipt(
         .map_err(fail)
 }
 
+#[tauri::command]
+fn printer(device: State<'_, Device>) -> Answer<Option<PrinterChoice>> {
+    device.store.printer().map_err(fail)
+}
+
+#[tauri::command]
+fn set_printer(device: State<'_, Device>, printer: PrinterChoice) -> Answer<()> {
+    device.store.set_printer(&printer).map_err(fail)
+}
+
+#[tauri::command]
+fn print_jobs(device: State<'_, Device>) -> Answer<Vec<PrintJob>> {
+    device.store.print_jobs().map_err(fail)
+}
+
+/// Queues the job's signed receipt and prints the queue, off the UI thread.
+#[tauri::command]
+async fn print_receipt(app: tauri::AppHandle, id: WorkOrderId) -> Answer<Vec<PrintJob>> {
+    print_in_background(app, Some(id)).await
+}
+
+/// Sends a printed, failed or interrupted job again.
+#[tauri::command]
+async fn reprint(
+    app: tauri::AppHandle,
+    device: State<'_, Device>,
+    job: String,
+) -> Answer<Vec<PrintJob>> {
+    device.store.requeue_print(&job, Utc::now()).map_err(fail)?;
+    print_in_background(app, None).await
+}
+
+async fn print_in_background(
+    app: tauri::AppHandle,
+    receipt: Option<WorkOrderId>,
+) -> Answer<Vec<PrintJob>> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let device = app.state::<Device>();
+        let _one_at_a_time = device.printing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = receipt {
+            let font = device.raster_font()?;
+            fixline_device::printing::queue_receipt(&device.store, id, font).map_err(fail)?;
+        }
+        fixline_device::printing::run_queue(&device.store).map_err(fail)
+    })
+    .await
+    .map_err(|e| ErrorBody {
+        code: "app_error".into(),
+        message: e.to_string(),
+    })?
+}
+
 /// The job's receipt PDF, base64.
 #[tauri::command(async)]
 fn receipt_pdf(device: State<'_, Device>, id: WorkOrderId) -> Answer<String> {
@@ -265,6 +333,8 @@ pub fn run() {
                 syncing: tokio::sync::Mutex::new(()),
                 progress: std::sync::Mutex::new(None),
                 fonts: std::sync::OnceLock::new(),
+                raster_font: std::sync::OnceLock::new(),
+                printing: std::sync::Mutex::new(()),
             });
             Ok(())
         })
@@ -282,6 +352,11 @@ pub fn run() {
             make_receipt,
             receipt_pdf,
             email_receipt,
+            printer,
+            set_printer,
+            print_jobs,
+            print_receipt,
+            reprint,
             guides,
             colleagues,
             outbox,

@@ -18,6 +18,7 @@ pub enum Screen {
     Job(WorkOrderId),
     Guides(Option<String>),
     Receipts,
+    Printer,
 }
 
 /// State every screen shares.
@@ -161,6 +162,9 @@ pub fn App() -> impl IntoView {
                     <button id="nav-jobs" on:click=move |_| shell.screen.set(Screen::Jobs)>{tr(Text::MyJobs)}</button>
                     <button id="nav-guides" on:click=move |_| shell.screen.set(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.screen.set(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
+                    {crate::backend::backend().offline_capable().then(|| view! {
+                        <button id="nav-printer" on:click=move |_| shell.screen.set(Screen::Printer)>{tr(Text::Printer)}</button>
+                    })}
                 </Show>
                 <button id="lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
                     {tr(Text::Language)}
@@ -184,6 +188,7 @@ pub fn App() -> impl IntoView {
                 Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
                 Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),
                 Screen::Receipts => view! { <pages::receipts::Receipts/> }.into_any(),
+                Screen::Printer => view! { <pages::printer::Printer/> }.into_any(),
             }}
         </main>
     }

@@ -142,6 +142,36 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     }
     assert_eq!(verdict["state"], "verified", "{verdict}");
 
+    // Printed on site: choose the counter's network printer, print the receipt.
+    let counter = fixline_tests::printer::TestPrinter::start(None);
+    ui.click("#nav-printer").await?;
+    ui.fill("#printer-name", "柜台打印机").await?;
+    ui.fill("#printer-host", "127.0.0.1").await?;
+    ui.fill("#printer-port", &counter.port.to_string()).await?;
+    ui.click("#save-printer").await?;
+    ui.click("#nav-jobs").await?;
+    ui.click(&card).await?;
+    ui.click("#print-receipt").await?;
+    let printed = tokio::task::block_in_place(|| {
+        counter
+            .jobs
+            .recv_timeout(std::time::Duration::from_secs(30))
+    })?;
+    let paper = fixline_print::decode::decode(&printed, 576, None)?.paper;
+    let mut prepared = rqrr::PreparedImage::prepare(paper.to_gray());
+    let links: Vec<String> = prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect();
+    assert!(
+        links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),
+        "the printed QR leads to the customer's page: {links:?}"
+    );
+    ui.click("#nav-printer").await?;
+    ui.find("#print-queue li[data-state='printed']").await?;
+    ui.screenshot("app-printer-1280x800").await?;
+
     ui.click("#nav-receipts").await?;
     ui.find("#receipts .receipt.applied").await?;
     ui.screenshot("app-sync-receipts-1280x800").await?;

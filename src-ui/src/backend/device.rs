@@ -156,6 +156,26 @@ impl Backend for Device {
         )
     }
 
+    fn printer(&self) -> Answer<Option<fixline_core::device::PrinterChoice>> {
+        call("printer", json!({}))
+    }
+
+    fn set_printer(&self, printer: fixline_core::device::PrinterChoice) -> Answer<()> {
+        call("set_printer", json!({ "printer": printer }))
+    }
+
+    fn print_jobs(&self) -> Answer<Vec<fixline_core::device::PrintJob>> {
+        call("print_jobs", json!({}))
+    }
+
+    fn print_receipt(&self, id: WorkOrderId) -> Answer<Vec<fixline_core::device::PrintJob>> {
+        call("print_receipt", json!({ "id": id }))
+    }
+
+    fn reprint(&self, job: String) -> Answer<Vec<fixline_core::device::PrintJob>> {
+        call("reprint", json!({ "job": job }))
+    }
+
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
         call("email_receipt", json!({ "id": id, "to": to }))
     }

@@ -11,7 +11,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use fixline_core::customer::CustomerFile;
-use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
+use fixline_core::device::{
+    DeviceUser, LocalJob, OutboxItem, PrintJob, PrinterChoice, SyncReport, SyncStatus,
+};
 use fixline_core::guide::Guide;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::position::Position;
@@ -127,6 +129,24 @@ pub trait Backend {
     /// only. Answers the address it went to.
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String>;
 
+    // Printing on site (the app only: a browser cannot reach a Bluetooth or network printer).
+    fn printer(&self) -> Answer<Option<PrinterChoice>> {
+        app_only()
+    }
+    fn set_printer(&self, _printer: PrinterChoice) -> Answer<()> {
+        app_only()
+    }
+    fn print_jobs(&self) -> Answer<Vec<PrintJob>> {
+        app_only()
+    }
+    /// Prints the job's signed receipt on the default printer; answers the queue.
+    fn print_receipt(&self, _id: WorkOrderId) -> Answer<Vec<PrintJob>> {
+        app_only()
+    }
+    fn reprint(&self, _job: String) -> Answer<Vec<PrintJob>> {
+        app_only()
+    }
+
     // The dispatcher's console (browser only: the app is the engineer's).
     fn desk_board(&self) -> Answer<DeskBoard> {
         console_only()
@@ -145,6 +165,15 @@ pub trait Backend {
     fn follow_live(&self, _changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {
         None
     }
+}
+
+fn app_only<T: 'static>() -> Answer<T> {
+    Box::pin(async {
+        Err(UiError::new(
+            "app_only",
+            "printing works in the engineer app on a tablet or phone",
+        ))
+    })
 }
 
 fn console_only<T: 'static>() -> Answer<T> {

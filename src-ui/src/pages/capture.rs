@@ -497,6 +497,22 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
             <h2>{tr(Text::Receipt)}" "{receipt.number.clone()}</h2>
             <p>{move || if refused { tr(Text::CustomerRefuses)() } else { tr(Text::SignedBy)() }}" "{receipt.sign_off.signer_name().to_owned()}</p>
             <button id="view-receipt" class="primary big" on:click=open>{tr(Text::ViewReceipt)}</button>
+            {backend().offline_capable().then(|| view! {
+                <button id="print-receipt" class="big" on:click=move |_| {
+                    spawn_local(async move {
+                        match backend().print_receipt(id).await {
+                            Ok(jobs) => match jobs.first() {
+                                Some(j) if j.state == fixline_core::device::PrintState::Printed => {
+                                    shell.tell(Text::Printed.in_lang(lang().get_untracked()))
+                                }
+                                Some(j) => shell.fail(&UiError::new("printer", j.error.clone().unwrap_or_default())),
+                                None => {}
+                            },
+                            Err(e) => shell.fail(&e),
+                        }
+                    });
+                }>{tr(Text::PrintReceipt)}</button>
+            })}
             <div class="row">
                 <input id="email-to" type="email" placeholder="name@example.cn" bind:value=to/>
                 <button id="email-receipt" class="big" on:click=email>{tr(Text::EmailReceipt)}</button>

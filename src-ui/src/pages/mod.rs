@@ -5,5 +5,6 @@ pub mod console;
 pub mod guides;
 pub mod job;
 pub mod jobs;
+pub mod printer;
 pub mod receipts;
 pub mod sign_in;

@@ -1,0 +1,124 @@
+//! The printer screen (app only): the default printer — a network printer by address and port,
+//! with its profile — and the print queue, where a failed or interrupted job is reprinted.
+
+use fixline_core::device::{PrintJob, PrintState, PrinterAddress, PrinterChoice};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::shell;
+use crate::backend::backend;
+use crate::format;
+use crate::i18n::{Lang, Text, lang, tr};
+
+const PROFILES: [&str; 4] = ["80mm-network", "80mm-spp", "58mm-ble", "80mm-gb18030-text"];
+
+fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
+    match job.state {
+        PrintState::Queued => Text::Queued.in_lang(lang),
+        PrintState::Sending => Text::Sending.in_lang(lang),
+        PrintState::Printed => Text::Printed.in_lang(lang),
+        PrintState::Failed => Text::PrintFailed.in_lang(lang),
+        PrintState::Interrupted => Text::MayBeIncomplete.in_lang(lang),
+    }
+}
+
+#[component]
+pub fn Printer() -> impl IntoView {
+    let shell = shell();
+    let name = RwSignal::new(String::new());
+    let host = RwSignal::new(String::new());
+    let port = RwSignal::new("9100".to_owned());
+    let profile = RwSignal::new(PROFILES[0].to_owned());
+    let jobs = RwSignal::new(Vec::<PrintJob>::new());
+    spawn_local(async move {
+        if let Ok(Some(p)) = backend().printer().await {
+            name.set(p.name);
+            profile.set(p.profile);
+            if let PrinterAddress::Tcp { host: h, port: n } = p.address {
+                host.set(h);
+                port.set(n.to_string());
+            }
+        }
+        if let Ok(list) = backend().print_jobs().await {
+            jobs.set(list);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(port_number) = port.get().trim().parse::<u16>() else {
+            return shell.fail(&crate::backend::UiError::new(
+                "invalid_input",
+                Text::PrinterPort.in_lang(lang().get_untracked()),
+            ));
+        };
+        let choice = PrinterChoice {
+            name: name.get().trim().to_owned(),
+            address: PrinterAddress::Tcp {
+                host: host.get().trim().to_owned(),
+                port: port_number,
+            },
+            profile: profile.get(),
+        };
+        spawn_local(async move {
+            match backend().set_printer(choice).await {
+                Ok(()) => shell.tell(Text::SavePrinter.in_lang(lang().get_untracked())),
+                Err(e) => shell.fail(&e),
+            }
+        });
+    };
+    let reprint = move |id: String| {
+        spawn_local(async move {
+            match backend().reprint(id).await {
+                Ok(list) => jobs.set(list),
+                Err(e) => shell.fail(&e),
+            }
+        });
+    };
+    view! {
+        <section class="printer">
+            <form class="card" id="printer-form" on:submit=save>
+                <h1>{tr(Text::Printer)}</h1>
+                <label>{tr(Text::PrinterName)}<input id="printer-name" bind:value=name required/></label>
+                <div class="row">
+                    <label>{tr(Text::PrinterHost)}<input id="printer-host" bind:value=host required/></label>
+                    <label>{tr(Text::PrinterPort)}<input id="printer-port" inputmode="numeric" bind:value=port required/></label>
+                </div>
+                <label>{tr(Text::PrinterProfile)}
+                    <select id="printer-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
+                        {PROFILES.into_iter().map(|p| view! {
+                            <option value=p selected=move || profile.get() == p>{p}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button id="save-printer" class="primary big" type="submit">{tr(Text::SavePrinter)}</button>
+            </form>
+            <article class="card">
+                <h2>{tr(Text::PrintQueue)}</h2>
+                <ul id="print-queue" class="receipt-list">
+                    {move || jobs.get().into_iter().map(|job| {
+                        let id = job.id.clone();
+                        let state = match job.state {
+                            PrintState::Printed => "printed",
+                            PrintState::Failed => "failed",
+                            PrintState::Interrupted => "interrupted",
+                            PrintState::Sending => "sending",
+                            PrintState::Queued => "queued",
+                        };
+                        let again = matches!(job.state, PrintState::Failed | PrintState::Interrupted | PrintState::Printed);
+                        let label = job.clone();
+                        view! {
+                            <li class="receipt" data-state=state data-job=job.id.clone()>
+                                <strong>{move || state_text(&label, lang().get())}</strong>" · "{job.printer.clone()}" · "
+                                {format::time(job.updated_at)}" · "{job.sent}"/"{job.total}" B"
+                                {job.error.clone().map(|e| view! { <br/><span class="muted">{e}</span> })}
+                                {again.then(|| view! {
+                                    <button class="reprint big" on:click=move |_| reprint(id.clone())>{tr(Text::Reprint)}</button>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </article>
+        </section>
+    }
+}
