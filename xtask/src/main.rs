@@ -22,6 +22,7 @@ usage: cargo xtask <command>
   bench dispatch                     the optimiser on Solomon VRPTW instances vs best-known
   bench live                         live-stream fan-out: pings/s and delivery latency to consoles
   bench receipt                      the PDF receipt vs Chromium print-to-pdf; photos vs vipsthumbnail
+  bench print                        thermal receipt bytes, encode time, time over Bluetooth
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -336,6 +337,10 @@ fn bench(args: &[String]) -> Result<()> {
                 "receipt",
             ],
         ),
-        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt\n{USAGE}"),
+        Some("print") => run(
+            "cargo",
+            &["bench", "--package", "fixline-print", "--bench", "print"],
+        ),
+        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt, print\n{USAGE}"),
     }
 }
