@@ -9,7 +9,7 @@ use fixline_core::receipt::{
 };
 use fixline_core::role::Actor;
 use fixline_core::work_order::{Action, WorkOrder};
-use fixline_receipt::{PaperSize, RenderOptions};
+use fixline_receipt::RenderOptions;
 use rand::RngCore;
 use serde::Serialize;
 
@@ -117,16 +117,8 @@ pub fn render_for_job(
                 "some photos of this job have not reached the server yet; sync and try again",
             )
         })?;
-    let given: Vec<(&str, &[u8])> = photos
-        .iter()
-        .map(|(s, b)| (s.as_str(), b.as_slice()))
-        .collect();
-    let options = RenderOptions {
-        paper: PaperSize::A4,
-        utc_offset_minutes: settings.utc_offset_minutes,
-        ..Default::default()
-    };
-    let pdf = fixline_receipt::render(&facts, &given, state.receipt_fonts()?, &options)
+    let options = RenderOptions::a4(settings.utc_offset_minutes);
+    let pdf = fixline_receipt::render_owned(&facts, &photos, state.receipt_fonts()?, &options)
         .map_err(|e| Error::bad_request("receipt_failed", e.to_string()))?;
     Ok((facts, pdf))
 }

@@ -158,12 +158,7 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
             .recv_timeout(std::time::Duration::from_secs(30))
     })?;
     let paper = fixline_print::decode::decode(&printed, 576, None)?.paper;
-    let mut prepared = rqrr::PreparedImage::prepare(paper.to_gray());
-    let links: Vec<String> = prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-        .collect();
+    let links = fixline_tests::qr_codes(paper.to_gray());
     assert!(
         links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),
         "the printed QR leads to the customer's page: {links:?}"

@@ -9,9 +9,9 @@ use chrono::{TimeDelta, Utc};
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::receipt::{PhotoTag, SignOff, Signature, sha256_hex};
 use fixline_core::work_order::{Action, ResolutionType, Status};
-use fixline_device::{DeviceStore, ServerLink, UPLOAD_CHUNK, sync};
+use fixline_device::{UPLOAD_CHUNK, sync};
 use fixline_receipt::{ReceiptFonts, sample};
-use fixline_tests::{PASSWORD, TestServer, chens_job, crew};
+use fixline_tests::{TestServer, chens_job, crew, signed_in_device};
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -34,13 +34,7 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
     assert_eq!(s, StatusCode::OK);
     let job: WorkOrderId = job.parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let device = DeviceStore::open(&dir.path().join("chen.db")).unwrap();
-    let session = ServerLink::new(&crew.server.url(""))
-        .unwrap()
-        .sign_in("chen", PASSWORD)
-        .await
-        .unwrap();
-    device.sign_in(&session).unwrap();
+    let device = signed_in_device(&crew.server, dir.path(), "chen").await;
     sync(&device, false, |_| {}).await.unwrap();
     let parts = device.parts().unwrap();
     assert_eq!(
@@ -195,14 +189,9 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
     assert_eq!(verdict["state"], "verified", "{verdict}");
     assert!(verdict["sealed_by"].as_str().unwrap().contains("chen"));
     let served = customer
-        .request(Method::GET, &format!("/r/{}/receipt.pdf", receipt.token))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(served.as_ref(), pdf.as_slice());
+        .bytes(&format!("/r/{}/receipt.pdf", receipt.token))
+        .await;
+    assert_eq!(served, pdf);
     let path = dir.path().join("receipt.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let text = Command::new("pdftotext")

@@ -9,12 +9,12 @@ use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::receipt::{SignOff, Signature};
 use fixline_core::work_order::{Action, ResolutionType};
 use fixline_device::printing::{queue_receipt, run_queue};
-use fixline_device::{DeviceStore, ServerLink, sync};
+use fixline_device::{DeviceStore, sync};
 use fixline_print::RasterFont;
 use fixline_print::decode::decode;
 use fixline_receipt::ReceiptFonts;
 use fixline_tests::printer::TestPrinter;
-use fixline_tests::{PASSWORD, chens_job, crew};
+use fixline_tests::{chens_job, crew, signed_in_device};
 use uuid::Uuid;
 
 fn new_id() -> ActionId {
@@ -39,13 +39,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     let job: WorkOrderId = job.parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("chen.db");
-    let device = DeviceStore::open(&db).unwrap();
-    let session = ServerLink::new(&crew.server.url(""))
-        .unwrap()
-        .sign_in("chen", PASSWORD)
-        .await
-        .unwrap();
-    device.sign_in(&session).unwrap();
+    let device = signed_in_device(&crew.server, dir.path(), "chen").await;
     sync(&device, false, |_| {}).await.unwrap();
     let t0 = Utc::now() - TimeDelta::minutes(60);
     for (m, action) in [
@@ -98,12 +92,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     assert_eq!(jobs[0].sent, jobs[0].total);
     let bytes = counter.jobs.recv().unwrap();
     let printout = decode(&bytes, 576, None).unwrap();
-    let mut prepared = rqrr_image(&printout.paper);
-    let links: Vec<String> = prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-        .collect();
+    let links = fixline_tests::qr_codes(printout.paper.to_gray());
     assert!(
         links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),
         "the printed QR leads to the customer's page: {links:?}"
@@ -139,8 +128,4 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     assert_eq!(failed.state, PrintState::Failed, "{failed:?}");
     assert!(failed.error.is_some(), "{failed:?}");
     assert!(failed.sent < failed.total);
-}
-
-fn rqrr_image(paper: &fixline_print::Bitmap) -> rqrr::PreparedImage<image::GrayImage> {
-    rqrr::PreparedImage::prepare(paper.to_gray())
 }

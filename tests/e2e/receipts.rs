@@ -158,15 +158,7 @@ async fn browser_engineer_signs_and_the_customer_link_verifies_and_is_emailed() 
     let page = page.text().await.unwrap();
     assert!(page.contains(r#"data-state="verified""#), "{page}");
     assert!(page.contains(&number) && page.contains("¥"), "{page}");
-    let pdf = customer
-        .request(Method::GET, &format!("/r/{token}/receipt.pdf"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let pdf = customer.bytes(&format!("/r/{token}/receipt.pdf")).await;
     let text = pdf_text(&pdf);
     for expected in [
         "服务回执",

@@ -8,24 +8,13 @@ use fixline_core::role::Role;
 use fixline_core::sync::{ConflictKind, PushOutcome, PushRequest};
 use fixline_core::work_order::{Action, Status};
 use fixline_device::{DeviceStore, Error, OutboxState, ServerLink, sync};
-use fixline_tests::{PASSWORD, TestServer, assigned_job, customer_with_asset, engineer};
+use fixline_tests::{TestServer, assigned_job, customer_with_asset, engineer, signed_in_device};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
 fn wo(id: &str) -> WorkOrderId {
     id.parse().expect("work order id")
-}
-
-async fn device(server: &TestServer, dir: &std::path::Path, username: &str) -> DeviceStore {
-    let store = DeviceStore::open(&dir.join(format!("{username}.db"))).expect("device db");
-    let session = ServerLink::new(&server.url(""))
-        .unwrap()
-        .sign_in(username, PASSWORD)
-        .await
-        .expect("sign in");
-    store.sign_in(&session).expect("session stored");
-    store
 }
 
 fn act(store: &DeviceStore, job: &str, minutes_ago: i64, action: Action) {
@@ -64,8 +53,8 @@ async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_ac
     let job4 = assigned_job(&desk, &fx, &wang_id, "显示屏报 E3").await;
 
     // First sync: each device gets its own jobs, the customer's file, the guide, colleagues.
-    let chen = device(&server, dir.path(), "chen").await;
-    let wang = device(&server, dir.path(), "wang").await;
+    let chen = signed_in_device(&server, dir.path(), "chen").await;
+    let wang = signed_in_device(&server, dir.path(), "wang").await;
     let mut progress = Vec::new();
     sync(&chen, false, |p| progress.push(p)).await.unwrap();
     sync(&wang, false, |_| {}).await.unwrap();

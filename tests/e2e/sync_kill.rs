@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::Utc;
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::work_order::Action;
-use fixline_device::{DeviceStore, OutboxState, ServerLink, sync};
-use fixline_tests::{Crew, PASSWORD, assigned_job, crew, customer_with_asset};
+use fixline_device::{DeviceStore, OutboxState, sync};
+use fixline_tests::{Crew, assigned_job, crew, customer_with_asset, signed_in_device};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -48,13 +48,7 @@ async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
     }
 
     let db = dir.path().join("chen.db");
-    let device = DeviceStore::open(&db).unwrap();
-    let session = ServerLink::new(&server.url(""))
-        .unwrap()
-        .sign_in("chen", PASSWORD)
-        .await
-        .unwrap();
-    device.sign_in(&session).unwrap();
+    let device = signed_in_device(&server, dir.path(), "chen").await;
     sync(&device, false, |_| {}).await.unwrap();
 
     // A backlog big enough that early kills land mid-push.

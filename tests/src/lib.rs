@@ -381,3 +381,44 @@ pub fn next_wednesday() -> chrono::NaiveDate {
     let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
     today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead })
 }
+
+/// A device store in `dir`, signed in to `server` as `username` (a tablet after first login).
+pub async fn signed_in_device(
+    server: &TestServer,
+    dir: &Path,
+    username: &str,
+) -> fixline_device::DeviceStore {
+    let store =
+        fixline_device::DeviceStore::open(&dir.join(format!("{username}.db"))).expect("device db");
+    let session = fixline_device::ServerLink::new(&server.url(""))
+        .expect("server address")
+        .sign_in(username, PASSWORD)
+        .await
+        .expect("sign in");
+    store.sign_in(&session).expect("session stored");
+    store
+}
+
+/// The QR codes readable on a printed or rendered page.
+pub fn qr_codes(page: image::GrayImage) -> Vec<String> {
+    let mut prepared = rqrr::PreparedImage::prepare(page);
+    prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect()
+}
+
+impl Client {
+    /// GET a file (a PDF, a PNG): its bytes.
+    pub async fn bytes(&self, path: &str) -> Vec<u8> {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("body")
+            .to_vec()
+    }
+}

@@ -67,6 +67,31 @@ impl Default for RenderOptions {
     }
 }
 
+impl RenderOptions {
+    /// A4 with times in the zone `utc_offset_minutes` east of UTC.
+    pub fn a4(utc_offset_minutes: i32) -> Self {
+        RenderOptions {
+            paper: PaperSize::A4,
+            utc_offset_minutes,
+            ..Default::default()
+        }
+    }
+}
+
+/// [`render`] with the photos as owned (SHA-256, JPEG) pairs, as stores hand them out.
+pub fn render_owned(
+    facts: &ReceiptFacts,
+    photos: &[(String, Vec<u8>)],
+    fonts: &ReceiptFonts,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, ReceiptError> {
+    let given: Vec<PhotoBytes<'_>> = photos
+        .iter()
+        .map(|(s, b)| (s.as_str(), b.as_slice()))
+        .collect();
+    render(facts, &given, fonts, options)
+}
+
 /// A photo named on the receipt with its JPEG bytes.
 pub type PhotoBytes<'a> = (&'a str, &'a [u8]);
 

@@ -10,7 +10,7 @@ use fixline_core::receipt::{
     SignOff, sha256_hex,
 };
 use fixline_core::work_order::ActionKind;
-use fixline_receipt::{PaperSize, ReceiptFonts, RenderOptions};
+use fixline_receipt::{ReceiptFonts, RenderOptions};
 use rand::RngCore;
 
 use super::*;
@@ -206,16 +206,8 @@ impl DeviceStore {
             .iter()
             .map(|p| Ok((p.sha256.clone(), self.blob(&p.sha256)?)))
             .collect::<Result<Vec<_>>>()?;
-        let given: Vec<(&str, &[u8])> = photos
-            .iter()
-            .map(|(s, b)| (s.as_str(), b.as_slice()))
-            .collect();
-        let options = RenderOptions {
-            paper: PaperSize::A4,
-            utc_offset_minutes: settings.utc_offset_minutes,
-            ..Default::default()
-        };
-        let pdf = fixline_receipt::render(&facts, &given, fonts, &options)
+        let options = RenderOptions::a4(settings.utc_offset_minutes);
+        let pdf = fixline_receipt::render_owned(&facts, &photos, fonts, &options)
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let pdf_sha256 = sha256_hex(&pdf);
         let (secret, _) = self.device_secret()?;
