@@ -21,6 +21,7 @@ fn main() {
         "set_printer",
         "print_jobs",
         "print_receipt",
+        "print_test_page",
         "reprint",
         "guides",
         "colleagues",

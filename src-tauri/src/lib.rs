@@ -238,7 +238,13 @@ fn print_jobs(device: State<'_, Device>) -> Answer<Vec<PrintJob>> {
 /// Queues the job's signed receipt and prints the queue, off the UI thread.
 #[tauri::command]
 async fn print_receipt(app: tauri::AppHandle, id: WorkOrderId) -> Answer<Vec<PrintJob>> {
-    print_in_background(app, Some(id)).await
+    print_in_background(app, Printing::Receipt(id)).await
+}
+
+/// Prints the sample receipt on the default printer, to check it works.
+#[tauri::command]
+async fn print_test_page(app: tauri::AppHandle) -> Answer<Vec<PrintJob>> {
+    print_in_background(app, Printing::TestPage).await
 }
 
 /// Sends a printed, failed or interrupted job again.
@@ -249,19 +255,30 @@ async fn reprint(
     job: String,
 ) -> Answer<Vec<PrintJob>> {
     device.store.requeue_print(&job, Utc::now()).map_err(fail)?;
-    print_in_background(app, None).await
+    print_in_background(app, Printing::Queue).await
 }
 
-async fn print_in_background(
-    app: tauri::AppHandle,
-    receipt: Option<WorkOrderId>,
-) -> Answer<Vec<PrintJob>> {
+/// What to print before the queue runs.
+enum Printing {
+    Receipt(WorkOrderId),
+    TestPage,
+    Queue,
+}
+
+async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Vec<PrintJob>> {
     tauri::async_runtime::spawn_blocking(move || {
         let device = app.state::<Device>();
         let _one_at_a_time = device.printing.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(id) = receipt {
-            let font = device.raster_font()?;
-            fixline_device::printing::queue_receipt(&device.store, id, font).map_err(fail)?;
+        match what {
+            Printing::Receipt(id) => {
+                let font = device.raster_font()?;
+                fixline_device::printing::queue_receipt(&device.store, id, font).map_err(fail)?;
+            }
+            Printing::TestPage => {
+                let font = device.raster_font()?;
+                fixline_device::printing::queue_test_page(&device.store, font).map_err(fail)?;
+            }
+            Printing::Queue => {}
         }
         fixline_device::printing::run_queue(&device.store).map_err(fail)
     })
@@ -356,6 +373,7 @@ pub fn run() {
             set_printer,
             print_jobs,
             print_receipt,
+            print_test_page,
             reprint,
             guides,
             colleagues,

@@ -154,6 +154,7 @@ pub enum Text {
     PrintFailed,
     Sending,
     Queued,
+    TestPage,
 }
 
 impl Text {
@@ -288,6 +289,7 @@ impl Text {
             Text::PrintFailed => ("打印失败", "Failed"),
             Text::Sending => ("发送中", "Sending"),
             Text::Queued => ("排队中", "Queued"),
+            Text::TestPage => ("打印测试页", "Print a test page"),
         };
         match lang {
             Lang::Zh => zh,

@@ -98,6 +98,13 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
         "the printed QR leads to the customer's page: {links:?}"
     );
 
+    // The test page prints on the same printer.
+    fixline_device::printing::queue_test_page(&device, &font).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
+    let test_page = decode(&counter.jobs.recv().unwrap(), 576, None).unwrap();
+    assert!(test_page.paper.ink() > 10_000);
+
     // The app stops while a reprint is being sent; on restart the job asks to be reprinted.
     let second = queue_receipt(&device, job, &font).unwrap();
     device.mark_sending_for_test(&second).unwrap();

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use fixline_core::device::{PrintJob, PrintState};
+use fixline_core::device::{PrintJob, PrintState, PrinterChoice};
 use fixline_core::ids::WorkOrderId;
-use fixline_print::link::{open, send_job};
+use fixline_print::link::{connect_and_send, open};
 use fixline_print::{Profile, RasterFont};
 
 use crate::error::{Error, Result};
@@ -15,18 +15,26 @@ use crate::store::DeviceStore;
 
 /// How long to wait for a printer to connect or answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// Connection attempts before a job fails (never after any byte has been sent).
+const CONNECT_ATTEMPTS: u32 = 3;
 
 fn printer_error(e: fixline_print::PrintError) -> Error {
     Error::Printer(e.to_string())
 }
 
-/// Queues the job's signed receipt for the default printer; returns the print job's id.
-pub fn queue_receipt(store: &DeviceStore, job: WorkOrderId, font: &RasterFont) -> Result<String> {
+/// The default printer and its profile.
+fn default_printer(store: &DeviceStore) -> Result<(PrinterChoice, Profile)> {
     let printer = store
         .printer()?
         .ok_or_else(|| Error::Printer("choose a printer first".into()))?;
     let profile = Profile::named(&printer.profile)
         .ok_or_else(|| Error::Printer(format!("unknown printer profile {}", printer.profile)))?;
+    Ok((printer, profile))
+}
+
+/// Queues the job's signed receipt for the default printer; returns the print job's id.
+pub fn queue_receipt(store: &DeviceStore, job: WorkOrderId, font: &RasterFont) -> Result<String> {
+    let (printer, profile) = default_printer(store)?;
     let order = store.job(job)?.work_order;
     let receipt = order
         .receipt
@@ -35,6 +43,15 @@ pub fn queue_receipt(store: &DeviceStore, job: WorkOrderId, font: &RasterFont) -
     let facts = store.receipt_facts(&order, receipt.sign_off, &receipt.token)?;
     let encoded = fixline_print::encode(&facts, &profile, font).map_err(printer_error)?;
     store.enqueue_print(job, &printer, &encoded.bytes, Utc::now())
+}
+
+/// Queues a test page (the sample receipt) for the default printer.
+pub fn queue_test_page(store: &DeviceStore, font: &RasterFont) -> Result<String> {
+    let (printer, profile) = default_printer(store)?;
+    let mut facts = fixline_receipt::sample::facts(fixline_core::customer::Language::ZhCn, vec![]);
+    facts.brand = store.receipt_settings()?.brand;
+    let encoded = fixline_print::encode(&facts, &profile, font).map_err(printer_error)?;
+    store.enqueue_print(facts.work_order_id, &printer, &encoded.bytes, Utc::now())
 }
 
 /// Sends every queued job in order. A failure stops that job (kept as failed with the reason,
@@ -53,21 +70,21 @@ pub fn run_queue(store: &DeviceStore) -> Result<Vec<PrintJob>> {
         };
         store.print_state(&id, PrintState::Sending, Some(0), None, Utc::now())?;
         let mut last_saved = 0;
-        let outcome = open(&printer.address, TIMEOUT).and_then(|mut link| {
-            send_job(link.as_mut(), &bytes, &profile, |sent| {
+        let outcome = connect_and_send(
+            || open(&printer.address, TIMEOUT),
+            CONNECT_ATTEMPTS,
+            &bytes,
+            &profile,
+            |sent| {
                 // Progress for the queue screen, without a write per BLE packet.
                 if sent - last_saved >= 4096 || sent == bytes.len() {
                     last_saved = sent;
-                    let _ = store.print_state(
-                        &id,
-                        PrintState::Sending,
-                        Some(sent as u64),
-                        None,
-                        Utc::now(),
-                    );
+                    let at = Utc::now();
+                    let _ =
+                        store.print_state(&id, PrintState::Sending, Some(sent as u64), None, at);
                 }
-            })
-        });
+            },
+        );
         match outcome {
             Ok(()) => store.print_state(
                 &id,

@@ -66,6 +66,30 @@ pub fn send_job(
     link.drain()
 }
 
+/// Connects (retrying a failed connection up to `attempts` times, with a growing pause — a
+/// Bluetooth printer waking up often refuses the first one) and sends the job. Once any byte
+/// has gone out the job is not retried here: half a receipt printed twice is worse than asking
+/// the engineer to reprint.
+pub fn connect_and_send(
+    mut connect: impl FnMut() -> Result<Box<dyn PrinterLink>, PrintError>,
+    attempts: u32,
+    bytes: &[u8],
+    profile: &Profile,
+    progress: impl FnMut(usize),
+) -> Result<(), PrintError> {
+    let mut pause = Duration::from_millis(200);
+    let mut last = None;
+    for _ in 0..attempts.max(1) {
+        match connect() {
+            Ok(mut link) => return send_job(link.as_mut(), bytes, profile, progress),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(pause);
+        pause *= 2;
+    }
+    Err(last.unwrap_or_else(|| PrintError::Printer("no connection attempt was made".into())))
+}
+
 /// What a status byte (DLE EOT 1 answer) says. Its fixed bits are 0xx1xx10; anything else is
 /// not an ESC/POS printer answering.
 pub fn read_status(byte: u8) -> Result<(), PrintError> {

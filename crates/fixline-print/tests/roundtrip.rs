@@ -251,3 +251,51 @@ fn the_virtual_printer_prints_a_job_sent_over_tcp() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_refused_connection_is_retried_but_a_started_job_is_not() {
+    use fixline_print::link::{PrinterLink, connect_and_send};
+    let profile = Profile {
+        pace_ms: 0,
+        ..Profile::named("58mm-ble").unwrap()
+    };
+    let bytes = vec![0x1B, b'@', b'h', b'i', b'\n'];
+    // The printer refuses twice (waking up), then takes the job.
+    let mut tries = 0;
+    connect_and_send(
+        || {
+            tries += 1;
+            if tries < 3 {
+                Err(PrintError::Link {
+                    sent: 0,
+                    total: 0,
+                    reason: "refused".into(),
+                })
+            } else {
+                Ok(Box::new(FakeLink::printer(180)) as Box<dyn PrinterLink>)
+            }
+        },
+        3,
+        &bytes,
+        &profile,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(tries, 3);
+    // A link that drops mid-job is connected once only.
+    let mut connects = 0;
+    let err = connect_and_send(
+        || {
+            connects += 1;
+            let mut link = FakeLink::printer(2);
+            link.drop_after = Some(2);
+            Ok(Box::new(link) as Box<dyn PrinterLink>)
+        },
+        3,
+        &bytes,
+        &profile,
+        |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(connects, 1, "{err}");
+}

@@ -176,6 +176,10 @@ impl Backend for Device {
         call("reprint", json!({ "job": job }))
     }
 
+    fn print_test_page(&self) -> Answer<Vec<fixline_core::device::PrintJob>> {
+        call("print_test_page", json!({}))
+    }
+
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
         call("email_receipt", json!({ "id": id, "to": to }))
     }

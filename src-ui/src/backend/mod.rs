@@ -146,6 +146,9 @@ pub trait Backend {
     fn reprint(&self, _job: String) -> Answer<Vec<PrintJob>> {
         app_only()
     }
+    fn print_test_page(&self) -> Answer<Vec<PrintJob>> {
+        app_only()
+    }
 
     // The dispatcher's console (browser only: the app is the engineer's).
     fn desk_board(&self) -> Answer<DeskBoard> {

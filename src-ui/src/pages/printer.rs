@@ -90,7 +90,17 @@ pub fn Printer() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <button id="save-printer" class="primary big" type="submit">{tr(Text::SavePrinter)}</button>
+                <div class="row">
+                    <button id="save-printer" class="primary big" type="submit">{tr(Text::SavePrinter)}</button>
+                    <button id="print-test-page" class="big" type="button" on:click=move |_| {
+                        spawn_local(async move {
+                            match backend().print_test_page().await {
+                                Ok(list) => jobs.set(list),
+                                Err(e) => shell.fail(&e),
+                            }
+                        });
+                    }>{tr(Text::TestPage)}</button>
+                </div>
             </form>
             <article class="card">
                 <h2>{tr(Text::PrintQueue)}</h2>
