@@ -117,7 +117,7 @@ pub fn render_for_job(
                 "some photos of this job have not reached the server yet; sync and try again",
             )
         })?;
-    let options = RenderOptions::a4(settings.utc_offset_minutes);
+    let options = RenderOptions::a4();
     let pdf = fixline_receipt::render_owned(&facts, &photos, state.receipt_fonts()?, &options)
         .map_err(|e| Error::bad_request("receipt_failed", e.to_string()))?;
     Ok((facts, pdf))

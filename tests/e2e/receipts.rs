@@ -127,6 +127,34 @@ async fn browser_engineer_signs_and_the_customer_link_verifies_and_is_emailed() 
     upload_photo(&chen, &job, 1, "before").await;
     let wo = upload_photo(&chen, &job, 2, "after").await;
     assert_eq!(wo["photos"].as_array().unwrap().len(), 2);
+    // The photo is the job's: its engineer and the desk see it, another engineer does not.
+    let photo = format!(
+        "/api/v1/blobs/{}/content",
+        wo["photos"][0]["sha256"].as_str().unwrap()
+    );
+    let wang_id = fixline_tests::engineer(&crew.admin, "王磊", "西湖区").await;
+    let wang = crew
+        .server
+        .user(
+            &crew.admin,
+            "wang",
+            fixline_core::role::Role::Engineer,
+            Some(&wang_id),
+        )
+        .await;
+    for (who, expected) in [
+        (&chen, StatusCode::OK),
+        (&crew.desk, StatusCode::OK),
+        (&wang, StatusCode::NOT_FOUND),
+    ] {
+        let status = who
+            .request(Method::GET, &photo)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, expected);
+    }
     assert_eq!(wo["photos"][0]["caption"], "压缩机");
     complete_with_bill(&chen, &job).await;
 

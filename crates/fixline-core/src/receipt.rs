@@ -269,6 +269,23 @@ pub struct ReceiptFacts {
     pub finished_at: DateTime<Utc>,
     /// The customer's page: receipt, verification and the satisfaction survey.
     pub customer_link: String,
+    /// Times are printed in this zone, minutes east of UTC (China: 480).
+    #[serde(default = "china_time")]
+    pub utc_offset_minutes: i32,
+}
+
+fn china_time() -> i32 {
+    480
+}
+
+impl ReceiptFacts {
+    /// A time as the receipt prints it, in the receipt's zone.
+    pub fn local_time(&self, t: DateTime<Utc>) -> String {
+        let zone = chrono::FixedOffset::east_opt(self.utc_offset_minutes * 60)
+            .or_else(|| chrono::FixedOffset::east_opt(0))
+            .expect("UTC is a valid offset");
+        t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 pub fn receipt_number(work_order_number: &str, visit: u32) -> String {
@@ -461,6 +478,17 @@ impl ReceiptSources<'_> {
             });
             let s = self.settings;
             bill.labour = labour_from_visits(&job.visits, s.labour_rule, s.hourly_rate, covered);
+            let language = self.customer.customer.details.language;
+            for (line, visit) in bill
+                .labour
+                .iter_mut()
+                .zip(job.visits.iter().filter(|v| !v.is_open()))
+            {
+                line.description = match language {
+                    Language::ZhCn => format!("第 {} 次上门工时", visit.number),
+                    Language::En => format!("Labour, visit {}", visit.number),
+                };
+            }
         }
         let totals = bill.totals(&self.settings.tax)?;
         let visit = job.visits.last();
@@ -488,6 +516,7 @@ impl ReceiptSources<'_> {
             arrived_at: visit.map(|v| v.checked_in_at),
             finished_at: resolution.at,
             customer_link,
+            utc_offset_minutes: self.settings.utc_offset_minutes,
         })
     }
 }

@@ -313,11 +313,7 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
     );
     c.rule(true);
 
-    let when = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"))
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let when = |t: chrono::DateTime<chrono::Utc>| facts.local_time(t);
     let mut rows = vec![
         (words.customer, facts.customer_name.clone()),
         (words.site, facts.site_address.clone()),

@@ -1,7 +1,7 @@
 //! What goes where on the receipt. One column on a roll; on A4 the same order with wider
 //! tables and photos two abreast.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use fixline_core::billing::Bill;
 use fixline_core::receipt::{ReceiptFacts, SignOff};
 use printpdf::RawImage;
@@ -55,9 +55,7 @@ pub(crate) fn receipt(
     };
     let lang = facts.language;
     let w = |x| word(lang, x);
-    let zone = FixedOffset::east_opt(options.utc_offset_minutes * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC is a valid offset"));
-    let when = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+    let when = |t: DateTime<Utc>| facts.local_time(t);
     let (left, width) = (sheet.margin, sheet.inner_width());
 
     // Brand header, the logo at the top right.

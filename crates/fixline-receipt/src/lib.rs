@@ -48,8 +48,6 @@ pub enum PaperSize {
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     pub paper: PaperSize,
-    /// Times are printed in this zone (minutes east of UTC); China is +480.
-    pub utc_offset_minutes: i32,
     /// Longest side of a photo in the PDF, in pixels; 640 keeps four photos well under 400 KB.
     pub photo_edge: u32,
     /// JPEG quality of photos in the PDF, 0–1.
@@ -60,7 +58,6 @@ impl Default for RenderOptions {
     fn default() -> Self {
         RenderOptions {
             paper: PaperSize::A4,
-            utc_offset_minutes: 480,
             photo_edge: 640,
             photo_quality: 0.7,
         }
@@ -68,11 +65,9 @@ impl Default for RenderOptions {
 }
 
 impl RenderOptions {
-    /// A4 with times in the zone `utc_offset_minutes` east of UTC.
-    pub fn a4(utc_offset_minutes: i32) -> Self {
+    pub fn a4() -> Self {
         RenderOptions {
             paper: PaperSize::A4,
-            utc_offset_minutes,
             ..Default::default()
         }
     }

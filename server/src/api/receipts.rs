@@ -181,9 +181,17 @@ async fn upload_chunk(
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
 async fn blob_content(
     State(state): State<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     Path(sha256): Path<String>,
 ) -> Result<Response> {
+    // A photo is seen by whoever may see a job it belongs to: the desk, or the job's engineer.
+    if let crate::store::Visibility::Engineer(me) = user.visibility() {
+        let name = sha256.clone();
+        let jobs = state.run(move |s| s.work_orders_naming_blob(&name)).await?;
+        if !jobs.iter().any(|wo| wo.assignee == Some(me)) {
+            return Err(Error::not_found("blob", sha256));
+        }
+    }
     let blobs = state.blobs().clone();
     let bytes = tokio::task::spawn_blocking(move || blobs.read(&sha256)).await??;
     Ok(([(header::CONTENT_TYPE, content_type(&bytes))], bytes).into_response())

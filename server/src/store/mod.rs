@@ -370,6 +370,8 @@ pub trait Store: Send + Sync + 'static {
     fn device_key_owner(&self, key: &str) -> Result<Option<UserId>>;
     /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
     fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
+    /// Work orders whose photos or receipt name this blob.
+    fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>>;
     /// The work order whose receipt has this customer-link token.
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     fn record_receipt_mail(

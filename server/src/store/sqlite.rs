@@ -659,6 +659,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>> {
+        self.read(|c| {
+            // A SHA-256 in hex appears in a job's document only as a photo's or receipt's name.
+            let mut stmt =
+                c.prepare_cached("SELECT id FROM work_orders WHERE instr(doc, ?1) > 0 LIMIT 50")?;
+            let ids = stmt
+                .query_map([sha256], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            ids.iter()
+                .filter_map(|id| id.parse::<Uuid>().ok())
+                .map(|id| get(c, id))
+                .collect()
+        })
+    }
+
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>> {
         self.read(|c| {
             let id: Option<String> = c

@@ -200,13 +200,12 @@ impl DeviceStore {
         job.check(ActionKind::SignReceipt, &session.user.actor())?;
         let token = random_hex::<16>();
         let facts = self.receipt_facts(&job, sign_off.clone(), &token)?;
-        let settings = self.receipt_settings()?;
         let photos = facts
             .photos
             .iter()
             .map(|p| Ok((p.sha256.clone(), self.blob(&p.sha256)?)))
             .collect::<Result<Vec<_>>>()?;
-        let options = RenderOptions::a4(settings.utc_offset_minutes);
+        let options = RenderOptions::a4();
         let pdf = fixline_receipt::render_owned(&facts, &photos, fonts, &options)
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let pdf_sha256 = sha256_hex(&pdf);
