@@ -155,6 +155,8 @@ pub enum Text {
     Sending,
     Queued,
     TestPage,
+    Skill,
+    Channel,
 }
 
 impl Text {
@@ -290,6 +292,8 @@ impl Text {
             Text::Sending => ("发送中", "Sending"),
             Text::Queued => ("排队中", "Queued"),
             Text::TestPage => ("打印测试页", "Print a test page"),
+            Text::Skill => ("技能（品类）", "Skill (category)"),
+            Text::Channel => ("来源渠道", "Channel"),
         };
         match lang {
             Lang::Zh => zh,

@@ -29,6 +29,9 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         numbers.push(number);
     }
 
+    // One job nobody here has the skill for.
+    let (_, washer) = waiting_job(&desk, "湖滨洗衣店", "FXW001", "laundry").await;
+
     let browser = Session::chromium(1280, 800).await?;
     browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
     browser.fill("#username", "desk").await?;
@@ -37,6 +40,14 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     let card = |n: &str| format!("#queue .queue-card[data-number='{n}']");
     browser.find(&card(&numbers[0])).await?;
     browser.screenshot("console-1280x800").await?;
+
+    // Filter the queue by skill: the laundry job alone, then everything again.
+    let cards = "#queue .queue-card";
+    browser.set_select("#queue-skill", "laundry").await?;
+    browser.find(&card(&washer)).await?;
+    browser.wait_count(cards, 1).await?;
+    browser.set_select("#queue-skill", "").await?;
+    browser.wait_count(cards, 4).await?;
 
     // Drag the first job onto chen's lane.
     let lane = format!(".lane[data-engineer='{chen_id}']");

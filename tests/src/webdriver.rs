@@ -273,6 +273,34 @@ impl Session {
         Ok(())
     }
 
+    /// Chooses an option of a `<select>` by value, firing `change` as a user's choice does.
+    pub async fn set_select(&self, css: &str, value: &str) -> Result<()> {
+        self.find(css).await?;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                 e.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .with_context(|| format!("choosing {value:?} in {css}"))?;
+        Ok(())
+    }
+
+    /// Waits until exactly `n` elements match.
+    pub async fn wait_count(&self, css: &str, n: usize) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = 0;
+        while Instant::now() < deadline {
+            last = self.client.find_all(Locator::Css(css)).await?.len();
+            if last == n {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{css}: {last} elements, never {n}")
+    }
+
     /// Waits until the element's attribute has `value`.
     pub async fn wait_attr(&self, css: &str, attr: &str, value: &str) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);

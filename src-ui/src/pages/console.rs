@@ -24,6 +24,10 @@ pub fn Console() -> impl IntoView {
     let proposal = RwSignal::new(None::<ProposedPlan>);
     let day = RwSignal::new(now().date_naive().to_string());
     let filter = RwSignal::new(String::new());
+    // Queue filters; empty means all.
+    let priority = RwSignal::new(String::new());
+    let channel = RwSignal::new(String::new());
+    let skill = RwSignal::new(String::new());
     Effect::new(move |_| {
         shell.revision.track();
         spawn_local(async move { board.set(Some(backend().desk_board().await)) });
@@ -107,6 +111,40 @@ pub fn Console() -> impl IntoView {
                 <input id="plan-date" type="date" bind:value=day/>
                 <button id="plan-day" class="primary" on:click=plan_day>{tr(Text::PlanTheDay)}</button>
                 <input id="queue-filter" placeholder=tr(Text::FilterJobs) bind:value=filter/>
+                {move || {
+                    // Choices from what is waiting, so no filter offers an empty list.
+                    let (mut skills, mut channels) = (Vec::new(), Vec::new());
+                    if let Some(Ok(b)) = board.get() {
+                        for w in &b.queue {
+                            skills.push(w.category.clone());
+                            channels.push(w.channel.as_str().to_owned());
+                        }
+                    }
+                    skills.sort();
+                    skills.dedup();
+                    channels.sort();
+                    channels.dedup();
+                    let options = |values: Vec<String>, chosen: RwSignal<String>| {
+                        values.into_iter().map(|v| {
+                            let selected = chosen.get_untracked() == v;
+                            view! { <option value=v.clone() selected=selected>{v.clone()}</option> }
+                        }).collect_view()
+                    };
+                    view! {
+                        <select id="queue-priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                            <option value="">{tr(Text::Priority)}</option>
+                            {options(["P1", "P2", "P3", "P4"].map(String::from).to_vec(), priority)}
+                        </select>
+                        <select id="queue-skill" on:change=move |ev| skill.set(event_target_value(&ev))>
+                            <option value="">{tr(Text::Skill)}</option>
+                            {options(skills, skill)}
+                        </select>
+                        <select id="queue-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
+                            <option value="">{tr(Text::Channel)}</option>
+                            {options(channels, channel)}
+                        </select>
+                    }
+                }}
             </div>
             {move || proposal.get().map(|p| {
                 let names = names();
@@ -130,8 +168,12 @@ pub fn Console() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
                 Some(Ok(b)) => {
                     let needle = filter.get().to_lowercase();
+                    let (p, c, k) = (priority.get(), channel.get(), skill.get());
                     let mut queue: Vec<WorkOrder> = b.queue.iter()
                         .filter(|w| needle.is_empty() || w.number.to_lowercase().contains(&needle) || w.symptom.to_lowercase().contains(&needle))
+                        .filter(|w| p.is_empty() || w.priority.as_str() == p)
+                        .filter(|w| c.is_empty() || w.channel.as_str() == c)
+                        .filter(|w| k.is_empty() || w.category == k)
                         .cloned().collect();
                     let t = now();
                     queue.sort_by_key(|w| (w.sla.due(Milestone::Arrive, t), w.priority));
