@@ -149,7 +149,7 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
 /// Re-planning after something went wrong keeps everyone else's day: only the jobs the scenario
 /// touches move.
 #[tokio::test]
-async fn a_sick_engineer_or_an_empty_house_moves_only_what_it_must() {
+async fn a_sick_engineer_an_overrun_or_an_empty_house_moves_only_what_it_must() {
     use fixline_tests::assigned_job;
     let Crew {
         server: _server,
@@ -192,6 +192,40 @@ async fn a_sick_engineer_or_an_empty_house_moves_only_what_it_must() {
             .iter()
             .all(|v| v["engineer"] == wang_id.as_str())
     );
+
+    // chen's first job runs 6½ hours over: it stays his, his second job goes to wang,
+    // and wang keeps his own.
+    let (s, plan) = desk
+        .post(
+            "/api/v1/dispatch/plan",
+            json!({"day": day, "time_limit_ms": 200, "scenario": {"scenario": "overrun", "work_order": chen_jobs[0], "minutes": 390}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let engineer_of = |job: &str| {
+        plan["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["work_order"] == job)
+            .map(|v| v["engineer"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        engineer_of(&chen_jobs[0]).as_deref(),
+        Some(chen_id.as_str()),
+        "{plan}"
+    );
+    assert_eq!(
+        engineer_of(&chen_jobs[1]).as_deref(),
+        Some(wang_id.as_str()),
+        "{plan}"
+    );
+    assert_eq!(
+        engineer_of(&wang_job).as_deref(),
+        Some(wang_id.as_str()),
+        "{plan}"
+    );
+    assert_eq!(plan["reassigned"], json!([chen_jobs[1]]), "{plan}");
 
     // Nobody home for wang's job: it leaves the plan with the reason; chen keeps his day.
     let (_, plan) = desk
