@@ -35,6 +35,8 @@ pub struct AppState {
     blobs: Arc<blobs::BlobStore>,
     /// Parsed on first use: the CJK font is large and only needed to make receipts.
     receipt_fonts: Arc<std::sync::OnceLock<Result<fixline_receipt::ReceiptFonts, String>>>,
+    /// The key the server seals its own receipts with, read (or made) once.
+    seal_secret: Arc<std::sync::OnceLock<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,7 +65,20 @@ impl AppState {
             config: Arc::new(config),
             blobs: Arc::new(blobs),
             receipt_fonts: Arc::default(),
+            seal_secret: Arc::default(),
         }
+    }
+
+    /// The server's seal secret: stored once in the database (so it survives restarts), then
+    /// kept in memory so checking a receipt never writes.
+    pub fn seal_secret(&self) -> Result<[u8; 32]> {
+        if let Some(secret) = self.seal_secret.get() {
+            return Ok(*secret);
+        }
+        let mut candidate = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut candidate);
+        let secret = self.store.server_seal_secret(candidate)?;
+        Ok(*self.seal_secret.get_or_init(|| secret))
     }
 
     pub fn blobs(&self) -> &Arc<blobs::BlobStore> {

@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::error::{Error, Result};
-use crate::store::Store;
 
 /// What the verification page says about a receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -46,21 +45,12 @@ pub fn verify(state: &AppState, record: &ReceiptRecord) -> Result<Verification> 
         return Ok(Verification::Failed { problem });
     }
     let key = record.seal.device_key.clone();
-    let server_key = device_public_key(&server_secret(state.store().as_ref())?);
+    let server_key = device_public_key(&state.seal_secret()?);
     let sealed_by = if key == server_key {
         "Fixline server".to_string()
     } else {
         match state.store().device_key_owner(&key)? {
-            Some(user) => {
-                let name = state
-                    .store()
-                    .list_users()?
-                    .into_iter()
-                    .find(|u| u.id == user)
-                    .map(|u| u.display_name)
-                    .unwrap_or_default();
-                format!("device of {name}")
-            }
+            Some(name) => format!("device of {name}"),
             None => {
                 return Ok(Verification::Failed {
                     problem: SealProblem::UnknownDevice,
@@ -73,12 +63,6 @@ pub fn verify(state: &AppState, record: &ReceiptRecord) -> Result<Verification> 
         sealed_at: record.seal.statement.sealed_at,
         position: record.seal.statement.position,
     })
-}
-
-fn server_secret(store: &dyn Store) -> Result<[u8; 32]> {
-    let mut candidate = [0u8; 32];
-    rand::rng().fill_bytes(&mut candidate);
-    store.server_seal_secret(candidate)
 }
 
 /// A new customer-link token: 128 random bits as hex.
@@ -145,7 +129,7 @@ pub fn make_on_server(
             sealed_at: now,
             position,
         },
-        &server_secret(state.store().as_ref())?,
+        &state.seal_secret()?,
     );
     let record = ReceiptRecord {
         number: facts.number,

@@ -41,23 +41,15 @@ struct Device {
 
 impl Device {
     fn raster_font(&self) -> Answer<&RasterFont> {
-        self.raster_font
-            .get_or_init(|| RasterFont::system().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|message| ErrorBody {
-                code: "no_font".into(),
-                message: message.clone(),
-            })
+        loaded(&self.raster_font, || {
+            RasterFont::system().map_err(|e| e.to_string())
+        })
     }
 
     fn fonts(&self) -> Answer<&ReceiptFonts> {
-        self.fonts
-            .get_or_init(|| ReceiptFonts::system().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|message| ErrorBody {
-                code: "no_font".into(),
-                message: message.clone(),
-            })
+        loaded(&self.fonts, || {
+            ReceiptFonts::system().map_err(|e| e.to_string())
+        })
     }
 
     fn set_progress(&self, p: Option<PullProgress>) {
@@ -72,6 +64,19 @@ impl Device {
 }
 
 type Answer<T> = Result<T, ErrorBody>;
+
+/// A font loaded on first use and kept; a missing font stays an error that names the fix.
+fn loaded<T>(
+    cell: &std::sync::OnceLock<Result<T, String>>,
+    load: impl FnOnce() -> Result<T, String>,
+) -> Answer<&T> {
+    cell.get_or_init(load)
+        .as_ref()
+        .map_err(|message| ErrorBody {
+            code: "no_font".into(),
+            message: message.clone(),
+        })
+}
 
 fn fail(e: fixline_device::Error) -> ErrorBody {
     ErrorBody::from(&e)

@@ -118,6 +118,14 @@ fn on_site() -> WorkOrder {
     o
 }
 
+fn complete() -> Action {
+    Action::Complete {
+        resolution: ResolutionType::OnSiteRepair,
+        summary: "换继电器".into(),
+        position: None,
+    }
+}
+
 fn photo(n: u8) -> PhotoRef {
     PhotoRef {
         sha256: sha256_hex(&[n]),
@@ -193,17 +201,7 @@ fn photos_and_bill_are_recorded_on_site_and_signing_confirms_the_job() {
     };
     o = act(&o, &me, 50, Action::RecordBill { bill: bill.clone() }).unwrap();
     assert_eq!(o.bill.as_ref(), Some(&bill));
-    o = act(
-        &o,
-        &me,
-        60,
-        Action::Complete {
-            resolution: ResolutionType::OnSiteRepair,
-            summary: "换继电器".into(),
-            position: None,
-        },
-    )
-    .unwrap();
+    o = act(&o, &me, 60, complete()).unwrap();
     // Photos may still be added after "complete", until the customer signs.
     o = act(&o, &me, 61, Action::AttachPhoto { photo: photo(3) }).unwrap();
     o = act(
@@ -222,17 +220,7 @@ fn photos_and_bill_are_recorded_on_site_and_signing_confirms_the_job() {
 #[test]
 fn a_refused_signature_keeps_the_job_completed_with_the_reason() {
     let me = engineer(1);
-    let mut o = act(
-        &on_site(),
-        &me,
-        60,
-        Action::Complete {
-            resolution: ResolutionType::OnSiteRepair,
-            summary: "换继电器".into(),
-            position: None,
-        },
-    )
-    .unwrap();
+    let mut o = act(&on_site(), &me, 60, complete()).unwrap();
     let refused = SignOff::Refused {
         signer_name: "陈店长".into(),
         reason: "要等老板确认".into(),
@@ -256,17 +244,7 @@ fn a_refused_signature_keeps_the_job_completed_with_the_reason() {
 #[test]
 fn a_receipt_for_another_document_or_job_is_refused() {
     let me = engineer(1);
-    let o = act(
-        &on_site(),
-        &me,
-        60,
-        Action::Complete {
-            resolution: ResolutionType::OnSiteRepair,
-            summary: "换继电器".into(),
-            position: None,
-        },
-    )
-    .unwrap();
+    let o = act(&on_site(), &me, 60, complete()).unwrap();
     let mut other_pdf = record(&o, signature());
     other_pdf.pdf_sha256 = sha256_hex(b"another");
     let err = act(

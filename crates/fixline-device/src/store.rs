@@ -74,6 +74,28 @@ fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| Error::Invalid(format!("unreadable record on device: {e}")))
 }
 
+/// The one document of a single-row table (`receipt_settings`, `printer`), if stored.
+fn single_doc<T: DeserializeOwned>(c: &Connection, table: &'static str) -> Result<Option<T>> {
+    let doc: Option<String> = c
+        .query_row(&format!("SELECT doc FROM {table} WHERE id = 1"), [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    doc.as_deref().map(from_json).transpose()
+}
+
+/// Stores the one document of a single-row table.
+fn put_single_doc<T: Serialize>(c: &Connection, table: &'static str, doc: &T) -> Result<()> {
+    c.execute(
+        &format!(
+            "INSERT INTO {table} (id, doc) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"
+        ),
+        [to_json(doc)?],
+    )?;
+    Ok(())
+}
+
 fn docs<T: DeserializeOwned>(
     c: &Connection,
     sql: &str,

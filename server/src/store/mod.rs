@@ -366,8 +366,8 @@ pub trait Store: Send + Sync + 'static {
     /// key already registered to someone else is refused.
     fn register_device_key(&self, key: &str, user: UserId, name: &str, at: Timestamp)
     -> Result<()>;
-    /// Whose device holds this public key.
-    fn device_key_owner(&self, key: &str) -> Result<Option<UserId>>;
+    /// The display name of the user whose device holds this public key.
+    fn device_key_owner(&self, key: &str) -> Result<Option<String>>;
     /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
     fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
     /// Work orders whose photos or receipt name this blob.

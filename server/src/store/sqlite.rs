@@ -628,18 +628,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn device_key_owner(&self, key: &str) -> Result<Option<UserId>> {
+    fn device_key_owner(&self, key: &str) -> Result<Option<String>> {
         self.read(|c| {
-            let owner: Option<String> = c
-                .query_row(
-                    "SELECT user_id FROM device_keys WHERE public_key = ?1",
-                    [key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(owner
-                .and_then(|o| o.parse::<Uuid>().ok())
-                .map(UserId::from_uuid))
+            Ok(c.query_row(
+                "SELECT u.display_name FROM device_keys k JOIN users u ON u.id = k.user_id
+                 WHERE k.public_key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?)
         })
     }
 

@@ -111,27 +111,11 @@ impl DeviceStore {
 
     /// The server's receipt settings as last synced (defaults before the first sync).
     pub fn receipt_settings(&self) -> Result<ReceiptSettings> {
-        let conn = self.lock();
-        let doc: Option<String> = conn
-            .query_row("SELECT doc FROM receipt_settings WHERE id = 1", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        doc.as_deref()
-            .map(from_json)
-            .transpose()
-            .map(Option::unwrap_or_default)
+        Ok(single_doc(&self.lock(), "receipt_settings")?.unwrap_or_default())
     }
 
     pub(crate) fn store_receipt_settings(&self, settings: &ReceiptSettings) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO receipt_settings (id, doc) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-                [to_json(settings)?],
-            )?;
-            Ok(())
-        })
+        put_single_doc(&self.lock(), "receipt_settings", settings)
     }
 
     /// The parts list as last synced.

@@ -28,22 +28,11 @@ fn parse_state(s: &str) -> Result<PrintState> {
 
 impl DeviceStore {
     pub fn printer(&self) -> Result<Option<PrinterChoice>> {
-        let conn = self.lock();
-        let doc: Option<String> = conn
-            .query_row("SELECT doc FROM printer WHERE id = 1", [], |r| r.get(0))
-            .optional()?;
-        doc.as_deref().map(from_json).transpose()
+        single_doc(&self.lock(), "printer")
     }
 
     pub fn set_printer(&self, printer: &PrinterChoice) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO printer (id, doc) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-                [to_json(printer)?],
-            )?;
-            Ok(())
-        })
+        put_single_doc(&self.lock(), "printer", printer)
     }
 
     /// Jobs newest first.
