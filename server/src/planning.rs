@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use fixline_core::engineer::{Engineer, EngineerStatus};
 use fixline_core::sla::Milestone;
-use fixline_core::work_order::{Status, WorkOrder};
+use fixline_core::work_order::{GENERAL_CATEGORY, Status, WorkOrder};
 use fixline_dispatch::travel::Point;
 use fixline_dispatch::{Job, Pin, Problem};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,13 @@ pub struct DispatchConfig {
     /// How often the server looks for late jobs, in seconds.
     #[serde(default = "late_check")]
     pub late_check_secs: u64,
+    /// Map tiles for the console, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` or a
+    /// tile server of your own; empty: no tiles, positions are drawn on a plain background.
+    #[serde(default)]
+    pub map_tiles: String,
+    /// The attribution the tile source asks for.
+    #[serde(default)]
+    pub map_attribution: String,
 }
 
 fn late_after() -> i64 {
@@ -52,6 +59,8 @@ impl Default for DispatchConfig {
             max_time_limit_ms: 30_000,
             late_after_minutes: late_after(),
             late_check_secs: late_check(),
+            map_tiles: String::new(),
+            map_attribution: String::new(),
         }
     }
 }
@@ -80,7 +89,7 @@ impl DayClock {
         self.midnight + Duration::seconds((minutes * 60.0).round() as i64)
     }
 
-    fn local(&self, t: NaiveTime) -> f64 {
+    pub fn local(&self, t: NaiveTime) -> f64 {
         f64::from(t.signed_duration_since(NaiveTime::MIN).num_minutes() as i32)
     }
 }
@@ -91,6 +100,8 @@ impl DayClock {
 pub enum Scenario {
     /// Plan what is waiting around what is already given out (an urgent job arrived).
     NewJobs,
+    /// Plan the whole day again: only pinned and started jobs stay where they are.
+    Replan,
     /// The engineer is off sick: their jobs not yet started go to others.
     EngineerOff {
         #[schema(value_type = String)]
@@ -147,34 +158,7 @@ pub fn problem(
                 && Some(e.id) != off
         })
         .collect();
-    let engineers_out = working
-        .iter()
-        .map(|e| {
-            let base = Point::lon_lat(e.details.home_base.lon, e.details.home_base.lat);
-            fixline_dispatch::Engineer {
-                key: e.id.to_string(),
-                start: base,
-                end: base,
-                shift_start: clock.local(e.details.shift.start),
-                shift_end: clock.local(e.details.shift.end),
-                break_minutes: f64::from(e.details.shift.break_minutes),
-                skills: e
-                    .details
-                    .skills
-                    .iter()
-                    .map(|s| (s.category.clone(), s.level))
-                    .collect(),
-                certifications: e
-                    .details
-                    .certifications
-                    .iter()
-                    .filter(|c| c.expires_on >= clock.day)
-                    .map(|c| c.name.clone())
-                    .collect(),
-                capacity: None,
-            }
-        })
-        .collect();
+    let engineers_out = working.iter().map(|e| engineer(clock, e)).collect();
     let mut jobs = Vec::new();
     let mut skipped = Vec::new();
     for wo in orders.iter().filter(|w| w.status.is_open()) {
@@ -192,21 +176,14 @@ pub fn problem(
             });
             continue;
         };
-        let (mut earliest, mut latest) = (0.0, 24.0 * 60.0);
-        if let Some(w) = wo.requested_window {
-            earliest = clock.minutes(w.start).max(0.0);
-            latest = clock.minutes(w.end).min(24.0 * 60.0);
-            if latest < earliest {
-                skipped.push(NotPlanned {
-                    work_order: wo.id.to_string(),
-                    reason: "the requested window is not on this day".to_owned(),
-                });
-                continue;
-            }
-        }
         let held_by = wo.assignee.map(|a| a.to_string());
-        // The scenario's engineer's jobs not yet under way are free to move.
-        let released = wo.assignee.is_some() && (wo.assignee == off || wo.assignee == unsettled);
+        // The scenario's engineer's jobs not yet under way are free to move (unless the
+        // dispatcher fixed them to that engineer); a full re-plan frees every unpinned job.
+        let released = wo.assignee.is_some()
+            && !wo.pin.keeps_engineer()
+            && (wo.assignee == off
+                || wo.assignee == unsettled
+                || matches!(scenario, Scenario::Replan));
         let pin = match (wo.status, held_by) {
             (Status::EnRoute | Status::OnSite | Status::Paused, Some(engineer)) => {
                 Pin::Started { engineer }
@@ -226,42 +203,25 @@ pub fn problem(
             });
             continue;
         }
-        let started = matches!(pin, Pin::Started { .. });
-        if started {
-            // Under way: it started with the engineer's arrival (or now, if unknown).
-            let began = wo
-                .open_visit()
-                .map(|v| clock.minutes(v.checked_in_at))
-                .unwrap_or(earliest);
-            earliest = began;
-            latest = began;
-        }
-        let due = clock.minutes(wo.sla.due(Milestone::Arrive, now));
-        let extra = match scenario {
-            Scenario::Overrun {
-                work_order,
-                minutes,
-            } if *work_order == wo.id => minutes.max(0.0),
-            _ => 0.0,
+        let mut job = match job(clock, config, now, wo, position, pin, true) {
+            Ok(job) => job,
+            Err(reason) => {
+                skipped.push(NotPlanned {
+                    work_order: wo.id.to_string(),
+                    reason: reason.to_owned(),
+                });
+                continue;
+            }
         };
-        jobs.push(Job {
-            key: wo.id.to_string(),
-            at: Point::lon_lat(position.lon, position.lat),
-            duration: config.default_job_minutes + extra,
-            earliest,
-            latest,
-            due: (!started && wo.sla.arrive.is_none()).then_some(due),
-            skill: (wo.category != "general").then(|| (wo.category.clone(), 1)),
-            certification: None,
-            demand: 0.0,
-            priority: match wo.priority {
-                fixline_core::work_order::Priority::P1 => 1,
-                fixline_core::work_order::Priority::P2 => 2,
-                fixline_core::work_order::Priority::P3 => 3,
-                fixline_core::work_order::Priority::P4 => 4,
-            },
-            pin,
-        });
+        if let Scenario::Overrun {
+            work_order,
+            minutes,
+        } = scenario
+            && *work_order == wo.id
+        {
+            job.duration += minutes.max(0.0);
+        }
+        jobs.push(job);
     }
     (
         Problem {
@@ -270,6 +230,103 @@ pub fn problem(
         },
         skipped,
     )
+}
+
+/// A work order as the optimiser and the board's lanes see it on the clock's day: its place,
+/// time on site, the customer's window (and the planned time, if `fixed_time` and the dispatcher
+/// fixed it), the SLA arrive-by time and the skill it needs. A job under way keeps the time it
+/// started. `Err` says why it cannot be on this day.
+pub fn job(
+    clock: &DayClock,
+    config: &DispatchConfig,
+    now: DateTime<Utc>,
+    wo: &WorkOrder,
+    position: fixline_core::position::Position,
+    pin: Pin,
+    fixed_time: bool,
+) -> Result<Job, &'static str> {
+    let (mut earliest, mut latest) = (0.0, 24.0 * 60.0);
+    if let Some(w) = wo.requested_window {
+        earliest = clock.minutes(w.start).max(0.0);
+        latest = clock.minutes(w.end).min(24.0 * 60.0);
+        if latest < earliest {
+            return Err("the requested window is not on this day");
+        }
+    }
+    // Fixed in time: the visit starts when planned, whoever does it.
+    if fixed_time
+        && wo.pin.keeps_time()
+        && let Some(slot) = wo.planned
+    {
+        let at = clock.minutes(slot.start);
+        if !(0.0..24.0 * 60.0).contains(&at) {
+            return Err("it is fixed at a time on another day");
+        }
+        earliest = at;
+        latest = at;
+    }
+    let started = matches!(pin, Pin::Started { .. });
+    if started {
+        // Under way: it started with the engineer's arrival (or now, if unknown).
+        let began = wo
+            .open_visit()
+            .map(|v| clock.minutes(v.checked_in_at))
+            .unwrap_or_else(|| clock.minutes(now).clamp(earliest, latest));
+        earliest = began;
+        latest = began;
+    }
+    let due = clock.minutes(wo.sla.due(Milestone::Arrive, now));
+    Ok(Job {
+        key: wo.id.to_string(),
+        at: Point::lon_lat(position.lon, position.lat),
+        duration: duration(config, wo),
+        earliest,
+        latest,
+        due: (!started && wo.sla.arrive.is_none()).then_some(due),
+        skill: (wo.category != GENERAL_CATEGORY).then(|| (wo.category.clone(), 1)),
+        certification: None,
+        demand: 0.0,
+        priority: match wo.priority {
+            fixline_core::work_order::Priority::P1 => 1,
+            fixline_core::work_order::Priority::P2 => 2,
+            fixline_core::work_order::Priority::P3 => 3,
+            fixline_core::work_order::Priority::P4 => 4,
+        },
+        pin,
+    })
+}
+
+/// An engineer as the optimiser and the board's lanes see them on the clock's day.
+pub fn engineer(clock: &DayClock, e: &Engineer) -> fixline_dispatch::Engineer {
+    let base = Point::lon_lat(e.details.home_base.lon, e.details.home_base.lat);
+    fixline_dispatch::Engineer {
+        key: e.id.to_string(),
+        start: base,
+        end: base,
+        shift_start: clock.local(e.details.shift.start),
+        shift_end: clock.local(e.details.shift.end),
+        break_minutes: f64::from(e.details.shift.break_minutes),
+        skills: e
+            .details
+            .skills
+            .iter()
+            .map(|s| (s.category.clone(), s.level))
+            .collect(),
+        certifications: e
+            .details
+            .certifications
+            .iter()
+            .filter(|c| c.expires_on >= clock.day)
+            .map(|c| c.name.clone())
+            .collect(),
+        capacity: None,
+    }
+}
+
+/// Minutes on site: as planned, or the default.
+pub fn duration(config: &DispatchConfig, wo: &WorkOrder) -> f64 {
+    wo.planned
+        .map_or(config.default_job_minutes, |slot| slot.minutes())
 }
 
 /// When the engineer of a job that just went "on my way" at `at` should arrive: travel from

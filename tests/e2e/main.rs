@@ -3,6 +3,7 @@
 
 mod access;
 mod app;
+mod board;
 mod browser;
 mod capture;
 mod capture_ui;

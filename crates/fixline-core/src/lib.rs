@@ -6,6 +6,7 @@
 //! Times and ids are passed in, so the same rules run on the server, on a device and in wasm.
 
 pub mod billing;
+pub mod board;
 pub mod customer;
 pub mod device;
 pub mod engineer;

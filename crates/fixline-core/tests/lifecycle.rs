@@ -7,7 +7,8 @@ use fixline_core::position::Position;
 use fixline_core::role::{Actor, Role};
 use fixline_core::sla::{Milestone, MilestoneState};
 use fixline_core::work_order::{
-    Action, ActionKind, PauseReason, Priority, ResolutionType, Status, WorkOrder,
+    Action, ActionKind, DispatchPin, PauseReason, PlannedSlot, Priority, ResolutionType, Status,
+    WorkOrder,
 };
 use proptest::prelude::*;
 
@@ -328,6 +329,170 @@ fn decline_and_hand_over_move_the_job() {
 }
 
 #[test]
+fn the_pool_offers_a_job_to_engineers_until_one_picks_it() {
+    let desk = staff(Role::Dispatcher);
+    let assigned = act(
+        &order(),
+        &desk,
+        1,
+        Action::Assign {
+            engineer: eng_id(1),
+        },
+    )
+    .unwrap();
+    let pooled = act(&assigned, &desk, 2, Action::ReleaseToPool).unwrap();
+    assert_eq!(
+        (pooled.status, pooled.assignee, pooled.pooled),
+        (Status::Triaged, None, true)
+    );
+    assert_eq!(
+        act(&pooled, &desk, 3, Action::ReleaseToPool)
+            .unwrap_err()
+            .code(),
+        ErrorCode::Requirement
+    );
+    // The desk cannot pick; any engineer can, and picking accepts.
+    assert!(act(&pooled, &desk, 3, Action::Pick).is_err());
+    let picked = act(&pooled, &engineer(2), 4, Action::Pick).unwrap();
+    assert_eq!(
+        (picked.status, picked.assignee, picked.pooled),
+        (Status::Accepted, Some(eng_id(2)), false)
+    );
+    assert!(matches!(
+        picked.sla.state(Milestone::Respond, picked.updated_at),
+        MilestoneState::Met { .. }
+    ));
+    // The second engineer to tap is told it is gone.
+    let again = act(&picked, &engineer(3), 5, Action::Pick).unwrap_err();
+    assert_eq!(again.code(), ErrorCode::IllegalTransition);
+    // A job never released cannot be picked.
+    let triaged = act(
+        &order(),
+        &desk,
+        1,
+        Action::Triage {
+            category: None,
+            priority: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        act(&triaged, &engineer(1), 2, Action::Pick)
+            .unwrap_err()
+            .code(),
+        ErrorCode::Requirement
+    );
+    // Assigning a pooled job takes it out of the pool.
+    let taken_back = act(
+        &pooled,
+        &desk,
+        3,
+        Action::Assign {
+            engineer: eng_id(3),
+        },
+    )
+    .unwrap();
+    assert!(!taken_back.pooled);
+}
+
+#[test]
+fn schedule_fixes_time_and_engineer_and_loses_the_engineer_pin_on_hand_over() {
+    let desk = staff(Role::Dispatcher);
+    let o = order();
+    let slot = PlannedSlot {
+        start: o.created_at + TimeDelta::hours(2),
+        end: o.created_at + TimeDelta::hours(3),
+    };
+    // Fixing the engineer needs one.
+    let err = act(
+        &o,
+        &desk,
+        1,
+        Action::Schedule {
+            slot: Some(slot),
+            pin: DispatchPin::DoNotMove,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Requirement);
+    // Fixing the time needs a time.
+    let err = act(
+        &o,
+        &desk,
+        1,
+        Action::Schedule {
+            slot: None,
+            pin: DispatchPin::Time,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Requirement);
+    let backwards = PlannedSlot {
+        start: slot.end,
+        end: slot.start,
+    };
+    let err = act(
+        &o,
+        &desk,
+        1,
+        Action::Schedule {
+            slot: Some(backwards),
+            pin: DispatchPin::None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Invalid);
+    let mut o = act(
+        &o,
+        &desk,
+        1,
+        Action::Assign {
+            engineer: eng_id(1),
+        },
+    )
+    .unwrap();
+    o = act(
+        &o,
+        &desk,
+        2,
+        Action::Schedule {
+            slot: Some(slot),
+            pin: DispatchPin::DoNotMove,
+        },
+    )
+    .unwrap();
+    assert_eq!((o.planned, o.pin), (Some(slot), DispatchPin::DoNotMove));
+    // Engineers cannot reschedule.
+    assert!(
+        act(
+            &o,
+            &engineer(1),
+            3,
+            Action::Schedule {
+                slot: None,
+                pin: DispatchPin::None
+            }
+        )
+        .is_err()
+    );
+    let handed = act(
+        &o,
+        &engineer(1),
+        3,
+        Action::HandOver {
+            to: eng_id(2),
+            reason: "家里有事".into(),
+        },
+    )
+    .unwrap();
+    // The promised time stays; the pin to the first engineer does not.
+    assert_eq!(
+        (handed.planned, handed.pin),
+        (Some(slot), DispatchPin::Time)
+    );
+}
+
+#[test]
 fn check_out_cannot_precede_check_in() {
     let desk = staff(Role::Dispatcher);
     let mut o = act(
@@ -420,6 +585,18 @@ fn any_action() -> impl Strategy<Value = Action> {
         reason.clone().prop_map(|reason| Action::Cancel { reason }),
         reason.clone().prop_map(|reason| Action::Reopen { reason }),
         reason.prop_map(|text| Action::AddNote { text }),
+        Just(Action::ReleaseToPool),
+        Just(Action::Pick),
+        (0i64..600, 0i64..240, 0usize..4).prop_map(|(from, length, pin)| Action::Schedule {
+            slot: (length > 0).then(|| {
+                let start = chrono::DateTime::UNIX_EPOCH + TimeDelta::minutes(from);
+                PlannedSlot {
+                    start,
+                    end: start + TimeDelta::minutes(length),
+                }
+            }),
+            pin: DispatchPin::ALL[pin],
+        }),
     ]
 }
 
@@ -439,6 +616,16 @@ fn check_invariants(o: &WorkOrder) {
     }
     if matches!(o.status, Status::New | Status::Triaged) {
         assert!(o.assignee.is_none(), "{:?} with an engineer", o.status);
+    }
+    if o.pooled {
+        assert_eq!(
+            o.status,
+            Status::Triaged,
+            "only a waiting job is in the pool"
+        );
+    }
+    if o.pin.keeps_time() {
+        assert!(o.planned.is_some(), "fixed in time without a time");
     }
     assert_eq!(
         o.open_visit().is_some(),

@@ -16,6 +16,7 @@ pub mod problem;
 mod route;
 mod search;
 pub mod solomon;
+pub mod timeline;
 pub mod travel;
 
 pub use plan::{Assignment, Plan, Stop, Unassigned, WhyUnassigned};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use fixline_core::ids::{EngineerId, WorkOrderId};
-use fixline_core::work_order::{Action, Status};
+use fixline_core::work_order::{Action, PlannedSlot, Status};
 use fixline_dispatch::travel::GreatCircle;
 use fixline_dispatch::{Budget, WhyUnassigned};
 use serde::{Deserialize, Serialize};
@@ -140,7 +140,8 @@ async fn plan(
     Ok(axum::Json(proposed))
 }
 
-fn load(
+/// Every engineer and every open work order.
+pub(crate) fn load(
     store: &dyn Store,
 ) -> Result<(
     Vec<fixline_core::engineer::Engineer>,
@@ -242,6 +243,10 @@ fn describe(
 pub struct Assignment {
     pub work_order: WorkOrderId,
     pub engineer: EngineerId,
+    /// The planned visit (a plan's start and end, or where the dispatcher dropped the job);
+    /// absent: the time is left as it is.
+    #[serde(default)]
+    pub slot: Option<PlannedSlot>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -253,7 +258,7 @@ pub struct ApplyRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Applied {
     pub work_order: WorkOrderId,
-    /// `assigned`, `unchanged` (already theirs) or `refused`.
+    /// `assigned`, `rescheduled` (theirs already, new time), `unchanged` or `refused`.
     pub outcome: String,
     pub message: Option<String>,
 }
@@ -278,8 +283,27 @@ async fn apply(
                 let outcome = (|| -> Result<&'static str> {
                     store.engineer(a.engineer)?;
                     let wo = store.work_order(a.work_order)?;
+                    let retime = a.slot.filter(|s| wo.planned != Some(*s));
+                    let schedule = |store: &dyn Store| -> Result<()> {
+                        if let Some(slot) = retime {
+                            // A fixed time moves with the dispatcher's hand; other pins stay.
+                            let schedule = Action::Schedule {
+                                slot: Some(slot),
+                                pin: store.work_order(wo.id)?.pin,
+                            };
+                            apply_action(
+                                store, wo.id, None, &actor, &schedule, now, now, &policy, None,
+                            )?;
+                        }
+                        Ok(())
+                    };
                     if wo.assignee == Some(a.engineer) {
-                        return Ok("unchanged");
+                        schedule(store)?;
+                        return Ok(if retime.is_some() {
+                            "rescheduled"
+                        } else {
+                            "unchanged"
+                        });
                     }
                     if wo.status == Status::New {
                         let triage = Action::Triage {
@@ -292,6 +316,7 @@ async fn apply(
                         engineer: a.engineer,
                     };
                     apply_action(store, wo.id, None, &actor, &assign, now, now, &policy, None)?;
+                    schedule(store)?;
                     Ok("assigned")
                 })();
                 results.push(match outcome {

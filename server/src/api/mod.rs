@@ -2,6 +2,7 @@
 //! description; this module assembles them, adds the body limit and tracing, and serves the
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
+mod board;
 mod customer_page;
 mod customers;
 mod dispatch;
@@ -10,6 +11,7 @@ mod extract;
 mod guides;
 pub(crate) mod intake;
 mod live;
+mod pool;
 pub(crate) mod receipts;
 pub(crate) mod session;
 mod sync;
@@ -61,6 +63,8 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(guides::routes())
         .merge(sync::routes())
         .merge(dispatch::routes())
+        .merge(board::routes())
+        .merge(pool::routes())
         .merge(receipts::routes(max_photo_bytes))
 }
 

@@ -64,6 +64,17 @@ async fn push(
             });
             continue;
         }
+        if matches!(action.action, fixline_core::work_order::Action::Pick) {
+            results.push(PushResult {
+                id: action.id,
+                outcome: PushOutcome::Rejected {
+                    code: "online_only".to_owned(),
+                    message: "picking from the pool needs a connection".to_owned(),
+                },
+                work_order: None,
+            });
+            continue;
+        }
         let actor = actor.clone();
         let policy = policy.clone();
         let eta = match action.action {

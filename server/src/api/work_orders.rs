@@ -357,7 +357,20 @@ pub(crate) fn apply_action(
     policy: &fixline_core::sla::SlaPolicy,
     eta: Option<Timestamp>,
 ) -> Result<WorkOrder> {
+    // Picking from the pool needs the skill; the pool only offers what fits, this makes sure.
+    let picker = match (action, actor.engineer) {
+        (Action::Pick, Some(engineer)) => Some(store.engineer(engineer)?),
+        _ => None,
+    };
     store.update_work_order(id, expected, now, &mut |current| {
+        if let Some(engineer) = &picker
+            && !current.qualifies(engineer)
+        {
+            return Err(Error::forbidden(format!(
+                "{} needs the {} skill",
+                current.number, current.category
+            )));
+        }
         let mut next = current.apply(action, &ActionContext { actor, at, policy })?;
         if eta.is_some() {
             next.eta = eta;

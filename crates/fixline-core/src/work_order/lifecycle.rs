@@ -13,7 +13,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Note, PauseReason, Resolution, ResolutionType, Visit, VisitOutcome, WorkOrder};
+use super::{
+    DispatchPin, Note, PauseReason, PlannedSlot, Resolution, ResolutionType, Visit, VisitOutcome,
+    WorkOrder,
+};
 use crate::Error;
 use crate::billing::Bill;
 use crate::ids::EngineerId;
@@ -173,6 +176,17 @@ pub enum Action {
     SignReceipt {
         receipt: Box<ReceiptRecord>,
     },
+    /// The desk plans the visit's time and fixes what the optimiser may not move.
+    Schedule {
+        #[serde(default)]
+        slot: Option<PlannedSlot>,
+        #[serde(default)]
+        pin: DispatchPin,
+    },
+    /// The desk offers the job to qualified engineers instead of assigning it.
+    ReleaseToPool,
+    /// An engineer takes a job from the pool (and with it, accepts it).
+    Pick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -198,10 +212,13 @@ pub enum ActionKind {
     RemovePhoto,
     RecordBill,
     SignReceipt,
+    Schedule,
+    ReleaseToPool,
+    Pick,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 19] = [
+    pub const ALL: [ActionKind; 22] = [
         ActionKind::Triage,
         ActionKind::Assign,
         ActionKind::Accept,
@@ -221,6 +238,9 @@ impl ActionKind {
         ActionKind::RemovePhoto,
         ActionKind::RecordBill,
         ActionKind::SignReceipt,
+        ActionKind::Schedule,
+        ActionKind::ReleaseToPool,
+        ActionKind::Pick,
     ];
 
     fn verb(self) -> &'static str {
@@ -244,6 +264,9 @@ impl ActionKind {
             ActionKind::RemovePhoto => "remove a photo from",
             ActionKind::RecordBill => "record parts and labour on",
             ActionKind::SignReceipt => "sign the receipt of",
+            ActionKind::Schedule => "schedule",
+            ActionKind::ReleaseToPool => "release to the pool",
+            ActionKind::Pick => "pick from the pool",
         }
     }
 
@@ -271,15 +294,21 @@ impl ActionKind {
                 &[OnSite, Paused, Completed]
             }
             ActionKind::SignReceipt => &[Completed],
+            ActionKind::Schedule | ActionKind::ReleaseToPool => &[New, Triaged, Assigned, Accepted],
+            ActionKind::Pick => &[Triaged],
         }
     }
 
     /// Who may perform the action.
     pub fn performers(self) -> Performers {
         match self {
-            ActionKind::Triage | ActionKind::Assign | ActionKind::Close | ActionKind::Cancel => {
-                Performers::Desk
-            }
+            ActionKind::Triage
+            | ActionKind::Assign
+            | ActionKind::Close
+            | ActionKind::Cancel
+            | ActionKind::Schedule
+            | ActionKind::ReleaseToPool => Performers::Desk,
+            ActionKind::Pick => Performers::AnyEngineer,
             ActionKind::Accept
             | ActionKind::Decline
             | ActionKind::HandOver
@@ -315,6 +344,8 @@ pub enum Performers {
     DeskOrComplaints,
     /// Anyone who can see the work order.
     Anyone,
+    /// Any engineer (the job is not theirs yet: picking from the pool).
+    AnyEngineer,
 }
 
 impl Action {
@@ -339,6 +370,9 @@ impl Action {
             },
             Action::RecordBill { bill } => bill.validate(),
             Action::SignReceipt { receipt } => receipt.validate(),
+            Action::Schedule {
+                slot: Some(slot), ..
+            } => slot.validate(),
             _ => Ok(()),
         }
     }
@@ -364,6 +398,9 @@ impl Action {
             Action::RemovePhoto { .. } => ActionKind::RemovePhoto,
             Action::RecordBill { .. } => ActionKind::RecordBill,
             Action::SignReceipt { .. } => ActionKind::SignReceipt,
+            Action::Schedule { .. } => ActionKind::Schedule,
+            Action::ReleaseToPool => ActionKind::ReleaseToPool,
+            Action::Pick => ActionKind::Pick,
         }
     }
 }
@@ -396,6 +433,7 @@ impl WorkOrder {
             Performers::DeskOrAssignee => is_desk || is_assignee,
             Performers::DeskOrComplaints => is_desk || actor.role == Role::ComplaintHandler,
             Performers::Anyone => actor.role != Role::Engineer || is_assignee,
+            Performers::AnyEngineer => actor.role == Role::Engineer && actor.engineer.is_some(),
         };
         match (allowed, actor.role) {
             (true, _) => Ok(()),
@@ -443,6 +481,7 @@ impl WorkOrder {
                     return Err(requirement("the job is already assigned to this engineer"));
                 }
                 next.assignee = Some(*engineer);
+                next.pooled = false;
                 next.status = Status::Assigned;
             }
             Action::Accept => {
@@ -452,6 +491,7 @@ impl WorkOrder {
             Action::Decline { reason } => {
                 next.push_note(ctx, "Declined", reason)?;
                 next.assignee = None;
+                next.drop_engineer_pin();
                 next.status = Status::Triaged;
             }
             Action::HandOver { to, reason } => {
@@ -462,6 +502,7 @@ impl WorkOrder {
                 }
                 next.push_note(ctx, "Handed over", reason)?;
                 next.assignee = Some(*to);
+                next.drop_engineer_pin();
                 next.status = Status::Assigned;
             }
             Action::StartTravel => {
@@ -537,6 +578,7 @@ impl WorkOrder {
             Action::Close => next.status = Status::Closed,
             Action::Cancel { reason } => {
                 next.push_note(ctx, "Cancelled", reason)?;
+                next.pooled = false;
                 next.sla.resume(at);
                 next.pause_reason = None;
                 next.status = Status::Cancelled;
@@ -544,6 +586,8 @@ impl WorkOrder {
             Action::Reopen { reason } => {
                 next.push_note(ctx, "Reopened", reason)?;
                 next.assignee = None;
+                next.planned = None;
+                next.pin = DispatchPin::None;
                 next.resolution = None;
                 next.sla.unmark(Milestone::Resolve);
                 next.status = Status::Triaged;
@@ -596,6 +640,39 @@ impl WorkOrder {
                 }
                 next.receipt = Some(receipt.clone());
             }
+            Action::Schedule { slot, pin } => {
+                if let Some(slot) = slot {
+                    slot.validate()?;
+                }
+                if pin.keeps_engineer() && self.assignee.is_none() {
+                    return Err(requirement(
+                        "assign the job before fixing it to its engineer",
+                    ));
+                }
+                if pin.keeps_time() && slot.is_none() {
+                    return Err(requirement("a job fixed in time needs a planned time"));
+                }
+                next.planned = *slot;
+                next.pin = *pin;
+            }
+            Action::ReleaseToPool => {
+                if self.pooled {
+                    return Err(requirement("the job is already in the pool"));
+                }
+                next.assignee = None;
+                next.drop_engineer_pin();
+                next.pooled = true;
+                next.status = Status::Triaged;
+            }
+            Action::Pick => {
+                if !self.pooled {
+                    return Err(requirement("the job is not in the pool"));
+                }
+                next.assignee = ctx.actor.engineer;
+                next.pooled = false;
+                next.sla.mark(Milestone::Respond, at);
+                next.status = Status::Accepted;
+            }
         }
         next.version += 1;
         next.updated_at = at;
@@ -618,6 +695,15 @@ impl WorkOrder {
             text: format!("{label}: {reason}"),
         });
         Ok(())
+    }
+
+    /// The job left its engineer: a pin to that engineer no longer means anything.
+    fn drop_engineer_pin(&mut self) {
+        self.pin = match self.pin {
+            DispatchPin::DoNotMove => DispatchPin::Time,
+            DispatchPin::Engineer => DispatchPin::None,
+            other => other,
+        };
     }
 
     /// Closes the open visit, if any.

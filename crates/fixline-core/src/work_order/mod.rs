@@ -57,6 +57,81 @@ impl IntakeChannel {
     }
 }
 
+/// The category any engineer may take.
+pub const GENERAL_CATEGORY: &str = "general";
+
+/// When a visit is planned: arrival on site to leaving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlannedSlot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl PlannedSlot {
+    /// A visit lasts at least a minute and at most a day.
+    pub fn validate(&self) -> Result<(), Error> {
+        let minutes = (self.end - self.start).num_minutes();
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(Error::invalid(
+                "slot",
+                "must end after it starts, within a day",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn minutes(&self) -> f64 {
+        (self.end - self.start).num_seconds() as f64 / 60.0
+    }
+}
+
+/// What the dispatcher fixed about a job, so the optimiser plans around it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchPin {
+    /// The optimiser may move it.
+    #[default]
+    None,
+    /// Stays with its engineer; the time may move.
+    Engineer,
+    /// Keeps its planned time; the engineer may change.
+    Time,
+    /// Stays with its engineer at its planned time.
+    DoNotMove,
+}
+
+impl DispatchPin {
+    pub const ALL: [DispatchPin; 4] = [
+        DispatchPin::None,
+        DispatchPin::Engineer,
+        DispatchPin::Time,
+        DispatchPin::DoNotMove,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispatchPin::None => "none",
+            DispatchPin::Engineer => "engineer",
+            DispatchPin::Time => "time",
+            DispatchPin::DoNotMove => "do_not_move",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn keeps_engineer(self) -> bool {
+        matches!(self, DispatchPin::Engineer | DispatchPin::DoNotMove)
+    }
+
+    pub fn keeps_time(self) -> bool {
+        matches!(self, DispatchPin::Time | DispatchPin::DoNotMove)
+    }
+}
+
 /// P1 (production down, safety) to P4 (routine, planned).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
@@ -270,6 +345,15 @@ pub struct WorkOrder {
     /// The receipt the customer signed (or refused), with its seal.
     #[serde(default)]
     pub receipt: Option<Box<crate::receipt::ReceiptRecord>>,
+    /// When the visit is planned (by the dispatcher's board or an applied plan).
+    #[serde(default)]
+    pub planned: Option<PlannedSlot>,
+    /// What the dispatcher fixed against re-planning.
+    #[serde(default)]
+    pub pin: DispatchPin,
+    /// Released to the work-order pool: qualified engineers may pick it in the app.
+    #[serde(default)]
+    pub pooled: bool,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -312,8 +396,16 @@ impl WorkOrder {
             photos: Vec::new(),
             bill: None,
             receipt: None,
+            planned: None,
+            pin: DispatchPin::None,
+            pooled: false,
             version: 1,
         })
+    }
+
+    /// The engineer has the skill this job's category needs (`general` needs none).
+    pub fn qualifies(&self, engineer: &crate::engineer::Engineer) -> bool {
+        self.category == GENERAL_CATEGORY || engineer.skill_level(&self.category).is_some()
     }
 
     pub fn open_visit(&self) -> Option<&Visit> {

@@ -624,8 +624,8 @@ fn log_page(
     })
 }
 
-/// Whether this version of the job is the one that gave it to its engineer (an assignment or a
-/// hand-over): only then does the device need the customer's file and guides with it.
+/// Whether this version of the job is the one that gave it to its engineer (an assignment, a
+/// hand-over or a pick from the pool): only then does the device need the customer's file and guides with it.
 fn newly_assigned(c: &Connection, wo: &WorkOrder, version: u64) -> Result<bool> {
     let doc: Option<String> = c
         .query_row(
@@ -641,7 +641,10 @@ fn newly_assigned(c: &Connection, wo: &WorkOrder, version: u64) -> Result<bool> 
     Ok(match entry.event {
         HistoryEvent::Created { .. } => true,
         HistoryEvent::Action { action } => {
-            matches!(action.kind(), ActionKind::Assign | ActionKind::HandOver)
+            matches!(
+                action.kind(),
+                ActionKind::Assign | ActionKind::HandOver | ActionKind::Pick
+            )
         }
         HistoryEvent::Edited { .. } | HistoryEvent::OfflineConflict { .. } => false,
     })

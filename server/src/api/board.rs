@@ -1,0 +1,335 @@
+//! The dispatcher's board for a day in one answer (open jobs with their places, engineers with
+//! their shifts, each engineer's day laid out in time with travel and conflicts), and the check
+//! the console asks before committing a drop.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use chrono::{NaiveDate, Utc};
+use fixline_core::board::{
+    Board, BoardEngineer, BoardJob, BoardLane, LaneBlock, LaneConflict, MapTiles,
+    PlacementAssessment, PlacementCheck,
+};
+use fixline_core::engineer::{Engineer, EngineerStatus};
+use fixline_core::ids::{CustomerId, WorkOrderId};
+use fixline_core::work_order::{Status, WorkOrder};
+use fixline_dispatch::Pin;
+use fixline_dispatch::timeline::{self, Conflict, Placed};
+use fixline_dispatch::travel::GreatCircle;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{Error, ErrorBody, Result};
+use crate::planning::{self, DayClock, DispatchConfig};
+use crate::store::Store;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(board))
+        .routes(routes!(check))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BoardQuery {
+    /// The local day to show.
+    pub day: NaiveDate,
+}
+
+/// The board for a day: every open job (waiting and held) with its customer, site, region and
+/// position; every engineer with their shift that day; and each engineer's jobs for the day in
+/// time order with the travel before each and the rules broken (skill, shift, overlap, SLA,
+/// window). Held jobs without a planned time are drawn as early as the engineer can get there.
+#[utoipa::path(get, path = "/api/v1/dispatch/board", tag = "dispatch", params(BoardQuery),
+    responses((status = 200, body = Board), (status = 403, body = ErrorBody)))]
+async fn board(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(query): Query<BoardQuery>,
+) -> Result<axum::Json<Board>> {
+    user.require_desk("see the dispatch board")?;
+    let config = state.config().dispatch.clone();
+    let board = state
+        .run(move |store| {
+            let day = Day::load(store, &config, query.day)?;
+            let lanes = day.working().map(|e| day.lane(e, None)).collect::<Vec<_>>();
+            Ok(Board {
+                day: query.day,
+                utc_offset_minutes: config.utc_offset_minutes,
+                map: MapTiles {
+                    tiles: config.map_tiles.clone(),
+                    attribution: config.map_attribution.clone(),
+                },
+                engineers: day.engineers(),
+                jobs: day.jobs,
+                lanes,
+            })
+        })
+        .await?;
+    Ok(axum::Json(board))
+}
+
+/// What a placement would break, before it is made: the engineer's lane for the day with the
+/// job put at `start` (or as early as it can be reached), and its conflicts. Nothing changes.
+#[utoipa::path(post, path = "/api/v1/dispatch/check", tag = "dispatch", request_body = PlacementCheck,
+    responses((status = 200, body = PlacementAssessment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn check(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(request): Json<PlacementCheck>,
+) -> Result<axum::Json<PlacementAssessment>> {
+    user.require_desk("check a placement")?;
+    let config = state.config().dispatch.clone();
+    let assessment = state
+        .run(move |store| {
+            let day = Day::load(store, &config, request.day)?;
+            let engineer = day
+                .engineers
+                .iter()
+                .find(|e| e.id == request.engineer)
+                .ok_or_else(|| Error::not_found("engineer", request.engineer))?;
+            let job = day
+                .jobs
+                .iter()
+                .find(|j| j.work_order.id == request.work_order)
+                .ok_or_else(|| Error::not_found("open work order", request.work_order))?;
+            if job.position.is_none() {
+                return Err(Error::bad_request(
+                    "no_position",
+                    "the job's site has no position, so it cannot be placed in time",
+                ));
+            }
+            let lane = day.lane(engineer, Some((&job.work_order, request.start)));
+            let placed = lane
+                .blocks
+                .iter()
+                .find(|b| b.work_order == request.work_order)
+                .ok_or_else(|| Error::Internal("the placed job is missing".into()))?;
+            let mut conflicts = placed.conflicts.clone();
+            // What the placement does to the engineer's other jobs.
+            let before = day.lane(engineer, None);
+            for block in lane
+                .blocks
+                .iter()
+                .filter(|b| b.work_order != request.work_order)
+            {
+                let had = before
+                    .blocks
+                    .iter()
+                    .find(|b| b.work_order == block.work_order)
+                    .map_or(0, |b| b.conflicts.len());
+                if block.conflicts.len() > had {
+                    conflicts.extend(block.conflicts.iter().skip(had).cloned());
+                }
+            }
+            if !day.works(engineer) {
+                conflicts.insert(
+                    0,
+                    LaneConflict {
+                        code: "off_duty".into(),
+                        minutes: None,
+                        detail: Some(engineer.details.name.clone()),
+                    },
+                );
+            }
+            Ok(PlacementAssessment {
+                start: placed.start,
+                end: placed.end,
+                conflicts,
+                lane,
+            })
+        })
+        .await?;
+    Ok(axum::Json(assessment))
+}
+
+/// A day's records, loaded once per request.
+struct Day {
+    clock: DayClock,
+    config: DispatchConfig,
+    now: chrono::DateTime<Utc>,
+    engineers: Vec<Engineer>,
+    jobs: Vec<BoardJob>,
+}
+
+impl Day {
+    fn load(store: &dyn Store, config: &DispatchConfig, day: NaiveDate) -> Result<Day> {
+        let (engineers, orders) = super::dispatch::load(store)?;
+        let mut customers: HashMap<CustomerId, String> = HashMap::new();
+        let mut jobs = Vec::with_capacity(orders.len());
+        for wo in orders {
+            let site = store.site(wo.site_id)?;
+            let customer = match customers.get(&wo.customer_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = store.customer_file(wo.customer_id)?.customer.details.name;
+                    customers.insert(wo.customer_id, name.clone());
+                    name
+                }
+            };
+            jobs.push(BoardJob {
+                customer,
+                site: site.details.name,
+                city: site.details.city,
+                region: site.details.region,
+                position: site.details.position,
+                work_order: wo,
+            });
+        }
+        Ok(Day {
+            clock: DayClock::new(day, config),
+            config: config.clone(),
+            now: Utc::now(),
+            engineers,
+            jobs,
+        })
+    }
+
+    fn works(&self, e: &Engineer) -> bool {
+        e.details.shift.works_on(self.clock.day) && e.status != EngineerStatus::Unavailable
+    }
+
+    fn working(&self) -> impl Iterator<Item = &Engineer> {
+        self.engineers.iter().filter(|e| self.works(e))
+    }
+
+    fn engineers(&self) -> Vec<BoardEngineer> {
+        self.engineers
+            .iter()
+            .map(|e| BoardEngineer {
+                engineer: e.clone(),
+                working: self.works(e),
+                shift_start: self.clock.at(self.clock.local(e.details.shift.start)),
+                shift_end: self.clock.at(self.clock.local(e.details.shift.end)),
+            })
+            .collect()
+    }
+
+    /// Whether a held job belongs on this day's lane: planned that day, under way today, or
+    /// held without a time (it still has to be done).
+    fn on_this_day(&self, wo: &WorkOrder) -> bool {
+        let today = self.clock.minutes(self.now);
+        match (wo.status, wo.planned) {
+            (Status::EnRoute | Status::OnSite | Status::Paused, _) => {
+                (0.0..24.0 * 60.0).contains(&today)
+            }
+            (_, Some(slot)) => (0.0..24.0 * 60.0).contains(&self.clock.minutes(slot.start)),
+            (_, None) => true,
+        }
+    }
+
+    /// The engineer's lane; `candidate` puts one more job on it (taken off wherever it was) at
+    /// a start time, or as early as it can be reached.
+    fn lane(
+        &self,
+        engineer: &Engineer,
+        candidate: Option<(&WorkOrder, Option<chrono::DateTime<Utc>>)>,
+    ) -> BoardLane {
+        let moving = candidate.map(|(wo, _)| wo.id);
+        let mut placed = Vec::new();
+        let held = self.jobs.iter().filter(|j| {
+            j.work_order.assignee == Some(engineer.id)
+                && Some(j.work_order.id) != moving
+                && self.on_this_day(&j.work_order)
+        });
+        for j in held {
+            let wo = &j.work_order;
+            let started = matches!(wo.status, Status::EnRoute | Status::OnSite | Status::Paused);
+            let pin = match started {
+                true => Pin::Started {
+                    engineer: engineer.id.to_string(),
+                },
+                false => Pin::Free,
+            };
+            let start = wo.planned.map(|s| self.clock.minutes(s.start));
+            if let Some(p) = self.placed(j, pin, start) {
+                placed.push(p);
+            }
+        }
+        if let Some((wo, start)) = candidate
+            && let Some(j) = self.jobs.iter().find(|j| j.work_order.id == wo.id)
+            && let Some(p) = self.placed(j, Pin::Free, start.map(|s| self.clock.minutes(s)))
+        {
+            placed.push(p);
+        }
+        let travel = GreatCircle {
+            speed_kmh: self.config.speed_kmh,
+            detour: self.config.detour,
+        };
+        let lane = timeline::lay_out(&planning::engineer(&self.clock, engineer), placed, &travel);
+        BoardLane {
+            engineer: engineer.id,
+            blocks: lane
+                .blocks
+                .into_iter()
+                .filter_map(|b| {
+                    Some(LaneBlock {
+                        work_order: b.key.parse::<WorkOrderId>().ok()?,
+                        travel_minutes: b.travel_minutes,
+                        travel_km: b.travel_km,
+                        arrival: self.clock.at(b.arrival),
+                        start: self.clock.at(b.start),
+                        end: self.clock.at(b.end),
+                        conflicts: b.conflicts.iter().map(|c| self.conflict(c)).collect(),
+                    })
+                })
+                .collect(),
+            back_at: self.clock.at(lane.back_at),
+            travel_minutes: lane.travel_minutes,
+        }
+    }
+
+    fn placed(&self, j: &BoardJob, pin: Pin, start: Option<f64>) -> Option<Placed> {
+        let position = j.position?;
+        let job = planning::job(
+            &self.clock,
+            &self.config,
+            self.now,
+            &j.work_order,
+            position,
+            pin,
+            false,
+        )
+        .ok()?;
+        Some(Placed {
+            job,
+            planned_start: start,
+        })
+    }
+
+    fn conflict(&self, c: &Conflict) -> LaneConflict {
+        let (code, minutes, detail) = match c {
+            Conflict::SkillMissing { category, level } => {
+                ("skill_missing", None, Some(format!("{category} ≥ {level}")))
+            }
+            Conflict::CertificationMissing { name } => {
+                ("certification_missing", None, Some(name.clone()))
+            }
+            Conflict::BeforeShift { minutes } => ("before_shift", Some(*minutes), None),
+            Conflict::ShiftOver { minutes } => ("shift_over", Some(*minutes), None),
+            Conflict::Overlap { with, minutes } => (
+                "overlap",
+                Some(*minutes),
+                with.as_ref().map(|key| self.number(key)),
+            ),
+            Conflict::SlaBreach { minutes } => ("sla_breach", Some(*minutes), None),
+            Conflict::OutsideWindow => ("outside_window", None, None),
+        };
+        LaneConflict {
+            code: code.to_owned(),
+            minutes: minutes.map(|m| m.round()),
+            detail,
+        }
+    }
+
+    /// A job's number for people, from its key.
+    fn number(&self, key: &str) -> String {
+        self.jobs
+            .iter()
+            .find(|j| j.work_order.id.to_string() == key)
+            .map_or_else(|| key.to_owned(), |j| j.work_order.number.clone())
+    }
+}
