@@ -17,6 +17,8 @@ fn main() {
         "make_receipt",
         "receipt_pdf",
         "email_receipt",
+        "pool",
+        "pick",
         "printer",
         "set_printer",
         "print_jobs",

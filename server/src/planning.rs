@@ -94,31 +94,7 @@ impl DayClock {
     }
 }
 
-/// What just went wrong, for a re-plan that keeps everyone else's day as it is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "scenario", rename_all = "snake_case")]
-pub enum Scenario {
-    /// Plan what is waiting around what is already given out (an urgent job arrived).
-    NewJobs,
-    /// Plan the whole day again: only pinned and started jobs stay where they are.
-    Replan,
-    /// The engineer is off sick: their jobs not yet started go to others.
-    EngineerOff {
-        #[schema(value_type = String)]
-        engineer: fixline_core::ids::EngineerId,
-    },
-    /// A job under way will take this many minutes more: the rest of that engineer's day may move.
-    Overrun {
-        #[schema(value_type = String)]
-        work_order: fixline_core::ids::WorkOrderId,
-        minutes: f64,
-    },
-    /// Nobody was home: the job leaves today's plan; the engineer's other jobs may move up.
-    NotHome {
-        #[schema(value_type = String)]
-        work_order: fixline_core::ids::WorkOrderId,
-    },
-}
+pub use fixline_core::board::Scenario;
 
 /// A job the planner could not even consider, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

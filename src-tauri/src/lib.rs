@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use fixline_core::billing::Part;
+use fixline_core::board::PoolJob;
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::device::{PrintJob, PrinterChoice};
@@ -225,6 +226,24 @@ async fn email_receipt(
         .map_err(fail)
 }
 
+/// The work-order pool (online only).
+#[tauri::command]
+async fn pool(device: State<'_, Device>) -> Answer<Vec<PoolJob>> {
+    fixline_device::pool::pool(&device.store)
+        .await
+        .map_err(fail)
+}
+
+/// Picks a job from the pool, then syncs so it is on the device.
+#[tauri::command]
+async fn pick(device: State<'_, Device>, id: WorkOrderId) -> Answer<()> {
+    fixline_device::pool::pick(&device.store, id)
+        .await
+        .map_err(fail)?;
+    let _one_at_a_time = device.syncing.lock().await;
+    device.sync(true).await.map(drop)
+}
+
 #[tauri::command]
 fn printer(device: State<'_, Device>) -> Answer<Option<PrinterChoice>> {
     device.store.printer().map_err(fail)
@@ -374,6 +393,8 @@ pub fn run() {
             make_receipt,
             receipt_pdf,
             email_receipt,
+            pool,
+            pick,
             printer,
             set_printer,
             print_jobs,

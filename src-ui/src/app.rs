@@ -135,14 +135,16 @@ pub fn App() -> impl IntoView {
             .and_then(|s| s.signed_in)
             .map(|u| u.display_name)
     };
-    // The desk (dispatchers, managers, admins) gets the console instead of "my jobs".
-    let desk = move || {
+    // The desk (dispatchers, managers, admins) gets the console instead of "my jobs". A memo:
+    // the status reloads after every change, and only a change of role may rebuild the screen
+    // (which would lose the console's chosen day and filters).
+    let desk = Memo::new(move |_| {
         shell
             .status
             .get()
             .and_then(|s| s.signed_in)
             .is_some_and(|u| u.role.is_desk())
-    };
+    });
     let sign_out = move |_| {
         spawn_local(async move {
             match backend().sign_out().await {
@@ -183,7 +185,7 @@ pub fn App() -> impl IntoView {
         <main>
             {move || match shell.screen.get() {
                 Screen::SignIn => view! { <pages::sign_in::SignIn/> }.into_any(),
-                Screen::Jobs if desk() => view! { <pages::console::Console/> }.into_any(),
+                Screen::Jobs if desk.get() => view! { <pages::console::Console/> }.into_any(),
                 Screen::Jobs => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
                 Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),

@@ -1,8 +1,10 @@
-//! The dispatcher's console in headless Chromium: the queue, assigning by dragging a job onto an
-//! engineer's lane, the optimiser's plan applied, and an engineer's step showing up live.
+//! The dispatcher's console in headless Chromium: the queue and its filters, the map, assigning
+//! by dragging a job onto a time on an engineer's lane (conflicts shown before committing), the
+//! optimiser's plan applied, an engineer's step showing up live, a pin, a re-plan.
 
+use chrono::{DateTime, Timelike, Utc};
 use fixline_tests::webdriver::Session;
-use fixline_tests::{Crew, PASSWORD, crew, engineer, next_wednesday, waiting_job};
+use fixline_tests::{Client, Crew, PASSWORD, crew, engineer, next_wednesday, waiting_job};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -34,6 +36,7 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
 
     let browser = Session::chromium(1280, 800).await?;
     browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
+    browser.watch_errors().await?;
     browser.fill("#username", "desk").await?;
     browser.fill("#password", PASSWORD).await?;
     browser.click("#sign-in").await?;
@@ -49,18 +52,67 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     browser.set_select("#queue-skill", "").await?;
     browser.wait_count(cards, 4).await?;
 
-    // Drag the first job onto chen's lane.
+    // A job in another region: the region filter finds it alone.
+    let east = job_in_region(&desk, "滨江区").await;
+    browser.wait_count(cards, 5).await?;
+    browser.set_select("#queue-region", "滨江区").await?;
+    browser.find(&card(&east)).await?;
+    browser.wait_count(cards, 1).await?;
+    browser.set_select("#queue-region", "").await?;
+    browser.wait_count(cards, 5).await?;
+
+    // A weekday everyone works: the board shows a lane in time per engineer.
+    let day = next_wednesday();
+    browser.set_value("#plan-date", &day.to_string()).await?;
     let lane = format!(".lane[data-engineer='{chen_id}']");
-    browser.drag(&card(&numbers[0]), &lane).await?;
+    let track = format!("{lane} .track");
+    browser.find(&track).await?;
+
+    // The map draws both engineers and the open jobs, with no tiles configured.
+    browser.wait_count("#map path.marker-engineer", 2).await?;
+    browser.find("#map path.marker-job").await?;
+    browser.find(".no-tiles").await?;
+
+    // Drag the first job onto chen's lane left of the middle (late morning). The jobs came in
+    // today, so next Wednesday is past their SLA: the console says so before committing.
+    browser
+        .drag_to(&format!("{} strong", card(&numbers[0])), &track, -120.0)
+        .await?;
+    let warning = browser.wait_text("#placement-conflicts", "SLA").await?;
+    assert!(!warning.contains("缺少技能"), "{warning}");
+    browser.screenshot("console-conflicts-1280x800").await?;
+    browser.click("#assign-anyway").await?;
     browser
         .find(&format!("{lane} .block[data-number='{}']", numbers[0]))
         .await?;
     let (_, wo) = desk.get(&format!("/api/v1/work-orders/{}", ids[0])).await;
     assert_eq!(wo["assignee"], chen_id.as_str());
+    let start: DateTime<Utc> = wo["planned"]["start"].as_str().unwrap().parse()?;
+    let local = start + chrono::Duration::hours(8);
+    assert_eq!(local.date_naive(), day, "planned on the board's day");
+    assert!(
+        (8..13).contains(&local.hour()) && local.minute().is_multiple_of(15),
+        "dropped left of the middle of the day, on a quarter hour: {local}"
+    );
 
-    // Plan a weekday (everyone's shift) and apply the proposal.
-    let day = next_wednesday();
-    browser.set_value("#plan-date", &day.to_string()).await?;
+    // The laundry job on chen: no such skill. Cancelled, nothing changes.
+    browser
+        .drag_to(&format!("{} strong", card(&washer)), &track, 0.0)
+        .await?;
+    browser
+        .wait_text("#placement-conflicts", "缺少技能")
+        .await?;
+    browser.click("#cancel-placement").await?;
+    browser.find(&card(&washer)).await?;
+    assert!(
+        browser
+            .client
+            .find_all(fantoccini::Locator::Css("#placement-conflicts"))
+            .await?
+            .is_empty()
+    );
+
+    // Plan the day and apply the proposal.
     browser.click("#plan-day").await?;
     browser.find("#proposal").await?;
     browser.screenshot("console-proposal-1280x800").await?;
@@ -69,13 +121,16 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         let mut assigned = false;
         for _ in 0..50 {
             let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
-            if wo["status"] == "assigned" {
+            if wo["status"] == "assigned" && wo["planned"].is_object() {
                 assigned = true;
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert!(assigned, "{id} was not assigned by the applied plan");
+        assert!(
+            assigned,
+            "{id} was not assigned with a time by the applied plan"
+        );
     }
 
     // chen accepts through the API (as the app would): the board shows it without a reload.
@@ -90,8 +145,67 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         )
         .await?;
     browser.screenshot("console-live-1280x800").await?;
+
+    // Open the job on the board and fix it: "do not move".
+    browser
+        .click(&format!(".block[data-number='{}']", numbers[0]))
+        .await?;
+    browser.set_select("#detail-pin", "do_not_move").await?;
+    browser.click("#detail-save").await?;
+    let mut pinned = false;
+    for _ in 0..50 {
+        let (_, wo) = desk.get(&format!("/api/v1/work-orders/{}", ids[0])).await;
+        if wo["pin"] == "do_not_move" {
+            pinned = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(pinned, "the pin was not saved");
+
+    // chen is off sick: one click asks for a re-plan of his day.
+    browser.click(&format!("{lane} .off-sick")).await?;
+    browser.find("#proposal").await?;
+    assert_eq!(
+        browser.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
     browser.client.set_window_size(390, 844).await?;
     browser.screenshot("console-390x844").await?;
     browser.client.clone().close().await?;
     Ok(())
+}
+
+/// A waiting job at a site in `region`; returns its number.
+async fn job_in_region(desk: &Client, region: &str) -> String {
+    let (_, c) = desk
+        .post(
+            "/api/v1/customers",
+            json!({"name": "江南制冷", "phone": "0571-8888 0002", "tier": "standard"}),
+        )
+        .await;
+    let customer = c["id"].as_str().unwrap();
+    let (s, site) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/sites"),
+            json!({"name": "滨江仓库", "address": "滨江区江南大道 1 号", "city": "杭州市", "region": region, "position": {"lat": 30.21, "lon": 120.21}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{site}");
+    let (s, asset) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/assets"),
+            json!({"site_id": site["id"], "model": "CR-200", "serial": "FXE001", "category": "refrigeration"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{asset}");
+    let (s, r) = desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": "FXE001", "symptom": "冷库温度高", "category": "refrigeration"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    r["number"].as_str().unwrap().to_owned()
 }

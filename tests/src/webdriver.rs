@@ -190,8 +190,20 @@ impl Session {
 
     /// Drags with the pointer (down on one element, move, up on another), as a finger or a mouse.
     pub async fn drag(&self, from: &str, to: &str) -> Result<()> {
+        self.drag_to(from, to, 0.0).await
+    }
+
+    /// Drags onto `to`, released `dx` pixels right of its centre (a time on a board lane).
+    pub async fn drag_to(&self, from: &str, to: &str, dx: f64) -> Result<()> {
         use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
         let source = self.find(from).await?;
+        // Pointer actions need the element on screen; a long queue scrolls within itself.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'nearest'});",
+                vec![serde_json::to_value(&source)?],
+            )
+            .await?;
         let target = self.find(to).await?;
         let gesture = MouseActions::new("finger".to_owned())
             .then(PointerAction::MoveToElement {
@@ -206,7 +218,7 @@ impl Session {
             .then(PointerAction::MoveToElement {
                 element: target,
                 duration: Some(Duration::from_millis(300)),
-                x: 0.0,
+                x: dx,
                 y: 0.0,
             })
             .then(PointerAction::Up {
@@ -257,6 +269,29 @@ impl Session {
             .perform_actions(gesture)
             .await
             .with_context(|| format!("drawing on {css}"))
+    }
+
+    /// From now on, keeps what the page logs as an error (a wasm panic is logged there before
+    /// the UI stops answering) for [`Session::errors`]. Call after each page load.
+    pub async fn watch_errors(&self) -> Result<()> {
+        self.client
+            .execute(
+                "window.__errors = []; const log = console.error; \
+                 console.error = (...a) => { window.__errors.push(a.join(' ')); log(...a); }; \
+                 window.addEventListener('error', e => window.__errors.push(e.message));",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// What the page logged as an error since [`Session::watch_errors`].
+    pub async fn errors(&self) -> Result<Vec<String>> {
+        let v = self
+            .client
+            .execute("return window.__errors || []", vec![])
+            .await?;
+        Ok(serde_json::from_value(v)?)
     }
 
     /// Sets an input's value as a user would, firing `input` so the page sees it.

@@ -57,6 +57,9 @@ const PACKAGES: &[&str] = &[
     "libvips-tools",
 ];
 
+/// Leaflet, copied into the UI from npm (never loaded from a CDN).
+const LEAFLET: &str = "1.9.4";
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root()?;
@@ -221,6 +224,45 @@ fn build_ui() -> Result<()> {
         std::fs::copy(Path::new("src-ui").join(file), dist.join(file))
             .with_context(|| format!("copying {file}"))?;
     }
+    vendor_leaflet(&dist.join("vendor/leaflet"))
+}
+
+/// Copies Leaflet's script, style, marker images and licence from the npm package (installed
+/// once into the cache; npm checks the package's integrity) into the UI.
+fn vendor_leaflet(to: &Path) -> Result<()> {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let prefix = home.join(format!(".cache/fixline/npm/leaflet-{LEAFLET}"));
+    let package = prefix.join("node_modules/leaflet");
+    if !package.join("dist/leaflet.js").exists() {
+        // Node may come from elsewhere (e.g. NodeSource, whose nodejs carries npm); only
+        // without any npm is Debian's asked for.
+        if output("npm", &["--version"]).is_err() {
+            install_packages(&["npm"])?;
+        }
+        std::fs::create_dir_all(&prefix)?;
+        run(
+            "npm",
+            &[
+                "install",
+                "--prefix",
+                prefix.to_str().context("UTF-8 cache path")?,
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                &format!("leaflet@{LEAFLET}"),
+            ],
+        )?;
+    }
+    std::fs::create_dir_all(to.join("images"))?;
+    for file in ["leaflet.js", "leaflet.css"] {
+        std::fs::copy(package.join("dist").join(file), to.join(file))
+            .with_context(|| format!("copying leaflet {file}"))?;
+    }
+    for image in std::fs::read_dir(package.join("dist/images"))? {
+        let image = image?;
+        std::fs::copy(image.path(), to.join("images").join(image.file_name()))?;
+    }
+    std::fs::copy(package.join("LICENSE"), to.join("LICENSE"))?;
     Ok(())
 }
 

@@ -148,3 +148,23 @@ pub struct PoolJob {
     pub arrive_by: DateTime<Utc>,
     pub requested_window: Option<crate::work_order::TimeWindow>,
 }
+
+/// What just went wrong, for a re-plan that keeps everyone else's day as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "scenario", rename_all = "snake_case")]
+pub enum Scenario {
+    /// Plan what is waiting around what is already given out (an urgent job arrived).
+    NewJobs,
+    /// Plan the whole day again: only pinned and started jobs stay where they are.
+    Replan,
+    /// The engineer is off sick: their jobs not yet started go to others.
+    EngineerOff { engineer: EngineerId },
+    /// A job under way will take this many minutes more: the rest of that engineer's day may move.
+    Overrun {
+        work_order: WorkOrderId,
+        minutes: f64,
+    },
+    /// Nobody was home: the job leaves today's plan; the engineer's other jobs may move up.
+    NotHome { work_order: WorkOrderId },
+}

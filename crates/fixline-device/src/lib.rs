@@ -10,6 +10,7 @@
 mod client;
 mod error;
 mod files;
+pub mod pool;
 pub mod printing;
 mod store;
 mod sync;

@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
@@ -182,6 +183,14 @@ impl Backend for Device {
 
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
         call("email_receipt", json!({ "id": id, "to": to }))
+    }
+
+    fn pool(&self) -> Answer<Vec<PoolJob>> {
+        call("pool", json!({}))
+    }
+
+    fn pick(&self, id: WorkOrderId) -> Answer<()> {
+        call("pick", json!({ "id": id }))
     }
 
     fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {

@@ -10,16 +10,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use fixline_core::board::{Board, PlacementAssessment, PlacementCheck, PoolJob, Scenario};
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{
     DeviceUser, LocalJob, OutboxItem, PrintJob, PrinterChoice, SyncReport, SyncStatus,
 };
 use fixline_core::guide::Guide;
-use fixline_core::ids::WorkOrderId;
+use fixline_core::ids::{EngineerId, WorkOrderId};
 use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
-use fixline_core::work_order::Action;
+use fixline_core::work_order::{Action, PlannedSlot};
 use serde::{Deserialize, Serialize};
 
 /// An error as the backends report it: a stable code and a message for people.
@@ -53,21 +54,26 @@ pub struct JobDetail {
     pub customer: Option<CustomerFile>,
 }
 
-/// The dispatcher's view: engineers, the jobs waiting for one, and the jobs they hold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeskBoard {
-    pub engineers: Vec<fixline_core::engineer::Engineer>,
-    pub queue: Vec<fixline_core::work_order::WorkOrder>,
-    pub assigned: Vec<fixline_core::work_order::WorkOrder>,
-}
-
 /// A visit in a plan the optimiser proposes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProposedVisit {
     pub work_order: WorkOrderId,
-    pub engineer: fixline_core::ids::EngineerId,
+    pub engineer: EngineerId,
     pub eta: chrono::DateTime<chrono::Utc>,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
     pub late_minutes: f64,
+    #[serde(default)]
+    pub added_travel_minutes: f64,
+}
+
+impl ProposedVisit {
+    pub fn slot(&self) -> PlannedSlot {
+        PlannedSlot {
+            start: self.start,
+            end: self.end,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +88,13 @@ pub struct ProposedPlan {
     pub left_out: Vec<LeftOut>,
     pub travel_minutes: f64,
     pub sla_breaches: u32,
+    /// Jobs the plan takes from one engineer to another.
+    #[serde(default)]
+    pub reassigned: Vec<WorkOrderId>,
 }
+
+/// An assignment the dispatcher makes: a job, an engineer and, if chosen, the visit's time.
+pub type Placement = (WorkOrderId, EngineerId, Option<PlannedSlot>);
 
 /// Everything the UI asks of the world.
 pub trait Backend {
@@ -150,18 +162,29 @@ pub trait Backend {
         app_only()
     }
 
+    /// The work-order pool: jobs the desk released that this engineer may pick (online only).
+    fn pool(&self) -> Answer<Vec<PoolJob>>;
+    /// Takes a job from the pool; it becomes this engineer's, accepted.
+    fn pick(&self, id: WorkOrderId) -> Answer<()>;
+
     // The dispatcher's console (browser only: the app is the engineer's).
-    fn desk_board(&self) -> Answer<DeskBoard> {
+    fn desk_board(&self, _day: chrono::NaiveDate) -> Answer<Board> {
         console_only()
     }
-    /// Gives jobs to engineers (triaging new ones first); returns the refusals' messages.
-    fn assign(
+    /// What a drop would break, before it is made.
+    fn check_placement(&self, _check: PlacementCheck) -> Answer<PlacementAssessment> {
+        console_only()
+    }
+    /// Gives jobs to engineers (triaging new ones first), with their times if chosen; returns
+    /// the refusals' messages.
+    fn assign(&self, _assignments: Vec<Placement>) -> Answer<Vec<String>> {
+        console_only()
+    }
+    fn propose(
         &self,
-        _assignments: Vec<(WorkOrderId, fixline_core::ids::EngineerId)>,
-    ) -> Answer<Vec<String>> {
-        console_only()
-    }
-    fn propose(&self, _day: chrono::NaiveDate) -> Answer<ProposedPlan> {
+        _day: chrono::NaiveDate,
+        _scenario: Option<Scenario>,
+    ) -> Answer<ProposedPlan> {
         console_only()
     }
     /// Calls `changed` whenever the server reports a change; returns a handle that stops it.

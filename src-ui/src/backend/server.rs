@@ -1,6 +1,7 @@
 //! The browser backend: the server's HTTP API, with the bearer token in local storage. Online
 //! only; nothing is kept for offline use and there is no outbox.
 
+use fixline_core::board::{Board, PlacementAssessment, PlacementCheck, PoolJob, Scenario};
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::engineer::Engineer;
@@ -16,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::{
-    Answer, Backend, DeskBoard, JobDetail, ProposedPlan, UiError, now, storage_get, storage_set,
+    Answer, Backend, JobDetail, Placement, ProposedPlan, UiError, now, storage_get, storage_set,
 };
 
 const TOKEN: &str = "fixline.token";
@@ -332,45 +333,35 @@ impl Backend for Server {
         })
     }
 
-    fn desk_board(&self) -> Answer<DeskBoard> {
-        let this = self.clone();
+    fn pool(&self) -> Answer<Vec<PoolJob>> {
+        let url = self.url("/api/v1/pool");
+        Box::pin(async move { get(url).await })
+    }
+
+    fn pick(&self, id: WorkOrderId) -> Answer<()> {
+        let url = self.url(&format!("/api/v1/pool/{id}/pick"));
         Box::pin(async move {
-            let engineers: Page<Engineer> = get(this.url("/api/v1/engineers?per_page=200")).await?;
-            let orders = |status: &'static str| {
-                let this = this.clone();
-                async move {
-                    let page: Page<WorkOrderSummary> =
-                        get(this.url(&format!("/api/v1/work-orders?status={status}&per_page=200")))
-                            .await?;
-                    let mut full = Vec::with_capacity(page.items.len());
-                    for s in page.items {
-                        full.push(
-                            get::<WorkOrder>(this.url(&format!("/api/v1/work-orders/{}", s.id)))
-                                .await?,
-                        );
-                    }
-                    Ok::<_, UiError>(full)
-                }
-            };
-            let queue = orders("new,triaged").await?;
-            let assigned = orders("assigned,accepted,en_route,on_site,paused").await?;
-            Ok(DeskBoard {
-                engineers: engineers.items,
-                queue,
-                assigned,
-            })
+            let _: WorkOrder = post(url, json!({})).await?;
+            Ok(())
         })
     }
 
-    fn assign(
-        &self,
-        assignments: Vec<(WorkOrderId, fixline_core::ids::EngineerId)>,
-    ) -> Answer<Vec<String>> {
+    fn desk_board(&self, day: chrono::NaiveDate) -> Answer<Board> {
+        let url = self.url(&format!("/api/v1/dispatch/board?day={day}"));
+        Box::pin(async move { get(url).await })
+    }
+
+    fn check_placement(&self, check: PlacementCheck) -> Answer<PlacementAssessment> {
+        let url = self.url("/api/v1/dispatch/check");
+        Box::pin(async move { post(url, serde_json::to_value(check).unwrap_or_default()).await })
+    }
+
+    fn assign(&self, assignments: Vec<Placement>) -> Answer<Vec<String>> {
         let url = self.url("/api/v1/dispatch/apply");
         Box::pin(async move {
             let body: Vec<serde_json::Value> = assignments
                 .iter()
-                .map(|(w, e)| json!({"work_order": w, "engineer": e}))
+                .map(|(w, e, slot)| json!({"work_order": w, "engineer": e, "slot": slot}))
                 .collect();
             let results: Vec<serde_json::Value> = post(url, json!({ "assignments": body })).await?;
             Ok(results
@@ -381,9 +372,15 @@ impl Backend for Server {
         })
     }
 
-    fn propose(&self, day: chrono::NaiveDate) -> Answer<ProposedPlan> {
+    fn propose(&self, day: chrono::NaiveDate, scenario: Option<Scenario>) -> Answer<ProposedPlan> {
         let url = self.url("/api/v1/dispatch/plan");
-        Box::pin(async move { post(url, json!({"day": day, "time_limit_ms": 2000})).await })
+        Box::pin(async move {
+            post(
+                url,
+                json!({"day": day, "time_limit_ms": 2000, "scenario": scenario}),
+            )
+            .await
+        })
     }
 
     fn follow_live(&self, changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {

@@ -69,6 +69,7 @@ pub fn Jobs() -> impl IntoView {
             {section(Text::Today, |j, today| j.work_order.status.is_open() && !later(j, today))}
             {section(Text::Upcoming, |j, today| j.work_order.status.is_open() && later(j, today))}
             {section(Text::Done, |j, _| !j.work_order.status.is_open())}
+            <super::pool::Pool/>
         </section>
     }
 }

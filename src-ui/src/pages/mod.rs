@@ -5,6 +5,7 @@ pub mod console;
 pub mod guides;
 pub mod job;
 pub mod jobs;
+pub mod pool;
 pub mod printer;
 pub mod receipts;
 pub mod sign_in;

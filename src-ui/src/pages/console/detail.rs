@@ -1,0 +1,109 @@
+//! The selected job on the board: where and when, its ETA, and what the dispatcher can do to
+//! it — pin it, move its time, release it to the pool, or re-plan around an overrun or a
+//! customer who was not home.
+
+use chrono::{Duration, NaiveTime, TimeZone};
+use fixline_core::board::Scenario;
+use fixline_core::work_order::{Action, DispatchPin, PlannedSlot, Status};
+use leptos::prelude::*;
+
+use super::{Desk, clock};
+use crate::format;
+use crate::i18n::{Text, lang, tr};
+
+fn pin_text(pin: DispatchPin) -> Text {
+    match pin {
+        DispatchPin::None => Text::PinNone,
+        DispatchPin::Engineer => Text::PinEngineer,
+        DispatchPin::Time => Text::PinTime,
+        DispatchPin::DoNotMove => Text::PinDoNotMove,
+    }
+}
+
+#[component]
+pub fn Detail() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let lang = lang();
+    move || {
+        let id = desk.selected.get()?;
+        let Some(Ok(board)) = desk.board.get() else {
+            return None;
+        };
+        let job = board.job(id)?.clone();
+        let w = job.work_order.clone();
+        let zone = desk.zone();
+        let block = board
+            .lanes
+            .iter()
+            .flat_map(|l| &l.blocks)
+            .find(|b| b.work_order == id)
+            .cloned();
+        let pin = RwSignal::new(w.pin.as_str().to_owned());
+        let time = RwSignal::new(
+            w.planned
+                .or(block.as_ref().map(|b| PlannedSlot {
+                    start: b.start,
+                    end: b.end,
+                }))
+                .map(|s| clock(s.start, zone))
+                .unwrap_or_default(),
+        );
+        let length = w.planned.map_or(60, |s| (s.end - s.start).num_minutes());
+        let save = move |_| {
+            let pin = DispatchPin::parse(&pin.get_untracked()).unwrap_or_default();
+            let slot = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M")
+                .ok()
+                .zip(desk.day())
+                .and_then(|(t, d)| zone.from_local_datetime(&d.and_time(t)).single())
+                .map(|start| PlannedSlot {
+                    start: start.to_utc(),
+                    end: start.to_utc() + Duration::minutes(length),
+                });
+            desk.act(id, Action::Schedule { slot, pin });
+        };
+        let started = matches!(w.status, Status::EnRoute | Status::OnSite | Status::Paused);
+        let can_release = matches!(
+            w.status,
+            Status::New | Status::Triaged | Status::Assigned | Status::Accepted
+        ) && !w.pooled;
+        Some(view! {
+            <article class="card job-detail" id="job-detail" data-number=w.number.clone()>
+                <header class="row">
+                    <h2>{w.number.clone()}" · "{job.customer.clone()}</h2>
+                    <button class="small" on:click=move |_| desk.selected.set(None)>"✕"</button>
+                </header>
+                <p>{job.site.clone()}" · "{job.city.clone()}" "{job.region.clone()}</p>
+                <p class="muted">{w.symptom.clone()}</p>
+                <p>{tr(Text::Status)}": "{format::status(w.status, lang.get_untracked())}
+                    {w.eta.map(|eta| view! { " · "{tr(Text::Eta)}" "{clock(eta, zone)} })}
+                    {w.late_since.map(|_| view! { <span class="sla-breached">" · "{tr(Text::Late)}</span> })}
+                </p>
+                <div class="row">
+                    <label>{tr(Text::Time)}" "<input id="detail-time" type="time" step="900" bind:value=time/></label>
+                    <label>{tr(Text::Pin)}" "
+                        <select id="detail-pin" on:change=move |ev| pin.set(event_target_value(&ev))>
+                            {DispatchPin::ALL.map(|p| view! {
+                                <option value=p.as_str() selected=p == w.pin>{move || tr(pin_text(p))()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button id="detail-save" class="primary" on:click=save>{tr(Text::SaveSchedule)}</button>
+                </div>
+                <div class="row">
+                    {can_release.then(|| view! {
+                        <button id="detail-release" on:click=move |_| {
+                            desk.selected.set(None);
+                            desk.act(id, Action::ReleaseToPool);
+                        }>{tr(Text::ReleaseToPool)}</button>
+                    })}
+                    {started.then(|| view! {
+                        <button id="detail-overrun" on:click=move |_| desk.propose(Some(Scenario::Overrun { work_order: id, minutes: 30.0 }))>{tr(Text::Overrun)}</button>
+                    })}
+                    {w.assignee.is_some().then(|| view! {
+                        <button id="detail-not-home" on:click=move |_| desk.propose(Some(Scenario::NotHome { work_order: id }))>{tr(Text::NotHome)}</button>
+                    })}
+                </div>
+            </article>
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! The map: engineers where they last reported (or their base) and open jobs at their sites,
+//! coloured by status, drawn with Leaflet. Leaflet comes from npm and is served with the UI
+//! (`cargo xtask ui` copies it in), never from a CDN. Tiles come from the server's settings; with
+//! none configured the markers are drawn on a plain background, so the console works offline.
+
+use fixline_core::board::Board;
+use fixline_core::engineer::EngineerStatus;
+use fixline_core::work_order::Status;
+use leaflet::{
+    CircleMarker, LatLng, LatLngBounds, LayerGroup, Map, MapOptions, PathOptions, TileLayer,
+};
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::Desk;
+use crate::i18n::{Text, tr};
+
+/// Leaflet's global, present when its script loaded.
+fn leaflet_loaded() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("L")).ok())
+        .is_some_and(|l| !l.is_undefined())
+}
+
+fn marker(at: (f64, f64), class: &str, colour: &str, radius: f64, label: &str) -> CircleMarker {
+    let options = PathOptions::new();
+    options.set_class_name(class.to_owned());
+    options.set_color(colour.to_owned());
+    options.set_fill_color(colour.to_owned());
+    options.set_fill_opacity(0.8);
+    options.set_weight(2.0);
+    let m = CircleMarker::new_with_options(&LatLng::new(at.0, at.1), &options);
+    m.set_radius(radius);
+    // `bindTooltip(text)`: the crate's `bind_tooltip_with_content` names a method Leaflet
+    // does not have, so it is called by name.
+    if let Ok(bind) = js_sys::Reflect::get(&m, &JsValue::from_str("bindTooltip"))
+        && let Ok(bind) = bind.dyn_into::<js_sys::Function>()
+    {
+        let _ = bind.call1(&m, &JsValue::from_str(label));
+    }
+    m
+}
+
+fn job_colour(status: Status) -> &'static str {
+    match status {
+        Status::New | Status::Triaged => "#d64545",
+        Status::Assigned | Status::Accepted => "#3867d6",
+        Status::EnRoute => "#f39c12",
+        Status::OnSite | Status::Paused => "#20a060",
+        _ => "#888888",
+    }
+}
+
+fn engineer_colour(status: EngineerStatus) -> &'static str {
+    match status {
+        EngineerStatus::Available => "#20a060",
+        EngineerStatus::Busy => "#3867d6",
+        EngineerStatus::OnBreak => "#f39c12",
+        EngineerStatus::OffShift | EngineerStatus::Unavailable => "#888888",
+    }
+}
+
+/// Redraws every marker from the board; the first time, fits the view to them.
+fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool) {
+    layer.clear_layers();
+    let mut points = Vec::new();
+    for e in &board.engineers {
+        let p = e
+            .engineer
+            .last_position
+            .map_or(e.engineer.details.home_base, |fix| fix.position);
+        let class = format!("marker-engineer status-{:?}", e.engineer.status).to_lowercase();
+        let m = marker(
+            (p.lat, p.lon),
+            &class,
+            engineer_colour(e.engineer.status),
+            9.0,
+            &e.engineer.details.name,
+        );
+        layer.add_layer(&m);
+        points.push((p.lat, p.lon));
+    }
+    for j in &board.jobs {
+        let Some(p) = j.position else { continue };
+        let w = &j.work_order;
+        let class = format!("marker-job status-{}", w.status.as_str());
+        let label = format!("{} · {} · {}", w.number, j.customer, w.status.as_str());
+        let m = marker((p.lat, p.lon), &class, job_colour(w.status), 6.0, &label);
+        layer.add_layer(&m);
+        points.push((p.lat, p.lon));
+    }
+    if fit && let Some(first) = points.first() {
+        let bounds = LatLngBounds::new(
+            &LatLng::new(first.0, first.1),
+            &LatLng::new(first.0, first.1),
+        );
+        for p in &points {
+            bounds.extend(&LatLng::new(p.0, p.1));
+        }
+        let padding = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(
+            &padding,
+            &"padding".into(),
+            &js_sys::Array::of2(&20.into(), &20.into()),
+        );
+        let _ = js_sys::Reflect::set(&padding, &"maxZoom".into(), &15.into());
+        map.fit_bounds_with_options(&bounds, &padding);
+    }
+}
+
+#[component]
+pub fn DeskMap() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let node = NodeRef::<Div>::new();
+    let drawn = StoredValue::new_local(None::<(Map, LayerGroup)>);
+    let tiles = Memo::new(move |_| match desk.board.get() {
+        Some(Ok(b)) => b.map.tiles.clone(),
+        _ => String::new(),
+    });
+    Effect::new(move |_| {
+        let board = desk.board.get();
+        let (Some(Ok(board)), Some(el)) = (board, node.get()) else {
+            return;
+        };
+        if !leaflet_loaded() {
+            return;
+        }
+        let first = drawn.with_value(Option::is_none);
+        if first {
+            let options = MapOptions::new();
+            let Ok(map) = Map::new_with_element(el.unchecked_ref(), &options) else {
+                return;
+            };
+            // Leaflet refuses layers before the map has a view: start on the first engineer
+            // (the markers then fit the view).
+            let centre = board.engineers.first().map_or((30.27, 120.15), |e| {
+                (
+                    e.engineer.details.home_base.lat,
+                    e.engineer.details.home_base.lon,
+                )
+            });
+            map.set_view(&LatLng::new(centre.0, centre.1), 12.0);
+            if !board.map.tiles.is_empty() {
+                let tile_options = leaflet::TileLayerOptions::new();
+                tile_options.set_attribution(board.map.attribution.clone());
+                TileLayer::new_options(&board.map.tiles, &tile_options).add_to(&map);
+            }
+            let layer = LayerGroup::new();
+            layer.add_to(&map);
+            drawn.set_value(Some((map, layer)));
+        }
+        drawn.with_value(|d| {
+            if let Some((map, layer)) = d {
+                draw(map, layer, &board, first);
+            }
+        });
+    });
+    on_cleanup(move || {
+        if let Some((map, _)) = drawn.try_update_value(Option::take).flatten() {
+            map.remove();
+        }
+    });
+    view! {
+        <section class="map-panel">
+            <h2>{tr(Text::Map)}</h2>
+            {move || (!leaflet_loaded()).then(|| view! { <p class="muted">{tr(Text::MapUnavailable)}</p> })}
+            {move || tiles.get().is_empty().then(|| view! { <p class="muted no-tiles">{tr(Text::NoTiles)}</p> })}
+            <div id="map" class="map" node_ref=node></div>
+        </section>
+    }
+}

@@ -1,0 +1,254 @@
+//! The dispatcher's console: the queue of waiting jobs (most at risk first, filtered by region,
+//! skill, priority, channel and text), one lane per engineer laid out in time with the travel
+//! before each job, the map of engineers and jobs, and the optimiser's proposals. A drop (or the
+//! keyboard picker) is checked by the server first; conflicts are shown before anything is
+//! committed. Live: every change on the server reloads the board.
+
+mod detail;
+mod map;
+mod proposal;
+mod queue;
+mod timeline;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use fixline_core::board::{Board, LaneConflict, PlacementCheck, Scenario};
+use fixline_core::ids::{EngineerId, WorkOrderId};
+use fixline_core::work_order::PlannedSlot;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::shell;
+use crate::backend::{ProposedPlan, UiError, backend, now};
+use crate::i18n::{Lang, Text, lang, tr};
+
+/// A drop that breaks rules, waiting for the dispatcher to confirm or cancel it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub work_order: WorkOrderId,
+    pub engineer: EngineerId,
+    pub slot: PlannedSlot,
+    pub conflicts: Vec<LaneConflict>,
+}
+
+/// The console's shared state; every part of the page reads and changes it through this.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub board: RwSignal<Option<Result<Board, UiError>>>,
+    pub day: RwSignal<String>,
+    pub dragging: RwSignal<Option<WorkOrderId>>,
+    pub proposal: RwSignal<Option<ProposedPlan>>,
+    pub pending: RwSignal<Option<Pending>>,
+    pub selected: RwSignal<Option<WorkOrderId>>,
+}
+
+impl Desk {
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.day.get_untracked().parse().ok()
+    }
+
+    /// Checks a placement with the server; commits it at once if it breaks nothing, otherwise
+    /// shows the conflicts and waits for the dispatcher.
+    pub fn place(
+        self,
+        work_order: WorkOrderId,
+        engineer: EngineerId,
+        start: Option<DateTime<Utc>>,
+    ) {
+        let Some(day) = self.day() else { return };
+        spawn_local(async move {
+            let check = PlacementCheck {
+                work_order,
+                engineer,
+                day,
+                start,
+            };
+            match backend().check_placement(check).await {
+                Ok(a) => {
+                    let pending = Pending {
+                        work_order,
+                        engineer,
+                        slot: PlannedSlot {
+                            start: a.start,
+                            end: a.end,
+                        },
+                        conflicts: a.conflicts,
+                    };
+                    if pending.conflicts.is_empty() {
+                        self.commit(pending);
+                    } else {
+                        self.pending.set(Some(pending));
+                    }
+                }
+                Err(e) => shell().fail(&e),
+            }
+        });
+    }
+
+    pub fn commit(self, p: Pending) {
+        self.pending.set(None);
+        self.assign(vec![(p.work_order, p.engineer, Some(p.slot))]);
+    }
+
+    pub fn assign(self, placements: Vec<crate::backend::Placement>) {
+        let shell = shell();
+        spawn_local(async move {
+            match backend().assign(placements).await {
+                Ok(refused) if refused.is_empty() => shell.changed(),
+                Ok(refused) => {
+                    shell.fail(&UiError::new("refused", refused.join("; ")));
+                    shell.changed();
+                }
+                Err(e) => shell.fail(&e),
+            }
+        });
+    }
+
+    /// Asks the optimiser for a plan of the chosen day, after what just happened.
+    pub fn propose(self, scenario: Option<Scenario>) {
+        let Some(day) = self.day() else { return };
+        spawn_local(async move {
+            match backend().propose(day, scenario).await {
+                Ok(p) => self.proposal.set(Some(p)),
+                Err(e) => shell().fail(&e),
+            }
+        });
+    }
+
+    /// A lifecycle action from the desk (schedule, release to the pool).
+    pub fn act(self, id: WorkOrderId, action: fixline_core::work_order::Action) {
+        let shell = shell();
+        spawn_local(async move {
+            match backend().act(id, action).await {
+                Ok(_) => shell.changed(),
+                Err(e) => shell.fail(&e),
+            }
+        });
+    }
+
+    /// The board's time zone (the service area's, whatever the browser's).
+    pub fn zone(&self) -> FixedOffset {
+        let minutes = match self.board.get_untracked() {
+            Some(Ok(b)) => b.utc_offset_minutes,
+            _ => 480,
+        };
+        FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Loaded {
+    Not,
+    Failed(String),
+    Yes,
+}
+
+/// `HH:MM` in the board's zone.
+pub fn clock(t: DateTime<Utc>, zone: FixedOffset) -> String {
+    t.with_timezone(&zone).format("%H:%M").to_string()
+}
+
+/// A conflict in words.
+pub fn conflict_text(c: &LaneConflict, lang: Lang) -> String {
+    let what = match c.code.as_str() {
+        "skill_missing" => Text::ConflictSkill,
+        "certification_missing" => Text::ConflictCertification,
+        "before_shift" => Text::ConflictBeforeShift,
+        "shift_over" => Text::ConflictShiftOver,
+        "overlap" => Text::ConflictOverlap,
+        "sla_breach" => Text::ConflictSla,
+        "outside_window" => Text::ConflictWindow,
+        "off_duty" => Text::ConflictOffDuty,
+        other => return other.to_owned(),
+    }
+    .in_lang(lang);
+    let mut line = what.to_owned();
+    if let Some(d) = &c.detail {
+        line.push_str(&format!(" ({d})"));
+    }
+    if let Some(m) = c.minutes {
+        line.push(' ');
+        line.push_str(&crate::format::duration(chrono::TimeDelta::minutes(
+            m as i64,
+        )));
+    }
+    line
+}
+
+#[component]
+pub fn Console() -> impl IntoView {
+    let shell = shell();
+    let desk = Desk {
+        board: RwSignal::new(None),
+        day: RwSignal::new(now().date_naive().to_string()),
+        dragging: RwSignal::new(None),
+        proposal: RwSignal::new(None),
+        pending: RwSignal::new(None),
+        selected: RwSignal::new(None),
+    };
+    provide_context(desk);
+    Effect::new(move |_| {
+        shell.revision.track();
+        let Ok(day) = desk.day.get().parse::<NaiveDate>() else {
+            return;
+        };
+        spawn_local(async move { desk.board.set(Some(backend().desk_board(day).await)) });
+    });
+    // Live: any change on the server reloads the board.
+    if let Some(stop) = backend().follow_live(Box::new(move || shell.changed())) {
+        let stop = StoredValue::new_local(Some(stop));
+        on_cleanup(move || {
+            if let Some(stop) = stop.try_update_value(Option::take).flatten() {
+                stop();
+            }
+        });
+    }
+    // Only a change between loading, failed and loaded rebuilds the page (the map keeps its
+    // view); the parts follow the board themselves.
+    let loaded = Memo::new(move |_| {
+        desk.board.with(|b| match b {
+            None => Loaded::Not,
+            Some(Err(e)) => Loaded::Failed(e.message.clone()),
+            Some(Ok(_)) => Loaded::Yes,
+        })
+    });
+    let lang = lang();
+    view! {
+        <section class="console" on:pointerup=move |_| desk.dragging.set(None)>
+            <div class="console-tools row">
+                <h1>{tr(Text::Dispatch)}</h1>
+                <input id="plan-date" type="date" bind:value=desk.day/>
+                <button id="plan-day" class="primary" on:click=move |_| desk.propose(None)>{tr(Text::PlanTheDay)}</button>
+                <button id="replan-day" on:click=move |_| desk.propose(Some(Scenario::Replan))>{tr(Text::Replan)}</button>
+            </div>
+            <proposal::Proposal/>
+            {move || desk.pending.get().map(|p| {
+                let lines: Vec<String> = p.conflicts.iter().map(|c| conflict_text(c, lang.get())).collect();
+                let confirm = p.clone();
+                view! {
+                    <article class="card conflicts" id="placement-conflicts">
+                        <h2>{tr(Text::ConflictsFound)}</h2>
+                        <ul>{lines.into_iter().map(|l| view! { <li class="conflict">{l}</li> }).collect_view()}</ul>
+                        <div class="row">
+                            <button id="assign-anyway" class="primary" on:click=move |_| desk.commit(confirm.clone())>{tr(Text::AssignAnyway)}</button>
+                            <button id="cancel-placement" on:click=move |_| desk.pending.set(None)>{tr(Text::Cancel)}</button>
+                        </div>
+                    </article>
+                }
+            })}
+            {move || match loaded.get() {
+                Loaded::Not => view! { <p class="muted">"…"</p> }.into_any(),
+                Loaded::Failed(message) => view! { <p class="message error">{message}</p> }.into_any(),
+                Loaded::Yes => view! {
+                    <div class="console-grid">
+                        <queue::Queue/>
+                        <div class="console-main">
+                            <timeline::Timeline/>
+                            <detail::Detail/>
+                            <map::DeskMap/>
+                        </div>
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

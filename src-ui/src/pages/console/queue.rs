@@ -1,0 +1,145 @@
+//! The queue: jobs waiting for an engineer, most at risk first, with filters. A card is dragged
+//! onto a lane, or assigned from the keyboard with its engineer picker and time field.
+
+use chrono::{NaiveTime, TimeZone};
+use fixline_core::board::BoardJob;
+use fixline_core::sla::Milestone;
+use fixline_core::work_order::Action;
+use leptos::prelude::*;
+
+use super::Desk;
+use crate::backend::now;
+use crate::format;
+use crate::i18n::{Text, lang, tr};
+
+/// The values found in the waiting jobs, sorted, for a filter's choices.
+fn choices(jobs: &[BoardJob], of: impl Fn(&BoardJob) -> String) -> Vec<String> {
+    let mut values: Vec<String> = jobs.iter().map(of).collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
+#[component]
+fn Filter(
+    id: &'static str,
+    label: Text,
+    values: Vec<String>,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <select id=id on:change=move |ev| chosen.set(event_target_value(&ev))>
+            <option value="">{tr(label)}</option>
+            {values.into_iter().map(|v| {
+                let selected = chosen.get_untracked() == v;
+                view! { <option value=v.clone() selected=selected>{v.clone()}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+pub fn Queue() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let lang = lang();
+    let text = RwSignal::new(String::new());
+    let (region, priority, skill, channel) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let waiting = move || -> Vec<BoardJob> {
+        match desk.board.get() {
+            Some(Ok(b)) => b
+                .jobs
+                .into_iter()
+                .filter(|j| j.work_order.assignee.is_none())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let engineers = move || match desk.board.get_untracked() {
+        Some(Ok(b)) => b.engineers,
+        _ => Vec::new(),
+    };
+    view! {
+        <aside class="queue" id="queue">
+            <div class="queue-filters">
+                <input id="queue-filter" placeholder=tr(Text::FilterJobs) bind:value=text/>
+                {move || {
+                    let jobs = waiting();
+                    view! {
+                        <Filter id="queue-region" label=Text::Region values=choices(&jobs, |j| j.region.clone()) chosen=region/>
+                        <Filter id="queue-priority" label=Text::Priority values=["P1", "P2", "P3", "P4"].map(String::from).to_vec() chosen=priority/>
+                        <Filter id="queue-skill" label=Text::Skill values=choices(&jobs, |j| j.work_order.category.clone()) chosen=skill/>
+                        <Filter id="queue-channel" label=Text::Channel values=choices(&jobs, |j| j.work_order.channel.as_str().to_owned()) chosen=channel/>
+                    }
+                }}
+            </div>
+            {move || {
+                let needle = text.get().to_lowercase();
+                let (r, p, k, c) = (region.get(), priority.get(), skill.get(), channel.get());
+                let t = now();
+                let mut queue: Vec<BoardJob> = waiting()
+                    .into_iter()
+                    .filter(|j| {
+                        let w = &j.work_order;
+                        (needle.is_empty()
+                            || w.number.to_lowercase().contains(&needle)
+                            || w.symptom.to_lowercase().contains(&needle)
+                            || j.customer.to_lowercase().contains(&needle))
+                            && (r.is_empty() || j.region == r)
+                            && (p.is_empty() || w.priority.as_str() == p)
+                            && (k.is_empty() || w.category == k)
+                            && (c.is_empty() || w.channel.as_str() == c)
+                    })
+                    .collect();
+                queue.sort_by_key(|j| (j.work_order.sla.due(Milestone::Arrive, t), j.work_order.priority));
+                let count = queue.len();
+                view! {
+                    <h2>{tr(Text::Waiting)}" ("{count}")"</h2>
+                    {queue.into_iter().map(|j| {
+                        let w = j.work_order.clone();
+                        let id = w.id;
+                        let (sla, class) = format::sla(&w.sla, t, lang.get_untracked());
+                        let picker = RwSignal::new(String::new());
+                        let time = RwSignal::new(String::new());
+                        let assign = move |_| {
+                            let Ok(engineer) = picker.get_untracked().parse() else { return };
+                            // A time typed in the board's zone on the board's day, or none.
+                            let start = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M").ok()
+                                .zip(desk.day())
+                                .and_then(|(t, d)| desk.zone().from_local_datetime(&d.and_time(t)).single())
+                                .map(|t| t.to_utc());
+                            desk.place(id, engineer, start);
+                        };
+                        view! {
+                            <div class="queue-card" data-number=w.number.clone() data-region=j.region.clone()
+                                on:pointerdown=move |_| desk.dragging.set(Some(id))>
+                                <span class=format::priority_class(w.priority)>{w.priority.as_str()}</span>
+                                <strong>" "{w.number.clone()}</strong>" "<span class=class>{sla}</span>
+                                {w.pooled.then(|| view! { <span class="badge pool">{tr(Text::InPool)}</span> })}
+                                <div>{j.customer.clone()}" · "<span class="muted">{j.region.clone()}</span></div>
+                                <div class="muted">{w.symptom.clone()}</div>
+                                <div class="row">
+                                    <select class="assign-to" on:change=move |ev| picker.set(event_target_value(&ev))>
+                                        <option value="">"—"</option>
+                                        {engineers().into_iter().map(|e| view! {
+                                            <option value=e.engineer.id.to_string()>{e.engineer.details.name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <input class="assign-time" type="time" step="900" bind:value=time/>
+                                    <button class="assign" on:click=assign>{tr(Text::Confirm)}</button>
+                                    {(!w.pooled).then(|| view! {
+                                        <button class="release" on:click=move |_| desk.act(id, Action::ReleaseToPool)>{tr(Text::ReleaseToPool)}</button>
+                                    })}
+                                </div>
+                            </div>
+                        }
+                    }).collect_view()}
+                }
+            }}
+        </aside>
+    }
+}
