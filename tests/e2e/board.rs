@@ -352,3 +352,50 @@ async fn engineers_pick_from_the_pool_what_they_are_qualified_for_first_come_fir
     let (_, pool) = wang.get("/api/v1/pool").await;
     assert!(pool.as_array().unwrap().is_empty(), "{pool}");
 }
+
+/// The engineer app picks from the pool through the device: online, then the job and its
+/// customer's file arrive with the sync like an assigned job.
+#[tokio::test]
+async fn the_app_picks_from_the_pool_and_the_job_syncs_down() {
+    let Crew {
+        server,
+        admin: _admin,
+        desk,
+        chen_id,
+    } = crew().await;
+    let (fridge, number) = waiting_job(&desk, "西溪超市", "FXA001", "refrigeration").await;
+    let (s, body) = desk
+        .act(&fridge, json!({"action": "release_to_pool"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let dir = tempfile::tempdir().unwrap();
+    let device = fixline_tests::signed_in_device(&server, dir.path(), "chen").await;
+    let pool = fixline_device::pool::pool(&device).await.unwrap();
+    assert_eq!(pool.len(), 1);
+    assert_eq!(pool[0].number, number);
+    fixline_device::pool::pick(&device, pool[0].work_order)
+        .await
+        .unwrap();
+    fixline_device::sync(&device, true, |_| {}).await.unwrap();
+    let job = device.job(pool[0].work_order).unwrap();
+    assert_eq!(
+        job.work_order.assignee.map(|a| a.to_string()),
+        Some(chen_id)
+    );
+    assert_eq!(job.work_order.status.as_str(), "accepted");
+    assert_eq!(job.customer_name.as_deref(), Some("西溪超市"));
+    // Gone from the pool; a second pick is refused with a clear code.
+    assert!(
+        fixline_device::pool::pool(&device)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = fixline_device::pool::pick(&device, pool[0].work_order)
+        .await
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("no longer in the pool"),
+        "{again}"
+    );
+}

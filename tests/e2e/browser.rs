@@ -1,5 +1,6 @@
 //! The engineer app's browser variant, served by the server and driven in headless Chromium:
-//! sign in, open a job, take it from accepted to completed; screenshots at tablet and phone size.
+//! sign in, open a job, take it from accepted to completed, pick a job from the pool;
+//! screenshots at tablet and phone size.
 
 use fixline_tests::webdriver::Session;
 use fixline_tests::{Crew, chens_job, crew};
@@ -59,6 +60,27 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     // Switch to English: the same job list, in English.
     browser.click("#lang").await?;
     browser.wait_text("h1", "My jobs").await?;
+
+    // The desk releases a job to the pool: chen sees it under the pool and picks it; it is his.
+    let (pooled, pooled_number) =
+        fixline_tests::waiting_job(desk, "文三路便利店", "FX2506000999", "refrigeration").await;
+    let (s, body) = desk
+        .act(&pooled, serde_json::json!({"action": "release_to_pool"}))
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{body}");
+    browser.click("#pool-refresh").await?;
+    let pool_card = format!("#pool .pool-card[data-number='{pooled_number}']");
+    browser.find(&pool_card).await?;
+    browser.screenshot("browser-pool-390x844").await?;
+    browser.click(&format!("{pool_card} .pick")).await?;
+    browser
+        .find(&format!(
+            ".job-list .job-card[data-number='{pooled_number}']:not(.pool-card)"
+        ))
+        .await?;
+    browser.wait_count("#pool .pool-card", 0).await?;
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{pooled}")).await;
+    assert_eq!(order["status"], "accepted");
     browser.client.clone().close().await?;
     Ok(())
 }

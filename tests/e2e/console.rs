@@ -16,7 +16,7 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         desk,
         chen_id,
     } = crew().await;
-    engineer(&admin, "王磊", "西湖区").await;
+    let wang_id = engineer(&admin, "王磊", "西湖区").await;
     let mut numbers = Vec::new();
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -162,6 +162,23 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(pinned, "the pin was not saved");
+
+    // Without a mouse: the same job to wang at 15:00, from the detail's picker and time field.
+    browser.set_select("#detail-engineer", &wang_id).await?;
+    browser.set_value("#detail-time", "15:00").await?;
+    browser.click("#detail-move").await?;
+    browser.wait_text("#placement-conflicts", "SLA").await?;
+    browser.click("#assign-anyway").await?;
+    browser
+        .find(&format!(
+            ".lane[data-engineer='{wang_id}'] .block[data-number='{}']",
+            numbers[0]
+        ))
+        .await?;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{}", ids[0])).await;
+    assert_eq!(wo["assignee"], wang_id.as_str());
+    let start: DateTime<Utc> = wo["planned"]["start"].as_str().unwrap().parse()?;
+    assert_eq!((start + chrono::Duration::hours(8)).hour(), 15);
 
     // chen is off sick: one click asks for a re-plan of his day.
     browser.click(&format!("{lane} .off-sick")).await?;

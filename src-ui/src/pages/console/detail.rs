@@ -49,18 +49,33 @@ pub fn Detail() -> impl IntoView {
                 .unwrap_or_default(),
         );
         let length = w.planned.map_or(60, |s| (s.end - s.start).num_minutes());
-        let save = move |_| {
-            let pin = DispatchPin::parse(&pin.get_untracked()).unwrap_or_default();
-            let slot = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M")
+        let engineer = RwSignal::new(w.assignee.map(|e| e.to_string()).unwrap_or_default());
+        // The time typed, on the board's day in the board's zone.
+        let slot = move || {
+            NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M")
                 .ok()
                 .zip(desk.day())
                 .and_then(|(t, d)| zone.from_local_datetime(&d.and_time(t)).single())
                 .map(|start| PlannedSlot {
                     start: start.to_utc(),
                     end: start.to_utc() + Duration::minutes(length),
-                });
-            desk.act(id, Action::Schedule { slot, pin });
+                })
         };
+        // The keyboard's drag: to this engineer at this time, checked like a drop.
+        let move_job = move |_| {
+            if let Ok(e) = engineer.get_untracked().parse() {
+                desk.place(id, e, slot().map(|s| s.start));
+            }
+        };
+        let save = move |_| {
+            let pin = DispatchPin::parse(&pin.get_untracked()).unwrap_or_default();
+            desk.act(id, Action::Schedule { slot: slot(), pin });
+        };
+        let engineers: Vec<(String, String)> = board
+            .engineers
+            .iter()
+            .map(|e| (e.engineer.id.to_string(), e.engineer.details.name.clone()))
+            .collect();
         let started = matches!(w.status, Status::EnRoute | Status::OnSite | Status::Paused);
         let can_release = matches!(
             w.status,
@@ -79,7 +94,19 @@ pub fn Detail() -> impl IntoView {
                     {w.late_since.map(|_| view! { <span class="sla-breached">" · "{tr(Text::Late)}</span> })}
                 </p>
                 <div class="row">
+                    <label>{tr(Text::Engineer)}" "
+                        <select id="detail-engineer" on:change=move |ev| engineer.set(event_target_value(&ev))>
+                            <option value="">"—"</option>
+                            {engineers.into_iter().map(|(value, name)| {
+                                let chosen = engineer.get_untracked() == value;
+                                view! { <option value=value selected=chosen>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
                     <label>{tr(Text::Time)}" "<input id="detail-time" type="time" step="900" bind:value=time/></label>
+                    <button id="detail-move" on:click=move_job>{tr(Text::Confirm)}</button>
+                </div>
+                <div class="row">
                     <label>{tr(Text::Pin)}" "
                         <select id="detail-pin" on:change=move |ev| pin.set(event_target_value(&ev))>
                             {DispatchPin::ALL.map(|p| view! {
