@@ -652,13 +652,18 @@ fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLog
                     reason: "客户来电取消，已自行解决".into(),
                 },
             )),
-            Story::Declined => steps.push((
-                rng.random_range(5..30),
-                eng.clone(),
-                Action::Decline {
-                    reason: "该型号不熟悉，请改派".into(),
-                },
-            )),
+            Story::Declined => {
+                steps.push((
+                    rng.random_range(5..30),
+                    eng.clone(),
+                    Action::Decline {
+                        reason: "该型号不熟悉，请改派".into(),
+                    },
+                ));
+                // Declined jobs go to the pool, for whoever knows the model to pick (a fixed
+                // delay: the demo's random sequence, and so its data, stays as it was).
+                steps.push((15, dispatcher.clone(), Action::ReleaseToPool));
+            }
             Story::Remote => {
                 steps.push((rng.random_range(5..30), eng.clone(), Action::Accept));
                 steps.push((
