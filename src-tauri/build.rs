@@ -19,6 +19,7 @@ fn main() {
         "email_receipt",
         "pool",
         "pick",
+        "find_printers",
         "printer",
         "set_printer",
         "print_jobs",

@@ -4,6 +4,8 @@
 //!
 //! Knows Tauri and nothing else; the same commands run on desktop, Android and iOS.
 
+mod printers;
+
 use std::path::PathBuf;
 
 use base64::Engine;
@@ -13,7 +15,7 @@ use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
-use fixline_core::device::{PrintJob, PrinterChoice};
+use fixline_core::device::{FoundPrinter, PrintJob, PrinterChoice};
 use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::position::Position;
@@ -304,7 +306,9 @@ async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Ve
             }
             Printing::Queue => {}
         }
-        fixline_device::printing::run_queue(&device.store).map_err(fail)
+        let open =
+            |address: &_, profile: &_, timeout| printers::open(&app, address, profile, timeout);
+        fixline_device::printing::run_queue(&device.store, &open).map_err(fail)
     })
     .await
     .map_err(|e| ErrorBody {
@@ -364,9 +368,27 @@ fn database_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>
     Ok(dir.join("fixline-device.db"))
 }
 
+/// Bluetooth and other printers nearby, for the pairing screen (a few seconds of scanning).
+#[tauri::command]
+async fn find_printers(app: tauri::AppHandle) -> Answer<Vec<FoundPrinter>> {
+    tauri::async_runtime::spawn_blocking(move || printers::find(&app))
+        .await
+        .map_err(|e| ErrorBody {
+            code: "app_error".into(),
+            message: e.to_string(),
+        })?
+        .map_err(|e| ErrorBody {
+            code: "printer".into(),
+            message: e.to_string(),
+        })
+}
+
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let app = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(mobile)]
+    let builder = builder.plugin(printers::plugin());
+    let app = builder
         .setup(|app| {
             let store = DeviceStore::open(&database_path(app)?)?;
             app.manage(Device {
@@ -395,6 +417,7 @@ pub fn run() {
             email_receipt,
             pool,
             pick,
+            find_printers,
             printer,
             set_printer,
             print_jobs,

@@ -1,17 +1,24 @@
 //! Printing on site from the device: the signed receipt goes through the print queue to a
 //! network printer and decodes to the same receipt (QR to the customer's page included); a job
 //! cut off by the app stopping is offered for reprint, not resent silently or lost; a printer
-//! that hangs up mid-job leaves a failed job that says how far it got.
+//! that hangs up mid-job leaves a failed job that says how far it got; a Bluetooth Classic
+//! printer on a phone gets the whole job through the platform plugin's bridge.
 
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{TimeDelta, Utc};
+use fixline_bluetooth::bridge::{BridgeLink, PluginJob, PluginPrinted, PrinterPlugin};
 use fixline_core::device::{PrintState, PrinterAddress, PrinterChoice};
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::receipt::{SignOff, Signature};
 use fixline_core::work_order::{Action, ResolutionType};
-use fixline_device::printing::{queue_receipt, run_queue};
+use fixline_device::printing::{network_links, queue_receipt, run_queue};
 use fixline_device::{DeviceStore, sync};
-use fixline_print::RasterFont;
 use fixline_print::decode::decode;
+use fixline_print::link::PrinterLink;
+use fixline_print::{Profile, RasterFont};
 use fixline_receipt::ReceiptFonts;
 use fixline_tests::printer::TestPrinter;
 use fixline_tests::{chens_job, crew, signed_in_device};
@@ -87,7 +94,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     let counter = TestPrinter::start(None);
     device.set_printer(&printer(counter.port)).unwrap();
     queue_receipt(&device, job, &font).unwrap();
-    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
     assert_eq!(jobs[0].sent, jobs[0].total);
     let bytes = counter.jobs.recv().unwrap();
@@ -100,7 +107,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
 
     // The test page prints on the same printer.
     fixline_device::printing::queue_test_page(&device, &font).unwrap();
-    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
     let test_page = decode(&counter.jobs.recv().unwrap(), 576, None).unwrap();
     assert!(test_page.paper.ink() > 10_000);
@@ -115,7 +122,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     assert_eq!(cut.state, PrintState::Interrupted);
     assert!(cut.error.as_deref().unwrap().contains("may be incomplete"));
     device.requeue_print(&second, Utc::now()).unwrap();
-    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     assert_eq!(
         jobs.iter().find(|j| j.id == second).unwrap().state,
         PrintState::Printed
@@ -130,9 +137,77 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     let flaky = TestPrinter::start(Some(2000));
     device.set_printer(&printer(flaky.port)).unwrap();
     let third = queue_receipt(&device, job, &font).unwrap();
-    let jobs = tokio::task::block_in_place(|| run_queue(&device)).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     let failed = jobs.iter().find(|j| j.id == third).unwrap();
     assert_eq!(failed.state, PrintState::Failed, "{failed:?}");
     assert!(failed.error.is_some(), "{failed:?}");
     assert!(failed.sent < failed.total);
+
+    // A Bluetooth Classic printer on a phone: the job goes whole to the platform plugin with
+    // the profile's chunk size and pacing (the plugin chunks, paces and waits for the status).
+    let plugin = FakePlugin::default();
+    let phone_links = |address: &PrinterAddress, profile: &Profile, timeout| match address {
+        PrinterAddress::Spp { device } => {
+            Ok(
+                Box::new(BridgeLink::new(plugin.clone(), device, profile, timeout))
+                    as Box<dyn PrinterLink>,
+            )
+        }
+        other => network_links(other, profile, timeout),
+    };
+    let pocket = PrinterChoice {
+        name: "随身打印机".into(),
+        address: PrinterAddress::Spp {
+            device: "66:22:E2:4C:1A:07".into(),
+        },
+        profile: "80mm-spp".into(),
+    };
+    device.set_printer(&pocket).unwrap();
+    let fourth = queue_receipt(&device, job, &font).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &phone_links)).unwrap();
+    assert_eq!(
+        jobs.iter().find(|j| j.id == fourth).unwrap().state,
+        PrintState::Printed
+    );
+    let handed = plugin.jobs.lock().unwrap().remove(0);
+    assert_eq!(
+        (handed.device.as_str(), handed.chunk_bytes, handed.pace_ms),
+        ("66:22:E2:4C:1A:07", 1024, 5)
+    );
+    // The whole job, and the same receipt on paper as the network printer printed.
+    let handed_paper = decode(&BASE64.decode(&handed.data).unwrap(), 576, None).unwrap();
+    assert!(
+        handed_paper.paper.to_gray() == printout.paper.to_gray(),
+        "the plugin got a different receipt"
+    );
+
+    // The plugin's refusal (printer offline) is the job's reason, for the engineer to act on.
+    *plugin.refuse.lock().unwrap() =
+        Some("The printer is offline: cover open or paper out.".into());
+    let fifth = queue_receipt(&device, job, &font).unwrap();
+    let jobs = tokio::task::block_in_place(|| run_queue(&device, &phone_links)).unwrap();
+    let offline = jobs.iter().find(|j| j.id == fifth).unwrap();
+    assert_eq!(offline.state, PrintState::Failed);
+    assert!(
+        offline.error.as_deref().unwrap().contains("cover open"),
+        "{offline:?}"
+    );
+}
+
+/// Stands in for the Android plugin: keeps each job, answers like the printer did.
+#[derive(Clone, Default)]
+struct FakePlugin {
+    jobs: Arc<Mutex<Vec<PluginJob>>>,
+    refuse: Arc<Mutex<Option<String>>>,
+}
+
+impl PrinterPlugin for FakePlugin {
+    fn print(&self, job: &PluginJob) -> Result<PluginPrinted, String> {
+        if let Some(message) = self.refuse.lock().unwrap().clone() {
+            return Err(message);
+        }
+        let sent = BASE64.decode(&job.data).map_err(|e| e.to_string())?.len();
+        self.jobs.lock().unwrap().push(job.clone());
+        Ok(PluginPrinted { sent })
+    }
 }

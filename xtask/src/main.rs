@@ -55,6 +55,8 @@ const PACKAGES: &[&str] = &[
     // Receipts are rendered back to text and images in tests; libvips anchors the photo bench.
     "poppler-utils",
     "libvips-tools",
+    // Bluetooth printer links (btleplug, bluer) talk to BlueZ over D-Bus.
+    "libdbus-1-dev",
 ];
 
 /// Leaflet, copied into the UI from npm (never loaded from a CDN).
@@ -329,7 +331,7 @@ fn test() -> Result<()> {
             "wasm32-unknown-unknown",
         ],
     )?;
-    // Photos, receipts and printing run on the phone: they must build for it.
+    // Photos, receipts, printing and the plugin bridge run on the phone: they must build for it.
     run(
         "cargo",
         &[
@@ -340,6 +342,8 @@ fn test() -> Result<()> {
             "fixline-receipt",
             "--package",
             "fixline-print",
+            "--package",
+            "fixline-bluetooth",
             "--target",
             ANDROID,
         ],

@@ -169,6 +169,21 @@ pub enum PrinterAddress {
     Spp { device: String },
 }
 
+/// A printer found nearby, for the pairing screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundPrinter {
+    pub name: String,
+    pub address: PrinterAddress,
+    /// Signal strength, where the scan reports it (BLE).
+    #[serde(default)]
+    pub rssi: Option<i16>,
+    /// Paired (bonded) with this device already.
+    #[serde(default)]
+    pub paired: bool,
+    /// The built-in profile that fits the link (the engineer can change it).
+    pub profile: String,
+}
+
 /// The device's default printer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrinterChoice {

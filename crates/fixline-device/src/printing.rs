@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use fixline_core::device::{PrintJob, PrintState, PrinterChoice};
 use fixline_core::ids::WorkOrderId;
-use fixline_print::link::{connect_and_send, open};
+use fixline_print::link::{PrinterLink, connect_and_send, open};
 use fixline_print::{Profile, RasterFont};
 
 use crate::error::{Error, Result};
@@ -54,9 +54,28 @@ pub fn queue_test_page(store: &DeviceStore, font: &RasterFont) -> Result<String>
     store.enqueue_print(facts.work_order_id, &printer, &encoded.bytes, Utc::now())
 }
 
+/// Opens a link to a printer: the app passes the links its platform has (Bluetooth from
+/// `fixline-bluetooth` on the desktop, the plugins' bridges on a phone); tests pass
+/// [`network_links`].
+pub type OpenLink<'a> =
+    &'a dyn Fn(
+        &fixline_print::link::Address,
+        &Profile,
+        Duration,
+    ) -> std::result::Result<Box<dyn PrinterLink>, fixline_print::PrintError>;
+
+/// Network and file printers only.
+pub fn network_links(
+    address: &fixline_print::link::Address,
+    _: &Profile,
+    timeout: Duration,
+) -> std::result::Result<Box<dyn PrinterLink>, fixline_print::PrintError> {
+    open(address, timeout)
+}
+
 /// Sends every queued job in order. A failure stops that job (kept as failed with the reason,
 /// for a retry) and the queue goes on with the next.
-pub fn run_queue(store: &DeviceStore) -> Result<Vec<PrintJob>> {
+pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<PrintJob>> {
     while let Some((id, printer, bytes)) = store.next_print()? {
         let Some(profile) = Profile::named(&printer.profile) else {
             store.print_state(
@@ -71,7 +90,7 @@ pub fn run_queue(store: &DeviceStore) -> Result<Vec<PrintJob>> {
         store.print_state(&id, PrintState::Sending, Some(0), None, Utc::now())?;
         let mut last_saved = 0;
         let outcome = connect_and_send(
-            || open(&printer.address, TIMEOUT),
+            || open_link(&printer.address, &profile, TIMEOUT),
             CONNECT_ATTEMPTS,
             &bytes,
             &profile,

@@ -3,9 +3,9 @@
 //! when the printer is still draining its buffer.
 //!
 //! Built here: raw TCP (port 9100, network printers and the virtual printer), a file sink, and a
-//! fake link for tests of chunking, pacing and failures. Bluetooth LE (btleplug / the Tauri BLE
-//! plugin) and Classic SPP (RFCOMM; the Android plugin under `mobile/`) plug in behind the same
-//! trait; see the README for what is and is not built yet.
+//! fake link for tests of chunking, pacing and failures. Bluetooth LE and Classic SPP links live
+//! in `fixline-bluetooth` behind the same trait (this crate stays free of platform stacks, so it
+//! builds for every target the app ships on).
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -21,22 +21,24 @@ pub use fixline_core::device::PrinterAddress as Address;
 
 /// A connection that takes bytes and can tell when the printer has taken them.
 pub trait PrinterLink {
+    /// A link that hands the job to something that chunks and paces it itself (a platform
+    /// plugin) takes it in one piece, without pauses here.
+    fn takes_whole_job(&self) -> bool {
+        false
+    }
     fn send(&mut self, chunk: &[u8]) -> std::io::Result<()>;
     /// Waits until the printer has everything (its status answer), or fails.
     fn drain(&mut self) -> Result<(), PrintError>;
 }
 
-/// Opens a link. Bluetooth needs the platform's Bluetooth stack, which this build does not
-/// have: the error says so plainly instead of failing silently later.
+/// Opens a network or file link. Bluetooth addresses are refused with a plain error here;
+/// `fixline_bluetooth::open` opens those.
 pub fn open(address: &Address, timeout: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
     match address {
         Address::Tcp { host, port } => Ok(Box::new(TcpLink::connect(host, *port, timeout)?)),
         Address::File { path } => Ok(Box::new(FileLink::create(std::path::Path::new(path))?)),
-        Address::Spp { .. } if cfg!(target_os = "ios") => Err(PrintError::Unsupported(
-            "iPhones and iPads reach only Bluetooth LE printers; this printer uses Bluetooth Classic".into(),
-        )),
         Address::Ble { .. } | Address::Spp { .. } => Err(PrintError::Unsupported(
-            "Bluetooth printing needs the app's Bluetooth plugin, which this build does not include".into(),
+            "Bluetooth printers are opened by fixline-bluetooth, not by this link".into(),
         )),
     }
 }
@@ -51,7 +53,15 @@ pub fn send_job(
 ) -> Result<(), PrintError> {
     let total = bytes.len();
     let mut sent = 0;
-    for chunk in bytes.chunks(profile.chunk_bytes.max(1)) {
+    let chunk_bytes = match link.takes_whole_job() {
+        true => total.max(1),
+        false => profile.chunk_bytes.max(1),
+    };
+    let pace = Duration::from_millis(match link.takes_whole_job() {
+        true => 0,
+        false => profile.pace_ms,
+    });
+    for chunk in bytes.chunks(chunk_bytes) {
         link.send(chunk).map_err(|e| PrintError::Link {
             sent,
             total,
@@ -59,8 +69,8 @@ pub fn send_job(
         })?;
         sent += chunk.len();
         progress(sent);
-        if profile.pace_ms > 0 {
-            std::thread::sleep(Duration::from_millis(profile.pace_ms));
+        if !pace.is_zero() {
+            std::thread::sleep(pace);
         }
     }
     link.drain()

@@ -185,6 +185,10 @@ impl Backend for Device {
         call("email_receipt", json!({ "id": id, "to": to }))
     }
 
+    fn find_printers(&self) -> Answer<Vec<fixline_core::device::FoundPrinter>> {
+        call("find_printers", json!({}))
+    }
+
     fn pool(&self) -> Answer<Vec<PoolJob>> {
         call("pool", json!({}))
     }

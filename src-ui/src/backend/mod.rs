@@ -13,7 +13,7 @@ use std::rc::Rc;
 use fixline_core::board::{Board, PlacementAssessment, PlacementCheck, PoolJob, Scenario};
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{
-    DeviceUser, LocalJob, OutboxItem, PrintJob, PrinterChoice, SyncReport, SyncStatus,
+    DeviceUser, FoundPrinter, LocalJob, OutboxItem, PrintJob, PrinterChoice, SyncReport, SyncStatus,
 };
 use fixline_core::guide::Guide;
 use fixline_core::ids::{EngineerId, WorkOrderId};
@@ -159,6 +159,10 @@ pub trait Backend {
         app_only()
     }
     fn print_test_page(&self) -> Answer<Vec<PrintJob>> {
+        app_only()
+    }
+    /// Bluetooth printers nearby (and paired ones), for the pairing screen.
+    fn find_printers(&self) -> Answer<Vec<FoundPrinter>> {
         app_only()
     }
 

@@ -1,7 +1,8 @@
-//! The printer screen (app only): the default printer — a network printer by address and port,
-//! with its profile — and the print queue, where a failed or interrupted job is reprinted.
+//! The printer screen (app only): the default printer — a Bluetooth printer found nearby, or a
+//! network printer by address and port, with its profile — and the print queue, where a failed
+//! or interrupted job is reprinted.
 
-use fixline_core::device::{PrintJob, PrintState, PrinterAddress, PrinterChoice};
+use fixline_core::device::{FoundPrinter, PrintJob, PrintState, PrinterAddress, PrinterChoice};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -22,6 +23,16 @@ fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
     }
 }
 
+/// Where a printer is, in a few words.
+fn address_text(address: &PrinterAddress) -> String {
+    match address {
+        PrinterAddress::Tcp { host, port } => format!("{host}:{port}"),
+        PrinterAddress::File { path } => path.clone(),
+        PrinterAddress::Ble { device, .. } => format!("Bluetooth LE {device}"),
+        PrinterAddress::Spp { device } => format!("Bluetooth {device}"),
+    }
+}
+
 #[component]
 pub fn Printer() -> impl IntoView {
     let shell = shell();
@@ -30,8 +41,12 @@ pub fn Printer() -> impl IntoView {
     let port = RwSignal::new("9100".to_owned());
     let profile = RwSignal::new(PROFILES[0].to_owned());
     let jobs = RwSignal::new(Vec::<PrintJob>::new());
+    let current = RwSignal::new(None::<PrinterChoice>);
+    let found = RwSignal::new(None::<Vec<FoundPrinter>>);
+    let searching = RwSignal::new(false);
     spawn_local(async move {
         if let Ok(Some(p)) = backend().printer().await {
+            current.set(Some(p.clone()));
             name.set(p.name);
             profile.set(p.profile);
             if let PrinterAddress::Tcp { host: h, port: n } = p.address {
@@ -43,6 +58,27 @@ pub fn Printer() -> impl IntoView {
             jobs.set(list);
         }
     });
+    let choose = move |choice: PrinterChoice| {
+        spawn_local(async move {
+            match backend().set_printer(choice.clone()).await {
+                Ok(()) => {
+                    current.set(Some(choice));
+                    shell.tell(Text::SavePrinter.in_lang(lang().get_untracked()));
+                }
+                Err(e) => shell.fail(&e),
+            }
+        });
+    };
+    let find = move |_| {
+        searching.set(true);
+        spawn_local(async move {
+            match backend().find_printers().await {
+                Ok(list) => found.set(Some(list)),
+                Err(e) => shell.fail(&e),
+            }
+            searching.set(false);
+        });
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(port_number) = port.get().trim().parse::<u16>() else {
@@ -59,12 +95,7 @@ pub fn Printer() -> impl IntoView {
             },
             profile: profile.get(),
         };
-        spawn_local(async move {
-            match backend().set_printer(choice).await {
-                Ok(()) => shell.tell(Text::SavePrinter.in_lang(lang().get_untracked())),
-                Err(e) => shell.fail(&e),
-            }
-        });
+        choose(choice);
     };
     let reprint = move |id: String| {
         spawn_local(async move {
@@ -76,8 +107,37 @@ pub fn Printer() -> impl IntoView {
     };
     view! {
         <section class="printer">
+            <h1>{tr(Text::Printer)}</h1>
+            <p id="current-printer">{tr(Text::CurrentPrinter)}": "
+                {move || current.get().map(|p| format!("{} · {} · {}", p.name, address_text(&p.address), p.profile))}
+            </p>
+            <article class="card" id="bluetooth-printers">
+                <button id="find-printers" class="big" disabled=move || searching.get() on:click=find>
+                    {move || if searching.get() { tr(Text::Searching)() } else { tr(Text::FindPrinters)() }}
+                </button>
+                {move || found.get().map(|list| {
+                    if list.is_empty() {
+                        return view! { <p class="muted">{tr(Text::NoPrintersFound)}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="receipt-list">
+                            {list.into_iter().map(|p| {
+                                let choice = PrinterChoice { name: p.name.clone(), address: p.address.clone(), profile: p.profile.clone() };
+                                view! {
+                                    <li class="found-printer">
+                                        <strong>{p.name.clone()}</strong>" · "{address_text(&p.address)}
+                                        {p.paired.then(|| view! { " · "{tr(Text::Paired)} })}
+                                        {p.rssi.map(|r| format!(" · {r} dBm"))}
+                                        <button class="use-printer" on:click=move |_| choose(choice.clone())>{tr(Text::UsePrinter)}</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </article>
             <form class="card" id="printer-form" on:submit=save>
-                <h1>{tr(Text::Printer)}</h1>
+                <h2>{tr(Text::NetworkPrinter)}</h2>
                 <label>{tr(Text::PrinterName)}<input id="printer-name" bind:value=name required/></label>
                 <div class="row">
                     <label>{tr(Text::PrinterHost)}<input id="printer-host" bind:value=host required/></label>

@@ -1,0 +1,103 @@
+//! Bluetooth printer links. Thermal printers speak ESC/POS over Bluetooth LE (a GATT
+//! characteristic written in MTU-sized pieces) or Bluetooth Classic's serial port profile (an
+//! RFCOMM stream). This crate opens either behind [`fixline_print::link::PrinterLink`], so the
+//! print queue sends, paces and waits for the printer the same way over every link.
+//!
+//! - `ble` — BLE through btleplug (desktop: BlueZ on Linux, CoreBluetooth, WinRT).
+//! - `spp` — SPP through BlueZ's RFCOMM sockets (Linux desktop).
+//! - [`bridge`] — a link whose bytes a platform plugin carries (Android's Classic plugin under
+//!   `mobile/`, a mobile BLE plugin): the plugin is a small trait, so its framing is tested here.
+//! - [`scan`] — finding printers nearby (BLE advertisements, paired and discoverable Classic
+//!   devices) for the pairing screen.
+//!
+//! The async stacks run on a small runtime owned by each link: the print queue is blocking code
+//! on its own thread.
+
+pub mod bridge;
+mod gatt;
+mod scan;
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+mod ble;
+#[cfg(target_os = "linux")]
+mod spp;
+
+use std::time::Duration;
+
+pub use fixline_core::device::{FoundPrinter, PrinterAddress};
+use fixline_print::PrintError;
+use fixline_print::link::PrinterLink;
+pub use gatt::{GattCharacteristic, PrinterChannels, choose_channels, quiet_drain};
+pub use scan::scan;
+
+/// Opens a link to any printer address: network and file links from `fixline-print`,
+/// Bluetooth ones from here where this platform has them.
+pub fn open(
+    address: &PrinterAddress,
+    timeout: Duration,
+) -> Result<Box<dyn PrinterLink>, PrintError> {
+    match address {
+        PrinterAddress::Ble {
+            device,
+            characteristic,
+        } => open_ble(device, characteristic, timeout),
+        PrinterAddress::Spp { device } => open_spp(device, timeout),
+        other => fixline_print::link::open(other, timeout),
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+fn open_ble(
+    device: &str,
+    characteristic: &str,
+    timeout: Duration,
+) -> Result<Box<dyn PrinterLink>, PrintError> {
+    Ok(Box::new(ble::BleLink::connect(
+        device,
+        characteristic,
+        timeout,
+    )?))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn open_ble(_: &str, _: &str, _: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
+    Err(PrintError::Unsupported(
+        "Bluetooth LE printing on this device goes through the app's BLE plugin".into(),
+    ))
+}
+
+#[cfg(target_os = "linux")]
+fn open_spp(device: &str, timeout: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
+    Ok(Box::new(spp::SppLink::connect(device, timeout)?))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_spp(_: &str, _: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
+    Err(PrintError::Unsupported(if cfg!(target_os = "ios") {
+        "iPhones and iPads reach only Bluetooth LE printers; this printer uses Bluetooth Classic"
+            .into()
+    } else {
+        "Bluetooth Classic printing on this system needs the printer paired as a serial port; use its device file".into()
+    }))
+}
+
+/// A small runtime for one link's async Bluetooth calls, driven from the print thread.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, PrintError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PrintError::Unsupported(format!("cannot start Bluetooth: {e}")))
+}
+
+/// A failure before any byte went out.
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "macos", target_os = "windows")),
+    allow(dead_code)
+)]
+pub(crate) fn unreachable(what: impl std::fmt::Display) -> PrintError {
+    PrintError::Link {
+        sent: 0,
+        total: 0,
+        reason: what.to_string(),
+    }
+}
