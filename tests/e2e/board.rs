@@ -20,6 +20,13 @@ fn slot(day: NaiveDate, from: (u32, u32), to: (u32, u32)) -> Value {
     json!({"start": local(day, from.0, from.1), "end": local(day, to.0, to.1)})
 }
 
+/// A time in an answer.
+fn at(v: &Value) -> DateTime<Utc> {
+    v.as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("not a time: {v}"))
+}
+
 fn codes(conflicts: &Value) -> Vec<String> {
     conflicts
         .as_array()
@@ -96,14 +103,7 @@ async fn the_board_lays_out_each_day_and_checks_a_drop_before_it_is_made() {
         .unwrap();
     let block = &chen_lane["blocks"][0];
     assert_eq!(block["work_order"], fridge.as_str());
-    assert_eq!(
-        block["start"]
-            .as_str()
-            .unwrap()
-            .parse::<DateTime<Utc>>()
-            .unwrap(),
-        local(day, 10, 0)
-    );
+    assert_eq!(at(&block["start"]), local(day, 10, 0));
     assert!(block["travel_minutes"].as_f64().unwrap() > 0.0, "{block}");
     assert!(!codes(&block["conflicts"]).contains(&"overlap".to_owned()));
     let fridge_number = jobs
@@ -145,7 +145,7 @@ async fn the_board_lays_out_each_day_and_checks_a_drop_before_it_is_made() {
         .await;
     let found = codes(&check["conflicts"]);
     assert!(found.iter().all(|c| c == "sla_breach"), "{check}");
-    let start: DateTime<Utc> = check["start"].as_str().unwrap().parse().unwrap();
+    let start = at(&check["start"]);
     assert!(start >= local(day, 11, 0), "{check}");
     assert_eq!(check["lane"]["blocks"].as_array().unwrap().len(), 2);
 
@@ -167,14 +167,7 @@ async fn the_board_lays_out_each_day_and_checks_a_drop_before_it_is_made() {
     .await;
     assert_eq!(results[0]["outcome"], "rescheduled");
     let (_, wo) = desk.get(&format!("/api/v1/work-orders/{fridge}")).await;
-    assert_eq!(
-        wo["planned"]["start"]
-            .as_str()
-            .unwrap()
-            .parse::<DateTime<Utc>>()
-            .unwrap(),
-        local(day, 14, 0)
-    );
+    assert_eq!(at(&wo["planned"]["start"]), local(day, 14, 0));
     // The live stream carries the change like every other.
     let (_, history) = desk
         .get(&format!("/api/v1/work-orders/{fridge}/history"))
@@ -227,14 +220,7 @@ async fn pinned_jobs_hold_when_the_day_is_planned_again() {
         .unwrap_or_else(|| panic!("{plan}"))
         .clone();
     assert_eq!(visit["engineer"], chen_id.as_str());
-    assert_eq!(
-        visit["start"]
-            .as_str()
-            .unwrap()
-            .parse::<DateTime<Utc>>()
-            .unwrap(),
-        local(day, 14, 0)
-    );
+    assert_eq!(at(&visit["start"]), local(day, 14, 0));
 
     // chen off sick: the unpinned job goes to wang; the pinned one cannot move, and says why.
     let (_, plan) = desk

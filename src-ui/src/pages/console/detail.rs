@@ -24,6 +24,38 @@ fn pin_text(pin: DispatchPin) -> Text {
 pub fn Detail() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let lang = lang();
+    // The form keeps what the dispatcher typed while live updates redraw the rest; it is
+    // filled from the job when another job is selected.
+    let (pin, time, engineer) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    Effect::new(move |_| {
+        let Some(id) = desk.selected.get() else {
+            return;
+        };
+        let Some(Ok(board)) = desk.board.get_untracked() else {
+            return;
+        };
+        let Some(job) = board.job(id) else { return };
+        let w = &job.work_order;
+        let placed = board
+            .lanes
+            .iter()
+            .flat_map(|l| &l.blocks)
+            .find(|b| b.work_order == id)
+            .map(|b| b.start);
+        pin.set(w.pin.as_str().to_owned());
+        time.set(
+            w.planned
+                .map(|s| s.start)
+                .or(placed)
+                .map(|t| clock(t, desk.zone()))
+                .unwrap_or_default(),
+        );
+        engineer.set(w.assignee.map(|e| e.to_string()).unwrap_or_default());
+    });
     move || {
         let id = desk.selected.get()?;
         let Some(Ok(board)) = desk.board.get() else {
@@ -32,24 +64,7 @@ pub fn Detail() -> impl IntoView {
         let job = board.job(id)?.clone();
         let w = job.work_order.clone();
         let zone = desk.zone();
-        let block = board
-            .lanes
-            .iter()
-            .flat_map(|l| &l.blocks)
-            .find(|b| b.work_order == id)
-            .cloned();
-        let pin = RwSignal::new(w.pin.as_str().to_owned());
-        let time = RwSignal::new(
-            w.planned
-                .or(block.as_ref().map(|b| PlannedSlot {
-                    start: b.start,
-                    end: b.end,
-                }))
-                .map(|s| clock(s.start, zone))
-                .unwrap_or_default(),
-        );
         let length = w.planned.map_or(60, |s| (s.end - s.start).num_minutes());
-        let engineer = RwSignal::new(w.assignee.map(|e| e.to_string()).unwrap_or_default());
         // The time typed, on the board's day in the board's zone.
         let slot = move || {
             NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M")
@@ -110,7 +125,7 @@ pub fn Detail() -> impl IntoView {
                     <label>{tr(Text::Pin)}" "
                         <select id="detail-pin" on:change=move |ev| pin.set(event_target_value(&ev))>
                             {DispatchPin::ALL.map(|p| view! {
-                                <option value=p.as_str() selected=p == w.pin>{move || tr(pin_text(p))()}</option>
+                                <option value=p.as_str() selected=pin.get_untracked() == p.as_str()>{move || tr(pin_text(p))()}</option>
                             }).collect_view()}
                         </select>
                     </label>
