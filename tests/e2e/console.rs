@@ -112,12 +112,18 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
             .is_empty()
     );
 
-    // Plan the day and apply the proposal.
+    // Plan the day and apply the proposal, all but one visit the dispatcher unticks.
     browser.click("#plan-day").await?;
     browser.find("#proposal").await?;
     browser.screenshot("console-proposal-1280x800").await?;
+    browser
+        .click(&format!(
+            "#proposal li[data-work-order='{}'] .take-visit",
+            ids[2]
+        ))
+        .await?;
     browser.click("#apply-plan").await?;
-    for id in &ids[1..] {
+    for id in &ids[1..2] {
         let mut assigned = false;
         for _ in 0..50 {
             let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
@@ -132,6 +138,12 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
             "{id} was not assigned with a time by the applied plan"
         );
     }
+    let (_, kept_back) = desk.get(&format!("/api/v1/work-orders/{}", ids[2])).await;
+    assert!(
+        kept_back["assignee"].is_null(),
+        "an unticked visit was applied"
+    );
+    browser.find(&card(&numbers[2])).await?;
 
     // chen accepts through the API (as the app would): the board shows it without a reload.
     let chen = server.login("chen").await;
