@@ -387,7 +387,7 @@ async fn find_printers(app: tauri::AppHandle) -> Answer<Vec<FoundPrinter>> {
 pub fn run() {
     let builder = tauri::Builder::default();
     #[cfg(mobile)]
-    let builder = builder.plugin(printers::plugin());
+    let builder = printers::plugins(builder);
     let app = builder
         .setup(|app| {
             let store = DeviceStore::open(&database_path(app)?)?;

@@ -1,8 +1,9 @@
 //! The printer links and printer discovery this platform has. Desktop: network and file links,
-//! Bluetooth LE (btleplug) and, on Linux, Bluetooth Classic (RFCOMM), all from
-//! `fixline-bluetooth`. Android: Bluetooth Classic through the Kotlin plugin under
-//! `mobile/spp-printer` (registered here, carried by `fixline_bluetooth::bridge`). iOS reaches
-//! only BLE printers, and a Classic printer gets a plain "not supported on this device".
+//! Bluetooth LE and, on Linux, Bluetooth Classic (RFCOMM), all from `fixline-bluetooth`.
+//! Phones: Bluetooth LE through the same code (blec, whose Android backend `tauri-plugin-blec`
+//! sets up); on Android Bluetooth Classic through the Kotlin plugin under `mobile/spp-printer`
+//! (registered here, carried by `fixline_bluetooth::bridge`). iOS reaches only BLE printers, and
+//! a Classic printer gets a plain "not supported on this device".
 
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ pub fn find(_app: &tauri::AppHandle) -> Result<Vec<FoundPrinter>, PrintError> {
 }
 
 #[cfg(mobile)]
-pub use phone::{find, open, plugin};
+pub use phone::{find, open, plugins};
 
 /// Written for the Android build, which cannot be made on the machines this project is built
 /// on (no Android SDK or NDK); reviewed, not compiled. See `mobile/spp-printer/README.md`.
@@ -57,8 +58,13 @@ mod phone {
         }
     }
 
-    /// Registers the Android plugin (`cn.fixline.printer.SppPrinterPlugin`).
-    pub fn plugin() -> TauriPlugin<Wry> {
+    /// The BLE plugin (blec's Android backend, iOS permissions) and the Classic printer plugin
+    /// (`cn.fixline.printer.SppPrinterPlugin`, Android).
+    pub fn plugins(builder: tauri::Builder<Wry>) -> tauri::Builder<Wry> {
+        builder.plugin(tauri_plugin_blec::init()).plugin(spp())
+    }
+
+    fn spp() -> TauriPlugin<Wry> {
         tauri::plugin::Builder::<Wry>::new("spp-printer")
             .setup(|app, api| {
                 #[cfg(target_os = "android")]
@@ -97,33 +103,46 @@ mod phone {
         printers: Vec<PairedPrinter>,
     }
 
-    #[derive(Deserialize)]
+    #[derive(Deserialize, Clone)]
     struct PairedPrinter {
         name: String,
         device: String,
     }
 
-    /// The printers paired in Android's Bluetooth settings.
+    /// BLE printers advertising nearby, and (Android) the Classic printers paired in the
+    /// system's Bluetooth settings.
     pub fn find(app: &tauri::AppHandle) -> Result<Vec<FoundPrinter>, PrintError> {
-        let plugin = app.try_state::<SppPlugin>().ok_or_else(|| {
-            PrintError::Unsupported(
-                "this device reaches only Bluetooth LE printers, which this build cannot scan for yet".into(),
-            )
-        })?;
-        let paired: Paired = plugin
-            .0
-            .run_mobile_plugin("pairedPrinters", ())
-            .map_err(|e| PrintError::Printer(e.to_string()))?;
-        Ok(paired
-            .printers
-            .into_iter()
-            .map(|p| FoundPrinter {
-                name: p.name,
-                address: PrinterAddress::Spp { device: p.device },
-                rssi: None,
-                paired: true,
-                profile: "80mm-spp".into(),
+        let ble = fixline_bluetooth::scan(super::SCAN);
+        let paired = match app.try_state::<SppPlugin>() {
+            None => Ok(Vec::new()),
+            Some(plugin) => plugin
+                .0
+                .run_mobile_plugin::<Paired>("pairedPrinters", ())
+                .map(|p| p.printers)
+                .map_err(|e| PrintError::Printer(e.to_string())),
+        };
+        let mut found: Vec<FoundPrinter> = paired
+            .as_ref()
+            .map(|list| {
+                list.iter()
+                    .map(|p| FoundPrinter {
+                        name: p.name.clone(),
+                        address: PrinterAddress::Spp {
+                            device: p.device.clone(),
+                        },
+                        rssi: None,
+                        paired: true,
+                        profile: "80mm-spp".into(),
+                    })
+                    .collect()
             })
-            .collect())
+            .unwrap_or_default();
+        match (ble, paired) {
+            (Err(e), Err(_)) => Err(e),
+            (ble, _) => {
+                found.extend(ble.unwrap_or_default());
+                Ok(found)
+            }
+        }
     }
 }

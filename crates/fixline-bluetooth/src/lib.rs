@@ -3,21 +3,28 @@
 //! RFCOMM stream). This crate opens either behind [`fixline_print::link::PrinterLink`], so the
 //! print queue sends, paces and waits for the printer the same way over every link.
 //!
-//! - `ble` — BLE through btleplug (desktop: BlueZ on Linux, CoreBluetooth, WinRT).
+//! - `ble` — BLE through blec (btleplug on the desktop and iOS; on Android its own backend,
+//!   which the app's `tauri-plugin-blec` sets up).
 //! - `spp` — SPP through BlueZ's RFCOMM sockets (Linux desktop).
 //! - [`bridge`] — a link whose bytes a platform plugin carries (Android's Classic plugin under
 //!   `mobile/`, a mobile BLE plugin): the plugin is a small trait, so its framing is tested here.
 //! - [`scan`] — finding printers nearby (BLE advertisements, paired and discoverable Classic
 //!   devices) for the pairing screen.
 //!
-//! The async stacks run on a small runtime owned by each link: the print queue is blocking code
-//! on its own thread.
+//! The async stacks run on one small runtime for the process (the BLE handler lives as long as
+//! the app): the print queue is blocking code on its own thread.
 
 pub mod bridge;
 mod gatt;
 mod scan;
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    target_os = "ios"
+))]
 mod ble;
 #[cfg(target_os = "linux")]
 mod spp;
@@ -46,7 +53,13 @@ pub fn open(
     }
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    target_os = "ios"
+))]
 fn open_ble(
     device: &str,
     characteristic: &str,
@@ -59,10 +72,16 @@ fn open_ble(
     )?))
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    target_os = "ios"
+)))]
 fn open_ble(_: &str, _: &str, _: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
     Err(PrintError::Unsupported(
-        "Bluetooth LE printing on this device goes through the app's BLE plugin".into(),
+        "this system has no Bluetooth LE stack Fixline can use".into(),
     ))
 }
 
@@ -81,17 +100,29 @@ fn open_spp(_: &str, _: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
     }))
 }
 
-/// A small runtime for one link's async Bluetooth calls, driven from the print thread.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, PrintError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| PrintError::Unsupported(format!("cannot start Bluetooth: {e}")))
+/// The runtime the Bluetooth stacks run on, driven from the print and scan threads (never
+/// from async code: `block_on` there would panic).
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("fixline-bluetooth")
+            .enable_all()
+            .build()
+            .expect("a one-thread runtime can always be built")
+    })
 }
 
 /// A failure before any byte went out.
 #[cfg_attr(
-    not(any(target_os = "linux", target_os = "macos", target_os = "windows")),
+    not(any(
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "windows",
+        target_os = "android",
+        target_os = "ios"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn unreachable(what: impl std::fmt::Display) -> PrintError {

@@ -10,8 +10,8 @@ use fixline_print::PrintError;
 /// Scans for `timeout` and lists what was found, paired printers first, then by signal. Fails
 /// only when neither Bluetooth LE nor Classic can be used at all, saying why.
 pub fn scan(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
-    let rt = crate::runtime()?;
-    let (ble, classic) = rt.block_on(async { futures::join!(ble(timeout), classic(timeout)) });
+    let (ble, classic) =
+        crate::runtime().block_on(async { futures::join!(ble(timeout), classic(timeout)) });
     let mut found = match (ble, classic) {
         (Err(e), Err(_)) => return Err(e),
         (ble, classic) => {
@@ -29,48 +29,57 @@ pub fn scan(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
     Ok(found)
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    target_os = "ios"
+))]
 async fn ble(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
-    use btleplug::api::{Central, Peripheral as _, ScanFilter};
-    let adapter = crate::ble::adapter().await?;
-    adapter
-        .start_scan(ScanFilter::default())
+    let handler = blec::init()
+        .await
+        .map_err(|e| crate::unreachable(format!("Bluetooth is not available: {e}")))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    handler
+        .discover(Some(tx), millis, blec::models::ScanFilter::None, false)
         .await
         .map_err(|e| crate::unreachable(format!("cannot scan: {e}")))?;
-    tokio::time::sleep(timeout).await;
-    let _ = adapter.stop_scan().await;
-    let mut found = Vec::new();
-    for p in adapter.peripherals().await.unwrap_or_default() {
-        let Some(props) = p.properties().await.ok().flatten() else {
-            continue;
-        };
+    // Each update lists every device seen so far: the last one is the answer.
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while let Ok(Some(devices)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        seen = devices;
+    }
+    let _ = handler.stop_scan().await;
+    Ok(seen
+        .into_iter()
         // Unnamed advertisers are beacons and phones, not printers an engineer can pick.
-        let Some(name) = props.local_name else {
-            continue;
-        };
-        // On macOS the address is hidden; the platform id finds the device again.
-        let device = match props.address.to_string().as_str() {
-            "00:00:00:00:00:00" => p.id().to_string(),
-            address => address.to_owned(),
-        };
-        found.push(FoundPrinter {
-            name,
+        .filter(|d| !d.name.trim().is_empty())
+        .map(|d| FoundPrinter {
+            name: d.name,
             address: fixline_core::device::PrinterAddress::Ble {
-                device,
+                device: d.address,
                 characteristic: String::new(),
             },
-            rssi: props.rssi,
-            paired: false,
+            rssi: d.rssi,
+            paired: d.is_bonded,
             profile: "58mm-ble".into(),
-        });
-    }
-    Ok(found)
+        })
+        .collect())
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "windows",
+    target_os = "android",
+    target_os = "ios"
+)))]
 async fn ble(_: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
     Err(PrintError::Unsupported(
-        "scanning on this device goes through the app's Bluetooth plugin".into(),
+        "this system has no Bluetooth LE stack Fixline can use".into(),
     ))
 }
 

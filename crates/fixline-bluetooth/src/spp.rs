@@ -9,7 +9,6 @@ use bluer::rfcomm::{SocketAddr, Stream};
 use fixline_print::PrintError;
 use fixline_print::link::{PrinterLink, STATUS_REQUEST, read_status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::runtime::Runtime;
 
 use crate::{runtime, unreachable};
 
@@ -17,7 +16,6 @@ use crate::{runtime, unreachable};
 const CHANNEL: u8 = 1;
 
 pub(crate) struct SppLink {
-    rt: Runtime,
     stream: Stream,
     timeout: Duration,
 }
@@ -44,30 +42,25 @@ pub(crate) fn parse(device: &str) -> Result<(Address, u8), PrintError> {
 impl SppLink {
     pub(crate) fn connect(device: &str, timeout: Duration) -> Result<Self, PrintError> {
         let (address, channel) = parse(device)?;
-        let rt = runtime()?;
-        let stream = rt.block_on(async {
+        let stream = runtime().block_on(async {
             tokio::time::timeout(timeout, Stream::connect(SocketAddr::new(address, channel)))
                 .await
                 .map_err(|_| unreachable(format!("the printer {address} did not answer in time")))?
                 .map_err(|e| unreachable(format!("cannot connect to the printer {address}: {e}")))
         })?;
-        Ok(SppLink {
-            rt,
-            stream,
-            timeout,
-        })
+        Ok(SppLink { stream, timeout })
     }
 }
 
 impl PrinterLink for SppLink {
     fn send(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        self.rt.block_on(self.stream.write_all(chunk))
+        runtime().block_on(self.stream.write_all(chunk))
     }
 
     fn drain(&mut self) -> Result<(), PrintError> {
         let failed =
             |e: std::io::Error| PrintError::Printer(format!("no answer to a status request: {e}"));
-        self.rt.block_on(async {
+        runtime().block_on(async {
             self.stream
                 .write_all(&STATUS_REQUEST)
                 .await
