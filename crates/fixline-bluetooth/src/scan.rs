@@ -45,7 +45,7 @@ async fn ble(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
     handler
         .discover(Some(tx), millis, blec::models::ScanFilter::None, false)
         .await
-        .map_err(|e| crate::unreachable(format!("cannot scan: {e}")))?;
+        .map_err(|e| crate::unreachable(format!("cannot scan for Bluetooth printers: {e}")))?;
     // Each update lists every device seen so far: the last one is the answer.
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + timeout;

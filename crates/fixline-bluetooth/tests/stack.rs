@@ -69,7 +69,13 @@ fn scanning_without_bluetooth_says_so_or_finds_nothing_that_is_not_named() {
     match bounded("scanning", Duration::from_secs(30), || {
         scan(Duration::from_secs(1))
     }) {
-        Err(e) => plain(&e.to_string()),
+        Err(e) => {
+            let e = e.to_string();
+            assert!(
+                e.contains("Bluetooth"),
+                "the engineer is told it is Bluetooth: {e}"
+            );
+        }
         Ok(found) => assert!(found.iter().all(|p| !p.name.is_empty())),
     }
 }

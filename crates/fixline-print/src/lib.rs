@@ -28,8 +28,9 @@ pub enum PrintError {
     Layout(String),
     #[error("the printer command could not be built: {0}")]
     Command(String),
-    /// The link to the printer failed; `sent` bytes got through before it did.
-    #[error("the printer connection failed after {sent} of {total} bytes: {reason}")]
+    /// The link to the printer failed; `sent` bytes got through before it did (none of none:
+    /// it failed before a job was under way).
+    #[error("{}", link_failure(*sent, *total, reason))]
     Link {
         sent: usize,
         total: usize,
@@ -39,4 +40,11 @@ pub enum PrintError {
     Unsupported(String),
     #[error("the printer says: {0}")]
     Printer(String),
+}
+
+fn link_failure(sent: usize, total: usize, reason: &str) -> String {
+    match total {
+        0 => reason.to_owned(),
+        _ => format!("the printer connection failed after {sent} of {total} bytes: {reason}"),
+    }
 }
