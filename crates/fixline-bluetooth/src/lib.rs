@@ -18,13 +18,6 @@ pub mod bridge;
 mod gatt;
 mod scan;
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "ios"
-))]
 mod ble;
 #[cfg(target_os = "linux")]
 mod spp;
@@ -53,13 +46,6 @@ pub fn open(
     }
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "ios"
-))]
 fn open_ble(
     device: &str,
     characteristic: &str,
@@ -70,19 +56,6 @@ fn open_ble(
         characteristic,
         timeout,
     )?))
-}
-
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "ios"
-)))]
-fn open_ble(_: &str, _: &str, _: Duration) -> Result<Box<dyn PrinterLink>, PrintError> {
-    Err(PrintError::Unsupported(
-        "this system has no Bluetooth LE stack Fixline can use".into(),
-    ))
 }
 
 #[cfg(target_os = "linux")]
@@ -115,16 +88,6 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// A failure before any byte went out.
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "windows",
-        target_os = "android",
-        target_os = "ios"
-    )),
-    allow(dead_code)
-)]
 pub(crate) fn unreachable(what: impl std::fmt::Display) -> PrintError {
     PrintError::Link {
         sent: 0,

@@ -29,13 +29,6 @@ pub fn scan(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
     Ok(found)
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "ios"
-))]
 async fn ble(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
     let handler = blec::init()
         .await
@@ -68,19 +61,6 @@ async fn ble(timeout: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
             profile: "58mm-ble".into(),
         })
         .collect())
-}
-
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "windows",
-    target_os = "android",
-    target_os = "ios"
-)))]
-async fn ble(_: Duration) -> Result<Vec<FoundPrinter>, PrintError> {
-    Err(PrintError::Unsupported(
-        "this system has no Bluetooth LE stack Fixline can use".into(),
-    ))
 }
 
 #[cfg(target_os = "linux")]
