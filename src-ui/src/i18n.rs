@@ -202,6 +202,7 @@ pub enum Text {
     ConflictSla,
     ConflictWindow,
     ConflictOffDuty,
+    ConflictNoBreak,
 }
 
 impl Text {
@@ -387,6 +388,7 @@ impl Text {
             Text::ConflictSla => ("超出 SLA 到场时限", "breaches the SLA arrival time"),
             Text::ConflictWindow => ("不在客户预约时段", "outside the customer's window"),
             Text::ConflictOffDuty => ("当天不在班", "not on shift that day"),
+            Text::ConflictNoBreak => ("没有留出休息时间", "leaves no time for the break"),
         };
         match lang {
             Lang::Zh => zh,

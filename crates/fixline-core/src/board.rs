@@ -48,7 +48,7 @@ pub struct BoardJob {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LaneConflict {
     /// `skill_missing`, `certification_missing`, `before_shift`, `shift_over`, `overlap`,
-    /// `sla_breach`, `outside_window`, `off_duty`.
+    /// `sla_breach`, `outside_window`, `no_break`, `off_duty`.
     pub code: String,
     /// How far off, where that has a size.
     #[serde(default)]

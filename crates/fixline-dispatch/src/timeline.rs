@@ -49,6 +49,10 @@ pub enum Conflict {
     },
     /// Starts outside the customer's window.
     OutsideWindow,
+    /// The day leaves no free stretch as long as the break; `minutes` short of it.
+    NoBreak {
+        minutes: f64,
+    },
 }
 
 /// One job as drawn on the lane.
@@ -181,10 +185,33 @@ pub fn lay_out(engineer: &Engineer, mut jobs: Vec<Placed>, travel: &dyn TravelMo
             minutes: back_at - engineer.shift_end,
         });
     }
+    let longest_free = longest_free(engineer, &blocks, back_at);
+    if engineer.break_minutes > 0.0
+        && longest_free + 0.5 < engineer.break_minutes
+        && let Some(last) = blocks.last_mut()
+    {
+        last.conflicts.push(Conflict::NoBreak {
+            minutes: engineer.break_minutes - longest_free,
+        });
+    }
     Lane {
         engineer: engineer.key.clone(),
         blocks,
         back_at,
         travel_minutes: travel_total + home,
     }
+}
+
+/// The longest stretch of the shift with neither a job nor travel in it: where the break fits.
+fn longest_free(engineer: &Engineer, blocks: &[Block], back_at: f64) -> f64 {
+    let mut free = 0.0_f64;
+    let mut from = engineer.shift_start;
+    for b in blocks {
+        // Waiting at a site before a planned start is free time too; travel is not.
+        let busy_from = (b.start - b.travel_minutes).min(b.arrival - b.travel_minutes);
+        free = free.max(busy_from.min(engineer.shift_end) - from);
+        from = from.max(b.end);
+    }
+    free.max(engineer.shift_end - from.max(back_at.min(engineer.shift_end)))
+        .max(0.0)
 }

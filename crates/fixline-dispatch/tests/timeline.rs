@@ -166,3 +166,44 @@ fn starting_before_the_shift_is_a_conflict() {
         minutes: 70.0
     }));
 }
+
+#[test]
+fn a_day_packed_so_tight_there_is_no_break_says_so() {
+    let mut e = engineer();
+    e.break_minutes = 60.0;
+    // 08:00–17:00 shift; jobs back to back with five minutes' travel leave no free hour.
+    let packed: Vec<Placed> = (0..8)
+        .map(|i| {
+            placed(
+                job(&format!("j{i}"), 5.0),
+                Some(485.0 + f64::from(i) * 60.0),
+            )
+        })
+        .collect();
+    let lane = lay_out(&e, packed, &Euclidean);
+    assert!(
+        lane.conflicts()
+            .any(|(_, c)| matches!(c, Conflict::NoBreak { minutes } if *minutes > 0.0)),
+        "{:?}",
+        lane.blocks.last().unwrap().conflicts
+    );
+    // With a free hour over lunch, the break fits.
+    let relaxed: Vec<Placed> = (0..6)
+        .map(|i| {
+            let start = if i < 3 {
+                485.0 + f64::from(i) * 60.0
+            } else {
+                725.0 + f64::from(i - 3) * 60.0
+            };
+            placed(job(&format!("j{i}"), 5.0), Some(start))
+        })
+        .collect();
+    let lane = lay_out(&e, relaxed, &Euclidean);
+    assert!(
+        !lane
+            .conflicts()
+            .any(|(_, c)| matches!(c, Conflict::NoBreak { .. })),
+        "{:?}",
+        lane.blocks
+    );
+}

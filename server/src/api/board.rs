@@ -317,6 +317,7 @@ impl Day {
             ),
             Conflict::SlaBreach { minutes } => ("sla_breach", Some(*minutes), None),
             Conflict::OutsideWindow => ("outside_window", None, None),
+            Conflict::NoBreak { minutes } => ("no_break", Some(*minutes), None),
         };
         LaneConflict {
             code: code.to_owned(),

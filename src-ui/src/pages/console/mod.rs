@@ -157,6 +157,7 @@ pub fn conflict_text(c: &LaneConflict, lang: Lang) -> String {
         "overlap" => Text::ConflictOverlap,
         "sla_breach" => Text::ConflictSla,
         "outside_window" => Text::ConflictWindow,
+        "no_break" => Text::ConflictNoBreak,
         "off_duty" => Text::ConflictOffDuty,
         other => return other.to_owned(),
     }
