@@ -303,6 +303,7 @@ fn demo(args: &[String]) -> Result<()> {
 
 fn test() -> Result<()> {
     setup()?;
+    prune_stale_test_binaries();
     run("cargo", &["fmt", "--all", "--check"])?;
     // The app embeds the built UI, and the end-to-end tests drive it: build it first.
     build_ui()?;
@@ -366,6 +367,40 @@ fn test() -> Result<()> {
         "\nAll checks and tests passed. Screenshots of the main screens: tests/artifacts/screenshots/"
     );
     Ok(())
+}
+
+/// A reused target dir keeps every earlier build's test executables (`deps/<name>-<hash>`),
+/// hundreds of MB each; on a long-lived runner they fill the disk. Keeps the two newest of
+/// each name (a crate's binary and its test harness share a name) and removes the rest.
+fn prune_stale_test_binaries() {
+    use std::collections::HashMap;
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(entries) = std::fs::read_dir(target_dir().join("debug/deps")) else {
+        return;
+    };
+    let mut by_name: HashMap<String, Vec<(std::time::SystemTime, PathBuf)>> = HashMap::new();
+    for entry in entries.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Executables only: libraries (.rlib, .rmeta, .so, .d) are inputs to other builds.
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 || name.contains('.') {
+            continue;
+        }
+        let Some((stem, _hash)) = name.rsplit_once('-') else {
+            continue;
+        };
+        let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+        by_name
+            .entry(stem.to_owned())
+            .or_default()
+            .push((modified, entry.path()));
+    }
+    for mut builds in by_name.into_values() {
+        builds.sort_by(|a, b| b.0.cmp(&a.0));
+        for (_, path) in builds.into_iter().skip(2) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 fn bench(args: &[String]) -> Result<()> {
