@@ -396,7 +396,7 @@ fn prune_stale_test_binaries() {
             .push((modified, entry.path()));
     }
     for mut builds in by_name.into_values() {
-        builds.sort_by(|a, b| b.0.cmp(&a.0));
+        builds.sort_by_key(|b| std::cmp::Reverse(b.0));
         for (_, path) in builds.into_iter().skip(2) {
             let _ = std::fs::remove_file(path);
         }
