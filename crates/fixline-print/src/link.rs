@@ -53,14 +53,13 @@ pub fn send_job(
 ) -> Result<(), PrintError> {
     let total = bytes.len();
     let mut sent = 0;
-    let chunk_bytes = match link.takes_whole_job() {
-        true => total.max(1),
-        false => profile.chunk_bytes.max(1),
+    let (chunk_bytes, pace) = match link.takes_whole_job() {
+        true => (total.max(1), Duration::ZERO),
+        false => (
+            profile.chunk_bytes.max(1),
+            Duration::from_millis(profile.pace_ms),
+        ),
     };
-    let pace = Duration::from_millis(match link.takes_whole_job() {
-        true => 0,
-        false => profile.pace_ms,
-    });
     for chunk in bytes.chunks(chunk_bytes) {
         link.send(chunk).map_err(|e| PrintError::Link {
             sent,

@@ -2,7 +2,7 @@
 //! it — pin it, move its time, release it to the pool, or re-plan around an overrun or a
 //! customer who was not home.
 
-use chrono::{Duration, NaiveTime, TimeZone};
+use chrono::Duration;
 use fixline_core::board::Scenario;
 use fixline_core::work_order::{Action, DispatchPin, PlannedSlot, Status};
 use leptos::prelude::*;
@@ -67,13 +67,10 @@ pub fn Detail() -> impl IntoView {
         let length = w.planned.map_or(60, |s| (s.end - s.start).num_minutes());
         // The time typed, on the board's day in the board's zone.
         let slot = move || {
-            NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M")
-                .ok()
-                .zip(desk.day())
-                .and_then(|(t, d)| zone.from_local_datetime(&d.and_time(t)).single())
+            desk.typed_time(&time.get_untracked())
                 .map(|start| PlannedSlot {
-                    start: start.to_utc(),
-                    end: start.to_utc() + Duration::minutes(length),
+                    start,
+                    end: start + Duration::minutes(length),
                 })
         };
         // The keyboard's drag: to this engineer at this time, checked like a drop.

@@ -10,7 +10,7 @@ mod proposal;
 mod queue;
 mod timeline;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fixline_core::board::{Board, LaneConflict, PlacementCheck, Scenario};
 use fixline_core::ids::{EngineerId, WorkOrderId};
 use fixline_core::work_order::PlannedSlot;
@@ -127,12 +127,23 @@ impl Desk {
 
     /// The board's time zone (the service area's, whatever the browser's).
     pub fn zone(&self) -> FixedOffset {
-        let minutes = match self.board.get_untracked() {
+        zone_east(self.board.with_untracked(|b| match b {
             Some(Ok(b)) => b.utc_offset_minutes,
             _ => 480,
-        };
-        FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
+        }))
     }
+
+    /// A time the dispatcher typed (`HH:MM`), on the board's day in the board's zone.
+    pub fn typed_time(&self, text: &str) -> Option<DateTime<Utc>> {
+        let time = chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()?;
+        let local = self.day()?.and_time(time);
+        Some(self.zone().from_local_datetime(&local).single()?.to_utc())
+    }
+}
+
+/// The zone `minutes` east of UTC (UTC if that is out of range).
+pub fn zone_east(minutes: i32) -> FixedOffset {
+    FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
 }
 
 #[derive(Debug, Clone, PartialEq)]

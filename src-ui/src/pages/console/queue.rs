@@ -1,7 +1,6 @@
 //! The queue: jobs waiting for an engineer, most at risk first, with filters. A card is dragged
 //! onto a lane, or assigned from the keyboard with its engineer picker and time field.
 
-use chrono::{NaiveTime, TimeZone};
 use fixline_core::board::BoardJob;
 use fixline_core::sla::Milestone;
 use fixline_core::work_order::Action;
@@ -59,9 +58,16 @@ pub fn Queue() -> impl IntoView {
             _ => Vec::new(),
         }
     };
-    let engineers = move || match desk.board.get_untracked() {
-        Some(Ok(b)) => b.engineers,
-        _ => Vec::new(),
+    // The engineer picker's choices, once per redraw of the queue.
+    let engineers = move || -> Vec<(String, String)> {
+        desk.board.with_untracked(|b| match b {
+            Some(Ok(b)) => b
+                .engineers
+                .iter()
+                .map(|e| (e.engineer.id.to_string(), e.engineer.details.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        })
     };
     view! {
         <aside class="queue" id="queue">
@@ -97,6 +103,7 @@ pub fn Queue() -> impl IntoView {
                     .collect();
                 queue.sort_by_key(|j| (j.work_order.sla.due(Milestone::Arrive, t), j.work_order.priority));
                 let count = queue.len();
+                let choices = engineers();
                 view! {
                     <h2>{tr(Text::Waiting)}" ("{count}")"</h2>
                     {queue.into_iter().map(|j| {
@@ -107,12 +114,7 @@ pub fn Queue() -> impl IntoView {
                         let time = RwSignal::new(String::new());
                         let assign = move |_| {
                             let Ok(engineer) = picker.get_untracked().parse() else { return };
-                            // A time typed in the board's zone on the board's day, or none.
-                            let start = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M").ok()
-                                .zip(desk.day())
-                                .and_then(|(t, d)| desk.zone().from_local_datetime(&d.and_time(t)).single())
-                                .map(|t| t.to_utc());
-                            desk.place(id, engineer, start);
+                            desk.place(id, engineer, desk.typed_time(&time.get_untracked()));
                         };
                         view! {
                             <div class="queue-card" data-number=w.number.clone() data-region=j.region.clone()
@@ -125,8 +127,8 @@ pub fn Queue() -> impl IntoView {
                                 <div class="row">
                                     <select class="assign-to" on:change=move |ev| picker.set(event_target_value(&ev))>
                                         <option value="">"—"</option>
-                                        {engineers().into_iter().map(|e| view! {
-                                            <option value=e.engineer.id.to_string()>{e.engineer.details.name.clone()}</option>
+                                        {choices.iter().map(|(value, name)| view! {
+                                            <option value=value.clone()>{name.clone()}</option>
                                         }).collect_view()}
                                     </select>
                                     <input class="assign-time" type="time" step="900" bind:value=time/>

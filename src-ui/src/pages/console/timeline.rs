@@ -24,8 +24,7 @@ struct Span {
 
 impl Span {
     fn of(board: &Board) -> Span {
-        let zone = chrono::FixedOffset::east_opt(board.utc_offset_minutes * 60)
-            .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
+        let zone = super::zone_east(board.utc_offset_minutes);
         let working = board.engineers.iter().filter(|e| e.working);
         let first = working.clone().map(|e| e.shift_start).min();
         let last = working.map(|e| e.shift_end).max();
