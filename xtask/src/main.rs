@@ -88,7 +88,10 @@ fn main() -> Result<()> {
 }
 
 fn workspace_root() -> Result<PathBuf> {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // `cargo run` says where this checkout is; the path baked in at build time may be another
+    // clone's when clones share one target dir (CI's does).
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .map(Path::to_path_buf)

@@ -2,10 +2,9 @@
 //! raster image, with text drawn in the printer's font size and QR codes drawn from their data).
 //! Used by the tests and by the virtual printer.
 
-use image::{GrayImage, Luma};
-use qrcode::{EcLevel, QrCode};
+use image::GrayImage;
 
-use crate::raster::{Bitmap, RasterFont};
+use crate::raster::{Bitmap, LINE_PITCH, RasterFont};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -168,7 +167,7 @@ pub fn decode(
         match bytes[i] {
             b'\n' => {
                 if text.is_empty() {
-                    paper.feed(30);
+                    paper.feed(LINE_PITCH);
                 }
                 flush_text!();
                 commands.push(Command::Feed(0));
@@ -203,13 +202,13 @@ pub fn decode(
                     }
                     b'd' => {
                         need(i, 3)?;
-                        let dots = u32::from(bytes[i + 2]) * 30;
+                        let dots = u32::from(bytes[i + 2]) * LINE_PITCH;
                         flush_text!();
                         paper.feed(dots);
                         commands.push(Command::Feed(dots));
                         i += 3;
                     }
-                    b't' | b'M' | b'-' | b'G' | b'!' | b'R' => {
+                    b't' | b'M' | b'-' | b'G' | b'!' | b'R' | b'3' => {
                         need(i, 3)?;
                         commands.push(Command::Unknown(bytes[i..i + 3].to_vec()));
                         i += 3;
@@ -331,32 +330,15 @@ pub fn decode(
 
 /// A text line in the printer's 24-dot font, scaled by GS !.
 fn draw_text(paper: &mut Paper<'_>, line: &str, align: u8, bold: bool, size: (u8, u8)) {
-    let Some(font) = paper.font else {
-        paper.feed(30 * u32::from(size.1));
-        return;
-    };
-    let px = 24.0 * f32::from(size.1);
-    let glyphs = crate::raster::text_image(font, line, px, bold, paper.width);
-    paper.stamp(&glyphs, align);
-    paper.feed(6);
+    let scale = u32::from(size.1.max(1));
+    match paper.font {
+        Some(font) => paper.stamp(&crate::raster::grid_line(font, line, scale, bold), align),
+        None => paper.feed(LINE_PITCH * scale),
+    }
 }
 
 fn draw_qr(paper: &mut Paper<'_>, data: &str, module: u8, align: u8) {
-    let Ok(code) = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M) else {
-        return;
-    };
-    let n = code.width() as u32;
-    let dot = u32::from(module.max(1));
-    let side = (n + 8) * dot;
-    let colors = code.to_colors();
-    let img = GrayImage::from_fn(side, side, |x, y| {
-        let (mx, my) = ((x / dot) as i64 - 4, (y / dot) as i64 - 4);
-        let dark = mx >= 0
-            && my >= 0
-            && (mx as u32) < n
-            && (my as u32) < n
-            && colors[(my as u32 * n + mx as u32) as usize] == qrcode::Color::Dark;
-        Luma([if dark { 0 } else { 255 }])
-    });
-    paper.stamp(&img, align);
+    if let Some(img) = crate::raster::qr_picture(data, module) {
+        paper.stamp(&img, align);
+    }
 }

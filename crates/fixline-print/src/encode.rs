@@ -1,15 +1,19 @@
 //! The byte stream for the printer. Raster mode: `GS v 0` in bands, each as narrow as the ink
 //! allows and blank bands sent as paper feed, so a slow Bluetooth link carries no more than it
-//! must. Text mode: the printer's Chinese font in GB18030, with a native QR code.
+//! must. Text mode: the printer's Chinese font in GB18030, with a native QR code. Mixed mode:
+//! plain-ASCII lines in the printer's font, everything else as dots on the same grid.
 
 use escpos::driver::Driver;
 use escpos::printer::Printer;
-use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
-use fixline_core::receipt::{ReceiptFacts, SignOff};
+use escpos::utils::{
+    CharacterSet, JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
+};
+use fixline_core::receipt::ReceiptFacts;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::raster::{Bitmap, RasterFont, render, signature_bitmap};
+use crate::lines::{Align, Line, receipt_lines};
+use crate::raster::{Bitmap, LINE_PITCH, RasterFont, grid_line, qr_module, qr_picture, render};
 use crate::{Mode, PrintError, Profile};
 
 /// The escpos crate writes to a driver; this one keeps the bytes.
@@ -60,9 +64,9 @@ pub fn encode(
                 bitmap: Some(bitmap),
             })
         }
-        Mode::Gb18030Text => Ok(Encoded {
-            bytes: text_job(facts, profile)?,
-            mode: Mode::Gb18030Text,
+        mode @ (Mode::Gb18030Text | Mode::Mixed) => Ok(Encoded {
+            bytes: printer_font_job(facts, profile, font)?,
+            mode,
             bitmap: None,
         }),
     }
@@ -131,15 +135,8 @@ pub fn raster_job(bitmap: &Bitmap, profile: &Profile) -> Result<Vec<u8>, PrintEr
     let memory = Memory::default();
     let mut printer = Printer::new(memory.clone(), Protocol::default(), None);
     printer.init().map_err(command)?;
-    let stride = bitmap.bytes_per_row();
     // Trim the right margin: the widest ink of all rows decides the band width.
-    let used = (0..bitmap.height)
-        .filter_map(|y| {
-            let row = &bitmap.bits[(y * stride) as usize..((y + 1) * stride) as usize];
-            row.iter().rposition(|b| *b != 0).map(|i| i as u32 + 1)
-        })
-        .max()
-        .unwrap_or(1);
+    let used = bitmap.ink_width_bytes();
     push_bands(&mut printer, bitmap, profile.band_rows, used)?;
     printer.feeds(4).map_err(command)?;
     if profile.cuts {
@@ -149,111 +146,84 @@ pub fn raster_job(bitmap: &Bitmap, profile: &Profile) -> Result<Vec<u8>, PrintEr
     Ok(memory.0.take())
 }
 
-fn gb18030(text: &str) -> Vec<u8> {
-    encoding_rs::GB18030.encode(text).0.into_owned()
-}
-
-/// Display columns of a string in the printer's font: CJK characters take two.
-fn columns(text: &str) -> usize {
-    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
-}
-
-fn two_columns(left: &str, right: &str, width: usize) -> String {
-    let gap = width.saturating_sub(columns(left) + columns(right)).max(1);
-    format!("{left}{}{right}", " ".repeat(gap))
-}
-
-/// The bytes of a text job, for printers with a GB18030 font.
-pub fn text_job(facts: &ReceiptFacts, profile: &Profile) -> Result<Vec<u8>, PrintError> {
-    let words = fixline_receipt::words_for(facts.language);
-    let width = profile.text_columns();
+/// The bytes of a job in the printer's own font: GB18030 text mode sends every line as text
+/// (in double-byte mode) and the QR code natively; mixed mode sends only plain-ASCII lines as
+/// text — they print right whatever code page or font the printer has — and draws every other
+/// line, and the QR code, as dots on the same character grid.
+pub fn printer_font_job(
+    facts: &ReceiptFacts,
+    profile: &Profile,
+    font: &RasterFont,
+) -> Result<Vec<u8>, PrintError> {
+    let mixed = profile.mode != Mode::Gb18030Text;
     let memory = Memory::default();
     let mut p = Printer::new(memory.clone(), Protocol::default(), None);
-    let line = |p: &mut Printer<Memory>, text: &str| -> Result<(), PrintError> {
-        let mut bytes = gb18030(text);
-        bytes.push(b'\n');
-        p.custom(&bytes).map_err(command).map(drop)
-    };
     p.init().map_err(command)?;
-    // FS &: Chinese (double-byte) character mode.
-    p.custom(&[0x1C, b'&']).map_err(command)?;
-    p.justify(JustifyMode::CENTER).map_err(command)?;
-    p.bold(true).map_err(command)?;
-    p.size(2, 2).map_err(command)?;
-    line(&mut p, &facts.brand.name)?;
-    p.reset_size().map_err(command)?;
-    p.bold(false).map_err(command)?;
-    for extra in [&facts.brand.slogan, &facts.brand.phone] {
-        if !extra.is_empty() {
-            line(&mut p, extra)?;
+    if mixed {
+        // ASCII exactly as written: the USA character set, single-byte mode.
+        p.character_set(CharacterSet::USA).map_err(command)?;
+        p.custom(&[0x1C, b'.']).map_err(command)?;
+    } else {
+        // FS &: Chinese (double-byte) character mode.
+        p.custom(&[0x1C, b'&']).map_err(command)?;
+    }
+    p.line_spacing(LINE_PITCH as u8).map_err(command)?;
+    let picture = |p: &mut Printer<Memory>, bitmap: &Bitmap| -> Result<(), PrintError> {
+        p.justify(JustifyMode::LEFT).map_err(command)?;
+        push_bands(p, bitmap, profile.band_rows, bitmap.ink_width_bytes())
+    };
+    for line in receipt_lines(facts, profile.width_dots)? {
+        match line {
+            Line::Text {
+                text,
+                align,
+                bold,
+                double,
+            } if !mixed || text.is_ascii() => {
+                p.custom(&[0x1B, b'a', align.code()]).map_err(command)?;
+                p.bold(bold).map_err(command)?;
+                let scale = if double { 2 } else { 1 };
+                p.size(scale, scale).map_err(command)?;
+                let mut bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
+                bytes.push(b'\n');
+                p.custom(&bytes).map_err(command)?;
+                p.reset_size().map_err(command)?;
+                p.bold(false).map_err(command)?;
+            }
+            Line::Text {
+                text,
+                align,
+                bold,
+                double,
+            } => {
+                let drawn = grid_line(font, &text, if double { 2 } else { 1 }, bold);
+                let x = match align {
+                    Align::Left => 0,
+                    Align::Centre => profile.width_dots.saturating_sub(drawn.width()) / 2,
+                };
+                picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
+            }
+            Line::Picture(bitmap) => picture(&mut p, &bitmap)?,
+            Line::Qr(link) if mixed => {
+                let drawn = qr_picture(&link, qr_module(&link, profile.width_dots)?)
+                    .ok_or_else(|| PrintError::Layout(format!("no QR code holds {link:?}")))?;
+                let x = profile.width_dots.saturating_sub(drawn.width()) / 2;
+                picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
+            }
+            Line::Qr(link) => {
+                p.justify(JustifyMode::CENTER).map_err(command)?;
+                p.qrcode_option(
+                    &link,
+                    QRCodeOption::new(
+                        QRCodeModel::Model2,
+                        qr_module(&link, profile.width_dots)?,
+                        QRCodeCorrectionLevel::M,
+                    ),
+                )
+                .map_err(command)?;
+            }
         }
     }
-    p.bold(true).map_err(command)?;
-    line(&mut p, &format!("{} {}", words.title, facts.number))?;
-    p.bold(false).map_err(command)?;
-    p.justify(JustifyMode::LEFT).map_err(command)?;
-    line(&mut p, &"-".repeat(width))?;
-    line(
-        &mut p,
-        &format!("{}：{}", words.customer, facts.customer_name),
-    )?;
-    line(&mut p, &format!("{}：{}", words.site, facts.site_address))?;
-    if let Some(a) = &facts.asset {
-        line(
-            &mut p,
-            &format!("{}：{} {}", words.asset, a.model, a.serial),
-        )?;
-    }
-    line(&mut p, &format!("{}：{}", words.work, facts.work_performed))?;
-    line(
-        &mut p,
-        &format!("{}：{}", words.engineer, facts.engineer_name),
-    )?;
-    line(&mut p, &"-".repeat(width))?;
-    for part in &facts.bill.parts {
-        line(&mut p, &format!("{} {}", part.part_number, part.name))?;
-        let amount = fixline_core::billing::Bill::part_total(part)
-            .map(|m| m.to_string())
-            .unwrap_or_default();
-        let qty = format!("  {} x {}", part.quantity.normalize(), part.unit_price);
-        line(&mut p, &two_columns(&qty, &amount, width))?;
-    }
-    for l in &facts.bill.labour {
-        line(&mut p, &l.description)?;
-        let amount = fixline_core::billing::Bill::labour_total(l)
-            .map(|m| m.to_string())
-            .unwrap_or_default();
-        line(
-            &mut p,
-            &two_columns(&format!("  {} min", l.minutes), &amount, width),
-        )?;
-    }
-    line(&mut p, &"-".repeat(width))?;
-    let t = &facts.totals;
-    line(&mut p, &two_columns(words.tax, &t.tax.to_string(), width))?;
-    p.bold(true).map_err(command)?;
-    line(
-        &mut p,
-        &two_columns(words.total, &t.total.to_string(), width),
-    )?;
-    p.bold(false).map_err(command)?;
-    match &facts.sign_off {
-        SignOff::Signed(s) => {
-            line(&mut p, &format!("{}：{}", words.signature, s.signer_name))?;
-            // The handwriting itself only prints as dots.
-            let strokes = signature_bitmap(s, profile.width_dots * 3 / 5)?;
-            let width = strokes.bytes_per_row();
-            push_bands(&mut p, &strokes, profile.band_rows, width)?;
-        }
-        SignOff::Refused { reason, .. } => line(&mut p, &format!("{}：{reason}", words.refused))?,
-    }
-    p.justify(JustifyMode::CENTER).map_err(command)?;
-    p.qrcode_option(
-        &facts.customer_link,
-        QRCodeOption::new(QRCodeModel::Model2, 6, QRCodeCorrectionLevel::M),
-    )
-    .map_err(command)?;
-    line(&mut p, words.scan)?;
     p.feeds(4).map_err(command)?;
     if profile.cuts {
         p.partial_cut().map_err(command)?;

@@ -5,13 +5,16 @@
 //! signature and the QR code — dithers it to black and white and sends it as `GS v 0` bands, so
 //! it prints the same on any printer whatever fonts or code pages it has. Text mode sends
 //! GB18030 text with the printer's own font and a native QR code: far fewer bytes, for printers
-//! known to have a Chinese font. A [`Profile`] says which, how wide, and how to pace the link.
+//! known to have a Chinese font. Mixed mode sends text only where that is safe on any printer
+//! (plain-ASCII lines) and draws the rest as dots on the printer font's grid: the default for
+//! slow Bluetooth LE links. A [`Profile`] says which, how wide, and how to pace the link.
 //!
 //! [`decode`] reads a byte stream back into commands and the image the printer would produce;
 //! tests and the virtual printer use it.
 
 pub mod decode;
 mod encode;
+mod lines;
 pub mod link;
 mod profile;
 mod raster;

@@ -10,6 +10,10 @@ pub enum Mode {
     /// GB18030 text in the printer's own Chinese font, native QR: small and fast, only for
     /// printers known to have the font.
     Gb18030Text,
+    /// Text where it is safe: plain-ASCII lines in the printer's own font (right on any
+    /// printer, whatever its code page), Chinese lines, logo, signature and QR code as dots.
+    /// Several times fewer bytes than raster, for slow Bluetooth links.
+    Mixed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,9 +36,18 @@ impl Profile {
     pub fn builtin() -> Vec<Profile> {
         vec![
             Profile {
-                name: "58mm-ble".into(),
+                name: "58mm-ble-raster".into(),
                 width_dots: 384,
                 mode: Mode::Raster,
+                chunk_bytes: 180,
+                pace_ms: 20,
+                band_rows: 24,
+                cuts: false,
+            },
+            Profile {
+                name: "58mm-ble".into(),
+                width_dots: 384,
+                mode: Mode::Mixed,
                 chunk_bytes: 180,
                 pace_ms: 20,
                 band_rows: 24,
@@ -44,6 +57,15 @@ impl Profile {
                 name: "80mm-spp".into(),
                 width_dots: 576,
                 mode: Mode::Raster,
+                chunk_bytes: 1024,
+                pace_ms: 5,
+                band_rows: 48,
+                cuts: true,
+            },
+            Profile {
+                name: "80mm-spp-mixed".into(),
+                width_dots: 576,
+                mode: Mode::Mixed,
                 chunk_bytes: 1024,
                 pace_ms: 5,
                 band_rows: 48,

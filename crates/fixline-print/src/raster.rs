@@ -48,6 +48,27 @@ impl Bitmap {
         }
     }
 
+    /// A black-and-white picture on paper `width` dots wide, its left edge at `x`.
+    pub(crate) fn placed(picture: &GrayImage, width: u32, x: u32) -> Self {
+        let mut b = Bitmap::new(width, picture.height());
+        for (px, py, p) in picture.enumerate_pixels() {
+            if p.0[0] < 128 {
+                b.set(x + px, py);
+            }
+        }
+        b
+    }
+
+    /// Bytes of each row up to the rightmost black dot of any row (at least one).
+    pub(crate) fn ink_width_bytes(&self) -> u32 {
+        let stride = self.bytes_per_row() as usize;
+        self.bits
+            .chunks(stride.max(1))
+            .filter_map(|row| row.iter().rposition(|b| *b != 0).map(|i| i as u32 + 1))
+            .max()
+            .unwrap_or(1)
+    }
+
     /// Black dots.
     pub fn ink(&self) -> usize {
         self.bits.iter().map(|b| b.count_ones() as usize).sum()
@@ -164,35 +185,39 @@ impl<'f> Canvas<'f> {
 
     /// Draws one line with its top at `y`; black where glyph coverage is at least half.
     fn text_at(&mut self, x: f32, y: u32, text: &str, px: f32, bold: bool) {
-        let scale = PxScale::from(px);
-        let font = self.font.regular.as_scaled(scale);
-        let baseline = y as f32 + font.ascent();
+        let baseline = y as f32 + self.font.regular.as_scaled(PxScale::from(px)).ascent();
         self.ensure(y + px as u32 * 2);
         let mut caret = x;
         for c in text.chars() {
-            let mut glyph = font.scaled_glyph(c);
-            glyph.position = ab_glyph::point(caret, baseline);
-            caret += font.h_advance(glyph.id);
-            let Some(outlined) = self.font.regular.outline_glyph(glyph) else {
-                continue;
-            };
-            let bounds = outlined.px_bounds();
-            let img = &mut self.img;
-            outlined.draw(|gx, gy, coverage| {
-                if coverage < 0.5 {
-                    return;
-                }
-                let px_x = bounds.min.x as i32 + gx as i32;
-                let px_y = bounds.min.y as i32 + gy as i32;
-                for dx in 0..=i32::from(bold) {
-                    let (xx, yy) = (px_x + dx, px_y);
-                    if xx >= 0 && yy >= 0 && (xx as u32) < img.width() && (yy as u32) < img.height()
-                    {
-                        img.put_pixel(xx as u32, yy as u32, Luma([0]));
-                    }
-                }
-            });
+            caret += self.glyph_at(caret, baseline, c, px, bold);
         }
+    }
+
+    /// Draws one character with its origin at (`x`, `baseline`); returns its advance.
+    fn glyph_at(&mut self, x: f32, baseline: f32, c: char, px: f32, bold: bool) -> f32 {
+        let font = self.font.regular.as_scaled(PxScale::from(px));
+        let mut glyph = font.scaled_glyph(c);
+        glyph.position = ab_glyph::point(x, baseline);
+        let advance = font.h_advance(glyph.id);
+        let Some(outlined) = self.font.regular.outline_glyph(glyph) else {
+            return advance;
+        };
+        let bounds = outlined.px_bounds();
+        let img = &mut self.img;
+        outlined.draw(|gx, gy, coverage| {
+            if coverage < 0.5 {
+                return;
+            }
+            let px_x = bounds.min.x as i32 + gx as i32;
+            let px_y = bounds.min.y as i32 + gy as i32;
+            for dx in 0..=i32::from(bold) {
+                let (xx, yy) = (px_x + dx, px_y);
+                if xx >= 0 && yy >= 0 && (xx as u32) < img.width() && (yy as u32) < img.height() {
+                    img.put_pixel(xx as u32, yy as u32, Luma([0]));
+                }
+            }
+        });
+        advance
     }
 
     fn line_height(px: f32) -> u32 {
@@ -233,30 +258,18 @@ impl<'f> Canvas<'f> {
         self.y += 8;
     }
 
-    /// Pastes a grey picture, dithered (Floyd–Steinberg) to black and white.
+    /// Pastes a grey picture, dithered to black and white.
     fn dithered(&mut self, picture: &GrayImage, x: u32) {
-        let (w, h) = picture.dimensions();
+        self.paste(&dither(picture), x);
+    }
+
+    /// Pastes a black-and-white picture at `x` and moves below it.
+    fn paste(&mut self, picture: &GrayImage, x: u32) {
+        let h = picture.height();
         self.ensure(self.y + h);
-        let mut err: Vec<f32> = picture.pixels().map(|p| f32::from(p.0[0])).collect();
-        for yy in 0..h {
-            for xx in 0..w {
-                let i = (yy * w + xx) as usize;
-                let old = err[i];
-                let new = if old < 128.0 { 0.0 } else { 255.0 };
-                let e = old - new;
-                let mut spread = |dx: i32, dy: u32, f: f32| {
-                    let nx = xx as i32 + dx;
-                    if nx >= 0 && (nx as u32) < w && yy + dy < h {
-                        err[((yy + dy) * w + nx as u32) as usize] += e * f;
-                    }
-                };
-                spread(1, 0, 7.0 / 16.0);
-                spread(-1, 1, 3.0 / 16.0);
-                spread(0, 1, 5.0 / 16.0);
-                spread(1, 1, 1.0 / 16.0);
-                if new == 0.0 && x + xx < self.width() {
-                    self.img.put_pixel(x + xx, self.y + yy, Luma([0]));
-                }
+        for (xx, yy, p) in picture.enumerate_pixels() {
+            if p.0[0] < 128 && x + xx < self.width() {
+                self.img.put_pixel(x + xx, self.y + yy, Luma([0]));
             }
         }
         self.y += h;
@@ -294,7 +307,7 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
     let inner = (width - 2 * MARGIN) as f32;
     let left = MARGIN as f32;
 
-    if let Some(logo) = logo(&facts.brand.logo_png, if narrow { 96 } else { 128 }) {
+    if let Some(logo) = logo(&facts.brand.logo_png, logo_size(width)) {
         let x = (width - logo.width()) / 2;
         c.dithered(&logo, x);
         c.y += 6;
@@ -437,26 +450,10 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
     c.rule(true);
 
     // The customer's page as a QR code, and the words under it.
-    let code = QrCode::with_error_correction_level(facts.customer_link.as_bytes(), EcLevel::M)
-        .map_err(|e| PrintError::Layout(e.to_string()))?;
-    let modules = code.width() as u32;
-    let dot = ((width / 2) / (modules + 8)).max(2);
-    let side = (modules + 8) * dot;
-    let x0 = (width - side) / 2;
-    c.ensure(c.y + side);
-    let colors = code.to_colors();
-    for (i, color) in colors.iter().enumerate() {
-        if *color == qrcode::Color::Dark {
-            let (mx, my) = ((i as u32 % modules) + 4, (i as u32 / modules) + 4);
-            for dy in 0..dot {
-                for dx in 0..dot {
-                    c.img
-                        .put_pixel(x0 + mx * dot + dx, c.y + my * dot + dy, Luma([0]));
-                }
-            }
-        }
-    }
-    c.y += side;
+    let link = &facts.customer_link;
+    let qr = qr_picture(link, qr_module(link, width)?)
+        .ok_or_else(|| PrintError::Layout(format!("no QR code holds {link:?}")))?;
+    c.paste(&qr, width.saturating_sub(qr.width()) / 2);
     c.centred(words.scan, small, false);
     Ok(c.into_bitmap())
 }
@@ -479,19 +476,103 @@ fn logo(base64_png: &str, size: u32) -> Option<GrayImage> {
     }))
 }
 
-/// One line of text as a picture (for the decoder's text mode), `px` tall, at most `width`.
-pub(crate) fn text_image(
-    font: &RasterFont,
-    line: &str,
-    px: f32,
-    bold: bool,
-    width: u32,
-) -> GrayImage {
-    let mut c = Canvas::new(width, font);
+/// Rows one line of the printer's font takes at `scale` (24-dot characters, 6 dots apart).
+pub(crate) const LINE_PITCH: u32 = 30;
+
+/// One line as the printer's own font prints it: a grid of 12 × 24-dot cells at `scale`, a
+/// CJK character (anything not ASCII) taking two. The decoder draws text-mode lines with it and
+/// mixed mode sends non-ASCII lines drawn with it, so both come out on the same grid.
+pub(crate) fn grid_line(font: &RasterFont, line: &str, scale: u32, bold: bool) -> GrayImage {
+    let scale = scale.clamp(1, 8);
+    let cell = 12 * scale;
+    let cols = crate::lines::columns(line) as u32;
+    let mut c = Canvas::new((cols * cell).max(1), font);
     c.y = 0;
-    c.text_at(0.0, 0, line, px, bold);
-    let h = Canvas::line_height(px);
-    image::imageops::crop_imm(&c.img, 0, 0, width, h).to_image()
+    let px = (24 * scale) as f32;
+    // Ideographs fill the 24-dot cell when the baseline sits at 7/8 of it.
+    let baseline = (21 * scale) as f32;
+    let mut col = 0;
+    for ch in line.chars() {
+        let span = if ch.is_ascii() { 1 } else { 2 };
+        let width = (span * cell) as f32;
+        let advance = c
+            .font
+            .regular
+            .as_scaled(PxScale::from(px))
+            .h_advance(c.font.regular.glyph_id(ch));
+        let x = (col * cell) as f32 + (width - advance) / 2.0;
+        c.glyph_at(x, baseline, ch, px, bold);
+        col += span;
+    }
+    image::imageops::crop_imm(&c.img, 0, 0, c.width(), LINE_PITCH * scale).to_image()
+}
+
+/// Floyd–Steinberg: a grey picture as black (0) and white (255) dots.
+fn dither(picture: &GrayImage) -> GrayImage {
+    let (w, h) = picture.dimensions();
+    let mut err: Vec<f32> = picture.pixels().map(|p| f32::from(p.0[0])).collect();
+    let mut out = GrayImage::from_pixel(w, h, Luma([255]));
+    for yy in 0..h {
+        for xx in 0..w {
+            let i = (yy * w + xx) as usize;
+            let old = err[i];
+            let new = if old < 128.0 { 0.0 } else { 255.0 };
+            let e = old - new;
+            let mut spread = |dx: i32, dy: u32, f: f32| {
+                let nx = xx as i32 + dx;
+                if nx >= 0 && (nx as u32) < w && yy + dy < h {
+                    err[((yy + dy) * w + nx as u32) as usize] += e * f;
+                }
+            };
+            spread(1, 0, 7.0 / 16.0);
+            spread(-1, 1, 3.0 / 16.0);
+            spread(0, 1, 5.0 / 16.0);
+            spread(1, 1, 1.0 / 16.0);
+            if new == 0.0 {
+                out.put_pixel(xx, yy, Luma([0]));
+            }
+        }
+    }
+    out
+}
+
+/// Logo sizes: 96 dots on 58 mm paper, 128 on 80 mm.
+fn logo_size(width: u32) -> u32 {
+    if width < 500 { 96 } else { 128 }
+}
+
+/// The brand's logo dithered and centred on paper `width` dots wide; `None` without a logo.
+pub(crate) fn logo_bitmap(base64_png: &str, width: u32) -> Option<Bitmap> {
+    let picture = dither(&logo(base64_png, logo_size(width))?);
+    let x = width.saturating_sub(picture.width()) / 2;
+    Some(Bitmap::placed(&picture, width, x))
+}
+
+/// Dots a QR module for `data`: the code, quiet zone included, at most half the paper and
+/// 200 dots (25 mm, plenty for a phone camera) wide, every extra dot row costing link time.
+pub(crate) fn qr_module(data: &str, width: u32) -> Result<u8, PrintError> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
+        .map_err(|e| PrintError::Layout(format!("no QR code holds {data:?}: {e}")))?;
+    let side = code.width() as u32 + 8;
+    Ok(((width / 2).min(200) / side).clamp(2, 16) as u8)
+}
+
+/// A QR code as the printer draws `GS ( k`: `module` dots a module, a 4-module quiet zone.
+pub(crate) fn qr_picture(data: &str, module: u8) -> Option<GrayImage> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).ok()?;
+    let n = code.width() as u32;
+    let dot = u32::from(module.max(1));
+    let side = (n + 8) * dot;
+    let colors = code.to_colors();
+    Some(GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = ((x / dot) as i64 - 4, (y / dot) as i64 - 4);
+        let dark = mx >= 0
+            && my >= 0
+            && (mx as u32) < n
+            && (my as u32) < n
+            && colors[(my as u32 * n + mx as u32) as usize] == qrcode::Color::Dark;
+        Luma([if dark { 0 } else { 255 }])
+    }))
 }
 
 /// The signature alone, `width` dots wide, black where the strokes are.

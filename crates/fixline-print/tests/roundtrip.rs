@@ -43,8 +43,9 @@ fn qr_codes(paper: &fixline_print::Bitmap) -> Vec<String> {
 fn raster_receipts_decode_to_exactly_the_laid_out_dots_at_58_and_80_mm() {
     let font = font();
     let facts = facts();
-    for name in ["58mm-ble", "80mm-spp"] {
+    for name in ["58mm-ble-raster", "80mm-spp"] {
         let profile = Profile::named(name).unwrap();
+        assert_eq!(profile.mode, Mode::Raster);
         let job = encode(&facts, &profile, &font).unwrap();
         let laid_out = job.bitmap.clone().expect("raster mode keeps the picture");
         assert_eq!(laid_out.width, profile.width_dots);
@@ -114,7 +115,7 @@ fn text_mode_sends_gb18030_lines_a_native_qr_and_the_signature_dots() {
         "服务回执",
         "R-WO-000123-1",
         "鲜丰超市（静安店）",
-        "¥369.18",
+        "￥369.18",
         "陈静",
     ] {
         assert!(text.contains(expected), "{expected:?} not in\n{text}");
@@ -136,6 +137,77 @@ fn text_mode_sends_gb18030_lines_a_native_qr_and_the_signature_dots() {
         job.bytes.len() * 3 < raster.bytes.len(),
         "text mode is far smaller"
     );
+}
+
+#[test]
+fn mixed_mode_sends_only_ascii_as_text_and_prints_what_the_printer_font_would() {
+    let font = font();
+    for language in [Language::ZhCn, Language::En] {
+        let mut facts = sample::facts(language, vec![]);
+        facts.brand.logo_png = sample::logo_png_base64();
+        for name in ["58mm-ble", "80mm-spp-mixed"] {
+            let mixed = Profile::named(name).unwrap();
+            assert_eq!(mixed.mode, Mode::Mixed);
+            let job = encode(&facts, &mixed, &font).unwrap();
+            let printed = decode(&job.bytes, mixed.width_dots, Some(&font)).unwrap();
+            keep(
+                &format!("mixed-{name}-{language:?}.png"),
+                &printed.paper.to_png(),
+            );
+            let text = printed.text();
+            // Text only where any printer prints it right: ASCII, single-byte mode, USA set.
+            assert!(text.iter().all(|t| t.is_ascii()), "{text:?}");
+            assert!(!printed.commands.contains(&Cmd::ChineseMode(true)));
+            assert!(
+                printed
+                    .commands
+                    .contains(&Cmd::Unknown(vec![0x1B, b'R', 0]))
+            );
+            assert!(text.iter().any(|t| t.starts_with("-----")), "{text:?}");
+            if language == Language::En {
+                assert!(text.iter().any(|t| t.contains("R-WO-000123-1")), "{text:?}");
+            }
+            // Everything else as dots, on the grid the printer's own font would use: the paper
+            // is dot for dot the paper of the same receipt in GB18030 text mode.
+            let as_text = Profile {
+                mode: Mode::Gb18030Text,
+                ..mixed.clone()
+            };
+            let text_job = encode(&facts, &as_text, &font).unwrap();
+            let text_paper = decode(&text_job.bytes, mixed.width_dots, Some(&font))
+                .unwrap()
+                .paper;
+            assert_eq!(
+                (printed.paper.width, printed.paper.height),
+                (text_paper.width, text_paper.height),
+                "{name} {language:?}"
+            );
+            assert_eq!(
+                printed.paper.difference(&text_paper),
+                0,
+                "{name} {language:?}"
+            );
+            assert!(printed.paper.ink() > 10_000);
+            assert_eq!(qr_codes(&printed.paper), vec![facts.customer_link.clone()]);
+            // Never more bytes than the whole receipt as a picture (a Chinese receipt is mostly
+            // dots either way); far fewer when the receipt is plain ASCII.
+            let raster = Profile {
+                mode: Mode::Raster,
+                ..mixed.clone()
+            };
+            let bytes = |facts| encode(facts, &raster, &font).unwrap().bytes.len();
+            assert!(job.bytes.len() < bytes(&facts), "{name} {language:?}");
+            if language == Language::En {
+                let plain = sample::english_facts();
+                let mixed_bytes = encode(&plain, &mixed, &font).unwrap().bytes.len();
+                let raster_bytes = bytes(&plain);
+                assert!(
+                    mixed_bytes * 3 < raster_bytes,
+                    "{name}: mixed {mixed_bytes} vs raster {raster_bytes}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

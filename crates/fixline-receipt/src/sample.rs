@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use fixline_core::billing::{Bill, LabourLine, PartLine, TaxRates};
 use fixline_core::customer::Language;
 use fixline_core::ids::WorkOrderId;
-use fixline_core::money::Money;
+use fixline_core::money::{Currency, Money};
 use fixline_core::receipt::{AssetLine, Brand, PhotoRef, ReceiptFacts, SignOff, Signature};
 use fixline_core::work_order::ResolutionType;
 use rust_decimal::Decimal;
@@ -87,6 +87,44 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
         customer_link: "https://service.example.cn/r/7kq2YxN4b9TzW3mVhR8sLp".into(),
         utc_offset_minutes: 480,
     }
+}
+
+/// The same job for an English-speaking customer billed in US dollars: every printed word is
+/// plain ASCII (what the printer's own font prints on any model).
+pub fn english_facts() -> ReceiptFacts {
+    let mut f = facts(Language::En, vec![]);
+    f.brand.name = "Fixline Service".into();
+    f.brand.slogan = "Fixed right, first time".into();
+    f.customer_name = "Fresh Market (Jing'an)".into();
+    f.site_address = "B1, 1266 West Nanjing Road, Shanghai".into();
+    if let Some(asset) = f.asset.as_mut() {
+        asset.model = "Haier SC-650 display cabinet".into();
+    }
+    f.symptom = "Cabinet at 12 C, compressor short-cycling".into();
+    f.work_performed =
+        "Replaced the start relay and door gaskets; pressure normal; 4 C after 30 minutes.".into();
+    f.engineer_name = "Wang Jianguo".into();
+    let usd = |m: &Money| Money::new(m.amount, Currency::USD);
+    f.bill.currency = Currency::USD;
+    for part in &mut f.bill.parts {
+        part.name = part
+            .name
+            .split_once(' ')
+            .map_or(part.name.clone(), |(_, en)| en.into());
+        part.unit_price = usd(&part.unit_price);
+    }
+    for labour in &mut f.bill.labour {
+        labour.description = "On-site repair".into();
+        labour.hourly_rate = usd(&labour.hourly_rate);
+    }
+    f.totals = f
+        .bill
+        .totals(&TaxRates::default())
+        .expect("the sample bill is valid");
+    if let SignOff::Signed(s) = &mut f.sign_off {
+        s.signer_name = "Chen Jing".into();
+    }
+    f
 }
 
 /// A camera-like JPEG (`w` × `h`, quality 80): smooth gradients and blocks with a little grain,

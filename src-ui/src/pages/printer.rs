@@ -11,7 +11,15 @@ use crate::backend::backend;
 use crate::format;
 use crate::i18n::{Lang, Text, lang, tr};
 
-const PROFILES: [&str; 4] = ["80mm-network", "80mm-spp", "58mm-ble", "80mm-gb18030-text"];
+/// The printer profiles `fixline-print` knows (`Profile::builtin`).
+const PROFILES: [&str; 6] = [
+    "80mm-network",
+    "80mm-spp",
+    "80mm-spp-mixed",
+    "58mm-ble",
+    "58mm-ble-raster",
+    "80mm-gb18030-text",
+];
 
 fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
     match job.state {
