@@ -22,12 +22,15 @@ pub mod webdriver;
 
 pub const PASSWORD: &str = "test-password";
 
-/// The repository root.
+/// The repository root. Cargo says where at run time: clones that share one target dir share
+/// test binaries, and the path built into one may be another clone's.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_owned()
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .parent()
+    .expect("tests/ is inside the workspace")
+    .to_owned()
 }
 
 /// A running server; dropping the directory removes the database.

@@ -12,7 +12,10 @@ use fixline_dispatch::travel::Euclidean;
 use fixline_dispatch::{Budget, solomon, solve};
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/solomon");
+    let dir = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../../shared/bench/solomon");
     let secs: f64 = std::env::var("FIXLINE_BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())

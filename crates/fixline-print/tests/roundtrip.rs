@@ -24,7 +24,10 @@ fn facts() -> fixline_core::receipt::ReceiptFacts {
 }
 
 fn keep(name: &str, png: &[u8]) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts/print");
+    let dir = Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../tests/artifacts/print");
     if std::fs::create_dir_all(&dir).is_ok() {
         let _ = std::fs::write(dir.join(name), png);
     }
