@@ -294,7 +294,7 @@ enum Printing {
 async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Vec<PrintJob>> {
     tauri::async_runtime::spawn_blocking(move || {
         let device = app.state::<Device>();
-        let _one_at_a_time = device.printing.lock().unwrap_or_else(|e| e.into_inner());
+        // Queued at once, so the queue screen shows it while an earlier job still prints.
         match what {
             Printing::Receipt(id) => {
                 let font = device.raster_font()?;
@@ -306,6 +306,9 @@ async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Ve
             }
             Printing::Queue => {}
         }
+        // One run at a time; a run under way may already print this job, then ours finds
+        // nothing left to send.
+        let _one_at_a_time = device.printing.lock().unwrap_or_else(|e| e.into_inner());
         let open =
             |address: &_, profile: &_, timeout| printers::open(&app, address, profile, timeout);
         fixline_device::printing::run_queue(&device.store, &open).map_err(fail)

@@ -221,6 +221,15 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     ui.click("#print-receipt").await?;
     let first =
         tokio::task::block_in_place(|| busy.jobs.recv_timeout(std::time::Duration::from_secs(30)))?;
+    // While the printer works the card says how far the job has got, and a second tap cannot
+    // print the receipt twice.
+    ui.wait_text("#print-progress", &format!("发送中 {0}/{0} B", first.len()))
+        .await?;
+    let button = ui.find("#print-receipt").await?;
+    assert!(
+        button.attr("disabled").await?.is_some(),
+        "print button waits"
+    );
     drop(ui); // SIGKILL to the app and its driver, mid-job
     let ui = Session::tauri_app(&app, &[("FIXLINE_DEVICE_DB", db.as_path())]).await?;
     ui.find(&card).await?;

@@ -2,7 +2,7 @@
 //! customer's signature or refusal, and the receipt that results.
 
 use fixline_core::billing::{Bill, Part, PartLine, labour_from_visits};
-use fixline_core::device::LocalJob;
+use fixline_core::device::{LocalJob, PrintState};
 use fixline_core::money::Money;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff, Signature};
 use fixline_core::work_order::{Action, ActionKind, Status, WorkOrder};
@@ -16,6 +16,7 @@ use crate::app::shell;
 use crate::backend::{UiError, backend, now};
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
+use crate::pages::printer::while_printing;
 
 /// The signature pad's drawing size; strokes are kept in these units.
 const PAD_W: f64 = 600.0;
@@ -479,6 +480,9 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
         });
     };
     let refused = matches!(receipt.sign_off, SignOff::Refused { .. });
+    // A second tap while the printer is busy would print the receipt twice.
+    let printing = RwSignal::new(false);
+    let jobs = RwSignal::new(Vec::new());
     let to = RwSignal::new(String::new());
     let email = move |_| {
         let address = Some(to.get()).filter(|t| !t.trim().is_empty());
@@ -498,11 +502,12 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
             <p>{move || if refused { tr(Text::CustomerRefuses)() } else { tr(Text::SignedBy)() }}" "{receipt.sign_off.signer_name().to_owned()}</p>
             <button id="view-receipt" class="primary big" on:click=open>{tr(Text::ViewReceipt)}</button>
             {backend().offline_capable().then(|| view! {
-                <button id="print-receipt" class="big" on:click=move |_| {
+                <button id="print-receipt" class="big" disabled=move || printing.get() on:click=move |_| {
+                    printing.set(true);
                     spawn_local(async move {
-                        match backend().print_receipt(id).await {
+                        match while_printing(jobs, backend().print_receipt(id)).await {
                             Ok(jobs) => match jobs.first() {
-                                Some(j) if j.state == fixline_core::device::PrintState::Printed => {
+                                Some(j) if j.state == PrintState::Printed => {
                                     shell.tell(Text::Printed.in_lang(lang().get_untracked()))
                                 }
                                 Some(j) => shell.fail(&UiError::new("printer", j.error.clone().unwrap_or_default())),
@@ -510,8 +515,15 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
                             },
                             Err(e) => shell.fail(&e),
                         }
+                        printing.set(false);
                     });
                 }>{tr(Text::PrintReceipt)}</button>
+                <p id="print-progress" class="muted">{move || printing.get().then(|| {
+                    jobs.get()
+                        .into_iter()
+                        .find(|j| j.work_order == id && matches!(j.state, PrintState::Queued | PrintState::Sending))
+                        .map(|j| format!("{} {}/{} B", Text::Sending.in_lang(lang().get()), j.sent, j.total))
+                })}</p>
             })}
             <div class="row">
                 <input id="email-to" type="email" placeholder="name@example.cn" bind:value=to/>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::shell;
-use crate::backend::backend;
+use crate::backend::{UiError, backend, sleep};
 use crate::format;
 use crate::i18n::{Lang, Text, lang, tr};
 
@@ -29,6 +29,33 @@ fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
         PrintState::Failed => Text::PrintFailed.in_lang(lang),
         PrintState::Interrupted => Text::MayBeIncomplete.in_lang(lang),
     }
+}
+
+/// Runs a print command and, while it is under way (a Bluetooth job takes tens of seconds),
+/// refreshes `jobs` every second so the queue shows how far the printer has got.
+pub(crate) async fn while_printing(
+    jobs: RwSignal<Vec<PrintJob>>,
+    command: impl std::future::Future<Output = Result<Vec<PrintJob>, UiError>>,
+) -> Result<Vec<PrintJob>, UiError> {
+    let done = std::rc::Rc::new(std::cell::Cell::new(false));
+    let watching = done.clone();
+    spawn_local(async move {
+        while !watching.get() {
+            sleep(1000).await;
+            if let Ok(list) = backend().print_jobs().await {
+                // The command's own answer is newer than a poll that lands after it.
+                if !watching.get() {
+                    jobs.set(list);
+                }
+            }
+        }
+    });
+    let answer = command.await;
+    done.set(true);
+    if let Ok(list) = &answer {
+        jobs.set(list.clone());
+    }
+    answer
 }
 
 /// Where a printer is, in a few words.
@@ -107,9 +134,8 @@ pub fn Printer() -> impl IntoView {
     };
     let reprint = move |id: String| {
         spawn_local(async move {
-            match backend().reprint(id).await {
-                Ok(list) => jobs.set(list),
-                Err(e) => shell.fail(&e),
+            if let Err(e) = while_printing(jobs, backend().reprint(id)).await {
+                shell.fail(&e);
             }
         });
     };
@@ -162,9 +188,8 @@ pub fn Printer() -> impl IntoView {
                     <button id="save-printer" class="primary big" type="submit">{tr(Text::SavePrinter)}</button>
                     <button id="print-test-page" class="big" type="button" on:click=move |_| {
                         spawn_local(async move {
-                            match backend().print_test_page().await {
-                                Ok(list) => jobs.set(list),
-                                Err(e) => shell.fail(&e),
+                            if let Err(e) = while_printing(jobs, backend().print_test_page()).await {
+                                shell.fail(&e);
                             }
                         });
                     }>{tr(Text::TestPage)}</button>
