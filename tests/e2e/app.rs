@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use fantoccini::Locator;
 use fixline_tests::webdriver::Session;
 use fixline_tests::{Crew, TestServer, chens_job, crew};
 
@@ -105,6 +106,24 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
         &[(-180.0, 20.0), (-120.0, -40.0), (-60.0, 30.0), (0.0, -20.0)],
     )
     .await?;
+    // A sync meanwhile (the app syncs every minute; here the server is down, so it fails and the
+    // screen reloads) leaves the half-made receipt as it was.
+    for old in ui.client.find_all(Locator::Css(".message")).await? {
+        old.click().await?;
+    }
+    ui.wait_count(".message", 0).await?;
+    ui.click("#sync-now").await?;
+    ui.find(".message.error").await?;
+    ui.find("#sync-now:not([disabled])").await?;
+    assert_eq!(
+        ui.find("#signer-name")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("陈静")
+    );
+    ui.find("#sig-undo:not([disabled])").await?;
     ui.click("#make-receipt").await?;
     ui.wait_attr("#job-status", "data-status", "confirmed")
         .await?;

@@ -16,7 +16,7 @@ use crate::app::shell;
 use crate::backend::{UiError, backend, now};
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
-use crate::pages::printer::while_printing;
+use crate::pages::printer::{follow_queue, under_way, while_printing};
 
 /// The signature pad's drawing size; strokes are kept in these units.
 const PAD_W: f64 = 600.0;
@@ -480,9 +480,15 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
         });
     };
     let refused = matches!(receipt.sign_off, SignOff::Refused { .. });
-    // A second tap while the printer is busy would print the receipt twice.
-    let printing = RwSignal::new(false);
+    // The print queue, for this receipt's progress. A second tap while the printer is busy
+    // would print the receipt twice: the button waits while a job of this order is under way
+    // (also one started before this card was drawn).
     let jobs = RwSignal::new(Vec::new());
+    let tapped = RwSignal::new(false);
+    let printing = Memo::new(move |_| tapped.get() || jobs.with(|j| under_way(j, id).is_some()));
+    if backend().offline_capable() {
+        follow_queue(jobs, id);
+    }
     let to = RwSignal::new(String::new());
     let email = move |_| {
         let address = Some(to.get()).filter(|t| !t.trim().is_empty());
@@ -503,7 +509,7 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
             <button id="view-receipt" class="primary big" on:click=open>{tr(Text::ViewReceipt)}</button>
             {backend().offline_capable().then(|| view! {
                 <button id="print-receipt" class="big" disabled=move || printing.get() on:click=move |_| {
-                    printing.set(true);
+                    tapped.set(true);
                     spawn_local(async move {
                         match while_printing(jobs, backend().print_receipt(id)).await {
                             Ok(jobs) => match jobs.first() {
@@ -515,14 +521,11 @@ fn ReceiptCard(work_order: WorkOrder) -> impl IntoView {
                             },
                             Err(e) => shell.fail(&e),
                         }
-                        printing.set(false);
+                        let _ = tapped.try_set(false);
                     });
                 }>{tr(Text::PrintReceipt)}</button>
-                <p id="print-progress" class="muted">{move || printing.get().then(|| {
-                    jobs.get()
-                        .into_iter()
-                        .find(|j| j.work_order == id && matches!(j.state, PrintState::Queued | PrintState::Sending))
-                        .map(|j| format!("{} {}/{} B", Text::Sending.in_lang(lang().get()), j.sent, j.total))
+                <p id="print-progress" class="muted">{move || jobs.with(|j| {
+                    under_way(j, id).map(|j| format!("{} {}/{} B", Text::Sending.in_lang(lang().get()), j.sent, j.total))
                 })}</p>
             })}
             <div class="row">

@@ -26,7 +26,14 @@ pub fn Job(id: WorkOrderId) -> impl IntoView {
     let colleagues = RwSignal::new(Vec::<Colleague>::new());
     Effect::new(move |_| {
         shell.revision.track();
-        spawn_local(async move { detail.set(Some(backend().job(id).await)) });
+        spawn_local(async move {
+            let fresh = Some(backend().job(id).await);
+            // A reload that changes nothing leaves the screen alone: the app syncs every
+            // minute, and redrawing would wipe a half-drawn signature or a part being typed.
+            if detail.try_with_untracked(|d| *d != fresh) == Some(true) {
+                detail.set(fresh);
+            }
+        });
     });
     spawn_local(async move {
         if let Ok(list) = backend().colleagues().await {

@@ -3,6 +3,7 @@
 //! or interrupted job is reprinted.
 
 use fixline_core::device::{FoundPrinter, PrintJob, PrintState, PrinterAddress, PrinterChoice};
+use fixline_core::ids::WorkOrderId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -31,6 +32,13 @@ fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
     }
 }
 
+/// Whether a job of `work_order` is still queued or going to the printer.
+pub(crate) fn under_way(jobs: &[PrintJob], work_order: WorkOrderId) -> Option<&PrintJob> {
+    jobs.iter().find(|j| {
+        j.work_order == work_order && matches!(j.state, PrintState::Queued | PrintState::Sending)
+    })
+}
+
 /// Runs a print command and, while it is under way (a Bluetooth job takes tens of seconds),
 /// refreshes `jobs` every second so the queue shows how far the printer has got.
 pub(crate) async fn while_printing(
@@ -43,9 +51,10 @@ pub(crate) async fn while_printing(
         while !watching.get() {
             sleep(1000).await;
             if let Ok(list) = backend().print_jobs().await {
-                // The command's own answer is newer than a poll that lands after it.
-                if !watching.get() {
-                    jobs.set(list);
+                // The command's own answer is newer than a poll that lands after it; a screen
+                // left meanwhile has no list to update.
+                if !watching.get() && jobs.try_set(list).is_some() {
+                    return;
                 }
             }
         }
@@ -53,9 +62,23 @@ pub(crate) async fn while_printing(
     let answer = command.await;
     done.set(true);
     if let Ok(list) = &answer {
-        jobs.set(list.clone());
+        let _ = jobs.try_set(list.clone());
     }
     answer
+}
+
+/// Loads the queue into `jobs`, and keeps it fresh while `work_order` has a job under way: a
+/// screen drawn while a print runs shows its progress too.
+pub(crate) fn follow_queue(jobs: RwSignal<Vec<PrintJob>>, work_order: WorkOrderId) {
+    spawn_local(async move {
+        while let Ok(list) = backend().print_jobs().await {
+            let going = under_way(&list, work_order).is_some();
+            if jobs.try_set(list).is_some() || !going {
+                return;
+            }
+            sleep(1000).await;
+        }
+    });
 }
 
 /// Where a printer is, in a few words.
