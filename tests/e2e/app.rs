@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use fantoccini::Locator;
 use fixline_tests::webdriver::Session;
 use fixline_tests::{Crew, TestServer, chens_job, crew};
 
@@ -108,9 +107,13 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     .await?;
     // A sync meanwhile (the app syncs every minute; here the server is down, so it fails and the
     // screen reloads) leaves the half-made receipt as it was.
-    for old in ui.client.find_all(Locator::Css(".message")).await? {
-        old.click().await?;
-    }
+    // Earlier messages out of the way (a click dismisses one), so the sync's own shows.
+    ui.client
+        .execute(
+            "for (const m of document.querySelectorAll('.message')) m.click(); return null;",
+            vec![],
+        )
+        .await?;
     ui.wait_count(".message", 0).await?;
     ui.click("#sync-now").await?;
     ui.find(".message.error").await?;
@@ -242,8 +245,12 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
         tokio::task::block_in_place(|| busy.jobs.recv_timeout(std::time::Duration::from_secs(30)))?;
     // While the printer works the card says how far the job has got, and a second tap cannot
     // print the receipt twice.
-    ui.wait_text("#print-progress", &format!("发送中 {0}/{0} B", first.len()))
-        .await?;
+    let job_bytes = first.len() - fixline_print::link::STATUS_REQUEST.len();
+    ui.wait_text(
+        "#print-progress",
+        &format!("发送中 {job_bytes}/{job_bytes} B"),
+    )
+    .await?;
     let button = ui.find("#print-receipt").await?;
     assert!(
         button.attr("disabled").await?.is_some(),

@@ -97,6 +97,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
     assert_eq!(jobs[0].sent, jobs[0].total);
+    assert_eq!(jobs[0].attempts, 1, "progress is not an attempt");
     let bytes = counter.jobs.recv().unwrap();
     let printout = decode(&bytes, 576, None).unwrap();
     let links = fixline_tests::qr_codes(printout.paper.to_gray());

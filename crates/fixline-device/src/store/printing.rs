@@ -124,7 +124,7 @@ impl DeviceStore {
         let conn = self.lock();
         conn.execute(
             "UPDATE print_jobs SET state = ?2, sent = coalesce(?3, sent), error = ?4,
-                 attempts = attempts + (?2 = 'sending'), updated_at = ?5
+                 attempts = attempts + (?2 = 'sending' AND state <> 'sending'), updated_at = ?5
              WHERE id = ?1",
             params![id, state_text(state), sent.map(|s| s as i64), error, ts(at)],
         )?;
