@@ -21,6 +21,7 @@ fn main() {
         "pick",
         "find_printers",
         "printer",
+        "printer_profiles",
         "set_printer",
         "print_jobs",
         "print_receipt",

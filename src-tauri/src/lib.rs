@@ -256,6 +256,15 @@ fn set_printer(device: State<'_, Device>, printer: PrinterChoice) -> Answer<()> 
     device.store.set_printer(&printer).map_err(fail)
 }
 
+/// The printer profiles this build knows, for the printer screen's choice.
+#[tauri::command]
+fn printer_profiles() -> Vec<String> {
+    fixline_print::Profile::builtin()
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
 #[tauri::command]
 fn print_jobs(device: State<'_, Device>) -> Answer<Vec<PrintJob>> {
     device.store.print_jobs().map_err(fail)
@@ -424,6 +433,7 @@ pub fn run() {
             printer,
             set_printer,
             print_jobs,
+            printer_profiles,
             print_receipt,
             print_test_page,
             reprint,

@@ -167,6 +167,14 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     // Printed on site: choose the counter's network printer, print the receipt.
     let counter = fixline_tests::printer::TestPrinter::start(None);
     ui.click("#nav-printer").await?;
+    // The profiles come from the app's own printing crate, every one of them.
+    for profile in fixline_print::Profile::builtin() {
+        ui.find(&format!(
+            "#printer-profile option[value='{}']",
+            profile.name
+        ))
+        .await?;
+    }
     ui.fill("#printer-name", "柜台打印机").await?;
     ui.fill("#printer-host", "127.0.0.1").await?;
     ui.fill("#printer-port", &counter.port.to_string()).await?;
@@ -210,7 +218,8 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
             .jobs
             .recv_timeout(std::time::Duration::from_secs(30))
     })?;
-    let paper = fixline_print::decode::decode(&printed, 576, None)?.paper;
+    let paper =
+        fixline_print::decode::decode(&printed, 576, fixline_print::CodePage::Ascii, None)?.paper;
     let links = fixline_tests::qr_codes(paper.to_gray());
     assert!(
         links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),

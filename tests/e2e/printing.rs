@@ -99,7 +99,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     assert_eq!(jobs[0].sent, jobs[0].total);
     assert_eq!(jobs[0].attempts, 1, "progress is not an attempt");
     let bytes = counter.jobs.recv().unwrap();
-    let printout = decode(&bytes, 576, None).unwrap();
+    let printout = decode(&bytes, 576, fixline_print::CodePage::Ascii, None).unwrap();
     let links = fixline_tests::qr_codes(printout.paper.to_gray());
     assert!(
         links.iter().any(|l| l.ends_with(&format!("/r/{token}"))),
@@ -110,7 +110,13 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
     fixline_device::printing::queue_test_page(&device, &font).unwrap();
     let jobs = tokio::task::block_in_place(|| run_queue(&device, &network_links)).unwrap();
     assert_eq!(jobs[0].state, PrintState::Printed, "{jobs:?}");
-    let test_page = decode(&counter.jobs.recv().unwrap(), 576, None).unwrap();
+    let test_page = decode(
+        &counter.jobs.recv().unwrap(),
+        576,
+        fixline_print::CodePage::Ascii,
+        None,
+    )
+    .unwrap();
     assert!(test_page.paper.ink() > 10_000);
 
     // The app stops while a reprint is being sent; on restart the job asks to be reprinted.

@@ -22,7 +22,7 @@ fn main() {
     ] {
         println!("{title} (logo, 3 bill lines, signature, QR), per printer profile:");
         println!(
-            "  {:<20} {:>8} {:>9} {:>11} {:>16}",
+            "  {:<22} {:>14} {:>9} {:>11} {:>16}",
             "profile", "mode", "bytes", "encode ms", "at 9600 baud s"
         );
         let mut raster_bytes = std::collections::HashMap::new();
@@ -49,13 +49,9 @@ fn main() {
                 _ => String::new(),
             };
             println!(
-                "  {:<20} {:>8} {:>9} {:>11.1} {:>16.1}{ratio}",
+                "  {:<22} {:>14} {:>9} {:>11.1} {:>16.1}{ratio}",
                 profile.name,
-                match profile.mode {
-                    Mode::Raster => "raster",
-                    Mode::Mixed => "mixed",
-                    Mode::Gb18030Text => "text",
-                },
+                profile.describe(),
                 job.bytes.len(),
                 runs[5].as_secs_f64() * 1000.0,
                 seconds

@@ -4,6 +4,7 @@
 
 use image::GrayImage;
 
+use crate::CodePage;
 use crate::raster::{Bitmap, LINE_PITCH, RasterFont};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub enum Command {
         height: u8,
     },
     ChineseMode(bool),
-    /// A line of text, decoded from GB18030.
+    /// A line of text, decoded in the printer's code page.
     Text(String),
     /// ESC J / ESC d / LF: paper fed by this many dots.
     Feed(u32),
@@ -127,11 +128,12 @@ impl Paper<'_> {
 const MAX_WIDTH_BYTES: u32 = 256;
 const MAX_ROWS: u32 = 4096;
 
-/// Decodes `bytes` for a printer `width` dots wide. `font` draws text-mode lines; without it
-/// text is listed but leaves the paper blank.
+/// Decodes `bytes` for a printer `width` dots wide whose font has `code_page`. `font` draws text
+/// lines; without it text is listed but leaves the paper blank.
 pub fn decode(
     bytes: &[u8],
     width: u32,
+    code_page: CodePage,
     font: Option<&RasterFont>,
 ) -> Result<Printout, DecodeError> {
     let mut commands = Vec::new();
@@ -155,8 +157,7 @@ pub fn decode(
     macro_rules! flush_text {
         () => {
             if !text.is_empty() {
-                let (line, _, _) = encoding_rs::GB18030.decode(&text);
-                let line = line.into_owned();
+                let line = code_page.decode(&text);
                 draw_text(&mut paper, &line, align, bold, size);
                 commands.push(Command::Text(line));
                 text.clear();

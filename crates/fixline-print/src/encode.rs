@@ -1,7 +1,7 @@
 //! The byte stream for the printer. Raster mode: `GS v 0` in bands, each as narrow as the ink
 //! allows and blank bands sent as paper feed, so a slow Bluetooth link carries no more than it
-//! must. Text mode: the printer's Chinese font in GB18030, with a native QR code. Mixed mode:
-//! plain-ASCII lines in the printer's font, everything else as dots on the same grid.
+//! must. Text mode: each line its code page holds in the printer's own font, every other line
+//! as dots on the same character grid; the QR code native where the printer draws one.
 
 use escpos::driver::Driver;
 use escpos::printer::Printer;
@@ -64,9 +64,9 @@ pub fn encode(
                 bitmap: Some(bitmap),
             })
         }
-        mode @ (Mode::Gb18030Text | Mode::Mixed) => Ok(Encoded {
+        Mode::Text => Ok(Encoded {
             bytes: printer_font_job(facts, profile, font)?,
-            mode,
+            mode: Mode::Text,
             bitmap: None,
         }),
     }
@@ -146,27 +146,23 @@ pub fn raster_job(bitmap: &Bitmap, profile: &Profile) -> Result<Vec<u8>, PrintEr
     Ok(memory.0.take())
 }
 
-/// The bytes of a job in the printer's own font: GB18030 text mode sends every line as text
-/// (in double-byte mode) and the QR code natively; mixed mode sends only plain-ASCII lines as
-/// text — they print right whatever code page or font the printer has — and draws every other
-/// line, and the QR code, as dots on the same character grid.
+/// The bytes of a job in the printer's own font: a line the profile's code page holds goes as
+/// text — GB18030 or Big5 in double-byte mode, plain ASCII (USA set, single-byte mode) on any
+/// printer — and any other line as dots on the same character grid, so a missing character is
+/// never printed wrong. The QR code is native where the printer draws one, else dots.
 pub fn printer_font_job(
     facts: &ReceiptFacts,
     profile: &Profile,
     font: &RasterFont,
 ) -> Result<Vec<u8>, PrintError> {
-    let mixed = profile.mode != Mode::Gb18030Text;
+    let code_page = profile.code_page;
     let memory = Memory::default();
     let mut p = Printer::new(memory.clone(), Protocol::default(), None);
     p.init().map_err(command)?;
-    if mixed {
-        // ASCII exactly as written: the USA character set, single-byte mode.
-        p.character_set(CharacterSet::USA).map_err(command)?;
-        p.custom(&[0x1C, b'.']).map_err(command)?;
-    } else {
-        // FS &: Chinese (double-byte) character mode.
-        p.custom(&[0x1C, b'&']).map_err(command)?;
-    }
+    p.character_set(CharacterSet::USA).map_err(command)?;
+    // FS & / FS .: Chinese (double-byte) character mode on or off.
+    let double_byte = if code_page.double_byte() { b'&' } else { b'.' };
+    p.custom(&[0x1C, double_byte]).map_err(command)?;
     p.line_spacing(LINE_PITCH as u8).map_err(command)?;
     let picture = |p: &mut Printer<Memory>, bitmap: &Bitmap| -> Result<(), PrintError> {
         p.justify(JustifyMode::LEFT).map_err(command)?;
@@ -179,38 +175,30 @@ pub fn printer_font_job(
                 align,
                 bold,
                 double,
-            } if !mixed || text.is_ascii() => {
-                p.custom(&[0x1B, b'a', align.code()]).map_err(command)?;
-                p.bold(bold).map_err(command)?;
-                let scale = if double { 2 } else { 1 };
-                p.size(scale, scale).map_err(command)?;
-                let mut bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
-                bytes.push(b'\n');
-                p.custom(&bytes).map_err(command)?;
-                p.reset_size().map_err(command)?;
-                p.bold(false).map_err(command)?;
-            }
-            Line::Text {
-                text,
-                align,
-                bold,
-                double,
             } => {
-                let drawn = grid_line(font, &text, if double { 2 } else { 1 }, bold);
-                let x = match align {
-                    Align::Left => 0,
-                    Align::Centre => profile.width_dots.saturating_sub(drawn.width()) / 2,
-                };
-                picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
+                let scale = if double { 2 } else { 1 };
+                match code_page.encode(&text) {
+                    Some(mut bytes) => {
+                        p.custom(&[0x1B, b'a', align.code()]).map_err(command)?;
+                        p.bold(bold).map_err(command)?;
+                        p.size(scale, scale).map_err(command)?;
+                        bytes.push(b'\n');
+                        p.custom(&bytes).map_err(command)?;
+                        p.reset_size().map_err(command)?;
+                        p.bold(false).map_err(command)?;
+                    }
+                    None => {
+                        let drawn = grid_line(font, &text, u32::from(scale), bold);
+                        let x = match align {
+                            Align::Left => 0,
+                            Align::Centre => profile.width_dots.saturating_sub(drawn.width()) / 2,
+                        };
+                        picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
+                    }
+                }
             }
             Line::Picture(bitmap) => picture(&mut p, &bitmap)?,
-            Line::Qr(link) if mixed => {
-                let drawn = qr_picture(&link, qr_module(&link, profile.width_dots)?)
-                    .ok_or_else(|| PrintError::Layout(format!("no QR code holds {link:?}")))?;
-                let x = profile.width_dots.saturating_sub(drawn.width()) / 2;
-                picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
-            }
-            Line::Qr(link) => {
+            Line::Qr(link) if profile.native_qr => {
                 p.justify(JustifyMode::CENTER).map_err(command)?;
                 p.qrcode_option(
                     &link,
@@ -221,6 +209,12 @@ pub fn printer_font_job(
                     ),
                 )
                 .map_err(command)?;
+            }
+            Line::Qr(link) => {
+                let drawn = qr_picture(&link, qr_module(&link, profile.width_dots)?)
+                    .ok_or_else(|| PrintError::Layout(format!("no QR code holds {link:?}")))?;
+                let x = profile.width_dots.saturating_sub(drawn.width()) / 2;
+                picture(&mut p, &Bitmap::placed(&drawn, profile.width_dots, x))?;
             }
         }
     }

@@ -1,13 +1,14 @@
 //! Printing the service receipt on site, on ESC/POS thermal printers (58 mm = 384 dots, 80 mm =
 //! 576 dots).
 //!
-//! Raster mode (the default) lays the receipt out as a picture — Chinese text, the logo, the
-//! signature and the QR code — dithers it to black and white and sends it as `GS v 0` bands, so
-//! it prints the same on any printer whatever fonts or code pages it has. Text mode sends
-//! GB18030 text with the printer's own font and a native QR code: far fewer bytes, for printers
-//! known to have a Chinese font. Mixed mode sends text only where that is safe on any printer
-//! (plain-ASCII lines) and draws the rest as dots on the printer font's grid: the default for
-//! slow Bluetooth LE links. A [`Profile`] says which, how wide, and how to pace the link.
+//! Raster mode lays the receipt out as a picture — Chinese text, the logo, the signature and
+//! the QR code — dithers it to black and white and sends it as `GS v 0` bands, so it prints the
+//! same on any printer whatever fonts or code pages it has. Text mode sends each line the
+//! printer's font has as text in its code page (GB18030, Big5, or plain ASCII, which every
+//! printer has) and draws any other line as dots on the same character grid: far fewer bytes,
+//! and never a wrong character. A [`Profile`] says which mode and code page, how wide, whether
+//! the printer draws QR codes, and how to pace the link; the Bluetooth LE default is text mode
+//! in ASCII.
 //!
 //! [`decode`] reads a byte stream back into commands and the image the printer would produce;
 //! tests and the virtual printer use it.
@@ -20,7 +21,7 @@ mod profile;
 mod raster;
 
 pub use encode::{Encoded, encode};
-pub use profile::{Mode, Profile};
+pub use profile::{CodePage, Mode, Profile};
 pub use raster::{Bitmap, RasterFont, render};
 
 #[derive(Debug, thiserror::Error)]

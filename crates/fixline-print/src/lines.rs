@@ -1,7 +1,6 @@
 //! The receipt as lines in the printer's own character grid (12 × 24-dot cells, two for a CJK
-//! character), shared by the modes that use the printer's font: GB18030 text sends every line
-//! as text; mixed sends plain-ASCII lines as text and the rest as dots. Both carry the same
-//! facts as the raster layout and the PDF.
+//! character), for text mode: each line goes as text where the printer's code page holds it,
+//! as dots on the same grid where not. The same facts as the raster layout and the PDF.
 
 use fixline_core::billing::Bill;
 use fixline_core::customer::Language;

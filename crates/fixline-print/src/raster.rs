@@ -480,8 +480,8 @@ fn logo(base64_png: &str, size: u32) -> Option<GrayImage> {
 pub(crate) const LINE_PITCH: u32 = 30;
 
 /// One line as the printer's own font prints it: a grid of 12 × 24-dot cells at `scale`, a
-/// CJK character (anything not ASCII) taking two. The decoder draws text-mode lines with it and
-/// mixed mode sends non-ASCII lines drawn with it, so both come out on the same grid.
+/// CJK character (anything not ASCII) taking two. The decoder draws text lines with it and text
+/// mode sends the lines its code page lacks drawn with it, so both come out on the same grid.
 pub(crate) fn grid_line(font: &RasterFont, line: &str, scale: u32, bold: bool) -> GrayImage {
     let scale = scale.clamp(1, 8);
     let cell = 12 * scale;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fixline_core::customer::Language;
 use fixline_print::decode::{Command as Cmd, DecodeError, decode};
 use fixline_print::link::{Address, FakeLink, send_job};
-use fixline_print::{Mode, PrintError, Profile, RasterFont, encode};
+use fixline_print::{CodePage, Mode, PrintError, Profile, RasterFont, encode};
 use fixline_receipt::sample;
 
 fn font() -> RasterFont {
@@ -52,7 +52,7 @@ fn raster_receipts_decode_to_exactly_the_laid_out_dots_at_58_and_80_mm() {
         let job = encode(&facts, &profile, &font).unwrap();
         let laid_out = job.bitmap.clone().expect("raster mode keeps the picture");
         assert_eq!(laid_out.width, profile.width_dots);
-        let printed = decode(&job.bytes, profile.width_dots, None).unwrap();
+        let printed = decode(&job.bytes, profile.width_dots, CodePage::Ascii, None).unwrap();
         keep(&format!("raster-{name}.png"), &printed.paper.to_png());
         // The paper starts with the laid-out receipt, dot for dot, then the feed before the cut.
         let mut top = fixline_print::Bitmap::new(laid_out.width, laid_out.height);
@@ -107,11 +107,17 @@ fn text_mode_sends_gb18030_lines_a_native_qr_and_the_signature_dots() {
     let facts = facts();
     let profile = Profile::named("80mm-gb18030-text").unwrap();
     let job = encode(&facts, &profile, &font).unwrap();
-    assert_eq!(job.mode, Mode::Gb18030Text);
+    assert_eq!(job.mode, Mode::Text);
     // GB18030 on the wire: 服 is 0xB7 0xFE, not UTF-8.
     assert!(job.bytes.windows(2).any(|w| w == [0xB7, 0xFE]));
     assert!(!job.bytes.windows(3).any(|w| w == "服".as_bytes()));
-    let printed = decode(&job.bytes, profile.width_dots, Some(&font)).unwrap();
+    let printed = decode(
+        &job.bytes,
+        profile.width_dots,
+        CodePage::Gb18030,
+        Some(&font),
+    )
+    .unwrap();
     keep("text-80mm-gb18030.png", &printed.paper.to_png());
     let text = printed.text().join("\n");
     for expected in [
@@ -143,73 +149,110 @@ fn text_mode_sends_gb18030_lines_a_native_qr_and_the_signature_dots() {
 }
 
 #[test]
-fn mixed_mode_sends_only_ascii_as_text_and_prints_what_the_printer_font_would() {
+fn text_mode_sends_only_what_the_code_page_holds_and_prints_the_same_paper_in_any() {
     let font = font();
-    for language in [Language::ZhCn, Language::En] {
-        let mut facts = sample::facts(language, vec![]);
-        facts.brand.logo_png = sample::logo_png_base64();
+    let mut chinese = sample::facts(Language::ZhCn, vec![]);
+    chinese.brand.logo_png = sample::logo_png_base64();
+    // English wording with a Hong Kong customer's name in traditional characters.
+    let mut hong_kong = sample::facts(Language::En, vec![]);
+    hong_kong.brand.logo_png = sample::logo_png_base64();
+    hong_kong.customer_name = "鮮豐超市（銅鑼灣店）".into();
+    for (facts, who) in [(&chinese, "zh"), (&hong_kong, "hk")] {
         for name in ["58mm-ble", "80mm-spp-mixed"] {
-            let mixed = Profile::named(name).unwrap();
-            assert_eq!(mixed.mode, Mode::Mixed);
-            let job = encode(&facts, &mixed, &font).unwrap();
-            let printed = decode(&job.bytes, mixed.width_dots, Some(&font)).unwrap();
-            keep(
-                &format!("mixed-{name}-{language:?}.png"),
-                &printed.paper.to_png(),
-            );
-            let text = printed.text();
-            // Text only where any printer prints it right: ASCII, single-byte mode, USA set.
-            assert!(text.iter().all(|t| t.is_ascii()), "{text:?}");
-            assert!(!printed.commands.contains(&Cmd::ChineseMode(true)));
-            assert!(
-                printed
-                    .commands
-                    .contains(&Cmd::Unknown(vec![0x1B, b'R', 0]))
-            );
-            assert!(text.iter().any(|t| t.starts_with("-----")), "{text:?}");
-            if language == Language::En {
-                assert!(text.iter().any(|t| t.contains("R-WO-000123-1")), "{text:?}");
-            }
-            // Everything else as dots, on the grid the printer's own font would use: the paper
-            // is dot for dot the paper of the same receipt in GB18030 text mode.
-            let as_text = Profile {
-                mode: Mode::Gb18030Text,
-                ..mixed.clone()
+            let ascii = Profile::named(name).unwrap();
+            assert_eq!((ascii.mode, ascii.code_page), (Mode::Text, CodePage::Ascii));
+            // The reference: the same printer with a GB18030 font that draws QR codes.
+            let gb = Profile {
+                code_page: CodePage::Gb18030,
+                native_qr: true,
+                ..ascii.clone()
             };
-            let text_job = encode(&facts, &as_text, &font).unwrap();
-            let text_paper = decode(&text_job.bytes, mixed.width_dots, Some(&font))
-                .unwrap()
-                .paper;
-            assert_eq!(
-                (printed.paper.width, printed.paper.height),
-                (text_paper.width, text_paper.height),
-                "{name} {language:?}"
-            );
-            assert_eq!(
-                printed.paper.difference(&text_paper),
-                0,
-                "{name} {language:?}"
-            );
-            assert!(printed.paper.ink() > 10_000);
-            assert_eq!(qr_codes(&printed.paper), vec![facts.customer_link.clone()]);
-            // Never more bytes than the whole receipt as a picture (a Chinese receipt is mostly
-            // dots either way); far fewer when the receipt is plain ASCII.
-            let raster = Profile {
-                mode: Mode::Raster,
-                ..mixed.clone()
-            };
-            let bytes = |facts| encode(facts, &raster, &font).unwrap().bytes.len();
-            assert!(job.bytes.len() < bytes(&facts), "{name} {language:?}");
-            if language == Language::En {
-                let plain = sample::english_facts();
-                let mixed_bytes = encode(&plain, &mixed, &font).unwrap().bytes.len();
-                let raster_bytes = bytes(&plain);
-                assert!(
-                    mixed_bytes * 3 < raster_bytes,
-                    "{name}: mixed {mixed_bytes} vs raster {raster_bytes}"
+            let reference = decode(
+                &encode(facts, &gb, &font).unwrap().bytes,
+                gb.width_dots,
+                CodePage::Gb18030,
+                Some(&font),
+            )
+            .unwrap()
+            .paper;
+            assert_eq!(qr_codes(&reference), vec![facts.customer_link.clone()]);
+            for page in [CodePage::Ascii, CodePage::Gb18030, CodePage::Big5] {
+                let profile = Profile {
+                    code_page: page,
+                    ..ascii.clone()
+                };
+                let job = encode(facts, &profile, &font).unwrap();
+                let printed = decode(&job.bytes, profile.width_dots, page, Some(&font)).unwrap();
+                keep(
+                    &format!("text-{name}-{page:?}-{who}.png").to_lowercase(),
+                    &printed.paper.to_png(),
                 );
+                let text = printed.text();
+                // Only what the font has travels as text, in the matching character mode.
+                assert!(text.iter().all(|t| page.encode(t).is_some()), "{text:?}");
+                assert!(
+                    printed
+                        .commands
+                        .contains(&Cmd::ChineseMode(page.double_byte()))
+                );
+                assert!(
+                    printed
+                        .commands
+                        .contains(&Cmd::Unknown(vec![0x1B, b'R', 0]))
+                );
+                assert!(text.iter().any(|t| t.starts_with("-----")), "{text:?}");
+                // Everything else is drawn on the grid the printer's font uses: the paper is
+                // dot for dot the same whatever the code page.
+                assert_eq!(
+                    (printed.paper.width, printed.paper.height),
+                    (reference.width, reference.height),
+                    "{name} {page:?} {who}"
+                );
+                assert_eq!(
+                    printed.paper.difference(&reference),
+                    0,
+                    "{name} {page:?} {who}"
+                );
+                assert_eq!(qr_codes(&printed.paper), vec![facts.customer_link.clone()]);
+                // Never more bytes than the whole receipt as a picture.
+                let raster = Profile {
+                    mode: Mode::Raster,
+                    ..profile.clone()
+                };
+                assert!(job.bytes.len() < encode(facts, &raster, &font).unwrap().bytes.len());
             }
         }
+        // The traditional name goes as Big5 text; simplified Chinese never does.
+        let big5 = Profile::named("80mm-big5-text").unwrap();
+        let printed = decode(
+            &encode(facts, &big5, &font).unwrap().bytes,
+            576,
+            CodePage::Big5,
+            Some(&font),
+        )
+        .unwrap();
+        let has_name = printed
+            .text()
+            .iter()
+            .any(|t| t.contains("鮮豐超市（銅鑼灣店）"));
+        assert_eq!(has_name, who == "hk", "{:?}", printed.text());
+    }
+    // An all-ASCII receipt in ASCII text mode is a fraction of its raster.
+    let plain = sample::english_facts();
+    for name in ["58mm-ble", "80mm-spp-mixed"] {
+        let text = Profile::named(name).unwrap();
+        let raster = Profile {
+            mode: Mode::Raster,
+            ..text.clone()
+        };
+        let (text_bytes, raster_bytes) = (
+            encode(&plain, &text, &font).unwrap().bytes.len(),
+            encode(&plain, &raster, &font).unwrap().bytes.len(),
+        );
+        assert!(
+            text_bytes * 3 < raster_bytes,
+            "{name}: text {text_bytes} vs raster {raster_bytes}"
+        );
     }
 }
 
@@ -260,12 +303,12 @@ fn truncated_or_oversized_jobs_are_refused_by_the_decoder() {
     let job = encode(&facts(), &profile, &font()).unwrap();
     let cut = &job.bytes[..job.bytes.len() / 2];
     assert!(matches!(
-        decode(cut, 576, None),
+        decode(cut, 576, CodePage::Ascii, None),
         Err(DecodeError::Truncated(_))
     ));
     let huge = [0x1D, b'v', b'0', 0, 0xFF, 0x7F, 0xFF, 0x7F];
     assert!(matches!(
-        decode(&huge, 576, None),
+        decode(&huge, 576, CodePage::Ascii, None),
         Err(DecodeError::TooLarge { .. })
     ));
     // Bluetooth is not in this build: a clear refusal, not a silent failure.

@@ -165,6 +165,10 @@ impl Backend for Device {
         call("set_printer", json!({ "printer": printer }))
     }
 
+    fn printer_profiles(&self) -> Answer<Vec<String>> {
+        call("printer_profiles", json!({}))
+    }
+
     fn print_jobs(&self) -> Answer<Vec<fixline_core::device::PrintJob>> {
         call("print_jobs", json!({}))
     }

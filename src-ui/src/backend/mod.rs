@@ -148,6 +148,10 @@ pub trait Backend {
     fn set_printer(&self, _printer: PrinterChoice) -> Answer<()> {
         app_only()
     }
+    /// The printer profiles the app knows (width, text or raster, code page, pacing).
+    fn printer_profiles(&self) -> Answer<Vec<String>> {
+        app_only()
+    }
     fn print_jobs(&self) -> Answer<Vec<PrintJob>> {
         app_only()
     }

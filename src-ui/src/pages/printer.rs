@@ -12,15 +12,8 @@ use crate::backend::{UiError, backend, sleep};
 use crate::format;
 use crate::i18n::{Lang, Text, lang, tr};
 
-/// The printer profiles `fixline-print` knows (`Profile::builtin`).
-const PROFILES: [&str; 6] = [
-    "80mm-network",
-    "80mm-spp",
-    "80mm-spp-mixed",
-    "58mm-ble",
-    "58mm-ble-raster",
-    "80mm-gb18030-text",
-];
+/// A network printer's profile until the engineer picks another.
+const NETWORK_PROFILE: &str = "80mm-network";
 
 fn state_text(job: &PrintJob, lang: Lang) -> &'static str {
     match job.state {
@@ -97,7 +90,8 @@ pub fn Printer() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let host = RwSignal::new(String::new());
     let port = RwSignal::new("9100".to_owned());
-    let profile = RwSignal::new(PROFILES[0].to_owned());
+    let profile = RwSignal::new(NETWORK_PROFILE.to_owned());
+    let profiles = RwSignal::new(vec![NETWORK_PROFILE.to_owned()]);
     let jobs = RwSignal::new(Vec::<PrintJob>::new());
     let current = RwSignal::new(None::<PrinterChoice>);
     let found = RwSignal::new(None::<Vec<FoundPrinter>>);
@@ -114,6 +108,9 @@ pub fn Printer() -> impl IntoView {
         }
         if let Ok(list) = backend().print_jobs().await {
             jobs.set(list);
+        }
+        if let Ok(list) = backend().printer_profiles().await {
+            profiles.set(list);
         }
     });
     let choose = move |choice: PrinterChoice| {
@@ -202,8 +199,9 @@ pub fn Printer() -> impl IntoView {
                 </div>
                 <label>{tr(Text::PrinterProfile)}
                     <select id="printer-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
-                        {PROFILES.into_iter().map(|p| view! {
-                            <option value=p selected=move || profile.get() == p>{p}</option>
+                        {move || profiles.get().into_iter().map(|p| {
+                            let value = p.clone();
+                            view! { <option value=p.clone() selected=move || profile.get() == value>{p}</option> }
                         }).collect_view()}
                     </select>
                 </label>

@@ -2,7 +2,8 @@
 //! answers status requests like an online printer, and writes each job as the bytes received
 //! and a PNG of the paper that would come out.
 //!
-//! `virtual-printer [--listen 127.0.0.1:9100] [--out DIR] [--width 576]`
+//! `virtual-printer [--listen 127.0.0.1:9100] [--out DIR] [--width 576] [--code-page gb18030]`
+//! (the font's code page: `ascii`, `gb18030` or `big5`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fixline_print::RasterFont;
 use fixline_print::decode::decode;
 use fixline_print::link::STATUS_REQUEST;
+use fixline_print::{CodePage, RasterFont};
 
 /// Online, no error: the fixed bits of a status byte and nothing else.
 const ONLINE: u8 = 0x12;
@@ -30,6 +31,11 @@ fn main() {
     let width: u32 = arg(&args, "--width")
         .and_then(|w| w.parse().ok())
         .unwrap_or(576);
+    let code_page_name = arg(&args, "--code-page").unwrap_or_else(|| "gb18030".into());
+    let Some(code_page) = CodePage::named(&code_page_name) else {
+        eprintln!("--code-page {code_page_name}: one of ascii, gb18030, big5");
+        std::process::exit(2);
+    };
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("cannot write to {}: {e}", out.display());
         std::process::exit(1);
@@ -41,7 +47,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let font = RasterFont::system().ok();
+    let model = Model {
+        width,
+        code_page,
+        font: RasterFont::system().ok(),
+    };
     println!(
         "virtual printer on {}  ({width} dots, jobs written to {})",
         listener
@@ -54,7 +64,7 @@ fn main() {
         let n = jobs.fetch_add(1, Ordering::Relaxed) + 1;
         match serve(stream) {
             Ok(bytes) if bytes.is_empty() => {}
-            Ok(bytes) => write_job(&out, n, &bytes, width, font.as_ref()),
+            Ok(bytes) => write_job(&out, n, &bytes, &model),
             Err(e) => eprintln!("job {n}: connection failed: {e}"),
         }
     }
@@ -85,10 +95,17 @@ fn serve(mut stream: TcpStream) -> std::io::Result<Vec<u8>> {
     Ok(job)
 }
 
-fn write_job(out: &Path, n: usize, bytes: &[u8], width: u32, font: Option<&RasterFont>) {
+/// The printer being imitated: how wide its paper is and what its font has.
+struct Model {
+    width: u32,
+    code_page: CodePage,
+    font: Option<RasterFont>,
+}
+
+fn write_job(out: &Path, n: usize, bytes: &[u8], model: &Model) {
     let stem = out.join(format!("job-{n:04}"));
     let _ = std::fs::write(stem.with_extension("bin"), bytes);
-    match decode(bytes, width, font) {
+    match decode(bytes, model.width, model.code_page, model.font.as_ref()) {
         Ok(printout) => {
             let png = printout.paper.to_png();
             match std::fs::write(stem.with_extension("png"), png) {
