@@ -190,7 +190,7 @@ pub struct PrinterChoice {
     pub name: String,
     pub address: PrinterAddress,
     /// A printer profile name (`58mm-ble`, `58mm-ble-raster`, `58mm-ble-gb18030-text`,
-    /// `80mm-spp`, `80mm-spp-mixed`, `80mm-network`, `80mm-gb18030-text`, `80mm-big5-text`).
+    /// `80mm-spp`, `80mm-spp-ascii-text`, `80mm-network`, `80mm-gb18030-text`, `80mm-big5-text`).
     pub profile: String,
 }
 

@@ -46,14 +46,29 @@ pub(crate) fn columns(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
-/// Splits `text` into lines of at most `width` columns, at character boundaries.
+/// Splits `text` into lines of at most `width` columns: after the last space when the line
+/// would end inside a word of Latin letters, anywhere between Chinese characters.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
         for c in paragraph.chars() {
             if !line.is_empty() && columns(&line) + columns(c.encode_utf8(&mut [0; 4])) > width {
-                lines.push(std::mem::take(&mut line));
+                let carry = match line.rfind(' ') {
+                    Some(space)
+                        if c != ' '
+                            && space > 0
+                            && line[space + 1..].chars().all(|w| w.is_ascii_graphic()) =>
+                    {
+                        line.split_off(space + 1)
+                    }
+                    _ => String::new(),
+                };
+                lines.push(line.trim_end().to_owned());
+                line = carry;
+                if c == ' ' && line.is_empty() {
+                    continue;
+                }
             }
             line.push(c);
         }
@@ -224,6 +239,12 @@ mod tests {
         assert_eq!(wrap("ab服务cd", 4), vec!["ab服", "务cd"]);
         assert_eq!(wrap("", 4), Vec::<String>::new());
         assert_eq!(wrap("服", 1), vec!["服"], "a character wider than the line");
+        assert_eq!(
+            wrap("Scan to view this receipt", 12),
+            vec!["Scan to view", "this receipt"]
+        );
+        assert_eq!(wrap("short-cycling now", 10), vec!["short-cycl", "ing now"]);
+        assert_eq!(wrap("  SN A1 B2", 6), vec!["  SN", "A1 B2"]);
         assert_eq!(two_columns("Tax", "¥1.00", 12), "Tax   ¥1.00");
         assert_eq!(printable("¥369.18"), "￥369.18");
     }

@@ -125,7 +125,7 @@ impl Profile {
             spp_80.clone(),
             Profile {
                 mode: Mode::Text,
-                ..named(&spp_80, "80mm-spp-mixed")
+                ..named(&spp_80, "80mm-spp-ascii-text")
             },
             Profile {
                 chunk_bytes: 16 * 1024,

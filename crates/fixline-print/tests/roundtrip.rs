@@ -158,7 +158,7 @@ fn text_mode_sends_only_what_the_code_page_holds_and_prints_the_same_paper_in_an
     hong_kong.brand.logo_png = sample::logo_png_base64();
     hong_kong.customer_name = "鮮豐超市（銅鑼灣店）".into();
     for (facts, who) in [(&chinese, "zh"), (&hong_kong, "hk")] {
-        for name in ["58mm-ble", "80mm-spp-mixed"] {
+        for name in ["58mm-ble", "80mm-spp-ascii-text"] {
             let ascii = Profile::named(name).unwrap();
             assert_eq!((ascii.mode, ascii.code_page), (Mode::Text, CodePage::Ascii));
             // The reference: the same printer with a GB18030 font that draws QR codes.
@@ -239,7 +239,7 @@ fn text_mode_sends_only_what_the_code_page_holds_and_prints_the_same_paper_in_an
     }
     // An all-ASCII receipt in ASCII text mode is a fraction of its raster.
     let plain = sample::english_facts();
-    for name in ["58mm-ble", "80mm-spp-mixed"] {
+    for name in ["58mm-ble", "80mm-spp-ascii-text"] {
         let text = Profile::named(name).unwrap();
         let raster = Profile {
             mode: Mode::Raster,
