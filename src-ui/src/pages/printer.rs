@@ -200,8 +200,8 @@ pub fn Printer() -> impl IntoView {
                 <label>{tr(Text::PrinterProfile)}
                     <select id="printer-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
                         {move || profiles.get().into_iter().map(|p| {
-                            let value = p.clone();
-                            view! { <option value=p.clone() selected=move || profile.get() == value>{p}</option> }
+                            let (value, label) = (p.clone(), p.clone());
+                            view! { <option value=p selected=move || profile.get() == value>{label}</option> }
                         }).collect_view()}
                     </select>
                 </label>
