@@ -182,7 +182,13 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
         ("66:22:E2:4C:1A:07", 1024, 5)
     );
     // The whole job, and the same receipt on paper as the network printer printed.
-    let handed_paper = decode(&BASE64.decode(&handed.data).unwrap(), 576, None).unwrap();
+    let handed_paper = decode(
+        &BASE64.decode(&handed.data).unwrap(),
+        576,
+        fixline_print::CodePage::Ascii,
+        None,
+    )
+    .unwrap();
     assert!(
         handed_paper.paper.to_gray() == printout.paper.to_gray(),
         "the plugin got a different receipt"
