@@ -89,9 +89,5 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 
 /// A failure before any byte went out.
 pub(crate) fn unreachable(what: impl std::fmt::Display) -> PrintError {
-    PrintError::Link {
-        sent: 0,
-        total: 0,
-        reason: what.to_string(),
-    }
+    PrintError::before_job(what)
 }

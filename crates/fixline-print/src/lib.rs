@@ -46,6 +46,17 @@ pub enum PrintError {
     Printer(String),
 }
 
+impl PrintError {
+    /// The link failed before any job was under way: connecting, scanning, opening.
+    pub fn before_job(reason: impl std::fmt::Display) -> Self {
+        PrintError::Link {
+            sent: 0,
+            total: 0,
+            reason: reason.to_string(),
+        }
+    }
+}
+
 fn link_failure(sent: usize, total: usize, reason: &str) -> String {
     match total {
         0 => reason.to_owned(),

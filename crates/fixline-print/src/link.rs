@@ -122,10 +122,8 @@ pub struct TcpLink {
 
 impl TcpLink {
     pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<Self, PrintError> {
-        let unreachable = |e: String| PrintError::Link {
-            sent: 0,
-            total: 0,
-            reason: format!("cannot reach the printer at {host}:{port}: {e}"),
+        let unreachable = |e: String| {
+            PrintError::before_job(format!("cannot reach the printer at {host}:{port}: {e}"))
         };
         let addr = (host, port)
             .to_socket_addrs()
@@ -173,11 +171,7 @@ impl FileLink {
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| PrintError::Link {
-                sent: 0,
-                total: 0,
-                reason: format!("{}: {e}", path.display()),
-            })?;
+            .map_err(|e| PrintError::before_job(format!("{}: {e}", path.display())))?;
         Ok(FileLink { file })
     }
 }

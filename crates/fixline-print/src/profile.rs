@@ -152,11 +152,6 @@ impl Profile {
         Self::builtin().into_iter().find(|p| p.name == name)
     }
 
-    /// Characters per line in text mode (12×24 font: two dots per half-width column).
-    pub fn text_columns(&self) -> usize {
-        (self.width_dots / 12) as usize
-    }
-
     /// In a few words, for the bench and the printer screen.
     pub fn describe(&self) -> String {
         match self.mode {

@@ -384,11 +384,7 @@ fn a_refused_connection_is_retried_but_a_started_job_is_not() {
         || {
             tries += 1;
             if tries < 3 {
-                Err(PrintError::Link {
-                    sent: 0,
-                    total: 0,
-                    reason: "refused".into(),
-                })
+                Err(PrintError::before_job("refused"))
             } else {
                 Ok(Box::new(FakeLink::printer(180)) as Box<dyn PrinterLink>)
             }
