@@ -101,6 +101,26 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         )
         .await?;
     browser.screenshot("browser-signature-1280x900").await?;
+    // A look at another screen and back: the name and both strokes are still there, drawn.
+    browser.click(".back").await?;
+    browser
+        .click(&format!(".job-card[data-number='{number}']"))
+        .await?;
+    browser
+        .wait_attr("#signature-pad", "data-strokes", "2")
+        .await?;
+    let name = browser.find("#signer-name").await?.prop("value").await?;
+    assert_eq!(name.as_deref(), Some("陈静"));
+    let inked = browser
+        .client
+        .execute(
+            "const c = document.querySelector('#signature-pad');
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n;",
+            vec![],
+        )
+        .await?;
+    assert!(inked.as_u64().unwrap_or(0) > 100, "pad redrawn: {inked}");
     browser.click("#make-receipt").await?;
     browser.find("#receipt").await?;
     browser.wait_text("#job-status", "已确认").await?;

@@ -3,6 +3,7 @@
 
 use fixline_core::billing::{Bill, Part, PartLine, labour_from_visits};
 use fixline_core::device::{LocalJob, PrintState};
+use fixline_core::ids::WorkOrderId;
 use fixline_core::money::Money;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff, Signature};
 use fixline_core::work_order::{Action, ActionKind, Status, WorkOrder};
@@ -321,18 +322,46 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
     }
 }
 
+/// A signature being taken, kept per work order outside the form: a redraw of the job screen
+/// (a sync that changed the job, a look at another screen and back) must not make the customer
+/// sign again.
+#[derive(Debug, Clone, Default)]
+struct SignDraft {
+    signer: String,
+    strokes: Vec<Vec<[f32; 2]>>,
+    refuse: bool,
+    reason: String,
+}
+
+thread_local! {
+    static SIGN_DRAFTS: std::cell::RefCell<std::collections::HashMap<WorkOrderId, SignDraft>> =
+        Default::default();
+}
+
 #[component]
 fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
     let shell = shell();
     let id = work_order.id;
-    let strokes = StoredValue::new_local(Vec::<Vec<[f32; 2]>>::new());
-    let drawn = RwSignal::new(0usize);
+    let draft = SIGN_DRAFTS.with(|d| d.borrow().get(&id).cloned().unwrap_or_default());
+    let drawn = RwSignal::new(draft.strokes.len());
+    let strokes = StoredValue::new_local(draft.strokes);
     let drawing = StoredValue::new_local(false);
-    let signer = RwSignal::new(String::new());
-    let refuse = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
+    let signer = RwSignal::new(draft.signer);
+    let refuse = RwSignal::new(draft.refuse);
+    let reason = RwSignal::new(draft.reason);
     let busy = RwSignal::new(false);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    // Kept as it changes (the strokes when one ends, counted by `drawn`).
+    Effect::new(move |_| {
+        drawn.track();
+        let draft = SignDraft {
+            signer: signer.get(),
+            strokes: strokes.get_value(),
+            refuse: refuse.get(),
+            reason: reason.get(),
+        };
+        SIGN_DRAFTS.with(|d| d.borrow_mut().insert(id, draft));
+    });
 
     let context = move || -> Option<web_sys::CanvasRenderingContext2d> {
         canvas.get()?.get_context("2d").ok()??.dyn_into().ok()
@@ -357,6 +386,13 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
             }
         });
     };
+    // The strokes so far, drawn whenever the pad (re)appears: after a redraw of the screen, or
+    // after "refuses to sign" was ticked and unticked.
+    Effect::new(move |_| {
+        if canvas.get().is_some() {
+            redraw();
+        }
+    });
     // Pointer position in pad units, whatever size the canvas is shown at.
     let at = move |ev: &web_sys::PointerEvent| -> Option<[f32; 2]> {
         let c = canvas.get()?;
@@ -432,7 +468,10 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
         spawn_local(async move {
             let position = current_position().await;
             match backend().make_receipt(id, sign_off, position).await {
-                Ok(_) => shell.changed(),
+                Ok(_) => {
+                    SIGN_DRAFTS.with(|d| d.borrow_mut().remove(&id));
+                    shell.changed();
+                }
                 Err(e) => shell.fail(&e),
             }
             busy.set(false);
@@ -447,7 +486,7 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
                 view! { <label>{tr(Text::Reason)}<input id="refuse-reason" bind:value=reason required/></label> }.into_any()
             } else {
                 view! {
-                    <canvas id="signature-pad" class="signature-pad" width=PAD_W height=PAD_H node_ref=canvas
+                    <canvas id="signature-pad" class="signature-pad" width=PAD_W height=PAD_H node_ref=canvas data-strokes=move || drawn.get()
                         on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up on:pointerleave=up></canvas>
                     <div class="row">
                         <button id="sig-undo" type="button" class="big" on:click=undo disabled=move || drawn.get() == 0>{tr(Text::Undo)}</button>
