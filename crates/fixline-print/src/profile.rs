@@ -152,7 +152,7 @@ impl Profile {
         Self::builtin().into_iter().find(|p| p.name == name)
     }
 
-    /// In a few words, for the bench and the printer screen.
+    /// The mode in a few words (the bench prints it).
     pub fn describe(&self) -> String {
         match self.mode {
             Mode::Raster => "raster".into(),
