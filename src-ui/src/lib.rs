@@ -8,6 +8,7 @@
 mod app;
 pub mod backend;
 mod components;
+mod drafts;
 mod format;
 mod geo;
 pub mod i18n;

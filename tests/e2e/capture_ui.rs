@@ -67,6 +67,10 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     browser.click(".part-qty").await?;
     browser.wait_attr(".part-price", "value", "186.00").await?;
     browser.fill(".part-serials", "SR2026110071").await?;
+    // Nothing typed on the job is lost by a look at another screen: the part line, unsaved.
+    away_and_back(&browser, &number).await?;
+    assert_eq!(value(&browser, ".part-number").await?, "CMP-220");
+    assert_eq!(value(&browser, ".part-serials").await?, "SR2026110071");
     browser.click("#save-parts").await?;
     browser.screenshot("browser-capture-1280x900").await?;
 
@@ -74,6 +78,12 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     browser
         .fill("#summary", "更换启动继电器，柜温恢复 4°C")
         .await?;
+    // The completion form, still open, with its summary.
+    away_and_back(&browser, &number).await?;
+    assert_eq!(
+        value(&browser, "#summary").await?,
+        "更换启动继电器，柜温恢复 4°C"
+    );
     browser.click("#form-submit").await?;
     browser.wait_text("#job-status", "已完工").await?;
 
@@ -102,15 +112,11 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         .await?;
     browser.screenshot("browser-signature-1280x900").await?;
     // A look at another screen and back: the name and both strokes are still there, drawn.
-    browser.click(".back").await?;
-    browser
-        .click(&format!(".job-card[data-number='{number}']"))
-        .await?;
+    away_and_back(&browser, &number).await?;
     browser
         .wait_attr("#signature-pad", "data-strokes", "2")
         .await?;
-    let name = browser.find("#signer-name").await?.prop("value").await?;
-    assert_eq!(name.as_deref(), Some("陈静"));
+    assert_eq!(value(&browser, "#signer-name").await?, "陈静");
     let inked = browser
         .client
         .execute(
@@ -191,4 +197,24 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     assert!(pages.success(), "poppler renders the receipt");
     browser.client.clone().close().await?;
     Ok(())
+}
+
+/// Back to the job list and into the job again: the job screen is drawn anew.
+async fn away_and_back(browser: &Session, number: &str) -> anyhow::Result<()> {
+    browser.click(".back").await?;
+    browser
+        .click(&format!(".job-card[data-number='{number}']"))
+        .await?;
+    browser.find("#actions").await?;
+    Ok(())
+}
+
+/// What an input holds now.
+async fn value(browser: &Session, css: &str) -> anyhow::Result<String> {
+    Ok(browser
+        .find(css)
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
 }

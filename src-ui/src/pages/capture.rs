@@ -3,7 +3,6 @@
 
 use fixline_core::billing::{Bill, Part, PartLine, labour_from_visits};
 use fixline_core::device::{LocalJob, PrintState};
-use fixline_core::ids::WorkOrderId;
 use fixline_core::money::Money;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff, Signature};
 use fixline_core::work_order::{Action, ActionKind, Status, WorkOrder};
@@ -15,6 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::app::shell;
 use crate::backend::{UiError, backend, now};
+use crate::drafts;
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::pages::printer::{follow_queue, under_way, while_printing};
@@ -240,13 +240,11 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
             catalogue.set(list);
         }
     });
-    let drafts = RwSignal::new(
-        work_order
-            .bill
-            .as_ref()
-            .map(|b| b.parts.iter().map(PartDraft::from_line).collect::<Vec<_>>())
-            .unwrap_or_default(),
-    );
+    let bill = work_order.bill.clone();
+    let drafts = drafts::kept(id, "parts", move || {
+        bill.map(|b| b.parts.iter().map(PartDraft::from_line).collect::<Vec<_>>())
+            .unwrap_or_default()
+    });
     let visits = work_order.visits.clone();
     let labour = move || {
         let s = settings.get();
@@ -265,7 +263,10 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
         };
         spawn_local(async move {
             match backend().act(id, Action::RecordBill { bill }).await {
-                Ok(_) => shell.changed(),
+                Ok(_) => {
+                    drafts::forget(id, &["parts"]);
+                    shell.changed();
+                }
                 Err(e) => shell.fail(&e),
             }
         });
@@ -322,46 +323,24 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
     }
 }
 
-/// A signature being taken, kept per work order outside the form: a redraw of the job screen
-/// (a sync that changed the job, a look at another screen and back) must not make the customer
-/// sign again.
-#[derive(Debug, Clone, Default)]
-struct SignDraft {
-    signer: String,
-    strokes: Vec<Vec<[f32; 2]>>,
-    refuse: bool,
-    reason: String,
-}
-
-thread_local! {
-    static SIGN_DRAFTS: std::cell::RefCell<std::collections::HashMap<WorkOrderId, SignDraft>> =
-        Default::default();
-}
-
 #[component]
 fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
     let shell = shell();
     let id = work_order.id;
-    let draft = SIGN_DRAFTS.with(|d| d.borrow().get(&id).cloned().unwrap_or_default());
-    let drawn = RwSignal::new(draft.strokes.len());
-    let strokes = StoredValue::new_local(draft.strokes);
-    let drawing = StoredValue::new_local(false);
-    let signer = RwSignal::new(draft.signer);
-    let refuse = RwSignal::new(draft.refuse);
-    let reason = RwSignal::new(draft.reason);
-    let busy = RwSignal::new(false);
-    let canvas = NodeRef::<leptos::html::Canvas>::new();
-    // Kept as it changes (the strokes when one ends, counted by `drawn`).
+    // What the customer has signed so far survives a redraw of the screen (see `drafts`).
+    let kept_strokes: Vec<Vec<[f32; 2]>> = drafts::restore(id, "strokes").unwrap_or_default();
+    let drawn = RwSignal::new(kept_strokes.len());
+    let strokes = StoredValue::new_local(kept_strokes);
     Effect::new(move |_| {
         drawn.track();
-        let draft = SignDraft {
-            signer: signer.get(),
-            strokes: strokes.get_value(),
-            refuse: refuse.get(),
-            reason: reason.get(),
-        };
-        SIGN_DRAFTS.with(|d| d.borrow_mut().insert(id, draft));
+        drafts::keep(id, "strokes", strokes.get_value());
     });
+    let drawing = StoredValue::new_local(false);
+    let signer = drafts::kept(id, "signer", String::new);
+    let refuse = drafts::kept(id, "refuse", || false);
+    let reason = drafts::kept(id, "refuse-reason", String::new);
+    let busy = RwSignal::new(false);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
 
     let context = move || -> Option<web_sys::CanvasRenderingContext2d> {
         canvas.get()?.get_context("2d").ok()??.dyn_into().ok()
@@ -469,7 +448,7 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
             let position = current_position().await;
             match backend().make_receipt(id, sign_off, position).await {
                 Ok(_) => {
-                    SIGN_DRAFTS.with(|d| d.borrow_mut().remove(&id));
+                    drafts::forget(id, &["strokes", "signer", "refuse", "refuse-reason"]);
                     shell.changed();
                 }
                 Err(e) => shell.fail(&e),

@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 
 use crate::app::{Screen, shell};
 use crate::backend::{JobDetail, UiError, backend, now};
+use crate::drafts;
 use crate::format;
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
@@ -211,10 +212,11 @@ fn ActionPanel(
         .map(|a| work_order.available_actions(a))
         .unwrap_or_default();
     let me = actor.and_then(|a| a.engineer);
-    let form = RwSignal::new(None::<Form>);
-    let reason = RwSignal::new(String::new());
-    let summary = RwSignal::new(String::new());
-    let resolution = RwSignal::new("on_site_repair".to_owned());
+    // The open form and what is typed in it survive a redraw of the screen (see `drafts`).
+    let form = drafts::kept(id, "form", || None::<Form>);
+    let reason = drafts::kept(id, "reason", String::new);
+    let summary = drafts::kept(id, "summary", String::new);
+    let resolution = drafts::kept(id, "resolution", || "on_site_repair".to_owned());
     let colleague = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
 
