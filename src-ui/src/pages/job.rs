@@ -194,6 +194,18 @@ enum Form {
     Note,
 }
 
+impl Form {
+    /// The action the form sends.
+    fn kind(self) -> ActionKind {
+        match self {
+            Form::Complete => ActionKind::Complete,
+            Form::Decline => ActionKind::Decline,
+            Form::HandOver => ActionKind::HandOver,
+            Form::Note => ActionKind::AddNote,
+        }
+    }
+}
+
 #[component]
 fn ActionPanel(
     work_order: WorkOrder,
@@ -214,6 +226,14 @@ fn ActionPanel(
     let me = actor.and_then(|a| a.engineer);
     // The open form and what is typed in it survive a redraw of the screen (see `drafts`).
     let form = drafts::kept(id, "form", || None::<Form>);
+    // A form kept from before is shown again only while its action still can be taken (the
+    // job may have moved on meanwhile, e.g. through a sync).
+    if form
+        .get_untracked()
+        .is_some_and(|f| !available.contains(&f.kind()))
+    {
+        form.set(None);
+    }
     let reason = drafts::kept(id, "reason", String::new);
     let summary = drafts::kept(id, "summary", String::new);
     let resolution = drafts::kept(id, "resolution", || "on_site_repair".to_owned());
