@@ -20,6 +20,7 @@ fn main() {
         "pool",
         "pick",
         "find_printers",
+        "pair_printer",
         "printer",
         "printer_profiles",
         "set_printer",

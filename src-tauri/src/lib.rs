@@ -383,7 +383,21 @@ fn database_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>
 /// Bluetooth and other printers nearby, for the pairing screen (a few seconds of scanning).
 #[tauri::command]
 async fn find_printers(app: tauri::AppHandle) -> Answer<Vec<FoundPrinter>> {
-    tauri::async_runtime::spawn_blocking(move || printers::find(&app))
+    on_printer_thread(move || printers::find(&app)).await
+}
+
+/// Pairs a Bluetooth Classic printer with the PIN from its manual (Linux; phones pair in
+/// their own settings and say so).
+#[tauri::command]
+async fn pair_printer(device: String, pin: String) -> Answer<()> {
+    on_printer_thread(move || fixline_bluetooth::pair(&device, &pin, printers::PAIRING)).await
+}
+
+/// Runs blocking Bluetooth work off the UI's thread; its failures are the printer's.
+async fn on_printer_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, fixline_print::PrintError> + Send + 'static,
+) -> Answer<T> {
+    tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|e| ErrorBody {
             code: "app_error".into(),
@@ -430,6 +444,7 @@ pub fn run() {
             pool,
             pick,
             find_printers,
+            pair_printer,
             printer,
             set_printer,
             print_jobs,

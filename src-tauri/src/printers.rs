@@ -14,6 +14,9 @@ use fixline_print::{PrintError, Profile};
 /// How long the pairing screen listens for printers.
 pub const SCAN: Duration = Duration::from_secs(6);
 
+/// How long a printer has to finish pairing (the engineer may have to press its button).
+pub const PAIRING: Duration = Duration::from_secs(30);
+
 #[cfg(desktop)]
 pub fn open(
     _app: &tauri::AppHandle,

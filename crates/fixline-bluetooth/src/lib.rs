@@ -9,13 +9,14 @@
 //! - [`bridge`] — a link whose bytes a platform plugin carries (Android's Classic plugin under
 //!   `mobile/`, a mobile BLE plugin): the plugin is a small trait, so its framing is tested here.
 //! - [`scan`] — finding printers nearby (BLE advertisements, paired and discoverable Classic
-//!   devices) for the pairing screen.
+//!   devices) for the pairing screen; [`pair`] pairs a Classic printer with its PIN.
 //!
 //! The async stacks run on one small runtime for the process (the BLE handler lives as long as
 //! the app): the print queue is blocking code on its own thread.
 
 pub mod bridge;
 mod gatt;
+mod pair;
 mod scan;
 
 mod ble;
@@ -28,6 +29,7 @@ pub use fixline_core::device::{FoundPrinter, PrinterAddress};
 use fixline_print::PrintError;
 use fixline_print::link::PrinterLink;
 pub use gatt::{GattCharacteristic, PrinterChannels, choose_channels, quiet_drain};
+pub use pair::{check_pin, pair};
 pub use scan::scan;
 
 /// Opens a link to any printer address: network and file links from `fixline-print`,

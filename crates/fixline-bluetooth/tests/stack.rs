@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use fixline_bluetooth::{PrinterAddress, open, scan};
+use fixline_bluetooth::{PrinterAddress, open, pair, scan};
 
 fn bounded<T>(what: &str, limit: Duration, f: impl FnOnce() -> T) -> T {
     let started = Instant::now();
@@ -60,6 +60,26 @@ fn a_classic_printer_that_cannot_be_reached_fails_plainly() {
     let e = open(&bad, Duration::from_secs(2))
         .err()
         .unwrap()
+        .to_string();
+    assert!(e.contains("not a Bluetooth address"), "{e}");
+}
+
+#[test]
+fn pairing_a_printer_that_is_not_there_fails_plainly() {
+    let result = bounded("pairing a Classic printer", Duration::from_secs(30), || {
+        pair("66:22:E2:4C:1A:07", "0000", Duration::from_secs(2))
+    });
+    let Err(e) = result else {
+        panic!("a printer that is not there was paired");
+    };
+    plain(&e.to_string());
+    // Bad input is said as such before any radio is touched.
+    let e = pair("66:22:E2:4C:1A:07", "pin", Duration::from_secs(2))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a printer PIN"), "{e}");
+    let e = pair("printer-1", "0000", Duration::from_secs(2))
+        .unwrap_err()
         .to_string();
     assert!(e.contains("not a Bluetooth address"), "{e}");
 }

@@ -165,6 +165,10 @@ impl Backend for Device {
         call("set_printer", json!({ "printer": printer }))
     }
 
+    fn pair_printer(&self, device: String, pin: String) -> Answer<()> {
+        call("pair_printer", json!({ "device": device, "pin": pin }))
+    }
+
     fn printer_profiles(&self) -> Answer<Vec<String>> {
         call("printer_profiles", json!({}))
     }

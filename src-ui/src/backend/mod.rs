@@ -148,6 +148,10 @@ pub trait Backend {
     fn set_printer(&self, _printer: PrinterChoice) -> Answer<()> {
         app_only()
     }
+    /// Pairs a Bluetooth Classic printer found nearby, with its PIN.
+    fn pair_printer(&self, _device: String, _pin: String) -> Answer<()> {
+        app_only()
+    }
     /// The printer profiles the app knows (width, text or raster, code page, pacing).
     fn printer_profiles(&self) -> Answer<Vec<String>> {
         app_only()

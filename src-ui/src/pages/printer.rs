@@ -177,11 +177,35 @@ pub fn Printer() -> impl IntoView {
                         <ul class="receipt-list">
                             {list.into_iter().map(|p| {
                                 let choice = PrinterChoice { name: p.name.clone(), address: p.address.clone(), profile: p.profile.clone() };
+                                let paired = RwSignal::new(p.paired);
+                                // A Classic printer pairs with the PIN from its manual first.
+                                let classic = match &p.address {
+                                    PrinterAddress::Spp { device } => Some(device.clone()),
+                                    _ => None,
+                                };
+                                let pin = RwSignal::new("0000".to_owned());
+                                let pairing = RwSignal::new(false);
                                 view! {
                                     <li class="found-printer">
                                         <strong>{p.name.clone()}</strong>" · "{address_text(&p.address)}
-                                        {p.paired.then(|| view! { " · "{tr(Text::Paired)} })}
+                                        {move || paired.get().then(|| view! { " · "{tr(Text::Paired)} })}
                                         {p.rssi.map(|r| format!(" · {r} dBm"))}
+                                        {classic.map(|device| view! {
+                                            <span class="pairing" hidden=move || paired.get()>
+                                                <label>{tr(Text::PrinterPin)}<input class="printer-pin" inputmode="numeric" bind:value=pin/></label>
+                                                <button class="pair-printer" disabled=move || pairing.get() on:click=move |_| {
+                                                    let device = device.clone();
+                                                    pairing.set(true);
+                                                    spawn_local(async move {
+                                                        match backend().pair_printer(device, pin.get_untracked()).await {
+                                                            Ok(()) => paired.set(true),
+                                                            Err(e) => shell.fail(&e),
+                                                        }
+                                                        pairing.set(false);
+                                                    });
+                                                }>{tr(Text::Pair)}</button>
+                                            </span>
+                                        })}
                                         <button class="use-printer" on:click=move |_| choose(choice.clone())>{tr(Text::UsePrinter)}</button>
                                     </li>
                                 }
