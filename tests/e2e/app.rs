@@ -180,6 +180,13 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     ui.fill("#printer-port", &counter.port.to_string()).await?;
     ui.click("#save-printer").await?;
     ui.wait_text("#current-printer", "127.0.0.1").await?;
+    // The chosen printer's profile can be changed in place (a Bluetooth printer's guess too).
+    ui.set_select("#current-profile", "80mm-gb18030-text")
+        .await?;
+    ui.wait_text("#current-printer", "80mm-gb18030-text")
+        .await?;
+    ui.set_select("#current-profile", "80mm-network").await?;
+    ui.wait_text("#current-printer", "· 80mm-network").await?;
 
     // Looking for Bluetooth printers goes to the real stack: here (no adapter) the engineer is
     // told why; with an adapter the screen lists what it found, or that it found none.

@@ -74,6 +74,20 @@ pub(crate) fn follow_queue(jobs: RwSignal<Vec<PrintJob>>, work_order: WorkOrderI
     });
 }
 
+/// The printer profiles to choose from, `chosen()` selected.
+fn profile_options(
+    names: Vec<String>,
+    chosen: impl Fn() -> String + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    names
+        .into_iter()
+        .map(|name| {
+            let (value, label, chosen) = (name.clone(), name.clone(), chosen.clone());
+            view! { <option value=name selected=move || chosen() == value>{label}</option> }
+        })
+        .collect_view()
+}
+
 /// Where a printer is, in a few words.
 fn address_text(address: &PrinterAddress) -> String {
     match address {
@@ -165,6 +179,20 @@ pub fn Printer() -> impl IntoView {
             <p id="current-printer">{tr(Text::CurrentPrinter)}": "
                 {move || current.get().map(|p| format!("{} · {} · {}", p.name, address_text(&p.address), p.profile))}
             </p>
+            // A printer found over Bluetooth comes with a guess at its profile (58 mm, ASCII
+            // text); its paper width and font are changed here.
+            {move || current.get().map(|printer| {
+                let chosen = printer.profile.clone();
+                view! {
+                    <label>{tr(Text::PrinterProfile)}
+                        <select id="current-profile" on:change=move |ev| {
+                            choose(PrinterChoice { profile: event_target_value(&ev), ..printer.clone() })
+                        }>
+                            {profile_options(profiles.get(), move || chosen.clone())}
+                        </select>
+                    </label>
+                }
+            })}
             <article class="card" id="bluetooth-printers">
                 <button id="find-printers" class="big" disabled=move || searching.get() on:click=find>
                     {move || if searching.get() { tr(Text::Searching)() } else { tr(Text::FindPrinters)() }}
@@ -223,10 +251,7 @@ pub fn Printer() -> impl IntoView {
                 </div>
                 <label>{tr(Text::PrinterProfile)}
                     <select id="printer-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
-                        {move || profiles.get().into_iter().map(|p| {
-                            let (value, label) = (p.clone(), p.clone());
-                            view! { <option value=p selected=move || profile.get() == value>{label}</option> }
-                        }).collect_view()}
+                        {move || profile_options(profiles.get(), move || profile.get())}
                     </select>
                 </label>
                 <div class="row">
