@@ -32,6 +32,9 @@ use tauri::{Manager, State};
 struct Device {
     store: DeviceStore,
     syncing: tokio::sync::Mutex<()>,
+    /// Something changed while a sync ran (an action a second after the last): sync once more
+    /// when it ends, rather than leave the dispatcher a minute behind.
+    sync_again: std::sync::atomic::AtomicBool,
     progress: std::sync::Mutex<Option<PullProgress>>,
     /// The receipt font, parsed on the first receipt (`FIXLINE_RECEIPT_FONT`, else the system's
     /// Noto Sans CJK; the mobile builds bundle it as a resource).
@@ -357,16 +360,41 @@ fn conflicts(device: State<'_, Device>) -> Answer<Vec<SyncConflict>> {
 
 /// "Sync now": ignores the retry back-off.
 #[tauri::command]
-async fn sync_now(device: State<'_, Device>) -> Answer<SyncReport> {
-    let _one_at_a_time = device.syncing.lock().await;
-    device.sync(true).await
+async fn sync_now(app: tauri::AppHandle, device: State<'_, Device>) -> Answer<SyncReport> {
+    let report = {
+        let _one_at_a_time = device.syncing.lock().await;
+        device
+            .sync_again
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        device.sync(true).await
+    };
+    // A background sync asked for meanwhile found this one running and left it to us.
+    if device.sync_again.load(std::sync::atomic::Ordering::SeqCst) {
+        sync_soon(app);
+    }
+    report
 }
 
+/// Syncs in the background. One sync runs at a time; asked while one runs, it is left to that
+/// one to run again when it ends, so no change waits for the next minute's sync.
 async fn background_sync(device: &Device) -> Answer<SyncReport> {
-    let Ok(_one_at_a_time) = device.syncing.try_lock() else {
-        return Ok(SyncReport::default());
-    };
-    device.sync(false).await
+    use std::sync::atomic::Ordering::SeqCst;
+    device.sync_again.store(true, SeqCst);
+    let mut report = SyncReport::default();
+    loop {
+        {
+            let Ok(_one_at_a_time) = device.syncing.try_lock() else {
+                return Ok(report);
+            };
+            while device.sync_again.swap(false, SeqCst) {
+                report = device.sync(false).await?;
+            }
+        }
+        // Asked again between the last check and letting go: nobody else will run it.
+        if !device.sync_again.load(SeqCst) {
+            return Ok(report);
+        }
+    }
 }
 
 /// The device database: `FIXLINE_DEVICE_DB` if set (tests, several users on one desktop),
@@ -420,6 +448,7 @@ pub fn run() {
             app.manage(Device {
                 store,
                 syncing: tokio::sync::Mutex::new(()),
+                sync_again: std::sync::atomic::AtomicBool::new(false),
                 progress: std::sync::Mutex::new(None),
                 fonts: std::sync::OnceLock::new(),
                 raster_font: std::sync::OnceLock::new(),
