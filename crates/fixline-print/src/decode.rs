@@ -48,6 +48,8 @@ pub enum DecodeError {
         width_bytes: u32,
         rows: u32,
     },
+    #[error("the job runs to more than {MAX_PAPER_ROWS} dot rows of paper (12 m) by byte {0}")]
+    TooLong(usize),
 }
 
 /// The paper as printed, and what produced it.
@@ -127,6 +129,8 @@ impl Paper<'_> {
 /// Largest raster band accepted (a 576-dot printer takes 72 bytes a row).
 const MAX_WIDTH_BYTES: u32 = 256;
 const MAX_ROWS: u32 = 4096;
+/// Longest paper a job may print (12 m at 203 dpi): a receipt is well under 1 m.
+const MAX_PAPER_ROWS: usize = 96_000;
 
 /// Decodes `bytes` for a printer `width` dots wide whose font has `code_page`. `font` draws text
 /// lines; without it text is listed but leaves the paper blank.
@@ -165,6 +169,9 @@ pub fn decode(
         };
     }
     while i < bytes.len() {
+        if paper.rows.len() > MAX_PAPER_ROWS {
+            return Err(DecodeError::TooLong(i));
+        }
         match bytes[i] {
             b'\n' => {
                 if text.is_empty() {
@@ -322,6 +329,9 @@ pub fn decode(
         }
     }
     flush_text!();
+    if paper.rows.len() > MAX_PAPER_ROWS {
+        return Err(DecodeError::TooLong(bytes.len()));
+    }
     let _ = chinese;
     Ok(Printout {
         commands,
@@ -329,12 +339,27 @@ pub fn decode(
     })
 }
 
-/// A text line in the printer's 24-dot font, scaled by GS !.
+/// A text line in the printer's 24-dot font, scaled by GS !; wrapped where the paper ends, as a
+/// printer does.
 fn draw_text(paper: &mut Paper<'_>, line: &str, align: u8, bold: bool, size: (u8, u8)) {
     let scale = u32::from(size.1.max(1));
-    match paper.font {
-        Some(font) => paper.stamp(&crate::raster::grid_line(font, line, scale, bold), align),
-        None => paper.feed(LINE_PITCH * scale),
+    let fits = (paper.width / (12 * scale)).max(2) as usize;
+    let mut rest: Vec<char> = line.chars().collect();
+    while !rest.is_empty() && paper.rows.len() <= MAX_PAPER_ROWS {
+        let mut cols = 0;
+        let take = rest
+            .iter()
+            .take_while(|c| {
+                cols += if c.is_ascii() { 1 } else { 2 };
+                cols <= fits
+            })
+            .count()
+            .max(1);
+        let piece: String = rest.drain(..take).collect();
+        match paper.font {
+            Some(font) => paper.stamp(&crate::raster::grid_line(font, &piece, scale, bold), align),
+            None => paper.feed(LINE_PITCH * scale),
+        }
     }
 }
 

@@ -311,6 +311,29 @@ fn truncated_or_oversized_jobs_are_refused_by_the_decoder() {
         decode(&huge, 576, CodePage::Ascii, None),
         Err(DecodeError::TooLarge { .. })
     ));
+    // Paper feed without end, or one endless line of text: refused, not drawn for ever.
+    let endless_feed = [0x1B, b'J', 255].repeat(1000);
+    assert!(matches!(
+        decode(&endless_feed, 576, CodePage::Ascii, None),
+        Err(DecodeError::TooLong(_))
+    ));
+    let mut endless_line = vec![b'x'; 200_000];
+    endless_line.push(b'\n');
+    let printed = decode(&endless_line, 384, CodePage::Ascii, None);
+    assert!(
+        matches!(printed, Err(DecodeError::TooLong(_))),
+        "{:?}",
+        printed.map(|p| p.paper.height)
+    );
+    // A long line wraps at the paper's edge, as on a printer: 40 characters on 32 columns.
+    let wrapped = decode(
+        &[vec![b'x'; 40], vec![b'\n']].concat(),
+        384,
+        CodePage::Ascii,
+        Some(&font()),
+    )
+    .unwrap();
+    assert_eq!(wrapped.paper.height, 2 * 30);
     // Bluetooth is not in this build: a clear refusal, not a silent failure.
     let err = fixline_print::link::open(
         &Address::Spp {
