@@ -12,6 +12,7 @@ fn main() {
         "act",
         "add_photo",
         "photo",
+        "clock",
         "receipt_settings",
         "parts",
         "make_receipt",

@@ -122,7 +122,7 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let token = bearer_token(parts).ok_or(Error::Unauthenticated("no bearer token"))?;
         let hash = secret_hash(&token);
-        let now = chrono::Utc::now();
+        let now = state.now();
         let user = state
             .run(move |store| store.user_by_session(&hash, now))
             .await?;

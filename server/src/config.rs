@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use fixline_core::receipt::ReceiptSettings;
 use fixline_core::sla::SlaPolicy;
+use fixline_core::zone::ServiceArea;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,9 +16,13 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
+    /// The service area's IANA time zone (default `Asia/Shanghai`) and regions that keep their
+    /// own: every day and every time a person sees is local to it.
+    #[serde(default)]
+    pub service_area: ServiceArea,
     /// SLA targets per priority and contract tier.
     pub sla: SlaPolicy,
-    /// The dispatch optimiser: local time offset, travel speed, default job length, time limit.
+    /// The dispatch optimiser: travel speed, default job length, time limit.
     #[serde(default)]
     pub dispatch: crate::planning::DispatchConfig,
     /// Receipts: brand, pricing, the customer link's base URL, the font.
@@ -150,6 +155,7 @@ impl Default for Config {
             auth: AuthConfig {
                 token_ttl_hours: 24 * 14,
             },
+            service_area: ServiceArea::default(),
             sla: SlaPolicy::default(),
             dispatch: crate::planning::DispatchConfig::default(),
             receipts: ReceiptConfig::default(),

@@ -15,6 +15,7 @@ use fixline_core::position::{Position, PositionFix};
 use fixline_core::role::{Actor, Role};
 use fixline_core::sla::SlaPolicy;
 use fixline_core::work_order::{Action, IntakeChannel, PauseReason, Priority, ResolutionType};
+use fixline_core::zone::ServiceZone;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -235,11 +236,17 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 }
 
 /// Loads the demo data unless the database already has work orders. Returns the logins.
-pub fn load(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLogin>> {
+/// Loads the demo data once, with its days and times in `zone` (the service area's).
+pub fn load(
+    store: &dyn Store,
+    size: DemoSize,
+    now: Timestamp,
+    zone: ServiceZone,
+) -> Result<Vec<DemoLogin>> {
     let existing =
         store.list_work_orders(&WorkOrderFilter::default(), Paging::new(Some(1), Some(1)))?;
     let logins = if existing.total == 0 {
-        seed(store, size, now)?
+        seed(store, size, now, zone)?
     } else {
         Vec::new()
     };
@@ -258,11 +265,16 @@ pub fn load(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<Dem
     Ok(logins)
 }
 
-fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLogin>> {
+fn seed(
+    store: &dyn Store,
+    size: DemoSize,
+    now: Timestamp,
+    zone: ServiceZone,
+) -> Result<Vec<DemoLogin>> {
     let mut rng = ChaCha8Rng::seed_from_u64(20_261_125);
     let mut ids = IdMaker(ChaCha8Rng::seed_from_u64(7));
     let policy = SlaPolicy::default();
-    let today = now.date_naive();
+    let today = zone.local_day(now);
     let start = now - TimeDelta::days(14);
     let password_hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let mut logins = Vec::new();
@@ -563,10 +575,9 @@ fn seed(store: &dyn Store, size: DemoSize, now: Timestamp) -> Result<Vec<DemoLog
             caller: None,
         };
         let requested_window = (n % 3 == 0).then(|| {
-            let day = created.date_naive() + chrono::Days::new(1);
-            let start = day
-                .and_time(NaiveTime::from_hms_opt(1, 0, 0).unwrap_or_default())
-                .and_utc();
+            // The next local morning, 09:00 to 13:00.
+            let day = zone.local_day(created) + chrono::Days::new(1);
+            let start = zone.at_day(day, NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default());
             fixline_core::work_order::TimeWindow {
                 start,
                 end: start + TimeDelta::hours(4),
@@ -804,6 +815,7 @@ mod tests {
                 work_orders: 120,
             },
             now,
+            ServiceZone::SHANGHAI,
         )
         .unwrap();
         store
@@ -846,7 +858,13 @@ mod tests {
             assert_eq!(a.history(o.id).unwrap().len() as u64, wo.version);
         }
         // Loading again does nothing.
-        let again = load(&a, DemoSize::default(), chrono::Utc::now()).unwrap();
+        let again = load(
+            &a,
+            DemoSize::default(),
+            chrono::Utc::now(),
+            ServiceZone::SHANGHAI,
+        )
+        .unwrap();
         assert_eq!(
             a.list_work_orders(&WorkOrderFilter::default(), all)
                 .unwrap()

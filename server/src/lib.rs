@@ -8,6 +8,7 @@
 mod api;
 pub mod auth;
 pub mod blobs;
+pub mod clock;
 pub mod config;
 pub mod demo;
 mod error;
@@ -27,11 +28,12 @@ pub use config::Config;
 pub use error::{Error, ErrorBody, Result};
 use store::Store;
 
-/// What every request handler shares: the store and the settings.
+/// What every request handler shares: the store, the settings and the clock.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
     config: Arc<Config>,
+    clock: clock::Clock,
     blobs: Arc<blobs::BlobStore>,
     /// Parsed on first use: the CJK font is large and only needed to make receipts.
     receipt_fonts: Arc<std::sync::OnceLock<Result<fixline_receipt::ReceiptFonts, String>>>,
@@ -63,10 +65,68 @@ impl AppState {
         AppState {
             store,
             config: Arc::new(config),
+            clock: clock::Clock::system(),
             blobs: Arc::new(blobs),
             receipt_fonts: Arc::default(),
             seal_secret: Arc::default(),
         }
+    }
+
+    /// The same state reading time from `clock` (tests fix the hour they run at).
+    pub fn with_clock(mut self, clock: clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The server's clock, for work that reads it more than once off the async runtime.
+    pub fn clock(&self) -> clock::Clock {
+        self.clock
+    }
+
+    /// Now, by the server's clock: every handler and ticker asks here, never the system.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The zone a region's days and times are in (the service area's unless the region has
+    /// its own).
+    pub fn zone_of(&self, region: &str) -> fixline_core::zone::ServiceZone {
+        self.config.service_area.zone_of(region)
+    }
+
+    /// The zone of a job's site (its region's, else the service area's).
+    pub fn zone_of_site(
+        &self,
+        customer: &fixline_core::customer::CustomerFile,
+        site: fixline_core::ids::SiteId,
+    ) -> fixline_core::zone::ServiceZone {
+        customer
+            .sites
+            .iter()
+            .find(|s| s.id == site)
+            .map_or(self.zone(), |s| self.zone_of(&s.details.region))
+    }
+
+    /// The receipt settings for work in a zone: the configured brand and prices, the zone (and
+    /// its offset now, for old apps), and the customers' link base.
+    pub fn receipt_settings(
+        &self,
+        zone: fixline_core::zone::ServiceZone,
+    ) -> fixline_core::receipt::ReceiptSettings {
+        let mut settings = self.config.receipts.settings.clone();
+        settings.time_zone = zone;
+        settings.utc_offset_minutes = settings.time_zone.offset_minutes(self.now());
+        settings.link_base = self
+            .config
+            .receipt_link("")
+            .trim_end_matches("/r/")
+            .to_owned();
+        settings
+    }
+
+    /// The service area's zone.
+    pub fn zone(&self) -> fixline_core::zone::ServiceZone {
+        self.config.service_area.time_zone
     }
 
     /// The server's seal secret: stored once in the database (so it survives restarts), then
@@ -142,7 +202,7 @@ pub async fn serve(
             loop {
                 tick.tick().await;
                 let config = state.config().dispatch.clone();
-                let now = chrono::Utc::now();
+                let now = state.now();
                 if let Err(e) = state
                     .run(move |s| planning::flag_late(s, &config, now))
                     .await

@@ -136,10 +136,16 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let store: Arc<dyn fixline_server::store::Store> = Arc::new(store);
     let logins = if with_demo {
         let s = Arc::clone(&store);
+        let zone = config.service_area.time_zone;
         println!("Loading demo data (first run only)…");
         Some(
             tokio::task::spawn_blocking(move || {
-                demo::load(s.as_ref(), demo::DemoSize::default(), chrono::Utc::now())
+                demo::load(
+                    s.as_ref(),
+                    demo::DemoSize::default(),
+                    chrono::Utc::now(),
+                    zone,
+                )
             })
             .await??,
         )

@@ -2,12 +2,14 @@
 //! the day (shift pattern, not off sick), which jobs are to be planned (open, with a site
 //! position), their windows and SLA due times in minutes from the day's local midnight, and
 //! which are pinned (assigned and accepted jobs stay with their engineer, jobs under way are
-//! not moved).
+//! not moved). The day is a local day of the service area's zone: 23 or 25 hours long where
+//! clocks change, and an engineer's shift is read in their region's zone.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use fixline_core::engineer::{Engineer, EngineerStatus};
 use fixline_core::sla::Milestone;
 use fixline_core::work_order::{GENERAL_CATEGORY, Status, WorkOrder};
+use fixline_core::zone::{ServiceArea, ServiceZone};
 use fixline_dispatch::travel::Point;
 use fixline_dispatch::{Job, Pin, Problem};
 use serde::{Deserialize, Serialize};
@@ -15,8 +17,6 @@ use serde::{Deserialize, Serialize};
 /// Settings of the planner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DispatchConfig {
-    /// The service area's offset from UTC in minutes (China: +480); shifts are local times.
-    pub utc_offset_minutes: i32,
     /// Average travel speed and road detour over the straight line.
     pub speed_kmh: f64,
     pub detour: f64,
@@ -51,7 +51,6 @@ fn late_check() -> u64 {
 impl Default for DispatchConfig {
     fn default() -> Self {
         DispatchConfig {
-            utc_offset_minutes: 480,
             speed_kmh: 30.0,
             detour: 1.3,
             default_job_minutes: 60.0,
@@ -65,32 +64,53 @@ impl Default for DispatchConfig {
     }
 }
 
-/// The planned day's clock: minutes from local midnight.
-#[derive(Debug, Clone, Copy)]
+/// The planned day's clock: minutes elapsed since the local day began in the service area's
+/// zone (so on a spring-forward day 08:00 is 420 minutes in, not 480).
+#[derive(Debug, Clone)]
 pub struct DayClock {
     pub day: NaiveDate,
-    midnight: DateTime<Utc>,
+    area: ServiceArea,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
 }
 
 impl DayClock {
-    pub fn new(day: NaiveDate, config: &DispatchConfig) -> Self {
-        let local_midnight = day.and_time(NaiveTime::MIN).and_utc();
+    pub fn new(day: NaiveDate, area: &ServiceArea) -> Self {
+        let zone = area.time_zone;
         DayClock {
             day,
-            midnight: local_midnight - Duration::minutes(i64::from(config.utc_offset_minutes)),
+            area: area.clone(),
+            start: zone.day_start(day),
+            end: zone.day_end(day),
         }
     }
 
+    /// The zone the day is counted in.
+    pub fn zone(&self) -> ServiceZone {
+        self.area.time_zone
+    }
+
     pub fn minutes(&self, t: DateTime<Utc>) -> f64 {
-        (t - self.midnight).num_seconds() as f64 / 60.0
+        (t - self.start).num_seconds() as f64 / 60.0
     }
 
     pub fn at(&self, minutes: f64) -> DateTime<Utc> {
-        self.midnight + Duration::seconds((minutes * 60.0).round() as i64)
+        self.start + Duration::seconds((minutes * 60.0).round() as i64)
     }
 
-    pub fn local(&self, t: NaiveTime) -> f64 {
-        f64::from(t.signed_duration_since(NaiveTime::MIN).num_minutes() as i32)
+    /// How many minutes the local day has (1,440 but where the clocks change).
+    pub fn length(&self) -> f64 {
+        self.minutes(self.end)
+    }
+
+    /// Whether an instant falls on the day.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        (self.start..self.end).contains(&t)
+    }
+
+    /// A local time of the day in a region's zone (an engineer's shift), as minutes of the day.
+    pub fn local(&self, region: &str, t: NaiveTime) -> f64 {
+        self.minutes(self.area.zone_of(region).at_day(self.day, t))
     }
 }
 
@@ -221,10 +241,10 @@ pub fn job(
     pin: Pin,
     fixed_time: bool,
 ) -> Result<Job, &'static str> {
-    let (mut earliest, mut latest) = (0.0, 24.0 * 60.0);
+    let (mut earliest, mut latest) = (0.0, clock.length());
     if let Some(w) = wo.requested_window {
         earliest = clock.minutes(w.start).max(0.0);
-        latest = clock.minutes(w.end).min(24.0 * 60.0);
+        latest = clock.minutes(w.end).min(clock.length());
         if latest < earliest {
             return Err("the requested window is not on this day");
         }
@@ -235,7 +255,7 @@ pub fn job(
         && let Some(slot) = wo.planned
     {
         let at = clock.minutes(slot.start);
-        if !(0.0..24.0 * 60.0).contains(&at) {
+        if !clock.contains(slot.start) {
             return Err("it is fixed at a time on another day");
         }
         earliest = at;
@@ -279,8 +299,8 @@ pub fn engineer(clock: &DayClock, e: &Engineer) -> fixline_dispatch::Engineer {
         key: e.id.to_string(),
         start: base,
         end: base,
-        shift_start: clock.local(e.details.shift.start),
-        shift_end: clock.local(e.details.shift.end),
+        shift_start: clock.local(&e.details.region, e.details.shift.start),
+        shift_end: clock.local(&e.details.region, e.details.shift.end),
         break_minutes: f64::from(e.details.shift.break_minutes),
         skills: e
             .details
@@ -380,4 +400,59 @@ pub fn flag_late(
         }
     }
     Ok(flagged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(zone: &str) -> ServiceArea {
+        ServiceArea {
+            time_zone: ServiceZone::parse(zone).unwrap(),
+            region_zones: [(
+                "天山区".to_owned(),
+                ServiceZone::parse("Asia/Urumqi").unwrap(),
+            )]
+            .into(),
+        }
+    }
+
+    fn hm(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn a_spring_forward_day_in_berlin_is_23_hours_and_shifts_start_by_the_new_clock() {
+        let clock = DayClock::new("2026-03-29".parse().unwrap(), &area("Europe/Berlin"));
+        assert_eq!(clock.length(), 23.0 * 60.0);
+        // 08:00–17:00 summer time: 7 and 16 hours after the day began (00:00 winter time).
+        assert_eq!(clock.local("Mitte", hm(8, 0)), 420.0);
+        assert_eq!(clock.local("Mitte", hm(17, 0)), 960.0);
+        assert_eq!(
+            clock.at(420.0),
+            "2026-03-29T06:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        // An SLA due at 16:00 local is 900 minutes into the day, and on it.
+        let due: DateTime<Utc> = "2026-03-29T14:00:00Z".parse().unwrap();
+        assert_eq!(clock.minutes(due), 900.0);
+        assert!(clock.contains(due));
+        assert!(!clock.contains("2026-03-29T22:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_fall_back_day_in_berlin_is_25_hours() {
+        let clock = DayClock::new("2026-10-25".parse().unwrap(), &area("Europe/Berlin"));
+        assert_eq!(clock.length(), 25.0 * 60.0);
+        assert_eq!(clock.local("Mitte", hm(8, 0)), 9.0 * 60.0);
+        assert!(clock.contains("2026-10-25T22:59:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_region_with_its_own_zone_keeps_its_shift_times() {
+        let clock = DayClock::new("2026-12-02".parse().unwrap(), &area("Asia/Shanghai"));
+        assert_eq!(clock.length(), 1440.0);
+        assert_eq!(clock.local("西湖区", hm(8, 30)), 510.0);
+        // 08:30 in Urumqi (UTC+6) is 10:30 in Beijing.
+        assert_eq!(clock.local("天山区", hm(8, 30)), 630.0);
+    }
 }

@@ -82,7 +82,7 @@ pub fn render_for_job(
 ) -> Result<(fixline_core::receipt::ReceiptFacts, Vec<u8>)> {
     let store = state.store();
     let customer = store.customer_file(job.customer_id)?;
-    let settings = &state.config().receipts.settings;
+    let settings = &state.receipt_settings(state.zone_of_site(&customer, job.site_id));
     let facts = ReceiptSources {
         job,
         customer: &customer,

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::Utc;
 use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
 use fixline_core::customer::CustomerFile;
@@ -125,7 +124,7 @@ fn sign_out(device: State<'_, Device>) -> Answer<()> {
 
 #[tauri::command]
 fn jobs(device: State<'_, Device>) -> Answer<Vec<LocalJob>> {
-    device.store.jobs(Utc::now()).map_err(fail)
+    device.store.jobs(device.store.now()).map_err(fail)
 }
 
 #[tauri::command]
@@ -146,7 +145,7 @@ fn act(
     let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
     let job = device
         .store
-        .perform(id, action, action_id, Utc::now())
+        .perform(id, action, action_id, device.store.now())
         .map_err(fail)?;
     sync_soon(app);
     Ok(job)
@@ -177,7 +176,7 @@ fn add_photo(
     let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
     let job = device
         .store
-        .add_photo(id, &bytes, tag, &caption, action_id, Utc::now())
+        .add_photo(id, &bytes, tag, &caption, action_id, device.store.now())
         .map_err(fail)?;
     sync_soon(app);
     Ok(job)
@@ -193,6 +192,11 @@ fn photo(device: State<'_, Device>, sha256: String) -> Answer<String> {
 #[tauri::command]
 fn parts(device: State<'_, Device>) -> Answer<Vec<Part>> {
     device.store.parts().map_err(fail)
+}
+
+#[tauri::command]
+fn clock(device: State<'_, Device>) -> Answer<fixline_core::clock::ServiceClock> {
+    device.store.clock().map_err(fail)
 }
 
 #[tauri::command]
@@ -213,7 +217,7 @@ fn make_receipt(
     let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
     let job = device
         .store
-        .make_receipt(id, sign_off, position, fonts, action_id, Utc::now())
+        .make_receipt(id, sign_off, position, fonts, action_id, device.store.now())
         .map_err(fail)?;
     sync_soon(app);
     Ok(job)
@@ -292,7 +296,10 @@ async fn reprint(
     device: State<'_, Device>,
     job: String,
 ) -> Answer<Vec<PrintJob>> {
-    device.store.requeue_print(&job, Utc::now()).map_err(fail)?;
+    device
+        .store
+        .requeue_print(&job, device.store.now())
+        .map_err(fail)?;
     print_in_background(app, Printing::Queue).await
 }
 
@@ -465,6 +472,7 @@ pub fn run() {
             act,
             add_photo,
             photo,
+            clock,
             receipt_settings,
             parts,
             make_receipt,

@@ -93,7 +93,11 @@ impl Shell {
                 Ok(s) => {
                     match (&s.signed_in, screen.get_untracked()) {
                         (None, _) => screen.set(Screen::SignIn),
-                        (Some(_), Screen::SignIn) => screen.set(Screen::Jobs),
+                        (Some(_), Screen::SignIn) => {
+                            // The day and times shown are the service area's: know them first.
+                            crate::clock::load().await;
+                            screen.set(Screen::Jobs)
+                        }
                         _ => {}
                     }
                     status.set(Some(s));

@@ -1,13 +1,14 @@
 //! How times, durations, priorities and statuses are written on screen.
 
-use chrono::{DateTime, Local, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use fixline_core::sla::{Milestone, MilestoneState, SlaClock};
 use fixline_core::work_order::{Priority, Status};
 
 use crate::i18n::{Lang, Text};
 
+/// A time as people in the service area read it: local, in its zone.
 pub fn time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%m-%d %H:%M").to_string()
+    crate::clock::zone().format(t, "%m-%d %H:%M")
 }
 
 pub fn duration(d: TimeDelta) -> String {

@@ -7,6 +7,7 @@
 
 mod app;
 pub mod backend;
+mod clock;
 mod components;
 mod drafts;
 mod format;

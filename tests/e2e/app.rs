@@ -33,6 +33,7 @@ async fn wait_for_status(desk: &fixline_tests::Client, job: &str, status: &str) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, tauri-driver, WebKitWebDriver and a display (Xvfb); `cargo xtask test` installs and runs them"]
 async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> anyhow::Result<()> {
     let app = app_binary();
     anyhow::ensure!(

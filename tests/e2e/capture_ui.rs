@@ -10,6 +10,7 @@ use fixline_tests::{Crew, chens_job, crew};
 use reqwest::Method;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -> anyhow::Result<()>
 {
     let crew = crew().await;

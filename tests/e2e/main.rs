@@ -11,6 +11,7 @@ mod console;
 mod dispatch;
 mod intake;
 mod lifecycle;
+mod local_day;
 mod printing;
 mod receipts;
 mod robustness;

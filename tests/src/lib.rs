@@ -51,9 +51,22 @@ impl TestServer {
 
     /// A fresh database with an `admin` login, with settings changed by `configure`.
     pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_fresh(None, configure).await
+    }
+
+    /// A fresh database with an `admin` login, its clock reading `now` at the start: tests of
+    /// the day boundary run at the hour they name, not the hour CI happens to run at.
+    pub async fn start_at_time(now: chrono::DateTime<chrono::Utc>) -> TestServer {
+        TestServer::start_fresh(Some(now), |_| {}).await
+    }
+
+    async fn start_fresh(
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("fixline.db");
-        let mut server = TestServer::start_with(&db_path, "127.0.0.1:0", configure).await;
+        let mut server = TestServer::start_timed(&db_path, "127.0.0.1:0", now, configure).await;
         let store = Arc::clone(&server.store);
         tokio::task::spawn_blocking(move || {
             fixline_server::create_user(
@@ -90,6 +103,15 @@ impl TestServer {
         addr: &str,
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
+        TestServer::start_timed(db_path, addr, None, configure).await
+    }
+
+    async fn start_timed(
+        db_path: &Path,
+        addr: &str,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let path = db_path.to_owned();
         let store: Arc<dyn Store> = Arc::new(
             tokio::task::spawn_blocking(move || SqliteStore::open(&path))
@@ -108,7 +130,10 @@ impl TestServer {
         config.receipts.public_url = Some(format!("http://{addr}"));
         configure(&mut config);
         let (tx, rx) = oneshot::channel();
-        let state = AppState::new(Arc::clone(&store), config);
+        let mut state = AppState::new(Arc::clone(&store), config);
+        if let Some(now) = now {
+            state = state.with_clock(fixline_server::clock::Clock::starting_at(now));
+        }
         let task = tokio::spawn(fixline_server::serve(listener, state, async {
             let _ = rx.await;
         }));
@@ -332,7 +357,15 @@ pub async fn crew() -> Crew {
 }
 
 pub async fn crew_configured(configure: impl FnOnce(&mut Config)) -> Crew {
-    let server = TestServer::start_configured(configure).await;
+    crew_on(TestServer::start_configured(configure).await).await
+}
+
+/// The crew on a server whose clock reads `now` at the start.
+pub async fn crew_at(now: chrono::DateTime<chrono::Utc>) -> Crew {
+    crew_on(TestServer::start_at_time(now).await).await
+}
+
+async fn crew_on(server: TestServer) -> Crew {
     let admin = server.login("admin").await;
     let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
     let chen_id = engineer(&admin, "陈建国", "西湖区").await;
@@ -377,10 +410,15 @@ pub async fn waiting_job(
     )
 }
 
-/// The next Wednesday after today: a day every test engineer's shift pattern includes.
+/// The next Wednesday after today in the service area (Hangzhou): a day every test engineer's
+/// shift pattern includes.
 pub fn next_wednesday() -> chrono::NaiveDate {
+    next_wednesday_after(fixline_core::zone::ServiceZone::SHANGHAI.local_day(chrono::Utc::now()))
+}
+
+/// The first Wednesday after `today`.
+pub fn next_wednesday_after(today: chrono::NaiveDate) -> chrono::NaiveDate {
     use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
     let ahead = (7 + 2 - i64::from(today.weekday().num_days_from_monday())) % 7;
     today + chrono::Duration::days(if ahead == 0 { 7 } else { ahead })
 }

@@ -364,6 +364,10 @@ fn test() -> Result<()> {
             "test",
             "--workspace",
             "--no-fail-fast",
+            "--",
+            // The browser and app tests are ignored by plain `cargo test` (they need Chromium,
+            // tauri-driver and a display, which setup() has installed): run them too.
+            "--include-ignored",
         ],
     )?;
     eprintln!(

@@ -12,6 +12,7 @@ use crate::Error;
 use crate::money::{Currency, Money};
 use crate::text;
 use crate::work_order::Visit;
+use crate::zone::ServiceZone;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -106,12 +107,14 @@ impl LabourRule {
     }
 }
 
-/// One labour line per finished visit, from its check-in and check-out times.
+/// One labour line per finished visit, from its check-in and check-out times (named by the
+/// local time of the check-in).
 pub fn labour_from_visits(
     visits: &[Visit],
     rule: LabourRule,
     hourly_rate: Money,
     under_warranty: bool,
+    zone: ServiceZone,
 ) -> Vec<LabourLine> {
     visits
         .iter()
@@ -121,7 +124,7 @@ pub fn labour_from_visits(
                 description: format!(
                     "Visit {} ({})",
                     v.number,
-                    v.checked_in_at.format("%Y-%m-%d %H:%M")
+                    zone.format(v.checked_in_at, "%Y-%m-%d %H:%M")
                 ),
                 minutes: rule.billed(minutes),
                 hourly_rate,

@@ -87,8 +87,12 @@ pub struct BoardLane {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Board {
+    /// The local day shown.
     pub day: NaiveDate,
-    /// The service area's offset from UTC; the board's times are drawn in it.
+    /// The service area's zone; the board's day and times are drawn in it.
+    #[serde(default)]
+    pub time_zone: crate::zone::ServiceZone,
+    /// The zone's offset at the day's start, for clients that predate `time_zone`.
     pub utc_offset_minutes: i32,
     pub map: MapTiles,
     pub engineers: Vec<BoardEngineer>,

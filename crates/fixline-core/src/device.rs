@@ -48,6 +48,38 @@ pub struct LocalJob {
     pub files: FileCheck,
 }
 
+/// Where a job goes on the engineer's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListDay {
+    Today,
+    Upcoming,
+    Done,
+}
+
+impl LocalJob {
+    /// Today's, a later day's, or done. A job under way is today's whatever its window said;
+    /// otherwise its planned visit (or the customer's requested window) decides, by the local
+    /// day in `zone`. A job with neither is today's: it still has to be done.
+    pub fn list_day(&self, zone: crate::zone::ServiceZone, today: chrono::NaiveDate) -> ListDay {
+        use crate::work_order::Status;
+        let wo = &self.work_order;
+        if !wo.status.is_open() {
+            return ListDay::Done;
+        }
+        if matches!(wo.status, Status::EnRoute | Status::OnSite | Status::Paused) {
+            return ListDay::Today;
+        }
+        let visit = wo
+            .planned
+            .map(|s| s.start)
+            .or(wo.requested_window.map(|w| w.start));
+        match visit {
+            Some(start) if zone.local_day(start) > today => ListDay::Upcoming,
+            _ => ListDay::Today,
+        }
+    }
+}
+
 /// Files (photos, receipts) kept on the device and whether the server has them, by the
 /// server's own manifest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 
 pub mod billing;
 pub mod board;
+pub mod clock;
 pub mod customer;
 pub mod device;
 pub mod engineer;
@@ -21,8 +22,9 @@ pub mod sla;
 pub mod sync;
 pub mod text;
 pub mod work_order;
+pub mod zone;
 
 pub use error::{Error, ErrorCode};
 
-/// Every instant in Fixline is UTC; display converts to the viewer's zone.
+/// Every instant in Fixline is UTC; display converts to the service area's zone ([`zone`]).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -20,6 +20,7 @@ use crate::money::Money;
 use crate::position::Position;
 use crate::text;
 use crate::work_order::{ActionKind, ResolutionType, WorkOrder};
+use crate::zone::ServiceZone;
 
 /// What a photo shows; the receipt groups and captions photos by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,7 +218,10 @@ pub struct ReceiptSettings {
     pub tax: TaxRates,
     pub labour_rule: LabourRule,
     pub hourly_rate: Money,
-    /// Times on receipts are printed in this zone, minutes east of UTC (China: 480).
+    /// The zone receipts print their times in, and the device's local days.
+    #[serde(default)]
+    pub time_zone: ServiceZone,
+    /// The zone's offset now, minutes east of UTC, for app versions that predate `time_zone`.
     pub utc_offset_minutes: i32,
     /// Where customers open receipts (`https://…`); the server fills it in for devices.
     #[serde(default)]
@@ -231,6 +235,7 @@ impl Default for ReceiptSettings {
             tax: TaxRates::default(),
             labour_rule: LabourRule::default(),
             hourly_rate: Money::cny(rust_decimal::Decimal::from(120)),
+            time_zone: ServiceZone::SHANGHAI,
             utc_offset_minutes: 480,
             link_base: String::new(),
         }
@@ -269,7 +274,11 @@ pub struct ReceiptFacts {
     pub finished_at: DateTime<Utc>,
     /// The customer's page: receipt, verification and the satisfaction survey.
     pub customer_link: String,
-    /// Times are printed in this zone, minutes east of UTC (China: 480).
+    /// Times are printed in this zone. Receipts made before zones were named have none and
+    /// were made in mainland China.
+    #[serde(default)]
+    pub time_zone: ServiceZone,
+    /// The zone's offset when the job finished, for readers that predate `time_zone`.
     #[serde(default = "china_time")]
     pub utc_offset_minutes: i32,
 }
@@ -279,12 +288,9 @@ fn china_time() -> i32 {
 }
 
 impl ReceiptFacts {
-    /// A time as the receipt prints it, in the receipt's zone.
+    /// A time as the receipt prints it: local, in the receipt's zone.
     pub fn local_time(&self, t: DateTime<Utc>) -> String {
-        let zone = chrono::FixedOffset::east_opt(self.utc_offset_minutes * 60)
-            .or_else(|| chrono::FixedOffset::east_opt(0))
-            .expect("UTC is a valid offset");
-        t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+        self.time_zone.format(t, "%Y-%m-%d %H:%M")
     }
 }
 
@@ -472,12 +478,18 @@ impl ReceiptSources<'_> {
             // Labour not typed in is the time on site, free while the equipment is in warranty.
             let covered = asset.is_some_and(|a| {
                 matches!(
-                    a.warranty_state(resolution.at.date_naive()),
+                    a.warranty_state(self.settings.time_zone.local_day(resolution.at)),
                     crate::customer::WarrantyState::InWarranty { .. }
                 )
             });
             let s = self.settings;
-            bill.labour = labour_from_visits(&job.visits, s.labour_rule, s.hourly_rate, covered);
+            bill.labour = labour_from_visits(
+                &job.visits,
+                s.labour_rule,
+                s.hourly_rate,
+                covered,
+                s.time_zone,
+            );
             let language = self.customer.customer.details.language;
             for (line, visit) in bill
                 .labour
@@ -516,7 +528,8 @@ impl ReceiptSources<'_> {
             arrived_at: visit.map(|v| v.checked_in_at),
             finished_at: resolution.at,
             customer_link,
-            utc_offset_minutes: self.settings.utc_offset_minutes,
+            time_zone: self.settings.time_zone,
+            utc_offset_minutes: self.settings.time_zone.offset_minutes(resolution.at),
         })
     }
 }

@@ -6,6 +6,7 @@ use fixline_core::billing::{Bill, LabourLine, LabourRule, PartLine, TaxRates, la
 use fixline_core::ids::EngineerId;
 use fixline_core::money::{Currency, Money};
 use fixline_core::work_order::Visit;
+use fixline_core::zone::ServiceZone;
 use fixline_core::{Error, ErrorCode};
 use rust_decimal_macros::dec;
 use uuid::Uuid;
@@ -112,7 +113,13 @@ fn labour_comes_from_visit_times_in_quarter_hours_with_a_minimum() {
         visit(2, t(14, 0), Some(t(14, 10))), // 10 min → minimum 30
         visit(3, t(16, 0), None),            // still open: not billed yet
     ];
-    let lines = labour_from_visits(&visits, LabourRule::default(), Money::cny(dec!(180)), false);
+    let lines = labour_from_visits(
+        &visits,
+        LabourRule::default(),
+        Money::cny(dec!(180)),
+        false,
+        ServiceZone::SHANGHAI,
+    );
     assert_eq!(
         lines.iter().map(|l| l.minutes).collect::<Vec<_>>(),
         [60, 30]

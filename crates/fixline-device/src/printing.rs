@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use fixline_core::device::{PrintJob, PrintState, PrinterChoice};
 use fixline_core::ids::WorkOrderId;
 use fixline_print::link::{PrinterLink, connect_and_send, open};
@@ -42,7 +41,7 @@ pub fn queue_receipt(store: &DeviceStore, job: WorkOrderId, font: &RasterFont) -
         .ok_or_else(|| Error::Invalid("make the receipt (customer signature) first".into()))?;
     let facts = store.receipt_facts(&order, receipt.sign_off, &receipt.token)?;
     let encoded = fixline_print::encode(&facts, &profile, font).map_err(printer_error)?;
-    store.enqueue_print(job, &printer, &encoded.bytes, Utc::now())
+    store.enqueue_print(job, &printer, &encoded.bytes, store.now())
 }
 
 /// Queues a test page (the sample receipt) for the default printer.
@@ -51,7 +50,7 @@ pub fn queue_test_page(store: &DeviceStore, font: &RasterFont) -> Result<String>
     let mut facts = fixline_receipt::sample::facts(fixline_core::customer::Language::ZhCn, vec![]);
     facts.brand = store.receipt_settings()?.brand;
     let encoded = fixline_print::encode(&facts, &profile, font).map_err(printer_error)?;
-    store.enqueue_print(facts.work_order_id, &printer, &encoded.bytes, Utc::now())
+    store.enqueue_print(facts.work_order_id, &printer, &encoded.bytes, store.now())
 }
 
 /// Opens a link to a printer: the app passes the links its platform has (Bluetooth from
@@ -83,11 +82,11 @@ pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<Pri
                 PrintState::Failed,
                 None,
                 Some("unknown printer profile"),
-                Utc::now(),
+                store.now(),
             )?;
             continue;
         };
-        store.print_state(&id, PrintState::Sending, Some(0), None, Utc::now())?;
+        store.print_state(&id, PrintState::Sending, Some(0), None, store.now())?;
         let mut last_saved = 0;
         let outcome = connect_and_send(
             || open_link(&printer.address, &profile, TIMEOUT),
@@ -98,7 +97,7 @@ pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<Pri
                 // Progress for the queue screen, without a write per BLE packet.
                 if sent - last_saved >= 4096 || sent == bytes.len() {
                     last_saved = sent;
-                    let at = Utc::now();
+                    let at = store.now();
                     let _ =
                         store.print_state(&id, PrintState::Sending, Some(sent as u64), None, at);
                 }
@@ -110,7 +109,7 @@ pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<Pri
                 PrintState::Printed,
                 Some(bytes.len() as u64),
                 None,
-                Utc::now(),
+                store.now(),
             )?,
             Err(e) => {
                 let sent = match &e {
@@ -122,7 +121,7 @@ pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<Pri
                     PrintState::Failed,
                     sent,
                     Some(&e.to_string()),
-                    Utc::now(),
+                    store.now(),
                 )?
             }
         }

@@ -30,15 +30,11 @@ pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, Sy
 mod capture;
 mod printing;
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../../migrations/device/0001_device.sql"),
-    include_str!("../../../migrations/device/0002_capture.sql"),
-    include_str!("../../../migrations/device/0003_parts.sql"),
-    include_str!("../../../migrations/device/0004_printing.sql"),
-];
+// `MIGRATIONS`: every file of migrations/device/, in order (embedded by migrations/embed.rs).
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
 }
 
 /// Who is signed in on this device, and where their server is.
@@ -54,6 +50,8 @@ pub struct DeviceStore {
     conn: Mutex<Connection>,
     /// SLA targets for the local copy; the server recomputes with its own.
     policy: SlaPolicy,
+    /// How far the store's clock runs ahead of the system's (0 but in tests that fix the hour).
+    skew_ms: std::sync::atomic::AtomicI64,
 }
 
 fn ts(t: Timestamp) -> String {
@@ -116,6 +114,23 @@ impl DeviceStore {
         Self::with(conn)
     }
 
+    /// Now, by the device's clock: every time the store and its sync and print runs record
+    /// is read here.
+    pub fn now(&self) -> Timestamp {
+        use std::sync::atomic::Ordering;
+        fixline_core::clock::ClockSkew {
+            ahead_ms: self.skew_ms.load(Ordering::Relaxed),
+        }
+        .apply(Utc::now())
+    }
+
+    /// Sets the store's clock to read `now` from here on (tests fix the hour they run at).
+    pub fn set_clock(&self, now: Timestamp) {
+        use std::sync::atomic::Ordering;
+        let skew = fixline_core::clock::ClockSkew::between(now, Utc::now());
+        self.skew_ms.store(skew.ahead_ms, Ordering::Relaxed);
+    }
+
     pub fn open_in_memory() -> Result<Self> {
         Self::with(Connection::open_in_memory()?)
     }
@@ -126,6 +141,7 @@ impl DeviceStore {
         let store = DeviceStore {
             conn: Mutex::new(conn),
             policy: SlaPolicy::default(),
+            skew_ms: std::sync::atomic::AtomicI64::new(0),
         };
         store.mark_interrupted_prints()?;
         Ok(store)
@@ -173,7 +189,7 @@ impl DeviceStore {
                     new.server_url,
                     new.token,
                     to_json(&new.user)?,
-                    ts(Utc::now())
+                    ts(self.now())
                 ],
             )?;
             Ok(())
@@ -255,7 +271,7 @@ impl DeviceStore {
     }
 
     pub fn job(&self, id: WorkOrderId) -> Result<LocalJob> {
-        self.jobs(Utc::now())?
+        self.jobs(self.now())?
             .into_iter()
             .find(|j| j.work_order.id == id)
             .ok_or_else(|| Error::NotFound(format!("work order {id}")))
@@ -766,4 +782,18 @@ fn clear(tx: &Transaction<'_>) -> Result<()> {
          UPDATE sync_state SET cursor = NULL, last_sync_at = NULL, last_attempt_at = NULL, last_error = NULL;",
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_device_migration_is_embedded_and_valid() {
+        assert!(super::migrations().validate().is_ok());
+        let crate_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+        let dir = std::path::Path::new(&crate_dir).join("../../migrations/device");
+        assert_eq!(
+            super::MIGRATIONS.len(),
+            std::fs::read_dir(dir).unwrap().count()
+        );
+    }
 }

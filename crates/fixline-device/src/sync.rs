@@ -5,7 +5,6 @@
 //! first answer, so a resend never applies twice; a page and its cursor are stored in one
 //! transaction, so a pull resumes where the last stored page ended.
 
-use chrono::Utc;
 use fixline_core::device::SyncReport;
 use fixline_core::sync::{PullProgress, PullRecord, PushRequest, SyncCursor};
 use serde::Deserialize;
@@ -31,7 +30,7 @@ pub async fn sync(
     let session = store.session()?.ok_or(Error::NotSignedIn)?;
     let link = ServerLink::for_session(&session)?;
     let outcome = run(store, &link, force, &mut progress).await;
-    let now = Utc::now();
+    let now = store.now();
     match &outcome {
         Ok(_) => store.record_attempt(now, None)?,
         Err(e) => store.record_attempt(now, Some(e))?,
@@ -61,7 +60,7 @@ async fn push(
 ) -> Result<()> {
     let mut sent_before = std::collections::HashSet::new();
     loop {
-        let due = store.due_actions(Utc::now(), force)?;
+        let due = store.due_actions(store.now(), force)?;
         // Anything already sent in this sync was postponed by the server: leave it for later.
         let due: Vec<_> = due
             .into_iter()
@@ -76,13 +75,13 @@ async fn push(
             Ok(answer) => answer,
             Err(e) => {
                 if e.is_transient() {
-                    store.postpone(&ids, &e.to_string(), Utc::now())?;
+                    store.postpone(&ids, &e.to_string(), store.now())?;
                 }
                 return Err(e);
             }
         };
         for result in &answer.results {
-            match store.settle(result, Utc::now())? {
+            match store.settle(result, store.now())? {
                 OutboxState::Applied => report.applied += 1,
                 OutboxState::Conflict => report.conflicts += 1,
                 OutboxState::Rejected => report.rejected += 1,

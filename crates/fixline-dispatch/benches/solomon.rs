@@ -1,6 +1,7 @@
-//! The optimiser on the six public Solomon VRPTW instances in `../shared/bench/solomon`, with a
-//! time limit per instance (default 10 s, `FIXLINE_BENCH_SECS`). Prints distance, vehicles and
-//! the gap to the best-known distance beside published reference figures.
+//! The optimiser on the six public Solomon VRPTW instances in `data/solomon` (public test
+//! data; see its SOURCE.md), with a time limit per instance (default 10 s,
+//! `FIXLINE_BENCH_SECS`). Prints distance, vehicles and the gap to the best-known distance
+//! beside published reference figures.
 //!
 //! The objective here is distance with the fleet given (no vehicle minimisation), so a plan may
 //! use more vehicles than the best-known (vehicles-first) solution and still be shorter.
@@ -15,7 +16,7 @@ fn main() {
     let dir = Path::new(
         &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
     )
-    .join("../../../shared/bench/solomon");
+    .join("data/solomon");
     let secs: f64 = std::env::var("FIXLINE_BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())

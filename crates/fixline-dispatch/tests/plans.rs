@@ -228,7 +228,7 @@ fn solomon(name: &str) -> std::path::PathBuf {
     std::path::Path::new(
         &std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
     )
-    .join("../../../shared/bench/solomon")
+    .join("data/solomon")
     .join(format!("{name}.txt"))
 }
 

@@ -7,8 +7,9 @@
 
 use std::io::Cursor;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
 use fast_image_resize::{ResizeAlg, ResizeOptions, Resizer};
+use fixline_core::zone::ServiceZone;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -47,8 +48,29 @@ pub struct Photo {
     pub thumbnail: Vec<u8>,
     /// Hex SHA-256 of `jpeg`: the photo's name on the device and the server.
     pub sha256: String,
-    /// When the camera took it, by its own clock (EXIF DateTimeOriginal), if it said.
-    pub taken_at: Option<NaiveDateTime>,
+    /// When the camera took it, by its own clock, if it said.
+    pub taken_at: Option<CameraTime>,
+}
+
+/// The camera's capture time: EXIF `DateTimeOriginal` is the camera's local wall-clock time,
+/// with no zone; `OffsetTimeOriginal` (EXIF 2.31) says its offset where the camera wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CameraTime {
+    pub local: NaiveDateTime,
+    pub offset: Option<FixedOffset>,
+}
+
+impl CameraTime {
+    /// The instant: by the camera's own offset where it gave one, else as local time in the
+    /// device's zone (a phone's camera keeps the phone's local time).
+    pub fn instant(&self, zone: ServiceZone) -> DateTime<Utc> {
+        match self.offset {
+            Some(offset) => {
+                (self.local - TimeDelta::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+            }
+            None => zone.at(self.local),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,12 +183,38 @@ fn encode(picture: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
     Ok(out)
 }
 
-/// EXIF DateTimeOriginal ("2026:11:25 10:02:33"), if present and sane.
-fn exif_time(raw: &[u8]) -> Option<NaiveDateTime> {
+/// EXIF DateTimeOriginal ("2026:11:25 10:02:33") and OffsetTimeOriginal ("+08:00"), if present
+/// and sane.
+fn exif_time(raw: &[u8]) -> Option<CameraTime> {
     let exif = exif::Reader::new().read_raw(raw.to_vec()).ok()?;
-    let field = exif.get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)?;
-    let text = field.display_value().to_string();
-    NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y:%m:%d %H:%M:%S"))
-        .ok()
+    let text = |tag| {
+        exif.get_field(tag, exif::In::PRIMARY).map(|f| {
+            f.display_value()
+                .to_string()
+                .trim()
+                .trim_matches('"')
+                .to_owned()
+        })
+    };
+    let taken = text(exif::Tag::DateTimeOriginal)?;
+    let local = NaiveDateTime::parse_from_str(&taken, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(&taken, "%Y:%m:%d %H:%M:%S"))
+        .ok()?;
+    let offset = text(exif::Tag::OffsetTimeOriginal).and_then(|o| offset(&o));
+    Some(CameraTime { local, offset })
+}
+
+/// An EXIF offset, `+08:00` or `-05:30`.
+fn offset(text: &str) -> Option<FixedOffset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = text.get(1..)?.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }

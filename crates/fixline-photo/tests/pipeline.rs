@@ -204,9 +204,88 @@ fn the_same_photo_gets_the_same_name_and_keeps_the_camera_time() {
     assert_eq!(a.sha256, b.sha256);
     assert_eq!(a.sha256.len(), 64);
     assert_eq!(
-        a.taken_at.map(|t| t.to_string()).as_deref(),
+        a.taken_at.map(|t| t.local.to_string()).as_deref(),
         Some("2026-11-25 10:02:33")
     );
     let other = process(&jpeg(&RgbImage::new(80, 40)), &PhotoSettings::default()).unwrap();
     assert_ne!(other.sha256, a.sha256);
+}
+
+/// A JPEG with an EXIF segment holding these ASCII fields, written by kamadak-exif's writer.
+fn with_exif_fields(jpeg: &[u8], fields: &[(exif::Tag, &str)]) -> Vec<u8> {
+    let fields: Vec<exif::Field> = fields
+        .iter()
+        .map(|(tag, text)| exif::Field {
+            tag: *tag,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Ascii(vec![text.as_bytes().to_vec()]),
+        })
+        .collect();
+    let mut writer = exif::experimental::Writer::new();
+    for f in &fields {
+        writer.push_field(f);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).unwrap();
+    let tiff = tiff.into_inner();
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn a_camera_time_without_an_offset_is_local_time_in_the_devices_zone() {
+    use chrono::{DateTime, Utc};
+    use fixline_core::zone::ServiceZone;
+    let utc = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    let source = with_exif_fields(
+        &jpeg(&stored()),
+        &[(exif::Tag::DateTimeOriginal, "2026:11:25 14:00:00")],
+    );
+    let taken = process(&source, &PhotoSettings::default())
+        .unwrap()
+        .taken_at
+        .expect("camera time");
+    assert_eq!(taken.offset, None);
+    // 14:00 in Hangzhou is 06:00 UTC, not 14:00 UTC.
+    assert_eq!(
+        taken.instant(ServiceZone::SHANGHAI),
+        utc("2026-11-25T06:00:00Z")
+    );
+    let berlin = ServiceZone::parse("Europe/Berlin").unwrap();
+    assert_eq!(taken.instant(berlin), utc("2026-11-25T13:00:00Z"));
+
+    // The camera says its offset (EXIF 2.31): that wins over the device's zone.
+    let source = with_exif_fields(
+        &jpeg(&stored()),
+        &[
+            (exif::Tag::DateTimeOriginal, "2026:11:25 14:00:00"),
+            (exif::Tag::OffsetTimeOriginal, "+02:00"),
+        ],
+    );
+    let taken = process(&source, &PhotoSettings::default())
+        .unwrap()
+        .taken_at
+        .expect("camera time");
+    assert_eq!(
+        taken.instant(ServiceZone::SHANGHAI),
+        utc("2026-11-25T12:00:00Z")
+    );
+    // A nonsense offset is ignored, not trusted.
+    let source = with_exif_fields(
+        &jpeg(&stored()),
+        &[
+            (exif::Tag::DateTimeOriginal, "2026:11:25 14:00:00"),
+            (exif::Tag::OffsetTimeOriginal, "+99:00"),
+        ],
+    );
+    let taken = process(&source, &PhotoSettings::default())
+        .unwrap()
+        .taken_at
+        .unwrap();
+    assert_eq!(taken.offset, None);
 }

@@ -85,6 +85,7 @@ pub fn facts(language: Language, photos: Vec<PhotoRef>) -> ReceiptFacts {
         arrived_at: Some(at(2, 0)),
         finished_at: at(3, 15),
         customer_link: "https://service.example.cn/r/7kq2YxN4b9TzW3mVhR8sLp".into(),
+        time_zone: fixline_core::zone::ServiceZone::SHANGHAI,
         utc_offset_minutes: 480,
     }
 }

@@ -13,6 +13,7 @@ use fixline_core::board::{
 use fixline_core::engineer::{Engineer, EngineerStatus};
 use fixline_core::ids::{CustomerId, WorkOrderId};
 use fixline_core::work_order::{Status, WorkOrder};
+use fixline_core::zone::ServiceArea;
 use fixline_dispatch::Pin;
 use fixline_dispatch::timeline::{self, Conflict, Placed};
 use fixline_dispatch::travel::GreatCircle;
@@ -52,13 +53,17 @@ async fn board(
 ) -> Result<axum::Json<Board>> {
     user.require_desk("see the dispatch board")?;
     let config = state.config().dispatch.clone();
+    let area = state.config().service_area.clone();
+    let now = state.now();
     let board = state
         .run(move |store| {
-            let day = Day::load(store, &config, query.day)?;
+            let day = Day::load(store, &config, &area, query.day, now)?;
             let lanes = day.working().map(|e| day.lane(e, None)).collect::<Vec<_>>();
+            let zone = day.clock.zone();
             Ok(Board {
                 day: query.day,
-                utc_offset_minutes: config.utc_offset_minutes,
+                time_zone: zone,
+                utc_offset_minutes: zone.offset_minutes(zone.day_start(query.day)),
                 map: MapTiles {
                     tiles: config.map_tiles.clone(),
                     attribution: config.map_attribution.clone(),
@@ -83,9 +88,11 @@ async fn check(
 ) -> Result<axum::Json<PlacementAssessment>> {
     user.require_desk("check a placement")?;
     let config = state.config().dispatch.clone();
+    let area = state.config().service_area.clone();
+    let now = state.now();
     let assessment = state
         .run(move |store| {
-            let day = Day::load(store, &config, request.day)?;
+            let day = Day::load(store, &config, &area, request.day, now)?;
             let engineer = day
                 .engineers
                 .iter()
@@ -156,7 +163,13 @@ struct Day {
 }
 
 impl Day {
-    fn load(store: &dyn Store, config: &DispatchConfig, day: NaiveDate) -> Result<Day> {
+    fn load(
+        store: &dyn Store,
+        config: &DispatchConfig,
+        area: &ServiceArea,
+        day: NaiveDate,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Day> {
         let (engineers, orders) = super::dispatch::load(store)?;
         let mut customers: HashMap<CustomerId, String> = HashMap::new();
         let mut jobs = Vec::with_capacity(orders.len());
@@ -180,9 +193,9 @@ impl Day {
             });
         }
         Ok(Day {
-            clock: DayClock::new(day, config),
+            clock: DayClock::new(day, area),
             config: config.clone(),
-            now: Utc::now(),
+            now,
             engineers,
             jobs,
         })
@@ -202,21 +215,22 @@ impl Day {
             .map(|e| BoardEngineer {
                 engineer: e.clone(),
                 working: self.works(e),
-                shift_start: self.clock.at(self.clock.local(e.details.shift.start)),
-                shift_end: self.clock.at(self.clock.local(e.details.shift.end)),
+                shift_start: self
+                    .clock
+                    .at(self.clock.local(&e.details.region, e.details.shift.start)),
+                shift_end: self
+                    .clock
+                    .at(self.clock.local(&e.details.region, e.details.shift.end)),
             })
             .collect()
     }
 
-    /// Whether a held job belongs on this day's lane: planned that day, under way today, or
-    /// held without a time (it still has to be done).
+    /// Whether a held job belongs on this day's lane: planned that day, under way today (the
+    /// local today), or held without a time (it still has to be done).
     fn on_this_day(&self, wo: &WorkOrder) -> bool {
-        let today = self.clock.minutes(self.now);
         match (wo.status, wo.planned) {
-            (Status::EnRoute | Status::OnSite | Status::Paused, _) => {
-                (0.0..24.0 * 60.0).contains(&today)
-            }
-            (_, Some(slot)) => (0.0..24.0 * 60.0).contains(&self.clock.minutes(slot.start)),
+            (Status::EnRoute | Status::OnSite | Status::Paused, _) => self.clock.contains(self.now),
+            (_, Some(slot)) => self.clock.contains(slot.start),
             (_, None) => true,
         }
     }

@@ -68,6 +68,10 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
         return Err(crate::Error::not_found("receipt", wo.id));
     };
     let zh = record.language == Language::ZhCn;
+    // The seal's time as the customer's clock shows it, where the job was done.
+    let customer_id = wo.customer_id;
+    let file = state.run(move |s| s.customer_file(customer_id)).await?;
+    let zone = state.zone_of_site(&file, wo.site_id);
     let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let (state_name, verdict) = match &verification {
         Verification::Verified {
@@ -81,7 +85,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
                 t("✓ 回执未被改动，已核验。", "✓ This receipt is unchanged and verified."),
                 t("签封：", "Sealed by"),
                 html_escape(sealed_by),
-                sealed_at.format("%Y-%m-%d %H:%M UTC"),
+                zone.stamp(*sealed_at),
                 position
                     .map(|p| format!(" · {:.5}, {:.5}", p.lat, p.lon))
                     .unwrap_or_default()

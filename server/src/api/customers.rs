@@ -81,7 +81,7 @@ async fn create_customer(
     Json(details): Json<CustomerDetails>,
 ) -> Result<Response> {
     user.require_desk("create customers")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let c = state
         .run(move |s| s.create_customer(CustomerId::from_uuid(Uuid::now_v7()), details, now))
         .await?;
@@ -113,7 +113,7 @@ async fn update_customer(
 ) -> Result<Response> {
     user.require_desk("edit customers")?;
     let expected = required_if_match(&headers)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let c = state
         .run(move |s| s.update_customer(id, expected, details, now))
         .await?;
@@ -129,7 +129,7 @@ async fn add_contact(
     Json(details): Json<ContactDetails>,
 ) -> Result<Response> {
     user.require_desk("add contacts")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let c = state
         .run(move |s| s.add_contact(ContactId::from_uuid(Uuid::now_v7()), id, details, now))
         .await?;
@@ -145,7 +145,7 @@ async fn create_site(
     Json(details): Json<SiteDetails>,
 ) -> Result<Response> {
     user.require_desk("add sites")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let site = state
         .run(move |s| s.create_site(SiteId::from_uuid(Uuid::now_v7()), id, details, now))
         .await?;
@@ -175,7 +175,7 @@ async fn update_site(
 ) -> Result<Response> {
     user.require_desk("edit sites")?;
     let expected = required_if_match(&headers)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let site = state
         .run(move |s| s.update_site(id, expected, details, now))
         .await?;
@@ -191,7 +191,7 @@ async fn create_asset(
     Json(details): Json<AssetDetails>,
 ) -> Result<Response> {
     user.require_desk("add assets")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let a = state
         .run(move |s| s.create_asset(AssetId::from_uuid(Uuid::now_v7()), id, details, now))
         .await?;
@@ -221,7 +221,7 @@ async fn update_asset(
 ) -> Result<Response> {
     user.require_desk("edit assets")?;
     let expected = required_if_match(&headers)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let a = state
         .run(move |s| s.update_asset(id, expected, details, now))
         .await?;

@@ -95,20 +95,17 @@ async fn plan(
         .time_limit_ms
         .unwrap_or(config.time_limit_ms)
         .clamp(10, config.max_time_limit_ms);
+    let area = state.config().service_area.clone();
+    let now = state.now();
     let proposed = state
         .run(move |store| {
-            let clock = DayClock::new(request.day, &config);
+            let clock = DayClock::new(request.day, &area);
             let (engineers, orders) = load(store)?;
             let scenario = request.scenario.unwrap_or(Scenario::NewJobs);
-            let (problem, skipped) = planning::problem(
-                &clock,
-                &config,
-                Utc::now(),
-                &engineers,
-                &orders,
-                &scenario,
-                |wo| store.site(wo.site_id).ok().and_then(|s| s.details.position),
-            );
+            let (problem, skipped) =
+                planning::problem(&clock, &config, now, &engineers, &orders, &scenario, |wo| {
+                    store.site(wo.site_id).ok().and_then(|s| s.details.position)
+                });
             let started = Instant::now();
             let elapsed =
                 || started.elapsed().as_secs_f64() / Duration::from_millis(limit).as_secs_f64();
@@ -275,11 +272,12 @@ async fn apply(
     user.require_desk("assign work orders")?;
     let actor = user.actor();
     let policy = state.sla_policy().clone();
+    let clock = state.clock();
     let results = state
         .run(move |store| {
             let mut results = Vec::new();
             for a in request.assignments {
-                let now = Utc::now();
+                let now = clock.now();
                 let outcome = (|| -> Result<&'static str> {
                     store.engineer(a.engineer)?;
                     let wo = store.work_order(a.work_order)?;

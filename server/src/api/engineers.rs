@@ -58,7 +58,7 @@ async fn create_engineer(
     Json(details): Json<EngineerDetails>,
 ) -> Result<Response> {
     user.require(&[Role::ServiceManager, Role::Admin], "create engineers")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let e = state
         .run(move |s| s.create_engineer(EngineerId::from_uuid(Uuid::now_v7()), details, now))
         .await?;
@@ -96,7 +96,7 @@ async fn update_engineer(
 ) -> Result<Response> {
     user.require_desk("edit engineers")?;
     let expected = required_if_match(&headers)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let e = state
         .run(move |s| s.update_engineer(id, expected, u.details, u.status, now))
         .await?;
@@ -127,7 +127,7 @@ async fn record_position(
         ));
     }
     let position = Position::new(ping.lat, ping.lon)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let fix = PositionFix {
         position,
         at: event_time(&state, ping.at, now)?,

@@ -57,7 +57,7 @@ async fn create_guide(
     Json(details): Json<GuideDetails>,
 ) -> Result<Response> {
     user.require(&AUTHORS, "write repair guides")?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let g = state
         .run(move |s| s.create_guide(GuideId::from_uuid(Uuid::now_v7()), details, now))
         .await?;
@@ -87,7 +87,7 @@ async fn update_guide(
 ) -> Result<Response> {
     user.require(&AUTHORS, "write repair guides")?;
     let expected = required_if_match(&headers)?;
-    let now = chrono::Utc::now();
+    let now = state.now();
     let g = state
         .run(move |s| s.update_guide(id, expected, details, now))
         .await?;

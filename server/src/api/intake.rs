@@ -118,7 +118,7 @@ async fn create(
         caller: req.caller.clone(),
     };
     let policy = state.sla_policy().clone();
-    let now = chrono::Utc::now();
+    let now = state.now();
     let build = Box::new(move |t: &crate::store::ServiceTarget, number: String| {
         let request = WorkOrderRequest {
             customer_id: t.customer.id,
@@ -223,8 +223,9 @@ pub async fn issue_key(
     let label = fixline_core::text::line("label", &label, 100)?;
     let (api_key, hash) = auth::new_secret();
     let stored = label.clone();
+    let now = state.now();
     state
-        .run(move |s| s.add_intake_key(&hash, channel, &stored, chrono::Utc::now()))
+        .run(move |s| s.add_intake_key(&hash, channel, &stored, now))
         .await?;
     Ok(IntakeKey {
         channel,

@@ -4,7 +4,6 @@
 //! Picking needs a connection: the pool offline would be a guess.
 
 use axum::extract::{Path, State};
-use chrono::Utc;
 use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::role::Role;
@@ -38,6 +37,7 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<axum::Jso
         role if role.is_desk() => None,
         _ => return Err(Error::forbidden("only engineers and the desk see the pool")),
     };
+    let now = state.now();
     let jobs = state
         .run(move |store| {
             let engineer = me.map(|id| store.engineer(id)).transpose()?;
@@ -49,7 +49,6 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<axum::Jso
                 statuses: vec![Status::Triaged],
                 ..WorkOrderFilter::default()
             };
-            let now = Utc::now();
             let mut out = Vec::new();
             for page in 1.. {
                 let p = store.list_work_orders(
@@ -108,7 +107,7 @@ async fn pick(
     }
     let actor = user.actor();
     let policy = state.sla_policy().clone();
-    let now = Utc::now();
+    let now = state.now();
     let wo = state
         .run(move |store| match store.work_order(id) {
             Ok(wo) if wo.pooled => apply_action(

@@ -50,15 +50,11 @@ pub fn routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
     responses((status = 200, body = ReceiptSettings)))]
 async fn receipt_settings(
     State(state): State<AppState>,
-    _user: SignedIn,
-) -> axum::Json<ReceiptSettings> {
-    let mut settings = state.config().receipts.settings.clone();
-    settings.link_base = state
-        .config()
-        .receipt_link("")
-        .trim_end_matches("/r/")
-        .to_owned();
-    axum::Json(settings)
+    user: SignedIn,
+) -> Result<axum::Json<ReceiptSettings>> {
+    // An engineer's device keeps the days and times of the engineer's region.
+    let zone = super::session::user_zone(&state, &user).await?;
+    Ok(axum::Json(state.receipt_settings(zone)))
 }
 
 /// The parts list engineers pick from (offline on devices after each sync).
@@ -93,9 +89,8 @@ async fn put_part(
     }
     part.validate()?;
     let stored = part.clone();
-    state
-        .run(move |s| s.put_part(&stored, chrono::Utc::now()))
-        .await?;
+    let now = state.now();
+    state.run(move |s| s.put_part(&stored, now)).await?;
     Ok(axum::Json(part))
 }
 
@@ -129,8 +124,9 @@ async fn register_device(
     }
     let name = fixline_core::text::line("name", &key.name, 80).unwrap_or_default();
     let id = user.0.id;
+    let now = state.now();
     state
-        .run(move |s| s.register_device_key(&key.public_key, id, &name, chrono::Utc::now()))
+        .run(move |s| s.register_device_key(&key.public_key, id, &name, now))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -271,7 +267,11 @@ async fn upload_photo(
     Query(q): Query<PhotoQuery>,
     body: Bytes,
 ) -> Result<Response> {
-    visible(&state, &user, id).await?;
+    let job = visible(&state, &user, id).await?;
+    // A camera without an offset keeps local time: the time where the job is.
+    let customer_id = job.customer_id;
+    let file = state.run(move |s| s.customer_file(customer_id)).await?;
+    let zone = state.zone_of_site(&file, job.site_id);
     let tag = PhotoTag::parse(&q.tag).ok_or_else(|| {
         Error::bad_request_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -294,7 +294,7 @@ async fn upload_photo(
         sha256,
         tag,
         caption: q.caption,
-        taken_at: photo.taken_at.map(|t| t.and_utc()),
+        taken_at: photo.taken_at.map(|t| t.instant(zone)),
         bytes,
     };
     perform(&state, &user, id, Action::AttachPhoto { photo }).await
@@ -308,11 +308,9 @@ async fn perform(
 ) -> Result<Response> {
     let actor = user.actor();
     let policy = state.sla_policy().clone();
+    let now = state.now();
     let wo = state
-        .run(move |s| {
-            let now = chrono::Utc::now();
-            apply_action(s, id, None, &actor, &action, now, now, &policy, None)
-        })
+        .run(move |s| apply_action(s, id, None, &actor, &action, now, now, &policy, None))
         .await?;
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
@@ -339,15 +337,9 @@ async fn make_receipt(
     let actor = user.actor();
     job.check(fixline_core::work_order::ActionKind::SignReceipt, &actor)?;
     let state2 = state.clone();
+    let now = state.now();
     let wo = tokio::task::spawn_blocking(move || {
-        make_on_server(
-            &state2,
-            &actor,
-            &job,
-            req.sign_off,
-            req.position,
-            chrono::Utc::now(),
-        )
+        make_on_server(&state2, &actor, &job, req.sign_off, req.position, now)
     })
     .await??;
     Ok(versioned(StatusCode::OK, wo.version, wo))
@@ -404,11 +396,18 @@ async fn email_receipt(
     let link = state.config().receipt_link(&record.token);
     let zh = matches!(record.language, fixline_core::customer::Language::ZhCn);
     let brand = &state.config().receipts.settings.brand.name;
+    // When the work was done, in the site's local time with its zone.
+    let zone = state.zone_of_site(&customer, job.site_id);
+    let finished = job
+        .resolution
+        .as_ref()
+        .map(|r| format!("{} ({zone})", zone.format(r.at, "%Y-%m-%d %H:%M")))
+        .unwrap_or_default();
     let (subject, body) = if zh {
         (
             format!("{brand} 服务回执 {}", record.number),
             format!(
-                "您好，\n\n附件是本次服务的回执（{}）。在线查看、核验并评价本次服务：\n{link}\n\n{brand}",
+                "您好，\n\n附件是本次服务的回执（{}），完工时间 {finished}。在线查看、核验并评价本次服务：\n{link}\n\n{brand}",
                 record.number
             ),
         )
@@ -416,7 +415,7 @@ async fn email_receipt(
         (
             format!("{brand} service receipt {}", record.number),
             format!(
-                "Hello,\n\nAttached is the receipt for our visit ({}). View, verify and rate the service online:\n{link}\n\n{brand}",
+                "Hello,\n\nAttached is the receipt for our visit ({}), finished {finished}. View, verify and rate the service online:\n{link}\n\n{brand}",
                 record.number
             ),
         )
@@ -434,8 +433,9 @@ async fn email_receipt(
     .await;
     let error = sent.as_ref().err().map(|e| e.to_string());
     let recipient = to.clone();
+    let now = state.now();
     state
-        .run(move |s| s.record_receipt_mail(id, &recipient, chrono::Utc::now(), error.as_deref()))
+        .run(move |s| s.record_receipt_mail(id, &recipient, now, error.as_deref()))
         .await?;
     sent.map(|()| axum::Json(EmailSent { to }))
 }

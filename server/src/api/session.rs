@@ -3,8 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use fixline_core::clock::ServiceClock;
 use fixline_core::ids::{EngineerId, UserId};
 use fixline_core::role::Role;
+use fixline_core::zone::ServiceZone;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,7 +22,31 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(clock))
         .routes(routes!(list_users, add_user))
+}
+
+/// The server's now and the zone of the signed-in user's area (an engineer's region may keep
+/// its own): clients show days and times by these, not by the viewer's computer.
+#[utoipa::path(get, path = "/api/v1/clock", tag = "session",
+    responses((status = 200, body = ServiceClock), (status = 401, body = ErrorBody)))]
+async fn clock(State(state): State<AppState>, user: SignedIn) -> Result<axum::Json<ServiceClock>> {
+    let time_zone = user_zone(&state, &user).await?;
+    Ok(axum::Json(ServiceClock {
+        now: state.now(),
+        time_zone,
+    }))
+}
+
+/// The zone a user's days are in: an engineer's region's, else the service area's.
+pub async fn user_zone(state: &AppState, user: &SignedIn) -> Result<ServiceZone> {
+    let Some(engineer) = user.actor().engineer else {
+        return Ok(state.zone());
+    };
+    let region = state
+        .run(move |s| Ok(s.engineer(engineer)?.details.region))
+        .await?;
+    Ok(state.zone_of(&region))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,7 +84,7 @@ async fn login(
         .await?
         .ok_or(Error::Unauthenticated("wrong user name or password"))?;
     let (token, hash) = auth::new_secret();
-    let now = chrono::Utc::now();
+    let now = state.now();
     let expires_at = now + ttl;
     let user_id = user.id;
     state
@@ -164,6 +190,8 @@ pub fn create_user(store: &dyn crate::store::Store, new: NewUser) -> Result<User
         store.engineer(e)?;
     }
     let hash = auth::hash_password(&new.password)?;
+    // Account records carry the system's time: created from the command line too, where there
+    // is no server clock.
     store.create_user(&user, &hash, chrono::Utc::now())?;
     Ok(user)
 }

@@ -52,7 +52,7 @@ async fn push(
     let policy: SlaPolicy = state.sla_policy().clone();
     let mut results = Vec::with_capacity(request.actions.len());
     for action in request.actions {
-        let now = chrono::Utc::now();
+        let now = state.now();
         if let Err(e) = event_time(&state, Some(action.at), now) {
             results.push(PushResult {
                 id: action.id,

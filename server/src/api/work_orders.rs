@@ -195,7 +195,7 @@ async fn edit_work_order(
     user.require_desk("edit work orders")?;
     let expected = required_if_match(&headers)?;
     let actor = user.actor();
-    let now = chrono::Utc::now();
+    let now = state.now();
     let wo = state
         .run(move |s| {
             s.update_work_order(id, Some(expected), now, &mut |current| {
@@ -304,7 +304,7 @@ async fn transition(
             })
             .await?;
     }
-    let now = chrono::Utc::now();
+    let now = state.now();
     let at = event_time(&state, req.at, now)?;
     let actor = user.actor();
     let policy = state.sla_policy().clone();

@@ -71,6 +71,10 @@ impl Backend for Device {
         call("status", json!({}))
     }
 
+    fn clock(&self) -> Answer<fixline_core::clock::ServiceClock> {
+        call("clock", json!({}))
+    }
+
     fn sign_in(
         &self,
         server: String,

@@ -103,6 +103,8 @@ pub trait Backend {
     /// The server address to show on the sign-in screen, if fixed.
     fn fixed_server(&self) -> Option<String>;
     fn status(&self) -> Answer<SyncStatus>;
+    /// The backend's now and the zone of the user's service area.
+    fn clock(&self) -> Answer<fixline_core::clock::ServiceClock>;
     fn sign_in(&self, server: String, username: String, password: String) -> Answer<DeviceUser>;
     fn sign_out(&self) -> Answer<()>;
     fn jobs(&self) -> Answer<Vec<LocalJob>>;
@@ -259,11 +261,7 @@ pub fn storage_set(key: &str, value: Option<&str>) {
     }
 }
 
-/// Now, by the browser's clock.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    let ms = js_sys::Date::now() as i64;
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
+pub use crate::clock::now;
 
 /// An object URL for bytes, so `<img>` and new windows can show them.
 pub fn object_url(bytes: &[u8], mime: &str) -> Result<String, UiError> {

@@ -286,6 +286,11 @@ impl Backend for Server {
         })
     }
 
+    fn clock(&self) -> Answer<fixline_core::clock::ServiceClock> {
+        let url = self.url("/api/v1/clock");
+        Box::pin(async move { get(url).await })
+    }
+
     fn receipt_settings(&self) -> Answer<ReceiptSettings> {
         let url = self.url("/api/v1/receipt-settings");
         Box::pin(async move { get(url).await })

@@ -248,7 +248,7 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
     let visits = work_order.visits.clone();
     let labour = move || {
         let s = settings.get();
-        labour_from_visits(&visits, s.labour_rule, s.hourly_rate, false)
+        labour_from_visits(&visits, s.labour_rule, s.hourly_rate, false, s.time_zone)
     };
     let save = move |_| {
         let parts: Result<Vec<PartLine>, UiError> =

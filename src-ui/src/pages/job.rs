@@ -112,7 +112,7 @@ fn available_to_me(wo: &WorkOrder) -> Vec<ActionKind> {
 fn CustomerCard(file: CustomerFile, site_id: fixline_core::ids::SiteId) -> impl IntoView {
     let shell = shell();
     let lang = lang();
-    let today = now().date_naive();
+    let today = crate::clock::today();
     let site = file.sites.iter().find(|s| s.id == site_id).cloned();
     view! {
         <article class="card customer">

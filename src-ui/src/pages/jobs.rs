@@ -1,6 +1,6 @@
 //! My jobs: today's and upcoming jobs in visiting order, with SLA countdown and priority colour.
 
-use fixline_core::device::LocalJob;
+use fixline_core::device::{ListDay, LocalJob};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,16 +17,17 @@ pub fn Jobs() -> impl IntoView {
         shell.revision.track();
         spawn_local(async move { jobs.set(Some(backend().jobs().await)) });
     });
-    // Open jobs due today (or with no requested day) first, then later ones, then finished ones.
-    let today = now().date_naive();
-    let section = move |title: Text, which: fn(&LocalJob, chrono::NaiveDate) -> bool| {
+    // Open jobs due today (or under way, or with no day) first, then later ones, then finished
+    // ones: by the service area's local day.
+    let (zone, today) = (crate::clock::zone(), crate::clock::today());
+    let section = move |title: Text, which: ListDay| {
         let lang = lang();
         view! {
             <h2>{tr(title)}</h2>
             <ul class="job-list">
                 {move || {
                     let list: Vec<LocalJob> = match jobs.get() {
-                        Some(Ok(all)) => all.into_iter().filter(|j| which(j, today)).collect(),
+                        Some(Ok(all)) => all.into_iter().filter(|j| j.list_day(zone, today) == which).collect(),
                         _ => Vec::new(),
                     };
                     if list.is_empty() {
@@ -66,17 +67,10 @@ pub fn Jobs() -> impl IntoView {
                 Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }),
                 _ => None,
             }}
-            {section(Text::Today, |j, today| j.work_order.status.is_open() && !later(j, today))}
-            {section(Text::Upcoming, |j, today| j.work_order.status.is_open() && later(j, today))}
-            {section(Text::Done, |j, _| !j.work_order.status.is_open())}
+            <div id="jobs-today">{section(Text::Today, ListDay::Today)}</div>
+            <div id="jobs-upcoming">{section(Text::Upcoming, ListDay::Upcoming)}</div>
+            <div id="jobs-done">{section(Text::Done, ListDay::Done)}</div>
             <super::pool::Pool/>
         </section>
     }
-}
-
-/// Asked for a later day than today.
-fn later(job: &LocalJob, today: chrono::NaiveDate) -> bool {
-    job.work_order
-        .requested_window
-        .is_some_and(|w| w.start.with_timezone(&chrono::Local).date_naive() > today)
 }

@@ -60,11 +60,13 @@ impl DeviceStore {
     ) -> Result<LocalJob> {
         let photo = fixline_photo::process(raw, &fixline_photo::PhotoSettings::default())
             .map_err(|e| Error::Invalid(e.to_string()))?;
+        // A camera without an offset keeps the device's local time.
+        let zone = self.receipt_settings()?.time_zone;
         let photo_ref = PhotoRef {
             sha256: photo.sha256.clone(),
             tag,
             caption: caption.trim().to_owned(),
-            taken_at: photo.taken_at.map(|t| t.and_utc()),
+            taken_at: photo.taken_at.map(|t| t.instant(zone)),
             bytes: photo.jpeg.len() as u64,
         };
         self.write(|tx| {
@@ -112,6 +114,15 @@ impl DeviceStore {
     /// The server's receipt settings as last synced (defaults before the first sync).
     pub fn receipt_settings(&self) -> Result<ReceiptSettings> {
         Ok(single_doc(&self.lock(), "receipt_settings")?.unwrap_or_default())
+    }
+
+    /// The device's now and the zone its days are in (the engineer's region's, from the last
+    /// sync), for the UI.
+    pub fn clock(&self) -> Result<fixline_core::clock::ServiceClock> {
+        Ok(fixline_core::clock::ServiceClock {
+            now: self.now(),
+            time_zone: self.receipt_settings()?.time_zone,
+        })
     }
 
     pub(crate) fn store_receipt_settings(&self, settings: &ReceiptSettings) -> Result<()> {

@@ -147,7 +147,7 @@ impl DeviceStore {
     /// Marks a job as being sent, as the queue does before it connects; for tests that stop
     /// the app at that moment.
     pub fn mark_sending_for_test(&self, id: &str) -> Result<()> {
-        self.print_state(id, PrintState::Sending, Some(0), None, chrono::Utc::now())
+        self.print_state(id, PrintState::Sending, Some(0), None, self.now())
     }
 
     /// At start-up: a job still `sending` was cut off when the app stopped. It may have printed

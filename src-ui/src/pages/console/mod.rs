@@ -10,15 +10,16 @@ mod proposal;
 mod queue;
 mod timeline;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use fixline_core::board::{Board, LaneConflict, PlacementCheck, Scenario};
 use fixline_core::ids::{EngineerId, WorkOrderId};
 use fixline_core::work_order::PlannedSlot;
+use fixline_core::zone::ServiceZone;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::shell;
-use crate::backend::{ProposedPlan, UiError, backend, now};
+use crate::backend::{ProposedPlan, UiError, backend};
 use crate::i18n::{Lang, Text, lang, tr};
 
 /// A drop that breaks rules, waiting for the dispatcher to confirm or cancel it.
@@ -126,24 +127,18 @@ impl Desk {
     }
 
     /// The board's time zone (the service area's, whatever the browser's).
-    pub fn zone(&self) -> FixedOffset {
-        zone_east(self.board.with_untracked(|b| match b {
-            Some(Ok(b)) => b.utc_offset_minutes,
-            _ => 480,
-        }))
+    pub fn zone(&self) -> ServiceZone {
+        self.board.with_untracked(|b| match b {
+            Some(Ok(b)) => b.time_zone,
+            _ => crate::clock::zone(),
+        })
     }
 
     /// A time the dispatcher typed (`HH:MM`), on the board's day in the board's zone.
     pub fn typed_time(&self, text: &str) -> Option<DateTime<Utc>> {
         let time = chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()?;
-        let local = self.day()?.and_time(time);
-        Some(self.zone().from_local_datetime(&local).single()?.to_utc())
+        Some(self.zone().at_day(self.day()?, time))
     }
-}
-
-/// The zone `minutes` east of UTC (UTC if that is out of range).
-pub fn zone_east(minutes: i32) -> FixedOffset {
-    FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -154,8 +149,8 @@ enum Loaded {
 }
 
 /// `HH:MM` in the board's zone.
-pub fn clock(t: DateTime<Utc>, zone: FixedOffset) -> String {
-    t.with_timezone(&zone).format("%H:%M").to_string()
+pub fn clock(t: DateTime<Utc>, zone: ServiceZone) -> String {
+    zone.format(t, "%H:%M")
 }
 
 /// A conflict in words.
@@ -191,7 +186,8 @@ pub fn Console() -> impl IntoView {
     let shell = shell();
     let desk = Desk {
         board: RwSignal::new(None),
-        day: RwSignal::new(now().date_naive().to_string()),
+        // The service area's today, not the browser's or UTC's.
+        day: RwSignal::new(crate::clock::today().to_string()),
         dragging: RwSignal::new(None),
         proposal: RwSignal::new(None),
         pending: RwSignal::new(None),

@@ -3,7 +3,7 @@
 //! places it at the time under the pointer (rounded to a quarter hour); clicking a block opens
 //! its detail.
 
-use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use fixline_core::board::{Board, BoardLane};
 use fixline_core::engineer::EngineerStatus;
 use fixline_core::ids::WorkOrderId;
@@ -24,19 +24,15 @@ struct Span {
 
 impl Span {
     fn of(board: &Board) -> Span {
-        let zone = super::zone_east(board.utc_offset_minutes);
+        let zone = board.time_zone;
         let working = board.engineers.iter().filter(|e| e.working);
         let first = working.clone().map(|e| e.shift_start).min();
         let last = working.map(|e| e.shift_end).max();
-        let midnight = zone
-            .from_local_datetime(&board.day.and_hms_opt(0, 0, 0).expect("midnight"))
-            .single()
-            .map(|t| t.to_utc())
-            .unwrap_or_default();
+        let midnight = zone.day_start(board.day);
         let from = first.map_or(midnight + Duration::hours(7), |t| t - Duration::hours(1));
         let to = last.map_or(midnight + Duration::hours(20), |t| t + Duration::hours(1));
         // Whole hours, so the ticks fall on the hour.
-        let from = from - Duration::minutes(i64::from(from.with_timezone(&zone).minute()));
+        let from = from - Duration::minutes(i64::from(zone.local(from).minute()));
         Span {
             from,
             minutes: ((to - from).num_minutes() as f64).max(60.0),
