@@ -75,6 +75,8 @@ impl Shell {
                 Ok(_) => {}
                 Err(e) => shell.fail(&e),
             }
+            // A first sync brings the zone of the engineer's region.
+            crate::clock::load().await;
             shell.syncing.set(false);
             shell.changed();
         });

@@ -1,7 +1,8 @@
 //! The service area's local day, at fixed hours around local midnight: at 05:20 in Hangzhou
 //! (21:20 UTC the day before) and at 23:50 local, the dispatcher's console opens on the local
 //! day with the job under way on its engineer's lane, and the engineer's "today" holds it while
-//! a job asked for tomorrow is "upcoming". Chromium; the server's clock is set to the hour.
+//! a job planned for tomorrow is "upcoming". Chromium; the server's clock is set to a day far
+//! from the real one, so a UI that read the browser's clock (or the UTC date) would fail.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use fixline_core::zone::ServiceZone;
@@ -13,20 +14,20 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn at_0520_in_hangzhou_the_desk_and_the_engineer_see_the_local_today() -> anyhow::Result<()> {
-    let now: DateTime<Utc> = "2026-12-01T21:20:00Z".parse()?;
+    let now: DateTime<Utc> = "2025-06-10T21:20:00Z".parse()?;
     local_day_at(now, "0520").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn at_2350_in_hangzhou_the_desk_and_the_engineer_see_the_local_today() -> anyhow::Result<()> {
-    let now: DateTime<Utc> = "2026-12-02T15:50:00Z".parse()?;
+    let now: DateTime<Utc> = "2025-06-11T15:50:00Z".parse()?;
     local_day_at(now, "2350").await
 }
 
 async fn local_day_at(now: DateTime<Utc>, label: &str) -> anyhow::Result<()> {
     let zone = ServiceZone::SHANGHAI;
-    let today: NaiveDate = "2026-12-02".parse()?;
+    let today: NaiveDate = "2025-06-11".parse()?;
     assert_eq!(zone.local_day(now), today, "the test's own premise");
     let crew = crew_at(now).await;
     let Crew { server, desk, .. } = &crew;

@@ -29,6 +29,8 @@ pub fn SignIn() -> impl IntoView {
                 Ok(user) => {
                     storage_set("fixline.server", Some(&s));
                     shell.tell(user.display_name);
+                    // The day and times shown are the service area's: know them first.
+                    crate::clock::load().await;
                     shell.screen.set(Screen::Jobs);
                     shell.changed();
                     // First sync of the day right away: the jobs, customer files and guides.
