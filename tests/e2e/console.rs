@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Timelike, Utc};
 use fixline_tests::webdriver::Session;
-use fixline_tests::{Client, Crew, PASSWORD, crew_at, engineer, next_wednesday_after, waiting_job};
+use fixline_tests::{Client, Crew, crew_at, engineer, next_wednesday_after, waiting_job};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -38,11 +38,9 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     let (_, washer) = waiting_job(&desk, "湖滨洗衣店", "FXW001", "laundry").await;
 
     let browser = Session::chromium(1280, 800).await?;
-    browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
-    browser.watch_errors().await?;
-    browser.fill("#username", "desk").await?;
-    browser.fill("#password", PASSWORD).await?;
-    browser.click("#sign-in").await?;
+    browser
+        .sign_in(&server.url("/app/?lang=zh-CN"), "desk")
+        .await?;
     let card = |n: &str| format!("#queue .queue-card[data-number='{n}']");
     browser.find(&card(&numbers[0])).await?;
     browser.screenshot("console-1280x800").await?;

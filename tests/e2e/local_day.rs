@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use fixline_core::zone::ServiceZone;
 use fixline_tests::webdriver::Session;
-use fixline_tests::{Crew, PASSWORD, chens_job, crew_at};
+use fixline_tests::{Crew, chens_job, crew_at};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -85,11 +85,9 @@ async fn local_day_at(now: DateTime<Utc>, label: &str) -> anyhow::Result<()> {
 
     // The console opens on the local today, with the job under way on chen's lane.
     let browser = Session::chromium(1280, 800).await?;
-    browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
-    browser.watch_errors().await?;
-    browser.fill("#username", "desk").await?;
-    browser.fill("#password", PASSWORD).await?;
-    browser.click("#sign-in").await?;
+    browser
+        .sign_in(&server.url("/app/?lang=zh-CN"), "desk")
+        .await?;
     let lane = format!(".lane[data-engineer='{}']", crew.chen_id);
     browser
         .find(&format!("{lane} .block[data-number='{under_way_number}']"))
@@ -110,11 +108,9 @@ async fn local_day_at(now: DateTime<Utc>, label: &str) -> anyhow::Result<()> {
 
     // chen's list: the job on site is today's, the one planned for tomorrow is upcoming.
     let browser = Session::chromium(390, 844).await?;
-    browser.client.goto(&server.url("/app/?lang=zh-CN")).await?;
-    browser.watch_errors().await?;
-    browser.fill("#username", "chen").await?;
-    browser.fill("#password", PASSWORD).await?;
-    browser.click("#sign-in").await?;
+    browser
+        .sign_in(&server.url("/app/?lang=zh-CN"), "chen")
+        .await?;
     browser
         .find(&format!(
             "#jobs-today .job-card[data-number='{under_way_number}']"

@@ -138,6 +138,16 @@ impl Session {
     }
 
     /// Waits (up to 15 s) for an element to be present.
+    /// Opens the app at `url`, watches the page for errors and signs in as `username` with the
+    /// test password.
+    pub async fn sign_in(&self, url: &str, username: &str) -> Result<()> {
+        self.client.goto(url).await?;
+        self.watch_errors().await?;
+        self.fill("#username", username).await?;
+        self.fill("#password", crate::PASSWORD).await?;
+        self.click("#sign-in").await
+    }
+
     pub async fn find(&self, css: &str) -> Result<Element> {
         self.client
             .wait()
