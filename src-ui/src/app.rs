@@ -35,6 +35,13 @@ pub struct Shell {
 }
 
 impl Shell {
+    /// Shows `screen`; showing the screen already up keeps it (and what was typed into it).
+    pub fn go(&self, screen: Screen) {
+        if self.screen.with_untracked(|now| *now != screen) {
+            self.screen.set(screen);
+        }
+    }
+
     pub fn changed(&self) {
         self.revision.update(|r| *r += 1);
         self.reload_status();
@@ -42,7 +49,7 @@ impl Shell {
 
     pub fn fail(&self, e: &UiError) {
         if e.code == "unauthorized" || e.code == "not_signed_in" {
-            self.screen.set(Screen::SignIn);
+            self.go(Screen::SignIn);
         }
         let text = match e.code.as_str() {
             "offline" => Text::ServerUnreachable
@@ -94,11 +101,11 @@ impl Shell {
             match backend().status().await {
                 Ok(s) => {
                     match (&s.signed_in, screen.get_untracked()) {
-                        (None, _) => screen.set(Screen::SignIn),
+                        (None, _) => shell.go(Screen::SignIn),
                         (Some(_), Screen::SignIn) => {
                             // The day and times shown are the service area's: know them first.
                             crate::clock::load().await;
-                            screen.set(Screen::Jobs)
+                            shell.go(Screen::Jobs)
                         }
                         _ => {}
                     }
@@ -155,7 +162,7 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             match backend().sign_out().await {
                 Ok(()) => {
-                    shell.screen.set(Screen::SignIn);
+                    shell.go(Screen::SignIn);
                     shell.changed();
                 }
                 Err(e) => shell.fail(&e),
@@ -164,14 +171,14 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <header class="top">
-            <button class="brand" on:click=move |_| shell.screen.set(Screen::Jobs)>{tr(Text::AppName)}</button>
+            <button class="brand" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::AppName)}</button>
             <nav>
                 <Show when=move || signed_in().is_some()>
-                    <button id="nav-jobs" on:click=move |_| shell.screen.set(Screen::Jobs)>{tr(Text::MyJobs)}</button>
-                    <button id="nav-guides" on:click=move |_| shell.screen.set(Screen::Guides(None))>{tr(Text::Guides)}</button>
-                    <button id="nav-receipts" on:click=move |_| shell.screen.set(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
+                    <button id="nav-jobs" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::MyJobs)}</button>
+                    <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
+                    <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
                     {crate::backend::backend().offline_capable().then(|| view! {
-                        <button id="nav-printer" on:click=move |_| shell.screen.set(Screen::Printer)>{tr(Text::Printer)}</button>
+                        <button id="nav-printer" on:click=move |_| shell.go(Screen::Printer)>{tr(Text::Printer)}</button>
                     })}
                 </Show>
                 <button id="lang" on:click=move |_| lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>

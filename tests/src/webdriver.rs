@@ -137,7 +137,6 @@ impl Session {
         Ok(session(connect(port, caps).await?))
     }
 
-    /// Waits (up to 15 s) for an element to be present.
     /// Opens the app at `url`, watches the page for errors and signs in as `username` with the
     /// test password.
     pub async fn sign_in(&self, url: &str, username: &str) -> Result<()> {
@@ -148,6 +147,7 @@ impl Session {
         self.click("#sign-in").await
     }
 
+    /// Waits (up to 15 s) for an element to be present.
     pub async fn find(&self, css: &str) -> Result<Element> {
         self.client
             .wait()

@@ -21,7 +21,7 @@ pub fn Guides(model: Option<String>) -> impl IntoView {
     });
     view! {
         <section class="guides">
-            <button class="back" on:click=move |_| shell.screen.set(Screen::Jobs)>"← "{tr(Text::Back)}</button>
+            <button class="back" on:click=move |_| shell.go(Screen::Jobs)>"← "{tr(Text::Back)}</button>
             <h1>{tr(Text::Guides)}{model.map(|m| format!(" · {m}"))}</h1>
             {move || match guides.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),

@@ -43,7 +43,7 @@ pub fn Job(id: WorkOrderId) -> impl IntoView {
     });
     view! {
         <section class="job">
-            <button class="back" on:click=move |_| shell.screen.set(Screen::Jobs)>"← "{tr(Text::Back)}</button>
+            <button class="back" on:click=move |_| shell.go(Screen::Jobs)>"← "{tr(Text::Back)}</button>
             {move || match detail.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
@@ -150,7 +150,7 @@ fn CustomerCard(file: CustomerFile, site_id: fixline_core::ids::SiteId) -> impl 
                             <span class=move || match warranty { WarrantyState::InWarranty { .. } => "ok", _ => "warn" }>
                                 {move || warranty_text(warranty, lang.get())}
                             </span>" "
-                            <button class="link guide-link" on:click=move |_| shell.screen.set(Screen::Guides(Some(model.clone())))>
+                            <button class="link guide-link" on:click=move |_| shell.go(Screen::Guides(Some(model.clone())))>
                                 {tr(Text::Guides)}
                             </button>
                         </li>

@@ -39,7 +39,7 @@ pub fn Jobs() -> impl IntoView {
                         let (sla, sla_class) = format::sla(&wo.sla, now(), lang.get());
                         view! {
                             <li class="job-card" data-number=wo.number.clone()
-                                on:click=move |_| shell.screen.set(Screen::Job(id))>
+                                on:click=move |_| shell.go(Screen::Job(id))>
                                 <span class=format::priority_class(wo.priority)>{wo.priority.as_str()}</span>
                                 <div class="job-main">
                                     <div class="job-title">

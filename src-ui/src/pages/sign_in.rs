@@ -31,7 +31,7 @@ pub fn SignIn() -> impl IntoView {
                     shell.tell(user.display_name);
                     // The day and times shown are the service area's: know them first.
                     crate::clock::load().await;
-                    shell.screen.set(Screen::Jobs);
+                    shell.go(Screen::Jobs);
                     shell.changed();
                     // First sync of the day right away: the jobs, customer files and guides.
                     shell.sync();
