@@ -9,13 +9,19 @@ use std::{env, fs};
 fn main() {
     let package = env::var("CARGO_PKG_NAME").expect("cargo sets CARGO_PKG_NAME");
     let which = package.strip_prefix("fixline-").expect("a fixline package");
-    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+    let manifest =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    // Relative to the package, so two checkouts sharing one target dir (CI's copy and a
+    // working tree) each rerun this when their own files change.
+    let up = manifest
         .ancestors()
-        .map(|d| d.join("migrations"))
-        .find(|d| d.is_dir())
-        .expect("the workspace has migrations/")
+        .position(|d| d.join("migrations").is_dir())
+        .expect("the workspace has migrations/");
+    let relative = PathBuf::from("../".repeat(up))
+        .join("migrations")
         .join(which);
-    println!("cargo:rerun-if-changed={}", dir.display());
+    let dir = manifest.join(&relative);
+    println!("cargo:rerun-if-changed={}", relative.display());
     let mut files: Vec<_> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("readable migrations dir").path())
@@ -37,7 +43,8 @@ fn main() {
         "/// (file name, SQL) of every migration, in order.\npub const MIGRATIONS: &[(&str, &str)] = &[\n",
     );
     for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
+        let file = f.file_name().expect("a file name");
+        println!("cargo:rerun-if-changed={}", relative.join(file).display());
         let name = f
             .file_name()
             .and_then(|n| n.to_str())

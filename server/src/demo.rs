@@ -25,7 +25,7 @@ mod guides;
 mod parts;
 
 use crate::api::work_orders::apply_action;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{
     Paging, ServiceTarget, Store, TargetSpec, User, WorkOrderFilter, WorkOrderIntake,
 };
@@ -573,6 +573,7 @@ fn seed(
                 target.asset.as_ref().map(|a| a.id),
             )),
             caller: None,
+            attach: crate::store::Attach::Known,
         };
         let requested_window = (n % 3 == 0).then(|| {
             // The next local morning, 09:00 to 13:00.
@@ -583,12 +584,24 @@ fn seed(
                 end: start + TimeDelta::hours(4),
             }
         });
-        let (wo, _) = store.create_work_order(
+        let request = crate::store::IntakeRequest {
+            serial: None,
+            customer_id: Some(target.customer.id),
+            site_id: Some(target.site.id),
+            asset_id: target.asset.as_ref().map(|a| a.id),
+            caller: None,
+            category: Some(category.key.to_owned()),
+            priority: Some(priority),
+            symptom: symptom.clone(),
+            requested_window,
+        };
+        let (taken, _) = store.create_work_order(
             WorkOrderIntake {
                 channel,
                 idempotency_key: None,
                 actor: Some(dispatcher.clone()),
                 target: spec,
+                request,
                 build: Box::new(move |t, number| {
                     let request = fixline_core::work_order::WorkOrderRequest {
                         customer_id: t.customer.id,
@@ -616,6 +629,9 @@ fn seed(
             },
             created,
         )?;
+        let crate::store::Taken::Opened(wo) = taken else {
+            return Err(Error::Internal("the desk's demo request was held".into()));
+        };
         let region = target.site.details.region.clone();
         let qualified: Vec<_> = engineers
             .iter()
@@ -644,6 +660,7 @@ fn seed(
                 Action::Triage {
                     category: None,
                     priority: None,
+                    requirements: None,
                 },
             ),
             (

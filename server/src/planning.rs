@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use fixline_core::engineer::{Engineer, EngineerStatus};
 use fixline_core::sla::Milestone;
-use fixline_core::work_order::{GENERAL_CATEGORY, Status, WorkOrder};
+use fixline_core::work_order::{Status, WorkOrder};
 use fixline_core::zone::{ServiceArea, ServiceZone};
 use fixline_dispatch::travel::Point;
 use fixline_dispatch::{Job, Pin, Problem};
@@ -279,8 +279,8 @@ pub fn job(
         earliest,
         latest,
         due: (!started && wo.sla.arrive.is_none()).then_some(due),
-        skill: (wo.category != GENERAL_CATEGORY).then(|| (wo.category.clone(), 1)),
-        certification: None,
+        skill: wo.required_skill(),
+        certification: wo.requirements.certification.clone(),
         demand: 0.0,
         priority: match wo.priority {
             fixline_core::work_order::Priority::P1 => 1,
@@ -319,10 +319,16 @@ pub fn engineer(clock: &DayClock, e: &Engineer) -> fixline_dispatch::Engineer {
     }
 }
 
-/// Minutes on site: as planned, or the default.
+/// Minutes on site: as planned, else as triage estimated, else the default.
 pub fn duration(config: &DispatchConfig, wo: &WorkOrder) -> f64 {
-    wo.planned
-        .map_or(config.default_job_minutes, |slot| slot.minutes())
+    wo.planned.map_or_else(
+        || {
+            wo.requirements
+                .minutes
+                .map_or(config.default_job_minutes, f64::from)
+        },
+        |slot| slot.minutes(),
+    )
 }
 
 /// When the engineer of a job that just went "on my way" at `at` should arrive: travel from

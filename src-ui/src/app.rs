@@ -19,6 +19,24 @@ pub enum Screen {
     Guides(Option<String>),
     Receipts,
     Printer,
+    /// The desk's list of every work order.
+    Orders,
+    /// A new request taken on the phone.
+    Call,
+}
+
+/// While the calling view lives, every change the server reports counts as a change here (the
+/// desk's screens follow the engineers' steps without a reload).
+pub fn follow_live() {
+    let shell = shell();
+    if let Some(stop) = backend().follow_live(Box::new(move || shell.changed())) {
+        let stop = StoredValue::new_local(Some(stop));
+        on_cleanup(move || {
+            if let Some(stop) = stop.try_update_value(Option::take).flatten() {
+                stop();
+            }
+        });
+    }
 }
 
 /// State every screen shares.
@@ -174,7 +192,13 @@ pub fn App() -> impl IntoView {
             <button class="brand" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::AppName)}</button>
             <nav>
                 <Show when=move || signed_in().is_some()>
-                    <button id="nav-jobs" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::MyJobs)}</button>
+                    <button id="nav-jobs" on:click=move |_| shell.go(Screen::Jobs)>
+                        {move || if desk.get() { tr(Text::Dispatch)() } else { tr(Text::MyJobs)() }}
+                    </button>
+                    <Show when=move || desk.get()>
+                        <button id="nav-call" on:click=move |_| shell.go(Screen::Call)>{tr(Text::NewRequest)}</button>
+                        <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders)>{tr(Text::WorkOrders)}</button>
+                    </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
                     {crate::backend::backend().offline_capable().then(|| view! {
@@ -204,6 +228,8 @@ pub fn App() -> impl IntoView {
                 Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),
                 Screen::Receipts => view! { <pages::receipts::Receipts/> }.into_any(),
                 Screen::Printer => view! { <pages::printer::Printer/> }.into_any(),
+                Screen::Orders => view! { <pages::desk::orders::Orders/> }.into_any(),
+                Screen::Call => view! { <pages::desk::call::Call/> }.into_any(),
             }}
         </main>
     }

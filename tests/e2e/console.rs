@@ -193,7 +193,8 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     let start: DateTime<Utc> = wo["planned"]["start"].as_str().unwrap().parse()?;
     assert_eq!((start + chrono::Duration::hours(8)).hour(), 15);
 
-    // chen is off sick: one click asks for a re-plan of his day.
+    // The job's side panel closes, and chen is off sick: one click asks for a re-plan of his day.
+    browser.click("#detail-close").await?;
     browser.click(&format!("{lane} .off-sick")).await?;
     browser.find("#proposal").await?;
     assert_eq!(

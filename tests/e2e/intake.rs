@@ -38,32 +38,62 @@ async fn a_channel_retrying_the_same_request_creates_one_work_order() {
         (first["duplicate"].as_bool(), again["duplicate"].as_bool()),
         (Some(false), Some(true))
     );
-    let (s3, other) = fixline_tests::read(send("mail-<def@example.cn>").await.unwrap()).await;
-    assert_eq!(s3, StatusCode::CREATED);
-    assert_ne!(other["work_order_id"], first["work_order_id"]);
+    // The same caller again, on another message: the phone matches a customer on file now, so
+    // the request waits for the desk instead of writing into that file on its own.
+    let (s3, held) = fixline_tests::read(send("mail-<def@example.cn>").await.unwrap()).await;
+    assert_eq!(s3, StatusCode::ACCEPTED, "{held}");
+    assert!(held["work_order_id"].is_null(), "{held}");
+    let pending = held["pending_intake_id"].as_str().unwrap().to_owned();
+    let (s4, held_again) = fixline_tests::read(send("mail-<def@example.cn>").await.unwrap()).await;
+    assert_eq!(s4, StatusCode::OK);
+    assert_eq!(held_again["pending_intake_id"], pending.as_str());
 
-    // Both requests came from the same caller: one customer, one site, two jobs, channel recorded.
     let (_, customers) = admin.get("/api/v1/customers?q=林海燕").await;
     assert_eq!(customers["total"], 1, "{customers}");
-    let id = customers["items"][0]["id"].as_str().unwrap();
+    let id = customers["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, file) = admin.get(&format!("/api/v1/customers/{id}")).await;
+    assert_eq!(
+        file["work_orders"].as_array().unwrap().len(),
+        1,
+        "nothing filed yet"
+    );
+    let site = file["sites"][0]["id"].as_str().unwrap().to_owned();
+
+    // The desk sees it beside the customer it matched and files it there.
+    let (s, list) = admin.get("/api/v1/pending-intakes").await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["matched_customer"], id.as_str());
+    assert_eq!(list[0]["request"]["caller"]["name"], "林海燕");
+    let filing = json!({"as": "customer", "customer_id": id, "site_id": site});
+    let (s, filed) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{pending}/file"),
+            filing.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{filed}");
+    assert_eq!(filed["state"], "filed");
+    let second = filed["work_order_id"].as_str().unwrap().to_owned();
+    assert_ne!(second, first["work_order_id"].as_str().unwrap());
+    // Filing twice (a double click) opens one job.
+    let (s, twice) = admin
+        .post(&format!("/api/v1/pending-intakes/{pending}/file"), filing)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{twice}");
+    assert_eq!(twice["work_order_id"], second.as_str());
+    let (_, list) = admin.get("/api/v1/pending-intakes").await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+
+    // One customer, one site, two jobs, channel recorded.
     let (_, file) = admin.get(&format!("/api/v1/customers/{id}")).await;
     assert_eq!(file["sites"].as_array().unwrap().len(), 1);
     assert_eq!(file["work_orders"].as_array().unwrap().len(), 2);
-    let (_, wo) = admin
-        .get(&format!(
-            "/api/v1/work-orders/{}",
-            first["work_order_id"].as_str().unwrap()
-        ))
-        .await;
+    let (_, wo) = admin.get(&format!("/api/v1/work-orders/{second}")).await;
     assert_eq!(
-        (
-            wo["channel"].as_str(),
-            wo["status"].as_str(),
-            wo["category"].as_str()
-        ),
-        (Some("email"), Some("new"), Some("air_conditioning"))
+        (wo["channel"].as_str(), wo["category"].as_str()),
+        (Some("email"), Some("air_conditioning"))
     );
-
     let bad = server
         .anonymous()
         .http
@@ -115,14 +145,17 @@ async fn the_public_web_form_takes_a_request_once_and_keeps_input_on_error() {
         .unwrap();
     assert_eq!(done.status(), StatusCode::OK);
     let done = done.text().await.unwrap();
-    let number = done
-        .split("id=\"number\">")
+    // The serial is a customer's on file: the stranger's request is held, and the page says
+    // nothing of whose it matched.
+    assert!(done.contains("id=\"held\""), "{done}");
+    assert!(!done.contains("鲜丰"), "{done}");
+    let reference = done
+        .split("id=\"reference\">")
         .nth(1)
         .and_then(|s| s.split('<').next())
         .unwrap()
         .to_owned();
-    assert!(number.starts_with("WO-"));
-    // A double-clicked submit yields the same number.
+    // A double-clicked submit yields the same reference.
     let again = http
         .post(server.url("/intake"))
         .form(&fields)
@@ -132,21 +165,44 @@ async fn the_public_web_form_takes_a_request_once_and_keeps_input_on_error() {
         .text()
         .await
         .unwrap();
-    assert!(again.contains(&number));
-    let (_, list) = admin.get(&format!("/api/v1/work-orders?q={number}")).await;
-    assert_eq!(list["total"], 1);
+    assert!(again.contains(&reference));
+    let (_, file) = admin
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
     assert_eq!(
-        list["items"][0]["asset_id"],
-        fx.asset.as_str(),
-        "the serial found the asset"
+        file["work_orders"].as_array().unwrap().len(),
+        0,
+        "nothing filed"
     );
+    assert_eq!(file["sites"].as_array().unwrap().len(), 1, "no site added");
+
+    let (_, held) = admin.get("/api/v1/pending-intakes").await;
+    assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+    assert_eq!(held[0]["matched_customer"], fx.customer.as_str());
+    assert_eq!(held[0]["matched_asset"], fx.asset.as_str());
+    let pending = held[0]["id"].as_str().unwrap();
+    assert!(
+        pending
+            .replace('-', "")
+            .to_uppercase()
+            .ends_with(&reference)
+    );
+    let (s, filed) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{pending}/file"),
+            json!({"as": "customer", "customer_id": fx.customer, "site_id": fx.site, "asset_id": fx.asset}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{filed}");
     let (_, wo) = admin
         .get(&format!(
             "/api/v1/work-orders/{}",
-            list["items"][0]["id"].as_str().unwrap()
+            filed["work_order_id"].as_str().unwrap()
         ))
         .await;
     assert_eq!(wo["channel"], "web_form");
+    assert_eq!(wo["asset_id"], fx.asset.as_str(), "filed on the asset");
+    assert_eq!(wo["symptom"], "冷柜不制冷 <script>");
 
     let mut bad = fields;
     bad[1] = ("phone", "call me");
@@ -165,4 +221,163 @@ async fn the_public_web_form_takes_a_request_once_and_keeps_input_on_error() {
         html.contains("冷柜不制冷 &lt;script&gt;"),
         "what was typed is kept, escaped"
     );
+}
+
+#[tokio::test]
+async fn a_stranger_with_a_known_phone_adds_nothing_to_the_file_until_the_desk_decides() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let fx = customer_with_asset(&admin, "杭州鲜丰生鲜超市", "FX2409001123").await;
+    let (_, key) = admin
+        .post(
+            "/api/v1/intake-keys",
+            json!({"channel": "wechat", "label": "WeChat"}),
+        )
+        .await;
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+    let send = |name: &'static str, address: &'static str, key: &'static str| {
+        server
+            .anonymous()
+            .http
+            .post(server.url("/api/v1/intake"))
+            .header("X-Api-Key", api_key.clone())
+            .header("Idempotency-Key", key)
+            .json(&json!({
+                "caller": {"name": name, "phone": "0571-8888 0001", "address": address, "city": "杭州市", "region": "拱墅区"},
+                "symptom": "热水器不出热水"
+            }))
+            .send()
+    };
+    let (s, a) =
+        fixline_tests::read(send("赵磊", "拱墅区莫干山路 1 号", "wx-1").await.unwrap()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{a}");
+    let (s, b) =
+        fixline_tests::read(send("钱多多", "拱墅区莫干山路 2 号", "wx-2").await.unwrap()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    let (_, file) = admin
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    assert_eq!(
+        file["sites"].as_array().unwrap().len(),
+        1,
+        "no site added: {file}"
+    );
+    assert_eq!(file["work_orders"].as_array().unwrap().len(), 0);
+
+    // An engineer may not see or file them.
+    let chen_id = fixline_tests::engineer(&admin, "陈建国", "西湖区").await;
+    let chen = server
+        .user(
+            &admin,
+            "chen",
+            fixline_core::role::Role::Engineer,
+            Some(&chen_id),
+        )
+        .await;
+    let (s, _) = chen.get("/api/v1/pending-intakes").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The first is someone new at a new address: a new customer, the known one untouched.
+    let first = a["pending_intake_id"].as_str().unwrap();
+    let (s, filed) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{first}/file"),
+            json!({"as": "new_customer"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{filed}");
+    let (_, wo) = admin
+        .get(&format!(
+            "/api/v1/work-orders/{}",
+            filed["work_order_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_ne!(wo["customer_id"], fx.customer.as_str());
+    let (_, newcomer) = admin
+        .get(&format!(
+            "/api/v1/customers/{}",
+            wo["customer_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(newcomer["customer"]["name"], "赵磊", "{newcomer}");
+
+    // The second is turned down, with a reason; it cannot be filed afterwards.
+    let second = b["pending_intake_id"].as_str().unwrap();
+    let (s, body) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{second}/file"),
+            json!({"as": "reject", "reason": "  "}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (s, rejected) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{second}/file"),
+            json!({"as": "reject", "reason": "恶作剧电话"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rejected}");
+    assert_eq!(rejected["state"], "rejected");
+    let (s, body) = admin
+        .post(
+            &format!("/api/v1/pending-intakes/{second}/file"),
+            json!({"as": "customer", "customer_id": fx.customer, "site_id": fx.site}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (_, file) = admin
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    assert_eq!(file["work_orders"].as_array().unwrap().len(), 0);
+    let (_, all) = admin.get("/api/v1/pending-intakes?all=true").await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_desk_finds_a_caller_by_what_they_say() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let fx = customer_with_asset(&admin, "杭州鲜丰生鲜超市", "FX2409001124").await;
+    customer_with_asset(&admin, "西溪连锁超市有限公司", "FX2409009999").await;
+    let found = |q: &'static str| {
+        let admin = &admin;
+        async move {
+            let (s, page) = admin
+                .get(&format!("/api/v1/customers?q={}", urlencoding(q)))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // The phone as a caller reads it out, without the dashes and spaces on file.
+    assert_eq!(
+        found("057188880001").await.len(),
+        2,
+        "both share the test phone"
+    );
+    assert_eq!(found("鲜丰").await, std::slice::from_ref(&fx.customer));
+    assert_eq!(
+        found("fx2409001124").await,
+        std::slice::from_ref(&fx.customer),
+        "by serial"
+    );
+    assert_eq!(found("文三路").await.len(), 2, "by address");
+    assert!(
+        found("88").await.is_empty(),
+        "two digits are not a phone number"
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ mod browser;
 mod capture;
 mod capture_ui;
 mod console;
+mod desk;
 mod dispatch;
 mod intake;
 mod lifecycle;

@@ -60,6 +60,7 @@ async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
     }
 
     let mut desk_notes = 0;
+    let mut killed = 0;
     for _ in 0..ROUNDS {
         for _ in 0..3 {
             note(&device, &jobs[rng.random_range(0..jobs.len())], written);
@@ -80,10 +81,17 @@ async fn sync_killed_at_random_points_loses_nothing_and_doubles_nothing() {
             .spawn()
             .expect("start device-sync");
         tokio::time::sleep(Duration::from_millis(rng.random_range(5..250))).await;
+        // A run with little to do may finish before the kill lands; that is fine, and counted.
         child.kill().expect("SIGKILL");
         let status = child.wait().unwrap();
-        assert!(!status.success(), "killed, not finished: {status:?}");
+        if !status.success() {
+            killed += 1;
+        }
     }
+    assert!(
+        killed >= ROUNDS / 4,
+        "only {killed} of {ROUNDS} runs were killed mid-sync"
+    );
 
     // The killed runs got work done (so kills did land mid-sync, not before it started).
     let left = device.status().unwrap().pending;

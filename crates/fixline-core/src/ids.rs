@@ -64,4 +64,6 @@ entity_id!(
     GuideId,
     /// A sync conflict: a device action that no longer fitted the job when it reached the server.
     ConflictId,
+    /// An outside channel's request that matched a customer on file, held for the desk.
+    PendingIntakeId,
 );

@@ -14,6 +14,7 @@ pub mod engineer;
 mod error;
 pub mod guide;
 pub mod ids;
+pub mod intake;
 pub mod money;
 pub mod position;
 pub mod receipt;

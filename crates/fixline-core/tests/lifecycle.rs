@@ -7,8 +7,8 @@ use fixline_core::position::Position;
 use fixline_core::role::{Actor, Role};
 use fixline_core::sla::{Milestone, MilestoneState};
 use fixline_core::work_order::{
-    Action, ActionKind, DispatchPin, PauseReason, PlannedSlot, Priority, ResolutionType, Status,
-    WorkOrder,
+    Action, ActionKind, DispatchPin, PauseReason, PlannedSlot, Priority, Requirements,
+    ResolutionType, Status, WorkOrder,
 };
 use proptest::prelude::*;
 
@@ -28,6 +28,7 @@ fn a_job_from_intake_to_close() {
         Action::Triage {
             category: None,
             priority: Some(Priority::P1),
+            requirements: None,
         },
     )
     .unwrap();
@@ -147,6 +148,7 @@ fn refusals_say_why() {
             Action::Triage {
                 category: None,
                 priority: None,
+                requirements: None,
             },
             ErrorCode::Forbidden,
             "the engineer role may not triage a work order",
@@ -373,6 +375,7 @@ fn the_pool_offers_a_job_to_engineers_until_one_picks_it() {
         Action::Triage {
             category: None,
             priority: None,
+            requirements: None,
         },
     )
     .unwrap();
@@ -521,6 +524,59 @@ fn check_out_cannot_precede_check_in() {
 }
 
 #[test]
+fn triage_sets_what_the_job_needs_and_refuses_what_cannot_be_planned() {
+    let desk = staff(Role::Dispatcher);
+    let o = order();
+    let triage = |level, minutes| Action::Triage {
+        category: Some("refrigeration".into()),
+        priority: None,
+        requirements: Some(Requirements {
+            skill: None,
+            level: Some(level),
+            certification: Some(" 制冷作业证 ".into()),
+            minutes: Some(minutes),
+        }),
+    };
+    let refused = act(&o, &desk, 5, triage(7, 90)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Invalid);
+    assert!(triage(7, 90).validate().is_err(), "bad input, not a clash");
+    assert!(act(&o, &desk, 5, triage(3, 2)).is_err());
+    let triaged = act(&o, &desk, 5, triage(3, 90)).unwrap();
+    assert_eq!(triaged.status, Status::Triaged);
+    assert_eq!(
+        triaged.required_skill(),
+        Some(("refrigeration".to_owned(), 3))
+    );
+    assert_eq!(
+        triaged.requirements.certification.as_deref(),
+        Some("制冷作业证")
+    );
+    // A triage without requirements keeps those set before (an old app sends none).
+    let again = act(
+        &triaged,
+        &desk,
+        6,
+        Action::Triage {
+            category: None,
+            priority: Some(Priority::P2),
+            requirements: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(again.requirements, triaged.requirements);
+    let json = serde_json::to_value(Action::Triage {
+        category: None,
+        priority: None,
+        requirements: None,
+    })
+    .unwrap();
+    assert!(
+        json.get("requirements").is_none(),
+        "old servers see the old shape"
+    );
+}
+
+#[test]
 fn actions_round_trip_as_json() {
     let a = Action::Complete {
         resolution: ResolutionType::Exchange,
@@ -565,7 +621,8 @@ fn any_action() -> impl Strategy<Value = Action> {
     prop_oneof![
         priority.prop_map(|priority| Action::Triage {
             category: None,
-            priority
+            priority,
+            requirements: None,
         }),
         eng.clone().prop_map(|engineer| Action::Assign { engineer }),
         Just(Action::Accept),

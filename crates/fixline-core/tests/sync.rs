@@ -31,6 +31,7 @@ fn accepted() -> WorkOrder {
         Action::Triage {
             category: None,
             priority: None,
+            requirements: None,
         },
     )
     .unwrap();
@@ -105,6 +106,7 @@ fn replay_cases() {
         Action::Triage {
             category: None,
             priority: Some(Priority::P1),
+            requirements: None,
         },
     );
     assert!(

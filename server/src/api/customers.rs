@@ -33,7 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CustomerQuery {
-    /// Part of the name or phone number.
+    /// Part of the name, a phone number (typed any way), a site's address or name, or a serial.
     pub q: Option<String>,
     pub page: Option<u32>,
     /// At most 200.

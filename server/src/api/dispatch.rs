@@ -307,6 +307,7 @@ async fn apply(
                         let triage = Action::Triage {
                             category: None,
                             priority: None,
+                            requirements: None,
                         };
                         apply_action(store, wo.id, None, &actor, &triage, now, now, &policy, None)?;
                     }

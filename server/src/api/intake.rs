@@ -6,11 +6,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use fixline_core::ids::{AssetId, CustomerId, SiteId};
+use fixline_core::ids::PendingIntakeId;
 use fixline_core::role::{Actor, Role};
-use fixline_core::work_order::{
-    IntakeChannel, Priority, Status, TimeWindow, WorkOrder, WorkOrderRequest,
-};
+use fixline_core::work_order::{IntakeChannel, WorkOrder, WorkOrderRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,7 +18,8 @@ use super::extract::{Form, Json};
 use crate::AppState;
 use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
-use crate::store::{Caller, TargetSpec, WorkOrderIntake};
+use crate::store::{Attach, Caller, IntakeRequest, Taken, TargetSpec, WorkOrderIntake};
+pub use fixline_core::intake::IntakeReceipt;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,39 +31,27 @@ pub fn form_routes() -> axum::Router<AppState> {
     axum::Router::new().route("/intake", get(form_page).post(form_submit))
 }
 
-/// A service request from any channel. Name the customer by asset serial, by ids, or by the
-/// caller's details.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-pub struct IntakeRequest {
-    #[serde(default)]
-    pub serial: Option<String>,
-    #[serde(default)]
-    pub customer_id: Option<CustomerId>,
-    #[serde(default)]
-    pub site_id: Option<SiteId>,
-    #[serde(default)]
-    pub asset_id: Option<AssetId>,
-    #[serde(default)]
-    pub caller: Option<Caller>,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub priority: Option<Priority>,
-    pub symptom: String,
-    #[serde(default)]
-    pub requested_window: Option<TimeWindow>,
+/// The receipt for what intake made of a request.
+fn receipt(taken: &Taken, duplicate: bool) -> IntakeReceipt {
+    match taken {
+        Taken::Opened(wo) => IntakeReceipt {
+            work_order_id: Some(wo.id),
+            number: Some(wo.number.clone()),
+            status: Some(wo.status),
+            pending_intake_id: None,
+            duplicate,
+        },
+        Taken::Held(p) => IntakeReceipt {
+            work_order_id: None,
+            number: None,
+            status: None,
+            pending_intake_id: Some(p.id),
+            duplicate,
+        },
+    }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct IntakeReceipt {
-    pub work_order_id: fixline_core::ids::WorkOrderId,
-    pub number: String,
-    pub status: Status,
-    /// True when this repeats an earlier request (same idempotency key): nothing new was created.
-    pub duplicate: bool,
-}
-
-/// Creates (or, for a repeated key, finds) the work order for a request.
+/// Creates (or, for a repeated key, finds) the work order for a request; 202 when it is held.
 pub async fn take_in(
     state: &AppState,
     channel: IntakeChannel,
@@ -72,28 +59,29 @@ pub async fn take_in(
     actor: Option<Actor>,
     req: IntakeRequest,
 ) -> Result<Response> {
-    let (wo, duplicate) = create(state, channel, key, actor, req).await?;
-    let status = if duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
+    // Only the desk files into a customer's file; outside channels are held when they match.
+    let attach = match actor {
+        Some(_) => Attach::Known,
+        None => Attach::Hold,
     };
-    let receipt = IntakeReceipt {
-        work_order_id: wo.id,
-        number: wo.number,
-        status: wo.status,
-        duplicate,
+    let (taken, duplicate) = create(state, channel, key, actor, req, attach).await?;
+    let status = match (&taken, duplicate) {
+        (_, true) => StatusCode::OK,
+        (Taken::Opened(_), false) => StatusCode::CREATED,
+        (Taken::Held(_), false) => StatusCode::ACCEPTED,
     };
-    Ok((status, axum::Json(receipt)).into_response())
+    Ok((status, axum::Json(receipt(&taken, duplicate))).into_response())
 }
 
-async fn create(
+/// Takes in one request: resolves (or holds) its customer, numbers and opens the work order.
+pub(crate) async fn create(
     state: &AppState,
     channel: IntakeChannel,
     key: Option<String>,
     actor: Option<Actor>,
     req: IntakeRequest,
-) -> Result<(WorkOrder, bool)> {
+    attach: Attach,
+) -> Result<(Taken, bool)> {
     if let Some(k) = &key
         && (k.is_empty() || k.len() > 200)
     {
@@ -116,9 +104,11 @@ async fn create(
         serial: req.serial.clone(),
         ids,
         caller: req.caller.clone(),
+        attach,
     };
     let policy = state.sla_policy().clone();
     let now = state.now();
+    let request = req.clone();
     let build = Box::new(move |t: &crate::store::ServiceTarget, number: String| {
         let request = WorkOrderRequest {
             customer_id: t.customer.id,
@@ -151,6 +141,7 @@ async fn create(
         idempotency_key: key,
         actor,
         target,
+        request,
         build,
     };
     state.run(move |s| s.create_work_order(intake, now)).await
@@ -278,12 +269,19 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
         Some(format!("form:{}", f.form_id)),
         None,
         req,
+        Attach::Hold,
     )
     .await
     {
-        Ok((wo, _)) => Html(format!(
+        Ok((Taken::Opened(wo), _)) => Html(format!(
             include_str!("intake_done.html"),
             number = html_escape(&wo.number)
+        ))
+        .into_response(),
+        // Says nothing of the customer it matched: the desk calls back to confirm.
+        Ok((Taken::Held(p), _)) => Html(format!(
+            include_str!("intake_held.html"),
+            reference = html_escape(&pending_reference(p.id))
         ))
         .into_response(),
         Err(e) => {
@@ -304,6 +302,13 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
             (status, Html(render_form(&f.form_id, Some((&message, &f))))).into_response()
         }
     }
+}
+
+/// What a caller quotes for a held request: the random tail of its id (a v7 id starts with
+/// the time, shared by requests of the same minute).
+pub(crate) fn pending_reference(id: PendingIntakeId) -> String {
+    let id = id.as_uuid().simple().to_string();
+    id[id.len() - 8..].to_uppercase()
 }
 
 fn render_form(form_id: &str, error: Option<(&str, &FormFields)>) -> String {

@@ -11,6 +11,7 @@ mod extract;
 mod guides;
 pub(crate) mod intake;
 mod live;
+mod pending;
 mod pool;
 pub(crate) mod receipts;
 pub(crate) mod session;
@@ -59,6 +60,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(engineers::routes())
         .merge(work_orders::routes())
         .merge(intake::routes())
+        .merge(pending::routes())
         .merge(live::routes())
         .merge(guides::routes())
         .merge(sync::routes())

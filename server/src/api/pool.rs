@@ -38,9 +38,14 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<axum::Jso
         _ => return Err(Error::forbidden("only engineers and the desk see the pool")),
     };
     let now = state.now();
+    let area = state.config().service_area.clone();
     let jobs = state
         .run(move |store| {
             let engineer = me.map(|id| store.engineer(id)).transpose()?;
+            // Certifications count on the engineer's own day.
+            let today = engineer
+                .as_ref()
+                .map(|e| area.zone_of(&e.details.region).local_day(now));
             let from = engineer.as_ref().map(|e| {
                 e.last_position
                     .map_or(e.details.home_base, |fix| fix.position)
@@ -58,7 +63,12 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<axum::Jso
                 let done = p.items.len() < Paging::MAX_PER_PAGE as usize;
                 for summary in p.items {
                     let wo = store.work_order(summary.id)?;
-                    if !wo.pooled || engineer.as_ref().is_some_and(|e| !wo.qualifies(e)) {
+                    if !wo.pooled
+                        || engineer
+                            .as_ref()
+                            .zip(today)
+                            .is_some_and(|(e, day)| !wo.qualifies(e, day))
+                    {
                         continue;
                     }
                     let site = store.site(wo.site_id)?.details;
@@ -107,25 +117,42 @@ async fn pick(
     }
     let actor = user.actor();
     let policy = state.sla_policy().clone();
+    let area = state.config().service_area.clone();
     let now = state.now();
     let wo = state
-        .run(move |store| match store.work_order(id) {
-            Ok(wo) if wo.pooled => apply_action(
+        .run(move |store| {
+            let wo = store.work_order(id)?;
+            if !wo.pooled {
+                // Taken (or never offered): say so without telling who has it.
+                return Err(Error::Conflict(
+                    "the job is no longer in the pool".to_owned(),
+                ));
+            }
+            let engineer =
+                store.engineer(actor.engineer.ok_or_else(|| {
+                    Error::forbidden("this login is not linked to an engineer")
+                })?)?;
+            let today = area.zone_of(&engineer.details.region).local_day(now);
+            if !wo.qualifies(&engineer, today) {
+                return Err(Error::forbidden(format!(
+                    "{} needs {}",
+                    wo.number,
+                    wo.requirements_text()
+                )));
+            }
+            // At the version just checked: a triage in between (new requirements) or a
+            // quicker engineer makes this a conflict, never a pick the check did not see.
+            apply_action(
                 store,
                 id,
-                None,
+                Some(wo.version),
                 &actor,
                 &Action::Pick,
                 now,
                 now,
                 &policy,
                 None,
-            ),
-            // Taken (or never offered): say so without telling who has it.
-            Ok(_) => Err(Error::Conflict(
-                "the job is no longer in the pool".to_owned(),
-            )),
-            Err(e) => Err(e),
+            )
         })
         .await?;
     Ok(axum::Json(wo))

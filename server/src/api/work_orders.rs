@@ -18,11 +18,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{Json, Path, Query, if_match, required_if_match, versioned};
-use super::intake::{self, IntakeReceipt, IntakeRequest};
+use super::intake::{self, IntakeReceipt};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::store::{Page, Paging, Visibility, WorkOrderFilter};
+use fixline_core::intake::DeskIntake;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -113,19 +114,6 @@ async fn list_work_orders(
             .run(move |s| s.list_work_orders(&filter, paging))
             .await?,
     ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DeskIntake {
-    /// How the customer reached the desk; `phone` when absent.
-    #[serde(default = "phone")]
-    pub channel: fixline_core::work_order::IntakeChannel,
-    #[serde(flatten)]
-    pub request: IntakeRequest,
-}
-
-fn phone() -> fixline_core::work_order::IntakeChannel {
-    fixline_core::work_order::IntakeChannel::Phone
 }
 
 /// The desk records a request taken by phone, e-mail or WeChat.
@@ -290,6 +278,14 @@ async fn transition(
     Json(req): Json<TransitionRequest>,
 ) -> Result<Response> {
     let expected = if_match(&headers)?;
+    if matches!(req.action, Action::Pick) {
+        // One way in, where the engineer's skill and certifications are checked.
+        return Err(Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pick_from_pool",
+            format!("pick a job from the pool: POST /api/v1/pool/{id}/pick"),
+        ));
+    }
     visible(&state, &user, id).await?;
     if let Action::Assign { engineer } | Action::HandOver { to: engineer, .. } = &req.action {
         let engineer = *engineer;
@@ -357,20 +353,7 @@ pub(crate) fn apply_action(
     policy: &fixline_core::sla::SlaPolicy,
     eta: Option<Timestamp>,
 ) -> Result<WorkOrder> {
-    // Picking from the pool needs the skill; the pool only offers what fits, this makes sure.
-    let picker = match (action, actor.engineer) {
-        (Action::Pick, Some(engineer)) => Some(store.engineer(engineer)?),
-        _ => None,
-    };
     store.update_work_order(id, expected, now, &mut |current| {
-        if let Some(engineer) = &picker
-            && !current.qualifies(engineer)
-        {
-            return Err(Error::forbidden(format!(
-                "{} needs the {} skill",
-                current.number, current.category
-            )));
-        }
         let mut next = current.apply(action, &ActionContext { actor, at, policy })?;
         if eta.is_some() {
             next.eta = eta;

@@ -16,8 +16,10 @@ use fixline_core::customer::{
 use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
 use fixline_core::guide::{Guide, GuideDetails};
 use fixline_core::ids::{
-    AssetId, ContactId, CustomerId, EngineerId, GuideId, SiteId, UserId, WorkOrderId,
+    AssetId, ContactId, CustomerId, EngineerId, GuideId, PendingIntakeId, SiteId, UserId,
+    WorkOrderId,
 };
+pub use fixline_core::intake::{Caller, IntakeRequest, PendingIntake};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Actor;
 use fixline_core::role::Role;
@@ -151,6 +153,8 @@ pub struct WorkOrderIntake {
     pub idempotency_key: Option<String>,
     pub actor: Option<fixline_core::role::Actor>,
     pub target: TargetSpec,
+    /// The request as received, kept if it is held for the desk.
+    pub request: IntakeRequest,
     /// Builds the order once the store has found its customer and given it a number.
     pub build: BuildWorkOrder,
 }
@@ -171,16 +175,33 @@ pub struct TargetSpec {
     pub serial: Option<String>,
     pub ids: Option<(CustomerId, SiteId, Option<AssetId>)>,
     pub caller: Option<Caller>,
+    pub attach: Attach,
 }
 
-/// A caller who is not (yet) in the customer file, from a web form or e-mail.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct Caller {
-    pub name: String,
-    pub phone: String,
-    pub address: String,
-    pub city: String,
-    pub region: String,
+/// Whether a request may be filed into a customer file that already exists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Attach {
+    /// The desk: a known serial, ids or caller phone files into that customer.
+    #[default]
+    Known,
+    /// An outside channel: a request that matches a customer on file is held for the desk.
+    Hold,
+    /// The desk chose a new customer for a held request whose phone matched another's.
+    NewCustomer,
+}
+
+/// How the desk resolved a held request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingResolution {
+    Filed(WorkOrderId),
+    Rejected(String),
+}
+
+/// What intake made of a request: a work order, or a request held for the desk.
+#[derive(Debug, Clone)]
+pub enum Taken {
+    Opened(Box<WorkOrder>),
+    Held(Box<PendingIntake>),
 }
 
 /// The three records a request resolves to.
@@ -295,13 +316,10 @@ pub trait Store: Send + Sync + 'static {
     fn record_position(&self, id: EngineerId, fix: PositionFix, at: Timestamp) -> Result<Engineer>;
 
     // --- work orders
-    /// Creates a work order, and the customer and site of a new caller, in one transaction;
+    /// Creates a work order, and the customer and site of a new caller, in one transaction (or,
+    /// for an outside channel's request that matches a customer on file, holds it for the desk);
     /// returns it and whether it already existed (a repeated idempotency key).
-    fn create_work_order(
-        &self,
-        intake: WorkOrderIntake,
-        at: Timestamp,
-    ) -> Result<(WorkOrder, bool)>;
+    fn create_work_order(&self, intake: WorkOrderIntake, at: Timestamp) -> Result<(Taken, bool)>;
     fn work_order(&self, id: WorkOrderId) -> Result<WorkOrder>;
     fn list_work_orders(
         &self,
@@ -327,6 +345,18 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<()>;
     fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
+    /// Held requests, oldest first; only those still waiting unless `all`.
+    fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>>;
+    fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake>;
+    /// Marks a waiting request filed (with its work order) or rejected; one already resolved
+    /// the same way is answered as it is, one resolved otherwise is refused.
+    fn resolve_pending_intake(
+        &self,
+        id: PendingIntakeId,
+        resolution: PendingResolution,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<PendingIntake>;
 
     // --- repair guides
     fn create_guide(&self, id: GuideId, details: GuideDetails, at: Timestamp) -> Result<Guide>;

@@ -12,7 +12,10 @@ use fixline_core::customer::{
     CustomerFile, CustomerKind, Language, Site, SiteDetails,
 };
 use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
-use fixline_core::ids::{AssetId, ContactId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
+use fixline_core::ids::{
+    AssetId, ContactId, CustomerId, EngineerId, PendingIntakeId, SiteId, UserId, WorkOrderId,
+};
+use fixline_core::intake::{PendingIntake, PendingState};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Role;
 use fixline_core::work_order::{
@@ -29,8 +32,9 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Change, ChangeOp, DeviceDecision, Entity, Page, Paging, ServiceTarget, Store, TargetSpec, User,
-    Visibility, WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
+    Attach, Change, ChangeOp, DeviceDecision, Entity, Page, Paging, PendingResolution,
+    ServiceTarget, Store, Taken, TargetSpec, User, Visibility, WorkOrderEdit, WorkOrderFilter,
+    WorkOrderIntake,
 };
 use crate::error::{Error, Result};
 use fixline_core::guide::{Guide, GuideDetails};
@@ -535,6 +539,14 @@ fn page<T>(items: Vec<T>, paging: Paging, total: i64) -> Page<T> {
     }
 }
 
+/// SQL for the digits of a phone column, as people type numbers with spaces, dashes and
+/// brackets (and the country code's plus).
+fn digits_of(column: &str) -> String {
+    format!(
+        "replace(replace(replace(replace(replace(coalesce({column}, ''), ' ', ''), '-', ''), '(', ''), ')', ''), '+', '')"
+    )
+}
+
 fn like(text: &str) -> String {
     let escaped = text
         .trim()
@@ -838,11 +850,31 @@ impl Store for SqliteStore {
         let mut clauses = vec!["1 = 1".to_owned()];
         let mut args: Vec<Value> = Vec::new();
         if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+            // What a phone agent hears: a name, a phone number (typed any way), an address or a
+            // serial off the machine's plate. Every customer any of them fits.
             args.push(Value::Text(like(text)));
-            clauses.push(format!(
-                "(lower(name) LIKE ?{n} ESCAPE '\\' OR phone LIKE ?{n} ESCAPE '\\')",
-                n = args.len()
-            ));
+            let n = args.len();
+            let mut found = vec![
+                format!("lower(name) LIKE ?{n} ESCAPE '\\'"),
+                format!(
+                    "id IN (SELECT customer_id FROM assets WHERE lower(serial) LIKE ?{n} ESCAPE '\\')"
+                ),
+                format!(
+                    "id IN (SELECT customer_id FROM sites WHERE lower(json_extract(doc, '$.address')) LIKE ?{n} ESCAPE '\\' \
+                     OR lower(json_extract(doc, '$.name')) LIKE ?{n} ESCAPE '\\')"
+                ),
+            ];
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 3 {
+                args.push(Value::Text(format!("%{digits}%")));
+                let d = args.len();
+                found.push(format!("{} LIKE ?{d}", digits_of("phone")));
+                found.push(format!(
+                    "id IN (SELECT customer_id FROM contacts WHERE {} LIKE ?{d})",
+                    digits_of("phone")
+                ));
+            }
+            clauses.push(format!("({})", found.join(" OR ")));
         }
         if let Visibility::Engineer(e) = visibility {
             args.push(Value::Text(e.to_string()));
@@ -1067,11 +1099,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_work_order(
-        &self,
-        intake: WorkOrderIntake,
-        at: Timestamp,
-    ) -> Result<(WorkOrder, bool)> {
+    fn create_work_order(&self, intake: WorkOrderIntake, at: Timestamp) -> Result<(Taken, bool)> {
         let channel = intake.channel.as_str();
         self.write(|tx, log| {
             if let Some(key) = &intake.idempotency_key {
@@ -1084,11 +1112,44 @@ impl Store for SqliteStore {
                     )
                     .optional()?;
                 if let Some(doc) = existing {
-                    return Ok((from_json(&doc)?, true));
+                    return Ok((Taken::Opened(Box::new(from_json(&doc)?)), true));
+                }
+                let held: Option<String> = tx
+                    .query_row(
+                        "SELECT doc FROM pending_intakes WHERE channel = ?1 AND idempotency_key = ?2",
+                        [channel, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(doc) = held {
+                    return Ok((Taken::Held(Box::new(from_json(&doc)?)), true));
                 }
             }
             let seq: i64 = tx.query_row("SELECT coalesce(max(number_seq), 0) + 1 FROM work_orders", [], |r| r.get(0))?;
-            let target = resolve_target(tx, log, &intake.target, at)?;
+            let target = match resolve_target(tx, log, &intake.target, at)? {
+                Resolved::Target(t) => *t,
+                Resolved::Matched { customer, asset } => {
+                    let pending = PendingIntake {
+                        id: PendingIntakeId::from_uuid(Uuid::now_v7()),
+                        channel: intake.channel,
+                        received_at: at,
+                        request: intake.request.clone(),
+                        matched_customer: customer,
+                        matched_asset: asset,
+                        state: PendingState::Waiting,
+                        work_order_id: None,
+                        reason: None,
+                        resolved_at: None,
+                        resolved_by: None,
+                    };
+                    tx.execute(
+                        "INSERT INTO pending_intakes (id, channel, idempotency_key, state, received_at, doc)
+                         VALUES (?1, ?2, ?3, 'waiting', ?4, ?5)",
+                        params![pending.id.to_string(), channel, intake.idempotency_key, ts(at), to_json(&pending)?],
+                    )?;
+                    return Ok((Taken::Held(Box::new(pending)), false));
+                }
+            };
             let wo = (intake.build)(&target, format!("WO-{seq:06}"))?;
             let (search, region) = Self::search_text(tx, &wo)?;
             let extra = vec![
@@ -1119,7 +1180,7 @@ impl Store for SqliteStore {
                     params![channel, key, wo.id.to_string(), ts(at)],
                 )?;
             }
-            Ok((wo, false))
+            Ok((Taken::Opened(Box::new(wo)), false))
         })
     }
 
@@ -1280,6 +1341,63 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             Ok(channel.and_then(|c| IntakeChannel::parse(&c)))
+        })
+    }
+
+    fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM pending_intakes WHERE ?1 OR state = 'waiting' ORDER BY received_at, id",
+                [all],
+            )
+        })
+    }
+
+    fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake> {
+        self.read(|c| pending_intake(c, id))
+    }
+
+    fn resolve_pending_intake(
+        &self,
+        id: PendingIntakeId,
+        resolution: PendingResolution,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<PendingIntake> {
+        self.write(|tx, _log| {
+            let mut pending = pending_intake(tx, id)?;
+            let (state, work_order, reason) = match &resolution {
+                PendingResolution::Filed(wo) => (PendingState::Filed, Some(*wo), None),
+                PendingResolution::Rejected(r) => (PendingState::Rejected, None, Some(r.clone())),
+            };
+            match pending.state {
+                PendingState::Waiting => {}
+                done if done == state && pending.work_order_id == work_order => return Ok(pending),
+                PendingState::Filed => {
+                    return Err(Error::Conflict("this request was already filed".to_owned()));
+                }
+                PendingState::Rejected => {
+                    return Err(Error::Conflict(
+                        "this request was already turned down".to_owned(),
+                    ));
+                }
+            }
+            pending.state = state;
+            pending.work_order_id = work_order;
+            pending.reason = reason;
+            pending.resolved_at = Some(at);
+            pending.resolved_by = Some(by);
+            let state = match state {
+                PendingState::Waiting => "waiting",
+                PendingState::Filed => "filed",
+                PendingState::Rejected => "rejected",
+            };
+            tx.execute(
+                "UPDATE pending_intakes SET state = ?2, doc = ?3 WHERE id = ?1",
+                params![id.to_string(), state, to_json(&pending)?],
+            )?;
+            Ok(pending)
         })
     }
 
@@ -1458,14 +1576,36 @@ fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
     })
 }
 
+fn pending_intake(c: &Connection, id: PendingIntakeId) -> Result<PendingIntake> {
+    let doc: Option<String> = c
+        .query_row(
+            "SELECT doc FROM pending_intakes WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    from_json(&doc.ok_or_else(|| Error::not_found("pending intake", id))?)
+}
+
+/// What a request resolved to: its customer, site and asset, or (for an outside channel) the
+/// customer on file it matched, which only the desk may confirm.
+enum Resolved {
+    Target(Box<ServiceTarget>),
+    Matched {
+        customer: CustomerId,
+        asset: Option<AssetId>,
+    },
+}
+
 /// Finds (or for a new caller, creates) the customer, site and asset a request is about.
 fn resolve_target(
     tx: &Transaction<'_>,
     log: &mut ChangeLog,
     spec: &TargetSpec,
     at: Timestamp,
-) -> Result<ServiceTarget> {
+) -> Result<Resolved> {
     let (serial, ids, caller) = (spec.serial.as_deref(), spec.ids, spec.caller.as_ref());
+    let hold = spec.attach == Attach::Hold;
     if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty()) {
         let found: Option<String> = tx
             .query_row(
@@ -1476,11 +1616,17 @@ fn resolve_target(
             .optional()?;
         if let Some(doc) = found {
             let asset: Asset = from_json(&doc)?;
-            return Ok(ServiceTarget {
+            if hold {
+                return Ok(Resolved::Matched {
+                    customer: asset.customer_id,
+                    asset: Some(asset.id),
+                });
+            }
+            return Ok(Resolved::Target(Box::new(ServiceTarget {
                 customer: get(tx, *asset.customer_id.as_uuid())?,
                 site: get(tx, *asset.details.site_id.as_uuid())?,
                 asset: Some(asset),
-            });
+            })));
         }
     }
     if let Some((customer, site, asset)) = ids {
@@ -1495,11 +1641,17 @@ fn resolve_target(
                 "the site or asset belongs to another customer",
             ));
         }
-        return Ok(ServiceTarget {
+        if hold {
+            return Ok(Resolved::Matched {
+                customer: customer.id,
+                asset: asset.map(|a| a.id),
+            });
+        }
+        return Ok(Resolved::Target(Box::new(ServiceTarget {
             customer,
             site,
             asset,
-        });
+        })));
     }
     let Some(caller) = caller else {
         return Err(Error::bad_request(
@@ -1508,14 +1660,31 @@ fn resolve_target(
         ));
     };
     let phone = fixline_core::text::phone("caller.phone", &caller.phone)?;
-    let known: Option<String> = tx
-        .query_row(
-            "SELECT id FROM customers WHERE phone = ?1
-                     UNION ALL SELECT customer_id FROM contacts WHERE phone = ?1 LIMIT 1",
-            [&phone],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let known: Option<String> = match spec.attach {
+        Attach::NewCustomer => None,
+        Attach::Known | Attach::Hold => tx
+            .query_row(
+                &format!(
+                    "SELECT id FROM customers WHERE {d} = ?1
+                     UNION ALL SELECT customer_id FROM contacts WHERE {d} = ?1 LIMIT 1",
+                    d = digits_of("phone")
+                ),
+                [phone
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    if hold && let Some(id) = &known {
+        return Ok(Resolved::Matched {
+            customer: id
+                .parse()
+                .map_err(|_| Error::Internal("bad customer id".into()))?,
+            asset: None,
+        });
+    }
     let site_details = SiteDetails {
         name: caller.address.clone(),
         address: caller.address.clone(),
@@ -1573,11 +1742,11 @@ fn resolve_target(
             site
         }
     };
-    Ok(ServiceTarget {
+    Ok(Resolved::Target(Box::new(ServiceTarget {
         customer,
         site,
         asset: None,
-    })
+    })))
 }
 
 #[cfg(test)]

@@ -185,6 +185,46 @@ pub trait Backend {
     fn desk_board(&self, _day: chrono::NaiveDate) -> Answer<Board> {
         console_only()
     }
+    /// The desk's work-order list; `query` is the list's query string (`q=…&status=…`).
+    fn work_orders(
+        &self,
+        _query: String,
+    ) -> Answer<Vec<fixline_core::work_order::WorkOrderSummary>> {
+        console_only()
+    }
+    /// Requests held for the desk because they matched a customer on file.
+    fn pending_intakes(&self) -> Answer<Vec<fixline_core::intake::PendingIntake>> {
+        console_only()
+    }
+    /// Files a held request (to a customer, a new customer, or not at all).
+    fn file_pending(
+        &self,
+        _id: fixline_core::ids::PendingIntakeId,
+        _filing: fixline_core::intake::Filing,
+    ) -> Answer<fixline_core::intake::PendingIntake> {
+        console_only()
+    }
+    fn customer_file(&self, _id: fixline_core::ids::CustomerId) -> Answer<CustomerFile> {
+        console_only()
+    }
+    /// Customers a caller's words fit (name, phone, address, serial).
+    fn customers(&self, _q: String) -> Answer<Vec<fixline_core::customer::Customer>> {
+        console_only()
+    }
+    fn add_site(
+        &self,
+        _customer: fixline_core::ids::CustomerId,
+        _site: fixline_core::customer::SiteDetails,
+    ) -> Answer<fixline_core::customer::Site> {
+        console_only()
+    }
+    /// Opens the job for a request the desk took.
+    fn take_call(
+        &self,
+        _intake: fixline_core::intake::DeskIntake,
+    ) -> Answer<fixline_core::intake::IntakeReceipt> {
+        console_only()
+    }
     /// What a drop would break, before it is made.
     fn check_placement(&self, _check: PlacementCheck) -> Answer<PlacementAssessment> {
         console_only()

@@ -99,6 +99,10 @@ async fn post<T: DeserializeOwned>(url: String, body: serde_json::Value) -> Resu
     read(request.send().await).await
 }
 
+fn to_body<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, UiError> {
+    serde_json::to_value(value).map_err(|e| UiError::new("invalid_input", e.to_string()))
+}
+
 impl Server {
     async fn local_job(&self, wo: WorkOrder) -> Result<LocalJob, UiError> {
         let file: Option<CustomerFile> =
@@ -354,6 +358,59 @@ impl Backend for Server {
     fn desk_board(&self, day: chrono::NaiveDate) -> Answer<Board> {
         let url = self.url(&format!("/api/v1/dispatch/board?day={day}"));
         Box::pin(async move { get(url).await })
+    }
+
+    fn work_orders(&self, query: String) -> Answer<Vec<WorkOrderSummary>> {
+        let url = self.url(&format!("/api/v1/work-orders?{query}"));
+        Box::pin(async move { Ok(get::<Page<WorkOrderSummary>>(url).await?.items) })
+    }
+
+    fn pending_intakes(&self) -> Answer<Vec<fixline_core::intake::PendingIntake>> {
+        let url = self.url("/api/v1/pending-intakes");
+        Box::pin(get(url))
+    }
+
+    fn file_pending(
+        &self,
+        id: fixline_core::ids::PendingIntakeId,
+        filing: fixline_core::intake::Filing,
+    ) -> Answer<fixline_core::intake::PendingIntake> {
+        let url = self.url(&format!("/api/v1/pending-intakes/{id}/file"));
+        Box::pin(async move { post(url, to_body(&filing)?).await })
+    }
+
+    fn customer_file(&self, id: fixline_core::ids::CustomerId) -> Answer<CustomerFile> {
+        let url = self.url(&format!("/api/v1/customers/{id}"));
+        Box::pin(get(url))
+    }
+
+    fn customers(&self, q: String) -> Answer<Vec<fixline_core::customer::Customer>> {
+        let q = js_sys::encode_uri_component(q.trim())
+            .as_string()
+            .unwrap_or_default();
+        let url = self.url(&format!("/api/v1/customers?per_page=20&q={q}"));
+        Box::pin(async move {
+            Ok(get::<Page<fixline_core::customer::Customer>>(url)
+                .await?
+                .items)
+        })
+    }
+
+    fn add_site(
+        &self,
+        customer: fixline_core::ids::CustomerId,
+        site: fixline_core::customer::SiteDetails,
+    ) -> Answer<fixline_core::customer::Site> {
+        let url = self.url(&format!("/api/v1/customers/{customer}/sites"));
+        Box::pin(async move { post(url, to_body(&site)?).await })
+    }
+
+    fn take_call(
+        &self,
+        intake: fixline_core::intake::DeskIntake,
+    ) -> Answer<fixline_core::intake::IntakeReceipt> {
+        let url = self.url("/api/v1/work-orders");
+        Box::pin(async move { post(url, to_body(&intake)?).await })
     }
 
     fn check_placement(&self, check: PlacementCheck) -> Answer<PlacementAssessment> {

@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod console;
+pub mod desk;
 pub mod guides;
 pub mod job;
 pub mod jobs;

@@ -109,12 +109,15 @@ impl fmt::Display for Status {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    /// Desk sets category and priority after reading the request.
+    /// Desk sets category and priority after reading the request, and what the job needs.
     Triage {
         #[serde(default)]
         category: Option<String>,
         #[serde(default)]
         priority: Option<super::Priority>,
+        /// Replaces the job's requirements when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requirements: Option<super::Requirements>,
     },
     Assign {
         engineer: EngineerId,
@@ -360,9 +363,18 @@ impl Action {
             Action::Complete { summary, .. } => text::paragraph("summary", summary).map(drop),
             Action::AddNote { text } => text::paragraph("text", text).map(drop),
             Action::Triage {
-                category: Some(category),
+                category,
+                requirements,
                 ..
-            } => text::line("category", category, 64).map(drop),
+            } => {
+                if let Some(category) = category {
+                    text::line("category", category, 64)?;
+                }
+                match requirements {
+                    Some(r) => r.clone().validated().map(drop),
+                    None => Ok(()),
+                }
+            }
             Action::AttachPhoto { photo } => photo.validate(),
             Action::RemovePhoto { sha256 } => match is_sha256_hex(sha256) {
                 true => Ok(()),
@@ -466,9 +478,16 @@ impl WorkOrder {
         };
         let mut next = self.clone();
         match action {
-            Action::Triage { category, priority } => {
+            Action::Triage {
+                category,
+                priority,
+                requirements,
+            } => {
                 if let Some(category) = category {
                     next.category = text::line("category", category, 64)?;
+                }
+                if let Some(requirements) = requirements {
+                    next.requirements = requirements.clone().validated()?;
                 }
                 if let Some(priority) = priority {
                     next.priority = *priority;

@@ -2,6 +2,7 @@
 //! notes and the append-only history of what happened to it.
 
 mod lifecycle;
+mod requirements;
 
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -17,6 +18,7 @@ use crate::sla::{SlaClock, SlaPolicy};
 use crate::text;
 
 pub use lifecycle::{Action, ActionContext, ActionKind, Status};
+pub use requirements::Requirements;
 
 /// How the request reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -354,6 +356,9 @@ pub struct WorkOrder {
     /// Released to the work-order pool: qualified engineers may pick it in the app.
     #[serde(default)]
     pub pooled: bool,
+    /// What triage found the job needs (skill and level, certification, time on site).
+    #[serde(default)]
+    pub requirements: Requirements,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -399,13 +404,25 @@ impl WorkOrder {
             planned: None,
             pin: DispatchPin::None,
             pooled: false,
+            requirements: Requirements::default(),
             version: 1,
         })
     }
 
-    /// The engineer has the skill this job's category needs (`general` needs none).
-    pub fn qualifies(&self, engineer: &crate::engineer::Engineer) -> bool {
-        self.category == GENERAL_CATEGORY || engineer.skill_level(&self.category).is_some()
+    /// The engineer has the skill at the level and the certification (valid on `day`) that
+    /// triage asked for; `general` needs no skill.
+    pub fn qualifies(&self, engineer: &crate::engineer::Engineer, day: chrono::NaiveDate) -> bool {
+        self.requirements.met_by(&self.category, engineer, day)
+    }
+
+    /// What the job needs, in words, for a refusal.
+    pub fn requirements_text(&self) -> String {
+        self.requirements.describe(&self.category)
+    }
+
+    /// The skill and least level the job needs, if any.
+    pub fn required_skill(&self) -> Option<(String, u8)> {
+        self.requirements.skill_for(&self.category)
     }
 
     pub fn open_visit(&self) -> Option<&Visit> {

@@ -1,15 +1,17 @@
-//! The selected job on the board: where and when, its ETA, and what the dispatcher can do to
-//! it — pin it, move its time, release it to the pool, or re-plan around an overrun or a
-//! customer who was not home.
+//! The selected job on the board, in a side panel beside the lanes: where and when, its ETA,
+//! and what the dispatcher can do to it — move it (checked like a drop), pin it and fix its
+//! time, re-plan around an overrun or a customer who was not home, and every other lifecycle
+//! action the role may take (triage, release to the pool, cancel, …).
 
 use chrono::Duration;
 use fixline_core::board::Scenario;
-use fixline_core::work_order::{Action, DispatchPin, PlannedSlot, Status};
+use fixline_core::work_order::{Action, ActionKind, DispatchPin, PlannedSlot, Status};
 use leptos::prelude::*;
 
 use super::{Desk, clock};
 use crate::format;
 use crate::i18n::{Text, lang, tr};
+use crate::pages::desk::actions::DeskActions;
 
 fn pin_text(pin: DispatchPin) -> Text {
     match pin {
@@ -88,16 +90,17 @@ pub fn Detail() -> impl IntoView {
             .iter()
             .map(|e| (e.engineer.id.to_string(), e.engineer.details.name.clone()))
             .collect();
+        let choices = board
+            .engineers
+            .iter()
+            .map(|e| (e.engineer.id, e.engineer.details.name.clone()))
+            .collect::<Vec<_>>();
         let started = matches!(w.status, Status::EnRoute | Status::OnSite | Status::Paused);
-        let can_release = matches!(
-            w.status,
-            Status::New | Status::Triaged | Status::Assigned | Status::Accepted
-        ) && !w.pooled;
         Some(view! {
-            <article class="card job-detail" id="job-detail" data-number=w.number.clone()>
+            <article class="card job-detail side-panel" id="job-detail" data-number=w.number.clone()>
                 <header class="row">
                     <h2>{w.number.clone()}" · "{job.customer.clone()}</h2>
-                    <button class="small" on:click=move |_| desk.selected.set(None)>"✕"</button>
+                    <button id="detail-close" class="small close" aria-label=tr(Text::Close) on:click=move |_| desk.selected.set(None)>"✕"</button>
                 </header>
                 <p>{job.site.clone()}" · "{job.city.clone()}" "{job.region.clone()}</p>
                 <p class="muted">{w.symptom.clone()}</p>
@@ -129,12 +132,6 @@ pub fn Detail() -> impl IntoView {
                     <button id="detail-save" class="primary" on:click=save>{tr(Text::SaveSchedule)}</button>
                 </div>
                 <div class="row">
-                    {can_release.then(|| view! {
-                        <button id="detail-release" on:click=move |_| {
-                            desk.selected.set(None);
-                            desk.act(id, Action::ReleaseToPool);
-                        }>{tr(Text::ReleaseToPool)}</button>
-                    })}
                     {started.then(|| view! {
                         <button id="detail-overrun" on:click=move |_| desk.propose(Some(Scenario::Overrun { work_order: id, minutes: 30.0 }))>{tr(Text::Overrun)}</button>
                     })}
@@ -142,6 +139,7 @@ pub fn Detail() -> impl IntoView {
                         <button id="detail-not-home" on:click=move |_| desk.propose(Some(Scenario::NotHome { work_order: id }))>{tr(Text::NotHome)}</button>
                     })}
                 </div>
+                <DeskActions work_order=w.clone() engineers=choices skip=vec![ActionKind::Assign]/>
             </article>
         })
     }

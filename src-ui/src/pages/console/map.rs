@@ -105,6 +105,9 @@ fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool) {
             &js_sys::Array::of2(&20.into(), &20.into()),
         );
         let _ = js_sys::Reflect::set(&padding, &"maxZoom".into(), &15.into());
+        // No zoom animation: the dispatcher may leave the console before one would end, and
+        // Leaflet's frame then finds its map gone.
+        let _ = js_sys::Reflect::set(&padding, &"animate".into(), &false.into());
         map.fit_bounds_with_options(&bounds, &padding);
     }
 }

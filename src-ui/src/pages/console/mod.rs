@@ -202,14 +202,7 @@ pub fn Console() -> impl IntoView {
         spawn_local(async move { desk.board.set(Some(backend().desk_board(day).await)) });
     });
     // Live: any change on the server reloads the board.
-    if let Some(stop) = backend().follow_live(Box::new(move || shell.changed())) {
-        let stop = StoredValue::new_local(Some(stop));
-        on_cleanup(move || {
-            if let Some(stop) = stop.try_update_value(Option::take).flatten() {
-                stop();
-            }
-        });
-    }
+    crate::app::follow_live();
     // Only a change between loading, failed and loaded rebuilds the page (the map keeps its
     // view); the parts follow the board themselves.
     let loaded = Memo::new(move |_| {

@@ -1,0 +1,161 @@
+//! The desk's work orders: every job, whatever its state (the board shows only the day's open
+//! ones), found by number, symptom, customer or address and by status. A click opens the job in
+//! a side panel with its details and the lifecycle actions the role may take.
+
+use fixline_core::ids::WorkOrderId;
+use fixline_core::work_order::{Status, WorkOrderSummary};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::actions::DeskActions;
+use crate::app::shell;
+use crate::backend::{JobDetail, UiError, backend};
+use crate::format;
+use crate::i18n::{Text, lang, tr};
+
+/// The list's query string for the server: `q` and `status`, encoded.
+fn query(text: &str, status: &str) -> String {
+    let mut parts = vec!["per_page=100".to_owned()];
+    if !text.trim().is_empty() {
+        parts.push(format!(
+            "q={}",
+            js_sys::encode_uri_component(text.trim())
+                .as_string()
+                .unwrap_or_default()
+        ));
+    }
+    match status {
+        "" => {}
+        "open" => parts.push("open=true".to_owned()),
+        s => parts.push(format!("status={s}")),
+    }
+    parts.join("&")
+}
+
+#[component]
+pub fn Orders() -> impl IntoView {
+    let shell = shell();
+    let lang = lang();
+    let text = RwSignal::new(String::new());
+    let status = RwSignal::new("open".to_owned());
+    let selected = RwSignal::new(None::<WorkOrderId>);
+    let list = RwSignal::new(None::<Result<Vec<WorkOrderSummary>, UiError>>);
+    crate::app::follow_live();
+    Effect::new(move |_| {
+        shell.revision.track();
+        let q = query(&text.get(), &status.get());
+        spawn_local(async move { list.set(Some(backend().work_orders(q).await)) });
+    });
+    view! {
+        <section class="orders desk-split">
+            <super::pending::PendingIntakes/>
+            <div class="orders-list">
+                <div class="row">
+                    <h1>{tr(Text::WorkOrders)}</h1>
+                    <label class="grow">
+                        <span class="sr-only">{tr(Text::FilterJobs)}</span>
+                        <input id="orders-search" type="search" placeholder=tr(Text::FilterJobs) bind:value=text/>
+                    </label>
+                    <label>{tr(Text::Status)}" "
+                        <select id="orders-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                            <option value="open" selected>{tr(Text::OpenJobs)}</option>
+                            <option value="">{tr(Text::AllJobs)}</option>
+                            {Status::ALL.map(|s| view! {
+                                <option value=s.as_str()>{move || format::status(s, lang.get())}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                {move || match list.get() {
+                    None => view! { <p class="muted">"…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                    Some(Ok(items)) if items.is_empty() => view! { <p class="muted">{tr(Text::NoJobs)}</p> }.into_any(),
+                    Some(Ok(items)) => view! {
+                        <table class="orders-table">
+                            <thead><tr>
+                                <th>"#"</th><th>{tr(Text::Priority)}</th><th>{tr(Text::Status)}</th>
+                                <th>{tr(Text::Category)}</th><th>{tr(Text::Symptom)}</th><th>{tr(Text::Created)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {items.into_iter().map(|o| {
+                                    let id = o.id;
+                                    view! {
+                                        <tr class="order-row" data-number=o.number.clone()
+                                            class:selected=move || selected.get() == Some(id)>
+                                            <td><button class="link order-open" on:click=move |_| selected.set(Some(id))>{o.number.clone()}</button></td>
+                                            <td><span class=format::priority_class(o.priority)>{o.priority.as_str()}</span></td>
+                                            <td class="order-status">{move || format::status(o.status, lang.get())}</td>
+                                            <td>{o.category.clone()}</td>
+                                            <td>{o.symptom.clone()}</td>
+                                            <td>{format::time(o.created_at)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }}
+            </div>
+            {move || selected.get().map(|id| view! { <OrderPanel id=id close=move || selected.set(None)/> })}
+        </section>
+    }
+}
+
+/// One job in the side panel: what it is, for whom, what it needs, and the desk's actions.
+#[component]
+pub fn OrderPanel(
+    id: WorkOrderId,
+    close: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let shell = shell();
+    let lang = lang();
+    let detail = RwSignal::new(None::<Result<JobDetail, UiError>>);
+    let engineers = RwSignal::new(Vec::new());
+    Effect::new(move |_| {
+        shell.revision.track();
+        spawn_local(async move {
+            detail.set(Some(backend().job(id).await));
+            if let Ok(list) = backend().colleagues().await {
+                engineers.set(
+                    list.into_iter()
+                        .map(|c| (c.id, format!("{} · {}", c.name, c.region)))
+                        .collect(),
+                );
+            }
+        });
+    });
+    view! {
+        <aside class="side-panel card" id="order-panel" aria-label=tr(Text::WorkOrders)>
+            <button class="small close" aria-label=tr(Text::Close) on:click=move |_| close()>"✕"</button>
+            {move || match detail.get() {
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Ok(d)) => {
+                    let w = d.job.work_order.clone();
+                    let site = d.job.site.clone();
+                    let needs = w.required_skill().map(|(s, l)| format!("{s} ≥ {l}"));
+                    view! {
+                        <h2 data-number=w.number.clone()>{w.number.clone()}" · "{d.job.customer_name.clone().unwrap_or_default()}</h2>
+                        {site.map(|s| view! { <p>{s.details.address.clone()}" · "{s.details.city.clone()}</p> })}
+                        <p class="muted">{w.symptom.clone()}</p>
+                        <p>
+                            <span class=format::priority_class(w.priority)>{w.priority.as_str()}</span>" "
+                            <span id="panel-status">{format::status(w.status, lang.get())}</span>" · "{w.category.clone()}
+                        </p>
+                        <p id="panel-requirements" class="muted">
+                            {tr(Text::RequiredSkill)}": "{needs.unwrap_or_else(|| "—".to_owned())}
+                            {w.requirements.certification.clone().map(|c| view! { " · "{tr(Text::Certification)}": "{c} })}
+                            {w.requirements.minutes.map(|m| view! { " · "{m}" min" })}
+                        </p>
+                        {(!w.notes.is_empty()).then(|| view! {
+                            <ul class="notes">{w.notes.iter().map(|n| view! {
+                                <li>{format::time(n.at)}" "{n.text.clone()}</li>
+                            }).collect_view()}</ul>
+                        })}
+                        {move || view! { <DeskActions work_order=w.clone() engineers=engineers.get()/> }}
+                    }.into_any()
+                }
+            }}
+        </aside>
+    }
+}

@@ -1,0 +1,316 @@
+//! The service desk's screens in headless Chromium, without the API: a job found in the work-order
+//! list and triaged with a certification (which then blocks a wrong drop on the board), assigned,
+//! confirmed after the engineer's visit, closed, reopened and cancelled, each with its reason; and
+//! a web-form request that matched a customer on file, held until the desk files it.
+
+use chrono::{DateTime, Utc};
+use fixline_tests::webdriver::Session;
+use fixline_tests::{Crew, crew_at, customer_with_asset, waiting_job};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Waits until the work order's `field` reads `value` on the server.
+async fn settles(desk: &fixline_tests::Client, id: &str, field: &str, value: &str) {
+    for _ in 0..100 {
+        let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+        if wo[field] == value {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{field} of {id} never became {value}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Result<()> {
+    // Monday 30 November 2026, 10:00 in Hangzhou.
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew {
+        server,
+        admin,
+        desk,
+        chen_id,
+    } = crew_at(monday).await;
+    // Wang has the skill but not the refrigerant-handling certificate chen holds.
+    let (s, wang) = admin
+        .post(
+            "/api/v1/engineers",
+            json!({
+                "name": "王磊", "phone": "138 0571 0002", "region": "西湖区",
+                "skills": [{"category": "refrigeration", "level": 4}],
+                "home_base": {"lat": 30.27, "lon": 120.13},
+                "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{wang}");
+    let wang_id = wang["id"].as_str().unwrap().to_owned();
+    let (id, number) = waiting_job(&desk, "西溪超市", "FXD001", "refrigeration").await;
+
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=zh-CN"), "desk").await?;
+    ui.find("#queue").await?;
+
+    // The work-order list finds the job; its panel offers triage with the requirements.
+    ui.click("#nav-orders").await?;
+    ui.set_value("#orders-search", &number).await?;
+    ui.wait_count(".order-row", 1).await?;
+    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
+        .await?;
+    ui.wait_text("#panel-status", "新建").await?;
+    ui.click("#desk-triage").await?;
+    ui.set_select("#triage-priority", "P1").await?;
+    ui.set_value("#triage-level", "3").await?;
+    ui.set_value("#triage-certification", "制冷与空调作业证")
+        .await?;
+    ui.set_value("#triage-minutes", "90").await?;
+    ui.click("#desk-submit").await?;
+    ui.wait_text("#panel-status", "已分级").await?;
+    ui.wait_text("#panel-requirements", "制冷与空调作业证")
+        .await?;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+    assert_eq!(wo["priority"], "P1");
+    assert_eq!(
+        wo["requirements"],
+        json!({"skill": null, "level": 3, "certification": "制冷与空调作业证", "minutes": 90})
+    );
+    ui.screenshot("desk-orders-triaged").await?;
+
+    // On the board, giving it to wang is flagged: he lacks the certificate triage asked for.
+    ui.click("#nav-jobs").await?;
+    let card = format!("#queue .queue-card[data-number='{number}']");
+    ui.set_select(&format!("{card} .assign-to"), &wang_id)
+        .await?;
+    ui.click(&format!("{card} .assign")).await?;
+    ui.wait_text("#placement-conflicts", "缺少资质证书").await?;
+    ui.click("#cancel-placement").await?;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+    assert!(wo["assignee"].is_null(), "nothing committed: {wo}");
+
+    // Back in the list: assign chen from the panel.
+    ui.click("#nav-orders").await?;
+    ui.set_value("#orders-search", &number).await?;
+    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
+        .await?;
+    ui.click("#desk-assign").await?;
+    ui.set_select("#desk-engineer", &chen_id).await?;
+    ui.click("#desk-submit").await?;
+    settles(&desk, &id, "status", "assigned").await;
+    assert_eq!(
+        desk.get(&format!("/api/v1/work-orders/{id}")).await.1["assignee"],
+        chen_id.as_str()
+    );
+
+    // Chen does the job in the app (here through the API).
+    let chen = server.login("chen").await;
+    let site = json!({"lat": 30.2766, "lon": 120.1305});
+    for step in [
+        json!({"action": "accept"}),
+        json!({"action": "start_travel"}),
+        json!({"action": "arrive", "position": site}),
+        json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动电容", "position": site}),
+    ] {
+        let (s, body) = chen.act(&id, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {body}");
+    }
+
+    // The desk confirms after the return call, closes, reopens and cancels, from buttons.
+    ui.wait_text("#panel-status", "已完工").await?;
+    ui.click("#desk-confirm").await?;
+    ui.set_value("#desk-reason", "回访：客户满意").await?;
+    ui.click("#desk-submit").await?;
+    ui.wait_text("#panel-status", "已确认").await?;
+    ui.click("#desk-close").await?;
+    ui.wait_text("#panel-status", "已关闭").await?;
+    settles(&desk, &id, "status", "closed").await;
+    ui.click("#desk-reopen").await?;
+    ui.set_value("#desk-reason", "客户反映仍有异响").await?;
+    ui.click("#desk-submit").await?;
+    ui.wait_text("#panel-status", "已分级").await?;
+    ui.click("#desk-cancel").await?;
+    // A cancel needs its reason: the browser keeps the form until one is given.
+    ui.click("#desk-submit").await?;
+    ui.find("#desk-form").await?;
+    ui.set_value("#desk-reason", "客户已自行更换设备").await?;
+    ui.click("#desk-submit").await?;
+    ui.wait_text("#panel-status", "已取消").await?;
+    settles(&desk, &id, "status", "cancelled").await;
+    let (_, history) = desk.get(&format!("/api/v1/work-orders/{id}/history")).await;
+    let reasons: Vec<String> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["event"]["action"]["reason"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(reasons, ["客户反映仍有异响", "客户已自行更换设备"]);
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn a_held_web_form_request_is_filed_by_the_desk_from_the_screen() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew { server, desk, .. } = crew_at(monday).await;
+    let fx = customer_with_asset(&desk, "杭州鲜丰生鲜超市", "FXH001").await;
+    // A stranger's web-form request naming the customer's serial.
+    let http = reqwest::Client::new();
+    let page = http.get(server.url("/intake")).send().await?.text().await?;
+    let form_id = page
+        .split("name=\"form_id\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let done = http
+        .post(server.url("/intake"))
+        .form(&[
+            ("name", "王芳"),
+            ("phone", "0571-8888 0001"),
+            ("address", "西湖区文三路 398 号"),
+            ("city", "杭州市"),
+            ("region", "西湖区"),
+            ("serial", "FXH001"),
+            ("symptom", "冷柜温度降不下来"),
+            ("form_id", form_id.as_str()),
+        ])
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(done.contains("id=\"held\""), "{done}");
+
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=en"), "desk").await?;
+    ui.click("#nav-orders").await?;
+    ui.wait_text("#pending-intakes", "杭州鲜丰生鲜超市").await?;
+    ui.wait_text("#pending-intakes .held", "冷柜温度降不下来")
+        .await?;
+    ui.screenshot("desk-held-request").await?;
+    ui.click("#pending-intakes .pending-file").await?;
+    // Filed: the request leaves the list and its job is on the customer's file, on the asset.
+    ui.wait_count("#pending-intakes", 0).await?;
+    let (_, file) = desk
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    let jobs = file["work_orders"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "{file}");
+    assert_eq!(jobs[0]["asset_id"], fx.asset.as_str());
+    assert_eq!(jobs[0]["symptom"], "冷柜温度降不下来");
+    ui.wait_count(
+        &format!(
+            ".order-row[data-number='{}']",
+            jobs[0]["number"].as_str().unwrap()
+        ),
+        1,
+    )
+    .await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew { server, desk, .. } = crew_at(monday).await;
+    let fx = customer_with_asset(&desk, "杭州鲜丰生鲜超市", "FXP001").await;
+
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=zh-CN"), "desk").await?;
+    ui.click("#nav-call").await?;
+    // The caller reads out the serial on the machine's plate.
+    ui.set_value("#call-search", "fxp001").await?;
+    ui.click("#call-find").await?;
+    ui.click(&format!(".call-match[data-customer='{}']", fx.customer))
+        .await?;
+    ui.wait_text("#call-customer", "杭州鲜丰生鲜超市").await?;
+    ui.set_value("#call-symptom", "冷柜温度升到 10°C").await?;
+    ui.set_select("#call-priority", "P2").await?;
+    ui.set_value("#call-window-day", "2026-12-01").await?;
+    ui.set_value("#call-window-from", "14:00").await?;
+    ui.set_value("#call-window-to", "16:00").await?;
+    ui.click("#call-submit").await?;
+    ui.wait_text(".message", "WO-").await?;
+    let (_, file) = desk
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    let jobs = file["work_orders"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "{file}");
+    let (_, wo) = desk
+        .get(&format!(
+            "/api/v1/work-orders/{}",
+            jobs[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (
+            wo["channel"].as_str(),
+            wo["priority"].as_str(),
+            wo["site_id"].as_str(),
+            wo["asset_id"].as_str()
+        ),
+        (
+            Some("phone"),
+            Some("P2"),
+            Some(fx.site.as_str()),
+            Some(fx.asset.as_str())
+        ),
+        "the only site and machine were chosen: {wo}"
+    );
+    assert_eq!(
+        wo["requested_window"]["start"], "2026-12-01T06:00:00Z",
+        "14:00 in Hangzhou"
+    );
+
+    // A new caller: nobody on file by that phone; a new customer with a new site.
+    ui.set_value("#call-search", "139 5710 2233").await?;
+    ui.click("#call-find").await?;
+    ui.find("#call-none").await?;
+    ui.click("#call-new").await?;
+    ui.set_value("#call-name", "周敏").await?;
+    ui.set_value("#call-phone", "139 5710 2233").await?;
+    ui.set_value("#call-address", "拱墅区莫干山路 100 号")
+        .await?;
+    ui.set_value("#call-city", "杭州市").await?;
+    ui.set_value("#call-region", "拱墅区").await?;
+    ui.set_value("#call-symptom", "洗衣机不脱水").await?;
+    ui.set_value("#call-category", "laundry").await?;
+    ui.click("#call-submit").await?;
+    let mut found = serde_json::Value::Null;
+    for _ in 0..100 {
+        found = desk.get("/api/v1/customers?q=13957102233").await.1;
+        if found["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found["total"], 1, "{found}");
+    let (_, file) = desk
+        .get(&format!(
+            "/api/v1/customers/{}",
+            found["items"][0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(file["customer"]["name"], "周敏");
+    assert_eq!(file["sites"][0]["address"], "拱墅区莫干山路 100 号");
+    assert_eq!(file["work_orders"][0]["category"], "laundry");
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}
