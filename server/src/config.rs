@@ -177,3 +177,34 @@ impl Config {
             .map_err(Box::new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_assignment_is_switched_on_per_category_and_region_in_the_settings_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fixline.toml");
+        std::fs::write(
+            &file,
+            r#"
+[dispatch.auto_assign]
+max_open_jobs = 4
+rules = [
+  { category = "refrigeration", enabled = true },
+  { category = "refrigeration", region = "萧山区", enabled = false },
+]
+"#,
+        )
+        .unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        let policy = &config.dispatch.auto_assign;
+        assert_eq!(policy.max_open_jobs, 4);
+        assert!(policy.applies("refrigeration", "西湖区"));
+        assert!(!policy.applies("refrigeration", "萧山区"));
+        assert!(!policy.applies("laundry", "西湖区"));
+        // Off by default.
+        assert!(Config::default().dispatch.auto_assign.rules.is_empty());
+    }
+}

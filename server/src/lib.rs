@@ -7,6 +7,7 @@
 
 mod api;
 pub mod auth;
+pub mod auto_assign;
 pub mod blobs;
 pub mod clock;
 pub mod config;

@@ -38,6 +38,9 @@ pub struct DispatchConfig {
     /// The attribution the tile source asks for.
     #[serde(default)]
     pub map_attribution: String,
+    /// Where jobs are assigned automatically on intake and triage (off everywhere by default).
+    #[serde(default)]
+    pub auto_assign: fixline_core::auto_assign::AutoAssignPolicy,
 }
 
 fn late_after() -> i64 {
@@ -60,6 +63,7 @@ impl Default for DispatchConfig {
             late_check_secs: late_check(),
             map_tiles: String::new(),
             map_attribution: String::new(),
+            auto_assign: Default::default(),
         }
     }
 }

@@ -108,3 +108,48 @@ pub fn resolution(r: fixline_core::work_order::ResolutionType, lang: Lang) -> &'
     };
     text.in_lang(lang)
 }
+
+/// Why automatic assignment placed a job where it did, in words.
+pub fn auto_assignment(why: &fixline_core::auto_assign::AutoAssignment, lang: Lang) -> String {
+    let km = why
+        .distance_km
+        .map(|d| format!("{d:.1} km"))
+        .unwrap_or_else(|| "?".to_owned());
+    let level = |l: Option<u8>| l.map_or("—".to_owned(), |l| l.to_string());
+    match (&why.engineer_name, lang) {
+        (Some(name), Lang::Zh) => format!(
+            "自动派单给 {name}：技能等级 {}（需 {}），在手工单 {}，距离 {km}{}；{} 名工程师中 {} 名符合条件",
+            level(why.level),
+            level(why.needed_level),
+            why.open_jobs.unwrap_or(0),
+            if why.same_region {
+                "，同区域"
+            } else {
+                "，跨区域"
+            },
+            why.considered,
+            why.qualified,
+        ),
+        (Some(name), Lang::En) => format!(
+            "Auto-assigned to {name}: skill level {} (needs {}), {} open jobs, {km}{}; {} of {} engineers qualified",
+            level(why.level),
+            level(why.needed_level),
+            why.open_jobs.unwrap_or(0),
+            if why.same_region {
+                ", same region"
+            } else {
+                ", another region"
+            },
+            why.qualified,
+            why.considered,
+        ),
+        (None, Lang::Zh) => format!(
+            "自动派单：{} 名工程师中没有符合条件且有空的，已放入抢单池",
+            why.considered
+        ),
+        (None, Lang::En) => format!(
+            "Auto-assign: none of {} engineers qualified and free; released to the pool",
+            why.considered
+        ),
+    }
+}

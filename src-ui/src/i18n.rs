@@ -251,6 +251,8 @@ pub enum Text {
     OpenRequest,
     RequestOpened,
     WindowInvalid,
+    History,
+    AutoAssign,
 }
 
 impl Text {
@@ -459,6 +461,8 @@ impl Text {
             Text::AllJobs => ("全部", "All"),
             Text::Created => ("创建时间", "Created"),
             Text::Close => ("关闭", "Close"),
+            Text::History => ("处理记录", "History"),
+            Text::AutoAssign => ("自动派单", "Auto-assign"),
             Text::Address => ("地址", "Address"),
             Text::City => ("城市", "City"),
             Text::NewRequest => ("新建报修", "New request"),

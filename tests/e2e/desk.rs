@@ -314,3 +314,39 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
     ui.client.clone().close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn an_automatic_assignment_shows_its_reason_in_both_languages() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = fixline_tests::crew_at_configured(monday, crate::auto_assign::refrigeration_on).await;
+    crate::auto_assign::junior(&admin).await;
+    let (_, number) = waiting_job(&desk, "西溪超市", "FXR001", "refrigeration").await;
+
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=en"), "desk").await?;
+    ui.click("#nav-orders").await?;
+    ui.set_value("#orders-search", &number).await?;
+    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
+        .await?;
+    ui.wait_text("#panel-status", "Assigned").await?;
+    ui.wait_text(
+        "#panel-history",
+        "Auto-assigned to 李小明: skill level 1 (needs 1)",
+    )
+    .await?;
+    ui.click("#lang").await?;
+    ui.wait_text("#panel-history", "自动派单给 李小明").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

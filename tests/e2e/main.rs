@@ -3,6 +3,7 @@
 
 mod access;
 mod app;
+mod auto_assign;
 mod board;
 mod browser;
 mod capture;

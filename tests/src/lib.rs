@@ -60,6 +60,14 @@ impl TestServer {
         TestServer::start_fresh(Some(now), |_| {}).await
     }
 
+    /// A fresh server whose clock reads `now` at the start, with settings of the test's own.
+    pub async fn start_at_time_configured(
+        now: chrono::DateTime<chrono::Utc>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        TestServer::start_fresh(Some(now), configure).await
+    }
+
     async fn start_fresh(
         now: Option<chrono::DateTime<chrono::Utc>>,
         configure: impl FnOnce(&mut Config),
@@ -363,6 +371,14 @@ pub async fn crew_configured(configure: impl FnOnce(&mut Config)) -> Crew {
 /// The crew on a server whose clock reads `now` at the start.
 pub async fn crew_at(now: chrono::DateTime<chrono::Utc>) -> Crew {
     crew_on(TestServer::start_at_time(now).await).await
+}
+
+/// The crew on a server whose clock reads `now` at the start, with settings of the test's own.
+pub async fn crew_at_configured(
+    now: chrono::DateTime<chrono::Utc>,
+    configure: impl FnOnce(&mut Config),
+) -> Crew {
+    crew_on(TestServer::start_at_time_configured(now, configure).await).await
 }
 
 async fn crew_on(server: TestServer) -> Crew {

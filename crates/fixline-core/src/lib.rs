@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate does no I/O and never reads the clock or makes random ids.
 //! Times and ids are passed in, so the same rules run on the server, on a device and in wasm.
 
+pub mod auto_assign;
 pub mod billing;
 pub mod board;
 pub mod clock;
@@ -15,6 +16,7 @@ mod error;
 pub mod guide;
 pub mod ids;
 pub mod intake;
+pub mod map_link;
 pub mod money;
 pub mod position;
 pub mod receipt;

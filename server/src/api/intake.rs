@@ -144,7 +144,17 @@ pub(crate) async fn create(
         request,
         build,
     };
-    state.run(move |s| s.create_work_order(intake, now)).await
+    let (taken, duplicate) = state.run(move |s| s.create_work_order(intake, now)).await?;
+    match (taken, duplicate) {
+        (Taken::Opened(wo), false) => {
+            let id = wo.id;
+            crate::auto_assign::after_change(state, id).await;
+            // As it stands now (assigned or in the pool, if that was automatic).
+            let wo = state.run(move |s| s.work_order(id)).await?;
+            Ok((Taken::Opened(Box::new(wo)), false))
+        }
+        other => Ok(other),
+    }
 }
 
 /// A request from an outside channel, authenticated by the channel's API key (`X-Api-Key`).

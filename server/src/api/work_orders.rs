@@ -225,7 +225,7 @@ async fn edit_work_order(
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 
-fn history_entry(
+pub(crate) fn history_entry(
     wo: &WorkOrder,
     at: Timestamp,
     actor: Option<fixline_core::role::Actor>,
@@ -309,9 +309,14 @@ async fn transition(
         Action::StartTravel => expected_arrival(&state, id, at).await?,
         _ => None,
     };
-    let wo = state
+    let triaged = matches!(req.action, Action::Triage { .. });
+    let mut wo = state
         .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy, eta))
         .await?;
+    if triaged {
+        crate::auto_assign::after_change(&state, id).await;
+        wo = state.run(move |s| s.work_order(id)).await?;
+    }
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 

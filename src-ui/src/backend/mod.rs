@@ -207,6 +207,10 @@ pub trait Backend {
     fn customer_file(&self, _id: fixline_core::ids::CustomerId) -> Answer<CustomerFile> {
         console_only()
     }
+    /// Who did what to a job, oldest first.
+    fn history(&self, _id: WorkOrderId) -> Answer<Vec<fixline_core::work_order::HistoryEntry>> {
+        console_only()
+    }
     /// Customers a caller's words fit (name, phone, address, serial).
     fn customers(&self, _q: String) -> Answer<Vec<fixline_core::customer::Customer>> {
         console_only()

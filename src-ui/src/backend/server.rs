@@ -384,6 +384,11 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn history(&self, id: WorkOrderId) -> Answer<Vec<fixline_core::work_order::HistoryEntry>> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/history"));
+        Box::pin(get(url))
+    }
+
     fn customers(&self, q: String) -> Answer<Vec<fixline_core::customer::Customer>> {
         let q = js_sys::encode_uri_component(q.trim())
             .as_string()

@@ -129,9 +129,11 @@ fn CustomerCard(file: CustomerFile, site_id: fixline_core::ids::SiteId) -> impl 
                 }).collect_view()}
             </ul>
             {site.map(|s| {
-                let map = s.details.position.map(|p| {
-                    format!("https://uri.amap.com/marker?position={},{}&name={}", p.lon, p.lat, s.details.name)
-                });
+                // GCJ-02 for AMap, the name encoded (see `map_link`).
+                let map = s
+                    .details
+                    .position
+                    .map(|p| fixline_core::map_link::amap(p, &s.details.name));
                 view! {
                     <h3>{tr(Text::Site)}</h3>
                     <p id="site-address">{s.details.address.clone()}" "{s.details.city.clone()}</p>

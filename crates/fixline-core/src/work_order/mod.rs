@@ -476,6 +476,12 @@ pub enum HistoryEvent {
     Edited { fields: Vec<String> },
     /// A lifecycle action.
     Action { action: Action },
+    /// Automatic assignment gave the job to an engineer (`Assign`) or to the pool
+    /// (`ReleaseToPool`), for the reasons given.
+    AutoAssigned {
+        action: Action,
+        why: crate::auto_assign::AutoAssignment,
+    },
     /// An action done offline that no longer fitted when it reached the server; the engineer's
     /// work is kept as a note and the clash is reported to both sides.
     OfflineConflict {

@@ -640,7 +640,7 @@ fn newly_assigned(c: &Connection, wo: &WorkOrder, version: u64) -> Result<bool> 
     let entry: HistoryEntry = from_json(&doc)?;
     Ok(match entry.event {
         HistoryEvent::Created { .. } => true,
-        HistoryEvent::Action { action } => {
+        HistoryEvent::Action { action } | HistoryEvent::AutoAssigned { action, .. } => {
             matches!(
                 action.kind(),
                 ActionKind::Assign | ActionKind::HandOver | ActionKind::Pick

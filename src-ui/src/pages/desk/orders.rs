@@ -3,7 +3,7 @@
 //! a side panel with its details and the lifecycle actions the role may take.
 
 use fixline_core::ids::WorkOrderId;
-use fixline_core::work_order::{Status, WorkOrderSummary};
+use fixline_core::work_order::{Action, HistoryEntry, HistoryEvent, Status, WorkOrderSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -101,6 +101,29 @@ pub fn Orders() -> impl IntoView {
     }
 }
 
+/// One history entry in words: who, and what it left the job as (or why it was placed there).
+fn history_line(h: &HistoryEntry, lang: crate::i18n::Lang) -> String {
+    let who = match &h.actor {
+        Some(a) if a.user == fixline_core::auto_assign::actor().user => {
+            Text::AutoAssign.in_lang(lang).to_owned()
+        }
+        Some(a) => a.name.clone(),
+        None => Text::Channel.in_lang(lang).to_owned(),
+    };
+    let what = match &h.event {
+        HistoryEvent::AutoAssigned { why, .. } => format::auto_assignment(why, lang),
+        HistoryEvent::Action { action } => {
+            let reason = match action {
+                Action::Cancel { reason } | Action::Reopen { reason } => format!(" ({reason})"),
+                _ => String::new(),
+            };
+            format!("→ {}{reason}", format::status(h.status_after, lang))
+        }
+        _ => format!("→ {}", format::status(h.status_after, lang)),
+    };
+    format!("{who}: {what}")
+}
+
 /// One job in the side panel: what it is, for whom, what it needs, and the desk's actions.
 #[component]
 pub fn OrderPanel(
@@ -111,10 +134,14 @@ pub fn OrderPanel(
     let lang = lang();
     let detail = RwSignal::new(None::<Result<JobDetail, UiError>>);
     let engineers = RwSignal::new(Vec::new());
+    let history = RwSignal::new(Vec::<HistoryEntry>::new());
     Effect::new(move |_| {
         shell.revision.track();
         spawn_local(async move {
             detail.set(Some(backend().job(id).await));
+            if let Ok(h) = backend().history(id).await {
+                history.set(h);
+            }
             if let Ok(list) = backend().colleagues().await {
                 engineers.set(
                     list.into_iter()
@@ -153,6 +180,15 @@ pub fn OrderPanel(
                             }).collect_view()}</ul>
                         })}
                         {move || view! { <DeskActions work_order=w.clone() engineers=engineers.get()/> }}
+                        <h3>{tr(Text::History)}</h3>
+                        <ol class="history" id="panel-history">
+                            {move || history.get().into_iter().rev().map(|h| view! {
+                                <li>
+                                    <span class="muted">{format::time(h.at)}" "</span>
+                                    {history_line(&h, lang.get())}
+                                </li>
+                            }).collect_view()}
+                        </ol>
                     }.into_any()
                 }
             }}
