@@ -23,6 +23,8 @@ pub enum Screen {
     Orders,
     /// A new request taken on the phone.
     Call,
+    /// The customer file.
+    Customers,
 }
 
 /// While the calling view lives, every change the server reports counts as a change here (the
@@ -187,8 +189,26 @@ pub fn App() -> impl IntoView {
             }
         });
     };
+    // Side panels open just below the header, whose height changes with the language, the
+    // role's buttons and the window's width.
+    let header = NodeRef::<leptos::html::Header>::new();
+    let measure = move || {
+        request_animation_frame(move || {
+            if let (Some(h), Some(root)) = (header.get_untracked(), document().document_element()) {
+                let _ =
+                    root.set_attribute("style", &format!("--header-h: {}px", h.offset_height()));
+            }
+        });
+    };
+    Effect::new(move |_| {
+        lang.track();
+        shell.status.track();
+        measure();
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
     view! {
-        <header class="top">
+        <header class="top" node_ref=header>
             <button class="brand" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::AppName)}</button>
             <nav>
                 <Show when=move || signed_in().is_some()>
@@ -198,6 +218,7 @@ pub fn App() -> impl IntoView {
                     <Show when=move || desk.get()>
                         <button id="nav-call" on:click=move |_| shell.go(Screen::Call)>{tr(Text::NewRequest)}</button>
                         <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders)>{tr(Text::WorkOrders)}</button>
+                        <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers)>{tr(Text::Customers)}</button>
                     </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
@@ -230,6 +251,7 @@ pub fn App() -> impl IntoView {
                 Screen::Printer => view! { <pages::printer::Printer/> }.into_any(),
                 Screen::Orders => view! { <pages::desk::orders::Orders/> }.into_any(),
                 Screen::Call => view! { <pages::desk::call::Call/> }.into_any(),
+                Screen::Customers => view! { <pages::desk::customers::Customers/> }.into_any(),
             }}
         </main>
     }

@@ -274,6 +274,27 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
         "14:00 in Hangzhou"
     );
 
+    // Talked through a reset on the phone: resolved without a visit, from the panel.
+    let number = wo["number"].as_str().unwrap().to_owned();
+    ui.click("#nav-orders").await?;
+    ui.set_value("#orders-search", &number).await?;
+    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
+        .await?;
+    ui.click("#desk-remote").await?;
+    ui.set_value("#desk-reason", "指导客户复位温控器，已恢复制冷")
+        .await?;
+    ui.click("#desk-submit").await?;
+    ui.wait_text("#panel-status", "已完工").await?;
+    let (_, done) = desk
+        .get(&format!(
+            "/api/v1/work-orders/{}",
+            jobs[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(done["resolution"]["kind"], "remote_guidance", "{done}");
+    assert!(done["visits"].as_array().unwrap().is_empty());
+    ui.click("#nav-call").await?;
+
     // A new caller: nobody on file by that phone; a new customer with a new site.
     ui.set_value("#call-search", "139 5710 2233").await?;
     ui.click("#call-find").await?;
@@ -342,6 +363,86 @@ async fn an_automatic_assignment_shows_its_reason_in_both_languages() -> anyhow:
     .await?;
     ui.click("#lang").await?;
     ui.wait_text("#panel-history", "自动派单给 李小明").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew {
+        server,
+        desk,
+        chen_id,
+        ..
+    } = crew_at(monday).await;
+    let fx = customer_with_asset(&desk, "杭州鲜丰生鲜超市", "FXF001").await;
+    let job = fixline_tests::assigned_job(&desk, &fx, &chen_id, "冷柜不制冷").await;
+    let dir = tempfile::tempdir()?;
+    let device = fixline_tests::signed_in_device(&server, dir.path(), "chen").await;
+    fixline_device::sync(&device, false, |_| {}).await?;
+
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=zh-CN"), "desk").await?;
+    ui.click("#nav-customers").await?;
+    ui.set_value("#customer-search", "0571 8888 0001").await?;
+    ui.click("#customer-find").await?;
+    ui.click(&format!(".customer-open[data-customer='{}']", fx.customer))
+        .await?;
+    ui.wait_text("#customer-name", "杭州鲜丰生鲜超市").await?;
+    // The shop moved next door, with a new gate code; the position typed from a map app.
+    let site = format!(".site[data-site='{}']", fx.site);
+    ui.click(&format!("{site} .site-edit")).await?;
+    ui.set_value(
+        &format!("{site} .site-address-input"),
+        "西湖区文三路 400 号",
+    )
+    .await?;
+    ui.set_value(&format!("{site} .site-notes"), "后门进，门禁 4321")
+        .await?;
+    ui.set_value(&format!("{site} .site-lat"), "30.2770")
+        .await?;
+    ui.set_value(&format!("{site} .site-lon"), "120.1310")
+        .await?;
+    ui.click(&format!("{site} .site-save")).await?;
+    ui.wait_text(&format!("{site} .site-address"), "文三路 400 号")
+        .await?;
+    // A bad position is refused with a message, and nothing changes.
+    ui.click(&format!("{site} .site-edit")).await?;
+    ui.set_value(&format!("{site} .site-lat"), "north").await?;
+    ui.click(&format!("{site} .site-save")).await?;
+    ui.wait_text(".message.error", "经纬度须为数字").await?;
+    // A new contact to call, shown with tap-to-call.
+    ui.set_value(".contact-name", "赵店长").await?;
+    ui.set_value(".contact-phone", "139 0000 1234").await?;
+    ui.click(".contact-add").await?;
+    ui.wait_text(".contacts", "赵店长").await?;
+    // The job is on the file's timeline and opens in the panel.
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = wo["number"].as_str().unwrap().to_owned();
+    ui.click(&format!(".customer-job[data-number='{number}']"))
+        .await?;
+    ui.wait_text("#order-panel", "西湖区文三路 400 号").await?;
+    ui.screenshot("desk-customer-file").await?;
+
+    let (_, site_now) = desk.get(&format!("/api/v1/sites/{}", fx.site)).await;
+    assert_eq!(site_now["address"], "西湖区文三路 400 号");
+    assert_eq!(site_now["position"]["lat"], 30.277);
+    // The engineer's device has it after the next sync.
+    fixline_device::sync(&device, false, |_| {}).await?;
+    let local = device.job(job.parse()?)?;
+    let on_device = local.site.expect("the job's site on the device");
+    assert_eq!(on_device.details.address, "西湖区文三路 400 号");
+    assert_eq!(
+        on_device.details.access_notes.as_deref(),
+        Some("后门进，门禁 4321")
+    );
     assert_eq!(
         ui.errors().await?,
         Vec::<String>::new(),

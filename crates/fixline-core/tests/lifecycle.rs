@@ -577,6 +577,50 @@ fn triage_sets_what_the_job_needs_and_refuses_what_cannot_be_planned() {
 }
 
 #[test]
+fn the_desk_resolves_a_job_on_the_phone_without_a_visit() {
+    let desk = staff(Role::Dispatcher);
+    let chen = engineer(1);
+    let o = act(
+        &order(),
+        &desk,
+        5,
+        Action::Assign {
+            engineer: chen.engineer.unwrap(),
+        },
+    )
+    .unwrap();
+    let resolve = Action::ResolveRemotely {
+        summary: "指导客户复位温控器，已恢复制冷".into(),
+    };
+    assert_eq!(
+        act(&o, &chen, 6, resolve.clone()).unwrap_err().code(),
+        ErrorCode::Forbidden,
+        "the desk's call, not the engineer's"
+    );
+    let done = act(&o, &desk, 10, resolve.clone()).unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(done.assignee, None, "the engineer need not go");
+    assert!(done.visits.is_empty());
+    let r = done.resolution.as_ref().unwrap();
+    assert_eq!(r.kind, ResolutionType::RemoteGuidance);
+    assert!(matches!(
+        done.sla.state(Milestone::Resolve, done.updated_at),
+        MilestoneState::Met { .. }
+    ));
+    // Once someone is on the way, it is theirs to complete.
+    let accepted = act(&o, &chen, 6, Action::Accept).unwrap();
+    let travelling = act(&accepted, &chen, 7, Action::StartTravel).unwrap();
+    assert_eq!(
+        act(&travelling, &desk, 8, resolve).unwrap_err().code(),
+        ErrorCode::IllegalTransition
+    );
+    let blank = Action::ResolveRemotely {
+        summary: "  ".into(),
+    };
+    assert!(blank.validate().is_err());
+}
+
+#[test]
 fn actions_round_trip_as_json() {
     let a = Action::Complete {
         resolution: ResolutionType::Exchange,
@@ -625,6 +669,9 @@ fn any_action() -> impl Strategy<Value = Action> {
             requirements: None,
         }),
         eng.clone().prop_map(|engineer| Action::Assign { engineer }),
+        Just(Action::ResolveRemotely {
+            summary: "远程指导".into()
+        }),
         Just(Action::Accept),
         reason.clone().prop_map(|reason| Action::Decline { reason }),
         (eng, reason.clone()).prop_map(|(to, reason)| Action::HandOver { to, reason }),

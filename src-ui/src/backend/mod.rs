@@ -222,6 +222,38 @@ pub trait Backend {
     ) -> Answer<fixline_core::customer::Site> {
         console_only()
     }
+    /// Changes a customer's details, at the version shown.
+    fn update_customer(
+        &self,
+        _id: fixline_core::ids::CustomerId,
+        _version: u64,
+        _details: fixline_core::customer::CustomerDetails,
+    ) -> Answer<fixline_core::customer::Customer> {
+        console_only()
+    }
+    /// Changes a site, at the version shown.
+    fn update_site(
+        &self,
+        _id: fixline_core::ids::SiteId,
+        _version: u64,
+        _details: fixline_core::customer::SiteDetails,
+    ) -> Answer<fixline_core::customer::Site> {
+        console_only()
+    }
+    fn add_contact(
+        &self,
+        _customer: fixline_core::ids::CustomerId,
+        _details: fixline_core::customer::ContactDetails,
+    ) -> Answer<fixline_core::customer::Contact> {
+        console_only()
+    }
+    fn add_asset(
+        &self,
+        _customer: fixline_core::ids::CustomerId,
+        _details: fixline_core::customer::AssetDetails,
+    ) -> Answer<fixline_core::customer::Asset> {
+        console_only()
+    }
     /// Opens the job for a request the desk took.
     fn take_call(
         &self,

@@ -99,6 +99,19 @@ async fn post<T: DeserializeOwned>(url: String, body: serde_json::Value) -> Resu
     read(request.send().await).await
 }
 
+/// A PUT of the record at the version the user saw: a change made meanwhile is refused (409).
+async fn put_at<T: DeserializeOwned>(
+    url: String,
+    version: u64,
+    body: serde_json::Value,
+) -> Result<T, UiError> {
+    let request = authorised(Request::put(&url))
+        .header("If-Match", &format!("\"{version}\""))
+        .json(&body)
+        .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+    read(request.send().await).await
+}
+
 fn to_body<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, UiError> {
     serde_json::to_value(value).map_err(|e| UiError::new("invalid_input", e.to_string()))
 }
@@ -408,6 +421,44 @@ impl Backend for Server {
     ) -> Answer<fixline_core::customer::Site> {
         let url = self.url(&format!("/api/v1/customers/{customer}/sites"));
         Box::pin(async move { post(url, to_body(&site)?).await })
+    }
+
+    fn update_customer(
+        &self,
+        id: fixline_core::ids::CustomerId,
+        version: u64,
+        details: fixline_core::customer::CustomerDetails,
+    ) -> Answer<fixline_core::customer::Customer> {
+        let url = self.url(&format!("/api/v1/customers/{id}"));
+        Box::pin(async move { put_at(url, version, to_body(&details)?).await })
+    }
+
+    fn update_site(
+        &self,
+        id: fixline_core::ids::SiteId,
+        version: u64,
+        details: fixline_core::customer::SiteDetails,
+    ) -> Answer<fixline_core::customer::Site> {
+        let url = self.url(&format!("/api/v1/sites/{id}"));
+        Box::pin(async move { put_at(url, version, to_body(&details)?).await })
+    }
+
+    fn add_contact(
+        &self,
+        customer: fixline_core::ids::CustomerId,
+        details: fixline_core::customer::ContactDetails,
+    ) -> Answer<fixline_core::customer::Contact> {
+        let url = self.url(&format!("/api/v1/customers/{customer}/contacts"));
+        Box::pin(async move { post(url, to_body(&details)?).await })
+    }
+
+    fn add_asset(
+        &self,
+        customer: fixline_core::ids::CustomerId,
+        details: fixline_core::customer::AssetDetails,
+    ) -> Answer<fixline_core::customer::Asset> {
+        let url = self.url(&format!("/api/v1/customers/{customer}/assets"));
+        Box::pin(async move { post(url, to_body(&details)?).await })
     }
 
     fn take_call(

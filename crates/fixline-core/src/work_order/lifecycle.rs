@@ -154,6 +154,11 @@ pub enum Action {
         #[serde(default)]
         note: Option<String>,
     },
+    /// The desk talked the customer through the fix on the phone: resolved without a visit
+    /// (first-contact resolution), whoever held the job.
+    ResolveRemotely {
+        summary: String,
+    },
     Close,
     Cancel {
         reason: String,
@@ -207,6 +212,7 @@ pub enum ActionKind {
     Resume,
     Complete,
     Confirm,
+    ResolveRemotely,
     Close,
     Cancel,
     Reopen,
@@ -221,7 +227,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 22] = [
+    pub const ALL: [ActionKind; 23] = [
         ActionKind::Triage,
         ActionKind::Assign,
         ActionKind::Accept,
@@ -233,6 +239,7 @@ impl ActionKind {
         ActionKind::Resume,
         ActionKind::Complete,
         ActionKind::Confirm,
+        ActionKind::ResolveRemotely,
         ActionKind::Close,
         ActionKind::Cancel,
         ActionKind::Reopen,
@@ -259,6 +266,7 @@ impl ActionKind {
             ActionKind::Resume => "resume",
             ActionKind::Complete => "complete",
             ActionKind::Confirm => "confirm",
+            ActionKind::ResolveRemotely => "resolve by remote guidance",
             ActionKind::Close => "close",
             ActionKind::Cancel => "cancel",
             ActionKind::Reopen => "reopen",
@@ -288,6 +296,8 @@ impl ActionKind {
             // Remote guidance needs no visit; every other resolution is checked on site below.
             ActionKind::Complete => &[Accepted, EnRoute, OnSite],
             ActionKind::Confirm => &[Completed],
+            // Before anyone is on the way: once travelling, the engineer completes it.
+            ActionKind::ResolveRemotely => &[New, Triaged, Assigned, Accepted],
             ActionKind::Close => &[Confirmed],
             ActionKind::Cancel => &[New, Triaged, Assigned, Accepted, EnRoute, Paused],
             ActionKind::Reopen => &[Completed, Confirmed, Closed],
@@ -310,6 +320,7 @@ impl ActionKind {
             | ActionKind::Close
             | ActionKind::Cancel
             | ActionKind::Schedule
+            | ActionKind::ResolveRemotely
             | ActionKind::ReleaseToPool => Performers::Desk,
             ActionKind::Pick => Performers::AnyEngineer,
             ActionKind::Accept
@@ -360,7 +371,9 @@ impl Action {
             | Action::HandOver { reason, .. }
             | Action::Cancel { reason }
             | Action::Reopen { reason } => text::line("reason", reason, LINE_MAX).map(drop),
-            Action::Complete { summary, .. } => text::paragraph("summary", summary).map(drop),
+            Action::Complete { summary, .. } | Action::ResolveRemotely { summary } => {
+                text::paragraph("summary", summary).map(drop)
+            }
             Action::AddNote { text } => text::paragraph("text", text).map(drop),
             Action::Triage {
                 category,
@@ -402,6 +415,7 @@ impl Action {
             Action::Resume => ActionKind::Resume,
             Action::Complete { .. } => ActionKind::Complete,
             Action::Confirm { .. } => ActionKind::Confirm,
+            Action::ResolveRemotely { .. } => ActionKind::ResolveRemotely,
             Action::Close => ActionKind::Close,
             Action::Cancel { .. } => ActionKind::Cancel,
             Action::Reopen { .. } => ActionKind::Reopen,
@@ -583,6 +597,22 @@ impl WorkOrder {
                 }
                 next.resolution = Some(Resolution {
                     kind: *resolution,
+                    summary,
+                    at,
+                });
+                next.status = Status::Completed;
+            }
+            Action::ResolveRemotely { summary } => {
+                let summary = text::paragraph("summary", summary)?;
+                for m in [Milestone::Respond, Milestone::Arrive, Milestone::Resolve] {
+                    next.sla.mark(m, at);
+                }
+                // Nobody needs to go: the engineer's day and the pool are freed.
+                next.assignee = None;
+                next.pooled = false;
+                next.drop_engineer_pin();
+                next.resolution = Some(Resolution {
+                    kind: ResolutionType::RemoteGuidance,
                     summary,
                     at,
                 });

@@ -1,7 +1,7 @@
 //! The desk's lifecycle buttons for one job: exactly the actions core says the signed-in role may
 //! take now (`WorkOrder::available_actions`), each with the fields it needs — triage with the
 //! job's requirements, assign, confirm, close, cancel and reopen with a reason, pause and resume,
-//! release to the pool, a note. Scheduling has its own editor on the board.
+//! release to the pool, a note, and resolving it on the phone by remote guidance. Scheduling has its own editor on the board.
 
 use fixline_core::ids::EngineerId;
 use fixline_core::work_order::{
@@ -25,6 +25,7 @@ enum Form {
     Reopen,
     Pause,
     Note,
+    Remote,
 }
 
 impl Form {
@@ -37,6 +38,7 @@ impl Form {
             Form::Reopen => ActionKind::Reopen,
             Form::Pause => ActionKind::Pause,
             Form::Note => ActionKind::AddNote,
+            Form::Remote => ActionKind::ResolveRemotely,
         }
     }
 }
@@ -166,6 +168,7 @@ pub fn DeskActions(
             {has(ActionKind::ReleaseToPool).then(|| view! { <button id="desk-release" disabled=move || busy.get() on:click=tap(Action::ReleaseToPool)>{tr(Text::ReleaseToPool)}</button> })}
             {has(ActionKind::Pause).then(|| view! { <button id="desk-pause" on:click=open(Form::Pause)>{tr(Text::Pause)}</button> })}
             {has(ActionKind::Resume).then(|| view! { <button id="desk-resume" disabled=move || busy.get() on:click=tap(Action::Resume)>{tr(Text::Resume)}</button> })}
+            {has(ActionKind::ResolveRemotely).then(|| view! { <button id="desk-remote" on:click=open(Form::Remote)>{tr(Text::ResolveRemotely)}</button> })}
             {has(ActionKind::Confirm).then(|| view! { <button id="desk-confirm" class="primary" on:click=open(Form::Confirm)>{tr(Text::ConfirmFix)}</button> })}
             {has(ActionKind::Close).then(|| view! { <button id="desk-close" class="primary" disabled=move || busy.get() on:click=tap(Action::Close)>{tr(Text::CloseJob)}</button> })}
             {has(ActionKind::Reopen).then(|| view! { <button id="desk-reopen" on:click=open(Form::Reopen)>{tr(Text::Reopen)}</button> })}
@@ -212,12 +215,14 @@ pub fn DeskActions(
                     note: Some(text).filter(|t| !t.trim().is_empty()),
                 },
                 Form::Note => Action::AddNote { text },
+                Form::Remote => Action::ResolveRemotely { summary: text },
             };
             send(action);
         };
-        let needs_reason = matches!(f, Form::Cancel | Form::Reopen | Form::Note);
+        let needs_reason = matches!(f, Form::Cancel | Form::Reopen | Form::Note | Form::Remote);
         let reason_label = match f {
             Form::Note => Text::Notes,
+            Form::Remote => Text::Summary,
             Form::Confirm | Form::Pause => Text::NoteOptional,
             _ => Text::Reason,
         };
@@ -257,7 +262,7 @@ pub fn DeskActions(
                         </select>
                     </label>
                 })}
-                {matches!(f, Form::Confirm | Form::Cancel | Form::Reopen | Form::Pause | Form::Note).then(|| view! {
+                {matches!(f, Form::Confirm | Form::Cancel | Form::Reopen | Form::Pause | Form::Note | Form::Remote).then(|| view! {
                     <label>{tr(reason_label)}<input id="desk-reason" bind:value=reason required=needs_reason/></label>
                 })}
                 <div class="row">
