@@ -34,6 +34,9 @@ pub struct Config {
     /// SMTP for e-mailing receipts; none: receipts are not e-mailed.
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// A geocoding service for sites' positions; none: the desk places sites by hand.
+    #[serde(default)]
+    pub geocoding: Option<crate::geocode::GeocodingConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -161,6 +164,7 @@ impl Default for Config {
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),
             mail: None,
+            geocoding: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod geocode;
 pub mod mail;
 pub mod planning;
 pub mod receipts;
@@ -40,6 +41,8 @@ pub struct AppState {
     receipt_fonts: Arc<std::sync::OnceLock<Result<fixline_receipt::ReceiptFonts, String>>>,
     /// The key the server seals its own receipts with, read (or made) once.
     seal_secret: Arc<std::sync::OnceLock<[u8; 32]>>,
+    /// Finds sites' positions from their addresses; none: placed by hand.
+    geocoder: Option<Arc<dyn geocode::Geocoder>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,7 +66,12 @@ impl AppState {
             }
         }
         let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes);
+        let geocoder = geocode::from_settings(config.geocoding.as_ref()).unwrap_or_else(|e| {
+            tracing::warn!("geocoding is off: {e}");
+            None
+        });
         AppState {
+            geocoder,
             store,
             config: Arc::new(config),
             clock: clock::Clock::system(),
@@ -71,6 +79,16 @@ impl AppState {
             receipt_fonts: Arc::default(),
             seal_secret: Arc::default(),
         }
+    }
+
+    pub fn geocoder(&self) -> Option<&dyn geocode::Geocoder> {
+        self.geocoder.as_deref()
+    }
+
+    /// The same state with another geocoder (tests plug in a fake service's).
+    pub fn with_geocoder(mut self, geocoder: Arc<dyn geocode::Geocoder>) -> Self {
+        self.geocoder = Some(geocoder);
+        self
     }
 
     /// The same state reading time from `clock` (tests fix the hour they run at).

@@ -71,12 +71,17 @@ impl Shell {
         if e.code == "unauthorized" || e.code == "not_signed_in" {
             self.go(Screen::SignIn);
         }
-        let text = match e.code.as_str() {
-            "offline" => Text::ServerUnreachable
-                .in_lang(lang().get_untracked())
-                .to_owned(),
-            _ => e.message.clone(),
+        let l = lang().get_untracked();
+        // Codes the UI has words for are said in the user's language.
+        let known = match e.code.as_str() {
+            "offline" => Some(Text::ServerUnreachable),
+            "stale_version" => Some(Text::ChangedMeanwhile),
+            "no_geocoder" => Some(Text::NoGeocoder),
+            "address_not_found" => Some(Text::AddressNotFound),
+            "geocoder_unavailable" => Some(Text::GeocoderUnavailable),
+            _ => None,
         };
+        let text = known.map_or_else(|| e.message.clone(), |t| t.in_lang(l).to_owned());
         self.message.set(Some((true, text)));
     }
 

@@ -272,6 +272,11 @@ pub enum Text {
     WarrantyEnds,
     AddAsset,
     ResolveRemotely,
+    Locate,
+    ChangedMeanwhile,
+    NoGeocoder,
+    AddressNotFound,
+    GeocoderUnavailable,
 }
 
 impl Text {
@@ -480,6 +485,23 @@ impl Text {
             Text::AllJobs => ("全部", "All"),
             Text::Created => ("创建时间", "Created"),
             Text::Close => ("关闭", "Close"),
+            Text::ChangedMeanwhile => (
+                "已被他人修改，请刷新后再试",
+                "Someone changed this meanwhile: reload and try again",
+            ),
+            Text::NoGeocoder => (
+                "未配置地址定位服务，请手动填写经纬度",
+                "No geocoding service is set up: enter the position by hand",
+            ),
+            Text::AddressNotFound => (
+                "定位服务找不到该地址，请手动填写经纬度",
+                "The geocoding service does not know this address: enter the position by hand",
+            ),
+            Text::GeocoderUnavailable => (
+                "定位服务暂时无法使用",
+                "The geocoding service is not answering",
+            ),
+            Text::Locate => ("按地址定位", "Find from the address"),
             Text::ResolveRemotely => ("远程指导已解决", "Resolved remotely"),
             Text::Customers => ("客户档案", "Customers"),
             Text::TierPremium => ("尊享服务", "Premium"),

@@ -11,6 +11,7 @@ mod capture_ui;
 mod console;
 mod desk;
 mod dispatch;
+mod geocode;
 mod intake;
 mod lifecycle;
 mod local_day;

@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_contact))
         .routes(routes!(create_site))
         .routes(routes!(get_site, update_site))
+        .routes(routes!(locate_site))
         .routes(routes!(create_asset))
         .routes(routes!(get_asset, update_asset))
 }
@@ -149,7 +150,25 @@ async fn create_site(
     let site = state
         .run(move |s| s.create_site(SiteId::from_uuid(Uuid::now_v7()), id, details, now))
         .await?;
+    if site.details.position.is_none() {
+        crate::geocode::place_later(&state, site.id);
+    }
     Ok(versioned(StatusCode::CREATED, site.version, site))
+}
+
+/// Finds the site's position from its address with the geocoding service (the desk's "locate"
+/// button); refused when none is configured or it does not know the address.
+#[utoipa::path(post, path = "/api/v1/sites/{id}/locate", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Site), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn locate_site(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<SiteId>,
+) -> Result<Response> {
+    user.require_desk("place sites")?;
+    let site = crate::geocode::place_site(&state, id).await?;
+    Ok(versioned(StatusCode::OK, site.version, site))
 }
 
 #[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "customers", params(("id" = Uuid, Path)),

@@ -148,6 +148,8 @@ pub(crate) async fn create(
     match (taken, duplicate) {
         (Taken::Opened(wo), false) => {
             let id = wo.id;
+            // A new caller's site has no position yet: the geocoder looks for it.
+            crate::geocode::place_later(state, wo.site_id);
             crate::auto_assign::after_change(state, id).await;
             // As it stands now (assigned or in the pool, if that was automatic).
             let wo = state.run(move |s| s.work_order(id)).await?;

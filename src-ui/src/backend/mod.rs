@@ -240,6 +240,10 @@ pub trait Backend {
     ) -> Answer<fixline_core::customer::Site> {
         console_only()
     }
+    /// Finds the site's position from its address (the server's geocoding service).
+    fn locate_site(&self, _id: fixline_core::ids::SiteId) -> Answer<fixline_core::customer::Site> {
+        console_only()
+    }
     fn add_contact(
         &self,
         _customer: fixline_core::ids::CustomerId,

@@ -443,6 +443,11 @@ impl Backend for Server {
         Box::pin(async move { put_at(url, version, to_body(&details)?).await })
     }
 
+    fn locate_site(&self, id: fixline_core::ids::SiteId) -> Answer<fixline_core::customer::Site> {
+        let url = self.url(&format!("/api/v1/sites/{id}/locate"));
+        Box::pin(post(url, serde_json::json!({})))
+    }
+
     fn add_contact(
         &self,
         customer: fixline_core::ids::CustomerId,

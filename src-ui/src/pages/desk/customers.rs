@@ -268,7 +268,17 @@ fn SiteCard(site: Site) -> impl IntoView {
                         <a class="map" href=amap target="_blank" rel="noopener">{tr(Text::OpenMap)}" (高德)"</a>
                         <a class="map" href=baidu target="_blank" rel="noopener">{tr(Text::OpenMap)}" (百度)"</a>
                     }.into_any(),
-                    None => view! { <span class="warn no-position">{tr(Text::SiteUnplaced)}</span> }.into_any(),
+                    None => view! {
+                        <span class="warn no-position">{tr(Text::SiteUnplaced)}</span>
+                        <button class="site-locate" on:click=move |_| {
+                            spawn_local(async move {
+                                match backend().locate_site(id).await {
+                                    Ok(_) => shell.changed(),
+                                    Err(e) => shell.fail(&e),
+                                }
+                            });
+                        }>{tr(Text::Locate)}</button>
+                    }.into_any(),
                 }}
                 <button class="site-edit" on:click=move |_| editing.set(true)>{tr(Text::Edit)}</button>
             </div>
