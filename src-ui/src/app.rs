@@ -1,7 +1,6 @@
 //! The app frame: header, the always-visible sync status line, and the current screen.
 
 use fixline_core::device::SyncStatus;
-use fixline_core::ids::WorkOrderId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -10,22 +9,7 @@ use crate::components::status_line::StatusLine;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::pages;
 
-/// Which screen is showing.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Screen {
-    SignIn,
-    Jobs,
-    Job(WorkOrderId),
-    Guides(Option<String>),
-    Receipts,
-    Printer,
-    /// The desk's list of every work order.
-    Orders,
-    /// A new request taken on the phone.
-    Call,
-    /// The customer file.
-    Customers,
-}
+pub use crate::routes::Screen;
 
 /// While the calling view lives, every change the server reports counts as a change here (the
 /// desk's screens follow the engineers' steps without a reload).
@@ -57,9 +41,18 @@ pub struct Shell {
 impl Shell {
     /// Shows `screen`; showing the screen already up keeps it (and what was typed into it).
     pub fn go(&self, screen: Screen) {
+        crate::routes::record(&screen, true);
         if self.screen.with_untracked(|now| *now != screen) {
             self.screen.set(screen);
         }
+    }
+
+    /// Where a signed-in user lands: the screen the address names (a reload, a shared link),
+    /// if the role has it, else the job list (the console for the desk).
+    pub fn landing(&self, desk: bool) -> Screen {
+        crate::routes::current()
+            .filter(|s| desk || !s.is_desk_only())
+            .unwrap_or(Screen::Jobs)
     }
 
     pub fn changed(&self) {
@@ -127,10 +120,10 @@ impl Shell {
                 Ok(s) => {
                     match (&s.signed_in, screen.get_untracked()) {
                         (None, _) => shell.go(Screen::SignIn),
-                        (Some(_), Screen::SignIn) => {
+                        (Some(u), Screen::SignIn) => {
                             // The day and times shown are the service area's: know them first.
                             crate::clock::load().await;
-                            shell.go(Screen::Jobs)
+                            shell.go(shell.landing(u.role.is_desk()))
                         }
                         _ => {}
                     }
@@ -187,6 +180,7 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             match backend().sign_out().await {
                 Ok(()) => {
+                    crate::routes::forget();
                     shell.go(Screen::SignIn);
                     shell.changed();
                 }
@@ -211,7 +205,23 @@ pub fn App() -> impl IntoView {
         measure();
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+    // Back and Forward (and an address typed in) show the screen the address names.
+    let back = window_event_listener(leptos::ev::popstate, move |_| {
+        let signed_in = shell.status.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| s.signed_in.as_ref())
+                .map(|u| u.role.is_desk())
+        });
+        if let (Some(desk), Some(screen)) = (signed_in, crate::routes::current())
+            && (desk || !screen.is_desk_only())
+        {
+            shell.screen.set(screen);
+        }
+    });
+    on_cleanup(move || {
+        resize.remove();
+        back.remove();
+    });
     view! {
         <header class="top" node_ref=header>
             <button class="brand" on:click=move |_| shell.go(Screen::Jobs)>{tr(Text::AppName)}</button>
@@ -222,8 +232,8 @@ pub fn App() -> impl IntoView {
                     </button>
                     <Show when=move || desk.get()>
                         <button id="nav-call" on:click=move |_| shell.go(Screen::Call)>{tr(Text::NewRequest)}</button>
-                        <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders)>{tr(Text::WorkOrders)}</button>
-                        <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers)>{tr(Text::Customers)}</button>
+                        <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders(None))>{tr(Text::WorkOrders)}</button>
+                        <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers(None))>{tr(Text::Customers)}</button>
                     </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
@@ -254,9 +264,9 @@ pub fn App() -> impl IntoView {
                 Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),
                 Screen::Receipts => view! { <pages::receipts::Receipts/> }.into_any(),
                 Screen::Printer => view! { <pages::printer::Printer/> }.into_any(),
-                Screen::Orders => view! { <pages::desk::orders::Orders/> }.into_any(),
+                Screen::Orders(open) => view! { <pages::desk::orders::Orders open=open/> }.into_any(),
                 Screen::Call => view! { <pages::desk::call::Call/> }.into_any(),
-                Screen::Customers => view! { <pages::desk::customers::Customers/> }.into_any(),
+                Screen::Customers(open) => view! { <pages::desk::customers::Customers open=open/> }.into_any(),
             }}
         </main>
     }

@@ -14,6 +14,7 @@ mod format;
 mod geo;
 pub mod i18n;
 mod pages;
+mod routes;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -76,6 +76,21 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
         json!({"skill": null, "level": 3, "certification": "制冷与空调作业证", "minutes": 90})
     );
     ui.screenshot("desk-orders-triaged").await?;
+    // The open job is in the address: a reload lands on it again, and Back returns to it
+    // from another screen.
+    assert!(
+        ui.client
+            .current_url()
+            .await?
+            .fragment()
+            .is_some_and(|f| f == format!("/orders/{id}"))
+    );
+    ui.client.refresh().await?;
+    ui.wait_text("#panel-status", "已分级").await?;
+    ui.click("#nav-customers").await?;
+    ui.find("#customer-search").await?;
+    ui.client.back().await?;
+    ui.wait_text("#panel-status", "已分级").await?;
 
     // On the board, giving it to wang is flagged: he lacks the certificate triage asked for.
     ui.click("#nav-jobs").await?;

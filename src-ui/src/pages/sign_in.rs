@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{Screen, shell};
+use crate::app::shell;
 use crate::backend::{backend, storage_get, storage_set};
 use crate::i18n::{Text, tr};
 
@@ -31,7 +31,7 @@ pub fn SignIn() -> impl IntoView {
                     shell.tell(user.display_name);
                     // The day and times shown are the service area's: know them first.
                     crate::clock::load().await;
-                    shell.go(Screen::Jobs);
+                    shell.go(shell.landing(user.role.is_desk()));
                     shell.changed();
                     // First sync of the day right away: the jobs, customer files and guides.
                     shell.sync();

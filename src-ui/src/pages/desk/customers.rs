@@ -20,10 +20,12 @@ use crate::format;
 use crate::i18n::{Text, lang, tr};
 
 #[component]
-pub fn Customers() -> impl IntoView {
+pub fn Customers(open: Option<CustomerId>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Result<Vec<fixline_core::customer::Customer>, UiError>>);
-    let open = RwSignal::new(None::<CustomerId>);
+    let open = RwSignal::new(open);
+    // The open customer is in the address: a reload or a shared link opens the file again.
+    Effect::new(move |_| crate::routes::record(&crate::app::Screen::Customers(open.get()), false));
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let q = search.get_untracked();

@@ -33,12 +33,14 @@ fn query(text: &str, status: &str) -> String {
 }
 
 #[component]
-pub fn Orders() -> impl IntoView {
+pub fn Orders(open: Option<WorkOrderId>) -> impl IntoView {
     let shell = shell();
     let lang = lang();
     let text = RwSignal::new(String::new());
     let status = RwSignal::new("open".to_owned());
-    let selected = RwSignal::new(None::<WorkOrderId>);
+    let selected = RwSignal::new(open);
+    // The open job is in the address: a reload or a shared link opens it again.
+    Effect::new(move |_| crate::routes::record(&crate::app::Screen::Orders(selected.get()), false));
     let list = RwSignal::new(None::<Result<Vec<WorkOrderSummary>, UiError>>);
     crate::app::follow_live();
     Effect::new(move |_| {

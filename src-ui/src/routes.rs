@@ -1,0 +1,148 @@
+//! Which screen is showing, and its address: every screen (a job, a customer, the work-order
+//! list with a job open) has a URL fragment, so Back, a reload and a shared link land where they
+//! should, in the browser and in the app's webview alike. A fragment keeps the server's one
+//! `/app/` page serving every address, and works offline in the app.
+
+use fixline_core::ids::{CustomerId, WorkOrderId};
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    SignIn,
+    Jobs,
+    Job(WorkOrderId),
+    Guides(Option<String>),
+    Receipts,
+    Printer,
+    /// The desk's list of every work order, with one open in the panel.
+    Orders(Option<WorkOrderId>),
+    /// A new request taken on the phone.
+    Call,
+    /// The customer file, with one customer open.
+    Customers(Option<CustomerId>),
+}
+
+impl Screen {
+    /// The desk's own screens, which an engineer is not shown.
+    pub fn is_desk_only(&self) -> bool {
+        matches!(
+            self,
+            Screen::Orders(_) | Screen::Call | Screen::Customers(_)
+        )
+    }
+
+    /// The fragment for this screen; none for sign-in (the address keeps where to go after).
+    pub fn fragment(&self) -> Option<String> {
+        let path = match self {
+            Screen::SignIn => return None,
+            Screen::Jobs => "jobs".to_owned(),
+            Screen::Job(id) => format!("jobs/{id}"),
+            Screen::Guides(None) => "guides".to_owned(),
+            Screen::Guides(Some(model)) => format!(
+                "guides/{}",
+                percent_encoding::utf8_percent_encode(model, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            Screen::Receipts => "receipts".to_owned(),
+            Screen::Printer => "printer".to_owned(),
+            Screen::Orders(None) => "orders".to_owned(),
+            Screen::Orders(Some(id)) => format!("orders/{id}"),
+            Screen::Call => "call".to_owned(),
+            Screen::Customers(None) => "customers".to_owned(),
+            Screen::Customers(Some(id)) => format!("customers/{id}"),
+        };
+        Some(format!("#/{path}"))
+    }
+
+    /// The screen a fragment names; `None` for one that names none (or a bad id).
+    pub fn from_fragment(fragment: &str) -> Option<Screen> {
+        let path = fragment.trim_start_matches('#').trim_start_matches('/');
+        let (head, rest) = path.split_once('/').unwrap_or((path, ""));
+        let rest = (!rest.is_empty()).then_some(rest);
+        Some(match (head, rest) {
+            ("jobs", None) => Screen::Jobs,
+            ("jobs", Some(id)) => Screen::Job(id.parse().ok()?),
+            ("guides", model) => Screen::Guides(model.map(|m| {
+                percent_encoding::percent_decode_str(m)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })),
+            ("receipts", None) => Screen::Receipts,
+            ("printer", None) => Screen::Printer,
+            ("orders", id) => Screen::Orders(id.map(str::parse).transpose().ok()?),
+            ("call", None) => Screen::Call,
+            ("customers", id) => Screen::Customers(id.map(str::parse).transpose().ok()?),
+            _ => return None,
+        })
+    }
+}
+
+/// The screen the address names now, if any.
+pub fn current() -> Option<Screen> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    Screen::from_fragment(&hash)
+}
+
+/// Puts `screen`'s address in the history: a new entry (Back returns here) or, for a change
+/// within a screen (a job opened in the panel), in place of the current one.
+pub fn record(screen: &Screen, new_entry: bool) {
+    let (Some(fragment), Some(window)) = (screen.fragment(), web_sys::window()) else {
+        return;
+    };
+    if window.location().hash().ok().as_deref() == Some(fragment.as_str()) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let _ = if new_entry {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment))
+        } else {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment))
+        };
+    }
+}
+
+/// Takes the screen out of the address (signing out: the next person starts afresh).
+pub fn forget() {
+    if let Some(window) = web_sys::window()
+        && let Ok(history) = window.history()
+    {
+        let location = window.location();
+        let path = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_has_an_address_that_names_it_again() {
+        let job: WorkOrderId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
+        let customer: CustomerId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        for screen in [
+            Screen::Jobs,
+            Screen::Job(job),
+            Screen::Guides(None),
+            Screen::Guides(Some("FX-SC650 立式/冷藏柜".into())),
+            Screen::Receipts,
+            Screen::Printer,
+            Screen::Orders(None),
+            Screen::Orders(Some(job)),
+            Screen::Call,
+            Screen::Customers(None),
+            Screen::Customers(Some(customer)),
+        ] {
+            let fragment = screen.fragment().unwrap();
+            assert!(!fragment.contains(' '), "{fragment}");
+            assert_eq!(Screen::from_fragment(&fragment), Some(screen));
+        }
+        assert_eq!(Screen::SignIn.fragment(), None);
+        assert_eq!(Screen::from_fragment(""), None);
+        assert_eq!(Screen::from_fragment("#/jobs/not-an-id"), None);
+        assert_eq!(Screen::from_fragment("#/nowhere"), None);
+    }
+}
