@@ -153,3 +153,33 @@ pub fn auto_assignment(why: &fixline_core::auto_assign::AutoAssignment, lang: La
         ),
     }
 }
+
+/// A product category in words: the ones Fixline knows by name, others as their key.
+pub fn category(key: &str, lang: Lang) -> String {
+    let (zh, en) = match key {
+        "refrigeration" => ("商用制冷", "Refrigeration"),
+        "air_conditioning" => ("空调", "Air conditioning"),
+        "water_purifier" => ("净水设备", "Water purifiers"),
+        "dishwasher" => ("洗碗机", "Dishwashers"),
+        "coffee_machine" => ("咖啡机", "Coffee machines"),
+        "laundry" => ("洗衣设备", "Laundry"),
+        "elevators" => ("电梯", "Lifts"),
+        "general" => ("综合", "General"),
+        other => return other.to_owned(),
+    };
+    (if lang == Lang::Zh { zh } else { en }).to_owned()
+}
+
+/// How a request reached the service desk, in words.
+pub fn channel(c: fixline_core::work_order::IntakeChannel, lang: Lang) -> &'static str {
+    use fixline_core::work_order::IntakeChannel::*;
+    let (zh, en) = match c {
+        Phone => ("电话", "Phone"),
+        WebForm => ("网页报修", "Web form"),
+        App => ("应用", "App"),
+        Email => ("电子邮件", "E-mail"),
+        Wechat => ("微信", "WeChat"),
+        Api => ("接口", "API"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}

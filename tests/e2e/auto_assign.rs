@@ -20,19 +20,7 @@ pub fn refrigeration_on(config: &mut fixline_server::config::Config) {
 }
 
 pub async fn junior(admin: &Client) -> String {
-    let (s, e) = admin
-        .post(
-            "/api/v1/engineers",
-            json!({
-                "name": "李小明", "phone": "138 0571 0003", "region": "西湖区",
-                "skills": [{"category": "refrigeration", "level": 1}],
-                "home_base": {"lat": 30.27, "lon": 120.13},
-                "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
-            }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{e}");
-    e["id"].as_str().unwrap().to_owned()
+    fixline_tests::uncertified_engineer(admin, "李小明", "西湖区", 1).await
 }
 
 async fn last_event(desk: &Client, id: &str) -> Value {

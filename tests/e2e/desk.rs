@@ -9,6 +9,14 @@ use fixline_tests::{Crew, crew_at, customer_with_asset, waiting_job};
 use reqwest::StatusCode;
 use serde_json::json;
 
+/// Opens the job numbered `number` from the work-order list, in its side panel.
+async fn open_in_orders(ui: &Session, number: &str) -> anyhow::Result<()> {
+    ui.click("#nav-orders").await?;
+    ui.set_value("#orders-search", number).await?;
+    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
+        .await
+}
+
 /// Waits until the work order's `field` reads `value` on the server.
 async fn settles(desk: &fixline_tests::Client, id: &str, field: &str, value: &str) {
     for _ in 0..100 {
@@ -33,19 +41,7 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
         chen_id,
     } = crew_at(monday).await;
     // Wang has the skill but not the refrigerant-handling certificate chen holds.
-    let (s, wang) = admin
-        .post(
-            "/api/v1/engineers",
-            json!({
-                "name": "王磊", "phone": "138 0571 0002", "region": "西湖区",
-                "skills": [{"category": "refrigeration", "level": 4}],
-                "home_base": {"lat": 30.27, "lon": 120.13},
-                "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
-            }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{wang}");
-    let wang_id = wang["id"].as_str().unwrap().to_owned();
+    let wang_id = fixline_tests::uncertified_engineer(&admin, "王磊", "西湖区", 4).await;
     let (id, number) = waiting_job(&desk, "西溪超市", "FXD001", "refrigeration").await;
 
     let ui = Session::chromium(1280, 800).await?;
@@ -53,11 +49,7 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
     ui.find("#queue").await?;
 
     // The work-order list finds the job; its panel offers triage with the requirements.
-    ui.click("#nav-orders").await?;
-    ui.set_value("#orders-search", &number).await?;
-    ui.wait_count(".order-row", 1).await?;
-    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
-        .await?;
+    open_in_orders(&ui, &number).await?;
     ui.wait_text("#panel-status", "新建").await?;
     ui.click("#desk-triage").await?;
     ui.set_select("#triage-priority", "P1").await?;
@@ -104,10 +96,7 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
     assert!(wo["assignee"].is_null(), "nothing committed: {wo}");
 
     // Back in the list: assign chen from the panel.
-    ui.click("#nav-orders").await?;
-    ui.set_value("#orders-search", &number).await?;
-    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
-        .await?;
+    open_in_orders(&ui, &number).await?;
     ui.click("#desk-assign").await?;
     ui.set_select("#desk-engineer", &chen_id).await?;
     ui.click("#desk-submit").await?;
@@ -291,10 +280,7 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
 
     // Talked through a reset on the phone: resolved without a visit, from the panel.
     let number = wo["number"].as_str().unwrap().to_owned();
-    ui.click("#nav-orders").await?;
-    ui.set_value("#orders-search", &number).await?;
-    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
-        .await?;
+    open_in_orders(&ui, &number).await?;
     ui.click("#desk-remote").await?;
     ui.set_value("#desk-reason", "指导客户复位温控器，已恢复制冷")
         .await?;
@@ -366,10 +352,7 @@ async fn an_automatic_assignment_shows_its_reason_in_both_languages() -> anyhow:
 
     let ui = Session::chromium(1280, 800).await?;
     ui.sign_in(&server.url("/app/?lang=en"), "desk").await?;
-    ui.click("#nav-orders").await?;
-    ui.set_value("#orders-search", &number).await?;
-    ui.click(&format!(".order-row[data-number='{number}'] .order-open"))
-        .await?;
+    open_in_orders(&ui, &number).await?;
     ui.wait_text("#panel-status", "Assigned").await?;
     ui.wait_text(
         "#panel-history",

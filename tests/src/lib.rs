@@ -313,6 +313,24 @@ pub async fn customer_with_asset(desk: &Client, name: &str, serial: &str) -> Fix
 }
 
 /// An engineer record (skills, shift, home base) made through the API; returns its id.
+/// A weekday engineer in `region` with one refrigeration skill at `level` and no certificate;
+/// returns the id.
+pub async fn uncertified_engineer(manager: &Client, name: &str, region: &str, level: u8) -> String {
+    let (s, e) = manager
+        .post(
+            "/api/v1/engineers",
+            serde_json::json!({
+                "name": name, "phone": "138 0571 0002", "region": region,
+                "skills": [{"category": "refrigeration", "level": level}],
+                "home_base": {"lat": 30.27, "lon": 120.13},
+                "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    e["id"].as_str().expect("id").to_owned()
+}
+
 pub async fn engineer(manager: &Client, name: &str, region: &str) -> String {
     let (s, e) = manager
         .post(

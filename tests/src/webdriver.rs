@@ -159,18 +159,31 @@ impl Session {
 
     /// Clicks an element after bringing it to the middle of the screen, clear of the sticky
     /// status line, as a user scrolls to what they tap.
+    /// An element the page drew again between finding and clicking it (a list reloading as a
+    /// search narrows it) is found again, as a user's second look would.
     pub async fn click(&self, css: &str) -> Result<()> {
-        let element = self.find(css).await?;
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&element)?],
-            )
-            .await?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("clicking {css}"))
+        let mut attempt = 0;
+        loop {
+            let element = self.find(css).await?;
+            let clicked = async {
+                self.client
+                    .execute(
+                        "arguments[0].scrollIntoView({block: 'center'});",
+                        vec![serde_json::to_value(&element)?],
+                    )
+                    .await?;
+                element.click().await?;
+                anyhow::Ok(())
+            }
+            .await;
+            match clicked {
+                Err(e) if attempt < 5 && format!("{e:#}").contains("stale element") => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other.with_context(|| format!("clicking {css}")),
+            }
+        }
     }
 
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {

@@ -166,36 +166,9 @@ pub fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engineer::{EngineerDetails, ShiftPattern, Skill};
-    use crate::position::Position;
-    use chrono::NaiveTime;
 
     fn engineer(n: u128, name: &str, region: &str, level: u8) -> Engineer {
-        Engineer {
-            id: EngineerId::from_uuid(uuid::Uuid::from_u128(n)),
-            user_id: None,
-            details: EngineerDetails {
-                name: name.into(),
-                phone: "138 0571 0001".into(),
-                region: region.into(),
-                skills: vec![Skill {
-                    category: "refrigeration".into(),
-                    level,
-                }],
-                certifications: vec![],
-                home_base: Position::new(30.27, 120.13).unwrap(),
-                shift: ShiftPattern {
-                    weekdays: vec![1, 2, 3, 4, 5],
-                    start: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
-                    end: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
-                    break_minutes: 60,
-                },
-            },
-            status: EngineerStatus::Available,
-            last_position: None,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-            version: 1,
-        }
+        crate::engineer::sample(n, name, region, level, None)
     }
 
     fn job(level: u8) -> WorkOrder {

@@ -155,23 +155,34 @@ impl Engineer {
     }
 }
 
+/// An engineer for tests: one refrigeration skill at `level`, weekday day shifts from a base in
+/// Hangzhou, and `certification` (valid to the end of June 2027) if named.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn details() -> EngineerDetails {
-        EngineerDetails {
-            name: "陈建国".into(),
+pub(crate) fn sample(
+    n: u128,
+    name: &str,
+    region: &str,
+    level: u8,
+    certification: Option<&str>,
+) -> Engineer {
+    Engineer {
+        id: EngineerId::from_uuid(uuid::Uuid::from_u128(n)),
+        user_id: None,
+        details: EngineerDetails {
+            name: name.into(),
             phone: "138 0571 0001".into(),
-            region: "西湖区".into(),
+            region: region.into(),
             skills: vec![Skill {
                 category: "refrigeration".into(),
-                level: 4,
+                level,
             }],
-            certifications: vec![Certification {
-                name: "制冷作业证".into(),
-                expires_on: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
-            }],
+            certifications: certification
+                .map(|c| Certification {
+                    name: c.into(),
+                    expires_on: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+                })
+                .into_iter()
+                .collect(),
             home_base: Position::new(30.27, 120.13).unwrap(),
             shift: ShiftPattern {
                 weekdays: vec![1, 2, 3, 4, 5],
@@ -179,7 +190,20 @@ mod tests {
                 end: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
                 break_minutes: 60,
             },
-        }
+        },
+        status: EngineerStatus::Available,
+        last_position: None,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
+        version: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn details() -> EngineerDetails {
+        sample(0, "陈建国", "西湖区", 4, Some("制冷作业证")).details
     }
 
     #[test]
@@ -198,15 +222,7 @@ mod tests {
 
     #[test]
     fn shifts_and_certificates_by_day() {
-        let e = Engineer {
-            id: EngineerId::from_uuid(uuid::Uuid::nil()),
-            user_id: None,
-            details: details(),
-            status: EngineerStatus::Available,
-            last_position: None,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-            version: 1,
-        };
+        let e = sample(0, "陈建国", "西湖区", 4, Some("制冷作业证"));
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert!(e.details.shift.works_on(monday));
         assert!(!e.details.shift.works_on(monday + chrono::Days::new(6)));

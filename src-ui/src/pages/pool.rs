@@ -47,7 +47,7 @@ pub fn Pool() -> impl IntoView {
                                 <li class="job-card pool-card" data-number=j.number.clone()>
                                     <span class=format::priority_class(j.priority)>{j.priority.as_str()}</span>
                                     <div class="job-main">
-                                        <div class="job-title"><strong>{j.number.clone()}</strong>" "{j.category.clone()}</div>
+                                        <div class="job-title"><strong>{j.number.clone()}</strong>" "{crate::format::category(&j.category, crate::i18n::lang().get_untracked())}</div>
                                         <div>{j.city.clone()}" "{j.region.clone()}
                                             {j.distance_km.map(|d| format!(" · {d:.1} km"))}</div>
                                         <div class="muted">{j.symptom.clone()}</div>

@@ -101,40 +101,9 @@ impl Requirements {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engineer::{Certification, EngineerDetails, EngineerStatus, ShiftPattern, Skill};
-    use crate::ids::EngineerId;
-    use crate::position::Position;
-    use chrono::NaiveTime;
 
     fn chen() -> Engineer {
-        Engineer {
-            id: EngineerId::from_uuid(uuid::Uuid::nil()),
-            user_id: None,
-            details: EngineerDetails {
-                name: "陈建国".into(),
-                phone: "138 0571 0001".into(),
-                region: "西湖区".into(),
-                skills: vec![Skill {
-                    category: "refrigeration".into(),
-                    level: 3,
-                }],
-                certifications: vec![Certification {
-                    name: "制冷作业证".into(),
-                    expires_on: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
-                }],
-                home_base: Position::new(30.27, 120.13).unwrap(),
-                shift: ShiftPattern {
-                    weekdays: vec![1, 2, 3, 4, 5],
-                    start: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
-                    end: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
-                    break_minutes: 60,
-                },
-            },
-            status: EngineerStatus::Available,
-            last_position: None,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-            version: 1,
-        }
+        crate::engineer::sample(0, "陈建国", "西湖区", 3, Some("制冷作业证"))
     }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

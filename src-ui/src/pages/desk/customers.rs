@@ -111,7 +111,7 @@ fn File(id: CustomerId) -> impl IntoView {
                             WarrantyState::Expired { ended } => format!("{} ({ended})", Text::OutOfWarranty.in_lang(lang().get_untracked())),
                             WarrantyState::Unknown => "—".to_owned(),
                         };
-                        view! { <li class="asset"><strong>{a.details.model.clone()}</strong>" · "{a.details.serial.clone()}" · "{a.details.category.clone()}" · "{warranty}</li> }
+                        view! { <li class="asset"><strong>{a.details.model.clone()}</strong>" · "{a.details.serial.clone()}" · "{format::category(&a.details.category, lang().get_untracked())}" · "{warranty}</li> }
                     }).collect_view()}
                 </ul>
                 <NewAsset customer=id sites=f.sites.clone()/>

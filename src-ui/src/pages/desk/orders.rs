@@ -87,7 +87,7 @@ pub fn Orders(open: Option<WorkOrderId>) -> impl IntoView {
                                             <td><button class="link order-open" on:click=move |_| selected.set(Some(id))>{o.number.clone()}</button></td>
                                             <td><span class=format::priority_class(o.priority)>{o.priority.as_str()}</span></td>
                                             <td class="order-status">{move || format::status(o.status, lang.get())}</td>
-                                            <td>{o.category.clone()}</td>
+                                            <td>{move || format::category(&o.category, lang.get())}</td>
                                             <td>{o.symptom.clone()}</td>
                                             <td>{format::time(o.created_at)}</td>
                                         </tr>
@@ -169,7 +169,7 @@ pub fn OrderPanel(
                         <p class="muted">{w.symptom.clone()}</p>
                         <p>
                             <span class=format::priority_class(w.priority)>{w.priority.as_str()}</span>" "
-                            <span id="panel-status">{format::status(w.status, lang.get())}</span>" · "{w.category.clone()}
+                            <span id="panel-status">{format::status(w.status, lang.get())}</span>" · "{format::category(&w.category, lang.get())}" · "{format::channel(w.channel, lang.get())}
                         </p>
                         <p id="panel-requirements" class="muted">
                             {tr(Text::RequiredSkill)}": "{needs.unwrap_or_else(|| "—".to_owned())}

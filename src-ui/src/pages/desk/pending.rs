@@ -107,7 +107,7 @@ fn Held(pending: PendingIntake) -> impl IntoView {
                     })}
                     {r.serial.clone().map(|s| view! { <p>{tr(Text::Serial)}": "{s}</p> })}
                     <p class="muted">{r.symptom.clone()}</p>
-                    <p class="muted">{format::time(pending.received_at)}" · "{pending.channel.as_str()}</p>
+                    <p class="muted">{format::time(pending.received_at)}" · "{format::channel(pending.channel, crate::i18n::lang().get_untracked())}</p>
                 </div>
                 <div>
                     <h3>{tr(Text::OnFile)}</h3>
