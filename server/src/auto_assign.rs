@@ -22,15 +22,17 @@ pub async fn after_change(state: &AppState, id: WorkOrderId) {
 }
 
 async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
-    let policy = state.config().dispatch.auto_assign.clone();
-    if policy.rules.is_empty() {
-        return Ok(());
-    }
+    let file = state.config().dispatch.auto_assign.clone();
     let area = state.config().service_area.clone();
     let sla = state.sla_policy().clone();
     let now = state.now();
     state
         .run(move |store| {
+            // The policy saved from the settings screen, else the settings file's.
+            let policy = crate::api::settings::auto_assign_policy(store, &file)?.policy;
+            if policy.rules.is_empty() {
+                return Ok(());
+            }
             let wo = store.work_order(id)?;
             if !matches!(wo.status, Status::New | Status::Triaged)
                 || wo.assignee.is_some()

@@ -176,6 +176,13 @@ pub fn App() -> impl IntoView {
             .and_then(|s| s.signed_in)
             .is_some_and(|u| u.role.is_desk())
     });
+    // Whose "jobs" screen to draw is known only once the user is: until then, neither (the
+    // engineer's list loaded for a dispatcher cost 200 requests at every sign-in).
+    let known = Memo::new(move |_| {
+        shell
+            .status
+            .with(|s| s.as_ref().is_some_and(|s| s.signed_in.is_some()))
+    });
     let sign_out = move |_| {
         spawn_local(async move {
             match backend().sign_out().await {
@@ -234,6 +241,7 @@ pub fn App() -> impl IntoView {
                         <button id="nav-call" on:click=move |_| shell.go(Screen::Call)>{tr(Text::NewRequest)}</button>
                         <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders(None))>{tr(Text::WorkOrders)}</button>
                         <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers(None))>{tr(Text::Customers)}</button>
+                        <button id="nav-settings" on:click=move |_| shell.go(Screen::Settings)>{tr(Text::Settings)}</button>
                     </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
@@ -258,6 +266,7 @@ pub fn App() -> impl IntoView {
         <main>
             {move || match shell.screen.get() {
                 Screen::SignIn => view! { <pages::sign_in::SignIn/> }.into_any(),
+                Screen::Jobs if !known.get() => view! { <p class="muted">"…"</p> }.into_any(),
                 Screen::Jobs if desk.get() => view! { <pages::console::Console/> }.into_any(),
                 Screen::Jobs => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
@@ -267,6 +276,7 @@ pub fn App() -> impl IntoView {
                 Screen::Orders(open) => view! { <pages::desk::orders::Orders open=open/> }.into_any(),
                 Screen::Call => view! { <pages::desk::call::Call/> }.into_any(),
                 Screen::Customers(open) => view! { <pages::desk::customers::Customers open=open/> }.into_any(),
+                Screen::Settings => view! { <pages::desk::settings::Settings/> }.into_any(),
             }}
         </main>
     }

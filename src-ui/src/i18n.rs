@@ -277,6 +277,14 @@ pub enum Text {
     NoGeocoder,
     AddressNotFound,
     GeocoderUnavailable,
+    AutoAssignExplained,
+    On,
+    Every,
+    Remove,
+    MaxOpenJobs,
+    AddRule,
+    Saved,
+    Settings,
 }
 
 impl Text {
@@ -485,6 +493,17 @@ impl Text {
             Text::AllJobs => ("全部", "All"),
             Text::Created => ("创建时间", "Created"),
             Text::Close => ("关闭", "Close"),
+            Text::AutoAssignExplained => (
+                "开启后，新报修或分级后的工单自动派给最合适的工程师（技能等级刚好够用、在手工单少、同区域、距离近），没有合适人选则放入抢单池。类别或区域留空表示全部；越具体的规则优先。",
+                "When on, a new or newly triaged job goes to the engineer who fits it best (skill just enough, fewest open jobs, same region, nearest), or to the pool if nobody fits. A blank category or region means every one; the most specific rule decides.",
+            ),
+            Text::On => ("开启", "On"),
+            Text::Every => ("全部", "every"),
+            Text::Remove => ("删除", "Remove"),
+            Text::MaxOpenJobs => ("每人在手工单上限", "Most open jobs per engineer"),
+            Text::AddRule => ("添加规则", "Add rule"),
+            Text::Saved => ("已保存", "Saved"),
+            Text::Settings => ("设置", "Settings"),
             Text::ChangedMeanwhile => (
                 "已被他人修改，请刷新后再试",
                 "Someone changed this meanwhile: reload and try again",

@@ -20,6 +20,8 @@ pub enum Screen {
     Call,
     /// The customer file, with one customer open.
     Customers(Option<CustomerId>),
+    /// Where jobs are assigned automatically.
+    Settings,
 }
 
 impl Screen {
@@ -49,6 +51,7 @@ impl Screen {
             Screen::Call => "call".to_owned(),
             Screen::Customers(None) => "customers".to_owned(),
             Screen::Customers(Some(id)) => format!("customers/{id}"),
+            Screen::Settings => "settings".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -71,6 +74,7 @@ impl Screen {
             ("orders", id) => Screen::Orders(id.map(str::parse).transpose().ok()?),
             ("call", None) => Screen::Call,
             ("customers", id) => Screen::Customers(id.map(str::parse).transpose().ok()?),
+            ("settings", None) => Screen::Settings,
             _ => return None,
         })
     }
@@ -135,6 +139,7 @@ mod tests {
             Screen::Call,
             Screen::Customers(None),
             Screen::Customers(Some(customer)),
+            Screen::Settings,
         ] {
             let fragment = screen.fragment().unwrap();
             assert!(!fragment.contains(' '), "{fragment}");

@@ -92,3 +92,58 @@ async fn new_requests_go_to_who_fits_best_and_the_load_evens_out() {
     assert_eq!(event["why"]["engineer"], Value::Null);
     assert_eq!(event["why"]["qualified"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_manager_switches_it_on_from_the_settings() {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse().unwrap();
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = crew_at_configured(monday, |_| {}).await;
+    let manager = server
+        .user(
+            &admin,
+            "manager",
+            fixline_core::role::Role::ServiceManager,
+            None,
+        )
+        .await;
+    let (s, settings) = desk.get("/api/v1/settings/auto-assign").await;
+    assert_eq!(s, StatusCode::OK, "{settings}");
+    assert_eq!(settings["version"], 0, "the settings file's, nothing saved");
+    assert_eq!(settings["policy"]["rules"], json!([]));
+    let on = json!({"rules": [{"category": "refrigeration", "enabled": true}], "max_open_jobs": 4});
+    let put = |who: &Client, version: &str, body: Value| {
+        who.request(reqwest::Method::PUT, "/api/v1/settings/auto-assign")
+            .header("If-Match", version.to_owned())
+            .json(&body)
+            .send()
+    };
+    let (s, body) = fixline_tests::read(put(&desk, "\"0\"", on.clone()).await.unwrap()).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a dispatcher does not change it: {body}"
+    );
+    let bad = json!({"rules": [], "max_open_jobs": 0});
+    let (s, body) = fixline_tests::read(put(&manager, "\"0\"", bad).await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (s, saved) = fixline_tests::read(put(&manager, "\"0\"", on.clone()).await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    assert_eq!(saved["version"], 1);
+    // Saved over a version someone else replaced: refused, not overwritten.
+    let (s, body) = fixline_tests::read(put(&admin, "\"0\"", on).await.unwrap()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+
+    let (id, _) = waiting_job(&desk, "超市", "FXS001", "refrigeration").await;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+    assert_eq!(
+        wo["status"], "assigned",
+        "on from the screen's setting: {wo}"
+    );
+    let (laundry, _) = waiting_job(&desk, "洗衣店", "FXS002", "laundry").await;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{laundry}")).await;
+    assert_eq!(wo["status"], "new");
+}

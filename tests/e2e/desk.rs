@@ -47,6 +47,18 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
     let ui = Session::chromium(1280, 800).await?;
     ui.sign_in(&server.url("/app/?lang=zh-CN"), "desk").await?;
     ui.find("#queue").await?;
+    // Signing in as a dispatcher asks the server for what the console needs, not for every
+    // job one by one.
+    ui.find("#map").await?;
+    let calls: u64 = serde_json::from_value(
+        ui.client
+            .execute(
+                "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length",
+                vec![],
+            )
+            .await?,
+    )?;
+    assert!((1..=8).contains(&calls), "{calls} API requests at sign-in");
 
     // The work-order list finds the job; its panel offers triage with the requirements.
     open_in_orders(&ui, &number).await?;
@@ -441,6 +453,50 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
         on_device.details.access_notes.as_deref(),
         Some("后门进，门禁 4321")
     );
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_service_manager_switches_automatic_assignment_on_from_the_screen() -> anyhow::Result<()>
+{
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = crew_at(monday).await;
+    server
+        .user(
+            &admin,
+            "manager",
+            fixline_core::role::Role::ServiceManager,
+            None,
+        )
+        .await;
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=en"), "manager").await?;
+    ui.click("#nav-settings").await?;
+    ui.click("#rule-add").await?;
+    ui.set_value(".rule .rule-category", "refrigeration")
+        .await?;
+    ui.click("#auto-assign-save").await?;
+    ui.wait_text(".message", "Saved").await?;
+    let (_, settings) = desk.get("/api/v1/settings/auto-assign").await;
+    assert_eq!(
+        settings["policy"]["rules"],
+        json!([{"category": "refrigeration", "region": null, "enabled": true}])
+    );
+    let (id, _) = waiting_job(&desk, "超市", "FXT001", "refrigeration").await;
+    let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
+    assert_eq!(wo["status"], "assigned", "{wo}");
     assert_eq!(
         ui.errors().await?,
         Vec::<String>::new(),

@@ -49,7 +49,47 @@ pub struct AutoAssignRule {
     pub enabled: bool,
 }
 
+/// The policy as the settings screen shows and saves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AutoAssignSettings {
+    pub policy: AutoAssignPolicy,
+    /// 0 while the settings file's policy holds; send it back to save over exactly this one.
+    pub version: u64,
+}
+
 impl AutoAssignPolicy {
+    /// The same policy, trimmed, with blank names as "every"; or what is wrong.
+    pub fn validated(self) -> Result<AutoAssignPolicy, crate::Error> {
+        if !(1..=50).contains(&self.max_open_jobs) {
+            return Err(crate::Error::invalid(
+                "max_open_jobs",
+                format!("{} is not between 1 and 50", self.max_open_jobs),
+            ));
+        }
+        let name = |field, v: Option<String>| -> Result<Option<String>, crate::Error> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(t) => crate::text::line(field, t, 64).map(Some),
+            }
+        };
+        let rules = self
+            .rules
+            .into_iter()
+            .map(|r| {
+                Ok(AutoAssignRule {
+                    category: name("rules.category", r.category)?,
+                    region: name("rules.region", r.region)?,
+                    enabled: r.enabled,
+                })
+            })
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(AutoAssignPolicy {
+            rules,
+            max_open_jobs: self.max_open_jobs,
+        })
+    }
+
     /// Whether jobs of `category` in `region` are assigned automatically.
     pub fn applies(&self, category: &str, region: &str) -> bool {
         self.rules

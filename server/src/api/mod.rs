@@ -15,6 +15,7 @@ mod pending;
 mod pool;
 pub(crate) mod receipts;
 pub(crate) mod session;
+pub(crate) mod settings;
 mod sync;
 pub(crate) mod work_orders;
 
@@ -61,6 +62,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(work_orders::routes())
         .merge(intake::routes())
         .merge(pending::routes())
+        .merge(settings::routes())
         .merge(live::routes())
         .merge(guides::routes())
         .merge(sync::routes())

@@ -345,6 +345,17 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<()>;
     fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
+    /// A setting changed from a screen, with its version; none: the settings file's holds.
+    fn setting(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>>;
+    /// Stores a setting at the version it was read at (0: not stored yet); answers the new one.
+    fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        expected: u64,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<u64>;
     /// Held requests, oldest first; only those still waiting unless `all`.
     fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>>;
     fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake>;

@@ -1344,6 +1344,52 @@ impl Store for SqliteStore {
         })
     }
 
+    fn setting(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>> {
+        self.read(|c| {
+            let row: Option<(String, i64)> = c
+                .query_row(
+                    "SELECT doc, version FROM settings WHERE key = ?1",
+                    [key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(doc, v)| Ok((from_json(&doc)?, v as u64)))
+                .transpose()
+        })
+    }
+
+    fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        expected: u64,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<u64> {
+        self.write(|tx, _| {
+            let current: i64 = tx
+                .query_row(
+                    "SELECT version FROM settings WHERE key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            if current as u64 != expected {
+                return Err(Error::StaleVersion {
+                    entity: "setting",
+                    current: current as u64,
+                });
+            }
+            tx.execute(
+                "INSERT INTO settings (key, doc, version, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (key) DO UPDATE SET doc = ?2, version = ?3, updated_at = ?4, updated_by = ?5",
+                params![key, to_json(value)?, current + 1, ts(at), by.to_string()],
+            )?;
+            Ok(current as u64 + 1)
+        })
+    }
+
     fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>> {
         self.read(|c| {
             docs(

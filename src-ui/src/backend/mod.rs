@@ -258,6 +258,17 @@ pub trait Backend {
     ) -> Answer<fixline_core::customer::Asset> {
         console_only()
     }
+    fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
+        console_only()
+    }
+    /// Saves where jobs are assigned automatically, over the version shown.
+    fn save_auto_assign(
+        &self,
+        _version: u64,
+        _policy: fixline_core::auto_assign::AutoAssignPolicy,
+    ) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
+        console_only()
+    }
     /// Opens the job for a request the desk took.
     fn take_call(
         &self,

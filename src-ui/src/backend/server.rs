@@ -466,6 +466,20 @@ impl Backend for Server {
         Box::pin(async move { post(url, to_body(&details)?).await })
     }
 
+    fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
+        let url = self.url("/api/v1/settings/auto-assign");
+        Box::pin(get(url))
+    }
+
+    fn save_auto_assign(
+        &self,
+        version: u64,
+        policy: fixline_core::auto_assign::AutoAssignPolicy,
+    ) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
+        let url = self.url("/api/v1/settings/auto-assign");
+        Box::pin(async move { put_at(url, version, to_body(&policy)?).await })
+    }
+
     fn take_call(
         &self,
         intake: fixline_core::intake::DeskIntake,

@@ -28,6 +28,11 @@ pub fn SignIn() -> impl IntoView {
             match backend().sign_in(s.clone(), u, p).await {
                 Ok(user) => {
                     storage_set("fixline.server", Some(&s));
+                    // Who signed in is known now, before any screen asks.
+                    let who = user.clone();
+                    shell
+                        .status
+                        .update(|st| st.get_or_insert_with(Default::default).signed_in = Some(who));
                     shell.tell(user.display_name);
                     // The day and times shown are the service area's: know them first.
                     crate::clock::load().await;
