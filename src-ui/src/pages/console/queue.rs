@@ -19,19 +19,30 @@ fn choices(jobs: &[BoardJob], of: impl Fn(&BoardJob) -> String) -> Vec<String> {
     values
 }
 
+/// A filter's choices: the value matched, and the words shown for it.
+fn named(values: Vec<String>, words: impl Fn(&str) -> String) -> Vec<(String, String)> {
+    values
+        .into_iter()
+        .map(|v| {
+            let w = words(&v);
+            (v, w)
+        })
+        .collect()
+}
+
 #[component]
 fn Filter(
     id: &'static str,
     label: Text,
-    values: Vec<String>,
+    values: Vec<(String, String)>,
     chosen: RwSignal<String>,
 ) -> impl IntoView {
     view! {
-        <select id=id on:change=move |ev| chosen.set(event_target_value(&ev))>
+        <select id=id aria-label=tr(label) on:change=move |ev| chosen.set(event_target_value(&ev))>
             <option value="">{tr(label)}</option>
-            {values.into_iter().map(|v| {
+            {values.into_iter().map(|(v, words)| {
                 let selected = chosen.get_untracked() == v;
-                view! { <option value=v.clone() selected=selected>{v.clone()}</option> }
+                view! { <option value=v.clone() selected=selected>{words}</option> }
             }).collect_view()}
         </select>
     }
@@ -76,10 +87,13 @@ pub fn Queue() -> impl IntoView {
                 {move || {
                     let jobs = waiting();
                     view! {
-                        <Filter id="queue-region" label=Text::Region values=choices(&jobs, |j| j.region.clone()) chosen=region/>
-                        <Filter id="queue-priority" label=Text::Priority values=["P1", "P2", "P3", "P4"].map(String::from).to_vec() chosen=priority/>
-                        <Filter id="queue-skill" label=Text::Skill values=choices(&jobs, |j| j.work_order.category.clone()) chosen=skill/>
-                        <Filter id="queue-channel" label=Text::Channel values=choices(&jobs, |j| j.work_order.channel.as_str().to_owned()) chosen=channel/>
+                        <Filter id="queue-region" label=Text::Region values=named(choices(&jobs, |j| j.region.clone()), str::to_owned) chosen=region/>
+                        <Filter id="queue-priority" label=Text::Priority values=named(["P1", "P2", "P3", "P4"].map(String::from).to_vec(), str::to_owned) chosen=priority/>
+                        <Filter id="queue-skill" label=Text::Skill values=named(choices(&jobs, |j| j.work_order.category.clone()), |c| format::category(c, lang.get())) chosen=skill/>
+                        <Filter id="queue-channel" label=Text::Channel values=named(choices(&jobs, |j| j.work_order.channel.as_str().to_owned()), |c| {
+                            fixline_core::work_order::IntakeChannel::parse(c)
+                                .map_or_else(|| c.to_owned(), |c| format::channel(c, lang.get()).to_owned())
+                        }) chosen=channel/>
                     }
                 }}
             </div>
