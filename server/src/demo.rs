@@ -453,7 +453,8 @@ fn seed(
             tier,
             notes: None,
         };
-        let customer = store.create_customer(CustomerId::from_uuid(ids.next()), details, start)?;
+        let customer =
+            store.create_customer(CustomerId::from_uuid(ids.next()), details, None, start)?;
         for primary in [true, false].into_iter().take(if business { 2 } else { 1 }) {
             let contact = ContactDetails {
                 name: if business {
@@ -470,6 +471,7 @@ fn seed(
                 ContactId::from_uuid(ids.next()),
                 customer.id,
                 contact,
+                None,
                 start,
             )?;
         }
@@ -495,6 +497,7 @@ fn seed(
                     position: Some(near(&mut rng, district.centre, 3.5)),
                     access_notes: business.then(|| "从后门卸货区进入，联系店长开门".to_owned()),
                 },
+                None,
                 start,
             )?;
             for _ in 0..rng.random_range(1..=3) {
@@ -516,6 +519,7 @@ fn seed(
                         warranty_end: Some(installed + chrono::Days::new(730)),
                         tier: None,
                     },
+                    None,
                     start,
                 )?;
                 targets.push((

@@ -144,7 +144,7 @@ pub async fn place_site(state: &AppState, id: SiteId) -> Result<fixline_core::cu
     };
     // At the version read: an edit in between (a position typed by hand) is not overwritten.
     state
-        .run(move |s| s.update_site(id, site.version, details, now))
+        .run(move |s| s.update_site(id, site.version, details, None, now))
         .await
 }
 

@@ -154,20 +154,24 @@ pub fn auto_assignment(why: &fixline_core::auto_assign::AutoAssignment, lang: La
     }
 }
 
+/// The product categories Fixline knows by name, as keys with their words (zh, en).
+pub const CATEGORIES: &[(&str, &str, &str)] = &[
+    ("refrigeration", "商用制冷", "Refrigeration"),
+    ("air_conditioning", "空调", "Air conditioning"),
+    ("water_purifier", "净水设备", "Water purifiers"),
+    ("dishwasher", "洗碗机", "Dishwashers"),
+    ("coffee_machine", "咖啡机", "Coffee machines"),
+    ("laundry", "洗衣设备", "Laundry"),
+    ("elevators", "电梯", "Lifts"),
+    ("general", "综合", "General"),
+];
+
 /// A product category in words: the ones Fixline knows by name, others as their key.
 pub fn category(key: &str, lang: Lang) -> String {
-    let (zh, en) = match key {
-        "refrigeration" => ("商用制冷", "Refrigeration"),
-        "air_conditioning" => ("空调", "Air conditioning"),
-        "water_purifier" => ("净水设备", "Water purifiers"),
-        "dishwasher" => ("洗碗机", "Dishwashers"),
-        "coffee_machine" => ("咖啡机", "Coffee machines"),
-        "laundry" => ("洗衣设备", "Laundry"),
-        "elevators" => ("电梯", "Lifts"),
-        "general" => ("综合", "General"),
-        other => return other.to_owned(),
-    };
-    (if lang == Lang::Zh { zh } else { en }).to_owned()
+    match CATEGORIES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => (if lang == Lang::Zh { zh } else { en }).to_string(),
+        None => key.to_owned(),
+    }
 }
 
 /// How a request reached the service desk, in words.

@@ -15,6 +15,7 @@ mod geo;
 pub mod i18n;
 mod pages;
 mod routes;
+mod shell;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

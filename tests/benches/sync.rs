@@ -36,7 +36,7 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
         let customer: CustomerDetails = serde_json::from_value(json!({
             "name": format!("杭州第{i}号餐饮管理有限公司"), "phone": format!("0571-8{:07}", i), "tier": "standard"
         }))?;
-        let c = store.create_customer(CustomerId::from_uuid(Uuid::now_v7()), customer, at)?;
+        let c = store.create_customer(CustomerId::from_uuid(Uuid::now_v7()), customer, None, at)?;
         let site = store.create_site(
             SiteId::from_uuid(Uuid::now_v7()),
             c.id,
@@ -48,6 +48,7 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
                 position: Some(Position::new(30.27 + (i % 100) as f64 * 1e-3, 120.13)?),
                 access_notes: Some("从后门卸货区进入".into()),
             },
+            None,
             at,
         )?;
         let serial = format!("FXB{i:07}");
@@ -63,6 +64,7 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
                 warranty_end: NaiveDate::from_ymd_opt(2027, 6, 1),
                 tier: None,
             },
+            None,
             at,
         )?;
         serials.push(serial);

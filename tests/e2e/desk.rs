@@ -428,11 +428,76 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
     ui.set_value(&format!("{site} .site-lat"), "north").await?;
     ui.click(&format!("{site} .site-save")).await?;
     ui.wait_text(".message.error", "经纬度须为数字").await?;
-    // A new contact to call, shown with tap-to-call.
-    ui.set_value(".contact-name", "赵店长").await?;
-    ui.set_value(".contact-phone", "139 0000 1234").await?;
-    ui.click(".contact-add").await?;
+    // A new contact to call, shown with tap-to-call; then the number corrected.
+    ui.set_value(".contact-form .contact-name", "赵店长")
+        .await?;
+    ui.set_value(".contact-form .contact-phone", "139 0000 1234")
+        .await?;
+    ui.click(".contact-form .contact-save").await?;
     ui.wait_text(".contacts", "赵店长").await?;
+    let (_, file) = desk
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    let zhao = file["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "赵店长")
+        .expect("the new contact on file")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contact = format!(".contact[data-contact='{zhao}']");
+    ui.click(&format!("{contact} .contact-edit")).await?;
+    ui.set_value(&format!("{contact} .contact-phone"), "139 0000 5678")
+        .await?;
+    ui.click(&format!("{contact} .contact-save")).await?;
+    ui.wait_text(&format!("{contact} a.tel"), "139 0000 5678")
+        .await?;
+    // The machine's warranty was extended by a contract: edited, not re-added.
+    let asset = format!(".asset[data-asset='{}']", fx.asset);
+    ui.click(&format!("{asset} .asset-edit")).await?;
+    ui.set_value(&format!("{asset} .asset-warranty"), "2029-06-30")
+        .await?;
+    ui.click(&format!("{asset} .asset-save")).await?;
+    ui.wait_text(&format!("{asset} .asset-warranty-shown"), "2029-06-30")
+        .await?;
+    // Who changed what, newest first, with the field before and after.
+    ui.wait_text("#customer-history", "139 0000 1234 → 139 0000 5678")
+        .await?;
+    let history = ui
+        .wait_text("#customer-history", "西湖区文三路 400 号")
+        .await?;
+    assert!(
+        history.contains("地址: 西湖区文三路 398 号 → 西湖区文三路 400 号"),
+        "{history}"
+    );
+    assert!(
+        history.contains("保修截止: 2027-06-01 → 2029-06-30"),
+        "{history}"
+    );
+    let (status, edits) = desk
+        .get(&format!("/api/v1/customers/{}/history", fx.customer))
+        .await;
+    assert_eq!(status, 200, "{edits}");
+    let edits = edits.as_array().unwrap();
+    let newest = &edits[0];
+    assert_eq!(newest["record"], "asset");
+    assert_eq!(newest["actor"]["name"], "desk");
+    assert_eq!(newest["changes"][0]["field"], "warranty_end");
+    assert_eq!(newest["changes"][0]["after"], "2029-06-30");
+    assert!(
+        edits
+            .iter()
+            .any(|e| e["record"] == "contact" && e["added"] == true),
+        "the added contact is in the history"
+    );
+    // Engineers do not read who edited the file.
+    let chen = server.login("chen").await;
+    let (status, _) = chen
+        .get(&format!("/api/v1/customers/{}/history", fx.customer))
+        .await;
+    assert_eq!(status, 403);
     // The job is on the file's timeline and opens in the panel.
     let (_, wo) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
     let number = wo["number"].as_str().unwrap().to_owned();
@@ -452,6 +517,19 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
     assert_eq!(
         on_device.details.access_notes.as_deref(),
         Some("后门进，门禁 4321")
+    );
+    let on_device = device.customer_file(fx.customer.parse()?)?;
+    assert!(
+        on_device
+            .contacts
+            .iter()
+            .any(|c| c.details.phone.as_deref() == Some("139 0000 5678")),
+        "the corrected number is on the device: {:?}",
+        on_device.contacts
+    );
+    assert_eq!(
+        on_device.assets[0].details.warranty_end,
+        chrono::NaiveDate::from_ymd_opt(2029, 6, 30)
     );
     assert_eq!(
         ui.errors().await?,

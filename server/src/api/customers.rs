@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use fixline_core::customer::history::FileEdit;
 use fixline_core::customer::{
     Asset, AssetDetails, Contact, ContactDetails, Customer, CustomerDetails, CustomerFile, Site,
     SiteDetails,
@@ -24,7 +25,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_customers, create_customer))
         .routes(routes!(customer_file, update_customer))
+        .routes(routes!(file_history))
         .routes(routes!(add_contact))
+        .routes(routes!(get_contact, update_contact))
         .routes(routes!(create_site))
         .routes(routes!(get_site, update_site))
         .routes(routes!(locate_site))
@@ -83,8 +86,16 @@ async fn create_customer(
 ) -> Result<Response> {
     user.require_desk("create customers")?;
     let now = state.now();
+    let by = user.actor();
     let c = state
-        .run(move |s| s.create_customer(CustomerId::from_uuid(Uuid::now_v7()), details, now))
+        .run(move |s| {
+            s.create_customer(
+                CustomerId::from_uuid(Uuid::now_v7()),
+                details,
+                Some(&by),
+                now,
+            )
+        })
         .await?;
     Ok(versioned(StatusCode::CREATED, c.version, c))
 }
@@ -115,8 +126,9 @@ async fn update_customer(
     user.require_desk("edit customers")?;
     let expected = required_if_match(&headers)?;
     let now = state.now();
+    let by = user.actor();
     let c = state
-        .run(move |s| s.update_customer(id, expected, details, now))
+        .run(move |s| s.update_customer(id, expected, details, Some(&by), now))
         .await?;
     Ok(versioned(StatusCode::OK, c.version, c))
 }
@@ -131,10 +143,64 @@ async fn add_contact(
 ) -> Result<Response> {
     user.require_desk("add contacts")?;
     let now = state.now();
+    let by = user.actor();
     let c = state
-        .run(move |s| s.add_contact(ContactId::from_uuid(Uuid::now_v7()), id, details, now))
+        .run(move |s| {
+            s.add_contact(
+                ContactId::from_uuid(Uuid::now_v7()),
+                id,
+                details,
+                Some(&by),
+                now,
+            )
+        })
         .await?;
     Ok(versioned(StatusCode::CREATED, c.version, c))
+}
+
+/// Who changed what in the customer's file (the customer, contacts, sites, assets), newest
+/// first; the desk's.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<FileEdit>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn file_history(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<CustomerId>,
+) -> Result<axum::Json<Vec<FileEdit>>> {
+    user.require_desk("read a customer file's history")?;
+    Ok(axum::Json(state.run(move |s| s.file_history(id)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)))]
+async fn get_contact(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<ContactId>,
+) -> Result<Response> {
+    let c = state.run(move |s| s.contact(id)).await?;
+    ensure_can_read(&state, &user, c.customer_id).await?;
+    Ok(versioned(StatusCode::OK, c.version, c))
+}
+
+/// Replace a contact's details; needs `If-Match` with the version edited.
+#[utoipa::path(put, path = "/api/v1/contacts/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = ContactDetails,
+    responses((status = 200, body = Contact), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+async fn update_contact(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<ContactId>,
+    Json(details): Json<ContactDetails>,
+) -> Result<Response> {
+    user.require_desk("edit contacts")?;
+    let expected = required_if_match(&headers)?;
+    let now = state.now();
+    let by = user.actor();
+    let c = state
+        .run(move |s| s.update_contact(id, expected, details, Some(&by), now))
+        .await?;
+    Ok(versioned(StatusCode::OK, c.version, c))
 }
 
 #[utoipa::path(post, path = "/api/v1/customers/{id}/sites", tag = "customers", params(("id" = Uuid, Path)), request_body = SiteDetails,
@@ -147,8 +213,17 @@ async fn create_site(
 ) -> Result<Response> {
     user.require_desk("add sites")?;
     let now = state.now();
+    let by = user.actor();
     let site = state
-        .run(move |s| s.create_site(SiteId::from_uuid(Uuid::now_v7()), id, details, now))
+        .run(move |s| {
+            s.create_site(
+                SiteId::from_uuid(Uuid::now_v7()),
+                id,
+                details,
+                Some(&by),
+                now,
+            )
+        })
         .await?;
     if site.details.position.is_none() {
         crate::geocode::place_later(&state, site.id);
@@ -195,8 +270,9 @@ async fn update_site(
     user.require_desk("edit sites")?;
     let expected = required_if_match(&headers)?;
     let now = state.now();
+    let by = user.actor();
     let site = state
-        .run(move |s| s.update_site(id, expected, details, now))
+        .run(move |s| s.update_site(id, expected, details, Some(&by), now))
         .await?;
     Ok(versioned(StatusCode::OK, site.version, site))
 }
@@ -211,8 +287,17 @@ async fn create_asset(
 ) -> Result<Response> {
     user.require_desk("add assets")?;
     let now = state.now();
+    let by = user.actor();
     let a = state
-        .run(move |s| s.create_asset(AssetId::from_uuid(Uuid::now_v7()), id, details, now))
+        .run(move |s| {
+            s.create_asset(
+                AssetId::from_uuid(Uuid::now_v7()),
+                id,
+                details,
+                Some(&by),
+                now,
+            )
+        })
         .await?;
     Ok(versioned(StatusCode::CREATED, a.version, a))
 }
@@ -241,8 +326,9 @@ async fn update_asset(
     user.require_desk("edit assets")?;
     let expected = required_if_match(&headers)?;
     let now = state.now();
+    let by = user.actor();
     let a = state
-        .run(move |s| s.update_asset(id, expected, details, now))
+        .run(move |s| s.update_asset(id, expected, details, Some(&by), now))
         .await?;
     Ok(versioned(StatusCode::OK, a.version, a))
 }

@@ -9,6 +9,7 @@ mod sqlite;
 
 use chrono::{DateTime, Utc};
 use fixline_core::Timestamp;
+use fixline_core::customer::history::FileEdit;
 use fixline_core::customer::{
     Asset, AssetDetails, Contact, ContactDetails, Customer, CustomerDetails, CustomerFile, Site,
     SiteDetails,
@@ -239,6 +240,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: CustomerId,
         details: CustomerDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer>;
     fn update_customer(
@@ -246,9 +248,12 @@ pub trait Store: Send + Sync + 'static {
         id: CustomerId,
         expected: u64,
         details: CustomerDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer>;
     fn customer_file(&self, id: CustomerId) -> Result<CustomerFile>;
+    /// Who changed what in the customer's file, newest first.
+    fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>>;
     fn list_customers(
         &self,
         text: Option<&str>,
@@ -260,13 +265,24 @@ pub trait Store: Send + Sync + 'static {
         id: ContactId,
         customer: CustomerId,
         details: ContactDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Contact>;
+    fn update_contact(
+        &self,
+        id: ContactId,
+        expected: u64,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact>;
+    fn contact(&self, id: ContactId) -> Result<Contact>;
     fn create_site(
         &self,
         id: SiteId,
         customer: CustomerId,
         details: SiteDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site>;
     fn update_site(
@@ -274,6 +290,7 @@ pub trait Store: Send + Sync + 'static {
         id: SiteId,
         expected: u64,
         details: SiteDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site>;
     fn site(&self, id: SiteId) -> Result<Site>;
@@ -282,6 +299,7 @@ pub trait Store: Send + Sync + 'static {
         id: AssetId,
         customer: CustomerId,
         details: AssetDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset>;
     fn update_asset(
@@ -289,6 +307,7 @@ pub trait Store: Send + Sync + 'static {
         id: AssetId,
         expected: u64,
         details: AssetDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset>;
     fn asset(&self, id: AssetId) -> Result<Asset>;

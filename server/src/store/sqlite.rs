@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fixline_core::Timestamp;
+use fixline_core::customer::history::FileEdit;
 use fixline_core::customer::{
     Asset, AssetDetails, Contact, ContactDetails, ContractTier, Customer, CustomerDetails,
     CustomerFile, CustomerKind, Language, Site, SiteDetails,
@@ -42,7 +43,10 @@ use fixline_core::ids::GuideId;
 use fixline_core::role::Actor;
 use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncCursor};
 
+mod customers;
 mod sync;
+
+use customers::customer_file;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
@@ -392,71 +396,6 @@ fn constraint(e: rusqlite::Error, what: &'static str) -> Error {
     }
 }
 
-impl Record for Customer {
-    const TABLE: &'static str = "customers";
-    const ENTITY: Entity = Entity::Customer;
-    const NAME: &'static str = "customer";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("name", Value::Text(self.details.name.clone())),
-            ("phone", opt_id(self.details.phone.as_ref())),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({ "name": self.details.name })
-    }
-}
-
-impl Record for Contact {
-    const TABLE: &'static str = "contacts";
-    const ENTITY: Entity = Entity::Contact;
-    const NAME: &'static str = "contact";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("phone", opt_id(self.details.phone.as_ref())),
-        ]
-    }
-}
-
-impl Record for Site {
-    const TABLE: &'static str = "sites";
-    const ENTITY: Entity = Entity::Site;
-    const NAME: &'static str = "site";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("region", Value::Text(self.details.region.clone())),
-        ]
-    }
-    fn region(&self) -> Option<String> {
-        Some(self.details.region.clone())
-    }
-}
-
-impl Record for Asset {
-    const TABLE: &'static str = "assets";
-    const ENTITY: Entity = Entity::Asset;
-    const NAME: &'static str = "asset";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("site_id", Value::Text(self.details.site_id.to_string())),
-            ("serial", Value::Text(self.details.serial.clone())),
-            ("model", Value::Text(self.details.model.clone())),
-        ]
-    }
-}
-
 impl Record for Engineer {
     const TABLE: &'static str = "engineers";
     const ENTITY: Entity = Entity::Engineer;
@@ -558,20 +497,6 @@ fn like(text: &str) -> String {
 }
 
 impl SqliteStore {
-    /// Stores a new record that belongs to a customer, refusing an unknown customer.
-    fn create_for_customer<R: Record>(
-        &self,
-        customer: CustomerId,
-        record: R,
-        at: Timestamp,
-    ) -> Result<R> {
-        self.write(|tx, log| {
-            get::<Customer>(tx, *customer.as_uuid())?;
-            put(tx, log, &record, ChangeOp::Created, at)
-        })?;
-        Ok(record)
-    }
-
     fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
         let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
         let site: Site = get(conn, *wo.site_id.as_uuid())?;
@@ -809,17 +734,10 @@ impl Store for SqliteStore {
         &self,
         id: CustomerId,
         details: CustomerDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer> {
-        let customer = Customer {
-            id,
-            details: details.validated()?,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        };
-        self.write(|tx, log| put(tx, log, &customer, ChangeOp::Created, at))?;
-        Ok(customer)
+        SqliteStore::create_customer(self, id, details, by, at)
     }
 
     fn update_customer(
@@ -827,18 +745,18 @@ impl Store for SqliteStore {
         id: CustomerId,
         expected: u64,
         details: CustomerDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer> {
-        let details = details.validated()?;
-        self.write(|tx, log| {
-            update(tx, log, *id.as_uuid(), expected, at, |c: &mut Customer| {
-                c.details = details
-            })
-        })
+        SqliteStore::update_customer(self, id, expected, details, by, at)
     }
 
     fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
-        self.read(|c| customer_file(c, id))
+        SqliteStore::customer_file(self, id)
+    }
+
+    fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
+        SqliteStore::file_history(self, id)
     }
 
     fn list_customers(
@@ -847,52 +765,7 @@ impl Store for SqliteStore {
         visibility: Visibility,
         paging: Paging,
     ) -> Result<Page<Customer>> {
-        let mut clauses = vec!["1 = 1".to_owned()];
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
-            // What a phone agent hears: a name, a phone number (typed any way), an address or a
-            // serial off the machine's plate. Every customer any of them fits.
-            args.push(Value::Text(like(text)));
-            let n = args.len();
-            let mut found = vec![
-                format!("lower(name) LIKE ?{n} ESCAPE '\\'"),
-                format!(
-                    "id IN (SELECT customer_id FROM assets WHERE lower(serial) LIKE ?{n} ESCAPE '\\')"
-                ),
-                format!(
-                    "id IN (SELECT customer_id FROM sites WHERE lower(json_extract(doc, '$.address')) LIKE ?{n} ESCAPE '\\' \
-                     OR lower(json_extract(doc, '$.name')) LIKE ?{n} ESCAPE '\\')"
-                ),
-            ];
-            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() >= 3 {
-                args.push(Value::Text(format!("%{digits}%")));
-                let d = args.len();
-                found.push(format!("{} LIKE ?{d}", digits_of("phone")));
-                found.push(format!(
-                    "id IN (SELECT customer_id FROM contacts WHERE {} LIKE ?{d})",
-                    digits_of("phone")
-                ));
-            }
-            clauses.push(format!("({})", found.join(" OR ")));
-        }
-        if let Visibility::Engineer(e) = visibility {
-            args.push(Value::Text(e.to_string()));
-            clauses.push(format!(
-                "id IN (SELECT customer_id FROM work_orders WHERE assignee = ?{})",
-                args.len()
-            ));
-        }
-        let filter = clauses.join(" AND ");
-        self.read(|c| {
-            let total: i64 = c.query_row(&format!("SELECT count(*) FROM customers WHERE {filter}"), params_from_iter(&args), |r| r.get(0))?;
-            let mut args = args.clone();
-            args.push(Value::Integer(i64::from(paging.per_page)));
-            args.push(Value::Integer(paging.offset()));
-            let n = args.len();
-            let items = docs(c, &format!("SELECT doc FROM customers WHERE {filter} ORDER BY name, id LIMIT ?{} OFFSET ?{n}", n - 1), params_from_iter(&args))?;
-            Ok(page(items, paging, total))
-        })
+        SqliteStore::list_customers(self, text, visibility, paging)
     }
 
     fn add_contact(
@@ -900,15 +773,25 @@ impl Store for SqliteStore {
         id: ContactId,
         customer: CustomerId,
         details: ContactDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Contact> {
-        let contact = Contact {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
-        self.create_for_customer(customer, contact, at)
+        SqliteStore::add_contact(self, id, customer, details, by, at)
+    }
+
+    fn update_contact(
+        &self,
+        id: ContactId,
+        expected: u64,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        SqliteStore::update_contact(self, id, expected, details, by, at)
+    }
+
+    fn contact(&self, id: ContactId) -> Result<Contact> {
+        SqliteStore::contact(self, id)
     }
 
     fn create_site(
@@ -916,15 +799,10 @@ impl Store for SqliteStore {
         id: SiteId,
         customer: CustomerId,
         details: SiteDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site> {
-        let site = Site {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
-        self.create_for_customer(customer, site, at)
+        SqliteStore::create_site(self, id, customer, details, by, at)
     }
 
     fn update_site(
@@ -932,18 +810,14 @@ impl Store for SqliteStore {
         id: SiteId,
         expected: u64,
         details: SiteDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site> {
-        let details = details.validated()?;
-        self.write(|tx, log| {
-            update(tx, log, *id.as_uuid(), expected, at, |s: &mut Site| {
-                s.details = details
-            })
-        })
+        SqliteStore::update_site(self, id, expected, details, by, at)
     }
 
     fn site(&self, id: SiteId) -> Result<Site> {
-        self.read(|c| get(c, *id.as_uuid()))
+        SqliteStore::site(self, id)
     }
 
     fn create_asset(
@@ -951,25 +825,10 @@ impl Store for SqliteStore {
         id: AssetId,
         customer: CustomerId,
         details: AssetDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset> {
-        let asset = Asset {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
-        self.write(|tx, log| {
-            let site: Site = get(tx, *asset.details.site_id.as_uuid())?;
-            if site.customer_id != customer {
-                return Err(Error::bad_request(
-                    "invalid_input",
-                    "the site belongs to another customer",
-                ));
-            }
-            put(tx, log, &asset, ChangeOp::Created, at)
-        })?;
-        Ok(asset)
+        SqliteStore::create_asset(self, id, customer, details, by, at)
     }
 
     fn update_asset(
@@ -977,26 +836,14 @@ impl Store for SqliteStore {
         id: AssetId,
         expected: u64,
         details: AssetDetails,
+        by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset> {
-        let details = details.validated()?;
-        self.write(|tx, log| {
-            let site: Site = get(tx, *details.site_id.as_uuid())?;
-            let asset = update(tx, log, *id.as_uuid(), expected, at, |a: &mut Asset| {
-                a.details = details
-            })?;
-            if site.customer_id != asset.customer_id {
-                return Err(Error::bad_request(
-                    "invalid_input",
-                    "the site belongs to another customer",
-                ));
-            }
-            Ok(asset)
-        })
+        SqliteStore::update_asset(self, id, expected, details, by, at)
     }
 
     fn asset(&self, id: AssetId) -> Result<Asset> {
-        self.read(|c| get(c, *id.as_uuid()))
+        SqliteStore::asset(self, id)
     }
 
     fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool> {
@@ -1590,36 +1437,6 @@ fn changes_after(c: &Connection, seq: i64, limit: u32) -> Result<Vec<Change>> {
         })
     })
     .collect()
-}
-
-/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
-fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
-    let customer: Customer = get(c, *id.as_uuid())?;
-    let key = id.to_string();
-    let orders: Vec<WorkOrder> = docs(
-        c,
-        "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
-        [&key],
-    )?;
-    Ok(CustomerFile {
-        customer,
-        contacts: docs(
-            c,
-            "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        sites: docs(
-            c,
-            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        assets: docs(
-            c,
-            "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        work_orders: orders.iter().map(WorkOrder::summary).collect(),
-    })
 }
 
 fn pending_intake(c: &Connection, id: PendingIntakeId) -> Result<PendingIntake> {

@@ -258,6 +258,31 @@ pub trait Backend {
     ) -> Answer<fixline_core::customer::Asset> {
         console_only()
     }
+    /// Changes a contact, at the version shown.
+    fn update_contact(
+        &self,
+        _id: fixline_core::ids::ContactId,
+        _version: u64,
+        _details: fixline_core::customer::ContactDetails,
+    ) -> Answer<fixline_core::customer::Contact> {
+        console_only()
+    }
+    /// Changes an asset, at the version shown.
+    fn update_asset(
+        &self,
+        _id: fixline_core::ids::AssetId,
+        _version: u64,
+        _details: fixline_core::customer::AssetDetails,
+    ) -> Answer<fixline_core::customer::Asset> {
+        console_only()
+    }
+    /// Who changed what in a customer's file, newest first.
+    fn file_history(
+        &self,
+        _id: fixline_core::ids::CustomerId,
+    ) -> Answer<Vec<fixline_core::customer::history::FileEdit>> {
+        console_only()
+    }
     fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         console_only()
     }

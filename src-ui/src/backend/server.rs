@@ -466,6 +466,34 @@ impl Backend for Server {
         Box::pin(async move { post(url, to_body(&details)?).await })
     }
 
+    fn update_contact(
+        &self,
+        id: fixline_core::ids::ContactId,
+        version: u64,
+        details: fixline_core::customer::ContactDetails,
+    ) -> Answer<fixline_core::customer::Contact> {
+        let url = self.url(&format!("/api/v1/contacts/{id}"));
+        Box::pin(async move { put_at(url, version, to_body(&details)?).await })
+    }
+
+    fn update_asset(
+        &self,
+        id: fixline_core::ids::AssetId,
+        version: u64,
+        details: fixline_core::customer::AssetDetails,
+    ) -> Answer<fixline_core::customer::Asset> {
+        let url = self.url(&format!("/api/v1/assets/{id}"));
+        Box::pin(async move { put_at(url, version, to_body(&details)?).await })
+    }
+
+    fn file_history(
+        &self,
+        id: fixline_core::ids::CustomerId,
+    ) -> Answer<Vec<fixline_core::customer::history::FileEdit>> {
+        let url = self.url(&format!("/api/v1/customers/{id}/history"));
+        Box::pin(get(url))
+    }
+
     fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         let url = self.url("/api/v1/settings/auto-assign");
         Box::pin(get(url))

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use std::time::Duration;
 
-use crate::app::shell;
 use crate::backend::backend;
 use crate::format;
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 #[component]
 pub fn StatusLine() -> impl IntoView {

@@ -12,12 +12,12 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend, now};
 use crate::drafts;
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::pages::printer::{follow_queue, under_way, while_printing};
+use crate::shell::shell;
 
 /// The signature pad's drawing size; strokes are kept in these units.
 const PAD_W: f64 = 600.0;

@@ -3,22 +3,17 @@
 use base64::Engine as _;
 use fixline_core::guide::Guide;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::app::{Screen, shell};
-use crate::backend::{UiError, backend};
+use crate::backend::backend;
 use crate::i18n::{Text, tr};
+use crate::routes::Screen;
+use crate::shell::shell;
 
 #[component]
 pub fn Guides(model: Option<String>) -> impl IntoView {
     let shell = shell();
-    let guides = RwSignal::new(None::<Result<Vec<Guide>, UiError>>);
     let wanted = model.clone();
-    Effect::new(move |_| {
-        shell.revision.track();
-        let wanted = wanted.clone();
-        spawn_local(async move { guides.set(Some(backend().guides(wanted).await)) });
-    });
+    let guides = crate::shell::reloading(move || backend().guides(wanted.clone()));
     view! {
         <section class="guides">
             <button class="back" on:click=move |_| shell.go(Screen::Jobs)>"← "{tr(Text::Back)}</button>

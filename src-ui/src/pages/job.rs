@@ -9,13 +9,14 @@ use fixline_core::work_order::{Action, ActionKind, PauseReason, ResolutionType, 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{Screen, shell};
 use crate::backend::{JobDetail, UiError, backend, now};
 use crate::drafts;
 use crate::format;
 use crate::geo::current_position;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::pages::capture::Capture;
+use crate::routes::Screen;
+use crate::shell::shell;
 
 /// Farther than this from the site at check-in gets a warning.
 const FAR_METRES: f64 = 500.0;
@@ -23,19 +24,10 @@ const FAR_METRES: f64 = 500.0;
 #[component]
 pub fn Job(id: WorkOrderId) -> impl IntoView {
     let shell = shell();
-    let detail = RwSignal::new(None::<Result<JobDetail, UiError>>);
+    // A reload that changes nothing leaves the screen alone: the app syncs every minute, and
+    // redrawing would wipe a half-drawn signature or a part being typed.
+    let detail = crate::shell::reloading(move || backend().job(id));
     let colleagues = RwSignal::new(Vec::<Colleague>::new());
-    Effect::new(move |_| {
-        shell.revision.track();
-        spawn_local(async move {
-            let fresh = Some(backend().job(id).await);
-            // A reload that changes nothing leaves the screen alone: the app syncs every
-            // minute, and redrawing would wipe a half-drawn signature or a part being typed.
-            if detail.try_with_untracked(|d| *d != fresh) == Some(true) {
-                detail.set(fresh);
-            }
-        });
-    });
     spawn_local(async move {
         if let Ok(list) = backend().colleagues().await {
             colleagues.set(list);

@@ -2,21 +2,17 @@
 
 use fixline_core::device::{ListDay, LocalJob};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::app::{Screen, shell};
-use crate::backend::{UiError, backend, now};
+use crate::backend::{backend, now};
 use crate::format;
 use crate::i18n::{Text, lang, tr};
+use crate::routes::Screen;
+use crate::shell::shell;
 
 #[component]
 pub fn Jobs() -> impl IntoView {
     let shell = shell();
-    let jobs = RwSignal::new(None::<Result<Vec<LocalJob>, UiError>>);
-    Effect::new(move |_| {
-        shell.revision.track();
-        spawn_local(async move { jobs.set(Some(backend().jobs().await)) });
-    });
+    let jobs = crate::shell::reloading(|| backend().jobs());
     // Open jobs due today (or under way, or with no day) first, then later ones, then finished
     // ones: by the service area's local day.
     let (zone, today) = (crate::clock::zone(), crate::clock::today());

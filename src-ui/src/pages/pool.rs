@@ -6,10 +6,10 @@ use fixline_core::board::PoolJob;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::format;
 use crate::i18n::{Text, tr};
+use crate::shell::shell;
 
 #[component]
 pub fn Pool() -> impl IntoView {

@@ -7,10 +7,10 @@ use fixline_core::ids::WorkOrderId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend, sleep};
 use crate::format;
 use crate::i18n::{Lang, Text, lang, tr};
+use crate::shell::shell;
 
 /// A network printer's profile until the engineer picks another.
 const NETWORK_PROFILE: &str = "80mm-network";

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{backend, storage_get, storage_set};
 use crate::i18n::{Text, tr};
+use crate::shell::shell;
 
 #[component]
 pub fn SignIn() -> impl IntoView {

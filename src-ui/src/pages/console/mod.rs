@@ -18,9 +18,9 @@ use fixline_core::zone::ServiceZone;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{ProposedPlan, UiError, backend};
 use crate::i18n::{Lang, Text, lang, tr};
+use crate::shell::shell;
 
 /// A drop that breaks rules, waiting for the dispatcher to confirm or cancel it.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +202,7 @@ pub fn Console() -> impl IntoView {
         spawn_local(async move { desk.board.set(Some(backend().desk_board(day).await)) });
     });
     // Live: any change on the server reloads the board.
-    crate::app::follow_live();
+    crate::shell::follow_live();
     // Only a change between loading, failed and loaded rebuilds the page (the map keeps its
     // view); the parts follow the board themselves.
     let loaded = Memo::new(move |_| {

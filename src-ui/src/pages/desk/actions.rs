@@ -10,10 +10,10 @@ use fixline_core::work_order::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::drafts;
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 /// An action that needs fields before it can be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use fixline_core::work_order::{IntakeChannel, Priority, TimeWindow};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 /// New place details typed for a new caller or a new site.
 #[derive(Clone, Copy)]

@@ -4,20 +4,17 @@
 //! work order, newest first, each opening in the side panel. Details, sites and contacts are
 //! edited here; an edit made on a stale copy is refused, not merged blindly.
 
-use fixline_core::customer::{
-    AssetDetails, ContactDetails, ContractTier, CustomerDetails, CustomerFile, Site, SiteDetails,
-    WarrantyState,
-};
+use fixline_core::customer::{ContractTier, CustomerDetails, CustomerFile, Site, SiteDetails};
 use fixline_core::ids::{CustomerId, WorkOrderId};
 use fixline_core::position::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::orders::OrderPanel;
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::format;
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 #[component]
 pub fn Customers(open: Option<CustomerId>) -> impl IntoView {
@@ -25,7 +22,9 @@ pub fn Customers(open: Option<CustomerId>) -> impl IntoView {
     let found = RwSignal::new(None::<Result<Vec<fixline_core::customer::Customer>, UiError>>);
     let open = RwSignal::new(open);
     // The open customer is in the address: a reload or a shared link opens the file again.
-    Effect::new(move |_| crate::routes::record(&crate::app::Screen::Customers(open.get()), false));
+    Effect::new(move |_| {
+        crate::routes::record(&crate::routes::Screen::Customers(open.get()), false)
+    });
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let q = search.get_untracked();
@@ -64,7 +63,7 @@ pub fn Customers(open: Option<CustomerId>) -> impl IntoView {
     }
 }
 
-fn tier_text(t: ContractTier) -> Text {
+pub(super) fn tier_text(t: ContractTier) -> Text {
     match t {
         ContractTier::Premium => Text::TierPremium,
         ContractTier::Standard => Text::TierStandard,
@@ -75,13 +74,8 @@ fn tier_text(t: ContractTier) -> Text {
 /// One customer's file; reloads after every change.
 #[component]
 fn File(id: CustomerId) -> impl IntoView {
-    let shell = shell();
-    let file = RwSignal::new(None::<Result<CustomerFile, UiError>>);
+    let file = crate::shell::reloading(move || backend().customer_file(id));
     let job = RwSignal::new(None::<WorkOrderId>);
-    Effect::new(move |_| {
-        shell.revision.track();
-        spawn_local(async move { file.set(Some(backend().customer_file(id).await)) });
-    });
     move || {
         match file.get() {
         None => view! { <p class="muted">"…"</p> }.into_any(),
@@ -90,31 +84,11 @@ fn File(id: CustomerId) -> impl IntoView {
             <article class="card customer-file" id="customer-file" data-customer=id.to_string()>
                 <Details file=f.clone()/>
                 <h2>{tr(Text::Contacts)}</h2>
-                <ul class="contacts">
-                    {f.contacts.iter().map(|c| {
-                        let phone = c.details.phone.clone().unwrap_or_default();
-                        view! {
-                            <li>{c.details.name.clone()}" "{c.details.title.clone().unwrap_or_default()}" "
-                                <a class="tel" href=format!("tel:{}", phone.replace(' ', ""))>{phone.clone()}</a></li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <NewContact customer=id/>
+                <super::file_records::Contacts file=f.clone()/>
                 <h2>{tr(Text::Sites)}</h2>
                 {f.sites.iter().map(|s| view! { <SiteCard site=s.clone()/> }).collect_view()}
                 <h2>{tr(Text::Assets)}</h2>
-                <ul class="assets">
-                    {f.assets.iter().map(|a| {
-                        let today = crate::clock::today();
-                        let warranty = match a.warranty_state(today) {
-                            WarrantyState::InWarranty { ends, .. } => format!("{} ({ends})", Text::InWarranty.in_lang(lang().get_untracked())),
-                            WarrantyState::Expired { ended } => format!("{} ({ended})", Text::OutOfWarranty.in_lang(lang().get_untracked())),
-                            WarrantyState::Unknown => "—".to_owned(),
-                        };
-                        view! { <li class="asset"><strong>{a.details.model.clone()}</strong>" · "{a.details.serial.clone()}" · "{format::category(&a.details.category, lang().get_untracked())}" · "{warranty}</li> }
-                    }).collect_view()}
-                </ul>
-                <NewAsset customer=id sites=f.sites.clone()/>
+                <super::file_records::Assets file=f.clone()/>
                 <h2>{tr(Text::WorkOrders)}</h2>
                 <ul class="timeline" id="customer-jobs">
                     {f.work_orders.iter().map(|w| {
@@ -128,6 +102,7 @@ fn File(id: CustomerId) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
+                <super::file_history::FileHistory file=f.clone()/>
             </article>
             {move || job.get().map(|wid| view! { <OrderPanel id=wid close=move || job.set(None)/> })}
         }.into_any(),
@@ -168,7 +143,7 @@ fn Details(file: CustomerFile) -> impl IntoView {
         <header class="row">
             <h2 id="customer-name">{shown.details.name.clone()}</h2>
             <span class="badge">{tr(tier_text(shown.details.tier))}</span>
-            {shown.details.phone.clone().map(|p| view! { <a class="tel" href=format!("tel:{}", p.replace(' ', ""))>{p.clone()}</a> })}
+            {shown.details.phone.clone().map(super::file_records::tel)}
             <button id="customer-edit" on:click=move |_| editing.set(true)>{tr(Text::Edit)}</button>
         </header>
         {move || {
@@ -190,7 +165,7 @@ fn Details(file: CustomerFile) -> impl IntoView {
                     </select>
                 </label>
                 <div class="row">
-                    <button class="primary" id="customer-save" type="submit">{tr(Text::SaveSchedule)}</button>
+                    <button class="primary" id="customer-save" type="submit">{tr(Text::Save)}</button>
                     <button type="button" on:click=move |_| editing.set(false)>{tr(Text::Cancel)}</button>
                 </div>
             </form>
@@ -294,112 +269,11 @@ fn SiteCard(site: Site) -> impl IntoView {
                     <label>{tr(Text::Longitude)}<input class="site-lon" inputmode="decimal" bind:value=lon/></label>
                     <label>{tr(Text::AccessNotes)}<input class="site-notes" bind:value=notes/></label>
                     <div class="row">
-                        <button class="primary site-save" type="submit">{tr(Text::SaveSchedule)}</button>
+                        <button class="primary site-save" type="submit">{tr(Text::Save)}</button>
                         <button type="button" on:click=move |_| editing.set(false)>{tr(Text::Cancel)}</button>
                     </div>
                 </form>
             })}
         </div>
-    }
-}
-
-#[component]
-fn NewContact(customer: CustomerId) -> impl IntoView {
-    let shell = shell();
-    let (name, title, phone) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let details = ContactDetails {
-            name: name.get_untracked(),
-            title: Some(title.get_untracked()).filter(|t| !t.trim().is_empty()),
-            phone: Some(phone.get_untracked()).filter(|p| !p.trim().is_empty()),
-            email: None,
-            primary: false,
-        };
-        spawn_local(async move {
-            match backend().add_contact(customer, details).await {
-                Ok(_) => {
-                    for s in [name, title, phone] {
-                        s.set(String::new());
-                    }
-                    shell.changed();
-                }
-                Err(e) => shell.fail(&e),
-            }
-        });
-    };
-    view! {
-        <form class="row contact-form" on:submit=add>
-            <label>{tr(Text::CallerName)}<input class="contact-name" bind:value=name required/></label>
-            <label>{tr(Text::Role)}<input class="contact-title" bind:value=title/></label>
-            <label>{tr(Text::Phone)}<input class="contact-phone" type="tel" bind:value=phone/></label>
-            <button class="contact-add" type="submit">{tr(Text::AddContact)}</button>
-        </form>
-    }
-}
-
-#[component]
-fn NewAsset(customer: CustomerId, sites: Vec<Site>) -> impl IntoView {
-    let shell = shell();
-    let (model, serial, category, site, warranty) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(sites.first().map(|s| s.id.to_string()).unwrap_or_default()),
-        RwSignal::new(String::new()),
-    );
-    let choices = sites.clone();
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let l = lang().get_untracked();
-        let Some(site_id) = sites
-            .iter()
-            .find(|s| s.id.to_string() == site.get_untracked())
-            .map(|s| s.id)
-        else {
-            return shell.fail(&UiError::new("invalid_input", Text::ChooseSite.in_lang(l)));
-        };
-        let details = AssetDetails {
-            site_id,
-            model: model.get_untracked(),
-            serial: serial.get_untracked(),
-            category: category.get_untracked(),
-            install_date: None,
-            warranty_end: warranty.get_untracked().parse().ok(),
-            tier: None,
-        };
-        spawn_local(async move {
-            match backend().add_asset(customer, details).await {
-                Ok(_) => {
-                    for s in [model, serial, category, warranty] {
-                        s.set(String::new());
-                    }
-                    shell.changed();
-                }
-                Err(e) => shell.fail(&e),
-            }
-        });
-    };
-    view! {
-        <form class="form-grid asset-form" on:submit=add>
-            <label>{tr(Text::Site)}
-                <select class="asset-site" on:change=move |ev| site.set(event_target_value(&ev))>
-                    {choices.into_iter().map(|s| {
-                        let value = s.id.to_string();
-                        let chosen = site.get_untracked() == value;
-                        view! { <option value=value selected=chosen>{s.details.name.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>{tr(Text::Model)}<input class="asset-model" bind:value=model required/></label>
-            <label>{tr(Text::Serial)}<input class="asset-serial" bind:value=serial required/></label>
-            <label>{tr(Text::Category)}<input class="asset-category" bind:value=category required/></label>
-            <label>{tr(Text::WarrantyEnds)}<input class="asset-warranty" type="date" bind:value=warranty/></label>
-            <div class="row"><button class="asset-add" type="submit">{tr(Text::AddAsset)}</button></div>
-        </form>
     }
 }

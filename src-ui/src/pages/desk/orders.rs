@@ -3,15 +3,15 @@
 //! a side panel with its details and the lifecycle actions the role may take.
 
 use fixline_core::ids::WorkOrderId;
-use fixline_core::work_order::{Action, HistoryEntry, HistoryEvent, Status, WorkOrderSummary};
+use fixline_core::work_order::{Action, HistoryEntry, HistoryEvent, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::actions::DeskActions;
-use crate::app::shell;
 use crate::backend::{JobDetail, UiError, backend};
 use crate::format;
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 /// The list's query string for the server: `q` and `status`, encoded.
 fn query(text: &str, status: &str) -> String {
@@ -34,20 +34,17 @@ fn query(text: &str, status: &str) -> String {
 
 #[component]
 pub fn Orders(open: Option<WorkOrderId>) -> impl IntoView {
-    let shell = shell();
     let lang = lang();
     let text = RwSignal::new(String::new());
     let status = RwSignal::new("open".to_owned());
     let selected = RwSignal::new(open);
     // The open job is in the address: a reload or a shared link opens it again.
-    Effect::new(move |_| crate::routes::record(&crate::app::Screen::Orders(selected.get()), false));
-    let list = RwSignal::new(None::<Result<Vec<WorkOrderSummary>, UiError>>);
-    crate::app::follow_live();
     Effect::new(move |_| {
-        shell.revision.track();
-        let q = query(&text.get(), &status.get());
-        spawn_local(async move { list.set(Some(backend().work_orders(q).await)) });
+        crate::routes::record(&crate::routes::Screen::Orders(selected.get()), false)
     });
+    crate::shell::follow_live();
+    let list =
+        crate::shell::reloading(move || backend().work_orders(query(&text.get(), &status.get())));
     view! {
         <section class="orders desk-split">
             <super::pending::PendingIntakes/>

@@ -8,19 +8,14 @@ use fixline_core::intake::{Filing, PendingIntake};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::format;
 use crate::i18n::{Text, tr};
+use crate::shell::shell;
 
 #[component]
 pub fn PendingIntakes() -> impl IntoView {
-    let shell = shell();
-    let list = RwSignal::new(None::<Result<Vec<PendingIntake>, UiError>>);
-    Effect::new(move |_| {
-        shell.revision.track();
-        spawn_local(async move { list.set(Some(backend().pending_intakes().await)) });
-    });
+    let list = crate::shell::reloading(|| backend().pending_intakes());
     move || match list.get() {
         Some(Ok(items)) if !items.is_empty() => Some(
             view! {

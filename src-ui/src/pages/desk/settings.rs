@@ -8,9 +8,9 @@ use fixline_core::role::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::shell;
 use crate::backend::{UiError, backend};
 use crate::i18n::{Text, lang, tr};
+use crate::shell::shell;
 
 /// One rule as typed.
 #[derive(Clone, Copy)]

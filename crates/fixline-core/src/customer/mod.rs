@@ -1,6 +1,8 @@
 //! "One customer, one file": the customer, the people to call, the sites, the equipment at each
 //! site with its warranty and contract tier, and every work order ever raised for them.
 
+pub mod history;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 

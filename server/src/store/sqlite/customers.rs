@@ -1,0 +1,499 @@
+//! The customer file on SQLite: customers, contacts, sites and assets, and who changed what
+//! in it. Every write of a file record keeps a [`FileEdit`] in the same transaction.
+
+use fixline_core::Timestamp;
+use fixline_core::customer::history::{self, FileEdit, FileRecord};
+use fixline_core::customer::{
+    Asset, AssetDetails, Contact, ContactDetails, Customer, CustomerDetails, CustomerFile, Site,
+    SiteDetails,
+};
+use fixline_core::ids::{AssetId, ContactId, CustomerId, SiteId};
+use fixline_core::role::Actor;
+use fixline_core::work_order::WorkOrder;
+use rusqlite::types::Value;
+use rusqlite::{Connection, Transaction, params, params_from_iter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    ChangeLog, Record, SqliteStore, bump_version, digits_of, docs, get, like, opt_id, page, put,
+    record_identity, to_json, ts, update,
+};
+use crate::error::{Error, Result};
+use crate::store::{ChangeOp, Entity, Page, Paging, Visibility};
+
+impl Record for Customer {
+    const TABLE: &'static str = "customers";
+    const ENTITY: Entity = Entity::Customer;
+    const NAME: &'static str = "customer";
+    record_identity!();
+    bump_version!(updated_at);
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("name", Value::Text(self.details.name.clone())),
+            ("phone", opt_id(self.details.phone.as_ref())),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.details.name })
+    }
+}
+
+impl Record for Contact {
+    const TABLE: &'static str = "contacts";
+    const ENTITY: Entity = Entity::Contact;
+    const NAME: &'static str = "contact";
+    record_identity!();
+    bump_version!();
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("phone", opt_id(self.details.phone.as_ref())),
+        ]
+    }
+}
+
+impl Record for Site {
+    const TABLE: &'static str = "sites";
+    const ENTITY: Entity = Entity::Site;
+    const NAME: &'static str = "site";
+    record_identity!();
+    bump_version!();
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("region", Value::Text(self.details.region.clone())),
+        ]
+    }
+    fn region(&self) -> Option<String> {
+        Some(self.details.region.clone())
+    }
+}
+
+impl Record for Asset {
+    const TABLE: &'static str = "assets";
+    const ENTITY: Entity = Entity::Asset;
+    const NAME: &'static str = "asset";
+    record_identity!();
+    bump_version!();
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("site_id", Value::Text(self.details.site_id.to_string())),
+            ("serial", Value::Text(self.details.serial.clone())),
+            ("model", Value::Text(self.details.model.clone())),
+        ]
+    }
+}
+
+/// A record of the customer file: its edits are kept, field by field, with who made them.
+trait Filed: Record + Clone {
+    const KIND: FileRecord;
+    type Details: Serialize;
+    fn details(&self) -> &Self::Details;
+    fn customer(&self) -> CustomerId;
+    /// What the desk calls it.
+    fn label(&self) -> String;
+}
+
+impl Filed for Customer {
+    const KIND: FileRecord = FileRecord::Customer;
+    type Details = CustomerDetails;
+    fn details(&self) -> &CustomerDetails {
+        &self.details
+    }
+    fn customer(&self) -> CustomerId {
+        self.id
+    }
+    fn label(&self) -> String {
+        self.details.name.clone()
+    }
+}
+
+impl Filed for Contact {
+    const KIND: FileRecord = FileRecord::Contact;
+    type Details = ContactDetails;
+    fn details(&self) -> &ContactDetails {
+        &self.details
+    }
+    fn customer(&self) -> CustomerId {
+        self.customer_id
+    }
+    fn label(&self) -> String {
+        self.details.name.clone()
+    }
+}
+
+impl Filed for Site {
+    const KIND: FileRecord = FileRecord::Site;
+    type Details = SiteDetails;
+    fn details(&self) -> &SiteDetails {
+        &self.details
+    }
+    fn customer(&self) -> CustomerId {
+        self.customer_id
+    }
+    fn label(&self) -> String {
+        self.details.name.clone()
+    }
+}
+
+impl Filed for Asset {
+    const KIND: FileRecord = FileRecord::Asset;
+    type Details = AssetDetails;
+    fn details(&self) -> &AssetDetails {
+        &self.details
+    }
+    fn customer(&self) -> CustomerId {
+        self.customer_id
+    }
+    fn label(&self) -> String {
+        format!("{} {}", self.details.model, self.details.serial)
+    }
+}
+
+/// Keeps what an edit changed (`before: None`: the record is new); an edit that changed
+/// nothing leaves no entry.
+fn keep_edit<R: Filed>(
+    tx: &Transaction<'_>,
+    before: Option<&R>,
+    after: &R,
+    by: Option<&Actor>,
+    at: Timestamp,
+) -> Result<()> {
+    let changes = history::changes(before.map(R::details), after.details());
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let edit = FileEdit {
+        customer_id: after.customer(),
+        record: R::KIND,
+        record_id: after.uuid(),
+        version: after.version(),
+        at,
+        actor: by.cloned(),
+        added: before.is_none(),
+        label: after.label(),
+        changes,
+    };
+    tx.execute(
+        "INSERT INTO customer_file_edits (customer_id, at, doc) VALUES (?1, ?2, ?3)",
+        params![edit.customer_id.to_string(), ts(at), to_json(&edit)?],
+    )?;
+    Ok(())
+}
+
+/// Adds a record to the file and keeps the edit.
+fn add<R: Filed>(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    r: &R,
+    by: Option<&Actor>,
+    at: Timestamp,
+) -> Result<()> {
+    put(tx, log, r, ChangeOp::Created, at)?;
+    keep_edit(tx, None, r, by, at)
+}
+
+/// Changes a record of the file at the version edited and keeps what changed.
+fn change<R: Filed>(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    id: Uuid,
+    expected: u64,
+    by: Option<&Actor>,
+    at: Timestamp,
+    edit: impl FnOnce(&mut R),
+) -> Result<R> {
+    let before: R = get(tx, id)?;
+    let after = update(tx, log, id, expected, at, edit)?;
+    keep_edit(tx, Some(&before), &after, by, at)?;
+    Ok(after)
+}
+
+/// Refuses a site of another customer for an asset.
+fn same_customer(site: &Site, customer: CustomerId) -> Result<()> {
+    if site.customer_id != customer {
+        return Err(Error::bad_request(
+            "invalid_input",
+            "the site belongs to another customer",
+        ));
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    pub(super) fn create_customer(
+        &self,
+        id: CustomerId,
+        details: CustomerDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        let customer = Customer {
+            id,
+            details: details.validated()?,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        };
+        self.write(|tx, log| add(tx, log, &customer, by, at))?;
+        Ok(customer)
+    }
+
+    pub(super) fn update_customer(
+        &self,
+        id: CustomerId,
+        expected: u64,
+        details: CustomerDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            change(
+                tx,
+                log,
+                *id.as_uuid(),
+                expected,
+                by,
+                at,
+                |c: &mut Customer| c.details = details,
+            )
+        })
+    }
+
+    pub(super) fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
+        self.read(|c| customer_file(c, id))
+    }
+
+    pub(super) fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
+        self.read(|c| {
+            get::<Customer>(c, *id.as_uuid())?;
+            docs(
+                c,
+                "SELECT doc FROM customer_file_edits WHERE customer_id = ?1 ORDER BY seq DESC",
+                [id.to_string()],
+            )
+        })
+    }
+
+    pub(super) fn list_customers(
+        &self,
+        text: Option<&str>,
+        visibility: Visibility,
+        paging: Paging,
+    ) -> Result<Page<Customer>> {
+        let mut clauses = vec!["1 = 1".to_owned()];
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+            // What a phone agent hears: a name, a phone number (typed any way), an address or a
+            // serial off the machine's plate. Every customer any of them fits.
+            args.push(Value::Text(like(text)));
+            let n = args.len();
+            let mut found = vec![
+                format!("lower(name) LIKE ?{n} ESCAPE '\\'"),
+                format!(
+                    "id IN (SELECT customer_id FROM assets WHERE lower(serial) LIKE ?{n} ESCAPE '\\')"
+                ),
+                format!(
+                    "id IN (SELECT customer_id FROM sites WHERE lower(json_extract(doc, '$.address')) LIKE ?{n} ESCAPE '\\' \
+                     OR lower(json_extract(doc, '$.name')) LIKE ?{n} ESCAPE '\\')"
+                ),
+            ];
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 3 {
+                args.push(Value::Text(format!("%{digits}%")));
+                let d = args.len();
+                found.push(format!("{} LIKE ?{d}", digits_of("phone")));
+                found.push(format!(
+                    "id IN (SELECT customer_id FROM contacts WHERE {} LIKE ?{d})",
+                    digits_of("phone")
+                ));
+            }
+            clauses.push(format!("({})", found.join(" OR ")));
+        }
+        if let Visibility::Engineer(e) = visibility {
+            args.push(Value::Text(e.to_string()));
+            clauses.push(format!(
+                "id IN (SELECT customer_id FROM work_orders WHERE assignee = ?{})",
+                args.len()
+            ));
+        }
+        let filter = clauses.join(" AND ");
+        self.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT count(*) FROM customers WHERE {filter}"), params_from_iter(&args), |r| r.get(0))?;
+            let mut args = args.clone();
+            args.push(Value::Integer(i64::from(paging.per_page)));
+            args.push(Value::Integer(paging.offset()));
+            let n = args.len();
+            let items = docs(c, &format!("SELECT doc FROM customers WHERE {filter} ORDER BY name, id LIMIT ?{} OFFSET ?{n}", n - 1), params_from_iter(&args))?;
+            Ok(page(items, paging, total))
+        })
+    }
+
+    /// Stores a new record of a customer's file, refusing an unknown customer.
+    fn add_to_customer<R: Filed>(&self, record: R, by: Option<&Actor>, at: Timestamp) -> Result<R> {
+        self.write(|tx, log| {
+            get::<Customer>(tx, *record.customer().as_uuid())?;
+            add(tx, log, &record, by, at)
+        })?;
+        Ok(record)
+    }
+
+    pub(super) fn add_contact(
+        &self,
+        id: ContactId,
+        customer: CustomerId,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        let contact = Contact {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.add_to_customer(contact, by, at)
+    }
+
+    pub(super) fn update_contact(
+        &self,
+        id: ContactId,
+        expected: u64,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            change(
+                tx,
+                log,
+                *id.as_uuid(),
+                expected,
+                by,
+                at,
+                |c: &mut Contact| c.details = details,
+            )
+        })
+    }
+
+    pub(super) fn contact(&self, id: ContactId) -> Result<Contact> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    pub(super) fn create_site(
+        &self,
+        id: SiteId,
+        customer: CustomerId,
+        details: SiteDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Site> {
+        let site = Site {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.add_to_customer(site, by, at)
+    }
+
+    pub(super) fn update_site(
+        &self,
+        id: SiteId,
+        expected: u64,
+        details: SiteDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Site> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            change(tx, log, *id.as_uuid(), expected, by, at, |s: &mut Site| {
+                s.details = details
+            })
+        })
+    }
+
+    pub(super) fn site(&self, id: SiteId) -> Result<Site> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    pub(super) fn create_asset(
+        &self,
+        id: AssetId,
+        customer: CustomerId,
+        details: AssetDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        let asset = Asset {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        };
+        self.write(|tx, log| {
+            let site: Site = get(tx, *asset.details.site_id.as_uuid())?;
+            same_customer(&site, customer)?;
+            add(tx, log, &asset, by, at)
+        })?;
+        Ok(asset)
+    }
+
+    pub(super) fn update_asset(
+        &self,
+        id: AssetId,
+        expected: u64,
+        details: AssetDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            let site: Site = get(tx, *details.site_id.as_uuid())?;
+            let asset = change(tx, log, *id.as_uuid(), expected, by, at, |a: &mut Asset| {
+                a.details = details
+            })?;
+            same_customer(&site, asset.customer_id)?;
+            Ok(asset)
+        })
+    }
+
+    pub(super) fn asset(&self, id: AssetId) -> Result<Asset> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+}
+
+/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
+pub(super) fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
+    let customer: Customer = get(c, *id.as_uuid())?;
+    let key = id.to_string();
+    let orders: Vec<WorkOrder> = docs(
+        c,
+        "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
+        [&key],
+    )?;
+    Ok(CustomerFile {
+        customer,
+        contacts: docs(
+            c,
+            "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        sites: docs(
+            c,
+            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        assets: docs(
+            c,
+            "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        work_orders: orders.iter().map(WorkOrder::summary).collect(),
+    })
+}
