@@ -62,6 +62,8 @@ pub struct StorageConfig {
     pub blob_dir: Option<PathBuf>,
     /// Largest photo or receipt accepted, in bytes.
     pub max_blob_bytes: u64,
+    /// Photos the server decodes at once (each can take a few hundred MB while it does).
+    pub photo_decodes: usize,
 }
 
 impl Default for StorageConfig {
@@ -69,6 +71,7 @@ impl Default for StorageConfig {
         StorageConfig {
             blob_dir: None,
             max_blob_bytes: 32 * 1024 * 1024,
+            photo_decodes: 2,
         }
     }
 }
@@ -127,6 +130,12 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How far ahead of the server's clock a device-reported time may be, in seconds.
     pub max_clock_skew_secs: i64,
+    /// A client gets this long to send a request's headers, and to send its body, before the
+    /// connection is closed (a slow or stalled client cannot hold connections open).
+    pub header_timeout_secs: u64,
+    pub body_timeout_secs: u64,
+    /// On shutdown, how long open connections get to finish.
+    pub drain_secs: u64,
     /// The built UI (`src-ui/dist`, made by `cargo xtask ui`), served at `/app/`; none: no UI.
     #[serde(default)]
     pub ui_dir: Option<PathBuf>,
@@ -141,6 +150,15 @@ pub struct DatabaseConfig {
 pub struct AuthConfig {
     /// Lifetime of a bearer token. Engineers work offline for days, so it is long.
     pub token_ttl_hours: i64,
+    /// Wrong passwords in a row that lock a user name for `lockout_minutes`.
+    pub lockout_after: u32,
+    /// Wrong passwords from one address, for any user names, that lock the address.
+    pub address_lockout_after: u32,
+    pub lockout_minutes: i64,
+    /// Threads that check passwords, each holding argon2's memory (19 MiB) for good.
+    pub password_workers: usize,
+    /// Sign-ins that may wait for a password thread; more are answered "busy" (503).
+    pub password_queue: usize,
 }
 
 impl Default for Config {
@@ -150,6 +168,9 @@ impl Default for Config {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 max_body_bytes: 1024 * 1024,
                 max_clock_skew_secs: 600,
+                header_timeout_secs: 10,
+                body_timeout_secs: 60,
+                drain_secs: 10,
                 ui_dir: None,
             },
             database: DatabaseConfig {
@@ -157,6 +178,11 @@ impl Default for Config {
             },
             auth: AuthConfig {
                 token_ttl_hours: 24 * 14,
+                lockout_after: 5,
+                address_lockout_after: 50,
+                lockout_minutes: 15,
+                password_workers: 2,
+                password_queue: 64,
             },
             service_area: ServiceArea::default(),
             sla: SlaPolicy::default(),

@@ -34,6 +34,15 @@ pub enum Error {
     },
     #[error("the request body is larger than this server accepts")]
     PayloadTooLarge,
+    /// Refused for now (sign-in locked after wrong passwords); `Retry-After` says how long.
+    #[error("{message}")]
+    TooManyAttempts {
+        retry_after_secs: u64,
+        message: String,
+    },
+    /// The server is at its bound for this kind of work; try again shortly.
+    #[error("the server is busy; try again in a moment")]
+    Busy { retry_after_secs: u64 },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
@@ -83,6 +92,17 @@ impl Error {
         }
     }
 
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
+    /// Caused by what the client sent (a 4xx), not by the server: safe to tell, and final for
+    /// that request.
+    pub fn is_refusal(&self) -> bool {
+        self.status_and_code().0.is_client_error()
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         use fixline_core::ErrorCode as C;
         match self {
@@ -93,7 +113,7 @@ impl Error {
                 C::Requirement => (StatusCode::UNPROCESSABLE_ENTITY, C::Requirement.as_str()),
             },
             Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-            Error::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
+            Error::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "stale_version"),
             Error::VersionRequired => (StatusCode::PRECONDITION_REQUIRED, "version_required"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
@@ -101,6 +121,8 @@ impl Error {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::WithStatus { status, code, .. } => (*status, code),
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -111,18 +133,32 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        // Busy is the one 5xx that is safe, and useful, to tell.
+        let message = if status.is_server_error() && !matches!(self, Error::Busy { .. }) {
             tracing::error!(error = %self, "request failed");
             "something went wrong on the server; it has been logged".to_owned()
         } else {
             self.to_string()
         };
         let mut response = (status, Json(ErrorBody { code, message })).into_response();
-        if let Error::Unauthenticated(_) = self {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
+        let headers = response.headers_mut();
+        match self {
+            Error::Unauthenticated(_) => {
+                headers.insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer"),
+                );
+            }
+            Error::TooManyAttempts {
+                retry_after_secs, ..
+            }
+            | Error::Busy { retry_after_secs } => {
+                headers.insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(retry_after_secs),
+                );
+            }
+            _ => {}
         }
         response
     }

@@ -14,9 +14,11 @@ pub mod config;
 pub mod demo;
 mod error;
 pub mod geocode;
+mod listen;
 pub mod mail;
 pub mod planning;
 pub mod receipts;
+pub mod sign_in;
 pub mod store;
 
 use std::future::Future;
@@ -43,6 +45,10 @@ pub struct AppState {
     seal_secret: Arc<std::sync::OnceLock<[u8; 32]>>,
     /// Finds sites' positions from their addresses; none: placed by hand.
     geocoder: Option<Arc<dyn geocode::Geocoder>>,
+    passwords: Arc<sign_in::PasswordChecker>,
+    sign_in_guard: Arc<sign_in::SignInGuard>,
+    /// Photos decoded at once: each can take a few hundred MB while it is decoded.
+    photo_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -70,8 +76,19 @@ impl AppState {
             tracing::warn!("geocoding is off: {e}");
             None
         });
+        let auth = &config.auth;
+        let passwords = sign_in::PasswordChecker::new(auth.password_workers, auth.password_queue);
+        let sign_in_guard = sign_in::SignInGuard::new(sign_in::LockoutPolicy {
+            account_failures: auth.lockout_after,
+            address_failures: auth.address_lockout_after,
+            window: chrono::TimeDelta::minutes(auth.lockout_minutes.max(1)),
+        });
+        let photo_slots = tokio::sync::Semaphore::new(config.storage.photo_decodes.max(1));
         AppState {
             geocoder,
+            passwords: Arc::new(passwords),
+            sign_in_guard: Arc::new(sign_in_guard),
+            photo_slots: Arc::new(photo_slots),
             store,
             config: Arc::new(config),
             clock: clock::Clock::system(),
@@ -95,6 +112,22 @@ impl AppState {
     pub fn with_clock(mut self, clock: clock::Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    pub fn passwords(&self) -> &sign_in::PasswordChecker {
+        &self.passwords
+    }
+
+    pub fn sign_in_guard(&self) -> &sign_in::SignInGuard {
+        &self.sign_in_guard
+    }
+
+    /// Waits for a turn to decode a photo.
+    pub async fn photo_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.photo_slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("photo decoding has stopped".into()))
     }
 
     /// The server's clock, for work that reads it more than once off the async runtime.
@@ -231,9 +264,12 @@ pub async fn serve(
             }
         })
     };
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let server = &state.config().server;
+    let timeouts = listen::Timeouts {
+        headers: std::time::Duration::from_secs(server.header_timeout_secs.max(1)),
+        drain: std::time::Duration::from_secs(server.drain_secs),
+    };
+    let served = listen::run(listener, router(state), timeouts, shutdown).await;
     watcher.abort();
     served
 }

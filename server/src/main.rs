@@ -40,6 +40,8 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Print the API's OpenAPI document (the one served at /api/openapi.json).
+    Openapi,
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -75,6 +77,13 @@ fn main() -> anyhow::Result<()> {
         config.database.path = db;
     }
     match cli.command {
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&fixline_server::openapi())?
+            );
+            Ok(())
+        }
         Command::Migrate => {
             SqliteStore::open(&config.database.path)
                 .with_context(|| format!("migrating {}", config.database.path.display()))?;

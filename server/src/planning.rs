@@ -79,14 +79,24 @@ pub struct DayClock {
 }
 
 impl DayClock {
-    pub fn new(day: NaiveDate, area: &ServiceArea) -> Self {
+    /// The clock of a day the server can plan: years 2000–2199 (the calendar's far ends, where
+    /// arithmetic on instants overflows, are refused, not panicked on).
+    pub fn new(day: NaiveDate, area: &ServiceArea) -> crate::Result<Self> {
+        use chrono::Datelike;
+        if !(2000..2200).contains(&day.year()) {
+            return Err(crate::Error::bad_request_with_status(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "day_out_of_range",
+                format!("{day} is not a day that can be planned (years 2000 to 2199)"),
+            ));
+        }
         let zone = area.time_zone;
-        DayClock {
+        Ok(DayClock {
             day,
             area: area.clone(),
             start: zone.day_start(day),
             end: zone.day_end(day),
-        }
+        })
     }
 
     /// The zone the day is counted in.
@@ -98,7 +108,15 @@ impl DayClock {
         (t - self.start).num_seconds() as f64 / 60.0
     }
 
+    /// The instant `minutes` into the day; held within a year either side, so that no time
+    /// given in a request can overflow the calendar.
     pub fn at(&self, minutes: f64) -> DateTime<Utc> {
+        const YEAR: f64 = 366.0 * 24.0 * 60.0;
+        let minutes = if minutes.is_nan() {
+            0.0
+        } else {
+            minutes.clamp(-YEAR, YEAR)
+        };
         self.start + Duration::seconds((minutes * 60.0).round() as i64)
     }
 
@@ -433,7 +451,7 @@ mod tests {
 
     #[test]
     fn a_spring_forward_day_in_berlin_is_23_hours_and_shifts_start_by_the_new_clock() {
-        let clock = DayClock::new("2026-03-29".parse().unwrap(), &area("Europe/Berlin"));
+        let clock = DayClock::new("2026-03-29".parse().unwrap(), &area("Europe/Berlin")).unwrap();
         assert_eq!(clock.length(), 23.0 * 60.0);
         // 08:00–17:00 summer time: 7 and 16 hours after the day began (00:00 winter time).
         assert_eq!(clock.local("Mitte", hm(8, 0)), 420.0);
@@ -451,7 +469,7 @@ mod tests {
 
     #[test]
     fn a_fall_back_day_in_berlin_is_25_hours() {
-        let clock = DayClock::new("2026-10-25".parse().unwrap(), &area("Europe/Berlin"));
+        let clock = DayClock::new("2026-10-25".parse().unwrap(), &area("Europe/Berlin")).unwrap();
         assert_eq!(clock.length(), 25.0 * 60.0);
         assert_eq!(clock.local("Mitte", hm(8, 0)), 9.0 * 60.0);
         assert!(clock.contains("2026-10-25T22:59:00Z".parse().unwrap()));
@@ -459,7 +477,7 @@ mod tests {
 
     #[test]
     fn a_region_with_its_own_zone_keeps_its_shift_times() {
-        let clock = DayClock::new("2026-12-02".parse().unwrap(), &area("Asia/Shanghai"));
+        let clock = DayClock::new("2026-12-02".parse().unwrap(), &area("Asia/Shanghai")).unwrap();
         assert_eq!(clock.length(), 1440.0);
         assert_eq!(clock.local("西湖区", hm(8, 30)), 510.0);
         // 08:30 in Urumqi (UTC+6) is 10:30 in Beijing.

@@ -120,6 +120,9 @@ pub fn make_on_server(
     let token = new_token();
     let (facts, pdf) = render_for_job(state, job, &actor.name, sign_off.clone(), &token)?;
     let pdf_sha256 = state.blobs().put(&pdf)?;
+    state
+        .store()
+        .record_blob_jobs(&pdf_sha256, &[job.id], Some(actor.user), now)?;
     let seal = Seal::sign(
         SealStatement {
             work_order_id: job.id,

@@ -63,6 +63,10 @@ pub enum Text {
     Rejected,
     Offline,
     ServerUnreachable,
+    ServerUnreachableOnline,
+    WrongPassword,
+    SignInLocked,
+    ServerBusy,
     OnlineOnly,
     Back,
     Customer,
@@ -327,6 +331,19 @@ impl Text {
             Text::ServerUnreachable => (
                 "无法连接服务器，操作已保存在本机，恢复连接后自动同步",
                 "The server cannot be reached: your work is kept on this device and syncs when the connection is back",
+            ),
+            Text::ServerUnreachableOnline => (
+                "无法连接服务器：这次操作没有保存，请检查网络后重试",
+                "The server cannot be reached: this was not saved; check the connection and try again",
+            ),
+            Text::WrongPassword => ("用户名或密码错误", "Wrong user name or password"),
+            Text::SignInLocked => (
+                "密码错误次数过多，登录已暂时锁定，请 15 分钟后再试，或联系管理员",
+                "Too many wrong passwords: sign-in is locked for now; try again in 15 minutes, or ask an administrator",
+            ),
+            Text::ServerBusy => (
+                "服务器繁忙，请稍后再试",
+                "The server is busy; try again in a moment",
             ),
             Text::OnlineOnly => (
                 "浏览器版：直接连接服务器，不保存离线数据",

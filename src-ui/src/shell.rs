@@ -61,13 +61,23 @@ impl Shell {
     }
 
     pub fn fail(&self, e: &UiError) {
-        if e.code == "unauthorized" || e.code == "not_signed_in" {
+        let signing_in = self.screen.get_untracked() == Screen::SignIn;
+        // The server says `unauthenticated` (401); the device store says `not_signed_in`.
+        if matches!(
+            e.code.as_str(),
+            "unauthenticated" | "unauthorized" | "not_signed_in"
+        ) {
             self.go(Screen::SignIn);
         }
         let l = lang().get_untracked();
         // Codes the UI has words for are said in the user's language.
         let known = match e.code.as_str() {
-            "offline" => Some(Text::ServerUnreachable),
+            // Only the app keeps work on the device; the browser has nothing queued.
+            "offline" if backend().offline_capable() => Some(Text::ServerUnreachable),
+            "offline" => Some(Text::ServerUnreachableOnline),
+            "unauthenticated" if signing_in => Some(Text::WrongPassword),
+            "too_many_attempts" => Some(Text::SignInLocked),
+            "busy" => Some(Text::ServerBusy),
             "stale_version" => Some(Text::ChangedMeanwhile),
             "no_geocoder" => Some(Text::NoGeocoder),
             "address_not_found" => Some(Text::AddressNotFound),

@@ -71,7 +71,7 @@ async fn every_endpoint_checks_the_role() {
             body: Some(json!({"name": "测试客户"})),
             allowed: DESK,
         },
-        // A stale version: allowed roles get 409, the rest 403 before the version is looked at.
+        // A stale version: allowed roles get 412, the rest 403 before the version is looked at.
         Probe {
             name: "edit customer",
             method: Method::PUT,

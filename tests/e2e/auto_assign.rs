@@ -135,7 +135,7 @@ async fn the_service_manager_switches_it_on_from_the_settings() {
     assert_eq!(saved["version"], 1);
     // Saved over a version someone else replaced: refused, not overwritten.
     let (s, body) = fixline_tests::read(put(&admin, "\"0\"", on).await.unwrap()).await;
-    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED, "{body}");
 
     let (id, _) = waiting_job(&desk, "超市", "FXS001", "refrigeration").await;
     let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;

@@ -11,7 +11,7 @@ use fixline_core::receipt::{PhotoTag, SignOff, Signature, sha256_hex};
 use fixline_core::work_order::{Action, ResolutionType, Status};
 use fixline_device::{UPLOAD_CHUNK, sync};
 use fixline_receipt::{ReceiptFonts, sample};
-use fixline_tests::{TestServer, chens_job, crew, signed_in_device};
+use fixline_tests::{TestServer, chens_job, signed_in_device};
 use reqwest::{Method, StatusCode};
 use uuid::Uuid;
 
@@ -19,9 +19,15 @@ fn new_id() -> ActionId {
     ActionId::from_uuid(Uuid::now_v7())
 }
 
+fn offline_story(config: &mut fixline_server::Config) {
+    config.server.max_clock_skew_secs = 3 * 3600;
+}
+
 #[tokio::test]
 async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_verify() {
-    let mut crew = crew().await;
+    // The visit is dated from 90 minutes back, on a job the test makes now: device clocks may
+    // be that far off here, or work dated before its job would be refused.
+    let mut crew = fixline_tests::crew_configured(offline_story).await;
     let (job, _) = chens_job(&crew, "SC650-CAPT").await;
     let (s, _) = crew
         .desk
@@ -138,11 +144,35 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
     assert_eq!(sha256_hex(&pdf), receipt.pdf_sha256);
     assert!(sync(&device, true, |_| {}).await.is_err(), "still offline");
 
-    // Back online. An earlier attempt got the first part of the receipt across, then the link
-    // dropped.
+    // Back online. An earlier attempt got the actions and the first part of the receipt
+    // across, then the link dropped. (The server takes a file only for a job of the engineer's
+    // that names it, so the actions go first.)
     let cut = (pdf.len() / 2).min(UPLOAD_CHUNK as usize);
-    crew.server = TestServer::start_at(&db, &addr).await;
+    crew.server = TestServer::start_with(&db, &addr, offline_story).await;
     let chen = crew.server.login("chen").await;
+    let mut actions: Vec<_> = device
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.state == fixline_core::device::OutboxState::Pending)
+        .map(|o| o.action)
+        .collect();
+    actions.reverse();
+    let (s, pushed) = chen
+        .post(
+            "/api/v1/sync/push",
+            serde_json::json!({ "actions": actions }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pushed}");
+    assert!(
+        pushed["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["outcome"] == "applied"),
+        "{pushed}"
+    );
     let first = chen
         .request(
             Method::PUT,

@@ -381,3 +381,72 @@ fn urlencoding(s: &str) -> String {
         })
         .collect()
 }
+
+/// An idempotency key belongs to whoever sent it: two partners on one channel that both send
+/// "order-1" get a job each, each sees only its own; the desk's own retries of one request (its
+/// answer lost) make one job per user.
+#[tokio::test]
+async fn idempotency_keys_are_scoped_to_the_partner_and_the_desk_user_who_sent_them() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    let mut keys = Vec::new();
+    for label in ["partner A", "partner B"] {
+        let (s, key) = admin
+            .post(
+                "/api/v1/intake-keys",
+                json!({"channel": "api", "label": label}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{key}");
+        keys.push(key["api_key"].as_str().unwrap().to_owned());
+    }
+    let send = |api_key: &str, name: &str, phone: &str| {
+        server
+            .anonymous()
+            .http
+            .post(server.url("/api/v1/intake"))
+            .header("X-Api-Key", api_key)
+            .header("Idempotency-Key", "order-1")
+            .json(&json!({
+                "caller": {"name": name, "phone": phone, "address": "拱墅区莫干山路 100 号",
+                           "city": "杭州市", "region": "拱墅区"},
+                "symptom": "制冰机不出冰"
+            }))
+            .send()
+    };
+    let (sa, a) = fixline_tests::read(send(&keys[0], "周敏", "139 0000 0101").await.unwrap()).await;
+    let (sb, b) = fixline_tests::read(send(&keys[1], "吴刚", "139 0000 0202").await.unwrap()).await;
+    assert_eq!(
+        (sa, sb),
+        (StatusCode::CREATED, StatusCode::CREATED),
+        "{a} {b}"
+    );
+    assert_ne!(a["work_order_id"], b["work_order_id"]);
+    let (sa2, a2) =
+        fixline_tests::read(send(&keys[0], "周敏", "139 0000 0101").await.unwrap()).await;
+    assert_eq!(sa2, StatusCode::OK);
+    assert_eq!(a2["work_order_id"], a["work_order_id"]);
+
+    let fx = customer_with_asset(&admin, "杭州鲜丰生鲜超市", "FX2409001188").await;
+    let desk = server
+        .user(&admin, "desk", fixline_core::role::Role::Dispatcher, None)
+        .await;
+    let call = || {
+        desk.request(reqwest::Method::POST, "/api/v1/work-orders")
+            .header("Idempotency-Key", "call-0930")
+            .json(&json!({"serial": fx.serial, "symptom": "冷柜温度高"}))
+            .send()
+    };
+    let (s1, first) = fixline_tests::read(call().await.unwrap()).await;
+    let (s2, again) = fixline_tests::read(call().await.unwrap()).await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::CREATED, StatusCode::OK),
+        "{first} {again}"
+    );
+    assert_eq!(first["work_order_id"], again["work_order_id"]);
+    let (_, file) = admin
+        .get(&format!("/api/v1/customers/{}", fx.customer))
+        .await;
+    assert_eq!(file["work_orders"].as_array().unwrap().len(), 1, "{file}");
+}

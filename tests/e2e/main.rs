@@ -1,6 +1,7 @@
 //! End-to-end tests: each boots the real server on an ephemeral port over a fresh SQLite file
 //! and drives it over HTTP, as the console, the engineer app and intake channels will.
 
+mod abuse;
 mod access;
 mod app;
 mod auto_assign;
@@ -9,6 +10,7 @@ mod browser;
 mod capture;
 mod capture_ui;
 mod console;
+mod contract;
 mod desk;
 mod dispatch;
 mod geocode;

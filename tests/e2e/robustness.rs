@@ -100,7 +100,7 @@ async fn bad_input_gets_a_code_and_a_message_and_writes_nothing() {
 }
 
 #[tokio::test]
-async fn a_stale_write_gets_409_and_a_blind_one_428() {
+async fn a_stale_write_gets_412_and_a_blind_one_428() {
     let server = TestServer::start().await;
     let admin = server.login("admin").await;
     let desk_a = server.user(&admin, "desk_a", Role::Dispatcher, None).await;
@@ -122,7 +122,7 @@ async fn a_stale_write_gets_409_and_a_blind_one_428() {
         .await;
     assert_eq!(
         (s, b["code"].as_str()),
-        (StatusCode::CONFLICT, Some("stale_version")),
+        (StatusCode::PRECONDITION_FAILED, Some("stale_version")),
         "{b}"
     );
     assert!(b["message"].as_str().unwrap().contains("version 2"));
@@ -158,7 +158,7 @@ async fn a_stale_write_gets_409_and_a_blind_one_428() {
     let (s, body) = fixline_tests::read(stale).await;
     assert_eq!(
         (s, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("stale_version"))
+        (StatusCode::PRECONDITION_FAILED, Some("stale_version"))
     );
 }
 

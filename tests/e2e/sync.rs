@@ -17,6 +17,10 @@ fn wo(id: &str) -> WorkOrderId {
     id.parse().expect("work order id")
 }
 
+fn offline_story(config: &mut fixline_server::Config) {
+    config.server.max_clock_skew_secs = 3 * 3600;
+}
+
 fn act(store: &DeviceStore, job: &str, minutes_ago: i64, action: Action) {
     let at = Utc::now() - TimeDelta::minutes(minutes_ago);
     store
@@ -26,7 +30,10 @@ fn act(store: &DeviceStore, job: &str, minutes_ago: i64, action: Action) {
 
 #[tokio::test]
 async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_action_once() {
-    let mut server = TestServer::start().await;
+    // The story dates the engineers' offline work up to 90 minutes back, on jobs the test makes
+    // now: the server allows device clocks that far off, or it would refuse work dated before
+    // its job.
+    let mut server = TestServer::start_configured(offline_story).await;
     let dir = tempfile::tempdir().unwrap();
     let admin = server.login("admin").await;
     let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
@@ -119,7 +126,7 @@ async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_ac
 
     // The server is back on the same address; the dispatcher reassigns job 2 to wang and
     // cancels job 3 before chen's device reconnects.
-    server = TestServer::start_at(&server.db_path, &addr).await;
+    server = TestServer::start_with(&server.db_path, &addr, offline_story).await;
     let desk = server.login("desk").await;
     let (s, b) = desk
         .act(&job2, json!({"action": "assign", "engineer": wang_id}))
@@ -345,4 +352,114 @@ async fn bad_answers_from_the_server_stop_the_sync_cleanly_and_the_next_one_resu
     assert!(device.status().unwrap().last_error.is_none());
     assert_eq!(device.cursor().unwrap(), SyncCursor::Log { seq: 5 });
     assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+/// A push is a list of separate outcomes: an action the server cannot take (a hand-over to an
+/// engineer who does not exist) is refused on its own and the actions after it are applied; the
+/// same push again gets the same answers; an id reused for another action, or by another
+/// engineer, is refused without telling anything of the first; a time before the job is refused.
+#[tokio::test]
+async fn one_bad_action_in_a_push_is_refused_alone_and_a_reused_id_is_never_answered_for_another() {
+    let crew = fixline_tests::crew().await;
+    let (job, _) = fixline_tests::chens_job(&crew, "FX2506000901").await;
+    let wang_id = engineer(&crew.admin, "王磊", "西湖区").await;
+    crew.server
+        .user(&crew.admin, "wang", Role::Engineer, Some(&wang_id))
+        .await;
+    let chen = crew.server.login("chen").await;
+    let wang = crew.server.login("wang").await;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let base = order["version"].as_u64().unwrap();
+    let now = Utc::now();
+    let ids: Vec<String> = (0..3).map(|_| Uuid::now_v7().to_string()).collect();
+    let action = |id: &str, minutes: i64, body: serde_json::Value| {
+        json!({"id": id, "work_order": job, "base_version": base,
+               "at": now - TimeDelta::minutes(minutes), "action": body})
+    };
+    let batch = json!({"actions": [
+        action(&ids[0], 3, json!({"action": "accept"})),
+        action(&ids[1], 2, json!({"action": "hand_over", "to": Uuid::now_v7(), "reason": "下午有培训"})),
+        action(&ids[2], 1, json!({"action": "add_note", "text": "客户要求先电话联系"})),
+    ]});
+    let outcomes = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["outcome"].as_str().unwrap().to_owned(),
+                    x["code"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (s, first) = chen.post("/api/v1/sync/push", batch.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let expected = vec![
+        ("applied".to_owned(), String::new()),
+        ("rejected".to_owned(), "unknown_reference".to_owned()),
+        ("applied".to_owned(), String::new()),
+    ];
+    assert_eq!(outcomes(&first), expected, "{first}");
+    // Sent again (the answer was lost): the same answers, nothing applied twice.
+    let (s, again) = chen.post("/api/v1/sync/push", batch).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(outcomes(&again), expected, "{again}");
+    assert_eq!(
+        first["results"][2]["version"],
+        again["results"][2]["version"]
+    );
+
+    // The same id with another text, and chen's id pushed by wang.
+    let (_, reused) = chen
+        .post(
+            "/api/v1/sync/push",
+            json!({"actions": [action(&ids[2], 1, json!({"action": "add_note", "text": "另一条备注"}))]}),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&reused),
+        vec![("rejected".to_owned(), "action_id_reused".to_owned())],
+        "{reused}"
+    );
+    let (_, foreign) = wang
+        .post(
+            "/api/v1/sync/push",
+            json!({"actions": [action(&ids[0], 3, json!({"action": "accept"}))]}),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&foreign),
+        vec![("rejected".to_owned(), "action_id_reused".to_owned())],
+        "{foreign}"
+    );
+    assert!(foreign["results"][0]["work_order"].is_null(), "{foreign}");
+    assert!(!foreign.to_string().contains("accepted"), "{foreign}");
+
+    // A device clock reset to year 1.
+    let (_, ancient) = chen
+        .post(
+            "/api/v1/sync/push",
+            json!({"actions": [{"id": Uuid::now_v7(), "work_order": job, "base_version": base,
+                                "at": "0001-01-01T00:00:00Z",
+                                "action": {"action": "add_note", "text": "时间错误"}}]}),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&ancient),
+        vec![("rejected".to_owned(), "invalid_input".to_owned())],
+        "{ancient}"
+    );
+
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(order["status"], "accepted", "{order}");
+    assert_eq!(order["assignee"], crew.chen_id.as_str(), "{order}");
+    let notes: Vec<&str> = order["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["text"].as_str())
+        .collect();
+    assert_eq!(notes, vec!["客户要求先电话联系"], "{order}");
 }

@@ -61,6 +61,8 @@ const PACKAGES: &[&str] = &[
 
 /// Leaflet, copied into the UI from npm (never loaded from a CDN).
 const LEAFLET: &str = "1.9.4";
+/// The OpenAPI document's checker (PyPI), in a virtualenv of its own under the cache.
+const OPENAPI_SPEC_VALIDATOR: &str = "0.9.0";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -100,9 +102,15 @@ fn workspace_root() -> Result<PathBuf> {
 
 /// Runs a command, echoing it, and fails with its exit status.
 fn run(program: &str, args: &[&str]) -> Result<()> {
+    run_with(program, args, &[])
+}
+
+/// Runs a program with extra environment variables.
+fn run_with(program: &str, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()> {
     eprintln!("\n$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .status()
         .with_context(|| format!("starting {program}"))?;
     if !status.success() {
@@ -144,6 +152,7 @@ fn setup() -> Result<()> {
         )?;
     }
     install_packages(PACKAGES)?;
+    python_tools()?;
     let driver = output("tauri-driver", &["--version"]).unwrap_or_default();
     if !driver.contains(TAURI_DRIVER) {
         run(
@@ -158,6 +167,34 @@ fn setup() -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The virtualenv the Python tools of the tests live in.
+fn venv() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".cache/fixline/venv")
+}
+
+/// openapi-spec-validator, pinned, in its own virtualenv (never the system's Python).
+fn python_tools() -> Result<()> {
+    let venv = venv();
+    let validator = venv.join("bin/openapi-spec-validator");
+    let pip = venv.join("bin/pip");
+    let pinned = format!("openapi-spec-validator=={OPENAPI_SPEC_VALIDATOR}");
+    let installed = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"])
+        .unwrap_or_default()
+        .contains(&pinned);
+    if validator.exists() && installed {
+        return Ok(());
+    }
+    run(
+        "python3",
+        &["-m", "venv", venv.to_str().context("UTF-8 cache path")?],
+    )?;
+    run(
+        pip.to_str().context("UTF-8 cache path")?,
+        &["install", "--quiet", "--disable-pip-version-check", &pinned],
+    )
 }
 
 /// Installs the Debian packages not yet installed (as root, or through sudo).
@@ -353,8 +390,10 @@ fn test() -> Result<()> {
         ],
     )?;
     run("cargo", &["build", "--package", "fixline-app"])?;
-    // A virtual display for the app's end-to-end test under tauri-driver.
-    run(
+    // A virtual display for the app's end-to-end test under tauri-driver; the Python checker
+    // of the API document, from setup()'s virtualenv.
+    let validator = venv().join("bin/openapi-spec-validator");
+    run_with(
         "xvfb-run",
         &[
             "-a",
@@ -369,6 +408,7 @@ fn test() -> Result<()> {
             // tauri-driver and a display, which setup() has installed): run them too.
             "--include-ignored",
         ],
+        &[("FIXLINE_OPENAPI_VALIDATOR", validator.as_os_str())],
     )?;
     eprintln!(
         "\nAll checks and tests passed. Screenshots of the main screens: tests/artifacts/screenshots/"

@@ -8,7 +8,7 @@
 //! The server checks it on upload and again whenever someone opens the verification page.
 
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signature as EdSignature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature as EdSignature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -362,6 +362,14 @@ impl ReceiptRecord {
                 "must be 32 lowercase hex digits",
             ));
         }
+        // 128 random bits never come out as one digit repeated (all zeros, say): such a link
+        // is guessable, so the device that made it is broken.
+        if self.token.bytes().all(|b| b == self.token.as_bytes()[0]) {
+            return Err(Error::invalid(
+                "receipt.token",
+                "is not random (one digit repeated)",
+            ));
+        }
         if !is_sha256_hex(&self.pdf_sha256) {
             return Err(Error::invalid(
                 "receipt.pdf_sha256",
@@ -382,6 +390,16 @@ impl ReceiptRecord {
                 "the seal is for another signature",
             ));
         }
+        // Checked when it arrives, not only when the customer opens the page later.
+        self.seal.verify_signature().map_err(|problem| {
+            Error::invalid(
+                "receipt.seal",
+                match problem {
+                    SealProblem::Malformed => "the key or the signature is not well formed",
+                    _ => "the signature does not verify with the device's key",
+                },
+            )
+        })?;
         Ok(())
     }
 }
@@ -414,18 +432,26 @@ impl Seal {
 
     /// Checks the signature and that `pdf` is the document that was sealed.
     pub fn verify(&self, pdf: &[u8]) -> Result<(), SealProblem> {
-        let key: [u8; 32] = unhex(&self.device_key).ok_or(SealProblem::Malformed)?;
-        let sig: [u8; 64] = unhex(&self.signature).ok_or(SealProblem::Malformed)?;
-        let key = VerifyingKey::from_bytes(&key).map_err(|_| SealProblem::Malformed)?;
-        key.verify(
-            &self.statement.canonical_bytes(),
-            &EdSignature::from_bytes(&sig),
-        )
-        .map_err(|_| SealProblem::BadSignature)?;
+        self.verify_signature()?;
         if sha256_hex(pdf) != self.statement.pdf_sha256 {
             return Err(SealProblem::DocumentChanged);
         }
         Ok(())
+    }
+}
+
+impl Seal {
+    /// Checks that the statement was signed by `device_key` (strictly: no weak keys, no
+    /// malleable signatures).
+    pub fn verify_signature(&self) -> Result<(), SealProblem> {
+        let key: [u8; 32] = unhex(&self.device_key).ok_or(SealProblem::Malformed)?;
+        let sig: [u8; 64] = unhex(&self.signature).ok_or(SealProblem::Malformed)?;
+        let key = VerifyingKey::from_bytes(&key).map_err(|_| SealProblem::Malformed)?;
+        key.verify_strict(
+            &self.statement.canonical_bytes(),
+            &EdSignature::from_bytes(&sig),
+        )
+        .map_err(|_| SealProblem::BadSignature)
     }
 }
 

@@ -44,6 +44,51 @@ pub struct DeviceAction {
     pub action: Action,
 }
 
+impl DeviceAction {
+    /// A fingerprint of everything the action says (hex SHA-256 of its JSON), kept with its
+    /// outcome: an id sent again with another body is a different action, not a repeat.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Refuses an action dated before its job existed, less the clock skew devices are allowed
+    /// (a device whose clock was reset to year 1 must not write history before the job).
+    pub fn check_not_before(&self, job: &WorkOrder, skew: TimeDelta) -> Result<(), Error> {
+        if self.at + skew < job.created_at {
+            return Err(Error::invalid(
+                "at",
+                format!(
+                    "{} is before the job was logged ({}); check the device's date and time",
+                    self.at.format("%Y-%m-%d %H:%M UTC"),
+                    job.created_at.format("%Y-%m-%d %H:%M UTC"),
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The action's time is ahead of the server's clock: not stored, sent again later.
+pub const CLOCK_AHEAD: &str = "clock_ahead";
+/// A receipt sealed with a key not (yet) registered to the engineer: not stored, sent again
+/// once the device has registered its key.
+pub const UNKNOWN_DEVICE: &str = "unknown_device";
+
+/// Whether a refusal is for now only: the server did not keep it, and the device sends the
+/// action again on a later sync instead of giving it up.
+pub fn answered_later(code: &str) -> bool {
+    code == CLOCK_AHEAD || code == UNKNOWN_DEVICE
+}
+
+/// The code a pushed action gets when its id already stands for a different action (another
+/// body, another job or another user's); nothing about the first action is told.
+pub const ACTION_ID_REUSED: &str = "action_id_reused";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {

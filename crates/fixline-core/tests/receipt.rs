@@ -283,3 +283,27 @@ fn only_the_assignee_records_photos() {
     .unwrap_err();
     assert!(matches!(err, Error::NotAssignee { .. }), "{err}");
 }
+
+#[test]
+fn a_receipt_with_a_forged_seal_or_a_guessable_link_is_refused_when_it_arrives() {
+    let o = on_site();
+    let good = record(&o, signature());
+    assert_eq!(good.validate(), Ok(()));
+    let zero_token = ReceiptRecord {
+        token: "0".repeat(32),
+        ..good.clone()
+    };
+    let e = zero_token.validate().unwrap_err();
+    assert!(e.to_string().contains("not random"), "{e}");
+    let mut zero_seal = good.clone();
+    zero_seal.seal.signature = "0".repeat(128);
+    let e = zero_seal.validate().unwrap_err();
+    assert!(e.to_string().contains("does not verify"), "{e}");
+    let mut other_key = good.clone();
+    other_key.seal.device_key = fixline_core::receipt::device_public_key(&[9u8; 32]);
+    assert!(other_key.validate().is_err());
+    let mut garbage = good;
+    garbage.seal.signature = "xyz".into();
+    let e = garbage.validate().unwrap_err();
+    assert!(e.to_string().contains("well formed"), "{e}");
+}

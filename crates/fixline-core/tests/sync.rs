@@ -372,6 +372,39 @@ fn engineer_action() -> impl Strategy<Value = Action> {
     ]
 }
 
+#[test]
+fn an_action_is_known_by_everything_it_says_and_never_dated_before_its_job() {
+    let base = accepted();
+    let note = device_action(&base, 10, Action::AddNote { text: "E1".into() });
+    assert_eq!(note.digest(), note.clone().digest());
+    assert_eq!(note.digest().len(), 64);
+    let other_text = DeviceAction {
+        action: Action::AddNote { text: "E2".into() },
+        ..note.clone()
+    };
+    let other_job = DeviceAction {
+        work_order: WorkOrderId::from_uuid(Uuid::from_u128(77)),
+        ..note.clone()
+    };
+    assert_ne!(note.digest(), other_text.digest());
+    assert_ne!(note.digest(), other_job.digest());
+
+    let skew = TimeDelta::minutes(10);
+    assert!(note.check_not_before(&base, skew).is_ok());
+    let slow_clock = DeviceAction {
+        at: base.created_at - TimeDelta::minutes(9),
+        ..note.clone()
+    };
+    assert!(slow_clock.check_not_before(&base, skew).is_ok());
+    let year_one = DeviceAction {
+        at: "0001-01-01T00:00:00Z".parse().unwrap(),
+        ..note
+    };
+    let e = year_one.check_not_before(&base, skew).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    assert!(e.to_string().contains("before the job was logged"), "{e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 

@@ -32,9 +32,9 @@ struct Manifest {
     receipt: Option<ManifestEntry>,
 }
 
-/// Photos and receipts, after the actions that name them: key, settings and the parts list,
-/// uploads, manifests.
-/// A server without file support (an older version, answering 404) is left alone.
+/// Photos and receipts, after the actions that name them (the key was registered before the
+/// push): settings and the parts list, uploads, manifests. A server without file support (an
+/// older version, which did not take the key) is left alone.
 pub(crate) async fn sync_files(
     store: &DeviceStore,
     link: &ServerLink,
@@ -46,27 +46,37 @@ pub(crate) async fn sync_files(
         .user
         .id
         .to_string();
-    match register_key(store, link, &user).await {
-        Err(Error::Server { status: 404, .. }) => return Ok(()),
-        other => other?,
+    if store.device_secret()?.1.as_deref() != Some(user.as_str()) {
+        // A server without file support (an older version) did not take the key.
+        return Ok(());
     }
     refresh_settings(store, link).await?;
     upload(store, link, report).await?;
     check_manifests(store, link, report).await
 }
 
-/// Registers this device's public seal key for the signed-in user, once per user.
-async fn register_key(store: &DeviceStore, link: &ServerLink, user: &str) -> Result<()> {
+/// Registers this device's public seal key for the signed-in user, once per user. A server
+/// without file support (an older version, answering 404) is left alone.
+pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Result<()> {
+    let user = store
+        .session()?
+        .ok_or(Error::NotSignedIn)?
+        .user
+        .id
+        .to_string();
     let (secret, registered) = store.device_secret()?;
-    if registered.as_deref() == Some(user) {
+    if registered.as_deref() == Some(user.as_str()) {
         return Ok(());
     }
     let body = serde_json::json!({
         "public_key": device_public_key(&secret),
         "name": "Fixline engineer app",
     });
-    link.post_empty("/api/v1/devices", &body).await?;
-    store.device_key_registered(user)
+    match link.post_empty("/api/v1/devices", &body).await {
+        Err(Error::Server { status: 404, .. }) => return Ok(()),
+        other => other?,
+    }
+    store.device_key_registered(&user)
 }
 
 async fn refresh_settings(store: &DeviceStore, link: &ServerLink) -> Result<()> {
@@ -80,7 +90,16 @@ async fn refresh_settings(store: &DeviceStore, link: &ServerLink) -> Result<()> 
 async fn upload(store: &DeviceStore, link: &ServerLink, report: &mut SyncReport) -> Result<()> {
     for file in store.uploads()? {
         let path = format!("/api/v1/blobs/{}", file.sha256);
-        let status: BlobStatus = link.get(&path).await?;
+        let status: BlobStatus = match link.get(&path).await {
+            Ok(status) => status,
+            // No job of this engineer on the server names the file (the action that attached
+            // it met a conflict, or the job was taken away): it stays on the device, and the
+            // other files go on.
+            Err(Error::Server {
+                status: 403 | 404, ..
+            }) => continue,
+            Err(e) => return Err(e),
+        };
         let mut offset = status.received;
         let mut complete = status.complete;
         let mut restarted = false;

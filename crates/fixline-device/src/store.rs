@@ -544,7 +544,9 @@ impl DeviceStore {
             let state = match &result.outcome {
                 PushOutcome::Applied { .. } => OutboxState::Applied,
                 PushOutcome::Conflict { .. } => OutboxState::Conflict,
-                PushOutcome::Rejected { code, message } if code == "clock_ahead" => {
+                PushOutcome::Rejected { code, message }
+                    if fixline_core::sync::answered_later(code) =>
+                {
                     postpone(tx, result.id, message, now)?;
                     return Ok(OutboxState::Pending);
                 }

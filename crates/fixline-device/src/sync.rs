@@ -45,6 +45,8 @@ async fn run(
     progress: &mut impl FnMut(PullProgress),
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
+    // The seal key first: the server takes a receipt only with a key registered to its sender.
+    files::register_key(store, link).await?;
     push(store, link, force, &mut report).await?;
     pull(store, link, progress, &mut report).await?;
     files::sync_files(store, link, &mut report).await?;

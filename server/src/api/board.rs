@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use fixline_core::board::{
     Board, BoardEngineer, BoardJob, BoardLane, LaneBlock, LaneConflict, MapTiles,
@@ -35,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// The local day to show.
     pub day: NaiveDate,
@@ -45,7 +47,7 @@ pub struct BoardQuery {
 /// time order with the travel before each and the rules broken (skill, shift, overlap, SLA,
 /// window). Held jobs without a planned time are drawn as early as the engineer can get there.
 #[utoipa::path(get, path = "/api/v1/dispatch/board", tag = "dispatch", params(BoardQuery),
-    responses((status = 200, body = Board), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Board), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn board(
     State(state): State<AppState>,
     user: SignedIn,
@@ -80,7 +82,8 @@ async fn board(
 /// What a placement would break, before it is made: the engineer's lane for the day with the
 /// job put at `start` (or as early as it can be reached), and its conflicts. Nothing changes.
 #[utoipa::path(post, path = "/api/v1/dispatch/check", tag = "dispatch", request_body = PlacementCheck,
-    responses((status = 200, body = PlacementAssessment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PlacementAssessment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn check(
     State(state): State<AppState>,
     user: SignedIn,
@@ -103,18 +106,30 @@ async fn check(
                 .iter()
                 .find(|j| j.work_order.id == request.work_order)
                 .ok_or_else(|| Error::not_found("open work order", request.work_order))?;
-            if job.position.is_none() {
+            let Some(position) = job.position else {
                 return Err(Error::bad_request(
                     "no_position",
                     "the job's site has no position, so it cannot be placed in time",
                 ));
-            }
+            };
+            // A job that cannot be on this day at all (its window or its fixed time is on
+            // another) is told so, not dropped from the lane.
+            planning::job(
+                &day.clock,
+                &day.config,
+                now,
+                &job.work_order,
+                position,
+                Pin::Free,
+                false,
+            )
+            .map_err(|reason| not_on_day(day.clock.day, reason))?;
             let lane = day.lane(engineer, Some((&job.work_order, request.start)));
             let placed = lane
                 .blocks
                 .iter()
                 .find(|b| b.work_order == request.work_order)
-                .ok_or_else(|| Error::Internal("the placed job is missing".into()))?;
+                .ok_or_else(|| not_on_day(day.clock.day, "it does not fit on the day"))?;
             let mut conflicts = placed.conflicts.clone();
             // What the placement does to the engineer's other jobs.
             let before = day.lane(engineer, None);
@@ -162,6 +177,14 @@ struct Day {
     jobs: Vec<BoardJob>,
 }
 
+fn not_on_day(day: NaiveDate, reason: &str) -> Error {
+    Error::bad_request_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_on_this_day",
+        format!("this job cannot be placed on {day}: {reason}"),
+    )
+}
+
 impl Day {
     fn load(
         store: &dyn Store,
@@ -192,8 +215,9 @@ impl Day {
                 work_order: wo,
             });
         }
+        let clock = DayClock::new(day, area)?;
         Ok(Day {
-            clock: DayClock::new(day, area),
+            clock,
             config: config.clone(),
             now,
             engineers,

@@ -20,8 +20,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/r/{token}", get(page))
         .route("/r/{token}/receipt.pdf", get(pdf))
-        .route("/r/{token}/verification", get(verification))
         .route("/r/{token}/signature.png", get(signature))
+}
+
+/// The part of the customer's page that is an API: whether a receipt verifies.
+pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(verification))
 }
 
 async fn pdf(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
@@ -55,6 +59,12 @@ async fn signature(State(state): State<AppState>, Path(token): Path<String>) -> 
     }
 }
 
+/// Whether the receipt behind a customer link verifies: the PDF held here is the one the
+/// device (or the server) sealed, with a key registered to the engineer. No login: the link's
+/// token is the key.
+#[utoipa::path(get, path = "/r/{token}/verification", tag = "receipts", security(()),
+    params(("token" = String, Path, description = "the customer link's 32 hex digits")),
+    responses((status = 200, body = Verification), (status = 404, body = crate::error::ErrorBody)))]
 async fn verification(
     State(state): State<AppState>,
     Path(token): Path<String>,

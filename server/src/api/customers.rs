@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
     /// Part of the name, a phone number (typed any way), a site's address or name, or a serial.
     pub q: Option<String>,
@@ -115,7 +116,7 @@ async fn customer_file(
 
 /// Replace the customer's details; needs `If-Match` with the version edited.
 #[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = CustomerDetails,
-    responses((status = 200, body = Customer), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Customer), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_customer(
     State(state): State<AppState>,
     user: SignedIn,
@@ -185,7 +186,7 @@ async fn get_contact(
 
 /// Replace a contact's details; needs `If-Match` with the version edited.
 #[utoipa::path(put, path = "/api/v1/contacts/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = ContactDetails,
-    responses((status = 200, body = Contact), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Contact), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_contact(
     State(state): State<AppState>,
     user: SignedIn,
@@ -259,7 +260,7 @@ async fn get_site(
 }
 
 #[utoipa::path(put, path = "/api/v1/sites/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = SiteDetails,
-    responses((status = 200, body = Site), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Site), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_site(
     State(state): State<AppState>,
     user: SignedIn,
@@ -315,7 +316,7 @@ async fn get_asset(
 }
 
 #[utoipa::path(put, path = "/api/v1/assets/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = AssetDetails,
-    responses((status = 200, body = Asset), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Asset), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_asset(
     State(state): State<AppState>,
     user: SignedIn,

@@ -83,7 +83,7 @@ pub struct ProposedPlan {
 /// Jobs under way stay put; assigned and accepted jobs stay with their engineer. Nothing is
 /// changed.
 #[utoipa::path(post, path = "/api/v1/dispatch/plan", tag = "dispatch", request_body = PlanRequest,
-    responses((status = 200, body = ProposedPlan), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ProposedPlan), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn plan(
     State(state): State<AppState>,
     user: SignedIn,
@@ -99,7 +99,7 @@ async fn plan(
     let now = state.now();
     let proposed = state
         .run(move |store| {
-            let clock = DayClock::new(request.day, &area);
+            let clock = DayClock::new(request.day, &area)?;
             let (engineers, orders) = load(store)?;
             let scenario = request.scenario.unwrap_or(Scenario::NewJobs);
             let (problem, skipped) =

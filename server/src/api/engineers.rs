@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EngineerQuery {
     pub region: Option<String>,
     pub page: Option<u32>,
@@ -86,7 +87,7 @@ pub struct EngineerUpdate {
 
 /// Replace an engineer's details (and optionally status); needs `If-Match`.
 #[utoipa::path(put, path = "/api/v1/engineers/{id}", tag = "engineers", params(("id" = Uuid, Path)), request_body = EngineerUpdate,
-    responses((status = 200, body = Engineer), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Engineer), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_engineer(
     State(state): State<AppState>,
     user: SignedIn,

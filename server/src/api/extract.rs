@@ -68,6 +68,47 @@ pub async fn not_found(uri: Uri) -> Error {
     )
 }
 
+/// Answers that axum and tower make on their own (405 for a method a route does not take, 413
+/// from a body limit, a body that timed out) get the same `{code, message}` body as ours. HTML
+/// pages (the public form, the customer's page) and JSON answers pass as they are.
+pub async fn uniform_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let typed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    if typed {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this address does not take that method".to_owned(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", Error::PayloadTooLarge.to_string()),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request_timeout",
+            "the request took too long to arrive".to_owned(),
+        ),
+        other => (
+            "http_error",
+            other.canonical_reason().unwrap_or("error").to_owned(),
+        ),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&crate::error::ErrorBody { code, message }).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// The version a client edited, from `If-Match: "<version>"`.
 pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
     let Some(value) = headers.get(header::IF_MATCH) else {

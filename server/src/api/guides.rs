@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 const AUTHORS: [Role; 3] = [Role::ServiceManager, Role::Dispatcher, Role::Admin];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GuideQuery {
     /// Only guides for this equipment model.
     pub model: Option<String>,
@@ -77,7 +78,7 @@ async fn get_guide(
 
 /// Replace a guide; needs `If-Match`.
 #[utoipa::path(put, path = "/api/v1/guides/{id}", tag = "guides", params(("id" = Uuid, Path)), request_body = GuideDetails,
-    responses((status = 200, body = Guide), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = Guide), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn update_guide(
     State(state): State<AppState>,
     user: SignedIn,

@@ -82,14 +82,6 @@ pub(crate) async fn create(
     req: IntakeRequest,
     attach: Attach,
 ) -> Result<(Taken, bool)> {
-    if let Some(k) = &key
-        && (k.is_empty() || k.len() > 200)
-    {
-        return Err(Error::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 200 characters",
-        ));
-    }
     let ids = match (req.customer_id, req.site_id) {
         (Some(c), Some(s)) => Some((c, s, req.asset_id)),
         (None, None) => None,
@@ -176,18 +168,32 @@ async fn intake(
             "an intake channel sends its X-Api-Key",
         ))?;
     let hash = auth::secret_hash(key);
+    // Each partner's keys are its own: two partners on one channel may both send "1".
+    let scope: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
     let channel = state
         .run(move |s| s.intake_channel_for_key(&hash))
         .await?
         .ok_or(Error::Unauthenticated("unknown intake API key"))?;
-    let idempotency = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_owned))
-        .transpose()
-        .map_err(|_| {
-            Error::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII")
-        })?;
+    let idempotency = idempotency_key(&headers, &format!("key:{scope}"))?;
     take_in(&state, channel, idempotency, None, req).await
+}
+
+/// The request's `Idempotency-Key`, checked, and scoped to who sent it (an API key, a user):
+/// the same key from someone else is another request.
+pub(crate) fn idempotency_key(headers: &HeaderMap, scope: &str) -> Result<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().map_err(|_| {
+        Error::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII")
+    })?;
+    if key.is_empty() || key.len() > 200 {
+        return Err(Error::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 characters",
+        ));
+    }
+    Ok(Some(format!("{scope}/{key}")))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -278,7 +284,7 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
     match create(
         &state,
         IntakeChannel::WebForm,
-        Some(format!("form:{}", f.form_id)),
+        (!f.form_id.is_empty() && f.form_id.len() <= 200).then(|| format!("form:{}", f.form_id)),
         None,
         req,
         Attach::Hold,

@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LiveQuery {
     /// Only changes concerning this engineer (their jobs, their position).
     pub engineer: Option<Uuid>,
@@ -167,6 +168,7 @@ impl Feed {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Changes after this seq; 0 for the beginning.
     #[serde(default)]

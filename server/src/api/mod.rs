@@ -3,6 +3,7 @@
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
 mod board;
+mod contract;
 mod customer_page;
 mod customers;
 mod dispatch;
@@ -70,17 +71,21 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(board::routes())
         .merge(pool::routes())
         .merge(receipts::routes(max_photo_bytes))
+        .merge(customer_page::api_routes())
 }
 
 /// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes(0).split_for_parts().1
+pub fn openapi() -> serde_json::Value {
+    contract::complete(api_routes(0).split_for_parts().1)
 }
 
 pub fn router(state: AppState) -> Router {
     let max_photo = usize::try_from(state.config().storage.max_blob_bytes).unwrap_or(usize::MAX);
     let (api, doc) = api_routes(max_photo).split_for_parts();
+    let doc = contract::complete(doc);
     let limit = state.config().server.max_body_bytes;
+    let body_timeout =
+        std::time::Duration::from_secs(state.config().server.body_timeout_secs.max(1));
     let api = match &state.config().server.ui_dir {
         // The browser variant of the engineer app (and later the console): static files.
         Some(dir) => api
@@ -98,6 +103,13 @@ pub fn router(state: AppState) -> Router {
         .merge(customer_page::routes())
         .fallback(extract::not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
+        .layer(axum::middleware::map_response(extract::uniform_errors))
+        // JSON and pages, for clients that ask (the first sync is megabytes); not the live
+        // stream, nor images.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -33,6 +33,7 @@ const INTAKE_ROLES: [Role; 4] = [
 ];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Also those already filed or turned down.
     #[serde(default)]

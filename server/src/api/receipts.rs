@@ -11,7 +11,7 @@ use fixline_core::ids::WorkOrderId;
 use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::role::Role;
-use fixline_core::work_order::{Action, WorkOrder};
+use fixline_core::work_order::{Action, ActionKind, WorkOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -133,12 +133,15 @@ async fn register_device(
 
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "receipts",
     params(("sha256" = String, Path)),
-    responses((status = 200, body = BlobStatus), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = BlobStatus), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn blob_status(
     State(state): State<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     Path(sha256): Path<String>,
 ) -> Result<axum::Json<BlobStatus>> {
+    if let crate::store::Visibility::Engineer(_) = user.visibility() {
+        own_jobs_naming(&state, &user, &sha256).await?;
+    }
     let blobs = state.blobs().clone();
     Ok(axum::Json(
         tokio::task::spawn_blocking(move || blobs.status(&sha256)).await??,
@@ -146,6 +149,7 @@ async fn blob_status(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChunkQuery {
     /// Where this chunk starts; must equal what the server has (see GET).
     pub offset: u64,
@@ -156,20 +160,74 @@ pub struct ChunkQuery {
 #[utoipa::path(put, path = "/api/v1/blobs/{sha256}", tag = "receipts",
     params(("sha256" = String, Path), ChunkQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = BlobStatus), (status = 409, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BlobStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn upload_chunk(
     State(state): State<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     Path(sha256): Path<String>,
     Query(q): Query<ChunkQuery>,
     body: Bytes,
 ) -> Result<axum::Json<BlobStatus>> {
+    // Devices upload what their engineers' jobs name; the desk's files are made by the server.
+    user.require(&[Role::Engineer], "upload files")?;
+    let jobs = own_jobs_naming(&state, &user, &sha256).await?;
     let blobs = state.blobs().clone();
-    Ok(axum::Json(
-        tokio::task::spawn_blocking(move || blobs.append(&sha256, q.offset, q.total, &body))
-            .await??,
+    let name = sha256.clone();
+    let status = tokio::task::spawn_blocking(move || blobs.append(&name, q.offset, q.total, &body))
+        .await??;
+    if status.complete {
+        let (by, now) = (user.0.id, state.now());
+        state
+            .run(move |s| s.record_blob_jobs(&sha256, &jobs, Some(by), now))
+            .await?;
+    }
+    Ok(axum::Json(status))
+}
+
+/// A receipt a device sealed is taken only with a key registered to the user who sends it, so
+/// a forged or borrowed seal is refused when it arrives. (Receipts the server makes are sealed
+/// with its own key and do not come through here.)
+pub(crate) async fn check_device_seal(
+    state: &AppState,
+    user: &SignedIn,
+    action: &Action,
+) -> Result<()> {
+    let Action::SignReceipt { receipt } = action else {
+        return Ok(());
+    };
+    let key = receipt.seal.device_key.clone();
+    let owner = state.run(move |s| s.device_key_user(&key)).await?;
+    if owner == Some(user.0.id) {
+        return Ok(());
+    }
+    Err(Error::bad_request_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        fixline_core::sync::UNKNOWN_DEVICE,
+        "the receipt is sealed with a key that is not registered to you; the app registers its key when it syncs",
     ))
+}
+
+/// The signed-in engineer's jobs that name a file. Asking about or uploading a file is only
+/// for one of them: the action that names the file reaches the server first.
+async fn own_jobs_naming(
+    state: &AppState,
+    user: &SignedIn,
+    sha256: &str,
+) -> Result<Vec<WorkOrderId>> {
+    let me = user.actor().engineer;
+    let name = sha256.to_owned();
+    let jobs: Vec<WorkOrderId> = state
+        .run(move |s| s.work_orders_naming_blob(&name))
+        .await?
+        .into_iter()
+        .filter(|wo| me.is_some() && wo.assignee == me)
+        .map(|wo| wo.id)
+        .collect();
+    if jobs.is_empty() {
+        return Err(Error::not_found("file of one of your jobs", sha256));
+    }
+    Ok(jobs)
 }
 
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}/content", tag = "receipts",
@@ -180,11 +238,11 @@ async fn blob_content(
     user: SignedIn,
     Path(sha256): Path<String>,
 ) -> Result<Response> {
-    // A photo is seen by whoever may see a job it belongs to: the desk, or the job's engineer.
+    // A file is seen by the desk, or by the engineer holding a job its bytes reached the server
+    // for (not one that only names it: a hash copied onto one's own job shows nothing).
     if let crate::store::Visibility::Engineer(me) = user.visibility() {
         let name = sha256.clone();
-        let jobs = state.run(move |s| s.work_orders_naming_blob(&name)).await?;
-        if !jobs.iter().any(|wo| wo.assignee == Some(me)) {
+        if !state.run(move |s| s.blob_reached(&name, me)).await? {
             return Err(Error::not_found("blob", sha256));
         }
     }
@@ -247,6 +305,7 @@ async fn manifest(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PhotoQuery {
     /// before, after, fault or serial_plate.
     pub tag: String,
@@ -279,6 +338,9 @@ async fn upload_photo(
             "tag must be before, after, fault or serial_plate",
         )
     })?;
+    // Who may attach a photo is decided before a pixel is decoded, and decoding waits its turn.
+    job.check(ActionKind::AttachPhoto, &user.actor())?;
+    let slot = state.photo_slot().await?;
     let photo = tokio::task::spawn_blocking(move || {
         fixline_photo::process(&body, &fixline_photo::PhotoSettings::default())
     })
@@ -286,10 +348,15 @@ async fn upload_photo(
     .map_err(|e| {
         Error::bad_request_with_status(StatusCode::UNPROCESSABLE_ENTITY, "bad_photo", e.to_string())
     })?;
+    drop(slot);
     let blobs = state.blobs().clone();
     let jpeg = photo.jpeg;
     let bytes = jpeg.len() as u64;
     let sha256 = tokio::task::spawn_blocking(move || blobs.put(&jpeg)).await??;
+    let (name, by, now) = (sha256.clone(), user.0.id, state.now());
+    state
+        .run(move |s| s.record_blob_jobs(&name, &[id], Some(by), now))
+        .await?;
     let photo = PhotoRef {
         sha256,
         tag,

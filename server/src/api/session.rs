@@ -15,6 +15,7 @@ use super::extract::Json;
 use crate::AppState;
 use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
+use crate::sign_in::{AfterFailure, SignInGuard};
 use crate::store::User;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -63,28 +64,47 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// Exchange a user name and password for a bearer token.
+/// Exchange a user name and password for a bearer token. Wrong passwords in a row lock the
+/// user name, and many from one address lock the address, for a while (429 with Retry-After).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", security(()), request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    parts: axum::http::request::Parts,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginResponse>> {
     let ttl = chrono::TimeDelta::hours(state.config().auth.token_ttl_hours);
-    let user = state
-        .run(move |store| {
-            let found = store.user_with_password(req.username.trim())?;
-            // Verify against a real hash even for unknown users, so timing does not reveal names.
-            let (user, hash) = found.unwrap_or_else(|| (placeholder_user(), DUMMY_HASH.clone()));
-            let ok = auth::verify_password(&req.password, &hash)
-                && !user.disabled
-                && !user.username.is_empty();
-            Ok(ok.then_some(user))
-        })
-        .await?
-        .ok_or(Error::Unauthenticated("wrong user name or password"))?;
-    let (token, hash) = auth::new_secret();
+    let address = peer_address(&parts);
+    let account = SignInGuard::account(&req.username);
+    let guard = state.sign_in_guard();
     let now = state.now();
+    if let Some(locked) = guard.check(&account, address, now) {
+        return Err(locked.error(now));
+    }
+    let username = req.username.trim().to_owned();
+    let found = state
+        .run(move |store| store.user_with_password(&username))
+        .await?;
+    // Verify against a real hash even for unknown users, so timing does not reveal names.
+    let (user, hash) = found.unwrap_or_else(|| (placeholder_user(), DUMMY_HASH.clone()));
+    let matches = state.passwords().verify(req.password, hash).await?;
+    if !matches {
+        if let AfterFailure::LockedNow(locked) = guard.failed(&account, address, now) {
+            tracing::warn!(
+                account = %account,
+                address = ?address,
+                until = %locked.until(),
+                "sign-in locked after repeated wrong passwords"
+            );
+        }
+        return Err(Error::Unauthenticated("wrong user name or password"));
+    }
+    guard.succeeded(&account);
+    if user.disabled || user.username.is_empty() {
+        return Err(Error::Unauthenticated("wrong user name or password"));
+    }
+    let (token, hash) = auth::new_secret();
     let expires_at = now + ttl;
     let user_id = user.id;
     state
@@ -95,6 +115,14 @@ async fn login(
         expires_at,
         user,
     }))
+}
+
+/// The client's address, when the server was started with connection info.
+fn peer_address(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// Argon2id hash of a random password, checked when the user name is unknown.

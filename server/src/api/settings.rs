@@ -52,7 +52,7 @@ async fn auto_assign(State(state): State<AppState>, user: SignedIn) -> Result<Re
 /// version shown (`If-Match`; `"0"` over the settings file's policy).
 #[utoipa::path(put, path = "/api/v1/settings/auto-assign", tag = "settings", request_body = AutoAssignPolicy,
     responses((status = 200, body = AutoAssignSettings), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn save_auto_assign(
     State(state): State<AppState>,
     user: SignedIn,

@@ -28,7 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Apply a device's actions, in order, each at most once. Every action gets its own outcome
-/// (applied, conflict or rejected); a repeated action id gets the answer it got the first time.
+/// (applied, conflict or rejected), and one refused action never stops the ones after it; a
+/// repeated action id gets the answer it got the first time, and an id that already stands for
+/// a different action is refused (`action_id_reused`). An action dated before its job existed
+/// is refused.
 /// An action whose time is ahead of the server's clock is answered `clock_ahead` and not stored,
 /// so the device can send it again once its clock is right.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
@@ -50,6 +53,7 @@ async fn push(
     }
     let actor = user.actor();
     let policy: SlaPolicy = state.sla_policy().clone();
+    let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
     let mut results = Vec::with_capacity(request.actions.len());
     for action in request.actions {
         let now = state.now();
@@ -57,7 +61,18 @@ async fn push(
             results.push(PushResult {
                 id: action.id,
                 outcome: PushOutcome::Rejected {
-                    code: "clock_ahead".to_owned(),
+                    code: sync::CLOCK_AHEAD.to_owned(),
+                    message: e.to_string(),
+                },
+                work_order: None,
+            });
+            continue;
+        }
+        if let Err(e) = super::receipts::check_device_seal(&state, &user, &action.action).await {
+            results.push(PushResult {
+                id: action.id,
+                outcome: PushOutcome::Rejected {
+                    code: e.code().to_owned(),
                     message: e.to_string(),
                 },
                 work_order: None,
@@ -88,6 +103,9 @@ async fn push(
         let result = state
             .run(move |s| {
                 s.apply_device_action(&actor, &action, now, &mut |current, standing| {
+                    if let Err(e) = action.check_not_before(current, skew) {
+                        return sync::Replay::Rejected(e);
+                    }
                     let ctx = ActionContext {
                         actor: &actor,
                         at: action.at,
@@ -138,6 +156,7 @@ async fn pull(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConflictQuery {
     /// At most this many, newest first (default 100).
     pub limit: Option<u32>,

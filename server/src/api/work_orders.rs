@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkOrderQuery {
     /// Comma-separated statuses, e.g. `assigned,accepted`.
     pub status: Option<String>,
@@ -118,10 +119,13 @@ async fn list_work_orders(
 
 /// The desk records a request taken by phone, e-mail or WeChat.
 #[utoipa::path(post, path = "/api/v1/work-orders", tag = "work orders", request_body = DeskIntake,
-    responses((status = 201, body = IntakeReceipt), (status = 422, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "the same key from the same user answers with the job it made the first time")),
+    responses((status = 201, body = IntakeReceipt), (status = 200, description = "repeated idempotency key", body = IntakeReceipt),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_work_order(
     State(state): State<AppState>,
     user: SignedIn,
+    headers: HeaderMap,
     Json(body): Json<DeskIntake>,
 ) -> Result<Response> {
     user.require(
@@ -133,7 +137,8 @@ async fn create_work_order(
         ],
         "take in work orders",
     )?;
-    intake::take_in(&state, body.channel, None, Some(user.actor()), body.request).await
+    let key = intake::idempotency_key(&headers, &format!("user:{}", user.0.id))?;
+    intake::take_in(&state, body.channel, key, Some(user.actor()), body.request).await
 }
 
 /// Loads a work order the caller may see; engineers get 404 for others' jobs.
@@ -172,7 +177,7 @@ pub struct WorkOrderEdit {
 
 /// Correct a request (category, symptom, requested window); needs `If-Match`.
 #[utoipa::path(put, path = "/api/v1/work-orders/{id}", tag = "work orders", params(("id" = Uuid, Path)), request_body = WorkOrderEdit,
-    responses((status = 200, body = WorkOrder), (status = 409, body = ErrorBody), (status = 428, body = ErrorBody)))]
+    responses((status = 200, body = WorkOrder), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
 async fn edit_work_order(
     State(state): State<AppState>,
     user: SignedIn,
@@ -269,7 +274,8 @@ pub fn event_time(state: &AppState, at: Option<Timestamp>, now: Timestamp) -> Re
 /// Perform a lifecycle action (accept, arrive, complete, …). `If-Match` is optional: the state
 /// machine already refuses what no longer fits.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/transitions", tag = "work orders", params(("id" = Uuid, Path)), request_body = TransitionRequest,
-    responses((status = 200, body = WorkOrder), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = WorkOrder), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn transition(
     State(state): State<AppState>,
     user: SignedIn,
@@ -287,6 +293,7 @@ async fn transition(
         ));
     }
     visible(&state, &user, id).await?;
+    super::receipts::check_device_seal(&state, &user, &req.action).await?;
     if let Action::Assign { engineer } | Action::HandOver { to: engineer, .. } = &req.action {
         let engineer = *engineer;
         state

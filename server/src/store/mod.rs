@@ -430,8 +430,21 @@ pub trait Store: Send + Sync + 'static {
     fn device_key_owner(&self, key: &str) -> Result<Option<String>>;
     /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
     fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
+    /// The user a device seal key is registered to.
+    fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
     /// Work orders whose photos or receipt name this blob.
     fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>>;
+    /// Records that a file's bytes reached the server for these jobs (an upload finished by an
+    /// engineer holding them, or the server made the file for the job).
+    fn record_blob_jobs(
+        &self,
+        sha256: &str,
+        jobs: &[WorkOrderId],
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Whether the engineer holds a job the file's bytes reached the server for.
+    fn blob_reached(&self, sha256: &str, engineer: EngineerId) -> Result<bool>;
     /// The work order whose receipt has this customer-link token.
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     fn record_receipt_mail(

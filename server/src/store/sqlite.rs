@@ -565,6 +565,19 @@ impl Store for SqliteStore {
         })
     }
 
+    fn device_key_user(&self, key: &str) -> Result<Option<UserId>> {
+        self.read(|c| {
+            let user: Option<String> = c
+                .query_row(
+                    "SELECT user_id FROM device_keys WHERE public_key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(user.and_then(|u| u.parse().ok()))
+        })
+    }
+
     fn device_key_owner(&self, key: &str) -> Result<Option<String>> {
         self.read(|c| {
             Ok(c.query_row(
@@ -605,6 +618,36 @@ impl Store for SqliteStore {
                 .filter_map(|id| id.parse::<Uuid>().ok())
                 .map(|id| get(c, id))
                 .collect()
+        })
+    }
+
+    fn record_blob_jobs(
+        &self,
+        sha256: &str,
+        jobs: &[WorkOrderId],
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            for job in jobs {
+                tx.execute(
+                    "INSERT OR IGNORE INTO blob_jobs (sha256, work_order_id, uploaded_by, at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![sha256, job.to_string(), by.map(|u| u.to_string()), ts(at)],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn blob_reached(&self, sha256: &str, engineer: EngineerId) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_jobs b JOIN work_orders w ON w.id = b.work_order_id
+                 WHERE b.sha256 = ?1 AND w.assignee = ?2)",
+                [sha256, &engineer.to_string()],
+                |r| r.get(0),
+            )?)
         })
     }
 

@@ -12,8 +12,8 @@ use fixline_core::guide::{Guide, GuideDetails};
 use fixline_core::ids::{ConflictId, CustomerId, EngineerId, GuideId};
 use fixline_core::role::Actor;
 use fixline_core::sync::{
-    Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome, PushResult, Replay,
-    SnapshotPhase, Standing, SyncConflict, SyncCursor,
+    ACTION_ID_REUSED, Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome,
+    PushResult, Replay, SnapshotPhase, Standing, SyncConflict, SyncCursor,
 };
 use fixline_core::work_order::{ActionKind, HistoryEntry, HistoryEvent, WorkOrder};
 use rusqlite::types::Value;
@@ -114,21 +114,10 @@ impl SqliteStore {
         now: Timestamp,
         decide: DeviceDecision<'_>,
     ) -> Result<PushResult> {
-        self.write(|tx, log| {
-            let id = action.id.to_string();
-            let stored: Option<String> = tx
-                .query_row(
-                    "SELECT outcome FROM device_actions WHERE id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(outcome) = stored {
-                return Ok(PushResult {
-                    id: action.id,
-                    outcome: from_json(&outcome)?,
-                    work_order: held_now(tx, action, actor)?,
-                });
+        let digest = action.digest();
+        let applied = self.write(|tx, log| {
+            if let Some(answer) = answered_before(tx, actor, action, &digest)? {
+                return Ok(answer);
             }
             let current = match get::<WorkOrder>(tx, *action.work_order.as_uuid()) {
                 Ok(wo) => Some(wo),
@@ -200,18 +189,7 @@ impl SqliteStore {
                     None,
                 ),
             };
-            tx.execute(
-                "INSERT INTO device_actions (id, user_id, work_order_id, acted_at, received_at, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id,
-                    actor.user.to_string(),
-                    action.work_order.to_string(),
-                    ts(action.at),
-                    ts(now),
-                    to_json(&outcome)?
-                ],
-            )?;
+            keep_outcome(tx, actor, action, &digest, now, &outcome)?;
             if let (Some((next, event)), Some(current)) = (write, &current) {
                 let entry = HistoryEntry {
                     work_order_id: next.id,
@@ -242,7 +220,29 @@ impl SqliteStore {
                 outcome,
                 work_order: held_now(tx, action, actor)?,
             })
-        })
+        });
+        match applied {
+            // Refused while being written (a hand-over to an engineer who does not exist, a
+            // receipt token already taken, …): the change was rolled back; the refusal is kept
+            // like any other outcome, so this action, and only it, is answered "rejected" and
+            // the device's later actions go on.
+            Err(e) if e.is_refusal() => self.write(|tx, _| {
+                if let Some(answer) = answered_before(tx, actor, action, &digest)? {
+                    return Ok(answer);
+                }
+                let outcome = PushOutcome::Rejected {
+                    code: e.code().to_owned(),
+                    message: e.to_string(),
+                };
+                keep_outcome(tx, actor, action, &digest, now, &outcome)?;
+                Ok(PushResult {
+                    id: action.id,
+                    outcome,
+                    work_order: held_now(tx, action, actor)?,
+                })
+            }),
+            other => other,
+        }
     }
 
     pub(super) fn pull(
@@ -287,6 +287,70 @@ impl SqliteStore {
 }
 
 /// The job as the server has it, if the actor holds it now (engineers see only their own jobs).
+/// The answer an action id already got, if it was pushed before. The same id with another body,
+/// job or user is another action: it is refused, and nothing of the first is told.
+fn answered_before(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: &DeviceAction,
+    digest: &str,
+) -> Result<Option<PushResult>> {
+    let stored: Option<(String, String, String, Option<String>)> = tx
+        .query_row(
+            "SELECT user_id, work_order_id, outcome, digest FROM device_actions WHERE id = ?1",
+            [action.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((user, job, outcome, stored_digest)) = stored else {
+        return Ok(None);
+    };
+    let same = user == actor.user.to_string()
+        && job == action.work_order.to_string()
+        && stored_digest.is_none_or(|d| d == digest);
+    if !same {
+        return Ok(Some(PushResult {
+            id: action.id,
+            outcome: PushOutcome::Rejected {
+                code: ACTION_ID_REUSED.to_owned(),
+                message: "this action id was already used for a different action; the device \
+                          must give each action its own id"
+                    .to_owned(),
+            },
+            work_order: None,
+        }));
+    }
+    Ok(Some(PushResult {
+        id: action.id,
+        outcome: from_json(&outcome)?,
+        work_order: held_now(tx, action, actor)?,
+    }))
+}
+
+fn keep_outcome(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: &DeviceAction,
+    digest: &str,
+    now: Timestamp,
+    outcome: &PushOutcome,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO device_actions (id, user_id, work_order_id, acted_at, received_at, outcome, digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            action.id.to_string(),
+            actor.user.to_string(),
+            action.work_order.to_string(),
+            ts(action.at),
+            ts(now),
+            to_json(outcome)?,
+            digest,
+        ],
+    )?;
+    Ok(())
+}
+
 fn held_now(
     tx: &Transaction<'_>,
     action: &DeviceAction,

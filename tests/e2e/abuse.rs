@@ -1,0 +1,265 @@
+//! The server under abuse: wrong passwords lock the account (and the address) instead of being
+//! tried forever, and work a role may not do is refused before it costs the server anything.
+
+use fixline_core::role::Role;
+use fixline_tests::{PASSWORD, TestServer, crew};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_user_name_with_a_clear_answer_and_others_still_sign_in() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let anonymous = server.anonymous();
+    let login = |username: &str, password: &str| {
+        anonymous
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"username": username, "password": password}))
+    };
+    for attempt in 1..=5 {
+        let (s, body) =
+            fixline_tests::read(login("desk", "guess-1234").send().await.unwrap()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {attempt}: {body}");
+    }
+    // Locked now: even the right password (typed with other case and spaces) waits.
+    let locked = login(" DESK ", PASSWORD).send().await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((800..=900).contains(&wait), "Retry-After {wait}");
+    let (_, body) = fixline_tests::read(locked).await;
+    assert_eq!(body["code"], "too_many_attempts", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("15 min"),
+        "{body}"
+    );
+    // Another user name is not locked.
+    server.login("admin").await;
+}
+
+#[tokio::test]
+async fn a_photo_from_a_role_that_may_not_attach_one_is_refused_before_it_is_decoded() {
+    let crew = crew().await;
+    let (job, _) = fixline_tests::chens_job(&crew, "FX2506000931").await;
+    let chen = crew.server.login("chen").await;
+    for step in ["accept", "start_travel", "arrive"] {
+        let (s, body) = chen.act(&job, json!({"action": step})).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {body}");
+    }
+    // Not an image at all: decoding it would answer 422; the role check answers first.
+    let response = crew
+        .desk
+        .request(
+            Method::POST,
+            &format!("/api/v1/work-orders/{job}/photos?tag=before"),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8; 16 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = fixline_tests::read(response).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let response = chen
+        .request(
+            Method::POST,
+            &format!("/api/v1/work-orders/{job}/photos?tag=before"),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8; 16 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = fixline_tests::read(response).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_photo")),
+        "{body}"
+    );
+}
+
+/// A client that connects and then sends its headers a byte at a time, or not at all, is cut
+/// off after the header timeout; the server goes on answering others.
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start_configured(|c| c.server.header_timeout_secs = 1).await;
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: fixline\r\n")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    let started = std::time::Instant::now();
+    for mut stream in stalled {
+        let mut rest = Vec::new();
+        // Closed by the server (EOF, maybe after a 408), long before this test would give up.
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            stream.read_to_end(&mut rest),
+        )
+        .await
+        .expect("the server closes a connection whose headers never end");
+        assert!(
+            read.is_err() || rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"),
+            "{}",
+            String::from_utf8_lossy(&rest)
+        );
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (s, _) = server.anonymous().get("/healthz").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// Answers the framework makes itself have the API's `{code, message}` body, and JSON is
+/// compressed for clients that ask.
+#[tokio::test]
+async fn framework_answers_keep_the_error_body_and_json_is_compressed_on_request() {
+    // A small photo limit, so the refused body fits in the socket's buffers.
+    let crew = fixline_tests::crew_configured(|c| c.storage.max_blob_bytes = 64 * 1024).await;
+    let (job, _) = fixline_tests::chens_job(&crew, "FX2506000932").await;
+    let (s, body) = fixline_tests::read(
+        crew.desk
+            .request(Method::DELETE, "/api/v1/clock")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")),
+        "{body}"
+    );
+    let chen = crew.server.login("chen").await;
+    for step in ["accept", "start_travel", "arrive"] {
+        chen.act(&job, json!({"action": step})).await;
+    }
+    // Past the photo limit.
+    let (s, body) = fixline_tests::read(
+        chen.request(
+            Method::POST,
+            &format!("/api/v1/work-orders/{job}/photos?tag=before"),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8; 100 * 1024])
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+        "{body}"
+    );
+
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = raw
+        .get(crew.server.url("/api/v1/work-orders"))
+        .bearer_auth(crew.desk.token.as_deref().unwrap())
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    let packed = response.bytes().await.unwrap();
+    assert_eq!(&packed[..2], &[0x1f, 0x8b], "a gzip stream");
+}
+
+/// A file is read through a job its bytes reached the server for: wang copying chen's photo's
+/// hash onto his own job gets nothing; uploads are for the engineer's own jobs only.
+#[tokio::test]
+async fn a_hash_copied_onto_ones_own_job_does_not_open_someone_elses_photo() {
+    let crew = crew().await;
+    let (chens, _) = fixline_tests::chens_job(&crew, "FX2506000933").await;
+    let wang_id = fixline_tests::engineer(&crew.admin, "王磊", "西湖区").await;
+    crew.server
+        .user(&crew.admin, "wang", Role::Engineer, Some(&wang_id))
+        .await;
+    let fx = fixline_tests::customer_with_asset(&crew.desk, "杭州西溪宾馆", "FX2506000934").await;
+    let wangs = fixline_tests::assigned_job(&crew.desk, &fx, &wang_id, "制冰机不出冰").await;
+    let chen = crew.server.login("chen").await;
+    let wang = crew.server.login("wang").await;
+    for (who, job) in [(&chen, &chens), (&wang, &wangs)] {
+        for step in ["accept", "start_travel", "arrive"] {
+            let (s, body) = who.act(job, json!({"action": step})).await;
+            assert_eq!(s, StatusCode::OK, "{step}: {body}");
+        }
+    }
+    let jpeg = fixline_receipt::sample::photo_jpeg(7, 800, 600);
+    let (s, order) = fixline_tests::read(
+        chen.request(
+            Method::POST,
+            &format!("/api/v1/work-orders/{chens}/photos?tag=fault"),
+        )
+        .body(jpeg)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{order}");
+    let photo = order["photos"][0].clone();
+    let sha = photo["sha256"].as_str().unwrap().to_owned();
+    let content = format!("/api/v1/blobs/{sha}/content");
+    let (s, _) =
+        fixline_tests::read(chen.request(Method::GET, &content).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // wang names chen's file on his own job: the job takes the name, the file stays closed.
+    let (s, body) = wang
+        .act(&wangs, json!({"action": "attach_photo", "photo": photo}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) =
+        fixline_tests::read(wang.request(Method::GET, &content).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    // The desk sees it.
+    let (s, _) = fixline_tests::read(
+        crew.desk
+            .request(Method::GET, &content)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Uploads: not for the desk, not for a file no job of the engineer's names.
+    let stray = "ab".repeat(32);
+    let put = |who: &fixline_tests::Client, sha: &str| {
+        who.request(
+            Method::PUT,
+            &format!("/api/v1/blobs/{sha}?offset=0&total=4"),
+        )
+        .body(vec![1u8, 2, 3, 4])
+        .send()
+    };
+    let (s, body) = fixline_tests::read(put(&crew.desk, &stray).await.unwrap()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let (s, body) = fixline_tests::read(put(&wang, &stray).await.unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    let (s, body) = fixline_tests::read(
+        wang.request(Method::GET, &format!("/api/v1/blobs/{stray}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+}
