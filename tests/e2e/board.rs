@@ -385,3 +385,59 @@ async fn the_app_picks_from_the_pool_and_the_job_syncs_down() {
         "{again}"
     );
 }
+
+/// Days and times the board cannot place are told in words, never a 500: a job whose window
+/// is on another day, a start on another day, and days at the far ends of the calendar.
+#[tokio::test]
+async fn a_drop_that_cannot_be_on_the_day_and_far_off_days_are_refused_with_a_reason() {
+    let crew = crew().await;
+    let Crew { desk, chen_id, .. } = &crew;
+    let (job, _) = waiting_job(&desk, "西溪超市", "FXB101", "refrigeration").await;
+    let day = next_wednesday();
+    let next_day = day.succ_opt().unwrap();
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let (s, body) = desk
+        .put(
+            &format!("/api/v1/work-orders/{job}"),
+            order["version"].as_u64(),
+            json!({"requested_window": slot(next_day, (9, 0), (12, 0))}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, check) = desk
+        .post(
+            "/api/v1/dispatch/check",
+            json!({"work_order": job, "engineer": chen_id, "day": day, "start": local(day, 10, 0)}),
+        )
+        .await;
+    assert_eq!(
+        (s, check["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_on_this_day")),
+        "{check}"
+    );
+    assert!(
+        check["message"].as_str().unwrap().contains("window"),
+        "{check}"
+    );
+    for far in ["9999-12-31", "0001-01-01", "+262142-12-31"] {
+        let (s, board) = desk.get(&format!("/api/v1/dispatch/board?day={far}")).await;
+        assert!(s.is_client_error(), "board {far}: {s} {board}");
+        let (s, plan) = desk
+            .post("/api/v1/dispatch/plan", json!({"day": far}))
+            .await;
+        assert!(s.is_client_error(), "plan {far}: {s} {plan}");
+        let (s, check) = desk
+            .post(
+                "/api/v1/dispatch/check",
+                json!({"work_order": job, "engineer": chen_id, "day": far, "start": local(day, 10, 0)}),
+            )
+            .await;
+        assert!(s.is_client_error(), "check {far}: {s} {check}");
+    }
+    let (s, board) = desk.get("/api/v1/dispatch/board?day=9999-12-31").await;
+    assert_eq!(
+        (s, board["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("day_out_of_range")),
+        "{board}"
+    );
+}
