@@ -392,7 +392,7 @@ async fn the_app_picks_from_the_pool_and_the_job_syncs_down() {
 async fn a_drop_that_cannot_be_on_the_day_and_far_off_days_are_refused_with_a_reason() {
     let crew = crew().await;
     let Crew { desk, chen_id, .. } = &crew;
-    let (job, _) = waiting_job(&desk, "西溪超市", "FXB101", "refrigeration").await;
+    let (job, _) = waiting_job(desk, "西溪超市", "FXB101", "refrigeration").await;
     let day = next_wednesday();
     let next_day = day.succ_opt().unwrap();
     let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
