@@ -16,6 +16,7 @@ mod error;
 pub mod geocode;
 mod listen;
 pub mod mail;
+pub mod metrics;
 pub mod planning;
 pub mod receipts;
 pub mod sign_in;
@@ -49,6 +50,7 @@ pub struct AppState {
     sign_in_guard: Arc<sign_in::SignInGuard>,
     /// Photos decoded at once: each can take a few hundred MB while it is decoded.
     photo_slots: Arc<tokio::sync::Semaphore>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,6 +91,7 @@ impl AppState {
             passwords: Arc::new(passwords),
             sign_in_guard: Arc::new(sign_in_guard),
             photo_slots: Arc::new(photo_slots),
+            metrics: Arc::default(),
             store,
             config: Arc::new(config),
             clock: clock::Clock::system(),
@@ -112,6 +115,10 @@ impl AppState {
     pub fn with_clock(mut self, clock: clock::Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+        &self.metrics
     }
 
     pub fn passwords(&self) -> &sign_in::PasswordChecker {

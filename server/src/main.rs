@@ -20,8 +20,23 @@ struct Cli {
     /// SQLite database file (overrides the settings).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
+    /// Log lines as JSON objects (for a log collector) instead of text; also FIXLINE_LOG_FORMAT.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "FIXLINE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +57,10 @@ enum Command {
     Migrate,
     /// Print the API's OpenAPI document (the one served at /api/openapi.json).
     Openapi,
+    /// Copy the database to a new file while the server runs (SQLite's online backup).
+    Backup { to: PathBuf },
+    /// Replace the database with a backup (stop the server first); the backup is checked first.
+    Restore { from: PathBuf },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -65,18 +84,41 @@ enum UserCommand {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
     let mut config = Config::load(cli.config.as_deref()).context("reading settings")?;
     if let Some(db) = cli.db {
         config.database.path = db;
     }
     match cli.command {
+        Command::Backup { to } => {
+            fixline_server::store::sqlite::backup::backup(&config.database.path, &to)
+                .with_context(|| format!("backing up {}", config.database.path.display()))?;
+            println!(
+                "backed up {} to {}",
+                config.database.path.display(),
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            fixline_server::store::sqlite::backup::restore(&from, &config.database.path)
+                .with_context(|| format!("restoring {}", from.display()))?;
+            println!(
+                "restored {} from {}",
+                config.database.path.display(),
+                from.display()
+            );
+            Ok(())
+        }
         Command::Openapi => {
             println!(
                 "{}",
@@ -135,6 +177,24 @@ fn main() -> anyhow::Result<()> {
             tokio::runtime::Runtime::new()?.block_on(serve(config, with_demo))
         }
     }
+}
+
+/// Ctrl-C, or SIGTERM (how a service manager or a container runtime asks a server to stop):
+/// no new connections, requests under way finish.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: finishing the requests under way");
 }
 
 async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
@@ -201,9 +261,7 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     println!("Press Ctrl-C to stop.");
     let state = AppState::new(store, config);
-    fixline_server::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    fixline_server::serve(listener, state, stop_signal()).await?;
+    println!("Stopped.");
     Ok(())
 }

@@ -47,6 +47,13 @@ pub fn App() -> impl IntoView {
             .and_then(|s| s.signed_in)
             .is_some_and(|u| u.role.is_desk())
     });
+    let is_admin = Memo::new(move |_| {
+        shell
+            .status
+            .get()
+            .and_then(|s| s.signed_in)
+            .is_some_and(|u| u.role == fixline_core::role::Role::Admin)
+    });
     // Whose "jobs" screen to draw is known only once the user is: until then, neither (the
     // engineer's list loaded for a dispatcher cost 200 requests at every sign-in).
     let known = Memo::new(move |_| {
@@ -113,6 +120,9 @@ pub fn App() -> impl IntoView {
                         <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders(None))>{tr(Text::WorkOrders)}</button>
                         <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers(None))>{tr(Text::Customers)}</button>
                         <button id="nav-settings" on:click=move |_| shell.go(Screen::Settings)>{tr(Text::Settings)}</button>
+                        <Show when=move || is_admin.get()>
+                            <button id="nav-users" on:click=move |_| shell.go(Screen::Users)>{tr(Text::Users)}</button>
+                        </Show>
                     </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
@@ -148,6 +158,7 @@ pub fn App() -> impl IntoView {
                 Screen::Call => view! { <pages::desk::call::Call/> }.into_any(),
                 Screen::Customers(open) => view! { <pages::desk::customers::Customers open=open/> }.into_any(),
                 Screen::Settings => view! { <pages::desk::settings::Settings/> }.into_any(),
+                Screen::Users => view! { <pages::desk::users::Users/> }.into_any(),
             }}
         </main>
     }

@@ -22,6 +22,8 @@ pub enum Screen {
     Customers(Option<CustomerId>),
     /// Where jobs are assigned automatically.
     Settings,
+    /// Logins and the security log (administrators).
+    Users,
 }
 
 impl Screen {
@@ -29,7 +31,7 @@ impl Screen {
     pub fn is_desk_only(&self) -> bool {
         matches!(
             self,
-            Screen::Orders(_) | Screen::Call | Screen::Customers(_)
+            Screen::Orders(_) | Screen::Call | Screen::Customers(_) | Screen::Users
         )
     }
 
@@ -52,6 +54,7 @@ impl Screen {
             Screen::Customers(None) => "customers".to_owned(),
             Screen::Customers(Some(id)) => format!("customers/{id}"),
             Screen::Settings => "settings".to_owned(),
+            Screen::Users => "users".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -75,6 +78,7 @@ impl Screen {
             ("call", None) => Screen::Call,
             ("customers", id) => Screen::Customers(id.map(str::parse).transpose().ok()?),
             ("settings", None) => Screen::Settings,
+            ("users", None) => Screen::Users,
             _ => return None,
         })
     }
@@ -140,6 +144,7 @@ mod tests {
             Screen::Customers(None),
             Screen::Customers(Some(customer)),
             Screen::Settings,
+            Screen::Users,
         ] {
             let fragment = screen.fragment().unwrap();
             assert!(!fragment.contains(' '), "{fragment}");

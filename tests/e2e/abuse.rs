@@ -263,3 +263,130 @@ async fn a_hash_copied_onto_ones_own_job_does_not_open_someone_elses_photo() {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
 }
+
+/// An administrator ends a login's access at once: disabled, its tokens stop working and it
+/// cannot sign in; a new password works and the old one does not; "sign out everywhere" ends
+/// every session. Each change, and the sign-ins and failures around it, is in the security
+/// log with who did it and from where. Only administrators see and do this.
+#[tokio::test]
+async fn an_administrator_disables_resets_and_signs_out_a_login_and_the_log_says_so() {
+    let server = TestServer::start().await;
+    let admin = server.login("admin").await;
+    server.user(&admin, "desk", Role::Dispatcher, None).await;
+    let desk = server.login("desk").await;
+    let (_, users) = admin.get("/api/v1/users").await;
+    let desk_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "desk")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let access = format!("/api/v1/users/{desk_id}/access");
+    // Not for a dispatcher, and not for one's own login.
+    let (s, _) = desk.post(&access, json!({"change": "disable"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, me) = admin.get("/api/v1/me").await;
+    let (s, body) = admin
+        .post(
+            &format!("/api/v1/users/{}/access", me["id"].as_str().unwrap()),
+            json!({"change": "disable"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("own_login"))
+    );
+
+    let (s, body) = admin.post(&access, json!({"change": "disable"})).await;
+    assert_eq!(
+        (s, body["disabled"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
+    let (s, _) = desk.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the token stopped working");
+    let sign_in = |password: &str| {
+        server
+            .anonymous()
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"username": "desk", "password": password}))
+            .send()
+    };
+    let (s, _) = fixline_tests::read(sign_in(PASSWORD).await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, _) = admin.post(&access, json!({"change": "enable"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "reset_password", "password": "short"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, _) = admin
+        .post(
+            &access,
+            json!({"change": "reset_password", "password": "neues-passwort-2026"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = fixline_tests::read(sign_in(PASSWORD).await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old password is gone");
+    let (s, token) = fixline_tests::read(sign_in("neues-passwort-2026").await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut again = server.anonymous();
+    again.token = Some(token["token"].as_str().unwrap().to_owned());
+    let (s, _) = again.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = admin
+        .post(&access, json!({"change": "sign_out_everywhere"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = again.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, _) = desk.get("/api/v1/security-events").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "desk's token was ended");
+    let (s, log) = admin.get("/api/v1/security-events").await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let kinds: Vec<(&str, &str)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["subject"] == "desk")
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["actor"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // Newest first.
+    assert_eq!(
+        kinds,
+        vec![
+            ("sessions_revoked", "admin"),
+            ("signed_in", ""),
+            ("sign_in_failed", ""),
+            ("password_reset", "admin"),
+            ("user_enabled", "admin"),
+            ("sign_in_failed", ""),
+            ("user_disabled", "admin"),
+            ("signed_in", ""),
+            ("signed_in", ""),
+            ("user_created", "admin"),
+        ],
+        "{log}"
+    );
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["address"] == "127.0.0.1"),
+        "{log}"
+    );
+}

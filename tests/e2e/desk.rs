@@ -583,3 +583,62 @@ async fn the_service_manager_switches_automatic_assignment_on_from_the_screen() 
     ui.client.clone().close().await?;
     Ok(())
 }
+
+/// An administrator disables a dispatcher's login from the Users screen (who then cannot sign
+/// in), enables it, gives it a new password, and reads it all in the security log, in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_administrator_disables_and_resets_a_login_from_the_screen() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew { server, desk, .. } = crew_at(monday).await;
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=zh"), "admin").await?;
+    ui.click("#nav-users").await?;
+    ui.wait_text("#users .user[data-user=desk] .user-state", "正常")
+        .await?;
+    ui.click("#users .user[data-user=desk] .user-disable")
+        .await?;
+    ui.wait_text("#users .user[data-user=desk] .user-state", "已停用")
+        .await?;
+    let (s, _) = desk.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the desk's session ended");
+    ui.click("#users .user[data-user=desk] .user-enable")
+        .await?;
+    ui.wait_text("#users .user[data-user=desk] .user-state", "正常")
+        .await?;
+    ui.click("#users .user[data-user=desk] .user-reset").await?;
+    ui.fill(
+        "#users .user[data-user=desk] .user-new-password",
+        "换一个密码-2026",
+    )
+    .await?;
+    ui.click("#users .user[data-user=desk] .user-password-save")
+        .await?;
+    ui.wait_text("#security-log", "重置密码").await?;
+    let log = ui.wait_text("#security-log", "停用用户").await?;
+    assert!(log.contains("admin → desk"), "{log}");
+    assert!(log.contains("启用用户"), "{log}");
+    // The admin's own row offers no way to lock themselves out.
+    assert!(
+        ui.client
+            .find_all(fantoccini::Locator::Css(
+                "#users .user[data-user=admin] .user-disable"
+            ))
+            .await?
+            .is_empty()
+    );
+    let login = server
+        .anonymous()
+        .request(reqwest::Method::POST, "/api/v1/auth/login")
+        .json(&json!({"username": "desk", "password": "换一个密码-2026"}))
+        .send()
+        .await?;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

@@ -450,3 +450,66 @@ async fn idempotency_keys_are_scoped_to_the_partner_and_the_desk_user_who_sent_t
         .await;
     assert_eq!(file["work_orders"].as_array().unwrap().len(), 1, "{file}");
 }
+
+/// The form answers with a redirect to a page fetched by GET (a reload never posts again), the
+/// same token sent again lands on the same answer, and the answer pages echo only what looks
+/// like a number or a reference.
+#[tokio::test]
+async fn the_web_form_posts_then_redirects_and_a_resubmission_lands_on_the_same_answer() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(server.url("/intake"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("sessionStorage"),
+        "the token is kept across Back"
+    );
+    let form_id = page
+        .split("name=\"form_id\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let fields = [
+        ("name", "赵丽"),
+        ("phone", "0571-8888 0777"),
+        ("address", "上城区解放路 1 号"),
+        ("city", "杭州市"),
+        ("region", "上城区"),
+        ("serial", ""),
+        ("symptom", "空调不制热"),
+        ("form_id", form_id.as_str()),
+    ];
+    let post = || http.post(server.url("/intake")).form(&fields).send();
+    let first = post().await.unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/intake/done/WO-"), "{location}");
+    let again = post().await.unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    let done = http.get(server.url(&location)).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let done = done.text().await.unwrap();
+    assert!(
+        done.contains(location.trim_start_matches("/intake/done/")),
+        "{done}"
+    );
+    assert!(done.contains("id=\"another\""), "{done}");
+    for bogus in [
+        "/intake/done/<b>hi</b>",
+        "/intake/held/../../x",
+        "/intake/done/WO-12a",
+    ] {
+        let r = http.get(server.url(bogus)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bogus}");
+    }
+}

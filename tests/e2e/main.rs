@@ -17,6 +17,7 @@ mod geocode;
 mod intake;
 mod lifecycle;
 mod local_day;
+mod operate;
 mod printing;
 mod receipts;
 mod robustness;

@@ -21,6 +21,7 @@ pub mod money;
 pub mod position;
 pub mod receipt;
 pub mod role;
+pub mod security;
 pub mod sla;
 pub mod sync;
 pub mod text;

@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fixline_core::ids::PendingIntakeId;
 use fixline_core::role::{Actor, Role};
@@ -28,7 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn form_routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/intake", get(form_page).post(form_submit))
+    axum::Router::new()
+        .route("/intake", get(form_page).post(form_submit))
+        .route("/intake/done/{number}", get(done_page))
+        .route("/intake/held/{reference}", get(held_page))
 }
 
 /// The receipt for what intake made of a request.
@@ -291,17 +294,14 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
     )
     .await
     {
-        Ok((Taken::Opened(wo), _)) => Html(format!(
-            include_str!("intake_done.html"),
-            number = html_escape(&wo.number)
-        ))
-        .into_response(),
+        // Post, then redirect to a page fetched by GET: a reload or Back never posts again.
+        Ok((Taken::Opened(wo), _)) => {
+            Redirect::to(&format!("/intake/done/{}", wo.number)).into_response()
+        }
         // Says nothing of the customer it matched: the desk calls back to confirm.
-        Ok((Taken::Held(p), _)) => Html(format!(
-            include_str!("intake_held.html"),
-            reference = html_escape(&pending_reference(p.id))
-        ))
-        .into_response(),
+        Ok((Taken::Held(p), _)) => {
+            Redirect::to(&format!("/intake/held/{}", pending_reference(p.id))).into_response()
+        }
         Err(e) => {
             let status = if matches!(
                 e,
@@ -320,6 +320,46 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
             (status, Html(render_form(&f.form_id, Some((&message, &f))))).into_response()
         }
     }
+}
+
+/// The page after a request became a work order. It only repeats the number in the address
+/// (which must look like one), so it tells nothing to someone who types another.
+async fn done_page(axum::extract::Path(number): axum::extract::Path<String>) -> Response {
+    let looks_right = number
+        .strip_prefix("WO-")
+        .is_some_and(|n| !n.is_empty() && n.len() <= 12 && n.bytes().all(|b| b.is_ascii_digit()));
+    if !looks_right {
+        return (
+            StatusCode::NOT_FOUND,
+            Html(render_form(&auth::new_secret().0, None)),
+        )
+            .into_response();
+    }
+    Html(format!(
+        include_str!("intake_done.html"),
+        number = html_escape(&number)
+    ))
+    .into_response()
+}
+
+/// The page after a request was held for the desk; as above, only what the address says.
+async fn held_page(axum::extract::Path(reference): axum::extract::Path<String>) -> Response {
+    let looks_right = reference.len() == 8
+        && reference
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
+    if !looks_right {
+        return (
+            StatusCode::NOT_FOUND,
+            Html(render_form(&auth::new_secret().0, None)),
+        )
+            .into_response();
+    }
+    Html(format!(
+        include_str!("intake_held.html"),
+        reference = html_escape(&reference)
+    ))
+    .into_response()
 }
 
 /// What a caller quotes for a held request: the random tail of its id (a v7 id starts with

@@ -83,6 +83,10 @@ pub fn router(state: AppState) -> Router {
     let max_photo = usize::try_from(state.config().storage.max_blob_bytes).unwrap_or(usize::MAX);
     let (api, doc) = api_routes(max_photo).split_for_parts();
     let doc = contract::complete(doc);
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::metrics::track,
+    ));
     let limit = state.config().server.max_body_bytes;
     let body_timeout =
         std::time::Duration::from_secs(state.config().server.body_timeout_secs.max(1));
@@ -98,6 +102,8 @@ pub fn router(state: AppState) -> Router {
     };
     api.route("/api/openapi.json", get(move || async move { Json(doc) }))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .route("/", get(|| async { Html(include_str!("home.html")) }))
         .merge(intake::form_routes())
         .merge(customer_page::routes())
@@ -112,6 +118,32 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Ready for traffic: the database answers and its schema is this version's.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> crate::Result<&'static str> {
+    state.run(|s| s.readiness()).await.map_err(|e| {
+        crate::Error::bad_request_with_status(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            e.to_string(),
+        )
+    })?;
+    Ok("ready")
+}
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics().render(),
+    )
 }
 
 #[cfg(test)]

@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::Json;
+use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
 use crate::sign_in::{AfterFailure, SignInGuard};
 use crate::store::User;
+use fixline_core::security::{AccessChange, SecurityEvent, SecurityEventKind};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -25,6 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(clock))
         .routes(routes!(list_users, add_user))
+        .routes(routes!(change_access))
+        .routes(routes!(security_log))
 }
 
 /// The server's now and the zone of the signed-in user's area (an engineer's region may keep
@@ -90,7 +93,8 @@ async fn login(
     let (user, hash) = found.unwrap_or_else(|| (placeholder_user(), DUMMY_HASH.clone()));
     let matches = state.passwords().verify(req.password, hash).await?;
     if !matches {
-        if let AfterFailure::LockedNow(locked) = guard.failed(&account, address, now) {
+        let after = guard.failed(&account, address, now);
+        if let AfterFailure::LockedNow(locked) = after {
             tracing::warn!(
                 account = %account,
                 address = ?address,
@@ -98,17 +102,53 @@ async fn login(
                 "sign-in locked after repeated wrong passwords"
             );
         }
+        state
+            .metrics()
+            .sign_in_failed(matches!(after, AfterFailure::LockedNow(_)));
+        let mut kinds = vec![SecurityEventKind::SignInFailed];
+        if matches!(after, AfterFailure::LockedNow(_)) {
+            kinds.push(SecurityEventKind::LockedOut);
+        }
+        for kind in kinds {
+            let event = SecurityEvent {
+                at: now,
+                kind,
+                actor: None,
+                subject: Some(account.clone()),
+                address: address.map(|a| a.to_string()),
+            };
+            state.run(move |s| s.record_security_event(&event)).await?;
+        }
         return Err(Error::Unauthenticated("wrong user name or password"));
     }
     guard.succeeded(&account);
     if user.disabled || user.username.is_empty() {
+        // The right password for a disabled login: worth knowing, and told like any other.
+        let event = SecurityEvent {
+            at: now,
+            kind: SecurityEventKind::SignInFailed,
+            actor: None,
+            subject: Some(account.clone()),
+            address: address.map(|a| a.to_string()),
+        };
+        state.run(move |s| s.record_security_event(&event)).await?;
         return Err(Error::Unauthenticated("wrong user name or password"));
     }
     let (token, hash) = auth::new_secret();
     let expires_at = now + ttl;
     let user_id = user.id;
+    let event = SecurityEvent {
+        at: now,
+        kind: SecurityEventKind::SignedIn,
+        actor: None,
+        subject: Some(user.username.clone()),
+        address: address.map(|a| a.to_string()),
+    };
     state
-        .run(move |store| store.create_session(&hash, user_id, now, expires_at))
+        .run(move |store| {
+            store.create_session(&hash, user_id, now, expires_at)?;
+            store.record_security_event(&event)
+        })
         .await?;
     Ok(axum::Json(LoginResponse {
         token,
@@ -186,11 +226,99 @@ async fn list_users(
 async fn add_user(
     State(state): State<AppState>,
     user: SignedIn,
+    parts: axum::http::request::Parts,
     Json(new): Json<NewUser>,
 ) -> Result<impl IntoResponse> {
     user.require(&[Role::Admin], "create users")?;
     let created = state.run(move |store| create_user(store, new)).await?;
+    let event = SecurityEvent {
+        at: state.now(),
+        kind: SecurityEventKind::UserCreated,
+        actor: Some(user.0.username.clone()),
+        subject: Some(created.username.clone()),
+        address: peer_address(&parts).map(|a| a.to_string()),
+    };
+    state.run(move |s| s.record_security_event(&event)).await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// Disable or enable a login, give it a new password, or sign it out everywhere (admin). All
+/// but enabling end the login's sessions at once. An administrator cannot disable or sign out
+/// their own login (there would be no one left to undo it).
+#[utoipa::path(post, path = "/api/v1/users/{id}/access", tag = "session", params(("id" = Uuid, Path)),
+    request_body = AccessChange,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn change_access(
+    State(state): State<AppState>,
+    user: SignedIn,
+    parts: axum::http::request::Parts,
+    Path(id): Path<UserId>,
+    Json(change): Json<AccessChange>,
+) -> Result<axum::Json<User>> {
+    user.require(&[Role::Admin], "change logins")?;
+    if id == user.0.id
+        && matches!(
+            change,
+            AccessChange::Disable | AccessChange::SignOutEverywhere
+        )
+    {
+        return Err(Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "own_login",
+            "you cannot disable or sign out your own login; another administrator can",
+        ));
+    }
+    let hash = match &change {
+        AccessChange::ResetPassword { password } => Some(auth::hash_password(password)?),
+        _ => None,
+    };
+    let event = SecurityEvent {
+        at: state.now(),
+        kind: change.kind(),
+        actor: Some(user.0.username.clone()),
+        subject: None,
+        address: peer_address(&parts).map(|a| a.to_string()),
+    };
+    let changed = state
+        .run(move |s| {
+            let subject = s.list_users()?.into_iter().find(|u| u.id == id);
+            let Some(subject) = subject else {
+                return Err(Error::not_found("user", id));
+            };
+            let event = SecurityEvent {
+                subject: Some(subject.username),
+                ..event
+            };
+            s.change_access(id, &change, hash.as_deref(), &event)
+        })
+        .await?;
+    if changed.disabled {
+        tracing::warn!(user = %changed.username, by = %user.0.username, "login disabled");
+    }
+    Ok(axum::Json(changed))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SecurityLogQuery {
+    /// At most this many, newest first (default 200).
+    pub limit: Option<u32>,
+}
+
+/// The security log (admin): sign-ins, failed sign-ins, lockouts and changes to logins.
+#[utoipa::path(get, path = "/api/v1/security-events", tag = "session", params(SecurityLogQuery),
+    responses((status = 200, body = Vec<SecurityEvent>), (status = 403, body = ErrorBody)))]
+async fn security_log(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<SecurityLogQuery>,
+) -> Result<axum::Json<Vec<SecurityEvent>>> {
+    user.require(&[Role::Admin], "read the security log")?;
+    let limit = q.limit.unwrap_or(200);
+    Ok(axum::Json(
+        state.run(move |s| s.security_events(limit)).await?,
+    ))
 }
 
 /// Validates and stores a new login; shared by the API and the `user add` command.

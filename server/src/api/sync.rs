@@ -121,6 +121,13 @@ async fn push(
             .await?;
         results.push(result);
     }
+    for result in &results {
+        state.metrics().pushed(match result.outcome {
+            PushOutcome::Applied { .. } => "applied",
+            PushOutcome::Conflict { .. } => "conflict",
+            PushOutcome::Rejected { .. } => "rejected",
+        });
+    }
     Ok(axum::Json(PushResponse { results }))
 }
 

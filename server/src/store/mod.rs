@@ -5,7 +5,7 @@
 //! Every write appends to the change log in the same transaction and is then published to
 //! subscribers in commit order.
 
-mod sqlite;
+pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use fixline_core::Timestamp;
@@ -23,7 +23,6 @@ use fixline_core::ids::{
 pub use fixline_core::intake::{Caller, IntakeRequest, PendingIntake};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Actor;
-use fixline_core::role::Role;
 use fixline_core::sync::{
     DeviceAction, PullPage, PushResult, Replay, Standing, SyncConflict, SyncCursor,
 };
@@ -37,15 +36,8 @@ pub use sqlite::SqliteStore;
 
 use crate::error::Result;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct User {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub engineer_id: Option<EngineerId>,
-    pub disabled: bool,
-}
+/// A login: one wire type, in core, shared with the UI.
+pub use fixline_core::security::User;
 
 /// A page of results; `page` counts from 1.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -234,6 +226,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     fn user_by_session(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<User>>;
     fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    /// Disables or enables a login, sets its password hash (`password_hash`, for a reset) and
+    /// ends its sessions as the change says, and logs the event, in one transaction.
+    fn change_access(
+        &self,
+        id: UserId,
+        change: &fixline_core::security::AccessChange,
+        password_hash: Option<&str>,
+        event: &fixline_core::security::SecurityEvent,
+    ) -> Result<User>;
+    fn record_security_event(&self, event: &fixline_core::security::SecurityEvent) -> Result<()>;
+    /// The security log, newest first.
+    fn security_events(&self, limit: u32) -> Result<Vec<fixline_core::security::SecurityEvent>>;
 
     // --- the customer file
     fn create_customer(
@@ -430,6 +434,8 @@ pub trait Store: Send + Sync + 'static {
     fn device_key_owner(&self, key: &str) -> Result<Option<String>>;
     /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
     fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
+    /// Whether the database answers and its schema is the one this version migrates to.
+    fn readiness(&self) -> Result<()>;
     /// The user a device seal key is registered to.
     fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
     /// Work orders whose photos or receipt name this blob.

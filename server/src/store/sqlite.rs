@@ -19,6 +19,7 @@ use fixline_core::ids::{
 use fixline_core::intake::{PendingIntake, PendingState};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Role;
+use fixline_core::security::{AccessChange, SecurityEvent};
 use fixline_core::work_order::{
     HistoryEntry, HistoryEvent, IntakeChannel, WorkOrder, WorkOrderSummary,
 };
@@ -43,6 +44,7 @@ use fixline_core::ids::GuideId;
 use fixline_core::role::Actor;
 use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncCursor};
 
+pub mod backup;
 mod customers;
 mod sync;
 
@@ -565,6 +567,19 @@ impl Store for SqliteStore {
         })
     }
 
+    fn readiness(&self) -> Result<()> {
+        self.read(|c| {
+            let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version != MIGRATIONS.len() as i64 {
+                return Err(Error::Internal(format!(
+                    "the schema is at version {version}, this server needs {}",
+                    MIGRATIONS.len()
+                )));
+            }
+            Ok(())
+        })
+    }
+
     fn device_key_user(&self, key: &str) -> Result<Option<UserId>> {
         self.read(|c| {
             let user: Option<String> = c
@@ -770,6 +785,59 @@ impl Store for SqliteStore {
         self.write(|tx, _| {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
             Ok(())
+        })
+    }
+
+    fn change_access(
+        &self,
+        id: UserId,
+        change: &AccessChange,
+        password_hash: Option<&str>,
+        event: &SecurityEvent,
+    ) -> Result<User> {
+        self.write(|tx, _| {
+            let user = id.to_string();
+            let found = match change {
+                AccessChange::Disable => {
+                    tx.execute("UPDATE users SET disabled = 1 WHERE id = ?1", [&user])?
+                }
+                AccessChange::Enable => {
+                    tx.execute("UPDATE users SET disabled = 0 WHERE id = ?1", [&user])?
+                }
+                AccessChange::ResetPassword { .. } => tx.execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    params![user, password_hash.unwrap_or_default()],
+                )?,
+                AccessChange::SignOutEverywhere => {
+                    tx.query_row("SELECT count(*) FROM users WHERE id = ?1", [&user], |r| {
+                        r.get::<_, i64>(0)
+                    })? as usize
+                }
+            };
+            if found == 0 {
+                return Err(Error::not_found("user", id));
+            }
+            if change.ends_sessions() {
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&user])?;
+            }
+            insert_security_event(tx, event)?;
+            Ok(tx
+                .query_row("SELECT * FROM users WHERE id = ?1", [&user], user_from_row)?
+                .0)
+        })
+    }
+
+    fn record_security_event(&self, event: &SecurityEvent) -> Result<()> {
+        self.write(|tx, _| insert_security_event(tx, event))
+    }
+
+    fn security_events(&self, limit: u32) -> Result<Vec<SecurityEvent>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM security_events ORDER BY seq DESC LIMIT ?1",
+                params![limit.clamp(1, 1000)],
+            )
         })
     }
 
@@ -1423,6 +1491,14 @@ fn put_work_order(
             data: Record::summary(wo),
         },
     )
+}
+
+fn insert_security_event(tx: &Transaction<'_>, event: &SecurityEvent) -> Result<()> {
+    tx.execute(
+        "INSERT INTO security_events (at, kind, actor, subject, address, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ts(event.at), event.kind.as_str(), event.actor, event.subject, event.address, to_json(event)?],
+    )?;
+    Ok(())
 }
 
 fn insert_history(

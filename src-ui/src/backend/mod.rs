@@ -286,6 +286,22 @@ pub trait Backend {
     fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         console_only()
     }
+    /// Every login (administrators).
+    fn users(&self) -> Answer<Vec<fixline_core::security::User>> {
+        console_only()
+    }
+    /// Disables, enables, resets the password of, or signs out a login (administrators).
+    fn change_access(
+        &self,
+        _user: fixline_core::ids::UserId,
+        _change: fixline_core::security::AccessChange,
+    ) -> Answer<fixline_core::security::User> {
+        console_only()
+    }
+    /// The security log, newest first (administrators).
+    fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {
+        console_only()
+    }
     /// Saves where jobs are assigned automatically, over the version shown.
     fn save_auto_assign(
         &self,

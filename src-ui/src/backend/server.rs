@@ -494,6 +494,25 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn users(&self) -> Answer<Vec<fixline_core::security::User>> {
+        let url = self.url("/api/v1/users");
+        Box::pin(get(url))
+    }
+
+    fn change_access(
+        &self,
+        user: fixline_core::ids::UserId,
+        change: fixline_core::security::AccessChange,
+    ) -> Answer<fixline_core::security::User> {
+        let url = self.url(&format!("/api/v1/users/{user}/access"));
+        Box::pin(async move { post(url, to_body(&change)?).await })
+    }
+
+    fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {
+        let url = self.url("/api/v1/security-events?limit=200");
+        Box::pin(get(url))
+    }
+
     fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         let url = self.url("/api/v1/settings/auto-assign");
         Box::pin(get(url))

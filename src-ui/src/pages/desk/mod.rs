@@ -1,7 +1,7 @@
 //! The service desk's own screens beside the dispatch console: a new request taken on the phone,
 //! the customer file (with its contacts, machines and change history), the work-order list with
-//! its side panel, the requests held for the desk, the automatic-assignment settings, and the
-//! lifecycle actions every desk view of a job offers.
+//! its side panel, the requests held for the desk, the automatic-assignment settings, logins and
+//! the security log (administrators), and the lifecycle actions every desk view of a job offers.
 
 pub mod actions;
 pub mod call;
@@ -11,3 +11,4 @@ mod file_records;
 pub mod orders;
 pub mod pending;
 pub mod settings;
+pub mod users;

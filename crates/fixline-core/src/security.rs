@@ -1,0 +1,106 @@
+//! Logins and what happens to them: the user record as the API shows it, the changes an
+//! administrator makes to one, and the security log (sign-ins, failures, lockouts, and every
+//! change to a login), which the server keeps append-only.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EngineerId, UserId};
+use crate::role::Role;
+
+/// A login.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub engineer_id: Option<EngineerId>,
+    pub disabled: bool,
+}
+
+/// What an administrator does to a login. Disabling, a new password and "sign out everywhere"
+/// end every session the login has (its devices sign in again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum AccessChange {
+    Disable,
+    Enable,
+    /// A new password the administrator hands over (at least 8 characters).
+    ResetPassword {
+        password: String,
+    },
+    SignOutEverywhere,
+}
+
+impl AccessChange {
+    pub fn kind(&self) -> SecurityEventKind {
+        match self {
+            AccessChange::Disable => SecurityEventKind::UserDisabled,
+            AccessChange::Enable => SecurityEventKind::UserEnabled,
+            AccessChange::ResetPassword { .. } => SecurityEventKind::PasswordReset,
+            AccessChange::SignOutEverywhere => SecurityEventKind::SessionsRevoked,
+        }
+    }
+
+    /// Whether the login's sessions end.
+    pub fn ends_sessions(&self) -> bool {
+        !matches!(self, AccessChange::Enable)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityEventKind {
+    SignedIn,
+    SignInFailed,
+    LockedOut,
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    PasswordReset,
+    SessionsRevoked,
+}
+
+impl SecurityEventKind {
+    pub const ALL: [SecurityEventKind; 8] = [
+        SecurityEventKind::SignedIn,
+        SecurityEventKind::SignInFailed,
+        SecurityEventKind::LockedOut,
+        SecurityEventKind::UserCreated,
+        SecurityEventKind::UserDisabled,
+        SecurityEventKind::UserEnabled,
+        SecurityEventKind::PasswordReset,
+        SecurityEventKind::SessionsRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityEventKind::SignedIn => "signed_in",
+            SecurityEventKind::SignInFailed => "sign_in_failed",
+            SecurityEventKind::LockedOut => "locked_out",
+            SecurityEventKind::UserCreated => "user_created",
+            SecurityEventKind::UserDisabled => "user_disabled",
+            SecurityEventKind::UserEnabled => "user_enabled",
+            SecurityEventKind::PasswordReset => "password_reset",
+            SecurityEventKind::SessionsRevoked => "sessions_revoked",
+        }
+    }
+}
+
+/// One line of the security log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecurityEvent {
+    pub at: DateTime<Utc>,
+    pub kind: SecurityEventKind,
+    /// Who did it (the administrator), when it is not the subject signing in.
+    pub actor: Option<String>,
+    /// The user name it is about (as typed, for a failed sign-in).
+    pub subject: Option<String>,
+    /// The client's address, where there was one.
+    pub address: Option<String>,
+}
