@@ -64,6 +64,10 @@ pub struct StorageConfig {
     pub max_blob_bytes: u64,
     /// Photos the server decodes at once (each can take a few hundred MB while it does).
     pub photo_decodes: usize,
+    /// Unfinished uploads one user may have at a time, in bytes.
+    pub partial_quota_bytes: u64,
+    /// Unfinished uploads that have not grown for this long are removed.
+    pub partial_max_age_hours: u64,
 }
 
 impl Default for StorageConfig {
@@ -72,6 +76,8 @@ impl Default for StorageConfig {
             blob_dir: None,
             max_blob_bytes: 32 * 1024 * 1024,
             photo_decodes: 2,
+            partial_quota_bytes: 256 * 1024 * 1024,
+            partial_max_age_hours: 24,
         }
     }
 }

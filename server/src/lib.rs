@@ -73,7 +73,8 @@ impl AppState {
                 Err(e) => tracing::warn!("receipt logo {} not read: {e}", path.display()),
             }
         }
-        let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes);
+        let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes)
+            .with_partial_quota(config.storage.partial_quota_bytes);
         let geocoder = geocode::from_settings(config.geocoding.as_ref()).unwrap_or_else(|e| {
             tracing::warn!("geocoding is off: {e}");
             None
@@ -271,6 +272,25 @@ pub async fn serve(
             }
         })
     };
+    // Unfinished uploads nobody came back for, swept every hour.
+    let sweeper = {
+        let state = state.clone();
+        let age = std::time::Duration::from_secs(
+            state.config().storage.partial_max_age_hours.max(1) * 3600,
+        );
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let blobs = Arc::clone(state.blobs());
+                match tokio::task::spawn_blocking(move || blobs.sweep_partials(age)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("removed {n} unfinished uploads older than {age:?}"),
+                    Err(e) => tracing::warn!("sweeping unfinished uploads failed: {e}"),
+                }
+            }
+        })
+    };
     let server = &state.config().server;
     let timeouts = listen::Timeouts {
         headers: std::time::Duration::from_secs(server.header_timeout_secs.max(1)),
@@ -278,6 +298,7 @@ pub async fn serve(
     };
     let served = listen::run(listener, router(state), timeouts, shutdown).await;
     watcher.abort();
+    sweeper.abort();
     served
 }
 

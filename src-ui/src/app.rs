@@ -90,6 +90,8 @@ pub fn App() -> impl IntoView {
         measure();
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    // The connection is back: screens load again (the browser variant has no sync to wait for).
+    let online = window_event_listener(leptos::ev::online, move |_| shell.changed());
     // Back and Forward (and an address typed in) show the screen the address names.
     let back = window_event_listener(leptos::ev::popstate, move |_| {
         let signed_in = shell.status.with_untracked(|s| {
@@ -105,6 +107,7 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || {
         resize.remove();
+        online.remove();
         back.remove();
     });
     view! {

@@ -69,22 +69,12 @@ impl Shell {
         ) {
             self.go(Screen::SignIn);
         }
-        let l = lang().get_untracked();
-        // Codes the UI has words for are said in the user's language.
-        let known = match e.code.as_str() {
-            // Only the app keeps work on the device; the browser has nothing queued.
-            "offline" if backend().offline_capable() => Some(Text::ServerUnreachable),
-            "offline" => Some(Text::ServerUnreachableOnline),
-            "unauthenticated" if signing_in => Some(Text::WrongPassword),
-            "too_many_attempts" => Some(Text::SignInLocked),
-            "busy" => Some(Text::ServerBusy),
-            "stale_version" => Some(Text::ChangedMeanwhile),
-            "no_geocoder" => Some(Text::NoGeocoder),
-            "address_not_found" => Some(Text::AddressNotFound),
-            "geocoder_unavailable" => Some(Text::GeocoderUnavailable),
-            _ => None,
+        let text = match e.code.as_str() {
+            "unauthenticated" if signing_in => Text::WrongPassword
+                .in_lang(lang().get_untracked())
+                .to_owned(),
+            _ => said(e),
         };
-        let text = known.map_or_else(|| e.message.clone(), |t| t.in_lang(l).to_owned());
         self.message.set(Some((true, text)));
     }
 
@@ -149,6 +139,27 @@ pub fn shell() -> Shell {
     expect_context::<Shell>()
 }
 
+/// An error as the user reads it: in their language where the UI has words for its code,
+/// else the server's message.
+pub fn said(e: &UiError) -> String {
+    let known = match e.code.as_str() {
+        // Only the app keeps work on the device; the browser has nothing queued.
+        "offline" if backend().offline_capable() => Some(Text::ServerUnreachable),
+        "offline" => Some(Text::ServerUnreachableOnline),
+        "too_many_attempts" => Some(Text::SignInLocked),
+        "busy" => Some(Text::ServerBusy),
+        "stale_version" => Some(Text::ChangedMeanwhile),
+        "no_geocoder" => Some(Text::NoGeocoder),
+        "address_not_found" => Some(Text::AddressNotFound),
+        "geocoder_unavailable" => Some(Text::GeocoderUnavailable),
+        _ => None,
+    };
+    known.map_or_else(
+        || e.message.clone(),
+        |t| t.in_lang(lang().get_untracked()).to_owned(),
+    )
+}
+
 /// Loads with `load` now and again after every change (the shell's revision), keeping what is
 /// shown when the answer is the same: a live change elsewhere does not redraw the screen, nor
 /// lose what is being typed into it.
@@ -164,6 +175,15 @@ where
         let answer = load();
         spawn_local(async move {
             let answer = answer.await;
+            // The server out of reach: what is on screen stays (the last answer beats none),
+            // and the message line says so; the next reload tries again.
+            if let Err(e) = &answer
+                && e.code == "offline"
+                && shown.try_with_untracked(|now| matches!(now, Some(Ok(_)))) == Some(true)
+            {
+                shell.fail(e);
+                return;
+            }
             // The screen may have gone while the answer was on its way.
             if shown.try_with_untracked(|now| now.as_ref() != Some(&answer)) == Some(true) {
                 shown.try_set(Some(answer));

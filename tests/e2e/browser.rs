@@ -85,3 +85,51 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     browser.client.clone().close().await?;
     Ok(())
 }
+
+/// The browser variant keeps nothing offline, and says so: with the server gone mid-job, the
+/// completion the engineer submits is refused with "not saved" in their language, the job
+/// stays on screen and the typed summary stays in the form; with the server back, the same
+/// submit goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_browser_says_plainly_when_the_server_is_gone_and_keeps_what_was_typed()
+-> anyhow::Result<()> {
+    let mut crew = crew().await;
+    let (job, number) = chens_job(&crew, "FX2506000322").await;
+    let chen = crew.server.login("chen").await;
+    for step in ["accept", "start_travel", "arrive"] {
+        let (s, body) = chen.act(&job, serde_json::json!({"action": step})).await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{step}: {body}");
+    }
+    let browser = Session::chromium(1280, 800).await?;
+    browser
+        .sign_in(&crew.server.url("/app/?lang=zh-CN"), "chen")
+        .await?;
+    browser
+        .click(&format!(".job-card[data-number='{number}']"))
+        .await?;
+    browser.wait_text("#job-status", "在现场").await?;
+    browser.click("#act-complete").await?;
+    browser.fill("#summary", "更换风扇电机，试机正常").await?;
+
+    let db = crew.server.db_path.clone();
+    let addr = crew.server.addr.to_string();
+    let dir = crew.server.stop().await;
+    browser.click("#form-submit").await?;
+    browser
+        .wait_text(".message", "无法连接服务器：这次操作没有保存")
+        .await?;
+    browser.wait_text("#job-status", "在现场").await?;
+    let typed = browser.find("#summary").await?.prop("value").await?;
+    assert_eq!(typed.as_deref(), Some("更换风扇电机，试机正常"));
+
+    crew.server = fixline_tests::TestServer::start_at(&db, &addr).await;
+    browser.click("#form-submit").await?;
+    browser.wait_text("#job-status", "已完工").await?;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(order["status"], "completed");
+    assert_eq!(order["resolution"]["summary"], "更换风扇电机，试机正常");
+    browser.client.clone().close().await?;
+    drop(dir);
+    Ok(())
+}

@@ -143,8 +143,9 @@ async fn blob_status(
         own_jobs_naming(&state, &user, &sha256).await?;
     }
     let blobs = state.blobs().clone();
+    let me = user.0.id.to_string();
     Ok(axum::Json(
-        tokio::task::spawn_blocking(move || blobs.status(&sha256)).await??,
+        tokio::task::spawn_blocking(move || blobs.status(&me, &sha256)).await??,
     ))
 }
 
@@ -174,8 +175,10 @@ async fn upload_chunk(
     let jobs = own_jobs_naming(&state, &user, &sha256).await?;
     let blobs = state.blobs().clone();
     let name = sha256.clone();
-    let status = tokio::task::spawn_blocking(move || blobs.append(&name, q.offset, q.total, &body))
-        .await??;
+    let me = user.0.id.to_string();
+    let status =
+        tokio::task::spawn_blocking(move || blobs.append(&me, &name, q.offset, q.total, &body))
+            .await??;
     if status.complete {
         let (by, now) = (user.0.id, state.now());
         state

@@ -20,7 +20,7 @@ pub fn Guides(model: Option<String>) -> impl IntoView {
             <h1>{tr(Text::Guides)}{model.map(|m| format!(" · {m}"))}</h1>
             {move || match guides.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{tr(Text::NoGuides)}</p> }.into_any(),
                 Some(Ok(list)) => list.into_iter().map(|g| view! { <GuideCard guide=g/> }).collect_view().into_any(),
             }}

@@ -38,7 +38,7 @@ pub fn Job(id: WorkOrderId) -> impl IntoView {
             <button class="back" on:click=move |_| shell.go(Screen::Jobs)>"← "{tr(Text::Back)}</button>
             {move || match detail.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
                 Some(Ok(d)) => view! { <JobBody detail=d colleagues=colleagues/> }.into_any(),
             }}
         </section>

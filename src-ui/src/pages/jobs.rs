@@ -60,7 +60,7 @@ pub fn Jobs() -> impl IntoView {
         <section class="jobs">
             <h1>{tr(Text::MyJobs)}</h1>
             {move || match jobs.get() {
-                Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }),
+                Some(Err(e)) => Some(view! { <p class="message error">{crate::shell::said(&e)}</p> }),
                 _ => None,
             }}
             <div id="jobs-today">{section(Text::Today, ListDay::Today)}</div>

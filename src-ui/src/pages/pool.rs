@@ -37,7 +37,7 @@ pub fn Pool() -> impl IntoView {
             {move || match pool.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
                 Some(Err(e)) if e.code == "offline" => view! { <p class="muted">{tr(Text::OnlineOnly)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
                 Some(Ok(jobs)) if jobs.is_empty() => view! { <p class="muted empty">{tr(Text::PoolEmpty)}</p> }.into_any(),
                 Some(Ok(jobs)) => view! {
                     <ul class="job-list">

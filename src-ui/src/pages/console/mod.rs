@@ -208,7 +208,7 @@ pub fn Console() -> impl IntoView {
     let loaded = Memo::new(move |_| {
         desk.board.with(|b| match b {
             None => Loaded::Not,
-            Some(Err(e)) => Loaded::Failed(e.message.clone()),
+            Some(Err(e)) => Loaded::Failed(crate::shell::said(e)),
             Some(Ok(_)) => Loaded::Yes,
         })
     });

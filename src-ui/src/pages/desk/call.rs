@@ -223,7 +223,7 @@ pub fn Call() -> impl IntoView {
             </form>
             {move || match matches.get() {
                 None => None,
-                Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any()),
                 Some(Ok(list)) if list.is_empty() => Some(view! { <p class="muted" id="call-none">{tr(Text::NoMatch)}</p> }.into_any()),
                 Some(Ok(list)) => Some(view! {
                     <ul class="call-matches" id="call-matches">

@@ -41,7 +41,7 @@ pub fn Customers(open: Option<CustomerId>) -> impl IntoView {
             </form>
             {move || match found.get() {
                 None => None,
-                Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any()),
                 Some(Ok(list)) if list.is_empty() => Some(view! { <p class="muted">{tr(Text::NoMatch)}</p> }.into_any()),
                 Some(Ok(list)) => Some(view! {
                     <ul class="call-matches">
@@ -79,7 +79,7 @@ fn File(id: CustomerId) -> impl IntoView {
     move || {
         match file.get() {
         None => view! { <p class="muted">"…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
         Some(Ok(f)) => view! {
             <article class="card customer-file" id="customer-file" data-customer=id.to_string()>
                 <Details file=f.clone()/>

@@ -19,7 +19,7 @@ pub fn FileHistory(file: CustomerFile) -> impl IntoView {
         <ul class="timeline" id="customer-history">
             {move || match edits.get() {
                 None => view! { <li class="muted">"…"</li> }.into_any(),
-                Some(Err(e)) => view! { <li class="message error">{e.message}</li> }.into_any(),
+                Some(Err(e)) => view! { <li class="message error">{crate::shell::said(&e)}</li> }.into_any(),
                 Some(Ok(list)) => {
                     let file = file.clone();
                     list.into_iter()

@@ -67,7 +67,7 @@ pub fn Orders(open: Option<WorkOrderId>) -> impl IntoView {
                 </div>
                 {move || match list.get() {
                     None => view! { <p class="muted">"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
                     Some(Ok(items)) if items.is_empty() => view! { <p class="muted">{tr(Text::NoJobs)}</p> }.into_any(),
                     Some(Ok(items)) => view! {
                         <table class="orders-table">
@@ -155,7 +155,7 @@ pub fn OrderPanel(
             <button class="small close" aria-label=tr(Text::Close) on:click=move |_| close()>"✕"</button>
             {move || match detail.get() {
                 None => view! { <p class="muted">"…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="message error">{e.message}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
                 Some(Ok(d)) => {
                     let w = d.job.work_order.clone();
                     let site = d.job.site.clone();

@@ -27,7 +27,9 @@ pub fn PendingIntakes() -> impl IntoView {
             }
             .into_any(),
         ),
-        Some(Err(e)) => Some(view! { <p class="message error">{e.message}</p> }.into_any()),
+        Some(Err(e)) => {
+            Some(view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any())
+        }
         _ => None,
     }
 }

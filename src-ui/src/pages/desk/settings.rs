@@ -98,7 +98,7 @@ pub fn Settings() -> impl IntoView {
         <section class="settings">
             <h1>{tr(Text::AutoAssign)}</h1>
             <p class="muted">{tr(Text::AutoAssignExplained)}</p>
-            {move || failed.get().map(|e| view! { <p class="message error">{e.message}</p> })}
+            {move || failed.get().map(|e| view! { <p class="message error">{crate::shell::said(&e)}</p> })}
             <form class="card" id="auto-assign-form" on:submit=save>
                 <table class="orders-table">
                     <thead><tr>

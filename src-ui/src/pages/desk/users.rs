@@ -72,7 +72,7 @@ pub fn Users() -> impl IntoView {
     view! {
         <section class="users">
             <h1>{tr(Text::Users)}</h1>
-            {move || failed.get().map(|e| view! { <p class="message error">{e.message}</p> })}
+            {move || failed.get().map(|e| view! { <p class="message error">{crate::shell::said(&e)}</p> })}
             <table class="orders-table" id="users">
                 <thead><tr>
                     <th>{tr(Text::Username)}</th><th>{tr(Text::DisplayName)}</th><th>{tr(Text::Role)}</th>
