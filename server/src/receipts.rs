@@ -50,7 +50,12 @@ pub fn verify(state: &AppState, record: &ReceiptRecord) -> Result<Verification> 
         "Fixline server".to_string()
     } else {
         match state.store().device_key_owner(&key)? {
-            Some(name) => format!("device of {name}"),
+            Some((_, Some(revoked))) if record.seal.statement.sealed_at >= revoked => {
+                return Ok(Verification::Failed {
+                    problem: SealProblem::RevokedDevice,
+                });
+            }
+            Some((name, _)) => format!("device of {name}"),
             None => {
                 return Ok(Verification::Failed {
                     problem: SealProblem::UnknownDevice,

@@ -390,3 +390,94 @@ async fn an_administrator_disables_resets_and_signs_out_a_login_and_the_log_says
         "{log}"
     );
 }
+
+/// Keys an administrator revokes stop working from then on: an intake key's requests are
+/// refused, a device key cannot be registered again (the app makes a new one), and both show
+/// as revoked in the lists and the security log.
+#[tokio::test]
+async fn revoked_intake_and_device_keys_stop_working_and_the_log_says_so() {
+    let crew = crew().await;
+    let admin = &crew.admin;
+    let (s, key) = admin
+        .post(
+            "/api/v1/intake-keys",
+            json!({"channel": "wechat", "label": "服务号"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{key}");
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+    let send = || {
+        crew.server
+            .anonymous()
+            .http
+            .post(crew.server.url("/api/v1/intake"))
+            .header("X-Api-Key", &api_key)
+            .json(&json!({"caller": {"name": "钱多多", "phone": "139 0000 0303", "address": "滨江区 1 号",
+                                     "city": "杭州市", "region": "滨江区"}, "symptom": "热水器不出热水"}))
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), StatusCode::CREATED);
+    let (_, keys) = admin.get("/api/v1/intake-keys").await;
+    let listed = keys.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{keys}");
+    assert!(
+        !keys.to_string().contains(&api_key),
+        "the secret is never listed"
+    );
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = crew
+        .desk
+        .post(&format!("/api/v1/intake-keys/{id}/revoke"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = admin
+        .post(&format!("/api/v1/intake-keys/{id}/revoke"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+
+    let chen = crew.server.login("chen").await;
+    let public_key = fixline_core::receipt::device_public_key(&[7u8; 32]);
+    let register = || {
+        chen.post(
+            "/api/v1/devices",
+            json!({"public_key": public_key, "name": "Tab"}),
+        )
+    };
+    let (s, _) = register().await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, devices) = admin.get("/api/v1/devices").await;
+    assert_eq!(devices[0]["username"], "chen", "{devices}");
+    assert!(devices[0]["revoked_at"].is_null());
+    let (s, _) = admin
+        .post(&format!("/api/v1/devices/{public_key}/revoke"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, body) = register().await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("device_key_revoked")),
+        "{body}"
+    );
+    let (_, devices) = admin.get("/api/v1/devices").await;
+    assert!(!devices[0]["revoked_at"].is_null(), "{devices}");
+
+    let (_, log) = admin.get("/api/v1/security-events").await;
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .filter(|k| k.contains("key"))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "device_key_revoked",
+            "device_key_registered",
+            "intake_key_revoked",
+            "intake_key_added"
+        ],
+        "{log}"
+    );
+}

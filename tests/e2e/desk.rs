@@ -618,6 +618,24 @@ async fn the_administrator_disables_and_resets_a_login_from_the_screen() -> anyh
     let log = ui.wait_text("#security-log", "停用用户").await?;
     assert!(log.contains("admin → desk"), "{log}");
     assert!(log.contains("启用用户"), "{log}");
+    // A partner's intake key, revoked from the screen.
+    let (_, key) = server
+        .login("admin")
+        .await
+        .post(
+            "/api/v1/intake-keys",
+            json!({"channel": "api", "label": "美团维修"}),
+        )
+        .await;
+    assert!(key["api_key"].is_string(), "{key}");
+    ui.click("#nav-jobs").await?;
+    ui.click("#nav-users").await?;
+    ui.wait_text("#intake-keys .intake-key .key-state", "正常")
+        .await?;
+    ui.click("#intake-keys .intake-key .key-revoke").await?;
+    ui.wait_text("#intake-keys .intake-key .key-state", "已停用")
+        .await?;
+    ui.wait_text("#security-log", "停用接入密钥").await?;
     // The admin's own row offers no way to lock themselves out.
     assert!(
         ui.client

@@ -349,6 +349,18 @@ async fn a_device_sealed_receipt_verifies_only_with_the_devices_registered_key()
     assert_eq!(v["state"], "verified", "{v}");
     assert!(v["sealed_by"].as_str().unwrap().contains("chen"), "{v}");
 
+    // The tablet is lost and its key revoked: what it sealed before still verifies.
+    let (s, _) = crew
+        .admin
+        .post(
+            &format!("/api/v1/devices/{}/revoke", device_public_key(&secret)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, v) = customer.get(verification).await;
+    assert_eq!(v["state"], "verified", "{v}");
+
     // Someone else cannot claim the device's key.
     let desk = &crew.desk;
     let (s, _) = desk

@@ -415,6 +415,8 @@ pub enum SealProblem {
     BadSignature,
     /// The key is not a device key registered for the engineer.
     UnknownDevice,
+    /// The key was revoked before this receipt was sealed.
+    RevokedDevice,
     Malformed,
 }
 

@@ -63,10 +63,14 @@ pub enum SecurityEventKind {
     UserEnabled,
     PasswordReset,
     SessionsRevoked,
+    DeviceKeyRegistered,
+    DeviceKeyRevoked,
+    IntakeKeyAdded,
+    IntakeKeyRevoked,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 8] = [
+    pub const ALL: [SecurityEventKind; 12] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::LockedOut,
@@ -75,6 +79,10 @@ impl SecurityEventKind {
         SecurityEventKind::UserEnabled,
         SecurityEventKind::PasswordReset,
         SecurityEventKind::SessionsRevoked,
+        SecurityEventKind::DeviceKeyRegistered,
+        SecurityEventKind::DeviceKeyRevoked,
+        SecurityEventKind::IntakeKeyAdded,
+        SecurityEventKind::IntakeKeyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +95,10 @@ impl SecurityEventKind {
             SecurityEventKind::UserEnabled => "user_enabled",
             SecurityEventKind::PasswordReset => "password_reset",
             SecurityEventKind::SessionsRevoked => "sessions_revoked",
+            SecurityEventKind::DeviceKeyRegistered => "device_key_registered",
+            SecurityEventKind::DeviceKeyRevoked => "device_key_revoked",
+            SecurityEventKind::IntakeKeyAdded => "intake_key_added",
+            SecurityEventKind::IntakeKeyRevoked => "intake_key_revoked",
         }
     }
 }
@@ -103,4 +115,40 @@ pub struct SecurityEvent {
     pub subject: Option<String>,
     /// The client's address, where there was one.
     pub address: Option<String>,
+}
+
+/// A device's receipt-sealing key, registered to the engineer whose app made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisteredDevice {
+    /// Hex Ed25519 public key.
+    pub public_key: String,
+    pub user_id: UserId,
+    pub username: String,
+    /// What the app calls the device.
+    pub name: String,
+    pub registered_at: DateTime<Utc>,
+    /// From then on the key seals nothing (receipts sealed before still verify).
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An outside channel's API key, without its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntakeKeyInfo {
+    /// Names the key (the first 16 hex digits of its hash); never the key itself.
+    pub id: String,
+    pub channel: crate::work_order::IntakeChannel,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// How a key is named without giving it away: the first 8 bytes of its SHA-256, in hex.
+pub fn key_id(key_hash: &[u8]) -> String {
+    key_hash
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

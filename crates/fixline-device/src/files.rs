@@ -68,12 +68,20 @@ pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Resu
     if registered.as_deref() == Some(user.as_str()) {
         return Ok(());
     }
-    let body = serde_json::json!({
-        "public_key": device_public_key(&secret),
-        "name": "Fixline engineer app",
-    });
-    match link.post_empty("/api/v1/devices", &body).await {
+    let send = |secret: &[u8; 32]| {
+        serde_json::json!({
+            "public_key": device_public_key(secret),
+            "name": "Fixline engineer app",
+        })
+    };
+    match link.post_empty("/api/v1/devices", &send(&secret)).await {
         Err(Error::Server { status: 404, .. }) => return Ok(()),
+        // An administrator revoked this device's key: make a new one and register that.
+        Err(Error::Server { code, .. }) if code == "device_key_revoked" => {
+            store.renew_device_key()?;
+            let (secret, _) = store.device_secret()?;
+            link.post_empty("/api/v1/devices", &send(&secret)).await?;
+        }
         other => other?,
     }
     store.device_key_registered(&user)

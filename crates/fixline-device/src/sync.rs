@@ -83,6 +83,11 @@ async fn push(
             }
         };
         for result in &answer.results {
+            if matches!(&result.outcome, fixline_core::sync::PushOutcome::Rejected { code, .. }
+                if code == fixline_core::sync::UNKNOWN_DEVICE)
+            {
+                store.forget_key_registration()?;
+            }
             match store.settle(result, store.now())? {
                 OutboxState::Applied => report.applied += 1,
                 OutboxState::Conflict => report.conflicts += 1,

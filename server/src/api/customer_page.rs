@@ -124,6 +124,10 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
                     "✗ 核验失败：签封设备未登记。",
                     "✗ Does not verify: the sealing device is not registered.",
                 ),
+                SealProblem::RevokedDevice => t(
+                    "✗ 核验失败：签封设备的密钥在签署前已被停用。",
+                    "✗ Does not verify: the sealing device's key was revoked before it was sealed.",
+                ),
             }
             .to_string(),
         ),

@@ -8,13 +8,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fixline_core::ids::PendingIntakeId;
 use fixline_core::role::{Actor, Role};
+use fixline_core::security::{IntakeKeyInfo, SecurityEvent, SecurityEventKind};
 use fixline_core::work_order::{IntakeChannel, WorkOrder, WorkOrderRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{Form, Json};
+use super::extract::{Form, Json, Path};
 use crate::AppState;
 use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
@@ -24,7 +25,8 @@ pub use fixline_core::intake::IntakeReceipt;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(intake))
-        .routes(routes!(create_intake_key))
+        .routes(routes!(create_intake_key, list_intake_keys))
+        .routes(routes!(revoke_intake_key))
 }
 
 pub fn form_routes() -> axum::Router<AppState> {
@@ -172,7 +174,7 @@ async fn intake(
         ))?;
     let hash = auth::secret_hash(key);
     // Each partner's keys are its own: two partners on one channel may both send "1".
-    let scope: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let scope = fixline_core::security::key_id(&hash);
     let channel = state
         .run(move |s| s.intake_channel_for_key(&hash))
         .await?
@@ -220,11 +222,66 @@ pub struct IntakeKey {
 async fn create_intake_key(
     State(state): State<AppState>,
     user: SignedIn,
+    parts: axum::http::request::Parts,
     Json(new): Json<NewIntakeKey>,
 ) -> Result<Response> {
     user.require(&[Role::Admin], "issue intake keys")?;
     let key = issue_key(&state, new.channel, new.label).await?;
+    let event = SecurityEvent {
+        at: state.now(),
+        kind: SecurityEventKind::IntakeKeyAdded,
+        actor: Some(user.0.username.clone()),
+        subject: Some(format!("{} ({})", key.label, key.channel.as_str())),
+        address: super::session::peer_address(&parts).map(|a| a.to_string()),
+    };
+    state.run(move |s| s.record_security_event(&event)).await?;
     Ok((StatusCode::CREATED, axum::Json(key)).into_response())
+}
+
+/// The intake channels' API keys, without their secrets (admin).
+#[utoipa::path(get, path = "/api/v1/intake-keys", tag = "intake",
+    responses((status = 200, body = Vec<IntakeKeyInfo>), (status = 403, body = ErrorBody)))]
+async fn list_intake_keys(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<axum::Json<Vec<IntakeKeyInfo>>> {
+    user.require(&[Role::Admin], "list intake keys")?;
+    Ok(axum::Json(state.run(|s| s.intake_keys()).await?))
+}
+
+/// Revoke an intake channel's API key (admin): requests sent with it are refused from now on.
+#[utoipa::path(post, path = "/api/v1/intake-keys/{id}/revoke", tag = "intake",
+    params(("id" = String, Path, description = "the key's id from the list")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_intake_key(
+    State(state): State<AppState>,
+    user: SignedIn,
+    parts: axum::http::request::Parts,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    user.require(&[Role::Admin], "revoke intake keys")?;
+    let event = SecurityEvent {
+        at: state.now(),
+        kind: SecurityEventKind::IntakeKeyRevoked,
+        actor: Some(user.0.username.clone()),
+        subject: None,
+        address: super::session::peer_address(&parts).map(|a| a.to_string()),
+    };
+    state
+        .run(move |s| {
+            let label = s
+                .intake_keys()?
+                .into_iter()
+                .find(|k| k.id == id)
+                .map(|k| format!("{} ({})", k.label, k.channel.as_str()));
+            let event = SecurityEvent {
+                subject: label,
+                ..event
+            };
+            s.revoke_intake_key(&id, &event)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn issue_key(

@@ -23,6 +23,7 @@ use crate::auth::SignedIn;
 use crate::blobs::BlobStatus;
 use crate::error::{Error, ErrorBody, Result};
 use crate::receipts::{Verification, make_on_server, verify};
+use fixline_core::security::{RegisteredDevice, SecurityEvent, SecurityEventKind};
 
 /// Largest upload chunk; devices send 256 KB.
 const MAX_CHUNK: usize = 4 * 1024 * 1024;
@@ -32,7 +33,8 @@ pub fn routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(receipt_settings))
         .routes(routes!(list_parts))
         .routes(routes!(put_part))
-        .routes(routes!(register_device))
+        .routes(routes!(register_device, list_devices))
+        .routes(routes!(revoke_device))
         .routes(routes!(blob_status, upload_chunk))
         .routes(routes!(blob_content))
         .routes(routes!(manifest))
@@ -108,6 +110,7 @@ pub struct DeviceKey {
 async fn register_device(
     State(state): State<AppState>,
     user: SignedIn,
+    parts: axum::http::request::Parts,
     Json(key): Json<DeviceKey>,
 ) -> Result<StatusCode> {
     let valid = key.public_key.len() == 64
@@ -125,8 +128,68 @@ async fn register_device(
     let name = fixline_core::text::line("name", &key.name, 80).unwrap_or_default();
     let id = user.0.id;
     let now = state.now();
+    let event = SecurityEvent {
+        at: now,
+        kind: SecurityEventKind::DeviceKeyRegistered,
+        actor: None,
+        subject: Some(user.0.username.clone()),
+        address: super::session::peer_address(&parts).map(|a| a.to_string()),
+    };
     state
-        .run(move |s| s.register_device_key(&key.public_key, id, &name, now))
+        .run(move |s| {
+            if s.register_device_key(&key.public_key, id, &name, now)? {
+                s.record_security_event(&event)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every registered device key, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/devices", tag = "receipts",
+    responses((status = 200, body = Vec<RegisteredDevice>), (status = 403, body = ErrorBody)))]
+async fn list_devices(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<axum::Json<Vec<RegisteredDevice>>> {
+    user.require(&[Role::Admin], "list device keys")?;
+    Ok(axum::Json(state.run(|s| s.device_keys()).await?))
+}
+
+/// Revoke a device's seal key (admin): from now on it seals nothing the server takes, and a
+/// receipt it seals after now does not verify; receipts it sealed before still do. The app
+/// makes itself a new key at its next sync.
+#[utoipa::path(post, path = "/api/v1/devices/{public_key}/revoke", tag = "receipts",
+    params(("public_key" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_device(
+    State(state): State<AppState>,
+    user: SignedIn,
+    parts: axum::http::request::Parts,
+    Path(public_key): Path<String>,
+) -> Result<StatusCode> {
+    user.require(&[Role::Admin], "revoke device keys")?;
+    let event = SecurityEvent {
+        at: state.now(),
+        kind: SecurityEventKind::DeviceKeyRevoked,
+        actor: Some(user.0.username.clone()),
+        subject: None,
+        address: super::session::peer_address(&parts).map(|a| a.to_string()),
+    };
+    state
+        .run(move |s| {
+            let owner = s
+                .device_keys()?
+                .into_iter()
+                .find(|d| d.public_key == public_key)
+                .map(|d| format!("{} ({})", d.username, d.name));
+            let event = SecurityEvent {
+                subject: owner,
+                ..event
+            };
+            s.revoke_device_key(&public_key, &event)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

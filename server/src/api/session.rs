@@ -158,7 +158,7 @@ async fn login(
 }
 
 /// The client's address, when the server was started with connection info.
-fn peer_address(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+pub(crate) fn peer_address(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -426,12 +426,32 @@ pub trait Store: Send + Sync + 'static {
     fn parts(&self) -> Result<Vec<fixline_core::billing::Part>>;
 
     // --- receipts
-    /// Registers a device's public seal key for a user; registering it again is a no-op, and a
-    /// key already registered to someone else is refused.
-    fn register_device_key(&self, key: &str, user: UserId, name: &str, at: Timestamp)
-    -> Result<()>;
-    /// The display name of the user whose device holds this public key.
-    fn device_key_owner(&self, key: &str) -> Result<Option<String>>;
+    /// Registers a device's public seal key for a user (true: newly); registering it again is
+    /// a no-op, and a key registered to someone else, or revoked, is refused.
+    fn register_device_key(
+        &self,
+        key: &str,
+        user: UserId,
+        name: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// The display name of the user whose device holds this public key, and when the key was
+    /// revoked, if it was.
+    fn device_key_owner(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>>;
+    fn device_keys(&self) -> Result<Vec<fixline_core::security::RegisteredDevice>>;
+    /// Revokes a device key from `event.at` on, and logs it.
+    fn revoke_device_key(
+        &self,
+        key: &str,
+        event: &fixline_core::security::SecurityEvent,
+    ) -> Result<()>;
+    fn intake_keys(&self) -> Result<Vec<fixline_core::security::IntakeKeyInfo>>;
+    /// Revokes the intake key `id` names (see `security::key_id`), and logs it.
+    fn revoke_intake_key(
+        &self,
+        id: &str,
+        event: &fixline_core::security::SecurityEvent,
+    ) -> Result<()>;
     /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
     fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
     /// Whether the database answers and its schema is the one this version migrates to.

@@ -19,7 +19,9 @@ use fixline_core::ids::{
 use fixline_core::intake::{PendingIntake, PendingState};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Role;
-use fixline_core::security::{AccessChange, SecurityEvent};
+use fixline_core::security::{
+    AccessChange, IntakeKeyInfo, RegisteredDevice, SecurityEvent, key_id,
+};
 use fixline_core::work_order::{
     HistoryEntry, HistoryEvent, IntakeChannel, WorkOrder, WorkOrderSummary,
 };
@@ -542,7 +544,7 @@ impl Store for SqliteStore {
         user: UserId,
         name: &str,
         at: Timestamp,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         self.write(|tx, _| {
             let owner: Option<String> = tx
                 .query_row(
@@ -551,8 +553,18 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()?;
+            let revoked: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM device_keys WHERE public_key = ?1 AND revoked_at IS NOT NULL)",
+                [key],
+                |r| r.get(0),
+            )?;
             match owner {
-                Some(o) if o == user.to_string() => Ok(()),
+                Some(_) if revoked => Err(Error::bad_request_with_status(
+                    axum::http::StatusCode::CONFLICT,
+                    "device_key_revoked",
+                    "this device's key was revoked; the app makes a new one",
+                )),
+                Some(o) if o == user.to_string() => Ok(false),
                 Some(_) => Err(Error::Conflict(
                     "this device key is registered to another user".into(),
                 )),
@@ -561,7 +573,7 @@ impl Store for SqliteStore {
                         "INSERT INTO device_keys (public_key, user_id, name, registered_at) VALUES (?1, ?2, ?3, ?4)",
                         params![key, user.to_string(), name, ts(at)],
                     )?;
-                    Ok(())
+                    Ok(true)
                 }
             }
         })
@@ -584,7 +596,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             let user: Option<String> = c
                 .query_row(
-                    "SELECT user_id FROM device_keys WHERE public_key = ?1",
+                    "SELECT user_id FROM device_keys WHERE public_key = ?1 AND revoked_at IS NULL",
                     [key],
                     |r| r.get(0),
                 )
@@ -593,15 +605,112 @@ impl Store for SqliteStore {
         })
     }
 
-    fn device_key_owner(&self, key: &str) -> Result<Option<String>> {
+    fn device_key_owner(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT u.display_name FROM device_keys k JOIN users u ON u.id = k.user_id
-                 WHERE k.public_key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()?)
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT u.display_name, k.revoked_at FROM device_keys k JOIN users u ON u.id = k.user_id
+                     WHERE k.public_key = ?1",
+                    [key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(name, revoked)| Ok((name, revoked.as_deref().map(parse_ts).transpose()?)))
+                .transpose()
+        })
+    }
+
+    fn device_keys(&self) -> Result<Vec<RegisteredDevice>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT k.public_key, k.user_id, u.username, k.name, k.registered_at, k.revoked_at
+                 FROM device_keys k JOIN users u ON u.id = k.user_id ORDER BY k.registered_at DESC",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (public_key, user, username, name, registered, revoked) = row?;
+                Ok(RegisteredDevice {
+                    public_key,
+                    user_id: user
+                        .parse()
+                        .map_err(|_| Error::Internal("bad user id in device_keys".into()))?,
+                    username,
+                    name,
+                    registered_at: parse_ts(&registered)?,
+                    revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn revoke_device_key(&self, key: &str, event: &SecurityEvent) -> Result<()> {
+        self.write(|tx, _| {
+            let n = tx.execute(
+                "UPDATE device_keys SET revoked_at = ?2 WHERE public_key = ?1 AND revoked_at IS NULL",
+                params![key, ts(event.at)],
+            )?;
+            if n == 0 {
+                return Err(Error::not_found("device key in use", key));
+            }
+            insert_security_event(tx, event)
+        })
+    }
+
+    fn intake_keys(&self) -> Result<Vec<IntakeKeyInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT key_hash, channel, label, created_at, revoked_at FROM intake_keys ORDER BY created_at DESC",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (hash, channel, label, created, revoked) = row?;
+                Ok(IntakeKeyInfo {
+                    id: key_id(&hash),
+                    channel: IntakeChannel::parse(&channel)
+                        .ok_or_else(|| Error::Internal(format!("unknown channel {channel:?}")))?,
+                    label,
+                    created_at: parse_ts(&created)?,
+                    revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn revoke_intake_key(&self, id: &str, event: &SecurityEvent) -> Result<()> {
+        self.write(|tx, _| {
+            let hashes: Vec<Vec<u8>> = {
+                let mut stmt =
+                    tx.prepare("SELECT key_hash FROM intake_keys WHERE revoked_at IS NULL")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let Some(hash) = hashes.into_iter().find(|h| key_id(h) == id) else {
+                return Err(Error::not_found("intake key in use", id));
+            };
+            tx.execute(
+                "UPDATE intake_keys SET revoked_at = ?2 WHERE key_hash = ?1",
+                params![hash, ts(event.at)],
+            )?;
+            insert_security_event(tx, event)
         })
     }
 
@@ -1293,7 +1402,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             let channel: Option<String> = c
                 .query_row(
-                    "SELECT channel FROM intake_keys WHERE key_hash = ?1",
+                    "SELECT channel FROM intake_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
                     [key_hash],
                     |r| r.get(0),
                 )

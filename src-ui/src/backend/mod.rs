@@ -302,6 +302,20 @@ pub trait Backend {
     fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {
         console_only()
     }
+    /// Registered device keys (administrators).
+    fn device_keys(&self) -> Answer<Vec<fixline_core::security::RegisteredDevice>> {
+        console_only()
+    }
+    fn revoke_device_key(&self, _public_key: String) -> Answer<()> {
+        console_only()
+    }
+    /// The intake channels' keys, without secrets (administrators).
+    fn intake_keys(&self) -> Answer<Vec<fixline_core::security::IntakeKeyInfo>> {
+        console_only()
+    }
+    fn revoke_intake_key(&self, _id: String) -> Answer<()> {
+        console_only()
+    }
     /// Saves where jobs are assigned automatically, over the version shown.
     fn save_auto_assign(
         &self,

@@ -88,6 +88,26 @@ async fn read<T: DeserializeOwned>(
     })
 }
 
+/// A POST answered with no body (204).
+async fn post_done(url: String, body: serde_json::Value) -> Result<(), UiError> {
+    let request = authorised(Request::post(&url))
+        .json(&body)
+        .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| UiError::new("offline", format!("the server cannot be reached: {e}")))?;
+    if response.ok() {
+        return Ok(());
+    }
+    Err(response.json::<UiError>().await.unwrap_or_else(|_| {
+        UiError::new(
+            "http_error",
+            format!("the server answered {}", response.status()),
+        )
+    }))
+}
+
 async fn get<T: DeserializeOwned>(url: String) -> Result<T, UiError> {
     read(authorised(Request::get(&url)).send().await).await
 }
@@ -506,6 +526,26 @@ impl Backend for Server {
     ) -> Answer<fixline_core::security::User> {
         let url = self.url(&format!("/api/v1/users/{user}/access"));
         Box::pin(async move { post(url, to_body(&change)?).await })
+    }
+
+    fn device_keys(&self) -> Answer<Vec<fixline_core::security::RegisteredDevice>> {
+        let url = self.url("/api/v1/devices");
+        Box::pin(get(url))
+    }
+
+    fn revoke_device_key(&self, public_key: String) -> Answer<()> {
+        let url = self.url(&format!("/api/v1/devices/{public_key}/revoke"));
+        Box::pin(post_done(url, json!({})))
+    }
+
+    fn intake_keys(&self) -> Answer<Vec<fixline_core::security::IntakeKeyInfo>> {
+        let url = self.url("/api/v1/intake-keys");
+        Box::pin(get(url))
+    }
+
+    fn revoke_intake_key(&self, id: String) -> Answer<()> {
+        let url = self.url(&format!("/api/v1/intake-keys/{id}/revoke"));
+        Box::pin(post_done(url, json!({})))
     }
 
     fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {

@@ -170,6 +170,28 @@ impl DeviceStore {
         })
     }
 
+    /// A new seal key, after an administrator revoked the old one: receipts from now on are
+    /// sealed with it (once registered).
+    pub(crate) fn renew_device_key(&self) -> Result<()> {
+        let mut fresh = [0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        self.lock().execute(
+            "UPDATE device_key SET secret = ?1, registered_for = NULL WHERE id = 1",
+            [fresh.as_slice()],
+        )?;
+        Ok(())
+    }
+
+    /// The server no longer knows this device's key as the user's (revoked, say): the next
+    /// sync registers it again, or a new one.
+    pub(crate) fn forget_key_registration(&self) -> Result<()> {
+        self.lock().execute(
+            "UPDATE device_key SET registered_for = NULL WHERE id = 1",
+            [],
+        )?;
+        Ok(())
+    }
+
     pub(crate) fn device_key_registered(&self, user: &str) -> Result<()> {
         self.lock().execute(
             "UPDATE device_key SET registered_for = ?1 WHERE id = 1",

@@ -3,7 +3,9 @@
 //! ones, lockouts, and each of these changes, with who made it and from where).
 
 use fixline_core::role::Role;
-use fixline_core::security::{AccessChange, SecurityEvent, SecurityEventKind, User};
+use fixline_core::security::{
+    AccessChange, IntakeKeyInfo, RegisteredDevice, SecurityEvent, SecurityEventKind, User,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -32,6 +34,10 @@ fn event_text(kind: SecurityEventKind, l: Lang) -> &'static str {
         SecurityEventKind::UserEnabled => Text::EventUserEnabled,
         SecurityEventKind::PasswordReset => Text::EventPasswordReset,
         SecurityEventKind::SessionsRevoked => Text::EventSessionsRevoked,
+        SecurityEventKind::DeviceKeyRegistered => Text::EventDeviceKeyRegistered,
+        SecurityEventKind::DeviceKeyRevoked => Text::EventDeviceKeyRevoked,
+        SecurityEventKind::IntakeKeyAdded => Text::EventIntakeKeyAdded,
+        SecurityEventKind::IntakeKeyRevoked => Text::EventIntakeKeyRevoked,
     }
     .in_lang(l)
 }
@@ -41,6 +47,8 @@ pub fn Users() -> impl IntoView {
     let shell = shell();
     let users = RwSignal::new(Vec::<User>::new());
     let events = RwSignal::new(Vec::<SecurityEvent>::new());
+    let devices = RwSignal::new(Vec::<RegisteredDevice>::new());
+    let intake = RwSignal::new(Vec::<IntakeKeyInfo>::new());
     let failed = RwSignal::new(None::<UiError>);
     let load = move || {
         spawn_local(async move {
@@ -51,6 +59,12 @@ pub fn Users() -> impl IntoView {
                 Err(e) => {
                     let _ = failed.try_set(Some(e));
                 }
+            }
+            if let Ok(list) = backend().device_keys().await {
+                let _ = devices.try_set(list);
+            }
+            if let Ok(list) = backend().intake_keys().await {
+                let _ = intake.try_set(list);
             }
             if let Ok(log) = backend().security_events().await {
                 let _ = events.try_set(log);
@@ -69,6 +83,24 @@ pub fn Users() -> impl IntoView {
             }
         });
     };
+    let done = move |answer: Result<(), UiError>| match answer {
+        Ok(()) => {
+            shell.tell(Text::Saved.in_lang(lang().get_untracked()));
+            load();
+        }
+        Err(e) => shell.fail(&e),
+    };
+    let revoke_device =
+        move |key: String| spawn_local(async move { done(backend().revoke_device_key(key).await) });
+    let revoke_intake =
+        move |id: String| spawn_local(async move { done(backend().revoke_intake_key(id).await) });
+    let state = move |revoked: bool| {
+        if revoked {
+            tr(Text::Revoked)()
+        } else {
+            tr(Text::Active)()
+        }
+    };
     view! {
         <section class="users">
             <h1>{tr(Text::Users)}</h1>
@@ -82,6 +114,54 @@ pub fn Users() -> impl IntoView {
                     <For each=move || users.get() key=|u| (u.id, u.disabled) let:user>
                         <UserRow user=user change=change/>
                     </For>
+                </tbody>
+            </table>
+            <h2>{tr(Text::Devices)}</h2>
+            <table class="orders-table" id="device-keys">
+                <thead><tr>
+                    <th>{tr(Text::Username)}</th><th>{tr(Text::KeyLabel)}</th><th>{tr(Text::RegisteredAt)}</th>
+                    <th>{tr(Text::AccountState)}</th><th>{tr(Text::Actions)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || devices.get().into_iter().map(|d| {
+                        let key = d.public_key.clone();
+                        let revoked = d.revoked_at.is_some();
+                        view! {
+                            <tr class="device-key" data-key=d.public_key.clone()>
+                                <td>{d.username}</td>
+                                <td>{d.name}<br/><code class="muted">{d.public_key.chars().take(16).collect::<String>()}"…"</code></td>
+                                <td>{crate::format::time(d.registered_at)}</td>
+                                <td class="key-state">{state(revoked)}</td>
+                                <td>{(!revoked).then(|| view! {
+                                    <button class="key-revoke danger" on:click=move |_| revoke_device(key.clone())>{tr(Text::Revoke)}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <h2>{tr(Text::IntakeKeys)}</h2>
+            <table class="orders-table" id="intake-keys">
+                <thead><tr>
+                    <th>{tr(Text::Channel)}</th><th>{tr(Text::KeyLabel)}</th><th>{tr(Text::RegisteredAt)}</th>
+                    <th>{tr(Text::AccountState)}</th><th>{tr(Text::Actions)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || intake.get().into_iter().map(|k| {
+                        let id = k.id.clone();
+                        let revoked = k.revoked_at.is_some();
+                        view! {
+                            <tr class="intake-key" data-key=k.id.clone()>
+                                <td>{crate::format::channel(k.channel, lang().get())}</td>
+                                <td>{k.label}</td>
+                                <td>{crate::format::time(k.created_at)}</td>
+                                <td class="key-state">{state(revoked)}</td>
+                                <td>{(!revoked).then(|| view! {
+                                    <button class="key-revoke danger" on:click=move |_| revoke_intake(id.clone())>{tr(Text::Revoke)}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
                 </tbody>
             </table>
             <h2>{tr(Text::SecurityLog)}</h2>
