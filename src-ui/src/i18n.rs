@@ -63,6 +63,8 @@ pub enum Text {
     Rejected,
     Offline,
     ServerUnreachable,
+    ToPay,
+    WarrantyCoveredNote,
     Devices,
     IntakeKeys,
     KeyLabel,
@@ -404,6 +406,10 @@ impl Text {
             Text::EventDeviceKeyRevoked => ("停用设备密钥", "Device key revoked"),
             Text::EventIntakeKeyAdded => ("新建接入密钥", "Intake key issued"),
             Text::EventIntakeKeyRevoked => ("停用接入密钥", "Intake key revoked"),
+            Text::ToPay => ("应付合计", "To pay"),
+            Text::WarrantyCoveredNote => {
+                ("保修承担，不收费", "Covered by the warranty, not charged")
+            }
             Text::WrongPassword => ("用户名或密码错误", "Wrong user name or password"),
             Text::SignInLocked => (
                 "密码错误次数过多，登录已暂时锁定，请 15 分钟后再试，或联系管理员",

@@ -88,6 +88,8 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     browser.click("#form-submit").await?;
     browser.wait_text("#job-status", "已完工").await?;
 
+    // Before signing, the customer sees what they sign for.
+    let to_pay = browser.wait_text("#sign-total", "应付合计").await?;
     // The customer signs with a finger: two strokes on the pad, one undone and redrawn.
     browser.fill("#signer-name", "陈静").await?;
     browser
@@ -190,6 +192,10 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         text.contains("压缩机启动继电器") && text.contains("陈静") && text.contains(&number),
         "{text}"
     );
+    // The total shown before the signature is the one printed.
+    let shown = to_pay.trim_start_matches("应付合计").trim().to_owned();
+    assert!(shown.starts_with('¥'), "{to_pay}");
+    assert!(text.contains(&shown), "{shown} not on the receipt:\n{text}");
     let pages = Command::new("pdftoppm")
         .args(["-r", "30", "-png"])
         .arg(&path)

@@ -170,7 +170,8 @@ pub struct Totals {
     pub parts: Money,
     /// Chargeable labour before tax.
     pub labour: Money,
-    /// What the warranty covered (parts and labour, before tax).
+    /// What the warranty covered (parts and labour, before tax): already left out of `parts`
+    /// and `labour`, shown for the customer's information.
     pub warranty_covered: Money,
     pub tax: Money,
     /// To pay: parts + labour + tax.
@@ -238,6 +239,30 @@ impl Bill {
             .times(Decimal::from(line.minutes) / Decimal::from(60))
     }
 
+    /// What the customer pays for a part line, as printed: its total to the cent, nothing when
+    /// the warranty covers it.
+    pub fn part_charge(line: &PartLine) -> Result<Money, Error> {
+        let total = Self::part_total(line)?.rounded();
+        Ok(if line.under_warranty {
+            Money::new(Decimal::ZERO, total.currency)
+        } else {
+            total
+        })
+    }
+
+    /// What the customer pays for a labour line, as printed (see [`Bill::part_charge`]).
+    pub fn labour_charge(line: &LabourLine) -> Result<Money, Error> {
+        let total = Self::labour_total(line)?.rounded();
+        Ok(if line.under_warranty {
+            Money::new(Decimal::ZERO, total.currency)
+        } else {
+            total
+        })
+    }
+
+    /// The receipt's totals. Every figure is a sum of the line charges as printed (each to the
+    /// cent), so the printed lines add up: parts + labour + tax = total, and what the warranty
+    /// covered is shown beside it, not subtracted again.
     pub fn totals(&self, rates: &TaxRates) -> Result<Totals, Error> {
         self.validate()?;
         let c = self.currency;
@@ -246,19 +271,15 @@ impl Bill {
         let mut labour = Vec::new();
         let mut covered = Vec::new();
         for p in &self.parts {
-            let t = Self::part_total(p)?;
+            parts.push(Self::part_charge(p)?);
             if p.under_warranty {
-                covered.push(t)
-            } else {
-                parts.push(t)
+                covered.push(Self::part_total(p)?.rounded());
             }
         }
         for l in &self.labour {
-            let t = Self::labour_total(l)?;
+            labour.push(Self::labour_charge(l)?);
             if l.under_warranty {
-                covered.push(t)
-            } else {
-                labour.push(t)
+                covered.push(Self::labour_total(l)?.rounded());
             }
         }
         let parts = sum(parts)?;

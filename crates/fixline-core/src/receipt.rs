@@ -486,18 +486,17 @@ pub struct ReceiptSources<'a> {
 }
 
 impl ReceiptSources<'_> {
-    pub fn facts(&self, sign_off: SignOff, customer_link: String) -> Result<ReceiptFacts, Error> {
+    /// The bill the receipt will carry: the parts recorded, and the labour typed in or, where
+    /// none was, the time on site (free while the equipment is in warranty). The customer is
+    /// shown its totals before signing; the receipt prints the same.
+    pub fn bill(&self) -> Result<Bill, Error> {
         let job = self.job;
-        let requirement = |what: &str| Error::Requirement {
-            action: ActionKind::SignReceipt,
-            requirement: what.to_owned(),
+        let Some(resolution) = job.resolution.as_ref() else {
+            return Err(Error::Requirement {
+                action: ActionKind::SignReceipt,
+                requirement: "the job is not completed yet".to_owned(),
+            });
         };
-        let resolution = job
-            .resolution
-            .as_ref()
-            .ok_or_else(|| requirement("the job is not completed yet"))?;
-        sign_off.validate()?;
-        let site = self.customer.sites.iter().find(|s| s.id == job.site_id);
         let asset = job
             .asset_id
             .and_then(|id| self.customer.assets.iter().find(|a| a.id == id));
@@ -530,6 +529,25 @@ impl ReceiptSources<'_> {
                 };
             }
         }
+        Ok(bill)
+    }
+
+    pub fn facts(&self, sign_off: SignOff, customer_link: String) -> Result<ReceiptFacts, Error> {
+        let job = self.job;
+        let requirement = |what: &str| Error::Requirement {
+            action: ActionKind::SignReceipt,
+            requirement: what.to_owned(),
+        };
+        let resolution = job
+            .resolution
+            .as_ref()
+            .ok_or_else(|| requirement("the job is not completed yet"))?;
+        sign_off.validate()?;
+        let site = self.customer.sites.iter().find(|s| s.id == job.site_id);
+        let asset = job
+            .asset_id
+            .and_then(|id| self.customer.assets.iter().find(|a| a.id == id));
+        let bill = self.bill()?;
         let totals = bill.totals(&self.settings.tax)?;
         let visit = job.visits.last();
         Ok(ReceiptFacts {

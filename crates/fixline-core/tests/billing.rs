@@ -162,3 +162,52 @@ fn lines_no_receipt_should_carry_are_refused() {
         Err(Error::CurrencyMismatch { .. })
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// A receipt adds up as printed: the parts and labour subtotals are the sums of the line
+    /// charges shown (each to the cent, nothing for a covered line), subtotals and tax make
+    /// the total, and what the warranty covered is the covered lines' own figures.
+    #[test]
+    fn the_printed_lines_add_up(
+        parts in proptest::collection::vec((1u32..5, 1u32..100_000, proptest::bool::ANY), 0..6),
+        labour in proptest::collection::vec((1u32..600, 1u32..50_000, proptest::bool::ANY), 0..4),
+    ) {
+        let bill = Bill {
+            currency: Currency::CNY,
+            parts: parts
+                .iter()
+                .enumerate()
+                .map(|(i, (qty, cents, covered))| PartLine {
+                    under_warranty: *covered,
+                    ..part(&format!("件{i}"), (*qty).into(), rust_decimal::Decimal::new((*cents).into(), 2))
+                })
+                .collect(),
+            labour: labour
+                .iter()
+                .map(|(minutes, cents, covered)| LabourLine {
+                    description: "上门维修".into(),
+                    minutes: i64::from(*minutes),
+                    hourly_rate: Money::cny(rust_decimal::Decimal::new((*cents).into(), 2)),
+                    under_warranty: *covered,
+                })
+                .collect(),
+        };
+        let t = bill.totals(&TaxRates::default()).unwrap();
+        let printed = |items: Vec<Money>| Money::sum(Currency::CNY, items).unwrap();
+        let part_lines: Vec<Money> = bill.parts.iter().map(|p| Bill::part_charge(p).unwrap()).collect();
+        let labour_lines: Vec<Money> = bill.labour.iter().map(|l| Bill::labour_charge(l).unwrap()).collect();
+        proptest::prop_assert_eq!(printed(part_lines), t.parts);
+        proptest::prop_assert_eq!(printed(labour_lines), t.labour);
+        proptest::prop_assert_eq!(t.parts.checked_add(t.labour).unwrap().checked_add(t.tax).unwrap(), t.total);
+        let covered: Vec<Money> = bill
+            .parts
+            .iter()
+            .filter(|p| p.under_warranty)
+            .map(|p| Bill::part_total(p).unwrap().rounded())
+            .chain(bill.labour.iter().filter(|l| l.under_warranty).map(|l| Bill::labour_total(l).unwrap().rounded()))
+            .collect();
+        proptest::prop_assert_eq!(printed(covered), t.warranty_covered);
+    }
+}

@@ -181,15 +181,19 @@ pub(crate) fn receipt_lines(
         if !p.serials.is_empty() {
             l.plain(&format!("  SN {}", p.serials.join(", ")));
         }
-        let amount = Bill::part_total(p)
+        let amount = Bill::part_charge(p)
             .map(|m| m.to_string())
             .unwrap_or_default();
         let each = format!("  {} x {}", p.quantity.normalize(), p.unit_price);
         l.amount(&each, &amount, false);
     }
     for labour in &facts.bill.labour {
-        l.plain(&labour.description);
-        let amount = Bill::labour_total(labour)
+        let mut name = labour.description.clone();
+        if labour.under_warranty {
+            name.push_str(&format!(" ({})", words.warranty));
+        }
+        l.plain(&name);
+        let amount = Bill::labour_charge(labour)
             .map(|m| m.to_string())
             .unwrap_or_default();
         let each = format!("  {} min x {}", labour.minutes, labour.hourly_rate);
@@ -199,15 +203,16 @@ pub(crate) fn receipt_lines(
     let t = &facts.totals;
     l.amount(words.parts, &t.parts.to_string(), false);
     l.amount(words.labour, &t.labour.to_string(), false);
+    l.amount(words.tax, &t.tax.to_string(), false);
+    l.amount(words.total, &t.total.to_string(), true);
+    // Already out of the lines above: told, not subtracted again.
     if !t.warranty_covered.amount.is_zero() {
         l.amount(
             words.warranty_covered,
-            &format!("-{}", t.warranty_covered),
+            &t.warranty_covered.to_string(),
             false,
         );
     }
-    l.amount(words.tax, &t.tax.to_string(), false);
-    l.amount(words.total, &t.total.to_string(), true);
     l.rule();
 
     match &facts.sign_off {

@@ -360,7 +360,7 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
                 false,
             );
         }
-        let amount = fixline_core::billing::Bill::part_total(p)
+        let amount = fixline_core::billing::Bill::part_charge(p)
             .map(|m| m.to_string())
             .unwrap_or_default();
         let y = c.y;
@@ -375,8 +375,12 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
         c.y += Canvas::line_height(small);
     }
     for l in &facts.bill.labour {
-        c.paragraph(left, inner, &l.description, small, false);
-        let amount = fixline_core::billing::Bill::labour_total(l)
+        let mut name = l.description.clone();
+        if l.under_warranty {
+            name.push_str(&format!("（{}）", words.warranty));
+        }
+        c.paragraph(left, inner, &name, small, false);
+        let amount = fixline_core::billing::Bill::labour_charge(l)
             .map(|m| m.to_string())
             .unwrap_or_default();
         let y = c.y;
@@ -392,14 +396,12 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
     }
     c.rule(true);
     let t = &facts.totals;
-    let mut totals = vec![
+    // Parts + labour + tax = total as printed; the warranty's share follows the total.
+    let totals = vec![
         (words.parts, t.parts.to_string()),
         (words.labour, t.labour.to_string()),
+        (words.tax, t.tax.to_string()),
     ];
-    if !t.warranty_covered.amount.is_zero() {
-        totals.push((words.warranty_covered, format!("-{}", t.warranty_covered)));
-    }
-    totals.push((words.tax, t.tax.to_string()));
     for (label, value) in totals {
         let y = c.y;
         c.text_at(left, y, label, small, false);
@@ -410,6 +412,12 @@ pub fn render(facts: &ReceiptFacts, width: u32, font: &RasterFont) -> Result<Bit
     c.text_at(left, y, words.total, big * 0.8, true);
     c.right(right, y, &t.total.to_string(), big * 0.8, true);
     c.y += Canvas::line_height(big * 0.8);
+    if !t.warranty_covered.amount.is_zero() {
+        let y = c.y;
+        c.text_at(left, y, words.warranty_covered, small, false);
+        c.right(right, y, &t.warranty_covered.to_string(), small, false);
+        c.y += Canvas::line_height(small);
+    }
     c.rule(false);
 
     // The signature, drawn from its strokes, or the refusal.

@@ -191,7 +191,7 @@ fn bill_table(sheet: &mut Sheet<'_>, facts: &ReceiptFacts, scale: &Scale) {
         if !p.serials.is_empty() {
             name.push_str(&format!("\n{} {}", w(Word::Serial), p.serials.join(", ")));
         }
-        let amount = Bill::part_total(p)
+        let amount = Bill::part_charge(p)
             .map(|m| m.to_string())
             .unwrap_or_default();
         row(
@@ -207,7 +207,7 @@ fn bill_table(sheet: &mut Sheet<'_>, facts: &ReceiptFacts, scale: &Scale) {
             .round_dp(2)
             .normalize();
         let name = format!("{}{}", l.description, warranty(l.under_warranty));
-        let amount = Bill::labour_total(l)
+        let amount = Bill::labour_charge(l)
             .map(|m| m.to_string())
             .unwrap_or_default();
         row(
@@ -222,15 +222,14 @@ fn bill_table(sheet: &mut Sheet<'_>, facts: &ReceiptFacts, scale: &Scale) {
     sheet.y += 1.0;
 
     let t = &facts.totals;
-    let mut totals = vec![
+    // The lines add up as printed: parts + labour + tax = total; what the warranty covered is
+    // already out of them, and told after the total.
+    let totals = vec![
         (w(Word::Parts), t.parts.to_string()),
         (w(Word::Labour), t.labour.to_string()),
+        (w(Word::Tax), t.tax.to_string()),
     ];
-    if !t.warranty_covered.amount.is_zero() {
-        totals.push((w(Word::WarrantyCovered), format!("-{}", t.warranty_covered)));
-    }
-    totals.push((w(Word::Tax), t.tax.to_string()));
-    sheet.keep(line_h * (totals.len() + 1) as f32);
+    sheet.keep(line_h * (totals.len() + 2) as f32);
     for (label, value) in totals {
         sheet.text_right(price_col, label, size, Weight::Regular);
         sheet.text_right(amount_col, &value, size, Weight::Regular);
@@ -239,7 +238,18 @@ fn bill_table(sheet: &mut Sheet<'_>, facts: &ReceiptFacts, scale: &Scale) {
     let big = size * 1.25;
     sheet.text_right(price_col, w(Word::Total), big, Weight::Bold);
     sheet.text_right(amount_col, &t.total.to_string(), big, Weight::Bold);
-    sheet.y += big * 1.4 * 25.4 / 72.0 + scale.gap;
+    sheet.y += big * 1.4 * 25.4 / 72.0;
+    if !t.warranty_covered.amount.is_zero() {
+        sheet.text_right(price_col, w(Word::WarrantyCovered), size, Weight::Regular);
+        sheet.text_right(
+            amount_col,
+            &t.warranty_covered.to_string(),
+            size,
+            Weight::Regular,
+        );
+        sheet.y += line_h;
+    }
+    sheet.y += scale.gap;
 }
 
 fn photos(sheet: &mut Sheet<'_>, facts: &ReceiptFacts, pictures: &[Picture], scale: &Scale) {

@@ -157,9 +157,19 @@ fn a4_chinese_receipt_reads_back_with_totals_photos_signature_and_link() {
     }
     // Exact totals from core: parts 186.00 + labour 1.25 h × 120 + VAT 24.18 + 9.00.
     assert_eq!(facts.totals.total.to_string(), "¥369.18");
+    // What the warranty covered is told, not subtracted a second time: the lines add up.
     assert!(
-        text.contains("¥369.18") && text.contains("-¥91.00"),
+        text.contains("¥369.18") && text.contains("¥91.00") && !text.contains("-¥91.00"),
         "{text}"
+    );
+    let t = &facts.totals;
+    assert_eq!(
+        t.parts
+            .checked_add(t.labour)
+            .unwrap()
+            .checked_add(t.tax)
+            .unwrap(),
+        t.total
     );
 
     // Photos follow the signature on page 2: only they are in colour, the rest is black on white.

@@ -24,7 +24,11 @@ const PAD_W: f64 = 600.0;
 const PAD_H: f64 = 220.0;
 
 #[component]
-pub fn Capture(job: LocalJob, can: Vec<ActionKind>) -> impl IntoView {
+pub fn Capture(
+    job: LocalJob,
+    customer: Option<fixline_core::customer::CustomerFile>,
+    can: Vec<ActionKind>,
+) -> impl IntoView {
     let wo = job.work_order.clone();
     let files = job.files;
     let shows = matches!(
@@ -39,7 +43,7 @@ pub fn Capture(job: LocalJob, can: Vec<ActionKind>) -> impl IntoView {
             <div class="grid capture">
                 <Photos work_order=wo.clone() editable=can_photo/>
                 <Parts work_order=wo.clone() editable=can_bill/>
-                {can_sign.then(|| view! { <SignOffForm work_order=wo.clone()/> })}
+                {can_sign.then(|| view! { <SignOffForm work_order=wo.clone() customer=customer.clone()/> })}
                 {wo.receipt.is_some().then(|| view! { <ReceiptCard work_order=wo.clone()/> })}
                 {(files.total > 0).then(|| view! {
                     <p class="muted" id="files-status" data-missing=files.not_on_server>
@@ -324,7 +328,10 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
 }
 
 #[component]
-fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
+fn SignOffForm(
+    work_order: WorkOrder,
+    customer: Option<fixline_core::customer::CustomerFile>,
+) -> impl IntoView {
     let shell = shell();
     let id = work_order.id;
     // What the customer has signed so far survives a redraw of the screen (see `drafts`).
@@ -341,6 +348,25 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
     let reason = drafts::kept(id, "refuse-reason", String::new);
     let busy = RwSignal::new(false);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    // What the customer signs for, worked out as the receipt will print it.
+    let totals = RwSignal::new(None::<fixline_core::billing::Totals>);
+    {
+        let job = work_order.clone();
+        spawn_local(async move {
+            let (Ok(settings), Some(file)) = (backend().receipt_settings().await, customer) else {
+                return;
+            };
+            let sources = fixline_core::receipt::ReceiptSources {
+                job: &job,
+                customer: &file,
+                engineer_name: "",
+                settings: &settings,
+            };
+            if let Ok(t) = sources.bill().and_then(|b| b.totals(&settings.tax)) {
+                let _ = totals.try_set(Some(t));
+            }
+        });
+    }
 
     let context = move || -> Option<web_sys::CanvasRenderingContext2d> {
         canvas.get()?.get_context("2d").ok()??.dyn_into().ok()
@@ -459,6 +485,12 @@ fn SignOffForm(work_order: WorkOrder) -> impl IntoView {
     view! {
         <form class="card sign-off" id="sign-off" on:submit=submit>
             <h2>{tr(Text::CustomerSignature)}</h2>
+            {move || totals.get().map(|t| view! {
+                <p class="sign-total" id="sign-total">{tr(Text::ToPay)}" "<strong>{t.total.to_string()}</strong></p>
+                {(!t.warranty_covered.amount.is_zero()).then(|| view! {
+                    <p class="muted" id="sign-warranty">{tr(Text::WarrantyCoveredNote)}": "{t.warranty_covered.to_string()}</p>
+                })}
+            })}
             <label>{tr(Text::SignerName)}<input id="signer-name" bind:value=signer required/></label>
             <label class="inline"><input id="refuse" type="checkbox" bind:checked=refuse/>{tr(Text::CustomerRefuses)}</label>
             {move || if refuse.get() {

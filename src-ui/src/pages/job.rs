@@ -63,7 +63,7 @@ fn JobBody(detail: JobDetail, colleagues: RwSignal<Vec<Colleague>>) -> impl Into
         </header>
         {detail.job.removed_reason.clone().map(|r| view! { <p class="message error">{tr(Text::Reassigned)}": "{r}</p> })}
         <ActionPanel work_order=wo.clone() site=site.as_ref().and_then(|s| s.details.position) colleagues=colleagues/>
-        <Capture job=detail.job.clone() can=available_to_me(&wo)/>
+        <Capture job=detail.job.clone() customer=detail.customer.clone() can=available_to_me(&wo)/>
         <div class="grid">
             <article class="card">
                 <h2>{tr(Text::Symptom)}</h2>
