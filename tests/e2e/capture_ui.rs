@@ -51,7 +51,8 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         browser.wait_text("#job-status", status).await?;
     }
 
-    // Two photos picked at once, tagged "before".
+    // Two photos picked at once, tagged "serial plate"; the tag stays chosen afterwards.
+    browser.set_select("#photo-tag", "serial_plate").await?;
     browser.fill("#photo-caption", "压缩机铭牌").await?;
     browser
         .find("#photo-input")
@@ -61,6 +62,7 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     browser
         .find("#photo-list li:nth-child(2) img[src^='blob:']")
         .await?;
+    assert_eq!(value(&browser, "#photo-tag").await?, "serial_plate");
 
     // One part picked from the parts list by its number: name and price come with it.
     browser.click("#add-part").await?;
@@ -73,6 +75,7 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     assert_eq!(value(&browser, ".part-number").await?, "CMP-220");
     assert_eq!(value(&browser, ".part-serials").await?, "SR2026110071");
     browser.click("#save-parts").await?;
+    browser.wait_text(".message", "配件已保存").await?;
     browser.screenshot("browser-capture-1280x900").await?;
 
     browser.click("#act-complete").await?;
@@ -138,6 +141,14 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
     assert_eq!(order["photos"].as_array().map(Vec::len), Some(2), "{order}");
     assert_eq!(order["photos"][0]["caption"], "压缩机铭牌");
+    assert!(
+        order["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["tag"] == "serial_plate"),
+        "{order}"
+    );
     assert_eq!(order["bill"]["parts"][0]["serials"][0], "SR2026110071");
     assert_eq!(order["bill"]["parts"][0]["name"], "压缩机启动继电器");
     assert_eq!(order["bill"]["parts"][0]["serial_tracked"], true);

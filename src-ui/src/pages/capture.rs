@@ -78,7 +78,9 @@ fn tag_text(tag: PhotoTag, lang: Lang) -> &'static str {
 fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
     let shell = shell();
     let id = work_order.id;
-    let tag = RwSignal::new(PhotoTag::Before);
+    // The tag chosen stays for the next photo (a redraw after each one must not reset it to
+    // "before" while the engineer photographs the fault).
+    let tag = drafts::kept(id, "photo-tag", || PhotoTag::Before);
     let caption = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let pick = move |ev: leptos::ev::Event| {
@@ -269,6 +271,7 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
             match backend().act(id, Action::RecordBill { bill }).await {
                 Ok(_) => {
                     drafts::forget(id, &["parts"]);
+                    shell.tell(Text::PartsSaved.in_lang(lang().get_untracked()));
                     shell.changed();
                 }
                 Err(e) => shell.fail(&e),

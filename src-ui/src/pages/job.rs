@@ -220,6 +220,17 @@ fn ActionPanel(
     let me = actor.and_then(|a| a.engineer);
     // The open form and what is typed in it survive a redraw of the screen (see `drafts`).
     let form = drafts::kept(id, "form", || None::<Form>);
+    // An opened form comes into view down to its submit button: on a phone it opens below the
+    // step buttons, out of sight.
+    Effect::new(move |_| {
+        if form.get().is_some() {
+            request_animation_frame(|| {
+                if let Some(el) = document().get_element_by_id("action-form") {
+                    el.scroll_into_view_with_bool(false);
+                }
+            });
+        }
+    });
     // A form kept from before is shown again only while its action still can be taken (the
     // job may have moved on meanwhile, e.g. through a sync).
     if form
