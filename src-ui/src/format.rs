@@ -187,3 +187,26 @@ pub fn channel(c: fixline_core::work_order::IntakeChannel, lang: Lang) -> &'stat
     };
     if lang == Lang::Zh { zh } else { en }
 }
+
+/// An engineer as pickers name them: the name, and where two share it, the region, and where
+/// they share that too, the phone's last four digits.
+pub fn engineer_label(
+    e: &fixline_core::engineer::Engineer,
+    all: &[fixline_core::board::BoardEngineer],
+) -> String {
+    let d = &e.details;
+    let namesakes: Vec<_> = all
+        .iter()
+        .map(|b| &b.engineer)
+        .filter(|o| o.id != e.id && o.details.name == d.name)
+        .collect();
+    if namesakes.is_empty() {
+        return d.name.clone();
+    }
+    if namesakes.iter().all(|o| o.details.region != d.region) {
+        return format!("{} · {}", d.name, d.region);
+    }
+    let digits: String = d.phone.chars().filter(char::is_ascii_digit).collect();
+    let tail = &digits[digits.len().saturating_sub(4)..];
+    format!("{} · {} · …{tail}", d.name, d.region)
+}

@@ -63,6 +63,7 @@ pub enum Text {
     Rejected,
     Offline,
     ServerUnreachable,
+    CategoryFromMachine,
     PartsSaved,
     ToPay,
     WarrantyCoveredNote,
@@ -412,6 +413,7 @@ impl Text {
                 ("保修承担，不收费", "Covered by the warranty, not charged")
             }
             Text::PartsSaved => ("配件已保存", "Parts saved"),
+            Text::CategoryFromMachine => ("按设备类别", "From the machine"),
             Text::WrongPassword => ("用户名或密码错误", "Wrong user name or password"),
             Text::SignInLocked => (
                 "密码错误次数过多，登录已暂时锁定，请 15 分钟后再试，或联系管理员",

@@ -72,6 +72,8 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     // The map draws both engineers and the open jobs, with no tiles configured.
     browser.wait_count("#map path.marker-engineer", 2).await?;
     browser.find("#map path.marker-job").await?;
+    // What the colours mean, in the user's language.
+    browser.wait_text("#map-legend", "待派工单").await?;
     browser.find(".no-tiles").await?;
 
     // Drag the first job onto chen's lane left of the middle (late morning). The jobs came in

@@ -320,7 +320,7 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
     ui.set_value("#call-city", "杭州市").await?;
     ui.set_value("#call-region", "拱墅区").await?;
     ui.set_value("#call-symptom", "洗衣机不脱水").await?;
-    ui.set_value("#call-category", "laundry").await?;
+    ui.set_select("#call-category", "laundry").await?;
     ui.click("#call-submit").await?;
     let mut found = serde_json::Value::Null;
     for _ in 0..100 {

@@ -88,12 +88,22 @@ pub fn Detail() -> impl IntoView {
         let engineers: Vec<(String, String)> = board
             .engineers
             .iter()
-            .map(|e| (e.engineer.id.to_string(), e.engineer.details.name.clone()))
+            .map(|e| {
+                (
+                    e.engineer.id.to_string(),
+                    crate::format::engineer_label(&e.engineer, &board.engineers),
+                )
+            })
             .collect();
         let choices = board
             .engineers
             .iter()
-            .map(|e| (e.engineer.id, e.engineer.details.name.clone()))
+            .map(|e| {
+                (
+                    e.engineer.id,
+                    crate::format::engineer_label(&e.engineer, &board.engineers),
+                )
+            })
             .collect::<Vec<_>>();
         let started = matches!(w.status, Status::EnRoute | Status::OnSite | Status::Paused);
         Some(view! {

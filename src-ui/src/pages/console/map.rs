@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::Desk;
-use crate::i18n::{Text, tr};
+use crate::i18n::{Lang, Text, lang, tr};
 
 /// Leaflet's global, present when its script loaded.
 fn leaflet_loaded() -> bool {
@@ -52,6 +52,30 @@ fn job_colour(status: Status) -> &'static str {
     }
 }
 
+/// An engineer's status in words.
+fn engineer_status(status: EngineerStatus, lang: Lang) -> &'static str {
+    let (zh, en) = match status {
+        EngineerStatus::Available => ("空闲", "Available"),
+        EngineerStatus::Busy => ("工作中", "Busy"),
+        EngineerStatus::OnBreak => ("休息", "On a break"),
+        EngineerStatus::OffShift => ("下班", "Off shift"),
+        EngineerStatus::Unavailable => ("不可派", "Unavailable"),
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
+/// What the colours mean: (colour, zh, en), jobs first, then engineers.
+const LEGEND: [(&str, &str, &str); 8] = [
+    ("#d64545", "待派工单", "Job waiting"),
+    ("#3867d6", "已派工单", "Job assigned"),
+    ("#f39c12", "在途", "On the way"),
+    ("#20a060", "在现场", "On site"),
+    ("#20a060", "工程师 空闲", "Engineer available"),
+    ("#3867d6", "工程师 工作中", "Engineer busy"),
+    ("#f39c12", "工程师 休息", "Engineer on a break"),
+    ("#888888", "下班 / 其他", "Off shift / other"),
+];
+
 fn engineer_colour(status: EngineerStatus) -> &'static str {
     match status {
         EngineerStatus::Available => "#20a060",
@@ -62,7 +86,7 @@ fn engineer_colour(status: EngineerStatus) -> &'static str {
 }
 
 /// Redraws every marker from the board; the first time, fits the view to them.
-fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool) {
+fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool, lang: Lang) {
     layer.clear_layers();
     let mut points = Vec::new();
     for e in &board.engineers {
@@ -76,7 +100,12 @@ fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool) {
             &class,
             engineer_colour(e.engineer.status),
             9.0,
-            &e.engineer.details.name,
+            &format!(
+                "{} · {} · {}",
+                e.engineer.details.name,
+                e.engineer.details.region,
+                engineer_status(e.engineer.status, lang)
+            ),
         );
         layer.add_layer(&m);
         points.push((p.lat, p.lon));
@@ -85,7 +114,12 @@ fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool) {
         let Some(p) = j.position else { continue };
         let w = &j.work_order;
         let class = format!("marker-job status-{}", w.status.as_str());
-        let label = format!("{} · {} · {}", w.number, j.customer, w.status.as_str());
+        let label = format!(
+            "{} · {} · {}",
+            w.number,
+            j.customer,
+            crate::format::status(w.status, lang)
+        );
         let m = marker((p.lat, p.lon), &class, job_colour(w.status), 6.0, &label);
         layer.add_layer(&m);
         points.push((p.lat, p.lon));
@@ -123,6 +157,8 @@ pub fn DeskMap() -> impl IntoView {
     });
     Effect::new(move |_| {
         let board = desk.board.get();
+        // The markers' words follow the language.
+        let lang = lang().get();
         let (Some(Ok(board)), Some(el)) = (board, node.get()) else {
             return;
         };
@@ -155,7 +191,7 @@ pub fn DeskMap() -> impl IntoView {
         }
         drawn.with_value(|d| {
             if let Some((map, layer)) = d {
-                draw(map, layer, &board, first);
+                draw(map, layer, &board, first, lang);
             }
         });
     });
@@ -170,6 +206,12 @@ pub fn DeskMap() -> impl IntoView {
             {move || (!leaflet_loaded()).then(|| view! { <p class="muted">{tr(Text::MapUnavailable)}</p> })}
             {move || tiles.get().is_empty().then(|| view! { <p class="muted no-tiles">{tr(Text::NoTiles)}</p> })}
             <div id="map" class="map" node_ref=node></div>
+            <ul class="map-legend" id="map-legend">
+                {LEGEND.iter().map(|(colour, zh, en)| view! {
+                    <li><span class="swatch" style=format!("background:{colour}")></span>
+                        {move || if lang().get() == Lang::Zh { *zh } else { *en }}</li>
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

@@ -21,7 +21,12 @@ pub fn Proposal() -> impl IntoView {
             Some(Ok(b)) => (
                 b.engineers
                     .iter()
-                    .map(|e| (e.engineer.id, e.engineer.details.name.clone()))
+                    .map(|e| {
+                        (
+                            e.engineer.id,
+                            crate::format::engineer_label(&e.engineer, &b.engineers),
+                        )
+                    })
                     .collect(),
                 b.jobs
                     .iter()

@@ -75,7 +75,12 @@ pub fn Queue() -> impl IntoView {
             Some(Ok(b)) => b
                 .engineers
                 .iter()
-                .map(|e| (e.engineer.id.to_string(), e.engineer.details.name.clone()))
+                .map(|e| {
+                    (
+                        e.engineer.id.to_string(),
+                        crate::format::engineer_label(&e.engineer, &b.engineers),
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         })

@@ -287,7 +287,16 @@ pub fn Call() -> impl IntoView {
                 }}
                 <label>{tr(Text::Symptom)}<textarea id="call-symptom" rows="3" bind:value=symptom required></textarea></label>
                 <div class="form-grid">
-                    <label>{tr(Text::Category)}<input id="call-category" bind:value=category placeholder="refrigeration"/></label>
+                    <label>{tr(Text::Category)}
+                        // Blank: the machine's own category.
+                        <select id="call-category" on:change=move |ev| category.set(event_target_value(&ev))>
+                            <option value="" selected=move || category.get().is_empty()>{tr(Text::CategoryFromMachine)}</option>
+                            {crate::format::CATEGORIES.iter().map(|(key, _, _)| {
+                                let key = *key;
+                                view! { <option value=key selected=move || category.get() == key>{move || crate::format::category(key, lang().get())}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
                     <label>{tr(Text::Priority)}
                         <select id="call-priority" on:change=move |ev| priority.set(event_target_value(&ev))>
                             {["P1", "P2", "P3", "P4"].map(|p| view! { <option value=p selected=p == "P3">{p}</option> }).collect_view()}
