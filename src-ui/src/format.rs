@@ -11,14 +11,35 @@ pub fn time(t: DateTime<Utc>) -> String {
     crate::clock::zone().format(t, "%m-%d %H:%M")
 }
 
-pub fn duration(d: TimeDelta) -> String {
+/// A span of time in the user's words: "2天3小时", "1h 05m".
+pub fn duration(d: TimeDelta, lang: Lang) -> String {
     let minutes = d.num_minutes().abs();
+    let zh = lang == Lang::Zh;
     if minutes >= 60 * 24 {
-        format!("{}d {}h", minutes / (60 * 24), minutes / 60 % 24)
+        let (days, hours) = (minutes / (60 * 24), minutes / 60 % 24);
+        if zh {
+            format!("{days}天{hours}小时")
+        } else {
+            format!("{days}d {hours}h")
+        }
     } else if minutes >= 60 {
-        format!("{}h {:02}m", minutes / 60, minutes % 60)
+        let (hours, rest) = (minutes / 60, minutes % 60);
+        if zh {
+            format!("{hours}小时{rest:02}分")
+        } else {
+            format!("{hours}h {rest:02}m")
+        }
     } else {
-        format!("{minutes}m")
+        self::minutes(minutes as f64, lang)
+    }
+}
+
+/// Minutes in the user's words: "25 分钟", "25 min".
+pub fn minutes(m: f64, lang: Lang) -> String {
+    if lang == Lang::Zh {
+        format!("{m:.0} 分钟")
+    } else {
+        format!("{m:.0} min")
     }
 }
 
@@ -36,7 +57,7 @@ pub fn sla(clock: &SlaClock, now: DateTime<Utc>, lang: Lang) -> (String, &'stati
                         format!(
                             "{label} {} {}",
                             Text::Overdue.in_lang(lang),
-                            duration(now - due)
+                            duration(now - due, lang)
                         ),
                         "sla overdue",
                     )
@@ -50,7 +71,7 @@ pub fn sla(clock: &SlaClock, now: DateTime<Utc>, lang: Lang) -> (String, &'stati
                         format!(
                             "{label} {} {}",
                             Text::DueIn.in_lang(lang),
-                            duration(due - now)
+                            duration(due - now, lang)
                         ),
                         class,
                     )
@@ -209,4 +230,21 @@ pub fn engineer_label(
     let digits: String = d.phone.chars().filter(char::is_ascii_digit).collect();
     let tail = &digits[digits.len().saturating_sub(4)..];
     format!("{} · {} · …{tail}", d.name, d.region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_time_are_written_in_the_users_language() {
+        let d = |m| TimeDelta::minutes(m);
+        assert_eq!(duration(d(25), Lang::Zh), "25 分钟");
+        assert_eq!(duration(d(25), Lang::En), "25 min");
+        assert_eq!(duration(d(65), Lang::Zh), "1小时05分");
+        assert_eq!(duration(d(65), Lang::En), "1h 05m");
+        assert_eq!(duration(d(-(60 * 27)), Lang::Zh), "1天3小时");
+        assert_eq!(duration(d(60 * 27), Lang::En), "1d 3h");
+        assert_eq!(minutes(12.4, Lang::Zh), "12 分钟");
+    }
 }

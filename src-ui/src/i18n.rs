@@ -63,6 +63,11 @@ pub enum Text {
     Rejected,
     Offline,
     ServerUnreachable,
+    LateBy,
+    NoQualifiedEngineer,
+    WindowImpossible,
+    ShiftsFull,
+    PerHour,
     CategoryFromMachine,
     PartsSaved,
     ToPay,
@@ -414,6 +419,11 @@ impl Text {
             }
             Text::PartsSaved => ("配件已保存", "Parts saved"),
             Text::CategoryFromMachine => ("按设备类别", "From the machine"),
+            Text::PerHour => ("/小时", "/h"),
+            Text::LateBy => ("晚到", "late by"),
+            Text::NoQualifiedEngineer => ("没有具备资质的工程师", "no qualified engineer"),
+            Text::WindowImpossible => ("客户时段内无法到达", "the customer's window cannot be met"),
+            Text::ShiftsFull => ("当天班次已排满", "every shift that day is full"),
             Text::WrongPassword => ("用户名或密码错误", "Wrong user name or password"),
             Text::SignInLocked => (
                 "密码错误次数过多，登录已暂时锁定，请 15 分钟后再试，或联系管理员",

@@ -119,6 +119,24 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     browser.click("#plan-day").await?;
     browser.find("#proposal").await?;
     browser.screenshot("console-proposal-1280x800").await?;
+    // Lateness is in words and hours, not "+2312 min".
+    let proposal = browser.find("#proposal").await?.text().await?;
+    assert!(!proposal.contains(" min"), "{proposal}");
+    // The visit checkboxes are squares a finger can hit, in a label 48 px high.
+    let size = browser
+        .client
+        .execute(
+            "const b = document.querySelector('#proposal .take-visit').getBoundingClientRect(); \
+             const l = document.querySelector('#proposal .take-visit').closest('label'); \
+             return [b.width, b.height, l ? l.getBoundingClientRect().height : 0];",
+            vec![],
+        )
+        .await?;
+    let size: Vec<f64> = serde_json::from_value(size)?;
+    assert!(
+        size[0] == size[1] && size[0] >= 24.0 && size[2] >= 44.0,
+        "checkbox {size:?}"
+    );
     browser
         .click(&format!(
             "#proposal li[data-work-order='{}'] .take-visit",

@@ -40,12 +40,7 @@ pub(crate) async fn sync_files(
     link: &ServerLink,
     report: &mut SyncReport,
 ) -> Result<()> {
-    let user = store
-        .session()?
-        .ok_or(Error::NotSignedIn)?
-        .user
-        .id
-        .to_string();
+    let user = signed_in_user(store)?;
     if store.device_secret()?.1.as_deref() != Some(user.as_str()) {
         // A server without file support (an older version) did not take the key.
         return Ok(());
@@ -55,15 +50,19 @@ pub(crate) async fn sync_files(
     check_manifests(store, link, report).await
 }
 
-/// Registers this device's public seal key for the signed-in user, once per user. A server
-/// without file support (an older version, answering 404) is left alone.
-pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Result<()> {
-    let user = store
+fn signed_in_user(store: &DeviceStore) -> Result<String> {
+    Ok(store
         .session()?
         .ok_or(Error::NotSignedIn)?
         .user
         .id
-        .to_string();
+        .to_string())
+}
+
+/// Registers this device's public seal key for the signed-in user, once per user. A server
+/// without file support (an older version, answering 404) is left alone.
+pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Result<()> {
+    let user = signed_in_user(store)?;
     let (secret, registered) = store.device_secret()?;
     if registered.as_deref() == Some(user.as_str()) {
         return Ok(());

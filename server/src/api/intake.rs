@@ -227,13 +227,13 @@ async fn create_intake_key(
 ) -> Result<Response> {
     user.require(&[Role::Admin], "issue intake keys")?;
     let key = issue_key(&state, new.channel, new.label).await?;
-    let event = SecurityEvent {
-        at: state.now(),
-        kind: SecurityEventKind::IntakeKeyAdded,
-        actor: Some(user.0.username.clone()),
-        subject: Some(format!("{} ({})", key.label, key.channel.as_str())),
-        address: super::session::peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = super::session::security_event(
+        &state,
+        &parts,
+        SecurityEventKind::IntakeKeyAdded,
+        Some(&user),
+        Some(format!("{} ({})", key.label, key.channel.as_str())),
+    );
     state.run(move |s| s.record_security_event(&event)).await?;
     Ok((StatusCode::CREATED, axum::Json(key)).into_response())
 }
@@ -260,13 +260,13 @@ async fn revoke_intake_key(
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     user.require(&[Role::Admin], "revoke intake keys")?;
-    let event = SecurityEvent {
-        at: state.now(),
-        kind: SecurityEventKind::IntakeKeyRevoked,
-        actor: Some(user.0.username.clone()),
-        subject: None,
-        address: super::session::peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = super::session::security_event(
+        &state,
+        &parts,
+        SecurityEventKind::IntakeKeyRevoked,
+        Some(&user),
+        None,
+    );
     state
         .run(move |s| {
             let label = s
@@ -385,18 +385,26 @@ async fn done_page(axum::extract::Path(number): axum::extract::Path<String>) -> 
     let looks_right = number
         .strip_prefix("WO-")
         .is_some_and(|n| !n.is_empty() && n.len() <= 12 && n.bytes().all(|b| b.is_ascii_digit()));
-    if !looks_right {
-        return (
+    answer_page(
+        looks_right,
+        format!(
+            include_str!("intake_done.html"),
+            number = html_escape(&number)
+        ),
+    )
+}
+
+/// The answer page, or a fresh form where the address names nothing that could be one.
+fn answer_page(looks_right: bool, page: String) -> Response {
+    if looks_right {
+        Html(page).into_response()
+    } else {
+        (
             StatusCode::NOT_FOUND,
             Html(render_form(&auth::new_secret().0, None)),
         )
-            .into_response();
+            .into_response()
     }
-    Html(format!(
-        include_str!("intake_done.html"),
-        number = html_escape(&number)
-    ))
-    .into_response()
 }
 
 /// The page after a request was held for the desk; as above, only what the address says.
@@ -405,18 +413,13 @@ async fn held_page(axum::extract::Path(reference): axum::extract::Path<String>) 
         && reference
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
-    if !looks_right {
-        return (
-            StatusCode::NOT_FOUND,
-            Html(render_form(&auth::new_secret().0, None)),
-        )
-            .into_response();
-    }
-    Html(format!(
-        include_str!("intake_held.html"),
-        reference = html_escape(&reference)
-    ))
-    .into_response()
+    answer_page(
+        looks_right,
+        format!(
+            include_str!("intake_held.html"),
+            reference = html_escape(&reference)
+        ),
+    )
 }
 
 /// What a caller quotes for a held request: the random tail of its id (a v7 id starts with

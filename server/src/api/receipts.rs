@@ -128,13 +128,13 @@ async fn register_device(
     let name = fixline_core::text::line("name", &key.name, 80).unwrap_or_default();
     let id = user.0.id;
     let now = state.now();
-    let event = SecurityEvent {
-        at: now,
-        kind: SecurityEventKind::DeviceKeyRegistered,
-        actor: None,
-        subject: Some(user.0.username.clone()),
-        address: super::session::peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = super::session::security_event(
+        &state,
+        &parts,
+        SecurityEventKind::DeviceKeyRegistered,
+        None,
+        Some(user.0.username.clone()),
+    );
     state
         .run(move |s| {
             if s.register_device_key(&key.public_key, id, &name, now)? {
@@ -170,13 +170,13 @@ async fn revoke_device(
     Path(public_key): Path<String>,
 ) -> Result<StatusCode> {
     user.require(&[Role::Admin], "revoke device keys")?;
-    let event = SecurityEvent {
-        at: state.now(),
-        kind: SecurityEventKind::DeviceKeyRevoked,
-        actor: Some(user.0.username.clone()),
-        subject: None,
-        address: super::session::peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = super::session::security_event(
+        &state,
+        &parts,
+        SecurityEventKind::DeviceKeyRevoked,
+        Some(&user),
+        None,
+    );
     state
         .run(move |s| {
             let owner = s

@@ -157,6 +157,23 @@ async fn login(
     }))
 }
 
+/// A line of the security log about now, from the request's address.
+pub(crate) fn security_event(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    kind: SecurityEventKind,
+    actor: Option<&SignedIn>,
+    subject: Option<String>,
+) -> SecurityEvent {
+    SecurityEvent {
+        at: state.now(),
+        kind,
+        actor: actor.map(|a| a.0.username.clone()),
+        subject,
+        address: peer_address(parts).map(|a| a.to_string()),
+    }
+}
+
 /// The client's address, when the server was started with connection info.
 pub(crate) fn peer_address(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
     parts
@@ -231,13 +248,13 @@ async fn add_user(
 ) -> Result<impl IntoResponse> {
     user.require(&[Role::Admin], "create users")?;
     let created = state.run(move |store| create_user(store, new)).await?;
-    let event = SecurityEvent {
-        at: state.now(),
-        kind: SecurityEventKind::UserCreated,
-        actor: Some(user.0.username.clone()),
-        subject: Some(created.username.clone()),
-        address: peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = security_event(
+        &state,
+        &parts,
+        SecurityEventKind::UserCreated,
+        Some(&user),
+        Some(created.username.clone()),
+    );
     state.run(move |s| s.record_security_event(&event)).await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
@@ -273,13 +290,7 @@ async fn change_access(
         AccessChange::ResetPassword { password } => Some(auth::hash_password(password)?),
         _ => None,
     };
-    let event = SecurityEvent {
-        at: state.now(),
-        kind: change.kind(),
-        actor: Some(user.0.username.clone()),
-        subject: None,
-        address: peer_address(&parts).map(|a| a.to_string()),
-    };
+    let event = security_event(&state, &parts, change.kind(), Some(&user), None);
     let changed = state
         .run(move |s| {
             let subject = s.list_users()?.into_iter().find(|u| u.id == id);

@@ -316,7 +316,7 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
             </datalist>
             <ul class="labour" id="labour">
                 {move || labour().into_iter().map(|l| view! {
-                    <li>{l.description}" · "{l.minutes}" min · "{l.hourly_rate.to_string()}"/h"</li>
+                    <li>{l.description}" · "{crate::format::minutes(l.minutes as f64, lang().get())}" · "{l.hourly_rate.to_string()}{tr(Text::PerHour)}</li>
                 }).collect_view()}
             </ul>
             <p class="muted">{tr(Text::LabourFromVisits)}</p>

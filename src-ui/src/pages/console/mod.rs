@@ -174,9 +174,10 @@ pub fn conflict_text(c: &LaneConflict, lang: Lang) -> String {
     }
     if let Some(m) = c.minutes {
         line.push(' ');
-        line.push_str(&crate::format::duration(chrono::TimeDelta::minutes(
-            m as i64,
-        )));
+        line.push_str(&crate::format::duration(
+            chrono::TimeDelta::minutes(m as i64),
+            lang,
+        ));
     }
     line
 }

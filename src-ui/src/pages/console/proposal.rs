@@ -8,7 +8,7 @@ use fixline_core::ids::WorkOrderId;
 use leptos::prelude::*;
 
 use super::{Desk, clock};
-use crate::i18n::{Text, tr};
+use crate::i18n::{Text, lang, tr};
 
 #[component]
 pub fn Proposal() -> impl IntoView {
@@ -53,7 +53,7 @@ pub fn Proposal() -> impl IntoView {
         };
         Some(view! {
             <article class="card proposal" id="proposal">
-                <h2>{format!("{} · {:.0} min · SLA {} · {} ", p.visits.len(), p.travel_minutes, p.sla_breaches, p.reassigned.len())}{tr(Text::Reassigns)}</h2>
+                <h2>{format!("{} · {} · SLA {} · {} ", p.visits.len(), crate::format::minutes(p.travel_minutes, lang().get_untracked()), p.sla_breaches, p.reassigned.len())}{tr(Text::Reassigns)}</h2>
                 <ul>
                     {p.visits.iter().map(|v| {
                         let id = v.work_order;
@@ -68,13 +68,20 @@ pub fn Proposal() -> impl IntoView {
                                         }/>
                                     {number(&id.to_string())}" → "{names.get(&v.engineer).cloned().unwrap_or_default()}
                                     " · "{clock(v.start, zone)}"–"{clock(v.end, zone)}
-                                    {(v.late_minutes > 0.0).then(|| format!(" · +{:.0} min", v.late_minutes))}
+                                    {(v.late_minutes > 0.0).then(|| {
+                                        let l = lang().get_untracked();
+                                        format!(
+                                            " · {} {}",
+                                            Text::LateBy.in_lang(l),
+                                            crate::format::duration(chrono::TimeDelta::minutes(v.late_minutes.round() as i64), l)
+                                        )
+                                    })}
                                 </label>
                             </li>
                         }
                     }).collect_view()}
                     {p.left_out.iter().map(|l| view! {
-                        <li class="muted left-out">{number(&l.work_order)}" ✗ "{l.reason.clone()}</li>
+                        <li class="muted left-out">{number(&l.work_order)}" ✗ "{left_out_reason(&l.reason, lang().get_untracked())}</li>
                     }).collect_view()}
                 </ul>
                 <div class="row">
@@ -83,5 +90,15 @@ pub fn Proposal() -> impl IntoView {
                 </div>
             </article>
         })
+    }
+}
+
+/// Why the optimiser left a job out, in the user's words where it gave a code.
+fn left_out_reason(reason: &str, lang: crate::i18n::Lang) -> String {
+    match reason {
+        "no_qualified_engineer" => Text::NoQualifiedEngineer.in_lang(lang).to_owned(),
+        "window_impossible" => Text::WindowImpossible.in_lang(lang).to_owned(),
+        "shifts_full" => Text::ShiftsFull.in_lang(lang).to_owned(),
+        other => other.to_owned(),
     }
 }

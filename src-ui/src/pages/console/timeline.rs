@@ -107,7 +107,7 @@ pub fn Timeline() -> impl IntoView {
                             <div class="lane" data-engineer=engineer.to_string()>
                                 <header>
                                     <strong>{e.engineer.details.name.clone()}</strong>" · "{e.engineer.details.region.clone()}
-                                    <span class="muted">" "{status}" · "{format!("{:.0}", lane.travel_minutes)}" min "{tr(Text::Travel)}</span>
+                                    <span class="muted">" "{status}" · "{move || crate::format::minutes(lane.travel_minutes, lang.get())}" "{tr(Text::Travel)}</span>
                                     <button class="off-sick small" on:click=move |_| desk.propose(Some(fixline_core::board::Scenario::EngineerOff { engineer }))>{tr(Text::OffSick)}</button>
                                 </header>
                                 <div class="track" on:pointerup=drop>
@@ -127,7 +127,7 @@ pub fn Timeline() -> impl IntoView {
                                         let class = format!("block{}{}", if warnings.is_empty() { "" } else { " conflict" }, if late { " late" } else { "" });
                                         view! {
                                             <div class="travel" style=format!("left:{:.3}%;width:{:.3}%", travel_left.max(0.0), span.width(b.travel_minutes))
-                                                title=format!("{:.0} min · {:.1} km", b.travel_minutes, b.travel_km)></div>
+                                                title=format!("{} · {:.1} km", crate::format::minutes(b.travel_minutes, lang.get_untracked()), b.travel_km)></div>
                                             <div class=class data-number=number.clone() data-status=status
                                                 style=format!("left:{:.3}%;width:{:.3}%", span.at(b.start), span.width(minutes))
                                                 title=warnings.join("\n")

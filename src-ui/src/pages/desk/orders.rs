@@ -171,7 +171,7 @@ pub fn OrderPanel(
                         <p id="panel-requirements" class="muted">
                             {tr(Text::RequiredSkill)}": "{needs.unwrap_or_else(|| "—".to_owned())}
                             {w.requirements.certification.clone().map(|c| view! { " · "{tr(Text::Certification)}": "{c} })}
-                            {w.requirements.minutes.map(|m| view! { " · "{m}" min" })}
+                            {w.requirements.minutes.map(|m| view! { " · "{move || crate::format::minutes(f64::from(m), lang.get())} })}
                         </p>
                         {(!w.notes.is_empty()).then(|| view! {
                             <ul class="notes">{w.notes.iter().map(|n| view! {
