@@ -83,6 +83,12 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         .await?;
     let warning = browser.wait_text("#placement-conflicts", "SLA").await?;
     assert!(!warning.contains("缺少技能"), "{warning}");
+    // It says which job, for whom and when.
+    let about = browser.find("#conflict-about").await?.text().await?;
+    assert!(
+        about.contains(&numbers[0]) && about.contains("陈建国") && about.contains("–"),
+        "{about}"
+    );
     browser.screenshot("console-conflicts-1280x800").await?;
     browser.click("#assign-anyway").await?;
     browser

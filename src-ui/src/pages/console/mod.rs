@@ -225,10 +225,35 @@ pub fn Console() -> impl IntoView {
             <proposal::Proposal/>
             {move || desk.pending.get().map(|p| {
                 let lines: Vec<String> = p.conflicts.iter().map(|c| conflict_text(c, lang.get())).collect();
+                // Which job, for whom and when: the box says what it is about.
+                let about = desk.board.with_untracked(|b| match b {
+                    Some(Ok(b)) => {
+                        let number = b
+                            .jobs
+                            .iter()
+                            .find(|j| j.work_order.id == p.work_order)
+                            .map(|j| format!("{} · {}", j.work_order.number, j.customer))
+                            .unwrap_or_default();
+                        let engineer = b
+                            .engineers
+                            .iter()
+                            .find(|e| e.engineer.id == p.engineer)
+                            .map(|e| crate::format::engineer_label(&e.engineer, &b.engineers))
+                            .unwrap_or_default();
+                        let zone = desk.zone();
+                        format!(
+                            "{number} → {engineer} · {}–{}",
+                            clock(p.slot.start, zone),
+                            clock(p.slot.end, zone)
+                        )
+                    }
+                    _ => String::new(),
+                });
                 let confirm = p.clone();
                 view! {
                     <article class="card conflicts" id="placement-conflicts">
                         <h2>{tr(Text::ConflictsFound)}</h2>
+                        <p class="conflict-about" id="conflict-about">{about}</p>
                         <ul>{lines.into_iter().map(|l| view! { <li class="conflict">{l}</li> }).collect_view()}</ul>
                         <div class="row">
                             <button id="assign-anyway" class="primary" on:click=move |_| desk.commit(confirm.clone())>{tr(Text::AssignAnyway)}</button>
