@@ -136,8 +136,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How far ahead of the server's clock a device-reported time may be, in seconds.
     pub max_clock_skew_secs: i64,
-    /// A client gets this long to send a request's headers, and to send its body, before the
-    /// connection is closed (a slow or stalled client cannot hold connections open).
+    /// A client gets this long to send a request's headers, and to send its body (a photo over
+    /// a slow mobile link takes minutes), before the connection is closed: a stalled client
+    /// cannot hold connections open.
     pub header_timeout_secs: u64,
     pub body_timeout_secs: u64,
     /// On shutdown, how long open connections get to finish.
@@ -175,7 +176,7 @@ impl Default for Config {
                 max_body_bytes: 1024 * 1024,
                 max_clock_skew_secs: 600,
                 header_timeout_secs: 10,
-                body_timeout_secs: 60,
+                body_timeout_secs: 300,
                 drain_secs: 10,
                 ui_dir: None,
             },
