@@ -8,19 +8,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fixline_core::receipt::{is_sha256_hex, sha256_hex};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use axum::http::StatusCode;
-
-/// How much of a blob the server holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BlobStatus {
-    /// Bytes received so far; an upload resumes here.
-    pub received: u64,
-    /// The whole blob is here and its hash checked.
-    pub complete: bool,
-}
+pub use fixline_api::files::BlobStatus;
 
 #[derive(Debug)]
 pub struct BlobStore {

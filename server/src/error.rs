@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+/// The JSON body of every error answer, one type shared with the device and the UI.
+pub use fixline_api::ErrorBody;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -52,14 +53,6 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// The JSON body of every error response.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable code to match on, e.g. `not_found`, `stale_version`, `illegal_transition`.
-    pub code: &'static str,
-    pub message: String,
-}
 
 impl Error {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -140,7 +133,7 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        let mut response = (status, Json(ErrorBody { code, message })).into_response();
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
         let headers = response.headers_mut();
         match self {
             Error::Unauthenticated(_) => {

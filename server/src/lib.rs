@@ -21,6 +21,7 @@ pub mod planning;
 pub mod receipts;
 pub mod sign_in;
 pub mod store;
+pub mod transfer;
 
 use std::future::Future;
 use std::sync::Arc;

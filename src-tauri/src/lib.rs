@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use fixline_api::app::JobDetail;
 use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
-use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::device::{FoundPrinter, PrintJob, PrinterChoice};
 use fixline_core::guide::Guide;
@@ -24,7 +24,6 @@ use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
 use fixline_print::RasterFont;
 use fixline_receipt::ReceiptFonts;
-use serde::Serialize;
 use tauri::{Manager, State};
 
 /// The device's store, a lock so one sync runs at a time, and how far the running one has come.
@@ -77,21 +76,11 @@ fn loaded<T>(
 ) -> Answer<&T> {
     cell.get_or_init(load)
         .as_ref()
-        .map_err(|message| ErrorBody {
-            code: "no_font".into(),
-            message: message.clone(),
-        })
+        .map_err(|message| ErrorBody::new("no_font", message.clone()))
 }
 
 fn fail(e: fixline_device::Error) -> ErrorBody {
     ErrorBody::from(&e)
-}
-
-/// A job with its customer's file, as the job screen shows it.
-#[derive(Serialize)]
-struct JobDetail {
-    job: LocalJob,
-    customer: Option<CustomerFile>,
 }
 
 #[tauri::command]

@@ -358,12 +358,14 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
-    // The domain crate is shared with the wasm UI, and the optimiser may run in the browser:
-    // both must build there.
+    // The domain crate and the wire types are shared with the wasm UI, and the optimiser may run
+    // in the browser: all must build there.
     run(
         "cargo",
         &[
             "check",
+            "--package",
+            "fixline-api",
             "--package",
             "fixline-core",
             "--package",

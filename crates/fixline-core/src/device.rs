@@ -22,6 +22,20 @@ pub struct DeviceUser {
     pub engineer_id: Option<EngineerId>,
 }
 
+/// The login the server answers at sign-in, as the device keeps it (a disabled login gets no
+/// token, so the flag is not kept).
+impl From<crate::security::User> for DeviceUser {
+    fn from(u: crate::security::User) -> Self {
+        DeviceUser {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            engineer_id: u.engineer_id,
+        }
+    }
+}
+
 impl DeviceUser {
     pub fn actor(&self) -> Actor {
         Actor {

@@ -5,12 +5,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use fixline_api::ErrorBody;
+use fixline_api::session::{LoginRequest, LoginResponse};
+use fixline_api::sync::PullRequest;
 use fixline_core::sync::{PushRequest, PushResponse, SyncCursor};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::store::{DeviceUser, Session};
+use crate::store::Session;
 
 #[derive(Debug, Clone)]
 pub struct ServerLink {
@@ -19,18 +21,6 @@ pub struct ServerLink {
     token: Option<String>,
     /// Bytes of request and response bodies so far, for the sync report.
     bytes: Arc<AtomicU64>,
-}
-
-#[derive(Deserialize)]
-struct LoginAnswer {
-    token: String,
-    user: DeviceUser,
-}
-
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    code: String,
-    message: String,
 }
 
 impl ServerLink {
@@ -63,16 +53,15 @@ impl ServerLink {
 
     /// Signs in; an engineer's device needs an engineer login.
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<Session> {
-        let answer: LoginAnswer = self
-            .post(
-                "/api/v1/auth/login",
-                &serde_json::json!({ "username": username, "password": password }),
-            )
-            .await?;
+        let request = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        };
+        let answer: LoginResponse = self.post("/api/v1/auth/login", &request).await?;
         Ok(Session {
             server_url: self.base.clone(),
             token: answer.token,
-            user: answer.user,
+            user: answer.user.into(),
         })
     }
 
@@ -90,7 +79,10 @@ impl ServerLink {
     pub async fn pull(&self, cursor: &SyncCursor, limit: u32) -> Result<serde_json::Value> {
         self.post(
             "/api/v1/sync/pull",
-            &serde_json::json!({ "cursor": cursor, "limit": limit }),
+            &PullRequest {
+                cursor: Some(*cursor),
+                limit: Some(limit),
+            },
         )
         .await
     }
@@ -175,7 +167,7 @@ impl ServerLink {
             .map_err(|e| Error::Offline(describe(&e)))?;
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if !status.is_success() {
-            let (code, message) = match serde_json::from_slice::<ErrorAnswer>(&bytes) {
+            let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(e) => (e.code, e.message),
                 Err(_) => (
                     "http_error".to_owned(),

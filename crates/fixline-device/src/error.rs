@@ -1,5 +1,3 @@
-use serde::Serialize;
-
 /// Everything the device side can fail with. [`Error::code`] is what the UI matches on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -64,18 +62,11 @@ impl Error {
     }
 }
 
-/// An error as it crosses to the UI: `{code, message}`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
+/// An error as it crosses to the UI: the same `{code, message}` as the server's answers.
+pub use fixline_api::ErrorBody;
 
 impl From<&Error> for ErrorBody {
     fn from(e: &Error) -> Self {
-        ErrorBody {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        }
+        ErrorBody::new(e.code(), e.to_string())
     }
 }

@@ -2,9 +2,9 @@
 //! upload photos and receipts in resumable chunks, and check each job's manifest on the server
 //! against what the device holds.
 
+use fixline_api::files::{BlobStatus, DeviceKey, EmailRequest, EmailSent, Manifest, ManifestEntry};
 use fixline_core::device::SyncReport;
 use fixline_core::receipt::{ReceiptSettings, device_public_key};
-use serde::Deserialize;
 
 use crate::client::ServerLink;
 use crate::error::{Error, Result};
@@ -13,24 +13,6 @@ use crate::store::DeviceStore;
 /// Bytes per upload request: small enough to finish on a weak mobile link, large enough that
 /// request overhead stays small.
 pub const CHUNK: u64 = 256 * 1024;
-
-#[derive(Debug, Deserialize)]
-struct BlobStatus {
-    received: u64,
-    complete: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct ManifestEntry {
-    sha256: String,
-    on_server: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct Manifest {
-    photos: Vec<ManifestEntry>,
-    receipt: Option<ManifestEntry>,
-}
 
 /// Photos and receipts, after the actions that name them (the key was registered before the
 /// push): settings and the parts list, uploads, manifests. A server without file support (an
@@ -67,11 +49,9 @@ pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Resu
     if registered.as_deref() == Some(user.as_str()) {
         return Ok(());
     }
-    let send = |secret: &[u8; 32]| {
-        serde_json::json!({
-            "public_key": device_public_key(secret),
-            "name": "Fixline engineer app",
-        })
+    let send = |secret: &[u8; 32]| DeviceKey {
+        public_key: device_public_key(secret),
+        name: "Fixline engineer app".to_owned(),
     };
     match link.post_empty("/api/v1/devices", &send(&secret)).await {
         Err(Error::Server { status: 404, .. }) => return Ok(()),
@@ -168,11 +148,6 @@ async fn check_manifests(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
-struct EmailSent {
-    to: String,
-}
-
 /// Asks the server to e-mail a job's receipt (online only; the PDF must have been uploaded).
 /// Answers the address it went to.
 pub async fn email_receipt(
@@ -185,7 +160,7 @@ pub async fn email_receipt(
     let sent: EmailSent = link
         .post_json(
             &format!("/api/v1/work-orders/{job}/receipt/email"),
-            &serde_json::json!({ "to": to }),
+            &EmailRequest { to },
         )
         .await?;
     Ok(sent.to)

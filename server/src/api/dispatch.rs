@@ -4,13 +4,10 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use chrono::{DateTime, NaiveDate, Utc};
 use fixline_core::ids::{EngineerId, WorkOrderId};
-use fixline_core::work_order::{Action, PlannedSlot, Status};
+use fixline_core::work_order::{Action, Status};
 use fixline_dispatch::travel::GreatCircle;
 use fixline_dispatch::{Budget, WhyUnassigned};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::Json;
@@ -20,61 +17,14 @@ use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::planning::{self, DayClock, NotPlanned, Scenario};
 use crate::store::{Paging, Store, WorkOrderFilter};
+pub use fixline_api::dispatch::{
+    Applied, ApplyRequest, LeftOut, PlanRequest, ProposedPlan, ProposedVisit,
+};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(plan))
         .routes(routes!(apply))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PlanRequest {
-    /// The local day to plan.
-    pub day: NaiveDate,
-    /// Search time in milliseconds (default from settings, capped).
-    #[serde(default)]
-    pub time_limit_ms: Option<u64>,
-    /// What just happened; absent: plan what is waiting around what is given out.
-    #[serde(default)]
-    pub scenario: Option<Scenario>,
-}
-
-/// One job's place in the proposed plan.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProposedVisit {
-    pub work_order: WorkOrderId,
-    pub engineer: EngineerId,
-    /// Expected arrival.
-    pub eta: DateTime<Utc>,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    /// Minutes past the SLA arrive-by time (0: on time).
-    pub late_minutes: f64,
-    /// Travel minutes this job adds to the engineer's day.
-    pub added_travel_minutes: f64,
-    /// The best other qualified engineer and the travel minutes the job would add there.
-    pub next_best: Option<(EngineerId, f64)>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LeftOut {
-    pub work_order: String,
-    /// `no_qualified_engineer`, `window_impossible`, `shifts_full`, or why it was not planned.
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProposedPlan {
-    pub day: NaiveDate,
-    /// In visiting order per engineer.
-    pub visits: Vec<ProposedVisit>,
-    pub left_out: Vec<LeftOut>,
-    pub travel_minutes: f64,
-    pub travel_km: f64,
-    pub sla_breaches: u32,
-    pub engineers_working: usize,
-    /// Jobs this plan gives to a different engineer than they have now (the disruption).
-    pub reassigned: Vec<WorkOrderId>,
 }
 
 /// Propose a plan for a day: every open job with a site position, over the engineers on shift.
@@ -234,30 +184,6 @@ fn describe(
         engineers_working,
         reassigned: Vec::new(),
     }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Assignment {
-    pub work_order: WorkOrderId,
-    pub engineer: EngineerId,
-    /// The planned visit (a plan's start and end, or where the dispatcher dropped the job);
-    /// absent: the time is left as it is.
-    #[serde(default)]
-    pub slot: Option<PlannedSlot>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ApplyRequest {
-    /// The part of a proposed plan the dispatcher accepts.
-    pub assignments: Vec<Assignment>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Applied {
-    pub work_order: WorkOrderId,
-    /// `assigned`, `rescheduled` (theirs already, new time), `unchanged` or `refused`.
-    pub outcome: String,
-    pub message: Option<String>,
 }
 
 /// Apply assignments (all of a plan, or the part the dispatcher chose), each on its own: one

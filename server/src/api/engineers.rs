@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
-use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
+use fixline_core::engineer::{Engineer, EngineerDetails};
 use fixline_core::ids::EngineerId;
 use fixline_core::position::{Position, PositionFix};
 use fixline_core::role::Role;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -19,6 +18,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::store::{Page, Paging};
+pub use fixline_api::engineers::{EngineerUpdate, PositionPing};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -77,14 +77,6 @@ async fn get_engineer(
     Ok(versioned(StatusCode::OK, e.version, e))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct EngineerUpdate {
-    #[serde(flatten)]
-    pub details: EngineerDetails,
-    #[serde(default)]
-    pub status: Option<EngineerStatus>,
-}
-
 /// Replace an engineer's details (and optionally status); needs `If-Match`.
 #[utoipa::path(put, path = "/api/v1/engineers/{id}", tag = "engineers", params(("id" = Uuid, Path)), request_body = EngineerUpdate,
     responses((status = 200, body = Engineer), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
@@ -102,15 +94,6 @@ async fn update_engineer(
         .run(move |s| s.update_engineer(id, expected, u.details, u.status, now))
         .await?;
     Ok(versioned(StatusCode::OK, e.version, e))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PositionPing {
-    pub lat: f64,
-    pub lon: f64,
-    /// When the device measured it; now if absent.
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
 }
 
 /// An engineer's device reports where it is.

@@ -105,7 +105,7 @@ pub async fn uniform_errors(response: Response) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let body = serde_json::to_vec(&crate::error::ErrorBody { code, message }).unwrap_or_default();
+    let body = serde_json::to_vec(&crate::error::ErrorBody::new(code, message)).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 

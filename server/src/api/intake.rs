@@ -10,8 +10,7 @@ use fixline_core::ids::PendingIntakeId;
 use fixline_core::role::{Actor, Role};
 use fixline_core::security::{IntakeKeyInfo, SecurityEvent, SecurityEventKind};
 use fixline_core::work_order::{IntakeChannel, WorkOrder, WorkOrderRequest};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -20,6 +19,7 @@ use crate::AppState;
 use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
 use crate::store::{Attach, Caller, IntakeRequest, Taken, TargetSpec, WorkOrderIntake};
+pub use fixline_api::intake::{IntakeKey, NewIntakeKey};
 pub use fixline_core::intake::IntakeReceipt;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -199,21 +199,6 @@ pub(crate) fn idempotency_key(headers: &HeaderMap, scope: &str) -> Result<Option
         ));
     }
     Ok(Some(format!("{scope}/{key}")))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewIntakeKey {
-    pub channel: IntakeChannel,
-    /// Who holds the key, e.g. "WeChat service account".
-    pub label: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct IntakeKey {
-    pub channel: IntakeChannel,
-    pub label: String,
-    /// Shown once; only its hash is stored.
-    pub api_key: String,
 }
 
 /// Issue an API key for an intake channel (admin).

@@ -18,6 +18,7 @@ pub(crate) mod receipts;
 pub(crate) mod session;
 pub(crate) mod settings;
 mod sync;
+mod transfer;
 pub(crate) mod work_orders;
 
 use axum::extract::DefaultBodyLimit;
@@ -72,6 +73,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(pool::routes())
         .merge(receipts::routes(max_photo_bytes))
         .merge(customer_page::api_routes())
+        .merge(transfer::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -8,12 +8,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fixline_core::billing::Part;
 use fixline_core::ids::WorkOrderId;
-use fixline_core::position::Position;
-use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptSettings, SignOff};
+use fixline_core::receipt::{PhotoRef, PhotoTag, ReceiptSettings};
 use fixline_core::role::Role;
 use fixline_core::work_order::{Action, ActionKind, WorkOrder};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, Path, Query, versioned};
@@ -23,6 +22,9 @@ use crate::auth::SignedIn;
 use crate::blobs::BlobStatus;
 use crate::error::{Error, ErrorBody, Result};
 use crate::receipts::{Verification, make_on_server, verify};
+pub use fixline_api::files::{
+    DeviceKey, EmailRequest, EmailSent, Manifest, ManifestEntry, ReceiptRequest,
+};
 use fixline_core::security::{RegisteredDevice, SecurityEvent, SecurityEventKind};
 
 /// Largest upload chunk; devices send 256 KB.
@@ -94,15 +96,6 @@ async fn put_part(
     let now = state.now();
     state.run(move |s| s.put_part(&stored, now)).await?;
     Ok(axum::Json(part))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DeviceKey {
-    /// Hex Ed25519 public key the device seals receipts with.
-    pub public_key: String,
-    /// What the engineer calls the device, e.g. "Galaxy Tab A8".
-    #[serde(default)]
-    pub name: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/devices", tag = "receipts", request_body = DeviceKey,
@@ -327,21 +320,6 @@ pub(crate) fn content_type(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// Which of a job's files the server holds.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Manifest {
-    pub photos: Vec<ManifestEntry>,
-    pub receipt: Option<ManifestEntry>,
-    /// Files named by the job that are not on the server yet.
-    pub missing: u32,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ManifestEntry {
-    pub sha256: String,
-    pub on_server: bool,
-}
-
 #[utoipa::path(get, path = "/api/v1/work-orders/{id}/manifest", tag = "receipts",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Manifest), (status = 404, body = ErrorBody)))]
@@ -448,13 +426,6 @@ async fn perform(
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ReceiptRequest {
-    pub sign_off: SignOff,
-    #[serde(default)]
-    pub position: Option<Position>,
-}
-
 /// The browser variant's "customer signs": the server makes the receipt, seals it with its own
 /// key and records the sign-off.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/receipt", tag = "receipts",
@@ -476,18 +447,6 @@ async fn make_receipt(
     })
     .await??;
     Ok(versioned(StatusCode::OK, wo.version, wo))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct EmailRequest {
-    /// Default: the customer's e-mail address on file.
-    #[serde(default)]
-    pub to: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EmailSent {
-    pub to: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/receipt/email", tag = "receipts",

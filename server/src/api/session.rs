@@ -4,11 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use fixline_core::clock::ServiceClock;
-use fixline_core::ids::{EngineerId, UserId};
+use fixline_core::ids::UserId;
 use fixline_core::role::Role;
 use fixline_core::zone::ServiceZone;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, Path, Query};
@@ -17,6 +16,7 @@ use crate::auth::{self, SignedIn};
 use crate::error::{Error, ErrorBody, Result};
 use crate::sign_in::{AfterFailure, SignInGuard};
 use crate::store::User;
+pub use fixline_api::session::{LoginRequest, LoginResponse, NewUser};
 use fixline_core::security::{AccessChange, SecurityEvent, SecurityEventKind};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -51,20 +51,6 @@ pub async fn user_zone(state: &AppState, user: &SignedIn) -> Result<ServiceZone>
         .run(move |s| Ok(s.engineer(engineer)?.details.region))
         .await?;
     Ok(state.zone_of(&region))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-    pub user: User,
 }
 
 /// Exchange a user name and password for a bearer token. Wrong passwords in a row lock the
@@ -214,17 +200,6 @@ async fn logout(
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 async fn me(user: SignedIn) -> axum::Json<User> {
     axum::Json(user.0)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewUser {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-    pub role: Role,
-    /// Required for engineers: the engineer record this login acts as.
-    #[serde(default)]
-    pub engineer_id: Option<EngineerId>,
 }
 
 /// All users (admin).

@@ -10,7 +10,7 @@ use fixline_core::sync::{
 };
 use fixline_core::work_order::ActionContext;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, Query};
@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::store::Visibility;
+pub use fixline_api::sync::PullRequest;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -129,16 +130,6 @@ async fn push(
         });
     }
     Ok(axum::Json(PushResponse { results }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PullRequest {
-    /// Where the device is; absent on first sync.
-    #[serde(default)]
-    pub cursor: Option<SyncCursor>,
-    /// Records per page (1–1000, default 200).
-    #[serde(default)]
-    pub limit: Option<u32>,
 }
 
 /// The next page of what the engineer's device needs: first a snapshot of their jobs, customer

@@ -9,11 +9,11 @@ use fixline_core::Timestamp;
 use fixline_core::ids::{CustomerId, EngineerId, WorkOrderId};
 use fixline_core::role::Role;
 use fixline_core::work_order::{
-    Action, ActionContext, HistoryEntry, HistoryEvent, Priority, Status, TimeWindow, Visit,
-    WorkOrder, WorkOrderSummary,
+    Action, ActionContext, HistoryEntry, HistoryEvent, Priority, Status, Visit, WorkOrder,
+    WorkOrderSummary,
 };
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::store::{Page, Paging, Visibility, WorkOrderFilter};
+pub use fixline_api::work_orders::{TransitionRequest, WorkOrderEdit};
 use fixline_core::intake::DeskIntake;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -167,14 +168,6 @@ async fn get_work_order(
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 
-/// Request fields the desk may correct after intake.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WorkOrderEdit {
-    pub category: Option<String>,
-    pub symptom: Option<String>,
-    pub requested_window: Option<TimeWindow>,
-}
-
 /// Correct a request (category, symptom, requested window); needs `If-Match`.
 #[utoipa::path(put, path = "/api/v1/work-orders/{id}", tag = "work orders", params(("id" = Uuid, Path)), request_body = WorkOrderEdit,
     responses((status = 200, body = WorkOrder), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
@@ -244,16 +237,6 @@ pub(crate) fn history_entry(
         event,
         status_after: wo.status,
     }
-}
-
-/// A lifecycle action, with the time it happened on the device if done offline.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TransitionRequest {
-    #[serde(flatten)]
-    pub action: Action,
-    /// When it happened (device time); now if absent. May be in the past, not in the future.
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
 }
 
 /// The time an event happened: the device's, unless it claims to be in the future.

@@ -36,17 +36,9 @@ pub use sqlite::SqliteStore;
 
 use crate::error::Result;
 
+pub use fixline_api::Page;
 /// A login: one wire type, in core, shared with the UI.
 pub use fixline_core::security::User;
-
-/// A page of results; `page` counts from 1.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: u32,
-    pub per_page: u32,
-    pub total: u64,
-}
 
 /// Paging as requested, already bounded.
 #[derive(Debug, Clone, Copy)]
@@ -315,6 +307,11 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<Asset>;
     fn asset(&self, id: AssetId) -> Result<Asset>;
+    fn customer(&self, id: CustomerId) -> Result<Customer>;
+    /// Whole tables, oldest first, for the CSV export.
+    fn every_customer(&self) -> Result<Vec<Customer>>;
+    fn every_site(&self) -> Result<Vec<Site>>;
+    fn every_asset(&self) -> Result<Vec<Asset>>;
     /// Whether `engineer` holds (or held) a work order for this customer.
     fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool>;
 

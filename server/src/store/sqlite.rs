@@ -1066,6 +1066,22 @@ impl Store for SqliteStore {
         SqliteStore::asset(self, id)
     }
 
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
+        SqliteStore::customer(self, id)
+    }
+
+    fn every_customer(&self) -> Result<Vec<Customer>> {
+        self.every("customers")
+    }
+
+    fn every_site(&self) -> Result<Vec<Site>> {
+        self.every("sites")
+    }
+
+    fn every_asset(&self) -> Result<Vec<Asset>> {
+        self.every("assets")
+    }
+
     fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool> {
         self.read(|c| {
             Ok(c.query_row(

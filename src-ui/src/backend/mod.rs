@@ -21,77 +21,14 @@ use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
 use fixline_core::work_order::{Action, PlannedSlot};
-use serde::{Deserialize, Serialize};
 
-/// An error as the backends report it: a stable code and a message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UiError {
-    pub code: String,
-    pub message: String,
-}
-
-impl UiError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        UiError {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for UiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+/// An error as the backends report it: a stable code and a message for people, the same
+/// `{code, message}` the server and the device answer.
+pub use fixline_api::ErrorBody as UiError;
+pub use fixline_api::app::JobDetail;
+pub use fixline_api::dispatch::{LeftOut, ProposedPlan, ProposedVisit};
 
 pub type Answer<T> = Pin<Box<dyn Future<Output = Result<T, UiError>>>>;
-
-/// A job with its customer's file, for the job screen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobDetail {
-    pub job: LocalJob,
-    pub customer: Option<CustomerFile>,
-}
-
-/// A visit in a plan the optimiser proposes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProposedVisit {
-    pub work_order: WorkOrderId,
-    pub engineer: EngineerId,
-    pub eta: chrono::DateTime<chrono::Utc>,
-    pub start: chrono::DateTime<chrono::Utc>,
-    pub end: chrono::DateTime<chrono::Utc>,
-    pub late_minutes: f64,
-    #[serde(default)]
-    pub added_travel_minutes: f64,
-}
-
-impl ProposedVisit {
-    pub fn slot(&self) -> PlannedSlot {
-        PlannedSlot {
-            start: self.start,
-            end: self.end,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeftOut {
-    pub work_order: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProposedPlan {
-    pub visits: Vec<ProposedVisit>,
-    pub left_out: Vec<LeftOut>,
-    pub travel_minutes: f64,
-    pub sla_breaches: u32,
-    /// Jobs the plan takes from one engineer to another.
-    #[serde(default)]
-    pub reassigned: Vec<WorkOrderId>,
-}
 
 /// An assignment the dispatcher makes: a job, an engineer and, if chosen, the visit's time.
 pub type Placement = (WorkOrderId, EngineerId, Option<PlannedSlot>);

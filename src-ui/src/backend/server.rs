@@ -1,6 +1,11 @@
 //! The browser backend: the server's HTTP API, with the bearer token in local storage. Online
 //! only; nothing is kept for offline use and there is no outbox.
 
+use fixline_api::Page;
+use fixline_api::dispatch::{Applied, ApplyRequest, Assignment, PlanRequest};
+use fixline_api::files::{EmailRequest, EmailSent, ReceiptRequest};
+use fixline_api::session::{LoginRequest, LoginResponse};
+use fixline_api::work_orders::TransitionRequest;
 use fixline_core::board::{Board, PlacementAssessment, PlacementCheck, PoolJob, Scenario};
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
@@ -12,7 +17,6 @@ use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
 use fixline_core::work_order::{Action, WorkOrder, WorkOrderSummary};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -26,17 +30,6 @@ const USER: &str = "fixline.user";
 #[derive(Debug, Clone)]
 pub struct Server {
     base: String,
-}
-
-#[derive(Deserialize)]
-struct Page<T> {
-    items: Vec<T>,
-}
-
-#[derive(Deserialize)]
-struct Login {
-    token: String,
-    user: DeviceUser,
 }
 
 impl Server {
@@ -176,11 +169,12 @@ impl Backend for Server {
     fn sign_in(&self, _server: String, username: String, password: String) -> Answer<DeviceUser> {
         let url = self.url("/api/v1/auth/login");
         Box::pin(async move {
-            let login: Login =
-                post(url, json!({"username": username, "password": password})).await?;
+            let request = LoginRequest { username, password };
+            let login: LoginResponse = post(url, to_body(&request)?).await?;
+            let user = DeviceUser::from(login.user);
             storage_set(TOKEN, Some(&login.token));
-            storage_set(USER, serde_json::to_string(&login.user).ok().as_deref());
-            Ok(login.user)
+            storage_set(USER, serde_json::to_string(&user).ok().as_deref());
+            Ok(user)
         })
     }
 
@@ -230,9 +224,10 @@ impl Backend for Server {
     fn act(&self, id: WorkOrderId, action: Action) -> Answer<LocalJob> {
         let this = self.clone();
         Box::pin(async move {
-            let mut body = serde_json::to_value(&action)
-                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
-            body["at"] = json!(now());
+            let body = to_body(&TransitionRequest {
+                action,
+                at: Some(now()),
+            })?;
             let wo: WorkOrder = post(
                 this.url(&format!("/api/v1/work-orders/{id}/transitions")),
                 body,
@@ -348,7 +343,7 @@ impl Backend for Server {
         Box::pin(async move {
             let wo: WorkOrder = post(
                 this.url(&format!("/api/v1/work-orders/{id}/receipt")),
-                json!({ "sign_off": sign_off, "position": position }),
+                to_body(&ReceiptRequest { sign_off, position })?,
             )
             .await?;
             this.local_job(wo).await
@@ -370,8 +365,8 @@ impl Backend for Server {
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
         let url = self.url(&format!("/api/v1/work-orders/{id}/receipt/email"));
         Box::pin(async move {
-            let sent: serde_json::Value = post(url, json!({ "to": to })).await?;
-            Ok(sent["to"].as_str().unwrap_or_default().to_owned())
+            let sent: EmailSent = post(url, to_body(&EmailRequest { to })?).await?;
+            Ok(sent.to)
         })
     }
 
@@ -577,21 +572,27 @@ impl Backend for Server {
 
     fn check_placement(&self, check: PlacementCheck) -> Answer<PlacementAssessment> {
         let url = self.url("/api/v1/dispatch/check");
-        Box::pin(async move { post(url, serde_json::to_value(check).unwrap_or_default()).await })
+        Box::pin(async move { post(url, to_body(&check)?).await })
     }
 
     fn assign(&self, assignments: Vec<Placement>) -> Answer<Vec<String>> {
         let url = self.url("/api/v1/dispatch/apply");
         Box::pin(async move {
-            let body: Vec<serde_json::Value> = assignments
-                .iter()
-                .map(|(w, e, slot)| json!({"work_order": w, "engineer": e, "slot": slot}))
-                .collect();
-            let results: Vec<serde_json::Value> = post(url, json!({ "assignments": body })).await?;
+            let request = ApplyRequest {
+                assignments: assignments
+                    .into_iter()
+                    .map(|(work_order, engineer, slot)| Assignment {
+                        work_order,
+                        engineer,
+                        slot,
+                    })
+                    .collect(),
+            };
+            let results: Vec<Applied> = post(url, to_body(&request)?).await?;
             Ok(results
                 .into_iter()
-                .filter(|r| r["outcome"] == "refused")
-                .map(|r| r["message"].as_str().unwrap_or("refused").to_owned())
+                .filter(|r| r.outcome == "refused")
+                .map(|r| r.message.unwrap_or_else(|| "refused".to_owned()))
                 .collect())
         })
     }
@@ -599,11 +600,12 @@ impl Backend for Server {
     fn propose(&self, day: chrono::NaiveDate, scenario: Option<Scenario>) -> Answer<ProposedPlan> {
         let url = self.url("/api/v1/dispatch/plan");
         Box::pin(async move {
-            post(
-                url,
-                json!({"day": day, "time_limit_ms": 2000, "scenario": scenario}),
-            )
-            .await
+            let request = PlanRequest {
+                day,
+                time_limit_ms: Some(2000),
+                scenario,
+            };
+            post(url, to_body(&request)?).await
         })
     }
 

@@ -466,6 +466,21 @@ impl SqliteStore {
     pub(super) fn asset(&self, id: AssetId) -> Result<Asset> {
         self.read(|c| get(c, *id.as_uuid()))
     }
+
+    pub(super) fn customer(&self, id: CustomerId) -> Result<Customer> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    /// Every row of one of the file's tables, oldest first (the order an export is read back in).
+    pub(super) fn every<R: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<R>> {
+        let sql = match table {
+            "customers" => "SELECT doc FROM customers ORDER BY rowid",
+            "sites" => "SELECT doc FROM sites ORDER BY rowid",
+            "assets" => "SELECT doc FROM assets ORDER BY rowid",
+            other => return Err(Error::Internal(format!("no table {other} to list"))),
+        };
+        self.read(|c| docs(c, sql, []))
+    }
 }
 
 /// Everything about one customer: contacts, sites, assets and their work orders, newest first.

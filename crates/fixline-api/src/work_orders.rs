@@ -1,0 +1,28 @@
+//! Desk edits and lifecycle actions on one work order.
+
+use chrono::{DateTime, Utc};
+use fixline_core::work_order::{Action, TimeWindow};
+use serde::{Deserialize, Serialize};
+
+/// Request fields the desk may correct after intake.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkOrderEdit {
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub symptom: Option<String>,
+    #[serde(default)]
+    pub requested_window: Option<TimeWindow>,
+}
+
+/// A lifecycle action, with the time it happened on the device if done offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransitionRequest {
+    #[serde(flatten)]
+    pub action: Action,
+    /// When it happened (device time); now if absent. May be in the past, not in the future.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
