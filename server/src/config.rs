@@ -20,8 +20,16 @@ pub struct Config {
     /// own: every day and every time a person sees is local to it.
     #[serde(default)]
     pub service_area: ServiceArea,
-    /// SLA targets per priority and contract tier.
+    /// SLA targets per priority and contract tier, which tiers' clocks run in business hours,
+    /// and the business-hours calendar (`[sla.calendar.week]`, mainland China's holidays built in).
     pub sla: SlaPolicy,
+    /// iCalendar files of public holidays and make-up working days added to the SLA calendar:
+    /// another country's, or a year Fixline does not ship yet.
+    #[serde(default)]
+    pub holiday_files: Vec<PathBuf>,
+    /// Complaint deadlines per severity, in business hours.
+    #[serde(default)]
+    pub complaints: fixline_core::complaint::ComplaintPolicy,
     /// The dispatch optimiser: travel speed, default job length, time limit.
     #[serde(default)]
     pub dispatch: crate::planning::DispatchConfig,
@@ -193,6 +201,8 @@ impl Default for Config {
             },
             service_area: ServiceArea::default(),
             sla: SlaPolicy::default(),
+            holiday_files: Vec::new(),
+            complaints: Default::default(),
             dispatch: crate::planning::DispatchConfig::default(),
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),
@@ -215,9 +225,85 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Reads the holiday files into the SLA calendar. Returns what each file left out (timed
+    /// or recurring events) for the log; a file that cannot be read stops the start, naming it.
+    pub fn read_holiday_files(&mut self) -> Result<Vec<String>, String> {
+        let mut skipped = Vec::new();
+        for file in self.holiday_files.clone() {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("reading holiday file {}: {e}", file.display()))?;
+            let mut import = fixline_core::calendar::IcsImport::read(&text)
+                .map_err(|e| format!("holiday file {}: {e}", file.display()))?;
+            skipped.extend(
+                import
+                    .skipped
+                    .drain(..)
+                    .map(|s| format!("{}: {s}", file.display())),
+            );
+            import
+                .source
+                .get_or_insert_with(|| file.display().to_string());
+            import.merge_into(&mut self.sla.calendar);
+        }
+        self.sla.calendar = self
+            .sla
+            .calendar
+            .clone()
+            .validated()
+            .map_err(|e| format!("[sla.calendar] {e}"))?;
+        Ok(skipped)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holiday_files_join_the_calendar_and_working_hours_come_from_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let ics = dir.path().join("cn-2027.ics");
+        std::fs::write(
+            &ics,
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\n\
+             SUMMARY:元旦\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let file = dir.path().join("fixline.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "holiday_files = [{:?}]\n[sla.calendar.week]\nsat = [\"09:00-12:00\"]\n",
+                ics.display().to_string()
+            ),
+        )
+        .unwrap();
+        let mut config = Config::load(Some(&file)).unwrap();
+        assert!(config.read_holiday_files().unwrap().is_empty());
+        let calendar = &config.sla.calendar;
+        let new_year: chrono::NaiveDate = "2027-01-01".parse().unwrap();
+        assert!(calendar.hours_on(new_year).spans().is_empty());
+        assert_eq!(
+            calendar.week.sat.minutes(),
+            180,
+            "Saturday mornings from the file"
+        );
+        assert_eq!(
+            calendar.week.mon.minutes(),
+            540,
+            "the rest of the week kept"
+        );
+        assert!(calendar.days.len() > 30, "the shipped 2026 days stay");
+
+        std::fs::write(&ics, "not a calendar").unwrap();
+        let mut config = Config::load(Some(&file)).unwrap();
+        let e = config.read_holiday_files().unwrap_err();
+        assert!(
+            e.contains("cn-2027.ics") && e.contains("not an iCalendar file"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn automatic_assignment_is_switched_on_per_category_and_region_in_the_settings_file() {

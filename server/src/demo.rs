@@ -625,9 +625,12 @@ fn seed(
                         number,
                         request,
                         channel,
-                        tier,
                         created,
-                        &policy_for_build,
+                        fixline_core::sla::SlaTerms {
+                            tier,
+                            policy: &policy_for_build,
+                            time_zone: zone,
+                        },
                     )?)
                 }),
             },

@@ -198,6 +198,21 @@ async fn stop_signal() {
 }
 
 async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
+    for skipped in config.read_holiday_files().map_err(anyhow::Error::msg)? {
+        tracing::warn!("holiday file event not read: {skipped}");
+    }
+    // A month ahead, so next year's file is added before its first holiday.
+    let soon =
+        config.service_area.time_zone.local_day(chrono::Utc::now()) + chrono::TimeDelta::days(31);
+    match config.sla.calendar.holidays_known_through() {
+        Some(through) if through >= soon => {}
+        through => tracing::warn!(
+            "the SLA calendar has no public holidays for {} (known through {}): business-hours \
+             clocks will count them as working days; add the year's iCalendar file to holiday_files",
+            chrono::Datelike::year(&soon),
+            through.map_or("never".to_owned(), |d| d.to_string())
+        ),
+    }
     let path = config.database.path.clone();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
         .await?

@@ -74,6 +74,13 @@ pub enum Text {
     WarrantyCoveredNote,
     Devices,
     IntakeKeys,
+    FileTransfer,
+    FileTransferHint,
+    ExportCsv,
+    ImportCsv,
+    RowRefusedInvalid,
+    RowRefusedMissingParent,
+    RowRefusedConflict,
     KeyLabel,
     Revoke,
     Revoked,
@@ -405,6 +412,21 @@ impl Text {
             Text::EventSessionsRevoked => ("全部登出", "Signed out everywhere"),
             Text::Devices => ("设备密钥", "Device keys"),
             Text::IntakeKeys => ("渠道接入密钥", "Intake keys"),
+            Text::FileTransfer => ("客户档案导入与导出", "Import and export the customer file"),
+            Text::FileTransferHint => (
+                "每张表一个 CSV 文件（UTF-8，首行为列名，可用 Excel 另存为“CSV UTF-8”）。先导入客户，再导入服务地址，最后导入设备；每行单独处理，有误的行会列出原因。",
+                "One CSV file per table (UTF-8, column names on the first line; in Excel, save as \"CSV UTF-8\"). Import customers first, then sites, then equipment; each row is filed on its own, and a row with a fault is listed with the reason.",
+            ),
+            Text::ExportCsv => ("导出 CSV", "Export CSV"),
+            Text::ImportCsv => ("导入 CSV", "Import CSV"),
+            Text::RowRefusedInvalid => ("内容有误", "not valid"),
+            Text::RowRefusedMissingParent => {
+                ("所属记录不在档案中", "what it belongs to is not on file")
+            }
+            Text::RowRefusedConflict => (
+                "档案中已有此编号但内容不同",
+                "this id is on file with other details",
+            ),
             Text::KeyLabel => ("用途", "Held by"),
             Text::Revoke => ("停用密钥", "Revoke"),
             Text::Revoked => ("已停用", "Revoked"),

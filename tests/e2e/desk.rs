@@ -660,3 +660,53 @@ async fn the_administrator_disables_and_resets_a_login_from_the_screen() -> anyh
     ui.client.clone().close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_administrator_imports_customers_from_a_csv_file_on_the_screen() -> anyhow::Result<()> {
+    let monday: DateTime<Utc> = "2026-11-30T02:00:00Z".parse()?;
+    let Crew { server, desk, .. } = crew_at(monday).await;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "name,phone,tier\n西溪连锁超市有限公司,0571-8888 0002,standard\n,0571-8888 0003,\n",
+    )?;
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&server.url("/app/?lang=zh"), "admin").await?;
+    ui.click("#nav-users").await?;
+    let table = "#file-transfer .table-transfer[data-table=customers]";
+    ui.wait_text(&format!("{table} .transfer-export"), "导出")
+        .await?;
+    ui.client
+        .find(fantoccini::Locator::Css(&format!("{table} .transfer-file")))
+        .await?
+        .send_keys(&file.display().to_string())
+        .await?;
+    let summary = ui
+        .wait_text(&format!("{table} .import-summary"), "新建 1")
+        .await?;
+    assert!(
+        summary.contains("共 2 行") && summary.contains("未导入 1"),
+        "{summary}"
+    );
+    let refused = ui
+        .wait_text(&format!("{table} .refused-row[data-line='3']"), "第 3 行")
+        .await?;
+    assert!(refused.contains("name"), "{refused}");
+    // Filed for real: the desk finds the new customer.
+    let (_, found) = desk.get("/api/v1/customers?q=%E8%A5%BF%E6%BA%AA").await;
+    assert!(
+        found.to_string().contains("西溪连锁超市有限公司"),
+        "{found}"
+    );
+    // The export button hands over a file (an object URL clicked as a download, no error).
+    ui.click(&format!("{table} .transfer-export")).await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

@@ -228,9 +228,12 @@ mod tests {
             "WO-000001".into(),
             request,
             IntakeChannel::Phone,
-            crate::customer::ContractTier::Standard,
             chrono::DateTime::UNIX_EPOCH,
-            &crate::sla::SlaPolicy::default(),
+            crate::sla::SlaTerms {
+                tier: crate::customer::ContractTier::Standard,
+                policy: &crate::sla::SlaPolicy::default(),
+                time_zone: crate::zone::ServiceZone::SHANGHAI,
+            },
         )
         .unwrap();
         wo.requirements.level = Some(level);

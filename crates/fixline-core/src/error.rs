@@ -1,3 +1,4 @@
+use crate::complaint::{ComplaintActionKind, ComplaintStatus};
 use crate::role::Role;
 use crate::work_order::{ActionKind, Status};
 
@@ -16,6 +17,21 @@ pub enum Error {
     #[error("cannot {action}: {requirement}")]
     Requirement {
         action: ActionKind,
+        requirement: String,
+    },
+    #[error("cannot {action} a complaint that is {from}")]
+    ComplaintTransition {
+        action: ComplaintActionKind,
+        from: ComplaintStatus,
+    },
+    #[error("{who} may not {action} a complaint")]
+    ComplaintNotAllowed {
+        action: ComplaintActionKind,
+        who: String,
+    },
+    #[error("cannot {action} the complaint: {requirement}")]
+    ComplaintRequirement {
+        action: ComplaintActionKind,
         requirement: String,
     },
     #[error("amounts in {left} and {right} cannot be combined")]
@@ -53,9 +69,15 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Invalid { .. } | Error::CurrencyMismatch { .. } => ErrorCode::Invalid,
-            Error::IllegalTransition { .. } => ErrorCode::IllegalTransition,
-            Error::RoleNotAllowed { .. } | Error::NotAssignee { .. } => ErrorCode::Forbidden,
-            Error::Requirement { .. } => ErrorCode::Requirement,
+            Error::IllegalTransition { .. } | Error::ComplaintTransition { .. } => {
+                ErrorCode::IllegalTransition
+            }
+            Error::RoleNotAllowed { .. }
+            | Error::NotAssignee { .. }
+            | Error::ComplaintNotAllowed { .. } => ErrorCode::Forbidden,
+            Error::Requirement { .. } | Error::ComplaintRequirement { .. } => {
+                ErrorCode::Requirement
+            }
         }
     }
 }

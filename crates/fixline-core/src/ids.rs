@@ -66,4 +66,6 @@ entity_id!(
     ConflictId,
     /// An outside channel's request that matched a customer on file, held for the desk.
     PendingIntakeId,
+    /// A customer's complaint (投诉), tracked to closure with its own deadlines.
+    ComplaintId,
 );

@@ -8,7 +8,9 @@
 pub mod auto_assign;
 pub mod billing;
 pub mod board;
+pub mod calendar;
 pub mod clock;
+pub mod complaint;
 pub mod customer;
 pub mod device;
 pub mod engineer;

@@ -104,6 +104,7 @@ pub(crate) async fn create(
         attach,
     };
     let policy = state.sla_policy().clone();
+    let area = state.config().service_area.clone();
     let now = state.now();
     let request = req.clone();
     let build = Box::new(move |t: &crate::store::ServiceTarget, number: String| {
@@ -128,9 +129,12 @@ pub(crate) async fn create(
             number,
             request,
             channel,
-            tier,
             now,
-            &policy,
+            fixline_core::sla::SlaTerms {
+                tier,
+                policy: &policy,
+                time_zone: area.zone_of(&t.site.details.region),
+            },
         )?)
     });
     let intake = WorkOrderIntake {

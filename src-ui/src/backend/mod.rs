@@ -253,6 +253,18 @@ pub trait Backend {
     fn revoke_intake_key(&self, _id: String) -> Answer<()> {
         console_only()
     }
+    /// One table of the customer file as CSV, as an object URL to save (administrators).
+    fn export_table(&self, _table: fixline_api::transfer::FileTable) -> Answer<String> {
+        console_only()
+    }
+    /// Files a CSV's rows into the customer file; says what it did with each.
+    fn import_table(
+        &self,
+        _table: fixline_api::transfer::FileTable,
+        _csv: Vec<u8>,
+    ) -> Answer<fixline_api::transfer::ImportReport> {
+        console_only()
+    }
     /// Saves where jobs are assigned automatically, over the version shown.
     fn save_auto_assign(
         &self,

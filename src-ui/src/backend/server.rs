@@ -63,20 +63,25 @@ async fn read<T: DeserializeOwned>(
     let response = response
         .map_err(|e| UiError::new("offline", format!("the server cannot be reached: {e}")))?;
     if !response.ok() {
-        if response.status() == 401 {
-            storage_set(TOKEN, None);
-        }
-        return Err(response.json::<UiError>().await.unwrap_or_else(|_| {
-            UiError::new(
-                "http_error",
-                format!("the server answered {}", response.status()),
-            )
-        }));
+        return Err(refusal(response).await);
     }
     response.json::<T>().await.map_err(|e| {
         UiError::new(
             "bad_answer",
             format!("unreadable answer from the server: {e}"),
+        )
+    })
+}
+
+/// The error a refused request answered with (a sign-in that ran out forgets its token).
+async fn refusal(response: Response) -> UiError {
+    if response.status() == 401 {
+        storage_set(TOKEN, None);
+    }
+    response.json::<UiError>().await.unwrap_or_else(|_| {
+        UiError::new(
+            "http_error",
+            format!("the server answered {}", response.status()),
         )
     })
 }
@@ -93,12 +98,7 @@ async fn post_done(url: String, body: serde_json::Value) -> Result<(), UiError> 
     if response.ok() {
         return Ok(());
     }
-    Err(response.json::<UiError>().await.unwrap_or_else(|_| {
-        UiError::new(
-            "http_error",
-            format!("the server answered {}", response.status()),
-        )
-    }))
+    Err(refusal(response).await)
 }
 
 async fn get<T: DeserializeOwned>(url: String) -> Result<T, UiError> {
@@ -546,6 +546,41 @@ impl Backend for Server {
     fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {
         let url = self.url("/api/v1/security-events?limit=200");
         Box::pin(get(url))
+    }
+
+    fn export_table(&self, table: fixline_api::transfer::FileTable) -> Answer<String> {
+        let url = self.url(&format!("/api/v1/transfer/{}", table.name()));
+        Box::pin(async move {
+            let response = authorised(Request::get(&url)).send().await.map_err(|e| {
+                UiError::new("offline", format!("the server cannot be reached: {e}"))
+            })?;
+            if !response.ok() {
+                return Err(refusal(response).await);
+            }
+            let bytes = response.binary().await.map_err(|e| {
+                UiError::new(
+                    "bad_answer",
+                    format!("unreadable answer from the server: {e}"),
+                )
+            })?;
+            super::object_url(&bytes, "text/csv")
+        })
+    }
+
+    fn import_table(
+        &self,
+        table: fixline_api::transfer::FileTable,
+        csv: Vec<u8>,
+    ) -> Answer<fixline_api::transfer::ImportReport> {
+        let url = self.url(&format!("/api/v1/transfer/{}", table.name()));
+        Box::pin(async move {
+            let body = js_sys::Uint8Array::from(csv.as_slice());
+            let request = authorised(Request::post(&url))
+                .header("Content-Type", "text/csv")
+                .body(body)
+                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+            read(request.send().await).await
+        })
     }
 
     fn auto_assign_settings(&self) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {

@@ -505,7 +505,10 @@ impl WorkOrder {
                 }
                 if let Some(priority) = priority {
                     next.priority = *priority;
-                    next.sla.retarget(ctx.policy.targets(*priority, next.tier));
+                    next.sla.retarget(
+                        ctx.policy.targets(*priority, next.tier),
+                        &ctx.policy.calendar,
+                    );
                 }
                 next.status = Status::Triaged;
             }
@@ -570,12 +573,12 @@ impl WorkOrder {
                     PauseReason::AwaitingCustomer => VisitOutcome::AwaitingCustomer,
                 };
                 next.check_out(at, None, outcome).map_err(&requirement)?;
-                next.sla.pause(at);
+                next.sla.pause(at, &ctx.policy.calendar);
                 next.pause_reason = Some(*reason);
                 next.status = Status::Paused;
             }
             Action::Resume => {
-                next.sla.resume(at);
+                next.sla.resume(at, &ctx.policy.calendar);
                 next.pause_reason = None;
                 next.status = Status::Accepted;
             }
@@ -628,7 +631,7 @@ impl WorkOrder {
             Action::Cancel { reason } => {
                 next.push_note(ctx, "Cancelled", reason)?;
                 next.pooled = false;
-                next.sla.resume(at);
+                next.sla.resume(at, &ctx.policy.calendar);
                 next.pause_reason = None;
                 next.status = Status::Cancelled;
             }

@@ -14,7 +14,7 @@ use crate::customer::ContractTier;
 use crate::ids::{AssetId, CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
 use crate::position::Position;
 use crate::role::Actor;
-use crate::sla::{SlaClock, SlaPolicy};
+use crate::sla::{SlaClock, SlaTerms};
 use crate::text;
 
 pub use lifecycle::{Action, ActionContext, ActionKind, Status};
@@ -370,11 +370,11 @@ impl WorkOrder {
         number: String,
         request: WorkOrderRequest,
         channel: IntakeChannel,
-        tier: ContractTier,
         at: DateTime<Utc>,
-        policy: &SlaPolicy,
+        terms: SlaTerms<'_>,
     ) -> Result<WorkOrder, Error> {
         let r = request.validated()?;
+        let tier = terms.tier;
         Ok(WorkOrder {
             id,
             number,
@@ -390,7 +390,9 @@ impl WorkOrder {
             status: Status::New,
             pause_reason: None,
             assignee: None,
-            sla: SlaClock::start(at, policy.targets(r.priority, tier)),
+            sla: terms
+                .policy
+                .start_clock(at, r.priority, tier, terms.time_zone),
             visits: Vec::new(),
             resolution: None,
             notes: Vec::new(),

@@ -5,10 +5,11 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use fixline_core::customer::ContractTier;
 use fixline_core::ids::{CustomerId, EngineerId, SiteId, UserId, WorkOrderId};
 use fixline_core::role::{Actor, Role};
-use fixline_core::sla::SlaPolicy;
+use fixline_core::sla::{SlaPolicy, SlaTerms};
 use fixline_core::work_order::{
     Action, ActionContext, IntakeChannel, Priority, WorkOrder, WorkOrderRequest,
 };
+use fixline_core::zone::ServiceZone;
 use fixline_core::{Error, Timestamp};
 use uuid::Uuid;
 
@@ -54,9 +55,12 @@ pub fn order() -> WorkOrder {
         "WO-000001".into(),
         request,
         IntakeChannel::Phone,
-        ContractTier::Standard,
         t0(),
-        &policy,
+        SlaTerms {
+            tier: ContractTier::Standard,
+            policy: &policy,
+            time_zone: ServiceZone::SHANGHAI,
+        },
     )
     .unwrap()
 }

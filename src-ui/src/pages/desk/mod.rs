@@ -11,4 +11,5 @@ mod file_records;
 pub mod orders;
 pub mod pending;
 pub mod settings;
+mod transfer;
 pub mod users;

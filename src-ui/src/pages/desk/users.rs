@@ -186,6 +186,7 @@ pub fn Users() -> impl IntoView {
                     }).collect_view()
                 }}
             </ul>
+            <super::transfer::FileTransfer/>
         </section>
     }
 }
