@@ -10,6 +10,7 @@ pub mod auth;
 pub mod auto_assign;
 pub mod blobs;
 pub mod clock;
+pub mod complaints;
 pub mod config;
 pub mod demo;
 mod error;
@@ -273,6 +274,29 @@ pub async fn serve(
             }
         })
     };
+    // Escalates complaints whose deadlines passed, once per missed deadline.
+    let complaint_watcher = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let config = state.config().clone();
+                let now = state.now();
+                match state
+                    .run(move |s| complaints::escalate_overdue(s, &config, now))
+                    .await
+                {
+                    Ok(escalated) => {
+                        for (id, missed) in escalated {
+                            tracing::info!("complaint {id} escalated: {missed:?} deadline missed");
+                        }
+                    }
+                    Err(e) => tracing::warn!("escalating overdue complaints failed: {e}"),
+                }
+            }
+        })
+    };
     // Unfinished uploads nobody came back for, swept every hour.
     let sweeper = {
         let state = state.clone();
@@ -300,6 +324,7 @@ pub async fn serve(
     let served = listen::run(listener, router(state), timeouts, shutdown).await;
     watcher.abort();
     sweeper.abort();
+    complaint_watcher.abort();
     served
 }
 

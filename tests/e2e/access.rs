@@ -51,6 +51,26 @@ async fn every_endpoint_checks_the_role() {
 
     let probes = vec![
         Probe {
+            name: "complaint inbox",
+            method: Method::GET,
+            path: "/api/v1/complaints".into(),
+            body: None,
+            allowed: &[Role::ComplaintHandler, Role::ServiceManager, Role::Admin],
+        },
+        Probe {
+            name: "file a complaint",
+            method: Method::POST,
+            path: "/api/v1/complaints".into(),
+            body: Some(json!({"customer_id": fx.customer, "channel": "phone",
+                "category": "billing", "severity": "low", "summary": "收费有疑问"})),
+            allowed: &[
+                Role::Dispatcher,
+                Role::ServiceManager,
+                Role::ComplaintHandler,
+                Role::Admin,
+            ],
+        },
+        Probe {
             name: "list users",
             method: Method::GET,
             path: "/api/v1/users".into(),

@@ -9,6 +9,7 @@ mod board;
 mod browser;
 mod capture;
 mod capture_ui;
+mod complaints;
 mod console;
 mod contract;
 mod desk;

@@ -5,6 +5,7 @@
 //! `tests/golden.rs` freezes each type's JSON so a change that would break devices in the field
 //! fails a test.
 
+pub mod complaints;
 pub mod dispatch;
 pub mod engineers;
 pub mod error;

@@ -343,3 +343,67 @@ fn transfer() {
         json!({"line": 2, "code": "invalid", "message": "bad"}),
     );
 }
+
+#[test]
+fn complaints() {
+    use fixline_api::complaints::ComplaintView;
+    use fixline_core::calendar::BusinessCalendar;
+    use fixline_core::complaint::{
+        Complaint, ComplaintAction, ComplaintActionKind, ComplaintChannel, ComplaintPolicy,
+        ComplaintRequest, ComplaintTerms, Overdue, RootCause, Severity,
+    };
+    use fixline_core::ids::{ComplaintId, CustomerId};
+    use fixline_core::zone::ServiceZone;
+    let complaint = Complaint::receive(
+        ComplaintId::from_uuid(uuid::Uuid::from_u128(1)),
+        "CP-000001".into(),
+        ComplaintRequest {
+            customer_id: CustomerId::from_uuid(uuid::Uuid::from_u128(2)),
+            work_orders: vec![],
+            channel: ComplaintChannel::Phone,
+            category: "billing".into(),
+            severity: Severity::High,
+            summary: "收费有疑问".into(),
+        },
+        at("2026-11-30T01:00:00Z"),
+        ComplaintTerms {
+            policy: &ComplaintPolicy::default(),
+            calendar: &BusinessCalendar::mainland_china(),
+            time_zone: ServiceZone::SHANGHAI,
+        },
+    )
+    .unwrap();
+    frozen(
+        ComplaintView {
+            complaint,
+            available_actions: vec![
+                ComplaintActionKind::Acknowledge,
+                ComplaintActionKind::Escalate,
+            ],
+            overdue: Some(Overdue::Acknowledge),
+            seconds_to_deadline: Some(-60),
+        },
+        json!({
+            "id": "00000000-0000-0000-0000-000000000001", "number": "CP-000001",
+            "customer_id": "00000000-0000-0000-0000-000000000002", "work_orders": [],
+            "channel": "phone", "category": "billing", "severity": "high",
+            "summary": "收费有疑问", "status": "received", "owner": null, "escalation": "handler",
+            "deadlines": {"acknowledge_by": "2026-11-30T03:00:00Z", "resolve_by": "2026-12-02T10:00:00Z"},
+            "time_zone": "Asia/Shanghai", "acknowledged_at": null, "resolved_at": null,
+            "closed_at": null, "root_cause": null, "resolution": null, "corrective_action": null,
+            "verdict": null, "reopened": 0, "history": [],
+            "created_at": "2026-11-30T01:00:00Z", "updated_at": "2026-11-30T01:00:00Z", "version": 1,
+            "available_actions": ["acknowledge", "escalate"], "overdue": "acknowledge",
+            "seconds_to_deadline": -60
+        }),
+    );
+    frozen(
+        ComplaintAction::Resolve {
+            root_cause: RootCause::ProductDefect,
+            resolution: "换新".into(),
+            corrective_action: None,
+        },
+        json!({"action": "resolve", "root_cause": "product_defect", "resolution": "换新",
+            "corrective_action": null}),
+    );
+}

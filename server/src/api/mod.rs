@@ -3,6 +3,7 @@
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
 mod board;
+mod complaints;
 mod contract;
 mod customer_page;
 mod customers;
@@ -74,6 +75,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(receipts::routes(max_photo_bytes))
         .merge(customer_page::api_routes())
         .merge(transfer::routes())
+        .merge(complaints::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -97,6 +97,7 @@ pub enum Entity {
     WorkOrder,
     Guide,
     SyncConflict,
+    Complaint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -200,6 +201,12 @@ pub struct ServiceTarget {
 /// Edits a work order inside a transaction: gets the current order, returns the new one and the
 /// history entry for it.
 pub type WorkOrderEdit<'a> = &'a mut dyn FnMut(&WorkOrder) -> Result<(WorkOrder, HistoryEntry)>;
+
+/// Edits a complaint inside a transaction: gets the current one, returns the next (from
+/// `Complaint::apply`).
+pub type ComplaintEdit<'a> = &'a mut dyn FnMut(
+    &fixline_core::complaint::Complaint,
+) -> Result<fixline_core::complaint::Complaint>;
 
 /// Replays a device action on the job as the store has it, knowing the actor's standing.
 pub type DeviceDecision<'a> = &'a mut dyn FnMut(&WorkOrder, Standing) -> Replay;
@@ -355,6 +362,33 @@ pub trait Store: Send + Sync + 'static {
         edit: WorkOrderEdit<'_>,
     ) -> Result<WorkOrder>;
     fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>>;
+
+    // --- complaints
+    /// Numbers the complaint (`CP-000001`) and stores what `build` makes of the number; the
+    /// customer must be on file.
+    fn create_complaint(
+        &self,
+        build: &mut dyn FnMut(String) -> Result<fixline_core::complaint::Complaint>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint>;
+    fn complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+    ) -> Result<fixline_core::complaint::Complaint>;
+    /// Open ones first, by resolve-by deadline; `open_only` leaves closed ones out.
+    fn complaints(
+        &self,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    /// `expected`: the version the caller saw, if it says.
+    fn update_complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+        expected: Option<u64>,
+        edit: ComplaintEdit<'_>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint>;
 
     // --- intake channels
     fn add_intake_key(

@@ -47,6 +47,7 @@ use fixline_core::role::Actor;
 use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncCursor};
 
 pub mod backup;
+mod complaints;
 mod customers;
 mod sync;
 
@@ -1586,6 +1587,39 @@ impl Store for SqliteStore {
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.feed.subscribe()
+    }
+
+    fn create_complaint(
+        &self,
+        build: &mut dyn FnMut(String) -> Result<fixline_core::complaint::Complaint>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::create_complaint(self, build, at)
+    }
+
+    fn complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::complaint(self, id)
+    }
+
+    fn complaints(
+        &self,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints(self, open_only, limit)
+    }
+
+    fn update_complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+        expected: Option<u64>,
+        edit: crate::store::ComplaintEdit<'_>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::update_complaint(self, id, expected, edit, at)
     }
 }
 

@@ -312,19 +312,28 @@ impl Complaint {
         })
     }
 
-    /// The deadline passed at `now` with its milestone not reached, the more urgent first.
-    pub fn overdue(&self, now: Timestamp) -> Option<Overdue> {
+    /// The deadlines passed at `now` with their milestone not reached, acknowledge first.
+    pub fn missed(&self, now: Timestamp) -> Vec<Overdue> {
         if !self.status.is_open() {
-            return None;
-        }
-        if self.acknowledged_at.is_none() && now > self.deadlines.acknowledge_by {
-            return Some(Overdue::Acknowledge);
+            return Vec::new();
         }
         let resolved = matches!(
             self.status,
             ComplaintStatus::Resolved | ComplaintStatus::Confirmed
         );
-        (!resolved && now > self.deadlines.resolve_by).then_some(Overdue::Resolve)
+        let mut missed = Vec::new();
+        if self.acknowledged_at.is_none() && now > self.deadlines.acknowledge_by {
+            missed.push(Overdue::Acknowledge);
+        }
+        if !resolved && now > self.deadlines.resolve_by {
+            missed.push(Overdue::Resolve);
+        }
+        missed
+    }
+
+    /// The most urgent deadline passed at `now`, if any.
+    pub fn overdue(&self, now: Timestamp) -> Option<Overdue> {
+        self.missed(now).first().copied()
     }
 
     /// Seconds to the next deadline (negative once passed): the inbox's countdown and order.
@@ -342,9 +351,10 @@ impl Complaint {
     /// Whether an escalation is due at `now`: a deadline has passed and the complaint has not
     /// yet been escalated for it (once per missed deadline, never past the admin).
     pub fn escalation_due(&self, now: Timestamp) -> Option<Overdue> {
-        let overdue = self.overdue(now)?;
-        let already = self.history.iter().any(|s| s.breach == Some(overdue));
-        (!already && self.escalation.next().is_some()).then_some(overdue)
+        self.escalation.next()?;
+        self.missed(now)
+            .into_iter()
+            .find(|m| !self.history.iter().any(|s| s.breach == Some(*m)))
     }
 }
 

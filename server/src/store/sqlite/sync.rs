@@ -673,6 +673,8 @@ fn log_page(
                 })?;
             }
             Entity::SyncConflict => {}
+            // Complaints are the office's; devices never hold them.
+            Entity::Complaint => {}
         }
     }
     let scanned_all =

@@ -1,0 +1,129 @@
+//! Complaints on SQLite: one JSON document per complaint with the columns the inbox sorts by.
+//! Every write logs a `complaint` change, so escalations reach the live stream.
+
+use fixline_core::Timestamp;
+use fixline_core::complaint::Complaint;
+use fixline_core::ids::ComplaintId;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{
+    Record, SqliteStore, bump_version, docs, get, opt_id, put, record_identity, to_json, ts,
+};
+use crate::error::{Error, Result};
+use crate::store::{ChangeOp, ComplaintEdit, Entity};
+
+impl Record for Complaint {
+    const TABLE: &'static str = "complaints";
+    const ENTITY: Entity = Entity::Complaint;
+    const NAME: &'static str = "complaint";
+    record_identity!();
+    bump_version!(updated_at);
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        let text = |v: String| Value::Text(v.trim_matches('"').to_owned());
+        vec![
+            ("number", Value::Text(self.number.clone())),
+            ("customer_id", Value::Text(self.customer_id.to_string())),
+            ("status", Value::Text(self.status.as_str().to_owned())),
+            (
+                "escalation",
+                text(to_json(&self.escalation).unwrap_or_default()),
+            ),
+            ("owner", opt_id(self.owner)),
+            (
+                "acknowledge_by",
+                Value::Text(ts(self.deadlines.acknowledge_by)),
+            ),
+            ("resolve_by", Value::Text(ts(self.deadlines.resolve_by))),
+            ("created_at", Value::Text(ts(self.created_at))),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "number": self.number,
+            "status": self.status,
+            "severity": self.severity,
+            "escalation": self.escalation,
+            "owner": self.owner,
+            "deadlines": self.deadlines,
+        })
+    }
+}
+
+impl SqliteStore {
+    pub(super) fn create_complaint(
+        &self,
+        build: &mut dyn FnMut(String) -> Result<Complaint>,
+        at: Timestamp,
+    ) -> Result<Complaint> {
+        self.write(|tx, log| {
+            let seq: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM complaints",
+                [],
+                |r| r.get(0),
+            )?;
+            let complaint = build(format!("CP-{seq:06}"))?;
+            let known: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM customers WHERE id = ?1",
+                    [complaint.customer_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known.is_none() {
+                return Err(Error::bad_request_with_status(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_customer",
+                    format!("there is no customer {}", complaint.customer_id),
+                ));
+            }
+            put(tx, log, &complaint, ChangeOp::Created, at)?;
+            Ok(complaint)
+        })
+    }
+
+    pub(super) fn complaint(&self, id: ComplaintId) -> Result<Complaint> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    pub(super) fn complaints(&self, open_only: bool, limit: u32) -> Result<Vec<Complaint>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM complaints WHERE (?1 = 0 OR status != 'closed')
+                 ORDER BY (status = 'closed'), resolve_by LIMIT ?2",
+                params![open_only, limit],
+            )
+        })
+    }
+
+    pub(super) fn update_complaint(
+        &self,
+        id: ComplaintId,
+        expected: Option<u64>,
+        edit: ComplaintEdit<'_>,
+        at: Timestamp,
+    ) -> Result<Complaint> {
+        self.write(|tx, log| {
+            let current: Complaint = get(tx, *id.as_uuid())?;
+            if let Some(expected) = expected
+                && expected != current.version
+            {
+                return Err(Error::StaleVersion {
+                    entity: "complaint",
+                    current: current.version,
+                });
+            }
+            let next = edit(&current)?;
+            if next.version != current.version + 1 || next.id != current.id {
+                return Err(Error::Internal(
+                    "a complaint edit must come from Complaint::apply".into(),
+                ));
+            }
+            put(tx, log, &next, ChangeOp::Updated, at)?;
+            Ok(next)
+        })
+    }
+}

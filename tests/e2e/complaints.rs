@@ -1,0 +1,219 @@
+//! Complaints over HTTP: filed by the desk, deadlines in business hours, the deadline watcher
+//! escalating once to the service manager on the live stream (at a fixed clock), and a handler
+//! working one from received to closed, with who may do what.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use eventsource_stream::Eventsource;
+use fixline_core::role::Role;
+use fixline_tests::{Crew, crew_at, customer_with_asset};
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Monday 30 November 2026, 09:00 in Hangzhou.
+fn monday_nine() -> DateTime<Utc> {
+    "2026-11-30T01:00:00Z".parse().unwrap()
+}
+
+fn local(text: &str) -> DateTime<Utc> {
+    fixline_core::zone::ServiceZone::SHANGHAI.at(chrono::NaiveDateTime::parse_from_str(
+        text,
+        "%Y-%m-%d %H:%M",
+    )
+    .unwrap())
+}
+
+fn at(v: &Value) -> DateTime<Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_complaint_not_acknowledged_in_time_escalates_once_to_the_manager_live() {
+    let crew = crew_at(monday_nine()).await;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = &crew;
+    let manager = server.user(admin, "zhou", Role::ServiceManager, None).await;
+    let fx = customer_with_asset(desk, "杭州湖滨餐饮管理有限公司", "FX-CP-1").await;
+
+    // The manager's screen follows the live stream before anything happens.
+    let live = manager
+        .request(Method::GET, "/api/v1/live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    let mut events = live.bytes_stream().eventsource();
+
+    // The dispatcher takes the call and files it; high severity: 2 working hours to acknowledge.
+    let (s, filed) = desk
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "phone", "category": "repeat fault",
+                   "severity": "high", "summary": "冷柜修了三次还是不制冷"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["number"], "CP-000001");
+    assert_eq!(filed["status"], "received");
+    assert_eq!(filed["escalation"], "handler");
+    // The test's clock started at 09:00 and runs on: filed within a few seconds of it.
+    let acknowledge_by = at(&filed["deadlines"]["acknowledge_by"]) - local("2026-11-30 11:00");
+    assert!(
+        acknowledge_by >= chrono::TimeDelta::zero()
+            && acknowledge_by < chrono::TimeDelta::minutes(1),
+        "{filed}"
+    );
+    assert_eq!(
+        filed["available_actions"],
+        json!([]),
+        "a dispatcher files complaints but does not work them"
+    );
+    let id = filed["id"].as_str().unwrap().to_owned();
+
+    // The watcher at a fixed clock: nothing before the deadline, once after it.
+    let store = std::sync::Arc::clone(&server.store);
+    let config = fixline_server::Config::default();
+    let watch = move |when: &str| {
+        fixline_server::complaints::escalate_overdue(store.as_ref(), &config, local(when)).unwrap()
+    };
+    assert!(watch("2026-11-30 10:59").is_empty());
+    let escalated = watch("2026-11-30 11:05");
+    assert_eq!(escalated.len(), 1);
+    assert_eq!(escalated[0].0.to_string(), id);
+    assert!(
+        watch("2026-11-30 11:10").is_empty(),
+        "once per missed deadline"
+    );
+
+    let (s, complaint) = manager.get(&format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(s, StatusCode::OK, "{complaint}");
+    assert_eq!(complaint["escalation"], "manager");
+    let step = complaint["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            step["action"].as_str(),
+            step["by_name"].as_str(),
+            step["breach"].as_str()
+        ),
+        (Some("escalate"), Some("system"), Some("acknowledge"))
+    );
+    assert!(
+        complaint["available_actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("acknowledge")),
+        "{complaint}"
+    );
+
+    // On the manager's live stream: the complaint filed, then escalated to their level.
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("live event within 10 s")
+            .expect("stream open")
+            .expect("valid event");
+        let change: Value = serde_json::from_str(&event.data).unwrap();
+        if change["entity"] == "complaint" && change["entity_id"] == id.as_str() {
+            seen.push(change["data"]["escalation"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["handler", "manager"]);
+
+    // The inbox, by the server's clock (still about 09:00): escalated, two hours to go.
+    let (s, inbox) = manager.get("/api/v1/complaints").await;
+    assert_eq!(s, StatusCode::OK, "{inbox}");
+    assert_eq!(inbox[0]["id"], id.as_str());
+    assert_eq!(inbox[0]["escalation"], "manager");
+    assert!(inbox[0]["overdue"].is_null(), "{inbox}");
+    let left = inbox[0]["seconds_to_deadline"].as_i64().unwrap();
+    assert!((7000..=7200).contains(&left), "{left}");
+}
+
+#[tokio::test]
+async fn a_handler_works_a_complaint_from_received_to_closed() {
+    let crew = crew_at(monday_nine()).await;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = &crew;
+    let handler = server.user(admin, "hu", Role::ComplaintHandler, None).await;
+    let fx = customer_with_asset(desk, "西溪连锁超市有限公司", "FX-CP-2").await;
+    let (_, filed) = handler
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "wechat", "category": "billing",
+                   "severity": "medium", "summary": "收费比电话里说的高"}),
+        )
+        .await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/complaints/{id}/transitions");
+    let step = |body: Value| handler.post(&path, body);
+    // Closing now is refused, with the rule in words.
+    let (s, refused) = step(json!({"action": "close"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["code"], "illegal_transition");
+    // Resolving needs a root cause: a body without one is refused as malformed.
+    let (s, refused) = step(json!({"action": "resolve", "resolution": "退差价"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{refused}");
+    for (body, status) in [
+        (
+            json!({"action": "acknowledge", "note": "已致电客户"}),
+            "acknowledged",
+        ),
+        (json!({"action": "investigate"}), "investigating"),
+        (
+            json!({"action": "resolve", "root_cause": "communication", "resolution": "退还差价 80 元",
+                   "corrective_action": "电话报价统一按价目表"}),
+            "resolved",
+        ),
+        (
+            json!({"action": "record_verdict", "accepted": true, "comment": "满意"}),
+            "confirmed",
+        ),
+        (json!({"action": "close"}), "closed"),
+    ] {
+        let (s, c) = step(body.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{body}: {c}");
+        assert_eq!(c["status"], status, "{c}");
+    }
+    let (_, c) = handler.get(&format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(c["root_cause"], "communication");
+    assert_eq!(c["owner"], handler_id(&handler).await);
+    assert_eq!(c["available_actions"], json!(["reopen", "add_note"]));
+    // Closed ones leave the inbox unless asked for.
+    let (_, inbox) = handler.get("/api/v1/complaints").await;
+    assert!(inbox.as_array().unwrap().is_empty(), "{inbox}");
+    let (_, all) = handler.get("/api/v1/complaints?all=true").await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    // Engineers and dispatchers do not read complaints.
+    let (s, _) = desk.get(&format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // An unknown customer is refused in words, nothing filed.
+    let (s, refused) = handler
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": uuid::Uuid::nil(), "channel": "phone", "category": "x",
+                   "severity": "low", "summary": "?"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["code"], "unknown_customer");
+}
+
+async fn handler_id(client: &fixline_tests::Client) -> Value {
+    client.get("/api/v1/me").await.1["id"].clone()
+}
