@@ -47,6 +47,20 @@ pub fn App() -> impl IntoView {
             .and_then(|s| s.signed_in)
             .is_some_and(|u| u.role.is_desk())
     });
+    // Complaint handlers, service managers and admins work complaints.
+    let complaint_staff = Memo::new(move |_| {
+        shell
+            .status
+            .get()
+            .and_then(|s| s.signed_in)
+            .is_some_and(|u| {
+                use fixline_core::role::Role;
+                matches!(
+                    u.role,
+                    Role::ComplaintHandler | Role::ServiceManager | Role::Admin
+                )
+            })
+    });
     let is_admin = Memo::new(move |_| {
         shell
             .status
@@ -127,6 +141,9 @@ pub fn App() -> impl IntoView {
                             <button id="nav-users" on:click=move |_| shell.go(Screen::Users)>{tr(Text::Users)}</button>
                         </Show>
                     </Show>
+                    <Show when=move || complaint_staff.get()>
+                        <button id="nav-complaints" on:click=move |_| shell.go(Screen::Complaints(None))>{tr(Text::Complaints)}</button>
+                    </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
                     {crate::backend::backend().offline_capable().then(|| view! {
@@ -162,6 +179,7 @@ pub fn App() -> impl IntoView {
                 Screen::Customers(open) => view! { <pages::desk::customers::Customers open=open/> }.into_any(),
                 Screen::Settings => view! { <pages::desk::settings::Settings/> }.into_any(),
                 Screen::Users => view! { <pages::desk::users::Users/> }.into_any(),
+                Screen::Complaints(open) => view! { <pages::desk::complaints::Complaints open=open/> }.into_any(),
             }}
         </main>
     }

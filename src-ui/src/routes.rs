@@ -3,7 +3,7 @@
 //! should, in the browser and in the app's webview alike. A fragment keeps the server's one
 //! `/app/` page serving every address, and works offline in the app.
 
-use fixline_core::ids::{CustomerId, WorkOrderId};
+use fixline_core::ids::{ComplaintId, CustomerId, WorkOrderId};
 
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub enum Screen {
     Settings,
     /// Logins and the security log (administrators).
     Users,
+    /// The complaint inbox, with one complaint open.
+    Complaints(Option<ComplaintId>),
 }
 
 impl Screen {
@@ -55,6 +57,8 @@ impl Screen {
             Screen::Customers(Some(id)) => format!("customers/{id}"),
             Screen::Settings => "settings".to_owned(),
             Screen::Users => "users".to_owned(),
+            Screen::Complaints(None) => "complaints".to_owned(),
+            Screen::Complaints(Some(id)) => format!("complaints/{id}"),
         };
         Some(format!("#/{path}"))
     }
@@ -79,6 +83,7 @@ impl Screen {
             ("customers", id) => Screen::Customers(id.map(str::parse).transpose().ok()?),
             ("settings", None) => Screen::Settings,
             ("users", None) => Screen::Users,
+            ("complaints", id) => Screen::Complaints(id.map(str::parse).transpose().ok()?),
             _ => return None,
         })
     }
@@ -145,6 +150,10 @@ mod tests {
             Screen::Customers(Some(customer)),
             Screen::Settings,
             Screen::Users,
+            Screen::Complaints(None),
+            Screen::Complaints(Some(
+                "0190a0b0-0000-7000-8000-000000000003".parse().unwrap(),
+            )),
         ] {
             let fragment = screen.fragment().unwrap();
             assert!(!fragment.contains(' '), "{fragment}");

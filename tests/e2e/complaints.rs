@@ -217,3 +217,88 @@ async fn a_handler_works_a_complaint_from_received_to_closed() {
 async fn handler_id(client: &fixline_tests::Client) -> Value {
     client.get("/api/v1/me").await.1["id"].clone()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> anyhow::Result<()> {
+    use fixline_tests::webdriver::Session;
+    let crew = crew_at(monday_nine()).await;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = &crew;
+    let handler = server.user(admin, "hu", Role::ComplaintHandler, None).await;
+    let fx = customer_with_asset(desk, "西溪连锁超市有限公司", "FX-CP-3").await;
+    let (s, filed) = desk
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
+                   "severity": "medium", "summary": "收费比电话里说的高"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{filed}");
+    let ui = Session::chromium(1280, 900).await?;
+    ui.sign_in(&server.url("/app/?lang=zh"), "hu").await?;
+    ui.click("#nav-complaints").await?;
+    let row = ".complaint[data-complaint=CP-000001]";
+    let line = ui.wait_text(row, "距回应期限").await?;
+    assert!(line.contains("较重") && line.contains("已受理"), "{line}");
+    ui.click(&format!("{row} .complaint-open")).await?;
+    ui.wait_attr("#complaint", "data-status", "received")
+        .await?;
+
+    let step = async |action: &str, text: Option<&str>, status: &str| -> anyhow::Result<()> {
+        ui.click(&format!(
+            "#complaint .complaint-action[data-action={action}]"
+        ))
+        .await?;
+        ui.find(&format!(".complaint-form[data-action={action}]"))
+            .await?;
+        if let Some(text) = text {
+            ui.fill(".complaint-form .complaint-text", text).await?;
+        }
+        if action == "Resolve" {
+            ui.set_select(".complaint-cause-pick", "Communication")
+                .await?;
+            ui.fill(".complaint-corrective", "电话报价统一按价目表")
+                .await?;
+        }
+        ui.click(".complaint-form .complaint-submit").await?;
+        ui.wait_attr("#complaint", "data-status", status).await
+    };
+    step(
+        "Acknowledge",
+        Some("已致电客户，说明核查中"),
+        "acknowledged",
+    )
+    .await?;
+    step("Investigate", None, "investigating").await?;
+    step("Resolve", Some("退还差价 80 元"), "resolved").await?;
+    ui.wait_text("#complaint .complaint-cause", "沟通").await?;
+    step("RecordVerdict", Some("满意"), "confirmed").await?;
+    step("Close", None, "closed").await?;
+    let history = ui
+        .wait_text("#complaint .complaint-history", "关闭")
+        .await?;
+    assert!(
+        history.contains("hu") && history.contains("回应客户"),
+        "{history}"
+    );
+    ui.wait_text("#complaints", "没有待处理的投诉").await?;
+
+    let id = filed["id"].as_str().unwrap();
+    let (_, c) = handler.get(&format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(c["status"], "closed");
+    assert_eq!(c["root_cause"], "communication");
+    assert_eq!(c["corrective_action"], "电话报价统一按价目表");
+    assert_eq!(c["verdict"]["accepted"], true);
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

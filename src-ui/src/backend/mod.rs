@@ -239,6 +239,24 @@ pub trait Backend {
     fn security_events(&self) -> Answer<Vec<fixline_core::security::SecurityEvent>> {
         console_only()
     }
+    /// The complaint inbox (complaint staff): open ones, overdue first; `all` adds closed ones.
+    fn complaints(&self, _all: bool) -> Answer<Vec<fixline_api::complaints::ComplaintView>> {
+        console_only()
+    }
+    fn complaint(
+        &self,
+        _id: fixline_core::ids::ComplaintId,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        console_only()
+    }
+    /// One step of a complaint's lifecycle.
+    fn complaint_step(
+        &self,
+        _id: fixline_core::ids::ComplaintId,
+        _action: fixline_core::complaint::ComplaintAction,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        console_only()
+    }
     /// Registered device keys (administrators).
     fn device_keys(&self) -> Answer<Vec<fixline_core::security::RegisteredDevice>> {
         console_only()

@@ -548,6 +548,28 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn complaints(&self, all: bool) -> Answer<Vec<fixline_api::complaints::ComplaintView>> {
+        let url = self.url(&format!("/api/v1/complaints?all={all}"));
+        Box::pin(get(url))
+    }
+
+    fn complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        let url = self.url(&format!("/api/v1/complaints/{id}"));
+        Box::pin(get(url))
+    }
+
+    fn complaint_step(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+        action: fixline_core::complaint::ComplaintAction,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        let url = self.url(&format!("/api/v1/complaints/{id}/transitions"));
+        Box::pin(async move { post(url, to_body(&action)?).await })
+    }
+
     fn export_table(&self, table: fixline_api::transfer::FileTable) -> Answer<String> {
         let url = self.url(&format!("/api/v1/transfer/{}", table.name()));
         Box::pin(async move {

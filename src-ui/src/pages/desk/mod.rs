@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod call;
+pub mod complaints;
 pub mod customers;
 mod file_history;
 mod file_records;

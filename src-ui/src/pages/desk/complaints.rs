@@ -1,0 +1,333 @@
+//! The complaint handler's inbox and one complaint: deadline countdowns (overdue first), the
+//! escalation level, the history, and a button for every step core allows the signed-in role,
+//! each with the fields it needs (a root cause and what was done to resolve, a reason to reopen
+//! or escalate, the customer's answer).
+
+use fixline_api::complaints::ComplaintView;
+use fixline_core::complaint::{
+    ComplaintAction, ComplaintActionKind, ComplaintStatus, EscalationLevel, RootCause, Severity,
+};
+use fixline_core::ids::ComplaintId;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::backend::backend;
+use crate::format;
+use crate::i18n::{Lang, Text, lang, tr};
+use crate::routes::Screen;
+use crate::shell::shell;
+
+fn pick(l: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    if l == Lang::Zh { zh } else { en }
+}
+
+fn status_word(s: ComplaintStatus, l: Lang) -> &'static str {
+    match s {
+        ComplaintStatus::Received => pick(l, "已受理", "Received"),
+        ComplaintStatus::Acknowledged => pick(l, "已回应", "Acknowledged"),
+        ComplaintStatus::Investigating => pick(l, "调查中", "Investigating"),
+        ComplaintStatus::Resolved => pick(l, "已解决", "Resolved"),
+        ComplaintStatus::Confirmed => pick(l, "客户已确认", "Confirmed"),
+        ComplaintStatus::Closed => pick(l, "已关闭", "Closed"),
+    }
+}
+
+fn severity_word(s: Severity, l: Lang) -> &'static str {
+    match s {
+        Severity::Low => pick(l, "一般", "Low"),
+        Severity::Medium => pick(l, "较重", "Medium"),
+        Severity::High => pick(l, "严重", "High"),
+        Severity::Critical => pick(l, "特急", "Critical"),
+    }
+}
+
+fn level_word(e: EscalationLevel, l: Lang) -> &'static str {
+    match e {
+        EscalationLevel::Handler => pick(l, "投诉专员", "Complaint handler"),
+        EscalationLevel::Manager => pick(l, "服务经理", "Service manager"),
+        EscalationLevel::Admin => pick(l, "管理员", "Administrator"),
+    }
+}
+
+fn cause_word(c: RootCause, l: Lang) -> &'static str {
+    match c {
+        RootCause::ProductDefect => pick(l, "产品缺陷", "Product defect"),
+        RootCause::Workmanship => pick(l, "维修质量", "Workmanship"),
+        RootCause::Parts => pick(l, "配件", "Parts"),
+        RootCause::Logistics => pick(l, "物流", "Logistics"),
+        RootCause::Communication => pick(l, "沟通", "Communication"),
+        RootCause::Policy => pick(l, "政策", "Policy"),
+    }
+}
+
+fn action_word(a: ComplaintActionKind, l: Lang) -> &'static str {
+    use ComplaintActionKind as K;
+    match a {
+        K::Acknowledge => pick(l, "回应客户", "Acknowledge"),
+        K::Investigate => pick(l, "开始调查", "Investigate"),
+        K::Assign => pick(l, "指派", "Assign"),
+        K::Resolve => pick(l, "解决", "Resolve"),
+        K::RecordVerdict => pick(l, "记录客户意见", "Record the customer's answer"),
+        K::Close => pick(l, "关闭", "Close"),
+        K::Reopen => pick(l, "重新打开", "Reopen"),
+        K::Escalate => pick(l, "升级", "Escalate"),
+        K::ChangeSeverity => pick(l, "调整严重程度", "Change severity"),
+        K::LinkWorkOrder => pick(l, "关联工单", "Link a work order"),
+        K::AddNote => pick(l, "添加备注", "Add a note"),
+    }
+}
+
+/// "2小时05分 to acknowledge" or "overdue by 10 min", in the user's words.
+fn countdown(v: &ComplaintView, l: Lang) -> Option<(String, &'static str)> {
+    let seconds = v.seconds_to_deadline?;
+    let which = match v.complaint.acknowledged_at {
+        None => pick(l, "回应", "acknowledge"),
+        Some(_) => pick(l, "解决", "resolve"),
+    };
+    let span = format::duration(chrono::TimeDelta::seconds(seconds), l);
+    Some(if seconds < 0 || v.overdue.is_some() {
+        let text = match l {
+            Lang::Zh => format!("{which}已超时 {span}"),
+            Lang::En => format!("{which}: overdue by {span}"),
+        };
+        (text, "deadline overdue")
+    } else {
+        let text = match l {
+            Lang::Zh => format!("距{which}期限 {span}"),
+            Lang::En => format!("{span} to {which}"),
+        };
+        (text, "deadline")
+    })
+}
+
+#[component]
+pub fn Complaints(open: Option<ComplaintId>) -> impl IntoView {
+    let shell = shell();
+    let list = crate::shell::reloading(|| backend().complaints(false));
+    view! {
+        <section class="complaints" id="complaints">
+            <h2>{tr(Text::Complaints)}</h2>
+            {move || match list.get() {
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted">{tr(Text::NoComplaints)}</p> }.into_any(),
+                Some(Ok(items)) => view! {
+                    <ul class="complaint-list">
+                        {items.into_iter().map(|v| {
+                            let id = v.complaint.id;
+                            let l = lang().get();
+                            let (left, class) = countdown(&v, l).unwrap_or_default();
+                            view! {
+                                <li class="complaint" data-complaint=v.complaint.number.clone()>
+                                    <button class="complaint-open" on:click=move |_| shell.go(Screen::Complaints(Some(id)))>
+                                        <strong>{v.complaint.number.clone()}</strong>
+                                        " · "<span class="complaint-severity">{severity_word(v.complaint.severity, l)}</span>
+                                        " · "<span class="complaint-status">{status_word(v.complaint.status, l)}</span>
+                                        " · "<span class="complaint-level">{level_word(v.complaint.escalation, l)}</span>
+                                        <span class=class>{left}</span>
+                                        <span class="muted">{v.complaint.summary.clone()}</span>
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+            }}
+            {open.map(|id| view! { <ComplaintPanel id=id/> })}
+        </section>
+    }
+}
+
+#[component]
+fn ComplaintPanel(id: ComplaintId) -> impl IntoView {
+    let one = crate::shell::reloading(move || backend().complaint(id));
+    move || match one.get() {
+        Some(Ok(v)) => view! { <ComplaintPage view=v/> }.into_any(),
+        Some(Err(e)) => view! { <p class="message error">{crate::shell::said(&e)}</p> }.into_any(),
+        None => view! { <p class="muted">"…"</p> }.into_any(),
+    }
+}
+
+#[component]
+fn ComplaintPage(view: ComplaintView) -> impl IntoView {
+    let l = lang().get_untracked();
+    let c = view.complaint.clone();
+    let (left, class) = countdown(&view, l).unwrap_or_default();
+    // Assigning an owner and linking a job need pickers of their own (next): not offered here.
+    let actions: Vec<ComplaintActionKind> = view
+        .available_actions
+        .iter()
+        .copied()
+        .filter(|a| {
+            !matches!(
+                a,
+                ComplaintActionKind::Assign | ComplaintActionKind::LinkWorkOrder
+            )
+        })
+        .collect();
+    view! {
+        <article class="card complaint-page" id="complaint" data-complaint=c.number.clone()
+            data-status=c.status.as_str()>
+            <h3>{c.number.clone()}" · "{severity_word(c.severity, l)}</h3>
+            <p class="complaint-state">
+                <span class="complaint-status">{status_word(c.status, l)}</span>
+                " · "<span class="complaint-level">{level_word(c.escalation, l)}</span>
+                " "<span class=class>{left}</span>
+            </p>
+            <p>{c.summary.clone()}</p>
+            <dl>
+                <dt>{tr(Text::AcknowledgeBy)}</dt><dd>{format::time(c.deadlines.acknowledge_by)}</dd>
+                <dt>{tr(Text::ResolveBy)}</dt><dd>{format::time(c.deadlines.resolve_by)}</dd>
+                {c.root_cause.map(|r| view! { <dt>{tr(Text::RootCause)}</dt><dd class="complaint-cause">{cause_word(r, l)}</dd> })}
+                {c.resolution.clone().map(|r| view! { <dt>{tr(Text::ComplaintResolution)}</dt><dd>{r}</dd> })}
+            </dl>
+            <ol class="complaint-history">
+                {c.history.iter().map(|s| view! {
+                    <li data-action=format!("{:?}", s.action)>
+                        {format::time(s.at)}" · "{s.by_name.clone()}" · "{action_word(s.action, l)}
+                        {s.note.clone().map(|n| view! { <span class="muted">" — "{n}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <ComplaintSteps id=c.id actions=actions/>
+        </article>
+    }
+}
+
+/// The fields an action needs, shown once its button is pressed.
+#[component]
+fn ComplaintSteps(id: ComplaintId, actions: Vec<ComplaintActionKind>) -> impl IntoView {
+    let shell = shell();
+    let chosen = RwSignal::new(None::<ComplaintActionKind>);
+    let text = RwSignal::new(String::new());
+    let corrective = RwSignal::new(String::new());
+    let cause = RwSignal::new(RootCause::Workmanship);
+    let severity = RwSignal::new(Severity::Medium);
+    let accepted = RwSignal::new(true);
+    let busy = RwSignal::new(false);
+    let optional = move || {
+        let t = text.get_untracked();
+        (!t.trim().is_empty()).then_some(t)
+    };
+    let send = move |action: ComplaintAction| {
+        busy.set(true);
+        spawn_local(async move {
+            match backend().complaint_step(id, action).await {
+                Ok(_) => {
+                    let _ = chosen.try_set(None);
+                    let _ = text.try_set(String::new());
+                    shell.changed();
+                }
+                Err(e) => shell.fail(&e),
+            }
+            let _ = busy.try_set(false);
+        });
+    };
+    let submit = move |_| {
+        use ComplaintActionKind as K;
+        let Some(kind) = chosen.get_untracked() else {
+            return;
+        };
+        let action = match kind {
+            K::Acknowledge => ComplaintAction::Acknowledge { note: optional() },
+            K::Investigate => ComplaintAction::Investigate,
+            K::Resolve => ComplaintAction::Resolve {
+                root_cause: cause.get_untracked(),
+                resolution: text.get_untracked(),
+                corrective_action: {
+                    let c = corrective.get_untracked();
+                    (!c.trim().is_empty()).then_some(c)
+                },
+            },
+            K::RecordVerdict => ComplaintAction::RecordVerdict {
+                accepted: accepted.get_untracked(),
+                comment: optional(),
+            },
+            K::Close => ComplaintAction::Close { note: optional() },
+            K::Reopen => ComplaintAction::Reopen {
+                reason: text.get_untracked(),
+            },
+            K::Escalate => ComplaintAction::Escalate {
+                reason: text.get_untracked(),
+                breach: None,
+            },
+            K::ChangeSeverity => ComplaintAction::ChangeSeverity {
+                severity: severity.get_untracked(),
+            },
+            K::AddNote => ComplaintAction::AddNote {
+                text: text.get_untracked(),
+            },
+            K::Assign | K::LinkWorkOrder => return,
+        };
+        send(action);
+    };
+    view! {
+        <div class="row complaint-actions">
+            {actions.into_iter().map(|a| view! {
+                <button class="complaint-action" data-action=format!("{a:?}")
+                    aria-pressed=move || (chosen.get() == Some(a)).to_string()
+                    on:click=move |_| chosen.set(Some(a))>
+                    {move || action_word(a, lang().get())}
+                </button>
+            }).collect_view()}
+        </div>
+        {move || chosen.get().map(|kind| {
+            use ComplaintActionKind as K;
+            let l = lang().get();
+            let label = match kind {
+                K::Resolve => tr(Text::ComplaintResolution)().to_owned(),
+                K::Reopen | K::Escalate => tr(Text::Reason)().to_owned(),
+                K::RecordVerdict => pick(l, "客户原话", "The customer's words").to_owned(),
+                _ => pick(l, "备注", "Note").to_owned(),
+            };
+            view! {
+                <div class="complaint-form" data-action=format!("{kind:?}")>
+                    {(kind == K::Resolve).then(|| view! {
+                        <label>{tr(Text::RootCause)}
+                            <select class="complaint-cause-pick" on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                if let Some(c) = RootCause::ALL.into_iter().find(|c| format!("{c:?}") == v) { cause.set(c) }
+                            }>
+                                {RootCause::ALL.into_iter().map(|c| view! {
+                                    <option value=format!("{c:?}") selected=move || cause.get() == c>{cause_word(c, l)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    })}
+                    {(kind == K::ChangeSeverity).then(|| view! {
+                        <label>{tr(Text::Severity)}
+                            <select class="complaint-severity-pick" on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                if let Some(s) = Severity::ALL.into_iter().find(|s| format!("{s:?}") == v) { severity.set(s) }
+                            }>
+                                {Severity::ALL.into_iter().map(|s| view! {
+                                    <option value=format!("{s:?}") selected=move || severity.get() == s>{severity_word(s, l)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    })}
+                    {(kind == K::RecordVerdict).then(|| view! {
+                        <label class="check">
+                            <input type="checkbox" class="complaint-accepted" prop:checked=move || accepted.get()
+                                on:change=move |ev| accepted.set(event_target_checked(&ev))/>
+                            {pick(l, "客户接受处理结果", "The customer accepts the resolution")}
+                        </label>
+                    })}
+                    {(kind != K::Investigate && kind != K::ChangeSeverity).then(|| view! {
+                        <label>{label}
+                            <textarea class="complaint-text" bind:value=text></textarea>
+                        </label>
+                    })}
+                    {(kind == K::Resolve).then(|| view! {
+                        <label>{tr(Text::CorrectiveAction)}
+                            <textarea class="complaint-corrective" bind:value=corrective></textarea>
+                        </label>
+                    })}
+                    <button class="primary complaint-submit" disabled=move || busy.get() on:click=submit>
+                        {move || action_word(kind, lang().get())}
+                    </button>
+                </div>
+            }
+        })}
+    }
+}
