@@ -788,7 +788,77 @@ fn seed(
             .version;
         }
     }
+    demo_complaints(store, &complaints, now)?;
     Ok(logins)
+}
+
+/// Three complaints for the handler's inbox: one just in and past its first deadline, one
+/// under investigation, one resolved and waiting for the customer's answer.
+fn demo_complaints(store: &dyn Store, handler: &Actor, now: Timestamp) -> Result<()> {
+    use fixline_core::complaint::{
+        ComplaintAction, ComplaintActor, ComplaintChannel, ComplaintRequest, RootCause, Severity,
+    };
+    let config = crate::config::Config::default();
+    let jobs =
+        store.list_work_orders(&WorkOrderFilter::default(), Paging::new(Some(1), Some(3)))?;
+    let stories = [
+        (
+            Severity::High,
+            ComplaintChannel::Phone,
+            "repeat fault",
+            "同一台冷柜一个月内第三次报修，还是不制冷",
+            30,
+        ),
+        (
+            Severity::Medium,
+            ComplaintChannel::Wechat,
+            "billing",
+            "上门费比电话里说的高",
+            26,
+        ),
+        (
+            Severity::Low,
+            ComplaintChannel::Survey,
+            "punctuality",
+            "工程师比约定时间晚到一个多小时",
+            50,
+        ),
+    ];
+    let staff = ComplaintActor::Staff(handler.clone());
+    for (n, (job, (severity, channel, category, summary, hours_ago))) in
+        jobs.items.iter().zip(stories).enumerate()
+    {
+        let at = now - TimeDelta::hours(hours_ago);
+        let customer_id = store.work_order(job.id)?.customer_id;
+        let request = ComplaintRequest {
+            customer_id,
+            work_orders: vec![job.id],
+            channel,
+            category: category.to_owned(),
+            severity,
+            summary: summary.to_owned(),
+        };
+        let c = crate::complaints::file(store, &config, request, at)?;
+        let mut steps = Vec::new();
+        if n >= 1 {
+            steps.push(ComplaintAction::Acknowledge {
+                note: Some("已致电客户致歉，正在核实".into()),
+            });
+            steps.push(ComplaintAction::Investigate);
+        }
+        if n == 2 {
+            steps.push(ComplaintAction::Resolve {
+                root_cause: RootCause::Logistics,
+                resolution: "致歉并减免上门费".into(),
+                corrective_action: Some("派工时预留跨区路程时间".into()),
+            });
+        }
+        for (k, action) in steps.iter().enumerate() {
+            let when = at + TimeDelta::minutes(40 * (k as i64 + 1));
+            crate::complaints::act(store, &config, c.id, None, &staff, action, when)?;
+        }
+    }
+    Ok(())
 }
 
 enum Story {
@@ -896,5 +966,12 @@ mod tests {
             120
         );
         assert!(again.iter().any(|l| l.username == "dispatcher"));
+        // The complaint handler's inbox has work at each stage.
+        let complaints = a.complaints(true, 100).unwrap();
+        let statuses: Vec<&str> = complaints.iter().map(|c| c.status.as_str()).collect();
+        assert_eq!(complaints.len(), 3, "{statuses:?}");
+        for status in ["received", "investigating", "resolved"] {
+            assert!(statuses.contains(&status), "{statuses:?}");
+        }
     }
 }

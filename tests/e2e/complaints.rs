@@ -231,14 +231,43 @@ async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> a
     } = &crew;
     let handler = server.user(admin, "hu", Role::ComplaintHandler, None).await;
     let fx = customer_with_asset(desk, "西溪连锁超市有限公司", "FX-CP-3").await;
-    let (s, filed) = desk
+    // The dispatcher takes the call on the customer's page and files it there.
+    let (_, opened) = desk
         .post(
-            "/api/v1/complaints",
-            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
-                   "severity": "medium", "summary": "收费比电话里说的高"}),
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "冷柜不制冷"}),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{filed}");
+    let job = opened["work_order_id"].as_str().unwrap().to_owned();
+    let front = Session::chromium(1280, 900).await?;
+    front.sign_in(&server.url("/app/?lang=zh"), "desk").await?;
+    front.click("#nav-customers").await?;
+    front.set_value("#customer-search", "西溪连锁").await?;
+    front.click("#customer-find").await?;
+    front
+        .click(&format!(".customer-open[data-customer='{}']", fx.customer))
+        .await?;
+    front
+        .wait_text("#customer-name", "西溪连锁超市有限公司")
+        .await?;
+    front.click("#complaint-new").await?;
+    front.set_select("#complaint-channel", "Wechat").await?;
+    front.set_select("#complaint-severity", "Medium").await?;
+    front.set_select("#complaint-job", &job).await?;
+    front.fill("#complaint-category", "billing").await?;
+    front
+        .fill("#complaint-summary", "收费比电话里说的高")
+        .await?;
+    front.click("#complaint-file").await?;
+    front.wait_text(".message", "已登记投诉 CP-000001").await?;
+    assert_eq!(front.errors().await?, Vec::<String>::new());
+    front.client.clone().close().await?;
+    let (_, inbox) = handler.get("/api/v1/complaints").await;
+    let filed = inbox[0].clone();
+    assert_eq!(filed["number"], "CP-000001", "{inbox}");
+    assert_eq!(filed["channel"], "wechat", "{filed}");
+    assert_eq!(filed["work_orders"], json!([job]), "{filed}");
+
     let ui = Session::chromium(1280, 900).await?;
     ui.sign_in(&server.url("/app/?lang=zh"), "hu").await?;
     ui.click("#nav-complaints").await?;

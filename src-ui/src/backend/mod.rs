@@ -249,6 +249,13 @@ pub trait Backend {
     ) -> Answer<fixline_api::complaints::ComplaintView> {
         console_only()
     }
+    /// Files a complaint (the desk and complaint staff).
+    fn file_complaint(
+        &self,
+        _request: fixline_core::complaint::ComplaintRequest,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        console_only()
+    }
     /// One step of a complaint's lifecycle.
     fn complaint_step(
         &self,

@@ -561,6 +561,14 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn file_complaint(
+        &self,
+        request: fixline_core::complaint::ComplaintRequest,
+    ) -> Answer<fixline_api::complaints::ComplaintView> {
+        let url = self.url("/api/v1/complaints");
+        Box::pin(async move { post(url, to_body(&request)?).await })
+    }
+
     fn complaint_step(
         &self,
         id: fixline_core::ids::ComplaintId,

@@ -34,6 +34,17 @@ pub enum ComplaintChannel {
     Social,
 }
 
+impl ComplaintChannel {
+    pub const ALL: [ComplaintChannel; 6] = [
+        ComplaintChannel::Phone,
+        ComplaintChannel::Web,
+        ComplaintChannel::Survey,
+        ComplaintChannel::Email,
+        ComplaintChannel::Wechat,
+        ComplaintChannel::Social,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -5,9 +5,10 @@
 
 use fixline_api::complaints::ComplaintView;
 use fixline_core::complaint::{
-    ComplaintAction, ComplaintActionKind, ComplaintStatus, EscalationLevel, RootCause, Severity,
+    ComplaintAction, ComplaintActionKind, ComplaintChannel, ComplaintRequest, ComplaintStatus,
+    EscalationLevel, RootCause, Severity,
 };
-use fixline_core::ids::ComplaintId;
+use fixline_core::ids::{ComplaintId, CustomerId, WorkOrderId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -38,6 +39,17 @@ fn severity_word(s: Severity, l: Lang) -> &'static str {
         Severity::Medium => pick(l, "较重", "Medium"),
         Severity::High => pick(l, "严重", "High"),
         Severity::Critical => pick(l, "特急", "Critical"),
+    }
+}
+
+fn channel_word(c: ComplaintChannel, l: Lang) -> &'static str {
+    match c {
+        ComplaintChannel::Phone => pick(l, "电话", "Phone"),
+        ComplaintChannel::Web => pick(l, "网页", "Web"),
+        ComplaintChannel::Survey => pick(l, "回访问卷", "Survey"),
+        ComplaintChannel::Email => pick(l, "邮件", "E-mail"),
+        ComplaintChannel::Wechat => pick(l, "微信", "WeChat"),
+        ComplaintChannel::Social => pick(l, "社交媒体", "Social media"),
     }
 }
 
@@ -98,6 +110,35 @@ fn countdown(v: &ComplaintView, l: Lang) -> Option<(String, &'static str)> {
         };
         (text, "deadline")
     })
+}
+
+/// A list to choose one of an enum's values, in the user's words; `class` names it for tests
+/// and styles (`#id` when it starts with `#`).
+fn choice<T>(
+    name: &'static str,
+    all: &'static [T],
+    chosen: RwSignal<T>,
+    word: fn(T, Lang) -> &'static str,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
+    let (id, class) = match name.strip_prefix('#') {
+        Some(id) => (Some(id), None),
+        None => (None, Some(name)),
+    };
+    view! {
+        <select id=id class=class on:change=move |ev| {
+            let v = event_target_value(&ev);
+            if let Some(t) = all.iter().copied().find(|t| format!("{t:?}") == v) {
+                chosen.set(t)
+            }
+        }>
+            {all.iter().copied().map(|t| view! {
+                <option value=format!("{t:?}") selected=move || chosen.get() == t>{move || word(t, lang().get())}</option>
+            }).collect_view()}
+        </select>
+    }
 }
 
 #[component]
@@ -284,26 +325,12 @@ fn ComplaintSteps(id: ComplaintId, actions: Vec<ComplaintActionKind>) -> impl In
                 <div class="complaint-form" data-action=format!("{kind:?}")>
                     {(kind == K::Resolve).then(|| view! {
                         <label>{tr(Text::RootCause)}
-                            <select class="complaint-cause-pick" on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                if let Some(c) = RootCause::ALL.into_iter().find(|c| format!("{c:?}") == v) { cause.set(c) }
-                            }>
-                                {RootCause::ALL.into_iter().map(|c| view! {
-                                    <option value=format!("{c:?}") selected=move || cause.get() == c>{cause_word(c, l)}</option>
-                                }).collect_view()}
-                            </select>
+                            {choice("complaint-cause-pick", &RootCause::ALL, cause, cause_word)}
                         </label>
                     })}
                     {(kind == K::ChangeSeverity).then(|| view! {
                         <label>{tr(Text::Severity)}
-                            <select class="complaint-severity-pick" on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                if let Some(s) = Severity::ALL.into_iter().find(|s| format!("{s:?}") == v) { severity.set(s) }
-                            }>
-                                {Severity::ALL.into_iter().map(|s| view! {
-                                    <option value=format!("{s:?}") selected=move || severity.get() == s>{severity_word(s, l)}</option>
-                                }).collect_view()}
-                            </select>
+                            {choice("complaint-severity-pick", &Severity::ALL, severity, severity_word)}
                         </label>
                     })}
                     {(kind == K::RecordVerdict).then(|| view! {
@@ -329,5 +356,78 @@ fn ComplaintSteps(id: ComplaintId, actions: Vec<ComplaintActionKind>) -> impl In
                 </div>
             }
         })}
+    }
+}
+
+/// "File a complaint" on the customer's page: the desk takes the call, picks the job it is
+/// about, and the complaint goes to the handlers' inbox with its deadlines running.
+#[component]
+pub fn FileComplaint(customer: CustomerId, jobs: Vec<(WorkOrderId, String)>) -> impl IntoView {
+    let shell = shell();
+    let open = RwSignal::new(false);
+    let channel = RwSignal::new(ComplaintChannel::Phone);
+    let severity = RwSignal::new(Severity::Medium);
+    let category = RwSignal::new(String::new());
+    let summary = RwSignal::new(String::new());
+    let job = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let work_orders = job
+            .get_untracked()
+            .parse::<WorkOrderId>()
+            .ok()
+            .into_iter()
+            .collect();
+        let request = ComplaintRequest {
+            customer_id: customer,
+            work_orders,
+            channel: channel.get_untracked(),
+            category: category.get_untracked(),
+            severity: severity.get_untracked(),
+            summary: summary.get_untracked(),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match backend().file_complaint(request).await {
+                Ok(v) => {
+                    let _ = open.try_set(false);
+                    let _ = summary.try_set(String::new());
+                    let text = match lang().get_untracked() {
+                        Lang::Zh => format!("已登记投诉 {}", v.complaint.number),
+                        Lang::En => format!("Complaint {} filed", v.complaint.number),
+                    };
+                    shell.tell(text);
+                }
+                Err(e) => shell.fail(&e),
+            }
+            let _ = busy.try_set(false);
+        });
+    };
+    view! {
+        <section class="file-complaint">
+            <button id="complaint-new" on:click=move |_| open.update(|o| *o = !*o)>{tr(Text::FileComplaint)}</button>
+            <Show when=move || open.get()>
+                <form class="form-grid" id="complaint-form" on:submit=submit>
+                    <label>{tr(Text::Channel)}
+                        {choice("#complaint-channel", &ComplaintChannel::ALL, channel, channel_word)}
+                    </label>
+                    <label>{tr(Text::Severity)}
+                        {choice("#complaint-severity", &Severity::ALL, severity, severity_word)}
+                    </label>
+                    <label>{tr(Text::ComplaintCategory)}<input id="complaint-category" bind:value=category required/></label>
+                    <label>{tr(Text::RelatedJob)}
+                        <select id="complaint-job" on:change=move |ev| job.set(event_target_value(&ev))>
+                            <option value="">"—"</option>
+                            {jobs.iter().map(|(id, number)| view! {
+                                <option value=id.to_string()>{number.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="wide">{tr(Text::CustomerWords)}<textarea id="complaint-summary" bind:value=summary required></textarea></label>
+                    <button class="primary" id="complaint-file" type="submit" disabled=move || busy.get()>{tr(Text::FileComplaint)}</button>
+                </form>
+            </Show>
+        </section>
     }
 }

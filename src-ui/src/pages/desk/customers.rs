@@ -102,6 +102,8 @@ fn File(id: CustomerId) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
+                <super::complaints::FileComplaint customer=id
+                    jobs=f.work_orders.iter().map(|w| (w.id, w.number.clone())).collect()/>
                 <super::file_history::FileHistory file=f.clone()/>
             </article>
             {move || job.get().map(|wid| view! { <OrderPanel id=wid close=move || job.set(None)/> })}
