@@ -61,7 +61,7 @@ pub fn escalate_overdue(
     now: Timestamp,
 ) -> Result<Vec<(ComplaintId, Overdue)>> {
     let mut escalated = Vec::new();
-    for complaint in store.complaints(true, 10_000)? {
+    for complaint in store.complaints_past_deadline(now)? {
         let Some(missed) = complaint.escalation_due(now) else {
             continue;
         };

@@ -371,3 +371,68 @@ async fn a_device_sealed_receipt_verifies_only_with_the_devices_registered_key()
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
+
+/// The customer's page for a job says where their complaint about it stands, in their words.
+#[tokio::test]
+async fn the_customer_page_says_where_their_complaint_about_the_job_stands() {
+    let crew = crew_configured(|_| {}).await;
+    let chen = crew.server.login("chen").await;
+    let job = on_site(&crew, &chen).await;
+    upload_photo(&chen, &job, 1, "before").await;
+    upload_photo(&chen, &job, 2, "after").await;
+    complete_with_bill(&chen, &job).await;
+    let (s, wo) = chen
+        .post(
+            &format!("/api/v1/work-orders/{job}/receipt"),
+            json!({"sign_off": signature()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{wo}");
+    let token = wo["receipt"]["token"].as_str().unwrap().to_owned();
+    let customer = crew.server.anonymous();
+    let page = || async {
+        let response = customer
+            .request(Method::GET, &format!("/r/{token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    };
+    assert!(
+        !page().await.contains(r#"id="complaints""#),
+        "no complaint yet"
+    );
+
+    let handler = crew
+        .server
+        .user(
+            &crew.admin,
+            "hu",
+            fixline_core::role::Role::ComplaintHandler,
+            None,
+        )
+        .await;
+    let (s, c) = handler
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": wo["customer_id"], "work_orders": [job], "channel": "phone",
+                   "category": "noise", "severity": "low", "summary": "修好以后压缩机有异响"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let shown = page().await;
+    assert!(shown.contains(r#"data-status="received""#), "{shown}");
+    assert!(shown.contains("我们已收到"), "{shown}");
+    let id = c["id"].as_str().unwrap();
+    let (s, c) = handler
+        .post(
+            &format!("/api/v1/complaints/{id}/transitions"),
+            json!({"action": "resolve", "root_cause": "parts", "resolution": "更换减震垫，免费上门"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let shown = page().await;
+    assert!(shown.contains(r#"data-status="resolved""#), "{shown}");
+    assert!(shown.contains("处理结果：更换减震垫，免费上门"), "{shown}");
+}

@@ -139,6 +139,22 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
         .map(|r| html_escape(&r.summary))
         .unwrap_or_default();
     let lang = if zh { "zh-CN" } else { "en" };
+    let job = wo.id;
+    let complaints: String = state
+        .run(move |s| s.complaints_of_customer(customer_id))
+        .await?
+        .into_iter()
+        .filter(|c| c.work_orders.contains(&job))
+        .map(|c| complaint_line(&c, zh))
+        .collect();
+    let complaints = if complaints.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<section id="complaints"><h3>{}</h3>{complaints}</section>"#,
+            t("您对这次服务的投诉", "Your complaint about this service")
+        )
+    };
     Ok(Html(format!(
         r#"<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -149,6 +165,7 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
 <p id="verification" data-state="{state_name}" class="{state_name}">{verdict}</p>
 <dl><dt>{work}</dt><dd id="work-performed">{summary}</dd><dt>{total_label}</dt><dd id="total">{totals}</dd><dt>{signer_label}</dt><dd>{signer}{signature}</dd></dl>
 <p><a class="button" id="pdf-link" href="/r/{token}/receipt.pdf">{download}</a></p>
+{complaints}
 </body></html>"#,
         title = t("服务回执", "Service receipt"),
         number = html_escape(&record.number),
@@ -167,4 +184,39 @@ async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Resul
         download = t("下载 PDF 回执", "Download the PDF receipt"),
         token = html_escape(&token),
     )))
+}
+
+/// Where a complaint stands, in words for the customer (not the desk's terms).
+fn complaint_line(c: &fixline_core::complaint::Complaint, zh: bool) -> String {
+    use fixline_core::complaint::ComplaintStatus as S;
+    let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    let standing = match c.status {
+        S::Received => t(
+            "我们已收到，将尽快与您联系。",
+            "We have it and will contact you shortly.",
+        ),
+        S::Acknowledged | S::Investigating => t(
+            "我们正在调查处理，完成后会告诉您结果。",
+            "We are looking into it and will tell you what we found.",
+        ),
+        S::Resolved => t(
+            "我们已处理完毕，正在等待您的确认。",
+            "We have resolved it and are waiting for your confirmation.",
+        ),
+        S::Confirmed | S::Closed => t(
+            "已处理完毕，感谢您的反馈。",
+            "Resolved. Thank you for telling us.",
+        ),
+    };
+    let resolution = c
+        .resolution
+        .as_deref()
+        .filter(|_| matches!(c.status, S::Resolved | S::Confirmed | S::Closed))
+        .map(|r| format!(" {}{}", t("处理结果：", "What we did: "), html_escape(r)))
+        .unwrap_or_default();
+    format!(
+        r#"<p class="complaint" data-status="{}"><strong>{}</strong> · {standing}{resolution}</p>"#,
+        c.status.as_str(),
+        html_escape(&c.number)
+    )
 }

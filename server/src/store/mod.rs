@@ -381,6 +381,16 @@ pub trait Store: Send + Sync + 'static {
         open_only: bool,
         limit: u32,
     ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    /// Open complaints with a deadline before `now`: what the deadline watcher looks at.
+    fn complaints_past_deadline(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    /// A customer's complaints, newest first (their page shows where each stands).
+    fn complaints_of_customer(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>>;
     /// `expected`: the version the caller saw, if it says.
     fn update_complaint(
         &self,

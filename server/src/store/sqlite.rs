@@ -1612,6 +1612,20 @@ impl Store for SqliteStore {
         SqliteStore::complaints(self, open_only, limit)
     }
 
+    fn complaints_past_deadline(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_past_deadline(self, now)
+    }
+
+    fn complaints_of_customer(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_of_customer(self, customer)
+    }
+
     fn update_complaint(
         &self,
         id: fixline_core::ids::ComplaintId,

@@ -3,7 +3,7 @@
 
 use fixline_core::Timestamp;
 use fixline_core::complaint::Complaint;
-use fixline_core::ids::ComplaintId;
+use fixline_core::ids::{ComplaintId, CustomerId};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
@@ -95,6 +95,28 @@ impl SqliteStore {
                 "SELECT doc FROM complaints WHERE (?1 = 0 OR status != 'closed')
                  ORDER BY (status = 'closed'), resolve_by LIMIT ?2",
                 params![open_only, limit],
+            )
+        })
+    }
+
+    pub(super) fn complaints_past_deadline(&self, now: Timestamp) -> Result<Vec<Complaint>> {
+        // Timestamps are stored in one fixed-width UTC form, so text order is time order.
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM complaints WHERE status != 'closed'
+                 AND (acknowledge_by < ?1 OR resolve_by < ?1) ORDER BY seq",
+                [ts(now)],
+            )
+        })
+    }
+
+    pub(super) fn complaints_of_customer(&self, customer: CustomerId) -> Result<Vec<Complaint>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM complaints WHERE customer_id = ?1 ORDER BY seq DESC LIMIT 50",
+                [customer.to_string()],
             )
         })
     }
