@@ -297,6 +297,18 @@ async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> a
         ui.click(".complaint-form .complaint-submit").await?;
         ui.wait_attr("#complaint", "data-status", status).await
     };
+    // "Take it": the complaint becomes hers, and the button goes.
+    ui.wait_text(
+        "#complaint .complaint-action[data-action=Assign]",
+        "我来处理",
+    )
+    .await?;
+    ui.click("#complaint .complaint-action[data-action=Assign]")
+        .await?;
+    ui.wait_text("#complaint .complaint-history", "指派")
+        .await?;
+    ui.wait_count("#complaint .complaint-action[data-action=Assign]", 0)
+        .await?;
     step(
         "Acknowledge",
         Some("已致电客户，说明核查中"),
@@ -323,6 +335,8 @@ async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> a
     assert_eq!(c["root_cause"], "communication");
     assert_eq!(c["corrective_action"], "电话报价统一按价目表");
     assert_eq!(c["verdict"]["accepted"], true);
+    assert_eq!(c["owner"], handler.get("/api/v1/me").await.1["id"]);
+    assert_eq!(c["history"][0]["action"], "assign", "{c}");
     assert_eq!(
         ui.errors().await?,
         Vec::<String>::new(),

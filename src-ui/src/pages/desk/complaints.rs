@@ -194,16 +194,21 @@ fn ComplaintPage(view: ComplaintView) -> impl IntoView {
     let l = lang().get_untracked();
     let c = view.complaint.clone();
     let (left, class) = countdown(&view, l).unwrap_or_default();
-    // Assigning an owner and linking a job need pickers of their own (next): not offered here.
+    // Linking a further job needs a picker of its own (next); assigning is "take it" here: to
+    // someone else needs the list of logins, which only administrators may read.
+    let me = shell()
+        .status
+        .get_untracked()
+        .and_then(|s| s.signed_in)
+        .map(|u| u.id);
     let actions: Vec<ComplaintActionKind> = view
         .available_actions
         .iter()
         .copied()
-        .filter(|a| {
-            !matches!(
-                a,
-                ComplaintActionKind::Assign | ComplaintActionKind::LinkWorkOrder
-            )
+        .filter(|a| match a {
+            ComplaintActionKind::LinkWorkOrder => false,
+            ComplaintActionKind::Assign => me.is_some() && c.owner != me,
+            _ => true,
         })
         .collect();
     view! {
@@ -230,14 +235,18 @@ fn ComplaintPage(view: ComplaintView) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-            <ComplaintSteps id=c.id actions=actions/>
+            <ComplaintSteps id=c.id actions=actions me=me/>
         </article>
     }
 }
 
 /// The fields an action needs, shown once its button is pressed.
 #[component]
-fn ComplaintSteps(id: ComplaintId, actions: Vec<ComplaintActionKind>) -> impl IntoView {
+fn ComplaintSteps(
+    id: ComplaintId,
+    actions: Vec<ComplaintActionKind>,
+    me: Option<fixline_core::ids::UserId>,
+) -> impl IntoView {
     let shell = shell();
     let chosen = RwSignal::new(None::<ComplaintActionKind>);
     let text = RwSignal::new(String::new());
@@ -302,13 +311,21 @@ fn ComplaintSteps(id: ComplaintId, actions: Vec<ComplaintActionKind>) -> impl In
         };
         send(action);
     };
+    // "Take it": assigning goes to the signed-in handler at once, with nothing to fill in.
+    let choose = move |a: ComplaintActionKind| match (a, me) {
+        (ComplaintActionKind::Assign, Some(owner)) => send(ComplaintAction::Assign { owner }),
+        _ => chosen.set(Some(a)),
+    };
     view! {
         <div class="row complaint-actions">
             {actions.into_iter().map(|a| view! {
                 <button class="complaint-action" data-action=format!("{a:?}")
                     aria-pressed=move || (chosen.get() == Some(a)).to_string()
-                    on:click=move |_| chosen.set(Some(a))>
-                    {move || action_word(a, lang().get())}
+                    on:click=move |_| choose(a)>
+                    {move || match a {
+                        ComplaintActionKind::Assign => pick(lang().get(), "我来处理", "Take it"),
+                        _ => action_word(a, lang().get()),
+                    }}
                 </button>
             }).collect_view()}
         </div>
