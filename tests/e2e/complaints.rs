@@ -345,3 +345,59 @@ async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> a
     ui.client.clone().close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_manager_sees_what_was_escalated_to_them_on_screen() -> anyhow::Result<()> {
+    use fixline_tests::webdriver::Session;
+    let crew = crew_at(monday_nine()).await;
+    let Crew {
+        server,
+        admin,
+        desk,
+        ..
+    } = &crew;
+    server.user(admin, "zhou", Role::ServiceManager, None).await;
+    let fx = customer_with_asset(desk, "杭州湖滨餐饮管理有限公司", "FX-CP-4").await;
+    for (severity, summary) in [
+        ("high", "冷柜修了三次还是不制冷"),
+        ("low", "发票抬头写错了"),
+    ] {
+        let (s, filed) = desk
+            .post(
+                "/api/v1/complaints",
+                json!({"customer_id": fx.customer, "channel": "phone", "category": "service",
+                       "severity": severity, "summary": summary}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{filed}");
+    }
+    // Past the high one's two working hours, not the low one's eight.
+    let escalated = fixline_server::complaints::escalate_overdue(
+        server.store.as_ref(),
+        &fixline_server::Config::default(),
+        local("2026-11-30 11:05"),
+    )?;
+    assert_eq!(escalated.len(), 1);
+
+    let ui = Session::chromium(1280, 900).await?;
+    ui.sign_in(&server.url("/app/?lang=zh"), "zhou").await?;
+    ui.click("#nav-complaints").await?;
+    ui.wait_count("#complaints .complaint", 2).await?;
+    ui.click("#complaints-mine").await?;
+    ui.wait_count("#complaints .complaint", 1).await?;
+    let mine = ui
+        .wait_text(
+            "#complaints .complaint[data-complaint=CP-000001]",
+            "服务经理",
+        )
+        .await?;
+    assert!(mine.contains("严重"), "{mine}");
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

@@ -145,10 +145,28 @@ where
 pub fn Complaints(open: Option<ComplaintId>) -> impl IntoView {
     let shell = shell();
     let list = crate::shell::reloading(|| backend().complaints(false));
+    // The manager's (and the admin's) escalations: the complaints at their level.
+    let my_role = shell
+        .status
+        .get_untracked()
+        .and_then(|s| s.signed_in)
+        .map(|u| u.role);
+    let mine = RwSignal::new(false);
     view! {
         <section class="complaints" id="complaints">
             <h2>{tr(Text::Complaints)}</h2>
-            {move || match list.get() {
+            <label class="check">
+                <input type="checkbox" id="complaints-mine" prop:checked=move || mine.get()
+                    on:change=move |ev| mine.set(event_target_checked(&ev))/>
+                {tr(Text::EscalatedToMe)}
+            </label>
+            {move || match list.get().map(|r| r.map(|items| {
+                let only_mine = mine.get();
+                items
+                    .into_iter()
+                    .filter(|v| !only_mine || Some(v.complaint.escalation.role()) == my_role)
+                    .collect::<Vec<_>>()
+            })) {
                 Some(Ok(items)) if items.is_empty() => view! { <p class="muted">{tr(Text::NoComplaints)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="complaint-list">
