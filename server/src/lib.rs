@@ -281,10 +281,10 @@ pub async fn serve(
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                let config = state.config().clone();
+                let shared = state.clone();
                 let now = state.now();
                 match state
-                    .run(move |s| complaints::escalate_overdue(s, &config, now))
+                    .run(move |s| complaints::escalate_overdue(s, shared.config(), now))
                     .await
                 {
                     Ok(escalated) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use eventsource_stream::Eventsource;
 use fixline_core::role::Role;
-use fixline_tests::{Crew, crew_at, customer_with_asset};
+use fixline_tests::{Client, Crew, Fixture, crew_at, customer_with_asset};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -29,17 +29,29 @@ fn at(v: &Value) -> DateTime<Utc> {
     v.as_str().unwrap().parse().unwrap()
 }
 
+/// The crew at Monday 09:00, a login of `role` who works complaints, and a customer on file.
+async fn on_file(
+    role: Role,
+    username: &str,
+    customer: &str,
+    serial: &str,
+) -> (Crew, Client, Fixture) {
+    let crew = crew_at(monday_nine()).await;
+    let worker = crew.server.user(&crew.admin, username, role, None).await;
+    let fx = customer_with_asset(&crew.desk, customer, serial).await;
+    (crew, worker, fx)
+}
+
 #[tokio::test]
 async fn a_complaint_not_acknowledged_in_time_escalates_once_to_the_manager_live() {
-    let crew = crew_at(monday_nine()).await;
-    let Crew {
-        server,
-        admin,
-        desk,
-        ..
-    } = &crew;
-    let manager = server.user(admin, "zhou", Role::ServiceManager, None).await;
-    let fx = customer_with_asset(desk, "杭州湖滨餐饮管理有限公司", "FX-CP-1").await;
+    let (crew, manager, fx) = on_file(
+        Role::ServiceManager,
+        "zhou",
+        "杭州湖滨餐饮管理有限公司",
+        "FX-CP-1",
+    )
+    .await;
+    let Crew { server, desk, .. } = &crew;
 
     // The manager's screen follows the live stream before anything happens.
     let live = manager
@@ -143,15 +155,14 @@ async fn a_complaint_not_acknowledged_in_time_escalates_once_to_the_manager_live
 
 #[tokio::test]
 async fn a_handler_works_a_complaint_from_received_to_closed() {
-    let crew = crew_at(monday_nine()).await;
-    let Crew {
-        server,
-        admin,
-        desk,
-        ..
-    } = &crew;
-    let handler = server.user(admin, "hu", Role::ComplaintHandler, None).await;
-    let fx = customer_with_asset(desk, "西溪连锁超市有限公司", "FX-CP-2").await;
+    let (crew, handler, fx) = on_file(
+        Role::ComplaintHandler,
+        "hu",
+        "西溪连锁超市有限公司",
+        "FX-CP-2",
+    )
+    .await;
+    let Crew { desk, .. } = &crew;
     let (_, filed) = handler
         .post(
             "/api/v1/complaints",
@@ -222,15 +233,14 @@ async fn handler_id(client: &fixline_tests::Client) -> Value {
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> anyhow::Result<()> {
     use fixline_tests::webdriver::Session;
-    let crew = crew_at(monday_nine()).await;
-    let Crew {
-        server,
-        admin,
-        desk,
-        ..
-    } = &crew;
-    let handler = server.user(admin, "hu", Role::ComplaintHandler, None).await;
-    let fx = customer_with_asset(desk, "西溪连锁超市有限公司", "FX-CP-3").await;
+    let (crew, handler, fx) = on_file(
+        Role::ComplaintHandler,
+        "hu",
+        "西溪连锁超市有限公司",
+        "FX-CP-3",
+    )
+    .await;
+    let Crew { server, desk, .. } = &crew;
     // The dispatcher takes the call on the customer's page and files it there.
     let (_, opened) = desk
         .post(
@@ -350,15 +360,14 @@ async fn the_handler_works_a_complaint_from_the_inbox_to_closed_on_screen() -> a
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn the_manager_sees_what_was_escalated_to_them_on_screen() -> anyhow::Result<()> {
     use fixline_tests::webdriver::Session;
-    let crew = crew_at(monday_nine()).await;
-    let Crew {
-        server,
-        admin,
-        desk,
-        ..
-    } = &crew;
-    server.user(admin, "zhou", Role::ServiceManager, None).await;
-    let fx = customer_with_asset(desk, "杭州湖滨餐饮管理有限公司", "FX-CP-4").await;
+    let (crew, _worker, fx) = on_file(
+        Role::ServiceManager,
+        "zhou",
+        "杭州湖滨餐饮管理有限公司",
+        "FX-CP-4",
+    )
+    .await;
+    let Crew { server, desk, .. } = &crew;
     for (severity, summary) in [
         ("high", "冷柜修了三次还是不制冷"),
         ("low", "发票抬头写错了"),

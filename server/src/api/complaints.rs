@@ -82,9 +82,10 @@ async fn file_complaint(
 ) -> Result<Response> {
     user.require(&FILERS, "file complaints")?;
     let now = state.now();
-    let config = state.config().clone();
+    // The settings are shared (an Arc in the state), not copied per request.
+    let shared = state.clone();
     let c = state
-        .run(move |s| crate::complaints::file(s, &config, request, now))
+        .run(move |s| crate::complaints::file(s, shared.config(), request, now))
         .await?;
     let version = c.version;
     Ok(versioned(
@@ -127,11 +128,13 @@ async fn transition(
     user.require(&STAFF, "work complaints")?;
     let expected = if_match(&headers)?;
     let now = state.now();
-    let config = state.config().clone();
+    let shared = state.clone();
     let actor = staff_actor(&user);
     let for_view = actor.clone();
     let c = state
-        .run(move |s| crate::complaints::act(s, &config, id, expected, &actor, &action, now))
+        .run(move |s| {
+            crate::complaints::act(s, shared.config(), id, expected, &actor, &action, now)
+        })
         .await?;
     let version = c.version;
     Ok(versioned(

@@ -84,10 +84,7 @@ fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
     let caption = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let pick = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(input) = crate::components::file_input(&ev) else {
             return;
         };
         let files: Vec<web_sys::File> = input

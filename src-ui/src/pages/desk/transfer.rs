@@ -79,10 +79,7 @@ fn TableTransfer(table: FileTable) -> impl IntoView {
         });
     };
     let pick = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(input) = crate::components::file_input(&ev) else {
             return;
         };
         let Some(file) = input.files().and_then(|list| list.get(0)) else {
