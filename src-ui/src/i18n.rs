@@ -261,6 +261,12 @@ pub enum Text {
     Eta,
     Late,
     Time,
+    /// The day the console shows and plans.
+    BoardDay,
+    /// What a photo shows (before, after, fault, serial plate).
+    PhotoKind,
+    /// When the job should start on the engineer's lane.
+    StartTime,
     Unplanned,
     Engineer,
     ConflictSkill,
@@ -614,6 +620,9 @@ impl Text {
             Text::Eta => ("预计到达", "ETA"),
             Text::Late => ("晚于预计", "running late"),
             Text::Time => ("时间", "Time"),
+            Text::BoardDay => ("派工日期", "Day to plan"),
+            Text::PhotoKind => ("照片类型", "Photo shows"),
+            Text::StartTime => ("开始时间", "Start time"),
             Text::Unplanned => ("未定时间", "no time set"),
             Text::Engineer => ("工程师", "Engineer"),
             Text::ConflictSkill => ("缺少技能", "missing skill"),

@@ -17,10 +17,12 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     browser.fill("#username", "chen").await?;
     browser.fill("#password", fixline_tests::PASSWORD).await?;
     browser.screenshot("browser-sign-in-1280x800").await?;
+    browser.assert_accessible("sign-in").await?;
     browser.click("#sign-in").await?;
     let card = format!(".job-card[data-number='{number}']");
     browser.find(&card).await?;
     browser.screenshot("browser-my-jobs-1280x800").await?;
+    browser.assert_accessible("my jobs").await?;
     browser.click(&card).await?;
 
     browser
@@ -34,6 +36,7 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     browser.click("#act-arrive").await?;
     browser.wait_text("#job-status", "在现场").await?;
     browser.screenshot("browser-job-1280x800").await?;
+    browser.assert_accessible("the job").await?;
     browser.click("#act-complete").await?;
     browser
         .fill("#summary", "更换启动电容，试机 30 分钟温度正常")

@@ -44,6 +44,7 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     let card = |n: &str| format!("#queue .queue-card[data-number='{n}']");
     browser.find(&card(&numbers[0])).await?;
     browser.screenshot("console-1280x800").await?;
+    browser.assert_accessible("the console").await?;
 
     // Filter the queue by skill: the laundry job alone, then everything again.
     let cards = "#queue .queue-card";

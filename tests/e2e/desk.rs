@@ -252,6 +252,7 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
     ui.click(&format!(".call-match[data-customer='{}']", fx.customer))
         .await?;
     ui.wait_text("#call-customer", "杭州鲜丰生鲜超市").await?;
+    ui.assert_accessible("phone intake").await?;
     ui.set_value("#call-symptom", "冷柜温度升到 10°C").await?;
     ui.set_select("#call-priority", "P2").await?;
     ui.set_value("#call-window-day", "2026-12-01").await?;
@@ -345,6 +346,11 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
         Vec::<String>::new(),
         "the page logged errors"
     );
+    // The public request form, the customer's own way in, at phone size.
+    ui.client.set_window_size(390, 844).await?;
+    ui.client.goto(&server.url("/intake")).await?;
+    ui.find("form").await?;
+    ui.assert_accessible("the public request form").await?;
     ui.client.clone().close().await?;
     Ok(())
 }
@@ -505,6 +511,7 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
         .await?;
     ui.wait_text("#order-panel", "西湖区文三路 400 号").await?;
     ui.screenshot("desk-customer-file").await?;
+    ui.assert_accessible("the customer file").await?;
 
     let (_, site_now) = desk.get(&format!("/api/v1/sites/{}", fx.site)).await;
     assert_eq!(site_now["address"], "西湖区文三路 400 号");

@@ -375,6 +375,40 @@ impl Session {
         bail!("{css}[{attr}] never became {value:?}; last {last:?}")
     }
 
+    /// Runs axe-core on the page as it is now and fails with every serious or critical
+    /// violation (rule, the elements, what to do). axe-core comes from npm: `cargo xtask test`
+    /// installs it and names its script in `FIXLINE_AXE`.
+    pub async fn assert_accessible(&self, screen: &str) -> Result<()> {
+        let script = std::env::var_os("FIXLINE_AXE")
+            .context("FIXLINE_AXE names axe-core's axe.min.js (cargo xtask test sets it)")?;
+        let source = std::fs::read_to_string(&script)
+            .with_context(|| format!("reading {}", script.to_string_lossy()))?;
+        let found = self
+            .client
+            .execute_async(
+                "const [source, done] = arguments; \
+                 if (!window.axe) { const s = document.createElement('script'); \
+                   s.textContent = source; document.head.appendChild(s); } \
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done( \
+                   r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                    .map(v => `${v.id} (${v.impact}): ${v.help}; on ${v.nodes.slice(0, 5) \
+                      .map(n => n.target.join(' ')).join(' | ')}`)), \
+                   e => done([`axe failed: ${e}`]));",
+                vec![json!(source)],
+            )
+            .await
+            .with_context(|| format!("running axe-core on {screen}"))?;
+        let violations: Vec<String> = serde_json::from_value(found)?;
+        if !violations.is_empty() {
+            bail!(
+                "{screen}: {} serious or critical accessibility violations:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
+        Ok(())
+    }
+
     /// Saves a screenshot as `<name>.png` in [`screenshot_dir`].
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         // Let the page settle after the last change (WebKit paints late).

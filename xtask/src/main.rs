@@ -61,8 +61,12 @@ const PACKAGES: &[&str] = &[
 
 /// Leaflet, copied into the UI from npm (never loaded from a CDN).
 const LEAFLET: &str = "1.9.4";
-/// The OpenAPI document's checker (PyPI), in a virtualenv of its own under the cache.
+/// axe-core, which the browser tests run on the main screens (accessibility checks).
+const AXE_CORE: &str = "4.14.1";
+/// The OpenAPI document's checker and the API fuzzer that holds the server to it (PyPI), in a
+/// virtualenv of their own under the cache.
 const OPENAPI_SPEC_VALIDATOR: &str = "0.9.0";
+const SCHEMATHESIS: &str = "4.32.5";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -153,8 +157,9 @@ fn setup() -> Result<()> {
     }
     install_packages(PACKAGES)?;
     python_tools()?;
-    let driver = output("tauri-driver", &["--version"]).unwrap_or_default();
-    if !driver.contains(TAURI_DRIVER) {
+    // tauri-driver has no --version: ask cargo what it installed.
+    let installed = output("cargo", &["install", "--list"]).unwrap_or_default();
+    if !installed.contains(&format!("tauri-driver v{TAURI_DRIVER}:")) {
         run(
             "cargo",
             &[
@@ -175,16 +180,18 @@ fn venv() -> PathBuf {
     home.join(".cache/fixline/venv")
 }
 
-/// openapi-spec-validator, pinned, in its own virtualenv (never the system's Python).
+/// openapi-spec-validator and schemathesis, pinned, in their own virtualenv (never the
+/// system's Python).
 fn python_tools() -> Result<()> {
     let venv = venv();
-    let validator = venv.join("bin/openapi-spec-validator");
     let pip = venv.join("bin/pip");
-    let pinned = format!("openapi-spec-validator=={OPENAPI_SPEC_VALIDATOR}");
-    let installed = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"])
-        .unwrap_or_default()
-        .contains(&pinned);
-    if validator.exists() && installed {
+    let pinned = [
+        format!("openapi-spec-validator=={OPENAPI_SPEC_VALIDATOR}"),
+        format!("schemathesis=={SCHEMATHESIS}"),
+    ];
+    let frozen = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"]).unwrap_or_default();
+    let tools = ["openapi-spec-validator", "st"].map(|tool| venv.join("bin").join(tool));
+    if tools.iter().all(|t| t.exists()) && pinned.iter().all(|p| frozen.contains(p.as_str())) {
         return Ok(());
     }
     run(
@@ -193,7 +200,13 @@ fn python_tools() -> Result<()> {
     )?;
     run(
         pip.to_str().context("UTF-8 cache path")?,
-        &["install", "--quiet", "--disable-pip-version-check", &pinned],
+        &[
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &pinned[0],
+            &pinned[1],
+        ],
     )
 }
 
@@ -272,10 +285,27 @@ fn build_ui() -> Result<()> {
 /// Copies Leaflet's script, style, marker images and licence from the npm package (installed
 /// once into the cache; npm checks the package's integrity) into the UI.
 fn vendor_leaflet(to: &Path) -> Result<()> {
+    let package = npm_package("leaflet", LEAFLET, "dist/leaflet.js")?;
+    std::fs::create_dir_all(to.join("images"))?;
+    for file in ["leaflet.js", "leaflet.css"] {
+        std::fs::copy(package.join("dist").join(file), to.join(file))
+            .with_context(|| format!("copying leaflet {file}"))?;
+    }
+    for image in std::fs::read_dir(package.join("dist/images"))? {
+        let image = image?;
+        std::fs::copy(image.path(), to.join("images").join(image.file_name()))?;
+    }
+    std::fs::copy(package.join("LICENSE"), to.join("LICENSE"))?;
+    Ok(())
+}
+
+/// An npm package at a pinned version, installed once into the cache (npm checks its
+/// integrity); its folder. `marker` is a file inside that shows the install finished.
+fn npm_package(name: &str, version: &str, marker: &str) -> Result<PathBuf> {
     let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let prefix = home.join(format!(".cache/fixline/npm/leaflet-{LEAFLET}"));
-    let package = prefix.join("node_modules/leaflet");
-    if !package.join("dist/leaflet.js").exists() {
+    let prefix = home.join(format!(".cache/fixline/npm/{name}-{version}"));
+    let package = prefix.join("node_modules").join(name);
+    if !package.join(marker).exists() {
         // Node may come from elsewhere (e.g. NodeSource, whose nodejs carries npm); only
         // without any npm is Debian's asked for.
         if output("npm", &["--version"]).is_err() {
@@ -291,21 +321,11 @@ fn vendor_leaflet(to: &Path) -> Result<()> {
                 "--no-save",
                 "--no-audit",
                 "--no-fund",
-                &format!("leaflet@{LEAFLET}"),
+                &format!("{name}@{version}"),
             ],
         )?;
     }
-    std::fs::create_dir_all(to.join("images"))?;
-    for file in ["leaflet.js", "leaflet.css"] {
-        std::fs::copy(package.join("dist").join(file), to.join(file))
-            .with_context(|| format!("copying leaflet {file}"))?;
-    }
-    for image in std::fs::read_dir(package.join("dist/images"))? {
-        let image = image?;
-        std::fs::copy(image.path(), to.join("images").join(image.file_name()))?;
-    }
-    std::fs::copy(package.join("LICENSE"), to.join("LICENSE"))?;
-    Ok(())
+    Ok(package)
 }
 
 fn demo(args: &[String]) -> Result<()> {
@@ -395,6 +415,8 @@ fn test() -> Result<()> {
     // A virtual display for the app's end-to-end test under tauri-driver; the Python checker
     // of the API document, from setup()'s virtualenv.
     let validator = venv().join("bin/openapi-spec-validator");
+    let schemathesis = venv().join("bin/st");
+    let axe = npm_package("axe-core", AXE_CORE, "axe.min.js")?.join("axe.min.js");
     run_with(
         "xvfb-run",
         &[
@@ -410,7 +432,11 @@ fn test() -> Result<()> {
             // tauri-driver and a display, which setup() has installed): run them too.
             "--include-ignored",
         ],
-        &[("FIXLINE_OPENAPI_VALIDATOR", validator.as_os_str())],
+        &[
+            ("FIXLINE_OPENAPI_VALIDATOR", validator.as_os_str()),
+            ("FIXLINE_SCHEMATHESIS", schemathesis.as_os_str()),
+            ("FIXLINE_AXE", axe.as_os_str()),
+        ],
     )?;
     eprintln!(
         "\nAll checks and tests passed. Screenshots of the main screens: tests/artifacts/screenshots/"

@@ -1,8 +1,11 @@
 //! What every operation of the OpenAPI document says the same way, written once here instead of
-//! in each handler's annotation: a description for each answer, the 401 of every operation that
-//! needs a sign-in (or an API key), and, for edits checked against a version, the `If-Match`
-//! header they read and the `ETag` header they answer with. The document is checked against the
-//! OpenAPI schema in the test command (`openapi-spec-validator`).
+//! in each handler's annotation: a description for each answer; the 401 of every operation that
+//! needs a sign-in (or an API key) and the 403 of a role that may not; the 404 of a record named
+//! in the path or the body; the 422 of a body a domain rule refuses; the 400, 413 and 415 the
+//! extractors answer before a handler runs; and, for edits checked against a version, the
+//! `If-Match` header they read and the `ETag` header they answer with. The test command checks
+//! the document against the OpenAPI schema (`openapi-spec-validator`) and the server against the
+//! document (schemathesis).
 
 use serde_json::{Value, json};
 
@@ -60,17 +63,42 @@ fn complete_operation(operation: &mut Value) {
             s.iter()
                 .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
         });
+    // What the extractors refuse before a handler runs (`api/extract.rs`): a body that is not
+    // the JSON asked for, too large or of another type; a path or query that does not parse.
+    let body = operation.get("requestBody").is_some();
+    let takes = |place: &str| {
+        operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .is_some_and(|p| p.iter().any(|p| p["in"] == place))
+    };
+    let (path, query) = (takes("path"), takes("query"));
     let Some(responses) = operation
         .get_mut("responses")
         .and_then(Value::as_object_mut)
     else {
         return;
     };
-    if !public && !responses.contains_key("401") {
-        responses.insert(
-            "401".to_owned(),
-            json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}),
-        );
+    let mut refused = Vec::new();
+    // Signed-in operations are for some roles only; a record named in the path may not exist
+    // (or not be one the caller may see).
+    if !public {
+        refused.extend(["401", "403"]);
+    }
+    if path || body {
+        refused.push("404");
+    }
+    if body || path || query {
+        refused.push("400");
+    }
+    // A body is parsed into domain types, which refuse what breaks a rule (422).
+    if body {
+        refused.extend(["413", "415", "422"]);
+    }
+    for status in refused {
+        responses.entry(status.to_owned()).or_insert_with(|| {
+            json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+        });
     }
     let versioned = responses.contains_key("428");
     for (status, response) in responses.iter_mut() {
@@ -124,6 +152,7 @@ fn describe(status: &str) -> &'static str {
         "409" => "conflicts with the record as it stands",
         "412" => "the record changed since the version in If-Match; reload it",
         "413" => "the request body is too large",
+        "415" => "the body's Content-Type is not one this operation takes",
         "422" => "refused by a rule (see code and message)",
         "428" => "If-Match with the version edited is required",
         "429" => "too many attempts; try again after Retry-After seconds",

@@ -150,7 +150,7 @@ fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
             </ul>
             {editable.then(|| view! {
                 <div class="row">
-                    <select id="photo-tag" on:change=move |ev| {
+                    <select id="photo-tag" aria-label=tr(Text::PhotoKind) on:change=move |ev| {
                         if let Some(t) = PhotoTag::parse(&event_target_value(&ev)) { tag.set(t) }
                     }>
                         {PhotoTag::ALL.into_iter().map(|t| view! {

@@ -218,7 +218,7 @@ pub fn Console() -> impl IntoView {
         <section class="console" on:pointerup=move |_| desk.dragging.set(None)>
             <div class="console-tools row">
                 <h1>{tr(Text::Dispatch)}</h1>
-                <input id="plan-date" type="date" bind:value=desk.day/>
+                <input id="plan-date" type="date" aria-label=tr(Text::BoardDay) bind:value=desk.day/>
                 <button id="plan-day" class="primary" on:click=move |_| desk.propose(None)>{tr(Text::PlanTheDay)}</button>
                 <button id="replan-day" on:click=move |_| desk.propose(Some(Scenario::Replan))>{tr(Text::Replan)}</button>
             </div>

@@ -144,13 +144,13 @@ pub fn Queue() -> impl IntoView {
                                 <div>{j.customer.clone()}" · "<span class="muted">{j.region.clone()}</span></div>
                                 <div class="muted">{w.symptom.clone()}</div>
                                 <div class="row">
-                                    <select class="assign-to" on:change=move |ev| picker.set(event_target_value(&ev))>
+                                    <select class="assign-to" aria-label=tr(Text::Engineer) on:change=move |ev| picker.set(event_target_value(&ev))>
                                         <option value="">"—"</option>
                                         {choices.iter().map(|(value, name)| view! {
                                             <option value=value.clone()>{name.clone()}</option>
                                         }).collect_view()}
                                     </select>
-                                    <input class="assign-time" type="time" step="900" bind:value=time/>
+                                    <input class="assign-time" type="time" step="900" aria-label=tr(Text::StartTime) bind:value=time/>
                                     <button class="assign" on:click=assign>{tr(Text::Confirm)}</button>
                                     {(!w.pooled).then(|| view! {
                                         <button class="release" on:click=move |_| desk.act(id, Action::ReleaseToPool)>{tr(Text::ReleaseToPool)}</button>
