@@ -168,7 +168,10 @@ pub fn App() -> impl IntoView {
             {move || match shell.screen.get() {
                 Screen::SignIn => view! { <pages::sign_in::SignIn/> }.into_any(),
                 Screen::Jobs if !known.get() => view! { <p class="muted">"…"</p> }.into_any(),
-                Screen::Jobs if desk.get() => view! { <pages::console::Console/> }.into_any(),
+                Screen::Jobs if desk.get() => view! { <pages::console::Console day=None/> }.into_any(),
+                Screen::Board(day) if desk.get() => view! { <pages::console::Console day=Some(day)/> }.into_any(),
+                Screen::Board(_) if !known.get() => view! { <p class="muted">"…"</p> }.into_any(),
+                Screen::Board(_) => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Jobs => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
                 Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),

@@ -263,6 +263,8 @@ pub enum Text {
     Time,
     /// The day the console shows and plans.
     BoardDay,
+    /// The optimiser is at work.
+    Planning,
     /// What a photo shows (before, after, fault, serial plate).
     PhotoKind,
     /// When the job should start on the engineer's lane.
@@ -621,6 +623,7 @@ impl Text {
             Text::Late => ("晚于预计", "running late"),
             Text::Time => ("时间", "Time"),
             Text::BoardDay => ("派工日期", "Day to plan"),
+            Text::Planning => ("正在优化派工方案…", "Working out the plan…"),
             Text::PhotoKind => ("照片类型", "Photo shows"),
             Text::StartTime => ("开始时间", "Start time"),
             Text::Unplanned => ("未定时间", "no time set"),
@@ -788,4 +791,100 @@ pub fn lang() -> RwSignal<Lang> {
 pub fn tr(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let lang = lang();
     move || text.in_lang(lang.get())
+}
+
+/// What an error code the server (or the device store) answers with means, in both languages:
+/// the UI says these instead of the server's English message. `None` for a code without words
+/// here, which [`crate::shell::said`] tells by a general sentence.
+pub fn refusal(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "invalid_input" | "malformed_json" | "malformed_form" | "invalid_query"
+        | "invalid_path" => (
+            "填写的内容有不符合要求的地方，请检查后再试。",
+            "Something entered was not accepted; check it and try again.",
+        ),
+        "illegal_transition" => (
+            "工单当前的状态下不能做这一步（可能已被别人处理），请刷新后再看。",
+            "This step is not possible in the job's current state (someone may have moved it on); reload and look again.",
+        ),
+        "requirement_not_met" => (
+            "这一步还缺少必要的信息，请补全后再试。",
+            "This step needs more information; fill it in and try again.",
+        ),
+        "forbidden" | "unauthorized" => ("您的角色不能做这一步。", "Your role may not do this."),
+        "unauthenticated" | "not_signed_in" => ("请重新登录。", "Please sign in again."),
+        "not_found" | "no_route" => (
+            "找不到这条记录（可能已被删除，或您无权查看）。",
+            "That record was not found (it may be gone, or not one you may see).",
+        ),
+        "conflict" | "constraint" | "unknown_reference" => (
+            "与现有记录冲突（可能已存在或已被使用），请检查后再试。",
+            "This clashes with a record on file (it may exist already or be in use); check and try again.",
+        ),
+        "version_required" | "invalid_if_match" => {
+            ("请刷新后再修改。", "Reload, then make the change again.")
+        }
+        "payload_too_large" | "too_long" | "batch_too_large" => {
+            ("内容太大，无法提交。", "That is too large to send.")
+        }
+        "unsupported_media_type" => (
+            "文件类型不对，无法提交。",
+            "That kind of file cannot be sent here.",
+        ),
+        "invalid_email" => ("邮箱地址不正确。", "That e-mail address is not valid."),
+        "invalid_idempotency_key" => (
+            "请求标识无效，请重新提交。",
+            "The request's key is not valid; send it again.",
+        ),
+        "photos_missing" => (
+            "照片还没有全部上传到服务器，请先同步。",
+            "Not every photo has reached the server yet; sync first.",
+        ),
+        "bad_photo" => (
+            "这张照片无法读取，请换一张。",
+            "That photo cannot be read; take or pick another.",
+        ),
+        "upload_quota" => (
+            "未完成的上传太多，请先同步完成已有的上传。",
+            "Too many unfinished uploads; let the ones under way finish first.",
+        ),
+        "wrong_offset" | "hash_mismatch" => (
+            "文件上传中断，将重新上传。",
+            "The upload was cut off; it will be sent again.",
+        ),
+        "receipt_failed" => ("回执生成失败。", "The receipt could not be made."),
+        "unknown_engineer" => ("没有这位工程师。", "There is no such engineer."),
+        "own_login" => ("不能修改自己的登录。", "You cannot change your own login."),
+        "pick_from_pool" => ("请从工单池中领取这个工单。", "Take this job from the pool."),
+        "not_on_this_day" => (
+            "这个工单不能排在这一天（客户要求的时间在别的日子）。",
+            "This job cannot go on this day (the customer's window is on another day).",
+        ),
+        "unplannable" => ("这一天无法排程。", "This day cannot be planned."),
+        "no_position" => (
+            "这个地点还没有位置，请先定位。",
+            "This site has no position yet; place it first.",
+        ),
+        "clock_ahead" => (
+            "设备的时钟比服务器快，请校准设备时间。",
+            "This device's clock is ahead of the server's; set the device's time.",
+        ),
+        "unknown_device" => (
+            "这台设备的签名密钥未登记，同步后会自动登记。",
+            "This device's seal key is not registered; it registers when the app syncs.",
+        ),
+        "action_id_reused" => (
+            "这项操作与已提交的一项冲突，未被接受。",
+            "This step clashes with one sent before and was not taken.",
+        ),
+        "not_a_backup" => (
+            "这不是 Fixline 的备份文件。",
+            "That is not a Fixline backup.",
+        ),
+        "internal" => (
+            "服务器出错了，已记录。请稍后再试。",
+            "Something went wrong on the server; it has been logged. Try again later.",
+        ),
+        _ => return None,
+    })
 }

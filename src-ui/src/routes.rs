@@ -3,6 +3,7 @@
 //! should, in the browser and in the app's webview alike. A fragment keeps the server's one
 //! `/app/` page serving every address, and works offline in the app.
 
+use chrono::NaiveDate;
 use fixline_core::ids::{ComplaintId, CustomerId, WorkOrderId};
 
 /// Which screen is showing.
@@ -10,6 +11,8 @@ use fixline_core::ids::{ComplaintId, CustomerId, WorkOrderId};
 pub enum Screen {
     SignIn,
     Jobs,
+    /// The dispatch console on a day (the desk's "jobs" screen, on a day other than today).
+    Board(NaiveDate),
     Job(WorkOrderId),
     Guides(Option<String>),
     Receipts,
@@ -33,7 +36,11 @@ impl Screen {
     pub fn is_desk_only(&self) -> bool {
         matches!(
             self,
-            Screen::Orders(_) | Screen::Call | Screen::Customers(_) | Screen::Users
+            Screen::Board(_)
+                | Screen::Orders(_)
+                | Screen::Call
+                | Screen::Customers(_)
+                | Screen::Users
         )
     }
 
@@ -42,6 +49,7 @@ impl Screen {
         let path = match self {
             Screen::SignIn => return None,
             Screen::Jobs => "jobs".to_owned(),
+            Screen::Board(day) => format!("board/{day}"),
             Screen::Job(id) => format!("jobs/{id}"),
             Screen::Guides(None) => "guides".to_owned(),
             Screen::Guides(Some(model)) => format!(
@@ -71,6 +79,7 @@ impl Screen {
         Some(match (head, rest) {
             ("jobs", None) => Screen::Jobs,
             ("jobs", Some(id)) => Screen::Job(id.parse().ok()?),
+            ("board", Some(day)) => Screen::Board(day.parse().ok()?),
             ("guides", model) => Screen::Guides(model.map(|m| {
                 percent_encoding::percent_decode_str(m)
                     .decode_utf8_lossy()
@@ -139,6 +148,7 @@ mod tests {
         for screen in [
             Screen::Jobs,
             Screen::Job(job),
+            Screen::Board(NaiveDate::from_ymd_opt(2026, 12, 9).unwrap()),
             Screen::Guides(None),
             Screen::Guides(Some("FX-SC650 立式/冷藏柜".into())),
             Screen::Receipts,
@@ -163,5 +173,6 @@ mod tests {
         assert_eq!(Screen::from_fragment(""), None);
         assert_eq!(Screen::from_fragment("#/jobs/not-an-id"), None);
         assert_eq!(Screen::from_fragment("#/nowhere"), None);
+        assert_eq!(Screen::from_fragment("#/board/2026-13-01"), None);
     }
 }

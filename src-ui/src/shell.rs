@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::backend::{UiError, backend, sleep};
-use crate::i18n::{Text, lang};
+use crate::i18n::{Lang, Text, lang};
 use crate::routes::Screen;
 
 /// While the calling view lives, every change the server reports counts as a change here (the
@@ -139,8 +139,9 @@ pub fn shell() -> Shell {
     expect_context::<Shell>()
 }
 
-/// An error as the user reads it: in their language where the UI has words for its code,
-/// else the server's message.
+/// An error as the user reads it, in their language: the UI's words for its code, never the
+/// server's English in a Chinese UI. In English the server's own message is kept where it says
+/// more than ours (which field, which rule); a code without words gets a general sentence.
 pub fn said(e: &UiError) -> String {
     let known = match e.code.as_str() {
         // Only the app keeps work on the device; the browser has nothing queued.
@@ -154,10 +155,30 @@ pub fn said(e: &UiError) -> String {
         "geocoder_unavailable" => Some(Text::GeocoderUnavailable),
         _ => None,
     };
-    known.map_or_else(
-        || e.message.clone(),
-        |t| t.in_lang(lang().get_untracked()).to_owned(),
-    )
+    let lang = lang().get_untracked();
+    if let Some(t) = known {
+        return t.in_lang(lang).to_owned();
+    }
+    // English prose has words of three letters or more; numbers and serials (WO-000001,
+    // FX-SC650) in a Chinese sentence do not.
+    let english = e
+        .message
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|word| word.len() >= 3);
+    let chinese = !english && e.message.chars().any(is_cjk);
+    match (lang, crate::i18n::refusal(&e.code)) {
+        // A message already in the user's language (the UI's or the device's own words).
+        (Lang::Zh, _) if chinese => e.message.clone(),
+        (Lang::En, _) if english && e.code != "internal" => e.message.clone(),
+        (Lang::Zh, Some((zh, _))) => zh.to_owned(),
+        (Lang::En, Some((_, en))) => en.to_owned(),
+        (Lang::Zh, None) => format!("操作没有完成（{}）。", e.code),
+        (Lang::En, None) => format!("That did not go through ({}).", e.code),
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }
 
 /// Loads with `load` now and again after every change (the shell's revision), keeping what is

@@ -77,6 +77,20 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
     browser.click("#save-parts").await?;
     browser.wait_text(".message", "配件已保存").await?;
     browser.screenshot("browser-capture-1280x900").await?;
+    // At phone width the part line is readable: the name field spans the card.
+    browser.client.set_window_size(390, 844).await?;
+    let width = browser
+        .client
+        .execute(
+            "return document.querySelector('.part-name').getBoundingClientRect().width",
+            vec![],
+        )
+        .await?;
+    assert!(
+        width.as_f64().unwrap_or(0.0) >= 250.0,
+        "part name {width} px wide at 390"
+    );
+    browser.client.set_window_size(1280, 900).await?;
 
     browser.click("#act-complete").await?;
     browser

@@ -229,6 +229,22 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         Vec::<String>::new(),
         "the page logged errors"
     );
+    // The day shown is in the address: a reload (or the link sent to a colleague) opens the
+    // board on that day, not on today.
+    let fragment = browser
+        .client
+        .current_url()
+        .await?
+        .fragment()
+        .map(str::to_owned);
+    assert_eq!(fragment, Some(format!("/board/{day}")));
+    browser.client.refresh().await?;
+    browser.find(&track).await?;
+    let shown = browser
+        .client
+        .execute("return document.querySelector('#plan-date').value", vec![])
+        .await?;
+    assert_eq!(shown, json!(day.to_string()));
     browser.client.set_window_size(390, 844).await?;
     browser.screenshot("console-390x844").await?;
     browser.client.clone().close().await?;

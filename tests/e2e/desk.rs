@@ -434,6 +434,14 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
     ui.set_value(&format!("{site} .site-lat"), "north").await?;
     ui.click(&format!("{site} .site-save")).await?;
     ui.wait_text(".message.error", "经纬度须为数字").await?;
+    // A contact whose name is only spaces is refused by the server, and said in the user's
+    // language (not the server's English).
+    ui.set_value(".contact-form .contact-name", "   ").await?;
+    ui.click(".contact-form .contact-save").await?;
+    let said = ui
+        .wait_text(".message.error", "填写的内容有不符合要求的地方")
+        .await?;
+    assert!(!said.contains("must"), "{said}");
     // A new contact to call, shown with tap-to-call; then the number corrected.
     ui.set_value(".contact-form .contact-name", "赵店长")
         .await?;

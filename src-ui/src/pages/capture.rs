@@ -293,14 +293,14 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
                 <tbody>
                     {move || drafts.get().into_iter().enumerate().map(|(i, p)| view! {
                         <tr class="part">
-                            <td><input class="part-number" list="parts-list" value=p.number disabled=!editable
+                            <td data-label=tr(Text::PartNumber)><input class="part-number" aria-label=tr(Text::PartNumber) list="parts-list" value=p.number disabled=!editable
                                 on:change=move |ev| { let v = event_target_value(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.pick(v, &catalogue.get_untracked()) }) }/></td>
-                            <td><input class="part-name" value=p.name disabled=!editable on:change=field(i, |p, v| p.name = v)/></td>
-                            <td><input class="part-qty" inputmode="decimal" value=p.quantity disabled=!editable on:change=field(i, |p, v| p.quantity = v)/></td>
-                            <td><input class="part-price" inputmode="decimal" value=p.price disabled=!editable on:change=field(i, |p, v| p.price = v)/></td>
-                            <td><input class="part-serials" value=p.serials disabled=!editable required=p.serial_tracked
+                            <td data-label=tr(Text::PartName)><input class="part-name" aria-label=tr(Text::PartName) value=p.name disabled=!editable on:change=field(i, |p, v| p.name = v)/></td>
+                            <td data-label=tr(Text::Quantity)><input class="part-qty" aria-label=tr(Text::Quantity) inputmode="decimal" value=p.quantity disabled=!editable on:change=field(i, |p, v| p.quantity = v)/></td>
+                            <td data-label=tr(Text::UnitPrice)><input class="part-price" aria-label=tr(Text::UnitPrice) inputmode="decimal" value=p.price disabled=!editable on:change=field(i, |p, v| p.price = v)/></td>
+                            <td data-label=tr(Text::Serials)><input class="part-serials" aria-label=tr(Text::Serials) value=p.serials disabled=!editable required=p.serial_tracked
                                 placeholder=if p.serial_tracked { "SN…" } else { "" } on:change=field(i, |p, v| p.serials = v)/></td>
-                            <td><input class="part-warranty" type="checkbox" checked=p.warranty disabled=!editable
+                            <td data-label=tr(Text::Warranty)><input class="part-warranty" aria-label=tr(Text::Warranty) type="checkbox" checked=p.warranty disabled=!editable
                                 on:change=move |ev| { let on = event_target_checked(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.warranty = on }) }/></td>
                         </tr>
                     }).collect_view()}

@@ -40,6 +40,8 @@ pub struct Desk {
     pub proposal: RwSignal<Option<ProposedPlan>>,
     pub pending: RwSignal<Option<Pending>>,
     pub selected: RwSignal<Option<WorkOrderId>>,
+    /// The optimiser is working on a plan (it takes seconds on a big day).
+    pub planning: RwSignal<bool>,
 }
 
 impl Desk {
@@ -107,10 +109,19 @@ impl Desk {
     /// Asks the optimiser for a plan of the chosen day, after what just happened.
     pub fn propose(self, scenario: Option<Scenario>) {
         let Some(day) = self.day() else { return };
+        if self.planning.get_untracked() {
+            return;
+        }
+        self.planning.set(true);
+        let shell = shell();
         spawn_local(async move {
-            match backend().propose(day, scenario).await {
-                Ok(p) => self.proposal.set(Some(p)),
-                Err(e) => shell().fail(&e),
+            let answer = backend().propose(day, scenario).await;
+            self.planning.try_set(false);
+            match answer {
+                Ok(p) => {
+                    self.proposal.try_set(Some(p));
+                }
+                Err(e) => shell.fail(&e),
             }
         });
     }
@@ -182,17 +193,19 @@ pub fn conflict_text(c: &LaneConflict, lang: Lang) -> String {
     line
 }
 
+/// The console on `day` (the address names it), else on the service area's today (not the
+/// browser's or UTC's).
 #[component]
-pub fn Console() -> impl IntoView {
+pub fn Console(day: Option<NaiveDate>) -> impl IntoView {
     let shell = shell();
     let desk = Desk {
         board: RwSignal::new(None),
-        // The service area's today, not the browser's or UTC's.
-        day: RwSignal::new(crate::clock::today().to_string()),
+        day: RwSignal::new(day.unwrap_or_else(crate::clock::today).to_string()),
         dragging: RwSignal::new(None),
         proposal: RwSignal::new(None),
         pending: RwSignal::new(None),
         selected: RwSignal::new(None),
+        planning: RwSignal::new(false),
     };
     provide_context(desk);
     Effect::new(move |_| {
@@ -200,6 +213,9 @@ pub fn Console() -> impl IntoView {
         let Ok(day) = desk.day.get().parse::<NaiveDate>() else {
             return;
         };
+        // The day chosen is in the address (in place: Back leaves the console), so a reload or
+        // a shared link opens the same day.
+        crate::routes::record(&crate::routes::Screen::Board(day), false);
         spawn_local(async move { desk.board.set(Some(backend().desk_board(day).await)) });
     });
     // Live: any change on the server reloads the board.
@@ -219,8 +235,14 @@ pub fn Console() -> impl IntoView {
             <div class="console-tools row">
                 <h1>{tr(Text::Dispatch)}</h1>
                 <input id="plan-date" type="date" aria-label=tr(Text::BoardDay) bind:value=desk.day/>
-                <button id="plan-day" class="primary" on:click=move |_| desk.propose(None)>{tr(Text::PlanTheDay)}</button>
-                <button id="replan-day" on:click=move |_| desk.propose(Some(Scenario::Replan))>{tr(Text::Replan)}</button>
+                <button id="plan-day" class="primary" disabled=move || desk.planning.get()
+                    aria-busy=move || desk.planning.get().to_string()
+                    on:click=move |_| desk.propose(None)>{tr(Text::PlanTheDay)}</button>
+                <button id="replan-day" disabled=move || desk.planning.get()
+                    on:click=move |_| desk.propose(Some(Scenario::Replan))>{tr(Text::Replan)}</button>
+                {move || desk.planning.get().then(|| view! {
+                    <span id="planning" class="muted" role="status"><span class="spinner" aria-hidden="true"></span>{tr(Text::Planning)}</span>
+                })}
             </div>
             <proposal::Proposal/>
             {move || desk.pending.get().map(|p| {
