@@ -232,6 +232,16 @@ pub fn engineer_label(
     format!("{} · {} · …{tail}", d.name, d.region)
 }
 
+/// Whether a key press activates a control that is not a button (a job card, a board block, the
+/// photo label): Enter or Space, as on a button. Space would scroll the page otherwise.
+pub fn activates(ev: &web_sys::KeyboardEvent) -> bool {
+    let hit = matches!(ev.key().as_str(), "Enter" | " ");
+    if hit {
+        ev.prevent_default();
+    }
+    hit
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -881,6 +881,19 @@ pub fn refusal(code: &str) -> Option<(&'static str, &'static str)> {
             "这不是 Fixline 的备份文件。",
             "That is not a Fixline backup.",
         ),
+        // The device's own codes.
+        "device_storage" => (
+            "设备存储出错，数据未改动。请重启应用后再试。",
+            "The device's storage failed; nothing was changed. Restart the app and try again.",
+        ),
+        "bad_server_data" => (
+            "服务器发来的数据无法读取，请更新应用。",
+            "The server sent data this app cannot read; update the app.",
+        ),
+        "unsynced_changes" => (
+            "还有未同步的操作，请先同步。",
+            "Some work has not synced yet; sync first.",
+        ),
         "internal" => (
             "服务器出错了，已记录。请稍后再试。",
             "Something went wrong on the server; it has been logged. Try again later.",

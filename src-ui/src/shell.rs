@@ -166,6 +166,11 @@ pub fn said(e: &UiError) -> String {
         .split(|c: char| !c.is_ascii_alphabetic())
         .any(|word| word.len() >= 3);
     let chinese = !english && e.message.chars().any(is_cjk);
+    // A printer's or Bluetooth stack's answer names what the engineer can fix (the adapter is
+    // off, the printer out of paper) in the system's words: said after our own.
+    if e.code == "printer" && lang == Lang::Zh && !chinese {
+        return format!("打印机或蓝牙出错：{}", e.message);
+    }
     match (lang, crate::i18n::refusal(&e.code)) {
         // A message already in the user's language (the UI's or the device's own words).
         (Lang::Zh, _) if chinese => e.message.clone(),

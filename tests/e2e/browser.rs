@@ -60,6 +60,13 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     browser.click("#nav-jobs").await?;
     browser.find(&card).await?;
     browser.screenshot("browser-my-jobs-390x844").await?;
+    // A job card opens from the keyboard too (Enter on it).
+    browser.find(&card).await?.send_keys("\u{E007}").await?;
+    browser
+        .wait_text("#customer-name", "杭州湖滨餐饮管理有限公司")
+        .await?;
+    browser.click("#nav-jobs").await?;
+    browser.find(&card).await?;
 
     // Switch to English: the same job list, in English.
     browser.click("#lang").await?;

@@ -51,6 +51,26 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         browser.wait_text("#job-status", status).await?;
     }
 
+    // "Take a photo" works from the keyboard: Enter on it opens the camera's file input (the
+    // test stops the dialog itself and notes that it was asked for).
+    browser
+        .client
+        .execute(
+            "window.__camera = false; document.querySelector('#photo-input') \
+               .addEventListener('click', e => { window.__camera = true; e.preventDefault(); }, { once: true });",
+            vec![],
+        )
+        .await?;
+    browser
+        .find("#take-photo")
+        .await?
+        .send_keys("\u{E007}")
+        .await?;
+    let asked = browser
+        .client
+        .execute("return window.__camera", vec![])
+        .await?;
+    assert_eq!(asked, serde_json::json!(true), "Enter on the photo button");
     // Two photos picked at once, tagged "serial plate"; the tag stays chosen afterwards.
     browser.set_select("#photo-tag", "serial_plate").await?;
     browser.fill("#photo-caption", "压缩机铭牌").await?;

@@ -186,10 +186,16 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
         .await?;
     browser.screenshot("console-live-1280x800").await?;
 
-    // Open the job on the board and fix it: "do not move".
+    // A block opens from the keyboard too (Enter on it), and closes again.
+    let block = format!(".block[data-number='{}']", numbers[0]);
+    browser.find(&block).await?.send_keys("\u{E007}").await?;
     browser
-        .click(&format!(".block[data-number='{}']", numbers[0]))
+        .find(&format!("#job-detail[data-number='{}']", numbers[0]))
         .await?;
+    browser.click("#detail-close").await?;
+    browser.wait_count("#job-detail", 0).await?;
+    // Open the job on the board and fix it: "do not move".
+    browser.click(&block).await?;
     browser.set_select("#detail-pin", "do_not_move").await?;
     browser.click("#detail-save").await?;
     let mut pinned = false;

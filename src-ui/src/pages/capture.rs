@@ -83,6 +83,7 @@ fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
     let tag = drafts::kept(id, "photo-tag", || PhotoTag::Before);
     let caption = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let pick = move |ev: leptos::ev::Event| {
         let Some(input) = crate::components::file_input(&ev) else {
             return;
@@ -159,9 +160,15 @@ fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
                     </select>
                     <input id="photo-caption" placeholder=move || tr(Text::Caption)() bind:value=caption/>
                 </div>
-                <label class="button big">
+                // A label opens the camera by pointer and touch; Enter or Space on it by keyboard.
+                <label id="take-photo" class="button big" tabindex="0" role="button"
+                    on:keydown=move |ev| {
+                        if crate::format::activates(&ev) && let Some(input) = file_input.get_untracked() {
+                            input.click()
+                        }
+                    }>
                     {move || if busy.get() { "…".to_owned() } else { tr(Text::TakePhoto)().to_owned() }}
-                    <input id="photo-input" type="file" accept="image/*" capture="environment" multiple hidden on:change=pick/>
+                    <input id="photo-input" node_ref=file_input type="file" accept="image/*" capture="environment" multiple hidden on:change=pick/>
                 </label>
             })}
         </article>

@@ -34,8 +34,11 @@ pub fn Jobs() -> impl IntoView {
                         let wo = j.work_order.clone();
                         let (sla, sla_class) = format::sla(&wo.sla, now(), lang.get());
                         view! {
-                            <li class="job-card" data-number=wo.number.clone()
-                                on:click=move |_| shell.go(Screen::Job(id))>
+                            // The card is a link inside its list item, so the list stays a list to
+                            // a screen reader and the card opens from the keyboard.
+                            <li class="job-item"><div class="job-card" data-number=wo.number.clone() tabindex="0" role="link"
+                                on:click=move |_| shell.go(Screen::Job(id))
+                                on:keydown=move |ev| { if crate::format::activates(&ev) { shell.go(Screen::Job(id)) } }>
                                 <span class=format::priority_class(wo.priority)>{wo.priority.as_str()}</span>
                                 <div class="job-main">
                                     <div class="job-title">
@@ -49,7 +52,7 @@ pub fn Jobs() -> impl IntoView {
                                     <div class="muted">{wo.symptom.clone()}</div>
                                 </div>
                                 <span class=sla_class>{sla}</span>
-                            </li>
+                            </div></li>
                         }
                     }).collect_view().into_any()
                 }}

@@ -130,7 +130,8 @@ pub fn Timeline() -> impl IntoView {
                                                 title=format!("{} · {:.1} km", crate::format::minutes(b.travel_minutes, lang.get_untracked()), b.travel_km)></div>
                                             <div class=class data-number=number.clone() data-status=status
                                                 style=format!("left:{:.3}%;width:{:.3}%", span.at(b.start), span.width(minutes))
-                                                title=warnings.join("\n")
+                                                title=warnings.join("\n") tabindex="0" role="button"
+                                                on:keydown=move |ev| { if crate::format::activates(&ev) { desk.selected.set(Some(id)) } }
                                                 on:pointerdown=move |ev: web_sys::PointerEvent| {
                                                     press.set_value(Some((id, ev.client_x())));
                                                     desk.dragging.set(Some(id));
