@@ -142,7 +142,34 @@ pub use fixline_core::board::Scenario;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NotPlanned {
     pub work_order: String,
+    /// A code a client words: `not_home`, `no_position`, `engineer_off`, `window_not_on_day`,
+    /// `fixed_on_another_day`.
     pub reason: String,
+}
+
+/// Why a job cannot be on a day at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotOnDay {
+    /// The customer's window is on another day.
+    Window,
+    /// The dispatcher fixed its time on another day.
+    Fixed,
+}
+
+impl NotOnDay {
+    pub fn code(self) -> &'static str {
+        match self {
+            NotOnDay::Window => "window_not_on_day",
+            NotOnDay::Fixed => "fixed_on_another_day",
+        }
+    }
+
+    pub fn sentence(self) -> &'static str {
+        match self {
+            NotOnDay::Window => "the requested window is not on this day",
+            NotOnDay::Fixed => "it is fixed at a time on another day",
+        }
+    }
 }
 
 /// Builds the day's problem. `site_position` finds a work order's site position.
@@ -183,17 +210,22 @@ pub fn problem(
         if matches!(scenario, Scenario::NotHome { work_order } if *work_order == wo.id) {
             skipped.push(NotPlanned {
                 work_order: wo.id.to_string(),
-                reason: "the customer was not home".to_owned(),
+                reason: "not_home".to_owned(),
             });
             continue;
         }
         let Some(position) = site_position(wo) else {
             skipped.push(NotPlanned {
                 work_order: wo.id.to_string(),
-                reason: "the site has no position".to_owned(),
+                reason: "no_position".to_owned(),
             });
             continue;
         };
+        let under_way = matches!(wo.status, Status::EnRoute | Status::OnSite | Status::Paused);
+        // A job under way today is over by another day: it has no place in that day's plan.
+        if under_way && !clock.contains(now) {
+            continue;
+        }
         let held_by = wo.assignee.map(|a| a.to_string());
         // The scenario's engineer's jobs not yet under way are free to move (unless the
         // dispatcher fixed them to that engineer); a full re-plan frees every unpinned job.
@@ -217,7 +249,7 @@ pub fn problem(
         {
             skipped.push(NotPlanned {
                 work_order: wo.id.to_string(),
-                reason: "its engineer is not working that day".to_owned(),
+                reason: "engineer_off".to_owned(),
             });
             continue;
         }
@@ -226,7 +258,7 @@ pub fn problem(
             Err(reason) => {
                 skipped.push(NotPlanned {
                     work_order: wo.id.to_string(),
-                    reason: reason.to_owned(),
+                    reason: reason.code().to_owned(),
                 });
                 continue;
             }
@@ -262,13 +294,13 @@ pub fn job(
     position: fixline_core::position::Position,
     pin: Pin,
     fixed_time: bool,
-) -> Result<Job, &'static str> {
+) -> Result<Job, NotOnDay> {
     let (mut earliest, mut latest) = (0.0, clock.length());
     if let Some(w) = wo.requested_window {
         earliest = clock.minutes(w.start).max(0.0);
         latest = clock.minutes(w.end).min(clock.length());
         if latest < earliest {
-            return Err("the requested window is not on this day");
+            return Err(NotOnDay::Window);
         }
     }
     // Fixed in time: the visit starts when planned, whoever does it.
@@ -278,7 +310,7 @@ pub fn job(
     {
         let at = clock.minutes(slot.start);
         if !clock.contains(slot.start) {
-            return Err("it is fixed at a time on another day");
+            return Err(NotOnDay::Fixed);
         }
         earliest = at;
         latest = at;

@@ -67,6 +67,11 @@ pub enum Text {
     NoQualifiedEngineer,
     WindowImpossible,
     ShiftsFull,
+    LeftNotHome,
+    LeftNoPosition,
+    LeftEngineerOff,
+    LeftWindowNotOnDay,
+    LeftFixedOnAnotherDay,
     PerHour,
     CategoryFromMachine,
     PartsSaved,
@@ -467,6 +472,26 @@ impl Text {
             Text::NoQualifiedEngineer => ("没有具备资质的工程师", "no qualified engineer"),
             Text::WindowImpossible => ("客户时段内无法到达", "the customer's window cannot be met"),
             Text::ShiftsFull => ("当天班次已排满", "every shift that day is full"),
+            Text::LeftNotHome => (
+                "客户不在家，移出今天的计划",
+                "the customer was not home: out of today's plan",
+            ),
+            Text::LeftNoPosition => (
+                "地点没有定位，无法排程",
+                "the site has no position, so it cannot be planned",
+            ),
+            Text::LeftEngineerOff => (
+                "负责的工程师当天不上班",
+                "its engineer is not working that day",
+            ),
+            Text::LeftWindowNotOnDay => (
+                "客户预约的时段不在这一天",
+                "the customer's window is on another day",
+            ),
+            Text::LeftFixedOnAnotherDay => (
+                "已固定在另一天的时间",
+                "it is fixed at a time on another day",
+            ),
             Text::WrongPassword => ("用户名或密码错误", "Wrong user name or password"),
             Text::SignInLocked => (
                 "密码错误次数过多，登录已暂时锁定，请 15 分钟后再试，或联系管理员",

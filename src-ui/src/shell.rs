@@ -15,7 +15,13 @@ use crate::routes::Screen;
 /// desk's screens follow the engineers' steps without a reload).
 pub fn follow_live() {
     let shell = shell();
-    if let Some(stop) = backend().follow_live(Box::new(move || shell.changed())) {
+    follow_live_with(move |_| shell.changed());
+}
+
+/// While the calling view lives, `changed` sees each change the server reports (`None`: one the
+/// UI could not read).
+pub fn follow_live_with(changed: impl Fn(Option<fixline_api::live::Change>) + 'static) {
+    if let Some(stop) = backend().follow_live(Box::new(changed)) {
         let stop = StoredValue::new_local(Some(stop));
         on_cleanup(move || {
             if let Some(stop) = stop.try_update_value(Option::take).flatten() {

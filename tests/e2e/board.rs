@@ -235,8 +235,7 @@ async fn pinned_jobs_hold_when_the_day_is_planned_again() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|l| l["work_order"] == fixed.as_str()
-                && l["reason"] == "its engineer is not working that day")
+            .any(|l| l["work_order"] == fixed.as_str() && l["reason"] == "engineer_off")
     );
     assert!(
         plan["visits"]

@@ -63,6 +63,20 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     browser.set_select("#queue-region", "").await?;
     browser.wait_count(cards, 5).await?;
 
+    // A job chen is already driving to: it stays on his day, but there is nothing to propose
+    // for it (applying a plan to it could only be refused).
+    let chen = server.login("chen").await;
+    let (under_way, _) = waiting_job(&desk, "文三路便利店", "FXU001", "refrigeration").await;
+    for (who, step) in [
+        (&desk, json!({"action": "triage"})),
+        (&desk, json!({"action": "assign", "engineer": chen_id})),
+        (&chen, json!({"action": "accept"})),
+        (&chen, json!({"action": "start_travel"})),
+    ] {
+        let (s, b) = who.act(&under_way, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+
     // A weekday everyone works: the board shows a lane in time per engineer.
     let day = next_wednesday_after("2026-11-30".parse()?);
     browser.set_value("#plan-date", &day.to_string()).await?;
@@ -129,6 +143,18 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     // Lateness is in words and hours, not "+2312 min".
     let proposal = browser.find("#proposal").await?.text().await?;
     assert!(!proposal.contains(" min"), "{proposal}");
+    // Only what can be applied: not the job under way; and why a job is left out, in Chinese.
+    browser
+        .wait_count(&format!("#proposal li[data-work-order='{under_way}']"), 0)
+        .await?;
+    assert!(
+        proposal.contains(&washer) && proposal.contains("没有具备资质的工程师"),
+        "{proposal}"
+    );
+    assert!(
+        !proposal.contains("the "),
+        "English in the proposal: {proposal}"
+    );
     // The visit checkboxes are squares a finger can hit, in a label 48 px high.
     let size = browser
         .client
@@ -150,6 +176,7 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
             ids[2]
         ))
         .await?;
+    browser.watch_requests().await?;
     browser.click("#apply-plan").await?;
     for id in &ids[1..2] {
         let mut assigned = false;
@@ -173,8 +200,25 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     );
     browser.find(&card(&numbers[2])).await?;
 
-    // chen accepts through the API (as the app would): the board shows it without a reload.
-    let chen = server.login("chen").await;
+    // Applying reloaded the board once (the dispatcher's own step); wait until that is done.
+    let boards = "window.__requests.filter(u => u.includes('/dispatch/board?')).length";
+    browser
+        .wait_js(&format!("return {boards} >= 1 && window.__inFlight === 0"))
+        .await?;
+    let wang_lane = format!(".lane[data-engineer='{wang_id}']");
+    browser
+        .client
+        .execute(
+            &format!(
+                "document.querySelector(\"{wang_lane}\").__kept = true; \
+                 window.__boardsBefore = {boards}; window.__requests.length = 0;"
+            ),
+            vec![],
+        )
+        .await?;
+
+    // chen accepts through the API (as the app would): the board shows it without a reload,
+    // and without reloading the whole board: one small update, and wang's lane untouched.
     let (s, b) = chen.act(&ids[0], json!({"action": "accept"})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     browser
@@ -184,6 +228,23 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
             "accepted",
         )
         .await?;
+    let asked = browser.requests().await?;
+    assert!(
+        asked.iter().any(|u| u.contains("/dispatch/board/update")),
+        "no update asked for: {asked:?}"
+    );
+    assert!(
+        !asked.iter().any(|u| u.contains("/dispatch/board?")),
+        "the whole board was loaded again for one change: {asked:?}"
+    );
+    let kept = browser
+        .client
+        .execute(
+            &format!("return document.querySelector(\"{wang_lane}\").__kept === true"),
+            vec![],
+        )
+        .await?;
+    assert_eq!(kept, json!(true), "wang's lane was drawn again");
     browser.screenshot("console-live-1280x800").await?;
 
     // A block opens from the keyboard too (Enter on it), and closes again.

@@ -236,9 +236,10 @@ async fn a_sick_engineer_an_overrun_or_an_empty_house_moves_only_what_it_must() 
         .await;
     assert_eq!(plan["reassigned"].as_array().unwrap().len(), 0, "{plan}");
     let left = plan["left_out"].as_array().unwrap();
-    assert!(left.iter().any(
-        |l| l["work_order"] == wang_job.as_str() && l["reason"] == "the customer was not home"
-    ));
+    assert!(
+        left.iter()
+            .any(|l| l["work_order"] == wang_job.as_str() && l["reason"] == "not_home")
+    );
     for job in &chen_jobs {
         assert!(
             plan["visits"]
@@ -248,4 +249,61 @@ async fn a_sick_engineer_an_overrun_or_an_empty_house_moves_only_what_it_must() 
                 .any(|v| v["work_order"] == job.as_str() && v["engineer"] == chen_id.as_str())
         );
     }
+}
+
+/// A job under way is planned around, never proposed: nothing about it could be applied. On
+/// another day it is over, so it is not in that day's plan at all.
+#[tokio::test]
+async fn a_job_under_way_is_not_proposed() {
+    use fixline_tests::{assigned_job, crew_at, next_wednesday_after};
+    // Monday 30 November 2026, 10:00 in Hangzhou: a working day for everyone.
+    let monday: chrono::DateTime<Utc> = "2026-11-30T02:00:00Z".parse().unwrap();
+    let crew = crew_at(monday).await;
+    let fx = customer_with_asset(&crew.desk, "西溪超市", "FXU001").await;
+    let driving = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let chen = crew.server.login("chen").await;
+    for step in ["accept", "start_travel"] {
+        let (s, b) = chen.act(&driving, json!({"action": step})).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let (waiting, _) = waiting_job(&crew.desk, "湖滨超市", "FXU002", "refrigeration").await;
+    for day in [
+        "2026-11-30".parse().unwrap(),
+        next_wednesday_after("2026-11-30".parse().unwrap()),
+    ] {
+        let (s, plan) = crew
+            .desk
+            .post(
+                "/api/v1/dispatch/plan",
+                json!({"day": day, "time_limit_ms": 200}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{plan}");
+        let proposed = |id: &str| {
+            plan["visits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["work_order"] == id)
+        };
+        assert!(proposed(&waiting), "{day}: {plan}");
+        assert!(
+            !proposed(&driving),
+            "{day}: the job under way was proposed: {plan}"
+        );
+        assert!(
+            plan["left_out"].as_array().unwrap().is_empty(),
+            "{day}: {plan}"
+        );
+    }
+    // A refusal names its reason by code, for the console to word.
+    let (_, applied) = crew
+        .desk
+        .post(
+            "/api/v1/dispatch/apply",
+            json!({"assignments": [{"work_order": driving, "engineer": "00000000-0000-7000-8000-000000000000"}]}),
+        )
+        .await;
+    assert_eq!(applied[0]["outcome"], "refused", "{applied}");
+    assert_eq!(applied[0]["code"], "not_found", "{applied}");
 }

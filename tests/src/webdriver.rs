@@ -181,7 +181,7 @@ impl Session {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                other => return other.with_context(|| format!("clicking {css}")),
+                other => return other.map_err(|e| anyhow::anyhow!("clicking {css}: {e:?}")),
             }
         }
     }
@@ -315,6 +315,43 @@ impl Session {
             .execute("return window.__errors || []", vec![])
             .await?;
         Ok(serde_json::from_value(v)?)
+    }
+
+    /// From now on, records every request the page starts with `fetch` (its URL) and how many
+    /// are still under way, for [`Session::requests`] and [`Session::wait_js`].
+    pub async fn watch_requests(&self) -> Result<()> {
+        self.client
+            .execute(
+                "window.__requests = []; window.__inFlight = 0; const fetch = window.fetch; \
+                 window.fetch = (...a) => { \
+                   window.__requests.push(String(a[0] && a[0].url || a[0])); \
+                   window.__inFlight++; const p = fetch(...a); \
+                   p.finally(() => window.__inFlight--); return p; };",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The URLs of the requests started since [`Session::watch_requests`].
+    pub async fn requests(&self) -> Result<Vec<String>> {
+        let v = self
+            .client
+            .execute("return window.__requests || []", vec![])
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// Waits until the script `return`s `true`.
+    pub async fn wait_js(&self, script: &str) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.client.execute(script, vec![]).await? == json!(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("never true: {script}")
     }
 
     /// Sets an input's value as a user would, firing `input` so the page sees it.

@@ -51,7 +51,9 @@ impl ProposedVisit {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeftOut {
     pub work_order: String,
-    /// `no_qualified_engineer`, `window_impossible`, `shifts_full`, or why it was not planned.
+    /// A code: `no_qualified_engineer`, `window_impossible`, `shifts_full` (the optimiser's), or
+    /// `not_home`, `no_position`, `engineer_off`, `window_not_on_day`, `fixed_on_another_day`
+    /// (not planned at all).
     pub reason: String,
 }
 
@@ -95,4 +97,7 @@ pub struct Applied {
     /// `assigned`, `rescheduled` (theirs already, new time), `unchanged` or `refused`.
     pub outcome: String,
     pub message: Option<String>,
+    /// Why it was refused, as an error code a client words in its user's language.
+    #[serde(default)]
+    pub code: Option<String>,
 }

@@ -11,6 +11,7 @@ pub mod engineers;
 pub mod error;
 pub mod files;
 pub mod intake;
+pub mod live;
 pub mod page;
 pub mod session;
 pub mod sync;

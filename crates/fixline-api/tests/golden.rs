@@ -308,8 +308,32 @@ fn dispatch() {
             work_order: job(),
             outcome: "refused".into(),
             message: Some("no longer fits".into()),
+            code: Some("wrong_state".into()),
         },
-        json!({"work_order": JOB, "outcome": "refused", "message": "no longer fits"}),
+        json!({"work_order": JOB, "outcome": "refused", "message": "no longer fits",
+            "code": "wrong_state"}),
+    );
+}
+
+#[test]
+fn live_changes() {
+    use fixline_api::live::{Change, ChangeOp, Entity};
+    frozen(
+        Change {
+            seq: 42,
+            at: at("2026-12-04T01:20:00Z"),
+            entity: Entity::WorkOrder,
+            entity_id: *job().as_uuid(),
+            op: ChangeOp::Updated,
+            version: Some(3),
+            engineer_id: Some(engineer()),
+            previous_engineer_id: None,
+            region: Some("西湖区".into()),
+            data: json!({"status": "accepted"}),
+        },
+        json!({"seq": 42, "at": "2026-12-04T01:20:00Z", "entity": "work_order", "entity_id": JOB,
+            "op": "updated", "version": 3, "engineer_id": ENGINEER, "previous_engineer_id": null,
+            "region": "西湖区", "data": {"status": "accepted"}}),
     );
 }
 

@@ -111,6 +111,71 @@ impl Board {
     }
 }
 
+/// The part of a day's board a live change touched: asked for by the console instead of the
+/// whole board, so one engineer's step does not redraw (or re-send) everyone's day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardUpdateRequest {
+    pub day: NaiveDate,
+    #[serde(default)]
+    pub work_orders: Vec<WorkOrderId>,
+    /// Engineers whose lanes to lay out again (a job's assignee, before and after).
+    #[serde(default)]
+    pub engineers: Vec<EngineerId>,
+}
+
+/// The answer: the jobs asked for that are still open, those that are not (closed, cancelled,
+/// gone), and the engineers asked for with their lanes (none when they are not working).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardUpdate {
+    pub day: NaiveDate,
+    pub jobs: Vec<BoardJob>,
+    pub gone: Vec<WorkOrderId>,
+    pub engineers: Vec<BoardEngineer>,
+    pub lanes: Vec<BoardLane>,
+}
+
+impl Board {
+    /// Applies an update in place; `false` (and nothing changed) when it is for another day.
+    pub fn apply(&mut self, update: BoardUpdate) -> bool {
+        if update.day != self.day {
+            return false;
+        }
+        self.jobs
+            .retain(|j| !update.gone.contains(&j.work_order.id));
+        for job in update.jobs {
+            match self
+                .jobs
+                .iter_mut()
+                .find(|j| j.work_order.id == job.work_order.id)
+            {
+                Some(shown) => *shown = job,
+                None => self.jobs.push(job),
+            }
+        }
+        for e in &update.engineers {
+            self.lanes.retain(|l| l.engineer != e.engineer.id);
+        }
+        for e in update.engineers {
+            match self
+                .engineers
+                .iter_mut()
+                .find(|shown| shown.engineer.id == e.engineer.id)
+            {
+                Some(shown) => *shown = e,
+                None => self.engineers.push(e),
+            }
+        }
+        // A lane moves only where its engineer was asked for (removed above).
+        for lane in update.lanes {
+            self.lanes.retain(|l| l.engineer != lane.engineer);
+            self.lanes.push(lane);
+        }
+        true
+    }
+}
+
 /// "What if this job went to this engineer, at this time?" — asked before a drop is committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{NaiveDate, Utc};
 use fixline_core::board::{
-    Board, BoardEngineer, BoardJob, BoardLane, LaneBlock, LaneConflict, MapTiles,
-    PlacementAssessment, PlacementCheck,
+    Board, BoardEngineer, BoardJob, BoardLane, BoardUpdate, BoardUpdateRequest, LaneBlock,
+    LaneConflict, MapTiles, PlacementAssessment, PlacementCheck,
 };
 use fixline_core::engineer::{Engineer, EngineerStatus};
 use fixline_core::ids::{CustomerId, WorkOrderId};
@@ -32,6 +32,7 @@ use crate::store::Store;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(board))
+        .routes(routes!(board_update))
         .routes(routes!(check))
 }
 
@@ -79,6 +80,62 @@ async fn board(
     Ok(axum::Json(board))
 }
 
+/// The part of a day's board that live changes touched: the jobs named (those no longer open
+/// listed as gone) and the engineers named with their lanes laid out again. The console asks
+/// this after a change instead of the whole board.
+#[utoipa::path(post, path = "/api/v1/dispatch/board/update", tag = "dispatch", request_body = BoardUpdateRequest,
+    responses((status = 200, body = BoardUpdate), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn board_update(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(request): Json<BoardUpdateRequest>,
+) -> Result<axum::Json<BoardUpdate>> {
+    user.require_desk("see the dispatch board")?;
+    if request.work_orders.len() + request.engineers.len() > 1000 {
+        return Err(Error::bad_request(
+            "too_many",
+            "ask for at most 1000 jobs and engineers at once; load the board instead",
+        ));
+    }
+    let config = state.config().dispatch.clone();
+    let area = state.config().service_area.clone();
+    let now = state.now();
+    let update = state
+        .run(move |store| {
+            let day = Day::load(store, &config, &area, request.day, now)?;
+            let jobs: Vec<BoardJob> = day
+                .jobs
+                .iter()
+                .filter(|j| request.work_orders.contains(&j.work_order.id))
+                .cloned()
+                .collect();
+            let gone = request
+                .work_orders
+                .iter()
+                .filter(|id| !jobs.iter().any(|j| j.work_order.id == **id))
+                .copied()
+                .collect();
+            let named = |e: &&Engineer| request.engineers.contains(&e.id);
+            Ok(BoardUpdate {
+                day: request.day,
+                engineers: day
+                    .engineers()
+                    .into_iter()
+                    .filter(|e| request.engineers.contains(&e.engineer.id))
+                    .collect(),
+                lanes: day
+                    .working()
+                    .filter(named)
+                    .map(|e| day.lane(e, None))
+                    .collect(),
+                jobs,
+                gone,
+            })
+        })
+        .await?;
+    Ok(axum::Json(update))
+}
+
 /// What a placement would break, before it is made: the engineer's lane for the day with the
 /// job put at `start` (or as early as it can be reached), and its conflicts. Nothing changes.
 #[utoipa::path(post, path = "/api/v1/dispatch/check", tag = "dispatch", request_body = PlacementCheck,
@@ -123,7 +180,7 @@ async fn check(
                 Pin::Free,
                 false,
             )
-            .map_err(|reason| not_on_day(day.clock.day, reason))?;
+            .map_err(|reason| not_on_day(day.clock.day, reason.sentence()))?;
             let lane = day.lane(engineer, Some((&job.work_order, request.start)));
             let placed = lane
                 .blocks

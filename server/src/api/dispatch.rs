@@ -71,6 +71,14 @@ async fn plan(
             let plan = fixline_dispatch::solve(&problem, &travel, budget)
                 .map_err(|e| Error::bad_request("unplannable", e.to_string()))?;
             let mut proposed = describe(&clock, &plan, skipped, problem.engineers.len());
+            // A job under way is only in the problem so the engineer's day is planned around
+            // it: there is nothing to apply to it, so it is not proposed.
+            proposed.visits.retain(|v| {
+                !orders.iter().any(|w| {
+                    w.id == v.work_order
+                        && matches!(w.status, Status::EnRoute | Status::OnSite | Status::Paused)
+                })
+            });
             proposed.reassigned = proposed
                 .visits
                 .iter()
@@ -249,11 +257,13 @@ async fn apply(
                         work_order: a.work_order,
                         outcome: o.to_owned(),
                         message: None,
+                        code: None,
                     },
                     Err(e) => Applied {
                         work_order: a.work_order,
                         outcome: "refused".to_owned(),
                         message: Some(e.to_string()),
+                        code: Some(e.code().to_owned()),
                     },
                 });
             }

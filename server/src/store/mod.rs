@@ -29,7 +29,6 @@ use fixline_core::sync::{
 use fixline_core::work_order::{
     HistoryEntry, IntakeChannel, Priority, Status, WorkOrder, WorkOrderSummary,
 };
-use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 pub use sqlite::SqliteStore;
@@ -37,6 +36,7 @@ pub use sqlite::SqliteStore;
 use crate::error::Result;
 
 pub use fixline_api::Page;
+pub use fixline_api::live::{Change, ChangeOp, Entity};
 /// A login: one wire type, in core, shared with the UI.
 pub use fixline_core::security::User;
 
@@ -83,50 +83,6 @@ pub struct WorkOrderFilter {
 pub enum Visibility {
     All,
     Engineer(EngineerId),
-}
-
-/// Kinds of record in the change log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Customer,
-    Contact,
-    Site,
-    Asset,
-    Engineer,
-    WorkOrder,
-    Guide,
-    SyncConflict,
-    Complaint,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeOp {
-    Created,
-    Updated,
-    /// An engineer's position ping.
-    Position,
-}
-
-/// One entry of the change log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Change {
-    /// Strictly increasing in commit order.
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub entity: Entity,
-    pub entity_id: uuid::Uuid,
-    pub op: ChangeOp,
-    pub version: Option<u64>,
-    /// The engineer this change concerns (a job's assignee, a position's engineer).
-    pub engineer_id: Option<EngineerId>,
-    /// The job's assignee before the change, when it changed hands.
-    pub previous_engineer_id: Option<EngineerId>,
-    pub region: Option<String>,
-    /// A summary for live views: a work-order summary, an engineer's status and position.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
 }
 
 /// Makes the work order from the customer, site and asset found and the number given.

@@ -310,8 +310,15 @@ pub trait Backend {
         console_only()
     }
     /// Gives jobs to engineers (triaging new ones first), with their times if chosen; returns
-    /// the refusals' messages.
-    fn assign(&self, _assignments: Vec<Placement>) -> Answer<Vec<String>> {
+    /// the refusals.
+    fn assign(&self, _assignments: Vec<Placement>) -> Answer<Vec<fixline_api::dispatch::Applied>> {
+        console_only()
+    }
+    /// The part of a day's board some live changes touched.
+    fn board_update(
+        &self,
+        _request: fixline_core::board::BoardUpdateRequest,
+    ) -> Answer<fixline_core::board::BoardUpdate> {
         console_only()
     }
     fn propose(
@@ -321,8 +328,12 @@ pub trait Backend {
     ) -> Answer<ProposedPlan> {
         console_only()
     }
-    /// Calls `changed` whenever the server reports a change; returns a handle that stops it.
-    fn follow_live(&self, _changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {
+    /// Calls `changed` with each change the server reports (`None`: one it could not read);
+    /// returns a handle that stops it.
+    fn follow_live(
+        &self,
+        _changed: Box<dyn Fn(Option<fixline_api::live::Change>)>,
+    ) -> Option<Box<dyn FnOnce()>> {
         None
     }
 }

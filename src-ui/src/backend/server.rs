@@ -640,7 +640,7 @@ impl Backend for Server {
         Box::pin(async move { post(url, to_body(&check)?).await })
     }
 
-    fn assign(&self, assignments: Vec<Placement>) -> Answer<Vec<String>> {
+    fn assign(&self, assignments: Vec<Placement>) -> Answer<Vec<Applied>> {
         let url = self.url("/api/v1/dispatch/apply");
         Box::pin(async move {
             let request = ApplyRequest {
@@ -657,9 +657,16 @@ impl Backend for Server {
             Ok(results
                 .into_iter()
                 .filter(|r| r.outcome == "refused")
-                .map(|r| r.message.unwrap_or_else(|| "refused".to_owned()))
                 .collect())
         })
+    }
+
+    fn board_update(
+        &self,
+        request: fixline_core::board::BoardUpdateRequest,
+    ) -> Answer<fixline_core::board::BoardUpdate> {
+        let url = self.url("/api/v1/dispatch/board/update");
+        Box::pin(async move { post(url, to_body(&request)?).await })
     }
 
     fn propose(&self, day: chrono::NaiveDate, scenario: Option<Scenario>) -> Answer<ProposedPlan> {
@@ -674,7 +681,10 @@ impl Backend for Server {
         })
     }
 
-    fn follow_live(&self, changed: Box<dyn Fn()>) -> Option<Box<dyn FnOnce()>> {
+    fn follow_live(
+        &self,
+        changed: Box<dyn Fn(Option<fixline_api::live::Change>)>,
+    ) -> Option<Box<dyn FnOnce()>> {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
         let token = storage_get(TOKEN)?;
@@ -684,7 +694,14 @@ impl Backend for Server {
         )))
         .ok()?;
         // The stream names its events `change`; the browser reconnects with the last event id.
-        let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| changed());
+        let on_message =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                changed(
+                    ev.data()
+                        .as_string()
+                        .and_then(|d| serde_json::from_str(&d).ok()),
+                )
+            });
         let _ =
             source.add_event_listener_with_callback("change", on_message.as_ref().unchecked_ref());
         Some(Box::new(move || {

@@ -2,7 +2,7 @@
 //! skill, priority, channel and text), one lane per engineer laid out in time with the travel
 //! before each job, the map of engineers and jobs, and the optimiser's proposals. A drop (or the
 //! keyboard picker) is checked by the server first; conflicts are shown before anything is
-//! committed. Live: every change on the server reloads the board.
+//! committed. Live: a change on the server updates the jobs and lanes it touched, in place.
 
 mod detail;
 mod map;
@@ -21,6 +21,7 @@ use leptos::task::spawn_local;
 use crate::backend::{ProposedPlan, UiError, backend};
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::shell::shell;
+use fixline_api::live::{Change, Entity};
 
 /// A drop that breaks rules, waiting for the dispatcher to confirm or cancel it.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,52 @@ pub struct Desk {
     pub selected: RwSignal<Option<WorkOrderId>>,
     /// The optimiser is working on a plan (it takes seconds on a big day).
     pub planning: RwSignal<bool>,
+    /// Live changes not yet on the board: gathered for a moment, then fetched in one update.
+    live: StoredValue<LiveBatch>,
+}
+
+/// What live changes touched since the board was last brought up to date.
+#[derive(Debug, Default)]
+struct LiveBatch {
+    /// An update is on its way (the batch closes when it leaves).
+    due: bool,
+    work_orders: Vec<WorkOrderId>,
+    engineers: Vec<EngineerId>,
+    /// Something the board cannot update by parts (a customer or site renamed or moved, an
+    /// unreadable event): load it whole.
+    whole: bool,
+}
+
+impl LiveBatch {
+    fn add(&mut self, change: Option<Change>) {
+        let Some(c) = change else {
+            self.whole = true;
+            return;
+        };
+        let mut engineer = |e: EngineerId| {
+            if !self.engineers.contains(&e) {
+                self.engineers.push(e);
+            }
+        };
+        match c.entity {
+            Entity::WorkOrder => {
+                c.engineer_id.into_iter().for_each(&mut engineer);
+                c.previous_engineer_id.into_iter().for_each(&mut engineer);
+                let id = WorkOrderId::from_uuid(c.entity_id);
+                if !self.work_orders.contains(&id) {
+                    self.work_orders.push(id);
+                }
+            }
+            Entity::Engineer => engineer(EngineerId::from_uuid(c.entity_id)),
+            Entity::Customer | Entity::Site => self.whole = true,
+            // Not on the board.
+            Entity::Contact
+            | Entity::Asset
+            | Entity::Guide
+            | Entity::SyncConflict
+            | Entity::Complaint => {}
+        }
+    }
 }
 
 impl Desk {
@@ -98,7 +145,27 @@ impl Desk {
             match backend().assign(placements).await {
                 Ok(refused) if refused.is_empty() => shell.changed(),
                 Ok(refused) => {
-                    shell.fail(&UiError::new("refused", refused.join("; ")));
+                    // Each refusal with its job's number, in the user's words.
+                    let lines: Vec<String> = refused
+                        .iter()
+                        .map(|r| {
+                            let number = self.board.with_untracked(|b| match b {
+                                Some(Ok(b)) => {
+                                    b.job(r.work_order).map(|j| j.work_order.number.clone())
+                                }
+                                _ => None,
+                            });
+                            let why = crate::shell::said(&UiError::new(
+                                r.code.as_deref().unwrap_or("refused"),
+                                r.message.clone().unwrap_or_default(),
+                            ));
+                            format!(
+                                "{} {why}",
+                                number.unwrap_or_else(|| r.work_order.to_string())
+                            )
+                        })
+                        .collect();
+                    shell.message.set(Some((true, lines.join("; "))));
                     shell.changed();
                 }
                 Err(e) => shell.fail(&e),
@@ -124,6 +191,60 @@ impl Desk {
                 Err(e) => shell.fail(&e),
             }
         });
+    }
+
+    /// Takes in a live change: the board catches up a moment later, with everything that
+    /// changed meanwhile in one request (applying a plan sends dozens of changes at once).
+    fn live(self, change: Option<Change>) {
+        let first = self
+            .live
+            .try_update_value(|b| {
+                b.add(change);
+                !std::mem::replace(&mut b.due, true)
+            })
+            .unwrap_or(false);
+        if first {
+            spawn_local(async move {
+                crate::backend::sleep(200).await;
+                self.catch_up().await;
+            });
+        }
+    }
+
+    /// Brings the board up to date with the live changes gathered: the parts they touched, or
+    /// the whole board when parts will not do.
+    async fn catch_up(self) {
+        let Some(batch) = self.live.try_update_value(std::mem::take) else {
+            return;
+        };
+        let Some(day) = self.day() else { return };
+        let shown = self
+            .board
+            .try_with_untracked(|b| matches!(b, Some(Ok(b)) if b.day == day))
+            .unwrap_or(false);
+        if !batch.whole && shown {
+            let request = fixline_core::board::BoardUpdateRequest {
+                day,
+                work_orders: batch.work_orders,
+                engineers: batch.engineers,
+            };
+            if request.work_orders.is_empty() && request.engineers.is_empty() {
+                return;
+            }
+            if let Ok(update) = backend().board_update(request).await {
+                let mut applied = false;
+                self.board.try_update(|b| {
+                    if let Some(Ok(b)) = b {
+                        applied = b.apply(update);
+                    }
+                });
+                if applied {
+                    return;
+                }
+            }
+        }
+        let board = backend().desk_board(day).await;
+        self.board.try_set(Some(board));
     }
 
     /// A lifecycle action from the desk (schedule, release to the pool).
@@ -206,6 +327,7 @@ pub fn Console(day: Option<NaiveDate>) -> impl IntoView {
         pending: RwSignal::new(None),
         selected: RwSignal::new(None),
         planning: RwSignal::new(false),
+        live: StoredValue::new(LiveBatch::default()),
     };
     provide_context(desk);
     Effect::new(move |_| {
@@ -218,8 +340,8 @@ pub fn Console(day: Option<NaiveDate>) -> impl IntoView {
         crate::routes::record(&crate::routes::Screen::Board(day), false);
         spawn_local(async move { desk.board.set(Some(backend().desk_board(day).await)) });
     });
-    // Live: any change on the server reloads the board.
-    crate::shell::follow_live();
+    // Live: a change on the server updates what it touched.
+    crate::shell::follow_live_with(move |change| desk.live(change));
     // Only a change between loading, failed and loaded rebuilds the page (the map keeps its
     // view); the parts follow the board themselves.
     let loaded = Memo::new(move |_| {

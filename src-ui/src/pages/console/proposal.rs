@@ -99,6 +99,11 @@ fn left_out_reason(reason: &str, lang: crate::i18n::Lang) -> String {
         "no_qualified_engineer" => Text::NoQualifiedEngineer.in_lang(lang).to_owned(),
         "window_impossible" => Text::WindowImpossible.in_lang(lang).to_owned(),
         "shifts_full" => Text::ShiftsFull.in_lang(lang).to_owned(),
+        "not_home" => Text::LeftNotHome.in_lang(lang).to_owned(),
+        "no_position" => Text::LeftNoPosition.in_lang(lang).to_owned(),
+        "engineer_off" => Text::LeftEngineerOff.in_lang(lang).to_owned(),
+        "window_not_on_day" => Text::LeftWindowNotOnDay.in_lang(lang).to_owned(),
+        "fixed_on_another_day" => Text::LeftFixedOnAnotherDay.in_lang(lang).to_owned(),
         other => other.to_owned(),
     }
 }
