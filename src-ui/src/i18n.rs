@@ -254,6 +254,7 @@ pub enum Text {
     AssignAnyway,
     ConflictsFound,
     Map,
+    PlaceOnMapHint,
     NoTiles,
     MapUnavailable,
     Travel,
@@ -632,6 +633,10 @@ impl Text {
             Text::AssignAnyway => ("仍然派工", "Assign anyway"),
             Text::ConflictsFound => ("存在冲突", "Conflicts"),
             Text::Map => ("地图", "Map"),
+            Text::PlaceOnMapHint => (
+                "在地图上点击即可放置此地点，也可以直接填写经纬度。",
+                "Click the map to place the site, or type its latitude and longitude.",
+            ),
             Text::NoTiles => (
                 "未配置地图底图：仅显示位置",
                 "No map tiles configured: positions only",

@@ -57,9 +57,11 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     // The same screens at phone size.
     browser.client.set_window_size(390, 844).await?;
     browser.screenshot("browser-job-390x844").await?;
+    browser.assert_touch_targets("the job at 390 px").await?;
     browser.click("#nav-jobs").await?;
     browser.find(&card).await?;
     browser.screenshot("browser-my-jobs-390x844").await?;
+    browser.assert_touch_targets("my jobs at 390 px").await?;
     // A job card opens from the keyboard too (Enter on it).
     browser.find(&card).await?.send_keys("\u{E007}").await?;
     browser
@@ -83,6 +85,7 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     let pool_card = format!("#pool .pool-card[data-number='{pooled_number}']");
     browser.find(&pool_card).await?;
     browser.screenshot("browser-pool-390x844").await?;
+    browser.assert_touch_targets("the pool at 390 px").await?;
     browser.click(&format!("{pool_card} .pick")).await?;
     browser
         .find(&format!(

@@ -110,6 +110,9 @@ async fn an_engineer_photographs_bills_and_gets_a_signed_receipt_in_chromium() -
         width.as_f64().unwrap_or(0.0) >= 250.0,
         "part name {width} px wide at 390"
     );
+    browser
+        .assert_touch_targets("photos, parts and signature at 390 px")
+        .await?;
     browser.client.set_window_size(1280, 900).await?;
 
     browser.click("#act-complete").await?;

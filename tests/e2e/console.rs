@@ -123,9 +123,14 @@ async fn the_dispatcher_drags_plans_and_sees_the_board_live() -> anyhow::Result<
     browser
         .drag_to(&format!("{} strong", card(&washer)), &track, 0.0)
         .await?;
-    browser
+    let conflict = browser
         .wait_text("#placement-conflicts", "缺少技能")
         .await?;
+    // The skill named in the user's words, not by its key.
+    assert!(
+        conflict.contains("洗衣设备") && !conflict.contains("laundry"),
+        "{conflict}"
+    );
     browser.click("#cancel-placement").await?;
     browser.find(&card(&washer)).await?;
     assert!(

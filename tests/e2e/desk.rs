@@ -71,8 +71,13 @@ async fn the_desk_runs_a_job_from_triage_to_closed_from_screens() -> anyhow::Res
     ui.set_value("#triage-minutes", "90").await?;
     ui.click("#desk-submit").await?;
     ui.wait_text("#panel-status", "已分级").await?;
-    ui.wait_text("#panel-requirements", "制冷与空调作业证")
+    let requirements = ui
+        .wait_text("#panel-requirements", "制冷与空调作业证")
         .await?;
+    assert!(
+        requirements.contains("商用制冷 ≥ 3"),
+        "the skill in Chinese: {requirements}"
+    );
     let (_, wo) = desk.get(&format!("/api/v1/work-orders/{id}")).await;
     assert_eq!(wo["priority"], "P1");
     assert_eq!(
@@ -351,6 +356,8 @@ async fn a_phone_agent_logs_calls_for_a_known_and_a_new_caller() -> anyhow::Resu
     ui.client.goto(&server.url("/intake")).await?;
     ui.find("form").await?;
     ui.assert_accessible("the public request form").await?;
+    ui.assert_touch_targets("the public request form at 390 px")
+        .await?;
     ui.client.clone().close().await?;
     Ok(())
 }
@@ -429,6 +436,37 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
     ui.click(&format!("{site} .site-save")).await?;
     ui.wait_text(&format!("{site} .site-address"), "文三路 400 号")
         .await?;
+    // The file's map shows the site where it now is.
+    ui.find("#customer-file path.marker-site").await?;
+    // Placed by hand: a click on the edit form's map, up and right of the site, moves it
+    // north-east (the map opens on the site); the fields show the position clicked.
+    ui.click(&format!("{site} .site-edit")).await?;
+    ui.find(&format!("{site} .site-form path.marker-picked"))
+        .await?;
+    ui.draw(&format!("{site} .site-form .site-map"), &[(60.0, -40.0)])
+        .await?;
+    ui.wait_js(&format!(
+        "return document.querySelector(\"{site} .site-lat\").value !== '30.2770'"
+    ))
+    .await?;
+    ui.click(&format!("{site} .site-save")).await?;
+    let mut moved = None;
+    for _ in 0..50 {
+        let (_, f) = desk
+            .get(&format!("/api/v1/customers/{}", fx.customer))
+            .await;
+        let p = f["sites"][0]["position"].clone();
+        if p["lat"].as_f64() != Some(30.277) {
+            moved = Some((p["lat"].as_f64().unwrap(), p["lon"].as_f64().unwrap()));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (lat, lon) = moved.expect("the site placed on the map was saved");
+    assert!(
+        lat > 30.277 && lat < 30.29 && lon > 120.131 && lon < 120.145,
+        "clicked up and right of the site: {lat}, {lon}"
+    );
     // A bad position is refused with a message, and nothing changes.
     ui.click(&format!("{site} .site-edit")).await?;
     ui.set_value(&format!("{site} .site-lat"), "north").await?;
@@ -523,7 +561,11 @@ async fn the_customer_file_edited_at_the_desk_reaches_the_engineers_device() -> 
 
     let (_, site_now) = desk.get(&format!("/api/v1/sites/{}", fx.site)).await;
     assert_eq!(site_now["address"], "西湖区文三路 400 号");
-    assert_eq!(site_now["position"]["lat"], 30.277);
+    assert_eq!(
+        site_now["position"]["lat"].as_f64(),
+        Some(lat),
+        "placed on the map"
+    );
     // The engineer's device has it after the next sync.
     fixline_device::sync(&device, false, |_| {}).await?;
     let local = device.job(job.parse()?)?;

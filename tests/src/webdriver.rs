@@ -446,6 +446,48 @@ impl Session {
         Ok(())
     }
 
+    /// Fails with every control on screen smaller than a fingertip: buttons, fields, pickers,
+    /// and anything with a button's or link's role, at least 44 × 44 CSS pixels (WCAG 2.5.5). A
+    /// checkbox or radio counts by its label, the thing a finger hits; links inside running text
+    /// are exempt, as WCAG allows.
+    pub async fn assert_touch_targets(&self, screen: &str) -> Result<()> {
+        let found = self
+            .client
+            .execute(
+                "const small = []; \
+                 const controls = document.querySelectorAll( \
+                   'button, input, select, textarea, [role=button], [role=link], a.button, nav a'); \
+                 for (const el of controls) { \
+                   if (el.type === 'hidden' || el.disabled && el.closest('[hidden]')) continue; \
+                   const style = getComputedStyle(el); \
+                   if (style.display === 'none' || style.visibility === 'hidden') continue; \
+                   let target = el; \
+                   if ((el.type === 'checkbox' || el.type === 'radio' || el.type === 'file') && el.closest('label')) \
+                     target = el.closest('label'); \
+                   const r = target.getBoundingClientRect(); \
+                   if (r.width === 0 && r.height === 0) continue; \
+                   if (r.width < 44 || r.height < 44) { \
+                     const name = el.id ? '#' + el.id : el.tagName.toLowerCase() + \
+                       (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''); \
+                     small.push(`${name} ${Math.round(r.width)}x${Math.round(r.height)}`); \
+                   } \
+                 } \
+                 return small;",
+                vec![],
+            )
+            .await
+            .with_context(|| format!("measuring the controls of {screen}"))?;
+        let small: Vec<String> = serde_json::from_value(found)?;
+        if !small.is_empty() {
+            bail!(
+                "{screen}: {} controls smaller than 44 x 44 px:\n{}",
+                small.len(),
+                small.join("\n")
+            );
+        }
+        Ok(())
+    }
+
     /// Saves a screenshot as `<name>.png` in [`screenshot_dir`].
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         // Let the page settle after the last change (WebKit paints late).

@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(board))
         .routes(routes!(board_update))
+        .routes(routes!(map_tiles))
         .routes(routes!(check))
 }
 
@@ -78,6 +79,19 @@ async fn board(
         })
         .await?;
     Ok(axum::Json(board))
+}
+
+/// The tiles the desk's maps are drawn on (the board's, the customer file's); an empty
+/// template means a plain background.
+#[utoipa::path(get, path = "/api/v1/dispatch/map", tag = "dispatch",
+    responses((status = 200, body = MapTiles), (status = 403, body = ErrorBody)))]
+async fn map_tiles(State(state): State<AppState>, user: SignedIn) -> Result<axum::Json<MapTiles>> {
+    user.require_desk("see the map")?;
+    let config = &state.config().dispatch;
+    Ok(axum::Json(MapTiles {
+        tiles: config.map_tiles.clone(),
+        attribution: config.map_attribution.clone(),
+    }))
 }
 
 /// The part of a day's board that live changes touched: the jobs named (those no longer open

@@ -314,6 +314,10 @@ pub trait Backend {
     fn assign(&self, _assignments: Vec<Placement>) -> Answer<Vec<fixline_api::dispatch::Applied>> {
         console_only()
     }
+    /// The map tiles the service draws its maps on (none: a plain background).
+    fn map_tiles(&self) -> Answer<fixline_core::board::MapTiles> {
+        console_only()
+    }
     /// The part of a day's board some live changes touched.
     fn board_update(
         &self,

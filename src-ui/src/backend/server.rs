@@ -661,6 +661,11 @@ impl Backend for Server {
         })
     }
 
+    fn map_tiles(&self) -> Answer<fixline_core::board::MapTiles> {
+        let url = self.url("/api/v1/dispatch/map");
+        Box::pin(async move { get(url).await })
+    }
+
     fn board_update(
         &self,
         request: fixline_core::board::BoardUpdateRequest,

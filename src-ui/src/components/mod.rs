@@ -1,3 +1,5 @@
+pub mod leaflet;
+pub mod site_map;
 pub mod status_line;
 
 /// The file input an `input`/`change` event came from.

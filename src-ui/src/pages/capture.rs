@@ -307,8 +307,8 @@ fn Parts(work_order: WorkOrder, editable: bool) -> impl IntoView {
                             <td data-label=tr(Text::UnitPrice)><input class="part-price" aria-label=tr(Text::UnitPrice) inputmode="decimal" value=p.price disabled=!editable on:change=field(i, |p, v| p.price = v)/></td>
                             <td data-label=tr(Text::Serials)><input class="part-serials" aria-label=tr(Text::Serials) value=p.serials disabled=!editable required=p.serial_tracked
                                 placeholder=if p.serial_tracked { "SN…" } else { "" } on:change=field(i, |p, v| p.serials = v)/></td>
-                            <td data-label=tr(Text::Warranty)><input class="part-warranty" aria-label=tr(Text::Warranty) type="checkbox" checked=p.warranty disabled=!editable
-                                on:change=move |ev| { let on = event_target_checked(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.warranty = on }) }/></td>
+                            <td data-label=tr(Text::Warranty)><label class="check"><input class="part-warranty" aria-label=tr(Text::Warranty) type="checkbox" checked=p.warranty disabled=!editable
+                                on:change=move |ev| { let on = event_target_checked(&ev); drafts.update(|d| if let Some(p) = d.get_mut(i) { p.warranty = on }) }/></label></td>
                         </tr>
                     }).collect_view()}
                 </tbody>

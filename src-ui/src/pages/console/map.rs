@@ -6,41 +6,16 @@
 use fixline_core::board::Board;
 use fixline_core::engineer::EngineerStatus;
 use fixline_core::work_order::Status;
-use leaflet::{
-    CircleMarker, LatLng, LatLngBounds, LayerGroup, Map, MapOptions, PathOptions, TileLayer,
-};
+use leaflet::{LayerGroup, Map};
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+
+use crate::components::leaflet::{fit, loaded as leaflet_loaded, marker};
+
+use wasm_bindgen::JsCast;
 
 use super::Desk;
 use crate::i18n::{Lang, Text, lang, tr};
-
-/// Leaflet's global, present when its script loaded.
-fn leaflet_loaded() -> bool {
-    web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("L")).ok())
-        .is_some_and(|l| !l.is_undefined())
-}
-
-fn marker(at: (f64, f64), class: &str, colour: &str, radius: f64, label: &str) -> CircleMarker {
-    let options = PathOptions::new();
-    options.set_class_name(class.to_owned());
-    options.set_color(colour.to_owned());
-    options.set_fill_color(colour.to_owned());
-    options.set_fill_opacity(0.8);
-    options.set_weight(2.0);
-    let m = CircleMarker::new_with_options(&LatLng::new(at.0, at.1), &options);
-    m.set_radius(radius);
-    // `bindTooltip(text)`: the crate's `bind_tooltip_with_content` names a method Leaflet
-    // does not have, so it is called by name.
-    if let Ok(bind) = js_sys::Reflect::get(&m, &JsValue::from_str("bindTooltip"))
-        && let Ok(bind) = bind.dyn_into::<js_sys::Function>()
-    {
-        let _ = bind.call1(&m, &JsValue::from_str(label));
-    }
-    m
-}
 
 fn job_colour(status: Status) -> &'static str {
     match status {
@@ -124,25 +99,8 @@ fn draw(map: &Map, layer: &LayerGroup, board: &Board, fit: bool, lang: Lang) {
         layer.add_layer(&m);
         points.push((p.lat, p.lon));
     }
-    if fit && let Some(first) = points.first() {
-        let bounds = LatLngBounds::new(
-            &LatLng::new(first.0, first.1),
-            &LatLng::new(first.0, first.1),
-        );
-        for p in &points {
-            bounds.extend(&LatLng::new(p.0, p.1));
-        }
-        let padding = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(
-            &padding,
-            &"padding".into(),
-            &js_sys::Array::of2(&20.into(), &20.into()),
-        );
-        let _ = js_sys::Reflect::set(&padding, &"maxZoom".into(), &15.into());
-        // No zoom animation: the dispatcher may leave the console before one would end, and
-        // Leaflet's frame then finds its map gone.
-        let _ = js_sys::Reflect::set(&padding, &"animate".into(), &false.into());
-        map.fit_bounds_with_options(&bounds, &padding);
+    if fit {
+        self::fit(map, &points);
     }
 }
 
@@ -167,24 +125,22 @@ pub fn DeskMap() -> impl IntoView {
         }
         let first = drawn.with_value(Option::is_none);
         if first {
-            let options = MapOptions::new();
-            let Ok(map) = Map::new_with_element(el.unchecked_ref(), &options) else {
+            // Start on the first engineer; the markers then fit the view.
+            let centre =
+                board
+                    .engineers
+                    .first()
+                    .map_or(crate::components::leaflet::FALLBACK_CENTRE, |e| {
+                        (
+                            e.engineer.details.home_base.lat,
+                            e.engineer.details.home_base.lon,
+                        )
+                    });
+            let Some(map) =
+                crate::components::leaflet::map(el.unchecked_ref(), centre, 12.0, &board.map)
+            else {
                 return;
             };
-            // Leaflet refuses layers before the map has a view: start on the first engineer
-            // (the markers then fit the view).
-            let centre = board.engineers.first().map_or((30.27, 120.15), |e| {
-                (
-                    e.engineer.details.home_base.lat,
-                    e.engineer.details.home_base.lon,
-                )
-            });
-            map.set_view(&LatLng::new(centre.0, centre.1), 12.0);
-            if !board.map.tiles.is_empty() {
-                let tile_options = leaflet::TileLayerOptions::new();
-                tile_options.set_attribution(board.map.attribution.clone());
-                TileLayer::new_options(&board.map.tiles, &tile_options).add_to(&map);
-            }
             let layer = LayerGroup::new();
             layer.add_to(&map);
             drawn.set_value(Some((map, layer)));

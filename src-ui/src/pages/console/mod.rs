@@ -302,6 +302,13 @@ pub fn conflict_text(c: &LaneConflict, lang: Lang) -> String {
     .in_lang(lang);
     let mut line = what.to_owned();
     if let Some(d) = &c.detail {
+        // A missing skill is named by its category key and level ("refrigeration ≥ 3").
+        let d = match d.split_once(" ≥ ") {
+            Some((category, level)) if c.code == "skill_missing" => {
+                format!("{} ≥ {level}", crate::format::category(category, lang))
+            }
+            _ => d.clone(),
+        };
         line.push_str(&format!(" ({d})"));
     }
     if let Some(m) = c.minutes {

@@ -1,6 +1,6 @@
 //! The customer file at the desk: find a customer by what a caller says, then one page with
-//! their details and contract tier, contacts to call, sites (with a map link, and the position
-//! typed in where the address could not be placed), machines with their warranty, and every
+//! their details and contract tier, contacts to call, sites (on a map, with map links, and
+//! placed by hand on the map where the address could not be found), machines with their warranty, and every
 //! work order, newest first, each opening in the side panel. Details, sites and contacts are
 //! edited here; an edit made on a stale copy is refused, not merged blindly.
 
@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 
 use super::orders::OrderPanel;
 use crate::backend::{UiError, backend};
+use crate::components::site_map::SiteMap;
 use crate::format;
 use crate::i18n::{Text, lang, tr};
 use crate::shell::shell;
@@ -86,6 +87,12 @@ fn File(id: CustomerId) -> impl IntoView {
                 <h2>{tr(Text::Contacts)}</h2>
                 <super::file_records::Contacts file=f.clone()/>
                 <h2>{tr(Text::Sites)}</h2>
+                {
+                    let placed: Vec<_> = f.sites.iter()
+                        .filter_map(|s| Some((s.details.name.clone(), s.details.position?)))
+                        .collect();
+                    (!placed.is_empty()).then(|| view! { <SiteMap sites=placed/> })
+                }
                 {f.sites.iter().map(|s| view! { <SiteCard site=s.clone()/> }).collect_view()}
                 <h2>{tr(Text::Assets)}</h2>
                 <super::file_records::Assets file=f.clone()/>
@@ -177,7 +184,7 @@ fn Details(file: CustomerFile) -> impl IntoView {
 }
 
 /// A site: where it is, how to get in, a map link; edited at the version shown. A site the
-/// address search could not place gets its position typed in (from a map app).
+/// address search could not place is placed by a click on the map (or its position typed).
 #[component]
 fn SiteCard(site: Site) -> impl IntoView {
     let shell = shell();
@@ -270,6 +277,7 @@ fn SiteCard(site: Site) -> impl IntoView {
                     <label>{tr(Text::Latitude)}<input class="site-lat" inputmode="decimal" bind:value=lat/></label>
                     <label>{tr(Text::Longitude)}<input class="site-lon" inputmode="decimal" bind:value=lon/></label>
                     <label>{tr(Text::AccessNotes)}<input class="site-notes" bind:value=notes/></label>
+                    <SiteMap sites=d.position.map(|p| (d.name.clone(), p)).into_iter().collect() pick=(lat, lon)/>
                     <div class="row">
                         <button class="primary site-save" type="submit">{tr(Text::Save)}</button>
                         <button type="button" on:click=move |_| editing.set(false)>{tr(Text::Cancel)}</button>

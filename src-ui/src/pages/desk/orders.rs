@@ -159,7 +159,7 @@ pub fn OrderPanel(
                 Some(Ok(d)) => {
                     let w = d.job.work_order.clone();
                     let site = d.job.site.clone();
-                    let needs = w.required_skill().map(|(s, l)| format!("{s} ≥ {l}"));
+                    let needs = w.required_skill().map(|(s, l)| format!("{} ≥ {l}", format::category(&s, lang.get())));
                     view! {
                         <h2 data-number=w.number.clone()>{w.number.clone()}" · "{d.job.customer_name.clone().unwrap_or_default()}</h2>
                         {site.map(|s| view! { <p>{s.details.address.clone()}" · "{s.details.city.clone()}</p> })}
