@@ -10,17 +10,18 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use fixline_api::app::JobDetail;
+use fixline_api::app::{
+    ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, JobDetail, MakeReceiptArgs,
+    PairPrinterArgs, PhotoArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
+};
 use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::device::{FoundPrinter, PrintJob, PrinterChoice};
 use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
-use fixline_core::position::Position;
-use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
+use fixline_core::receipt::ReceiptSettings;
 use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
-use fixline_core::work_order::Action;
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
 use fixline_print::RasterFont;
 use fixline_receipt::ReceiptFonts;
@@ -91,15 +92,10 @@ fn status(device: State<'_, Device>) -> Answer<SyncStatus> {
 }
 
 #[tauri::command]
-async fn sign_in(
-    device: State<'_, Device>,
-    server: String,
-    username: String,
-    password: String,
-) -> Answer<DeviceUser> {
-    let session = ServerLink::new(&server)
+async fn sign_in(device: State<'_, Device>, args: SignInArgs) -> Answer<DeviceUser> {
+    let session = ServerLink::new(&args.server)
         .map_err(fail)?
-        .sign_in(&username, &password)
+        .sign_in(&args.username, &args.password)
         .await
         .map_err(fail)?;
     device.store.sign_in(&session).map_err(fail)?;
@@ -117,20 +113,16 @@ fn jobs(device: State<'_, Device>) -> Answer<Vec<LocalJob>> {
 }
 
 #[tauri::command]
-fn job(device: State<'_, Device>, id: WorkOrderId) -> Answer<JobDetail> {
-    let job = device.store.job(id).map_err(fail)?;
+fn job(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<JobDetail> {
+    let job = device.store.job(args.id).map_err(fail)?;
     let customer = device.store.customer_file(job.work_order.customer_id).ok();
     Ok(JobDetail { job, customer })
 }
 
 /// Does an action on the device now; it syncs in the background when the server is reachable.
 #[tauri::command]
-fn act(
-    app: tauri::AppHandle,
-    device: State<'_, Device>,
-    id: WorkOrderId,
-    action: Action,
-) -> Answer<LocalJob> {
+fn act(app: tauri::AppHandle, device: State<'_, Device>, args: ActArgs) -> Answer<LocalJob> {
+    let ActArgs { id, action } = args;
     let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
     let job = device
         .store
@@ -153,11 +145,14 @@ fn sync_soon(app: tauri::AppHandle) {
 fn add_photo(
     app: tauri::AppHandle,
     device: State<'_, Device>,
-    id: WorkOrderId,
-    tag: PhotoTag,
-    caption: String,
-    data: String,
+    args: AddPhotoArgs,
 ) -> Answer<LocalJob> {
+    let AddPhotoArgs {
+        id,
+        tag,
+        caption,
+        data,
+    } = args;
     let bytes = BASE64.decode(data.as_bytes()).map_err(|e| ErrorBody {
         code: "invalid_input".into(),
         message: format!("the photo did not arrive whole: {e}"),
@@ -173,8 +168,8 @@ fn add_photo(
 
 /// A photo's thumbnail as a `data:` URL for an `<img>`.
 #[tauri::command]
-fn photo(device: State<'_, Device>, sha256: String) -> Answer<String> {
-    let jpeg = device.store.thumbnail(&sha256).map_err(fail)?;
+fn photo(device: State<'_, Device>, args: PhotoArgs) -> Answer<String> {
+    let jpeg = device.store.thumbnail(&args.sha256).map_err(fail)?;
     Ok(format!("data:image/jpeg;base64,{}", BASE64.encode(jpeg)))
 }
 
@@ -198,10 +193,13 @@ fn receipt_settings(device: State<'_, Device>) -> Answer<ReceiptSettings> {
 fn make_receipt(
     app: tauri::AppHandle,
     device: State<'_, Device>,
-    id: WorkOrderId,
-    sign_off: SignOff,
-    position: Option<Position>,
+    args: MakeReceiptArgs,
 ) -> Answer<LocalJob> {
+    let MakeReceiptArgs {
+        id,
+        sign_off,
+        position,
+    } = args;
     let fonts = device.fonts()?;
     let action_id = ActionId::from_uuid(uuid::Uuid::now_v7());
     let job = device
@@ -214,12 +212,8 @@ fn make_receipt(
 
 /// Has the server e-mail the receipt; needs a connection.
 #[tauri::command]
-async fn email_receipt(
-    device: State<'_, Device>,
-    id: WorkOrderId,
-    to: Option<String>,
-) -> Answer<String> {
-    fixline_device::email_receipt(&device.store, id, to)
+async fn email_receipt(device: State<'_, Device>, args: EmailReceiptArgs) -> Answer<String> {
+    fixline_device::email_receipt(&device.store, args.id, args.to)
         .await
         .map_err(fail)
 }
@@ -234,8 +228,8 @@ async fn pool(device: State<'_, Device>) -> Answer<Vec<PoolJob>> {
 
 /// Picks a job from the pool, then syncs so it is on the device.
 #[tauri::command]
-async fn pick(device: State<'_, Device>, id: WorkOrderId) -> Answer<()> {
-    fixline_device::pool::pick(&device.store, id)
+async fn pick(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<()> {
+    fixline_device::pool::pick(&device.store, args.id)
         .await
         .map_err(fail)?;
     let _one_at_a_time = device.syncing.lock().await;
@@ -248,8 +242,8 @@ fn printer(device: State<'_, Device>) -> Answer<Option<PrinterChoice>> {
 }
 
 #[tauri::command]
-fn set_printer(device: State<'_, Device>, printer: PrinterChoice) -> Answer<()> {
-    device.store.set_printer(&printer).map_err(fail)
+fn set_printer(device: State<'_, Device>, args: SetPrinterArgs) -> Answer<()> {
+    device.store.set_printer(&args.printer).map_err(fail)
 }
 
 /// The printer profiles this build knows, for the printer screen's choice.
@@ -268,8 +262,8 @@ fn print_jobs(device: State<'_, Device>) -> Answer<Vec<PrintJob>> {
 
 /// Queues the job's signed receipt and prints the queue, off the UI thread.
 #[tauri::command]
-async fn print_receipt(app: tauri::AppHandle, id: WorkOrderId) -> Answer<Vec<PrintJob>> {
-    print_in_background(app, Printing::Receipt(id)).await
+async fn print_receipt(app: tauri::AppHandle, args: WorkOrderArgs) -> Answer<Vec<PrintJob>> {
+    print_in_background(app, Printing::Receipt(args.id)).await
 }
 
 /// Prints the sample receipt on the default printer, to check it works.
@@ -283,11 +277,11 @@ async fn print_test_page(app: tauri::AppHandle) -> Answer<Vec<PrintJob>> {
 async fn reprint(
     app: tauri::AppHandle,
     device: State<'_, Device>,
-    job: String,
+    args: ReprintArgs,
 ) -> Answer<Vec<PrintJob>> {
     device
         .store
-        .requeue_print(&job, device.store.now())
+        .requeue_print(&args.job, device.store.now())
         .map_err(fail)?;
     print_in_background(app, Printing::Queue).await
 }
@@ -330,13 +324,13 @@ async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Ve
 
 /// The job's receipt PDF, base64.
 #[tauri::command(async)]
-fn receipt_pdf(device: State<'_, Device>, id: WorkOrderId) -> Answer<String> {
-    Ok(BASE64.encode(device.store.receipt_pdf(id).map_err(fail)?))
+fn receipt_pdf(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<String> {
+    Ok(BASE64.encode(device.store.receipt_pdf(args.id).map_err(fail)?))
 }
 
 #[tauri::command]
-fn guides(device: State<'_, Device>, model: Option<String>) -> Answer<Vec<Guide>> {
-    device.store.guides(model.as_deref()).map_err(fail)
+fn guides(device: State<'_, Device>, args: GuidesArgs) -> Answer<Vec<Guide>> {
+    device.store.guides(args.model.as_deref()).map_err(fail)
 }
 
 #[tauri::command]
@@ -413,8 +407,9 @@ async fn find_printers(app: tauri::AppHandle) -> Answer<Vec<FoundPrinter>> {
 /// Pairs a Bluetooth Classic printer with the PIN from its manual (Linux; phones pair in
 /// their own settings and say so).
 #[tauri::command]
-async fn pair_printer(device: String, pin: String) -> Answer<()> {
-    on_printer_thread(move || fixline_bluetooth::pair(&device, &pin, printers::PAIRING)).await
+async fn pair_printer(args: PairPrinterArgs) -> Answer<()> {
+    on_printer_thread(move || fixline_bluetooth::pair(&args.device, &args.pin, printers::PAIRING))
+        .await
 }
 
 /// Runs blocking Bluetooth work off the UI's thread; its failures are the printer's.

@@ -391,6 +391,126 @@ async fn an_administrator_disables_resets_and_signs_out_a_login_and_the_log_says
     );
 }
 
+/// Someone moves from dispatch to complaints, and a dispatcher becomes an engineer: the
+/// administrator changes the login's role; its sessions end, the new role is what the next
+/// sign-in gets, an engineer's login is tied to its engineer record (and only one login per
+/// record), and nobody demotes their own login.
+#[tokio::test]
+async fn an_administrator_gives_a_login_another_role_and_the_log_says_so() {
+    let crew = crew().await;
+    let admin = &crew.admin;
+    let (_, users) = admin.get("/api/v1/users").await;
+    let id_of = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let access = format!("/api/v1/users/{}/access", id_of("desk"));
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "complaint_handler"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "complaint_handler");
+    let (s, _) = crew.desk.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old role's session ended");
+    let handler = crew.server.login("desk").await;
+    let (_, me) = handler.get("/api/v1/me").await;
+    assert_eq!(me["role"], "complaint_handler");
+    let (s, _) = handler
+        .post("/api/v1/dispatch/plan", json!({"day": "2026-12-09"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no longer a dispatcher");
+
+    // An engineer's login needs its engineer record; a desk login has none.
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "engineer"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input")),
+        "{body}"
+    );
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "dispatcher", "engineer_id": crew.chen_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // chen's record has chen's login already.
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "engineer", "engineer_id": crew.chen_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (_, me) = handler.get("/api/v1/me").await;
+    assert_eq!(me["role"], "complaint_handler", "nothing half-changed");
+    // A new engineer record: the login becomes that engineer, and the record names it.
+    let wang = fixline_tests::engineer(admin, "王磊", "西湖区").await;
+    let (s, body) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "engineer", "engineer_id": wang}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["engineer_id"], wang.as_str());
+    let (_, record) = admin.get(&format!("/api/v1/engineers/{wang}")).await;
+    assert_eq!(record["user_id"], id_of("desk").as_str(), "{record}");
+    let engineer = crew.server.login("desk").await;
+    let (s, jobs) = engineer.get("/api/v1/work-orders").await;
+    assert_eq!(s, StatusCode::OK, "{jobs}");
+    // And back to the desk: the record lets go of the login.
+    let (s, _) = admin
+        .post(
+            &access,
+            json!({"change": "change_role", "role": "dispatcher"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, record) = admin.get(&format!("/api/v1/engineers/{wang}")).await;
+    assert!(record["user_id"].is_null(), "{record}");
+
+    // Not one's own: an administrator who demoted themselves could not undo it.
+    let (s, body) = admin
+        .post(
+            &format!("/api/v1/users/{}/access", id_of("admin")),
+            json!({"change": "change_role", "role": "dispatcher"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("own_login"))
+    );
+    let (_, log) = admin.get("/api/v1/security-events").await;
+    let changes: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "role_changed" && e["subject"] == "desk")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changes,
+        ["dispatcher", "engineer", "complaint_handler"],
+        "{log}"
+    );
+}
+
 /// Keys an administrator revokes stop working from then on: an intake key's requests are
 /// refused, a device key cannot be registered again (the app makes a new one), and both show
 /// as revoked in the lists and the security log.

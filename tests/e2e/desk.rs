@@ -675,6 +675,48 @@ async fn the_administrator_disables_and_resets_a_login_from_the_screen() -> anyh
     let log = ui.wait_text("#security-log", "停用用户").await?;
     assert!(log.contains("admin → desk"), "{log}");
     assert!(log.contains("启用用户"), "{log}");
+    // Moved to complaints: another role, from the row's button; the log names the new role.
+    ui.click("#users .user[data-user=desk] .user-role").await?;
+    ui.set_select(
+        "#users .user[data-user=desk] .role-pick",
+        "complaint_handler",
+    )
+    .await?;
+    ui.click("#users .user[data-user=desk] .user-role-save")
+        .await?;
+    ui.wait_text("#security-log", "更改角色").await?;
+    ui.wait_text("#security-log", "投诉").await?;
+    let (_, users) = server.login("admin").await.get("/api/v1/users").await;
+    let role_of = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .map(|u| u["role"].clone())
+    };
+    assert_eq!(role_of("desk"), Some(json!("complaint_handler")));
+    // A new engineer's login, tied to his engineer record, from the form.
+    let wang = fixline_tests::engineer(&server.login("admin").await, "王磊", "西湖区").await;
+    ui.click("#nav-jobs").await?;
+    ui.click("#nav-users").await?;
+    ui.fill("#new-login-username", "wang").await?;
+    ui.fill("#new-login-name", "王磊").await?;
+    ui.fill("#new-login-password", "wang-2026-passwort").await?;
+    ui.set_select("#new-login .role-pick", "engineer").await?;
+    ui.set_select("#new-login .engineer-pick", &wang).await?;
+    ui.click("#new-login-create").await?;
+    ui.find("#users .user[data-user=wang]").await?;
+    let (_, users) = server.login("admin").await.get("/api/v1/users").await;
+    let created = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "wang")
+        .cloned()
+        .expect("wang's login");
+    assert_eq!(created["role"], "engineer");
+    assert_eq!(created["engineer_id"], wang.as_str());
     // A partner's intake key, revoked from the screen.
     let (_, key) = server
         .login("admin")

@@ -22,5 +22,6 @@ mod operate;
 mod printing;
 mod receipts;
 mod robustness;
+mod surveys;
 mod sync;
 mod sync_kill;

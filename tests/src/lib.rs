@@ -114,6 +114,12 @@ impl TestServer {
         TestServer::start_timed(db_path, addr, None, configure).await
     }
 
+    /// A server over an existing database file whose clock reads `now` at the start: the
+    /// same data, days later.
+    pub async fn restart_at(db_path: &Path, now: chrono::DateTime<chrono::Utc>) -> TestServer {
+        TestServer::start_timed(db_path, "127.0.0.1:0", Some(now), |_| {}).await
+    }
+
     async fn start_timed(
         db_path: &Path,
         addr: &str,

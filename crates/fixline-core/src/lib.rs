@@ -25,6 +25,7 @@ pub mod receipt;
 pub mod role;
 pub mod security;
 pub mod sla;
+pub mod survey;
 pub mod sync;
 pub mod text;
 pub mod work_order;

@@ -33,19 +33,61 @@ pub enum AccessChange {
         password: String,
     },
     SignOutEverywhere,
+    /// Another role for the login (someone moved from the desk to complaints). An engineer's
+    /// login names the engineer record it signs in as; a desk login names none.
+    ChangeRole {
+        role: Role,
+        #[serde(default)]
+        engineer_id: Option<EngineerId>,
+    },
 }
 
 impl AccessChange {
+    /// The change as it may be made: a role change pairs the engineer role, and only it, with
+    /// an engineer record.
+    pub fn validated(self) -> Result<Self, crate::Error> {
+        if let AccessChange::ChangeRole { role, engineer_id } = &self {
+            match (role, engineer_id) {
+                (Role::Engineer, None) => {
+                    return Err(crate::Error::invalid(
+                        "engineer_id",
+                        "an engineer's login signs in as an engineer record: choose one",
+                    ));
+                }
+                (r, Some(_)) if *r != Role::Engineer => {
+                    return Err(crate::Error::invalid(
+                        "engineer_id",
+                        "only an engineer's login has an engineer record",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(self)
+    }
+
+    /// Whether an administrator may make it to their own login: not one that leaves nobody
+    /// able to undo it (disabling, signing out everywhere, giving up the administrator role).
+    pub fn allowed_on_own_login(&self) -> bool {
+        match self {
+            AccessChange::Disable | AccessChange::SignOutEverywhere => false,
+            AccessChange::ChangeRole { role, .. } => *role == Role::Admin,
+            AccessChange::Enable | AccessChange::ResetPassword { .. } => true,
+        }
+    }
+
     pub fn kind(&self) -> SecurityEventKind {
         match self {
             AccessChange::Disable => SecurityEventKind::UserDisabled,
             AccessChange::Enable => SecurityEventKind::UserEnabled,
             AccessChange::ResetPassword { .. } => SecurityEventKind::PasswordReset,
             AccessChange::SignOutEverywhere => SecurityEventKind::SessionsRevoked,
+            AccessChange::ChangeRole { .. } => SecurityEventKind::RoleChanged,
         }
     }
 
-    /// Whether the login's sessions end.
+    /// Whether the login's sessions end (a new role signs in again, so a device signed in as
+    /// an engineer does not keep that engineer's jobs under a desk role).
     pub fn ends_sessions(&self) -> bool {
         !matches!(self, AccessChange::Enable)
     }
@@ -67,10 +109,11 @@ pub enum SecurityEventKind {
     DeviceKeyRevoked,
     IntakeKeyAdded,
     IntakeKeyRevoked,
+    RoleChanged,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 12] = [
+    pub const ALL: [SecurityEventKind; 13] = [
         SecurityEventKind::SignedIn,
         SecurityEventKind::SignInFailed,
         SecurityEventKind::LockedOut,
@@ -83,6 +126,7 @@ impl SecurityEventKind {
         SecurityEventKind::DeviceKeyRevoked,
         SecurityEventKind::IntakeKeyAdded,
         SecurityEventKind::IntakeKeyRevoked,
+        SecurityEventKind::RoleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +143,7 @@ impl SecurityEventKind {
             SecurityEventKind::DeviceKeyRevoked => "device_key_revoked",
             SecurityEventKind::IntakeKeyAdded => "intake_key_added",
             SecurityEventKind::IntakeKeyRevoked => "intake_key_revoked",
+            SecurityEventKind::RoleChanged => "role_changed",
         }
     }
 }
@@ -115,6 +160,9 @@ pub struct SecurityEvent {
     pub subject: Option<String>,
     /// The client's address, where there was one.
     pub address: Option<String>,
+    /// What changed, where the kind alone does not say: the new role's key for `role_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A device's receipt-sealing key, registered to the engineer whose app made it.

@@ -18,6 +18,7 @@ mod pool;
 pub(crate) mod receipts;
 pub(crate) mod session;
 pub(crate) mod settings;
+mod surveys;
 mod sync;
 mod transfer;
 pub(crate) mod work_orders;
@@ -76,6 +77,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(customer_page::api_routes())
         .merge(transfer::routes())
         .merge(complaints::routes())
+        .merge(surveys::routes())
 }
 
 /// The OpenAPI document of the whole API.

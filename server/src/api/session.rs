@@ -102,6 +102,7 @@ async fn login(
                 actor: None,
                 subject: Some(account.clone()),
                 address: address.map(|a| a.to_string()),
+                detail: None,
             };
             state.run(move |s| s.record_security_event(&event)).await?;
         }
@@ -116,6 +117,7 @@ async fn login(
             actor: None,
             subject: Some(account.clone()),
             address: address.map(|a| a.to_string()),
+            detail: None,
         };
         state.run(move |s| s.record_security_event(&event)).await?;
         return Err(Error::Unauthenticated("wrong user name or password"));
@@ -129,6 +131,7 @@ async fn login(
         actor: None,
         subject: Some(user.username.clone()),
         address: address.map(|a| a.to_string()),
+        detail: None,
     };
     state
         .run(move |store| {
@@ -157,6 +160,7 @@ pub(crate) fn security_event(
         actor: actor.map(|a| a.0.username.clone()),
         subject,
         address: peer_address(parts).map(|a| a.to_string()),
+        detail: None,
     }
 }
 
@@ -234,9 +238,10 @@ async fn add_user(
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
-/// Disable or enable a login, give it a new password, or sign it out everywhere (admin). All
-/// but enabling end the login's sessions at once. An administrator cannot disable or sign out
-/// their own login (there would be no one left to undo it).
+/// Disable or enable a login, give it a new password, sign it out everywhere, or give it
+/// another role (admin; an engineer's login names its engineer record). All but enabling end
+/// the login's sessions at once. An administrator cannot disable, sign out or demote their own
+/// login (there would be no one left to undo it).
 #[utoipa::path(post, path = "/api/v1/users/{id}/access", tag = "session", params(("id" = Uuid, Path)),
     request_body = AccessChange,
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -249,23 +254,22 @@ async fn change_access(
     Json(change): Json<AccessChange>,
 ) -> Result<axum::Json<User>> {
     user.require(&[Role::Admin], "change logins")?;
-    if id == user.0.id
-        && matches!(
-            change,
-            AccessChange::Disable | AccessChange::SignOutEverywhere
-        )
-    {
+    let change = change.validated()?;
+    if id == user.0.id && !change.allowed_on_own_login() {
         return Err(Error::bad_request_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "own_login",
-            "you cannot disable or sign out your own login; another administrator can",
+            "you cannot disable, sign out or demote your own login; another administrator can",
         ));
     }
     let hash = match &change {
         AccessChange::ResetPassword { password } => Some(auth::hash_password(password)?),
         _ => None,
     };
-    let event = security_event(&state, &parts, change.kind(), Some(&user), None);
+    let mut event = security_event(&state, &parts, change.kind(), Some(&user), None);
+    if let AccessChange::ChangeRole { role, .. } = &change {
+        event.detail = Some(role.as_str().to_owned());
+    }
     let changed = state
         .run(move |s| {
             let subject = s.list_users()?.into_iter().find(|u| u.id == id);

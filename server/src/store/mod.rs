@@ -347,6 +347,19 @@ pub trait Store: Send + Sync + 'static {
         &self,
         customer: CustomerId,
     ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    // --- surveys
+    /// The job's survey, if the customer answered.
+    fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>>;
+    /// Records an answer: `revise` is given the survey on file (none: the first answer) and
+    /// returns the one to keep, in the same transaction.
+    fn answer_survey(
+        &self,
+        work_order: WorkOrderId,
+        revise: &mut dyn FnMut(
+            Option<&fixline_core::survey::Survey>,
+        ) -> Result<fixline_core::survey::Survey>,
+    ) -> Result<fixline_core::survey::Survey>;
+
     /// `expected`: the version the caller saw, if it says.
     fn update_complaint(
         &self,

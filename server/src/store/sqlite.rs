@@ -49,6 +49,7 @@ use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncC
 pub mod backup;
 mod complaints;
 mod customers;
+mod surveys;
 mod sync;
 
 use customers::customer_file;
@@ -923,6 +924,9 @@ impl Store for SqliteStore {
                         r.get::<_, i64>(0)
                     })? as usize
                 }
+                AccessChange::ChangeRole { role, engineer_id } => {
+                    change_role(tx, id, *role, *engineer_id)?
+                }
             };
             if found == 0 {
                 return Err(Error::not_found("user", id));
@@ -1626,6 +1630,20 @@ impl Store for SqliteStore {
         SqliteStore::complaints_of_customer(self, customer)
     }
 
+    fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>> {
+        SqliteStore::survey(self, work_order)
+    }
+
+    fn answer_survey(
+        &self,
+        work_order: WorkOrderId,
+        revise: &mut dyn FnMut(
+            Option<&fixline_core::survey::Survey>,
+        ) -> Result<fixline_core::survey::Survey>,
+    ) -> Result<fixline_core::survey::Survey> {
+        SqliteStore::answer_survey(self, work_order, revise)
+    }
+
     fn update_complaint(
         &self,
         id: fixline_core::ids::ComplaintId,
@@ -1664,6 +1682,54 @@ fn put_work_order(
             data: Record::summary(wo),
         },
     )
+}
+
+/// Gives a login another role, moving its link to an engineer record (the engineer record
+/// names its login too). Returns how many logins it found (0 or 1).
+fn change_role(
+    tx: &Transaction<'_>,
+    id: UserId,
+    role: Role,
+    engineer_id: Option<EngineerId>,
+) -> Result<usize> {
+    let user = id.to_string();
+    let Some(before) = tx
+        .query_row(
+            "SELECT engineer_id FROM users WHERE id = ?1",
+            [&user],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+    else {
+        return Ok(0);
+    };
+    let before = before.and_then(|e| e.parse::<EngineerId>().ok());
+    if before == engineer_id {
+        tx.execute(
+            "UPDATE users SET role = ?2 WHERE id = ?1",
+            params![user, role.as_str()],
+        )?;
+        return Ok(1);
+    }
+    if let Some(e) = before {
+        let mut engineer: Engineer = get(tx, *e.as_uuid())?;
+        engineer.user_id = None;
+        write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+    }
+    if let Some(e) = engineer_id {
+        let mut engineer: Engineer = get(tx, *e.as_uuid())?;
+        engineer.user_id = Some(id);
+        write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+    }
+    tx.execute(
+        "UPDATE users SET role = ?2, engineer_id = ?3 WHERE id = ?1",
+        params![user, role.as_str(), opt_id(engineer_id)],
+    )
+    .map_err(|e| match constraint(e, "user") {
+        Error::Conflict(_) => Error::Conflict("that engineer already has a login".to_owned()),
+        other => other,
+    })?;
+    Ok(1)
 }
 
 fn insert_security_event(tx: &Transaction<'_>, event: &SecurityEvent) -> Result<()> {

@@ -1,8 +1,12 @@
 //! The Tauri backend: each call is one `#[tauri::command]` of the app shell, which calls into
-//! `fixline-device`. Arguments and answers cross as JSON.
+//! `fixline-device`. Arguments (typed, from `fixline_api::app`) and answers cross as JSON.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use fixline_api::app::{
+    ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, MakeReceiptArgs, PairPrinterArgs,
+    PhotoArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
+};
 use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::position::Position;
@@ -44,7 +48,20 @@ fn from_js<T: DeserializeOwned>(v: &JsValue) -> Result<T, UiError> {
         .map_err(|e| UiError::new("bad_answer", format!("unreadable answer from the app: {e}")))
 }
 
-fn call<T: DeserializeOwned + 'static>(cmd: &'static str, args: serde_json::Value) -> Answer<T> {
+/// A command without arguments.
+fn call<T: DeserializeOwned + 'static>(cmd: &'static str) -> Answer<T> {
+    invoke(cmd, json!({}))
+}
+
+/// A command with its typed arguments (`fixline_api::app`), passed as its one `args`.
+fn call_with<T: DeserializeOwned + 'static>(cmd: &'static str, args: impl Serialize) -> Answer<T> {
+    match serde_json::to_value(args) {
+        Ok(args) => invoke(cmd, json!({ "args": args })),
+        Err(e) => Box::pin(async move { Err(UiError::new("invalid_input", e.to_string())) }),
+    }
+}
+
+fn invoke<T: DeserializeOwned + 'static>(cmd: &'static str, args: serde_json::Value) -> Answer<T> {
     Box::pin(async move {
         match tauri_invoke(cmd, to_js(&args)?).await {
             Ok(v) => from_js(&v),
@@ -68,11 +85,11 @@ impl Backend for Device {
     }
 
     fn status(&self) -> Answer<fixline_core::device::SyncStatus> {
-        call("status", json!({}))
+        call("status")
     }
 
     fn clock(&self) -> Answer<fixline_core::clock::ServiceClock> {
-        call("clock", json!({}))
+        call("clock")
     }
 
     fn sign_in(
@@ -81,46 +98,50 @@ impl Backend for Device {
         username: String,
         password: String,
     ) -> Answer<fixline_core::device::DeviceUser> {
-        call(
+        call_with(
             "sign_in",
-            json!({"server": server, "username": username, "password": password}),
+            SignInArgs {
+                server,
+                username,
+                password,
+            },
         )
     }
 
     fn sign_out(&self) -> Answer<()> {
-        call("sign_out", json!({}))
+        call("sign_out")
     }
 
     fn jobs(&self) -> Answer<Vec<fixline_core::device::LocalJob>> {
-        call("jobs", json!({}))
+        call("jobs")
     }
 
     fn job(&self, id: WorkOrderId) -> Answer<super::JobDetail> {
-        call("job", json!({ "id": id }))
+        call_with("job", WorkOrderArgs { id })
     }
 
     fn act(&self, id: WorkOrderId, action: Action) -> Answer<fixline_core::device::LocalJob> {
-        call("act", json!({ "id": id, "action": action }))
+        call_with("act", ActArgs { id, action })
     }
 
     fn guides(&self, model: Option<String>) -> Answer<Vec<fixline_core::guide::Guide>> {
-        call("guides", json!({ "model": model }))
+        call_with("guides", GuidesArgs { model })
     }
 
     fn colleagues(&self) -> Answer<Vec<fixline_core::sync::Colleague>> {
-        call("colleagues", json!({}))
+        call("colleagues")
     }
 
     fn outbox(&self) -> Answer<Vec<fixline_core::device::OutboxItem>> {
-        call("outbox", json!({}))
+        call("outbox")
     }
 
     fn conflicts(&self) -> Answer<Vec<fixline_core::sync::SyncConflict>> {
-        call("conflicts", json!({}))
+        call("conflicts")
     }
 
     fn sync_now(&self) -> Answer<fixline_core::device::SyncReport> {
-        call("sync_now", json!({}))
+        call("sync_now")
     }
 
     fn add_photo(
@@ -131,22 +152,27 @@ impl Backend for Device {
         caption: String,
     ) -> Answer<fixline_core::device::LocalJob> {
         let data = BASE64.encode(bytes);
-        call(
+        call_with(
             "add_photo",
-            json!({ "id": id, "tag": tag, "caption": caption, "data": data }),
+            AddPhotoArgs {
+                id,
+                tag,
+                caption,
+                data,
+            },
         )
     }
 
     fn photo_src(&self, sha256: String) -> Answer<String> {
-        call("photo", json!({ "sha256": sha256 }))
+        call_with("photo", PhotoArgs { sha256 })
     }
 
     fn receipt_settings(&self) -> Answer<ReceiptSettings> {
-        call("receipt_settings", json!({}))
+        call("receipt_settings")
     }
 
     fn parts(&self) -> Answer<Vec<fixline_core::billing::Part>> {
-        call("parts", json!({}))
+        call("parts")
     }
 
     fn make_receipt(
@@ -155,62 +181,66 @@ impl Backend for Device {
         sign_off: SignOff,
         position: Option<Position>,
     ) -> Answer<fixline_core::device::LocalJob> {
-        call(
+        call_with(
             "make_receipt",
-            json!({ "id": id, "signOff": sign_off, "position": position }),
+            MakeReceiptArgs {
+                id,
+                sign_off,
+                position,
+            },
         )
     }
 
     fn printer(&self) -> Answer<Option<fixline_core::device::PrinterChoice>> {
-        call("printer", json!({}))
+        call("printer")
     }
 
     fn set_printer(&self, printer: fixline_core::device::PrinterChoice) -> Answer<()> {
-        call("set_printer", json!({ "printer": printer }))
+        call_with("set_printer", SetPrinterArgs { printer })
     }
 
     fn pair_printer(&self, device: String, pin: String) -> Answer<()> {
-        call("pair_printer", json!({ "device": device, "pin": pin }))
+        call_with("pair_printer", PairPrinterArgs { device, pin })
     }
 
     fn printer_profiles(&self) -> Answer<Vec<String>> {
-        call("printer_profiles", json!({}))
+        call("printer_profiles")
     }
 
     fn print_jobs(&self) -> Answer<Vec<fixline_core::device::PrintJob>> {
-        call("print_jobs", json!({}))
+        call("print_jobs")
     }
 
     fn print_receipt(&self, id: WorkOrderId) -> Answer<Vec<fixline_core::device::PrintJob>> {
-        call("print_receipt", json!({ "id": id }))
+        call_with("print_receipt", WorkOrderArgs { id })
     }
 
     fn reprint(&self, job: String) -> Answer<Vec<fixline_core::device::PrintJob>> {
-        call("reprint", json!({ "job": job }))
+        call_with("reprint", ReprintArgs { job })
     }
 
     fn print_test_page(&self) -> Answer<Vec<fixline_core::device::PrintJob>> {
-        call("print_test_page", json!({}))
+        call("print_test_page")
     }
 
     fn email_receipt(&self, id: WorkOrderId, to: Option<String>) -> Answer<String> {
-        call("email_receipt", json!({ "id": id, "to": to }))
+        call_with("email_receipt", EmailReceiptArgs { id, to })
     }
 
     fn find_printers(&self) -> Answer<Vec<fixline_core::device::FoundPrinter>> {
-        call("find_printers", json!({}))
+        call("find_printers")
     }
 
     fn pool(&self) -> Answer<Vec<PoolJob>> {
-        call("pool", json!({}))
+        call("pool")
     }
 
     fn pick(&self, id: WorkOrderId) -> Answer<()> {
-        call("pick", json!({ "id": id }))
+        call_with("pick", WorkOrderArgs { id })
     }
 
     fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {
-        let pdf: Answer<String> = call("receipt_pdf", json!({ "id": id }));
+        let pdf: Answer<String> = call_with("receipt_pdf", WorkOrderArgs { id });
         Box::pin(async move {
             let bytes = BASE64
                 .decode(pdf.await?.as_bytes())

@@ -227,7 +227,19 @@ pub trait Backend {
     fn users(&self) -> Answer<Vec<fixline_core::security::User>> {
         console_only()
     }
-    /// Disables, enables, resets the password of, or signs out a login (administrators).
+    /// The customer's answer after the job (desk roles); `not_found` while there is none.
+    fn survey(&self, _id: WorkOrderId) -> Answer<fixline_core::survey::Survey> {
+        console_only()
+    }
+    /// Creates a login (administrators).
+    fn add_user(
+        &self,
+        _new: fixline_api::session::NewUser,
+    ) -> Answer<fixline_core::security::User> {
+        console_only()
+    }
+    /// Disables, enables, resets the password of, signs out or gives another role to a login
+    /// (administrators).
     fn change_access(
         &self,
         _user: fixline_core::ids::UserId,

@@ -514,6 +514,16 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn survey(&self, id: WorkOrderId) -> Answer<fixline_core::survey::Survey> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/survey"));
+        Box::pin(get(url))
+    }
+
+    fn add_user(&self, new: fixline_api::session::NewUser) -> Answer<fixline_core::security::User> {
+        let url = self.url("/api/v1/users");
+        Box::pin(async move { post(url, to_body(&new)?).await })
+    }
+
     fn change_access(
         &self,
         user: fixline_core::ids::UserId,

@@ -134,6 +134,7 @@ pub fn OrderPanel(
     let detail = RwSignal::new(None::<Result<JobDetail, UiError>>);
     let engineers = RwSignal::new(Vec::new());
     let history = RwSignal::new(Vec::<HistoryEntry>::new());
+    let survey = RwSignal::new(None::<fixline_core::survey::Survey>);
     Effect::new(move |_| {
         shell.revision.track();
         spawn_local(async move {
@@ -141,6 +142,8 @@ pub fn OrderPanel(
             if let Ok(h) = backend().history(id).await {
                 history.set(h);
             }
+            // Not answered (yet) is no error.
+            survey.set(backend().survey(id).await.ok());
             if let Ok(list) = backend().colleagues().await {
                 engineers.set(
                     list.into_iter()
@@ -177,6 +180,19 @@ pub fn OrderPanel(
                             <ul class="notes">{w.notes.iter().map(|n| view! {
                                 <li>{format::time(n.at)}" "{n.text.clone()}</li>
                             }).collect_view()}</ul>
+                        })}
+                        {move || survey.get().map(|s| {
+                            let a = s.answer;
+                            view! {
+                                <section id="panel-survey" data-fixed=a.fixed.to_string()>
+                                    <h3>{tr(Text::SurveyTitle)}</h3>
+                                    <p>{tr(Text::SurveyScores)}": "{format!("{}/5 · {}/10 · {}/7", a.csat, a.nps, a.effort)}
+                                        " · "{if a.fixed { tr(Text::SurveyFixed) } else { tr(Text::SurveyNotFixed) }}
+                                        {(s.source == fixline_core::survey::SurveySource::ReturnCall).then(|| view! { " · "{tr(Text::SurveyByCall)} })}
+                                    </p>
+                                    {a.comment.map(|c| view! { <blockquote class="survey-comment">{c}</blockquote> })}
+                                </section>
+                            }
                         })}
                         {move || view! { <DeskActions work_order=w.clone() engineers=engineers.get()/> }}
                         <h3>{tr(Text::History)}</h3>

@@ -1,0 +1,266 @@
+//! The survey after a job (服务评价), on the customer's page behind the receipt's link: one
+//! answer per job, checked and said in the customer's language, changeable for a week and then
+//! not, seen by the desk, and taken down by the desk on a return call. In Chromium at phone size
+//! too.
+
+use chrono::{DateTime, Duration, Utc};
+use fixline_core::receipt::{SignOff, Signature};
+use fixline_tests::webdriver::Session;
+use fixline_tests::{Client, Crew, TestServer, chens_job, crew_at};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Monday 30 November 2026, 10:00 in Hangzhou.
+fn monday() -> DateTime<Utc> {
+    "2026-11-30T02:00:00Z".parse().unwrap()
+}
+
+/// chen does a job and the customer signs; returns the job and the receipt link's token.
+async fn signed_job(crew: &Crew) -> (String, String) {
+    let chen = crew.server.login("chen").await;
+    let (job, _) = chens_job(crew, "SC650-SURVEY").await;
+    for step in [
+        json!({"action": "accept"}),
+        json!({"action": "start_travel"}),
+        json!({"action": "arrive"}),
+        json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器"}),
+    ] {
+        let (s, b) = chen.act(&job, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let sign_off = SignOff::Signed(Signature {
+        signer_name: "陈静".into(),
+        signed_at: monday(),
+        width: 400.0,
+        height: 150.0,
+        strokes: vec![vec![[20.0, 100.0], [60.0, 30.0], [120.0, 110.0]]],
+    });
+    let (s, wo) = chen
+        .post(
+            &format!("/api/v1/work-orders/{job}/receipt"),
+            json!({ "sign_off": sign_off }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{wo}");
+    (job, wo["receipt"]["token"].as_str().unwrap().to_owned())
+}
+
+/// Posts the survey form as a browser does, without following the redirect.
+async fn answer(server: &TestServer, token: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(server.url(&format!("/r/{token}/survey")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = r.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+async fn page(client: &Client, path: &str) -> (StatusCode, String) {
+    let r = client
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_customer_answers_once_changes_it_within_a_week_and_the_desk_sees_it() {
+    let crew = crew_at(monday()).await;
+    let (job, token) = signed_job(&crew).await;
+    let customer = crew.server.anonymous();
+    let (s, html) = page(&customer, &format!("/r/{token}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"id="survey" data-state="open""#), "{html}");
+    assert!(
+        html.contains("您对这次服务满意吗"),
+        "in the receipt's language"
+    );
+
+    // Half an answer: said in Chinese, and what was chosen is kept.
+    let (s, html) = answer(&crew.server, &token, &[("csat", "4"), ("effort", "3")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请为每个问题选择一项"), "{html}");
+    assert!(
+        html.contains(r#"name="csat" value="4" required checked"#),
+        "{html}"
+    );
+    // A score out of range (a crafted post) is refused the same way.
+    let out_of_range = [
+        ("csat", "9"),
+        ("nps", "5"),
+        ("effort", "3"),
+        ("fixed", "no"),
+    ];
+    let (s, _) = answer(&crew.server, &token, &out_of_range).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{job}/survey"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nothing kept of refused answers");
+
+    // Not fixed and unhappy: thanks, and a call within a working day.
+    let unhappy = [
+        ("csat", "2"),
+        ("nps", "5"),
+        ("effort", "3"),
+        ("fixed", "no"),
+        ("comment", " 还是不制冷 "),
+    ];
+    let (s, location) = answer(&crew.server, &token, &unhappy).await;
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, format!("/r/{token}/thanks").as_str())
+    );
+    let (_, thanks) = page(&customer, &format!("/r/{token}/thanks")).await;
+    assert!(thanks.contains(r#"data-follow-up="true""#), "{thanks}");
+    assert!(thanks.contains("一个工作日内给您回电"), "{thanks}");
+    let (s, survey) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{job}/survey"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{survey}");
+    assert_eq!(
+        (
+            &survey["answer"]["csat"],
+            &survey["answer"]["fixed"],
+            &survey["answer"]["comment"],
+            &survey["source"]
+        ),
+        (
+            &json!(2),
+            &json!(false),
+            &json!("还是不制冷"),
+            &json!("customer_page")
+        )
+    );
+    // Engineers do not read their customers' verdicts here.
+    let chen = crew.server.login("chen").await;
+    let (s, _) = chen.get(&format!("/api/v1/work-orders/{job}/survey")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The same link the next day: the answer is on the form and can be changed.
+    let (_, html) = page(&customer, &format!("/r/{token}")).await;
+    assert!(html.contains(r#"data-state="answered""#), "{html}");
+    assert!(html.contains("还是不制冷"), "{html}");
+    let happy = [
+        ("csat", "4"),
+        ("nps", "9"),
+        ("effort", "6"),
+        ("fixed", "yes"),
+    ];
+    let (s, _) = answer(&crew.server, &token, &happy).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, thanks) = page(&customer, &format!("/r/{token}/thanks")).await;
+    assert!(thanks.contains(r#"data-follow-up="false""#), "{thanks}");
+    let (_, survey) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{job}/survey"))
+        .await;
+    assert_eq!(
+        (&survey["answer"]["nps"], &survey["revisions"]),
+        (&json!(9), &json!(2))
+    );
+
+    // Eight days later the page shows the answer and no longer takes changes; the desk,
+    // calling the customer, still can.
+    let mut server = crew.server;
+    let dir = server.stop().await;
+    let later = TestServer::restart_at(&server.db_path, monday() + Duration::days(8)).await;
+    let (_, html) = page(&later.anonymous(), &format!("/r/{token}")).await;
+    assert!(html.contains(r#"data-state="closed""#), "{html}");
+    let (s, html) = answer(&later, &token, &unhappy).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("已不能在线修改"), "{html}");
+    let desk = later.login("desk").await;
+    let (s, survey) = desk
+        .put(
+            &format!("/api/v1/work-orders/{job}/survey"),
+            None,
+            json!({"csat": 5, "nps": 10, "effort": 7, "fixed": true, "comment": "回访：一切正常"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{survey}");
+    assert_eq!(survey["source"], "return_call");
+    assert_eq!(survey["revisions"], 3);
+    // A return call follows a finished job only, and a link that is no receipt's finds nothing.
+    let fx = fixline_tests::customer_with_asset(&desk, "西溪超市", "FXS-OPEN").await;
+    let open = fixline_tests::assigned_job(&desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let (s, body) = desk
+        .put(
+            &format!("/api/v1/work-orders/{open}/survey"),
+            None,
+            json!({"csat": 5, "nps": 10, "effort": 7, "fixed": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (s, _) = answer(&later, &"0".repeat(32), &happy).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    drop(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_customer_answers_the_survey_on_a_phone() -> anyhow::Result<()> {
+    let crew = crew_at(monday()).await;
+    let (job, token) = signed_job(&crew).await;
+    let ui = Session::chromium(390, 844).await?;
+    ui.client
+        .goto(&crew.server.url(&format!("/r/{token}")))
+        .await?;
+    ui.find("#survey form").await?;
+    ui.assert_accessible("the survey").await?;
+    ui.assert_touch_targets("the survey at 390 px").await?;
+    ui.client
+        .execute("document.querySelector('#survey').scrollIntoView()", vec![])
+        .await?;
+    ui.screenshot("survey-390x844").await?;
+    for choice in [
+        "#survey-csat input[value='5']",
+        "#survey-nps input[value='10']",
+        "#survey-effort input[value='7']",
+        "#survey-fixed input[value='yes']",
+    ] {
+        // The label is what a thumb hits; the radio inside it is hidden.
+        ui.client
+            .execute(
+                "document.querySelector(arguments[0]).closest('label').click()",
+                vec![json!(choice)],
+            )
+            .await?;
+    }
+    ui.fill("#survey-comment", "师傅很专业，谢谢").await?;
+    ui.click("#survey-send").await?;
+    ui.wait_text("#next", "您的评价会帮助我们改进服务").await?;
+    ui.screenshot("survey-thanks-390x844").await?;
+    let (_, survey) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{job}/survey"))
+        .await;
+    assert_eq!(survey["answer"]["csat"], 5);
+    assert_eq!(survey["answer"]["comment"], "师傅很专业，谢谢");
+    // The desk's job panel shows the answer.
+    let desk = Session::chromium(1280, 800).await?;
+    desk.sign_in(&crew.server.url("/app/?lang=zh-CN"), "desk")
+        .await?;
+    desk.client
+        .goto(&crew.server.url(&format!("/app/?lang=zh-CN#/orders/{job}")))
+        .await?;
+    desk.wait_text("#panel-survey", "5/5 · 10/10 · 7/7").await?;
+    desk.wait_text("#panel-survey", "问题已解决").await?;
+    ui.client.clone().close().await?;
+    desk.client.clone().close().await?;
+    Ok(())
+}
