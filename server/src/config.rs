@@ -30,6 +30,9 @@ pub struct Config {
     /// Complaint deadlines per severity, in business hours.
     #[serde(default)]
     pub complaints: fixline_core::complaint::ComplaintPolicy,
+    /// Which finished jobs the desk calls back (回访): how far back, and the random share.
+    #[serde(default)]
+    pub return_visits: fixline_core::return_visit::ReturnVisitRules,
     /// The dispatch optimiser: travel speed, default job length, time limit.
     #[serde(default)]
     pub dispatch: crate::planning::DispatchConfig,
@@ -203,6 +206,7 @@ impl Default for Config {
             sla: SlaPolicy::default(),
             holiday_files: Vec::new(),
             complaints: Default::default(),
+            return_visits: Default::default(),
             dispatch: crate::planning::DispatchConfig::default(),
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),

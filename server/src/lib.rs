@@ -20,8 +20,10 @@ pub mod mail;
 pub mod metrics;
 pub mod planning;
 pub mod receipts;
+pub mod return_visits;
 pub mod sign_in;
 pub mod store;
+pub mod surveys;
 pub mod transfer;
 
 use std::future::Future;

@@ -144,6 +144,9 @@ pub fn App() -> impl IntoView {
                     <Show when=move || complaint_staff.get()>
                         <button id="nav-complaints" on:click=move |_| shell.go(Screen::Complaints(None))>{tr(Text::Complaints)}</button>
                     </Show>
+                    <Show when=move || desk.get() || complaint_staff.get()>
+                        <button id="nav-return-visits" on:click=move |_| shell.go(Screen::ReturnVisits)>{tr(Text::ReturnVisits)}</button>
+                    </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
                     {crate::backend::backend().offline_capable().then(|| view! {
@@ -183,6 +186,7 @@ pub fn App() -> impl IntoView {
                 Screen::Settings => view! { <pages::desk::settings::Settings/> }.into_any(),
                 Screen::Users => view! { <pages::desk::users::Users/> }.into_any(),
                 Screen::Complaints(open) => view! { <pages::desk::complaints::Complaints open=open/> }.into_any(),
+                Screen::ReturnVisits => view! { <pages::desk::return_visits::ReturnVisits/> }.into_any(),
             }}
         </main>
     }

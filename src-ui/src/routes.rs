@@ -29,6 +29,8 @@ pub enum Screen {
     Users,
     /// The complaint inbox, with one complaint open.
     Complaints(Option<ComplaintId>),
+    /// Finished jobs due a return call (回访).
+    ReturnVisits,
 }
 
 impl Screen {
@@ -41,6 +43,7 @@ impl Screen {
                 | Screen::Call
                 | Screen::Customers(_)
                 | Screen::Users
+                | Screen::ReturnVisits
         )
     }
 
@@ -67,6 +70,7 @@ impl Screen {
             Screen::Users => "users".to_owned(),
             Screen::Complaints(None) => "complaints".to_owned(),
             Screen::Complaints(Some(id)) => format!("complaints/{id}"),
+            Screen::ReturnVisits => "return-visits".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -93,6 +97,7 @@ impl Screen {
             ("settings", None) => Screen::Settings,
             ("users", None) => Screen::Users,
             ("complaints", id) => Screen::Complaints(id.map(str::parse).transpose().ok()?),
+            ("return-visits", None) => Screen::ReturnVisits,
             _ => return None,
         })
     }
@@ -160,6 +165,7 @@ mod tests {
             Screen::Customers(Some(customer)),
             Screen::Settings,
             Screen::Users,
+            Screen::ReturnVisits,
             Screen::Complaints(None),
             Screen::Complaints(Some(
                 "0190a0b0-0000-7000-8000-000000000003".parse().unwrap(),

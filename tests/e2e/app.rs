@@ -67,6 +67,20 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     ui.screenshot("app-my-jobs-1280x800").await?;
     ui.click(&card).await?;
     ui.find("#customer-name").await?;
+    // The job has an address in the app's webview too: a reload lands on it again, and Back
+    // returns to the list.
+    let address = ui.client.current_url().await?;
+    assert_eq!(
+        address.fragment(),
+        Some(format!("/jobs/{job}").as_str()),
+        "{address}"
+    );
+    ui.client.refresh().await?;
+    ui.find("#customer-name").await?;
+    ui.client.back().await?;
+    ui.find(&card).await?;
+    ui.client.forward().await?;
+    ui.find("#customer-name").await?;
     ui.click("#act-accept").await?;
     ui.wait_attr("#job-status", "data-status", "accepted")
         .await?;

@@ -196,7 +196,12 @@ async fn offline_actions_keep_the_device_time_and_the_future_is_refused() {
     let wo = r["work_order_id"].as_str().unwrap().to_owned();
     desk.act(&wo, json!({"action": "assign", "engineer": eng}))
         .await;
-    let earlier = chrono::Utc::now() - chrono::TimeDelta::hours(3);
+    // The device's clock runs five minutes behind the server's: within the skew allowed, so
+    // the step keeps the device's time even though it reads as before the job came in.
+    let (_, order) = desk.get(&format!("/api/v1/work-orders/{wo}")).await;
+    let created: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(order["created_at"].clone()).unwrap();
+    let earlier = created - chrono::TimeDelta::minutes(5);
     let (s, body) = wang
         .act(&wo, json!({"action": "accept", "at": earlier}))
         .await;
@@ -215,4 +220,33 @@ async fn offline_actions_keep_the_device_time_and_the_future_is_refused() {
         (s, body["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("clock_ahead"))
     );
+}
+
+/// A step dated before the job existed (a date typed wrong, a clock reset to year 1) is refused
+/// at the desk as on a device, and nothing is written.
+#[tokio::test]
+async fn a_step_dated_before_the_job_is_refused() {
+    let crew = fixline_tests::crew().await;
+    let (job, _) =
+        fixline_tests::waiting_job(&crew.desk, "西溪超市", "FXT-AT", "refrigeration").await;
+    let (s, body) = crew
+        .desk
+        .act(
+            &job,
+            serde_json::json!({"action": "add_note", "text": "补记", "at": "0001-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_input", "{body}");
+    let (_, wo) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(wo["notes"], serde_json::json!([]), "nothing written: {wo}");
+    // Dated now (no time given), it is taken.
+    let (s, body) = crew
+        .desk
+        .act(
+            &job,
+            serde_json::json!({"action": "add_note", "text": "补记"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{body}");
 }

@@ -110,6 +110,12 @@ pub struct Survey {
     pub answered_at: DateTime<Utc>,
     /// How many times it was given (1: never changed).
     pub revisions: u32,
+    /// The desk's return call, once made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<crate::return_visit::ReturnCall>,
+    /// The complaint a very unhappy answer filed by itself, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<crate::ids::ComplaintId>,
 }
 
 impl Survey {
@@ -127,6 +133,8 @@ impl Survey {
             first_answered_at: at,
             answered_at: at,
             revisions: 1,
+            call: None,
+            complaint: None,
         })
     }
 

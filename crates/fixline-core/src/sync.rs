@@ -59,17 +59,7 @@ impl DeviceAction {
     /// Refuses an action dated before its job existed, less the clock skew devices are allowed
     /// (a device whose clock was reset to year 1 must not write history before the job).
     pub fn check_not_before(&self, job: &WorkOrder, skew: TimeDelta) -> Result<(), Error> {
-        if self.at + skew < job.created_at {
-            return Err(Error::invalid(
-                "at",
-                format!(
-                    "{} is before the job was logged ({}); check the device's date and time",
-                    self.at.format("%Y-%m-%d %H:%M UTC"),
-                    job.created_at.format("%Y-%m-%d %H:%M UTC"),
-                ),
-            ));
-        }
-        Ok(())
+        job.check_event_time(self.at, skew)
     }
 }
 

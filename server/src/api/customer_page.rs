@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use fixline_core::customer::Language;
 use fixline_core::receipt::{SealProblem, SignOff};
-use fixline_core::survey::{Survey, SurveyAnswer, SurveySource};
+use fixline_core::survey::{Survey, SurveyAnswer};
 
 use super::extract::Path;
 use super::intake::html_escape;
@@ -432,10 +432,7 @@ async fn answer_survey(
     axum::extract::Form(fields): axum::extract::Form<SurveyFields>,
 ) -> Result<Response> {
     let (wo, _) = by_token(&state, token.clone()).await?;
-    let zh = wo
-        .receipt
-        .as_ref()
-        .is_none_or(|r| r.language == Language::ZhCn);
+    let zh = in_chinese(&wo);
     let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let Some(answer) = fields.answer() else {
         let message = t(
@@ -445,17 +442,9 @@ async fn answer_survey(
         return refuse(&state, token, message, &fields).await;
     };
     let now = state.now();
-    let job = wo.id;
+    let shared = state.clone();
     let saved = state
-        .run(move |s| {
-            s.answer_survey(job, &mut |before| {
-                let answer = answer.clone();
-                Ok(match before {
-                    None => Survey::first(job, answer, SurveySource::CustomerPage, now)?,
-                    Some(b) => b.revised(answer, SurveySource::CustomerPage, now)?,
-                })
-            })
-        })
+        .run(move |s| crate::surveys::answer_on_page(s, shared.config(), &wo, answer, now))
         .await;
     match saved {
         Ok(_) => Ok(
@@ -496,10 +485,7 @@ async fn refuse(
 /// After an answer: thanks, and what happens next.
 async fn thanks(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>> {
     let (wo, _) = by_token(&state, token.clone()).await?;
-    let zh = wo
-        .receipt
-        .as_ref()
-        .is_none_or(|r| r.language == Language::ZhCn);
+    let zh = in_chinese(&wo);
     let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let job = wo.id;
     let Some(survey) = state.run(move |s| s.survey(job)).await? else {
@@ -532,4 +518,11 @@ async fn thanks(State(state): State<AppState>, Path(token): Path<String>) -> Res
             "Back to the receipt (you can change your answer there)"
         ),
     )))
+}
+
+/// Whether the customer reads Chinese: the language their receipt was made in.
+fn in_chinese(wo: &fixline_core::work_order::WorkOrder) -> bool {
+    wo.receipt
+        .as_ref()
+        .is_none_or(|r| r.language == Language::ZhCn)
 }

@@ -16,6 +16,7 @@ mod live;
 mod pending;
 mod pool;
 pub(crate) mod receipts;
+mod return_visits;
 pub(crate) mod session;
 pub(crate) mod settings;
 mod surveys;
@@ -78,6 +79,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(transfer::routes())
         .merge(complaints::routes())
         .merge(surveys::routes())
+        .merge(return_visits::routes())
 }
 
 /// The OpenAPI document of the whole API.

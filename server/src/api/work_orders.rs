@@ -292,6 +292,12 @@ async fn transition(
     }
     let now = state.now();
     let at = event_time(&state, req.at, now)?;
+    if req.at.is_some() {
+        let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
+        state
+            .run(move |s| Ok(s.work_order(id)?.check_event_time(at, skew)?))
+            .await?;
+    }
     let actor = user.actor();
     let policy = state.sla_policy().clone();
     // "On my way": the expected arrival goes on the job with the step, for the customer.

@@ -231,6 +231,18 @@ pub trait Backend {
     fn survey(&self, _id: WorkOrderId) -> Answer<fixline_core::survey::Survey> {
         console_only()
     }
+    /// Finished jobs due a return call.
+    fn return_visits(&self) -> Answer<Vec<fixline_api::return_visits::DueCall>> {
+        console_only()
+    }
+    /// Records a return call and what follows from it.
+    fn return_call(
+        &self,
+        _id: WorkOrderId,
+        _call: fixline_api::return_visits::ReturnCallRequest,
+    ) -> Answer<fixline_api::return_visits::ReturnCallDone> {
+        console_only()
+    }
     /// Creates a login (administrators).
     fn add_user(
         &self,

@@ -519,6 +519,20 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn return_visits(&self) -> Answer<Vec<fixline_api::return_visits::DueCall>> {
+        let url = self.url("/api/v1/return-visits");
+        Box::pin(get(url))
+    }
+
+    fn return_call(
+        &self,
+        id: WorkOrderId,
+        call: fixline_api::return_visits::ReturnCallRequest,
+    ) -> Answer<fixline_api::return_visits::ReturnCallDone> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/return-call"));
+        Box::pin(async move { post(url, to_body(&call)?).await })
+    }
+
     fn add_user(&self, new: fixline_api::session::NewUser) -> Answer<fixline_core::security::User> {
         let url = self.url("/api/v1/users");
         Box::pin(async move { post(url, to_body(&new)?).await })

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::backend::{backend, storage_get, storage_set};
-use crate::i18n::{Text, tr};
+use crate::i18n::{Text, lang, tr};
 use crate::shell::shell;
 
 #[component]
@@ -33,7 +33,11 @@ pub fn SignIn() -> impl IntoView {
                     shell
                         .status
                         .update(|st| st.get_or_insert_with(Default::default).signed_in = Some(who));
-                    shell.tell(user.display_name);
+                    shell.tell(format!(
+                        "{}{}",
+                        Text::SignedInAs.in_lang(lang().get_untracked()),
+                        user.display_name
+                    ));
                     // The day and times shown are the service area's: know them first.
                     crate::clock::load().await;
                     shell.go(shell.landing(user.role.is_desk()));

@@ -364,6 +364,27 @@ pub struct WorkOrder {
 }
 
 impl WorkOrder {
+    /// Refuses a step dated before the job existed, less the clock skew allowed (a device whose
+    /// clock was reset to year 1, or a date typed wrong at the desk, must not write history
+    /// before the job).
+    pub fn check_event_time(
+        &self,
+        at: DateTime<Utc>,
+        skew: chrono::TimeDelta,
+    ) -> Result<(), crate::Error> {
+        if at + skew < self.created_at {
+            return Err(crate::Error::invalid(
+                "at",
+                format!(
+                    "{} is before the job was logged ({}); check the date and time",
+                    at.format("%Y-%m-%d %H:%M UTC"),
+                    self.created_at.format("%Y-%m-%d %H:%M UTC"),
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A new work order as intake creates it: status `new`, SLA clock running from `at`.
     pub fn open(
         id: WorkOrderId,

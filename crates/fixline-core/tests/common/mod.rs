@@ -85,3 +85,36 @@ pub fn act(
 pub fn eng_id(n: u128) -> EngineerId {
     EngineerId::from_uuid(id(n))
 }
+
+/// A receipt the customer signed, with a seal whose signature is not checked here.
+pub fn receipt_record() -> fixline_core::receipt::ReceiptRecord {
+    use fixline_core::receipt::{ReceiptRecord, Seal, SealStatement, SignOff, Signature};
+    let sign_off = SignOff::Signed(Signature {
+        signer_name: "陈静".into(),
+        signed_at: t0(),
+        width: 400.0,
+        height: 150.0,
+        strokes: vec![vec![[20.0, 100.0], [60.0, 30.0]]],
+    });
+    ReceiptRecord {
+        number: "R-WO-000001-1".into(),
+        language: fixline_core::customer::Language::ZhCn,
+        token: "0123456789abcdef0123456789abcdef".into(),
+        pdf_sha256: "0".repeat(64),
+        pdf_bytes: 11,
+        total: None,
+        seal: Seal {
+            statement: SealStatement {
+                work_order_id: WorkOrderId::from_uuid(id(1)),
+                receipt_number: "R-WO-000001-1".into(),
+                pdf_sha256: "0".repeat(64),
+                sign_off_sha256: sign_off.digest(),
+                sealed_at: t0(),
+                position: None,
+            },
+            device_key: "0".repeat(64),
+            signature: "0".repeat(128),
+        },
+        sign_off,
+    }
+}
