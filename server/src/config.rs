@@ -157,6 +157,12 @@ pub struct ServerConfig {
     /// The built UI (`src-ui/dist`, made by `cargo xtask ui`), served at `/app/`; none: no UI.
     #[serde(default)]
     pub ui_dir: Option<PathBuf>,
+    /// Reverse proxies in front of the server (nginx on the same machine: `["127.0.0.1"]`).
+    /// From these, the client's address is the last one in `X-Forwarded-For` that is not a
+    /// proxy; from anyone else the header is ignored (a client cannot pick its own address
+    /// to slip past the sign-in lockout). Empty: the connection's address, always.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,6 +196,7 @@ impl Default for Config {
                 body_timeout_secs: 300,
                 drain_secs: 10,
                 ui_dir: None,
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseConfig {
                 path: PathBuf::from("fixline.db"),

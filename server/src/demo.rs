@@ -231,6 +231,12 @@ fn near(rng: &mut ChaCha8Rng, (lat, lon): (f64, f64), km: f64) -> Position {
     Position::new(lat + dlat, lon + dlon).unwrap_or(Position { lat, lon })
 }
 
+/// A code from a list for a fix (the same fix, the same code), or none for an empty list.
+fn code_for(list: &[fixline_core::fault_code::Code], fix: &str) -> Option<String> {
+    let n = fix.chars().map(u32::from).fold(0u32, u32::wrapping_add) as usize;
+    (!list.is_empty()).then(|| list[n % list.len()].code.to_owned())
+}
+
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
@@ -708,6 +714,8 @@ fn seed(
                         resolution: ResolutionType::RemoteGuidance,
                         summary: "电话指导客户复位并检查设置，已恢复".into(),
                         position: None,
+                        fault_code: None,
+                        resolution_code: None,
                     },
                 ));
             }
@@ -746,6 +754,10 @@ fn seed(
                         ResolutionType::Return,
                     ],
                 );
+                // The demo's figures (top faults per model) need coded jobs; drawn from the
+                // fix's words, so the rest of the demo stays the same.
+                let fault_code = code_for(fixline_core::fault_code::faults(category.key), &fix);
+                let resolution_code = code_for(fixline_core::fault_code::RESOLUTIONS, &fix);
                 steps.push((
                     rng.random_range(30..150),
                     eng.clone(),
@@ -753,6 +765,8 @@ fn seed(
                         resolution,
                         summary: fix,
                         position: site_pos,
+                        fault_code,
+                        resolution_code,
                     },
                 ));
             }

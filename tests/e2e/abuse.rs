@@ -138,6 +138,24 @@ async fn framework_answers_keep_the_error_body_and_json_is_compressed_on_request
         (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")),
         "{body}"
     );
+    // An address longer than the server takes (a search pasted twenty times over): 414 with
+    // the same body, not the bare answer of the HTTP library.
+    let (s, body) = fixline_tests::read(
+        crew.desk
+            .request(
+                Method::GET,
+                &format!("/api/v1/work-orders?q={}", "冷柜".repeat(2000)),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::URI_TOO_LONG, Some("uri_too_long")),
+        "{body}"
+    );
     let chen = crew.server.login("chen").await;
     for step in ["accept", "start_travel", "arrive"] {
         chen.act(&job, json!({"action": step})).await;
@@ -599,5 +617,60 @@ async fn revoked_intake_and_device_keys_stop_working_and_the_log_says_so() {
             "intake_key_added"
         ],
         "{log}"
+    );
+}
+
+/// Behind a reverse proxy the settings trust, the client's address is the one it forwarded
+/// (in the security log, and for the per-address lockout); from anyone else the header is
+/// ignored, so a client cannot choose its own address.
+#[tokio::test]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    let sign_in_from = |server: &TestServer, forwarded: &'static str| {
+        server
+            .anonymous()
+            .request(Method::POST, "/api/v1/auth/login")
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": "admin", "password": PASSWORD}))
+            .send()
+    };
+    let addresses = |log: &serde_json::Value| -> Vec<String> {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "signed_in")
+            .map(|e| e["address"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let behind = TestServer::start_configured(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let (s, _) = fixline_tests::read(
+        sign_in_from(&behind, "198.51.100.7, 203.0.113.9")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, log) = behind
+        .login("admin")
+        .await
+        .get("/api/v1/security-events")
+        .await;
+    assert!(
+        addresses(&log).contains(&"203.0.113.9".to_owned()),
+        "the address the proxy heard from, not one the client wrote: {log}"
+    );
+    let open = TestServer::start().await;
+    let (s, _) = fixline_tests::read(sign_in_from(&open, "203.0.113.9").await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, log) = open
+        .login("admin")
+        .await
+        .get("/api/v1/security-events")
+        .await;
+    assert!(
+        addresses(&log).iter().all(|a| a == "127.0.0.1"),
+        "no proxy is trusted: the header is ignored: {log}"
     );
 }

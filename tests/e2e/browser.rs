@@ -41,6 +41,10 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     browser
         .fill("#summary", "更换启动电容，试机 30 分钟温度正常")
         .await?;
+    // What was wrong and what was done, from the refrigeration list, in Chinese.
+    browser.wait_text("#fault-code", "压缩机不启动").await?;
+    browser.set_select("#fault-code", "RF02").await?;
+    browser.set_select("#resolution-code", "R01").await?;
     browser.click("#form-submit").await?;
     browser.wait_text("#job-status", "已完工").await?;
 
@@ -48,6 +52,8 @@ async fn an_engineer_signs_in_and_completes_a_job_in_chromium() -> anyhow::Resul
     let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
     assert_eq!(order["status"], "completed");
     assert_eq!(order["resolution"]["kind"], "on_site_repair");
+    assert_eq!(order["resolution"]["fault_code"], "RF02");
+    assert_eq!(order["resolution"]["resolution_code"], "R01");
     assert_eq!(
         order["resolution"]["summary"],
         "更换启动电容，试机 30 分钟温度正常"

@@ -104,6 +104,8 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
                 resolution: ResolutionType::OnSiteRepair,
                 summary: "更换启动继电器，柜温恢复 4°C".into(),
                 position: None,
+                fault_code: None,
+                resolution_code: None,
             },
             new_id(),
             t0 + TimeDelta::minutes(75),

@@ -85,17 +85,26 @@ fn a_job_from_intake_to_close() {
         },
     )
     .unwrap();
-    o = act(
-        &o,
-        &chen,
-        24 * 60 + 100,
-        Action::Complete {
-            resolution: ResolutionType::OnSiteRepair,
-            summary: "更换启动电容，测试 30 分钟正常".into(),
-            position: Some(site),
-        },
-    )
-    .unwrap();
+    // A fault from another category's list is refused; the job's own are kept on it.
+    let coded = |fault: &str| Action::Complete {
+        resolution: ResolutionType::OnSiteRepair,
+        summary: "更换启动电容，测试 30 分钟正常".into(),
+        position: Some(site),
+        fault_code: Some(fault.into()),
+        resolution_code: Some("R01".into()),
+    };
+    assert_eq!(
+        act(&o, &chen, 24 * 60 + 100, coded("LD01"))
+            .unwrap_err()
+            .code(),
+        ErrorCode::Invalid
+    );
+    o = act(&o, &chen, 24 * 60 + 100, coded("RF02")).unwrap();
+    let r = o.resolution.as_ref().unwrap();
+    assert_eq!(
+        (r.fault_code.as_deref(), r.resolution_code.as_deref()),
+        (Some("RF02"), Some("R01"))
+    );
     assert_eq!(o.visits.len(), 2);
     assert_eq!(o.visits[1].minutes_on_site(), Some(60));
     // Paused for 22 h 40 min, so resolving 26 h after intake is within the 8 h target.
@@ -174,6 +183,8 @@ fn refusals_say_why() {
                 resolution: ResolutionType::Exchange,
                 summary: "swapped".into(),
                 position: None,
+                fault_code: None,
+                resolution_code: None,
             },
             ErrorCode::Requirement,
             "cannot complete: an on-site repair, exchange or return needs the engineer on site",
@@ -245,6 +256,8 @@ fn remote_guidance_needs_no_visit_and_reopen_clears_resolution() {
             resolution: ResolutionType::RemoteGuidance,
             summary: "指导客户复位温控器".into(),
             position: None,
+            fault_code: None,
+            resolution_code: None,
         },
     )
     .unwrap();
@@ -518,6 +531,8 @@ fn check_out_cannot_precede_check_in() {
             resolution: ResolutionType::OnSiteRepair,
             summary: "ok".into(),
             position: None,
+            fault_code: None,
+            resolution_code: None,
         },
     );
     assert_eq!(err.unwrap_err().code(), ErrorCode::Requirement);
@@ -626,6 +641,8 @@ fn actions_round_trip_as_json() {
         resolution: ResolutionType::Exchange,
         summary: "换新机".into(),
         position: Some(Position::new(30.0, 120.0).unwrap()),
+        fault_code: None,
+        resolution_code: None,
     };
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["action"], "complete");
@@ -682,7 +699,9 @@ fn any_action() -> impl Strategy<Value = Action> {
         (resolution, pos).prop_map(|(resolution, position)| Action::Complete {
             resolution,
             summary: "done".into(),
-            position
+            position,
+            fault_code: None,
+            resolution_code: None,
         }),
         Just(Action::Confirm { note: None }),
         Just(Action::Close),

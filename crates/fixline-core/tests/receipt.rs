@@ -123,6 +123,8 @@ fn complete() -> Action {
         resolution: ResolutionType::OnSiteRepair,
         summary: "换继电器".into(),
         position: None,
+        fault_code: None,
+        resolution_code: None,
     }
 }
 

@@ -19,6 +19,8 @@ fn finished(n: u128, priority: Priority) -> WorkOrder {
         kind: ResolutionType::OnSiteRepair,
         summary: "更换启动继电器".into(),
         at: t0(),
+        fault_code: None,
+        resolution_code: None,
     });
     wo
 }

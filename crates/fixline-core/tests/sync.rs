@@ -194,6 +194,8 @@ fn replay_cases() {
             resolution: ResolutionType::RemoteGuidance,
             summary: "reset the controller by phone".into(),
             position: None,
+            fault_code: None,
+            resolution_code: None,
         },
     );
     match run(&cancelled, &complete, &chen, MOVED) {
@@ -364,7 +366,9 @@ fn engineer_action() -> impl Strategy<Value = Action> {
         Just(Action::Complete {
             resolution: ResolutionType::OnSiteRepair,
             summary: "replaced the fan".into(),
-            position: None
+            position: None,
+            fault_code: None,
+            resolution_code: None,
         }),
         Just(Action::AddNote {
             text: "serial plate photographed".into()

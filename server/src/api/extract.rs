@@ -68,6 +68,29 @@ pub async fn not_found(uri: Uri) -> Error {
     )
 }
 
+/// The longest address taken, query included. Longer ones get a 414 with the API's body here;
+/// past 64 KiB the HTTP library refuses them first, with a bare 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses an over-long address before routing (a search pasted many times over, a probe).
+pub async fn limit_uri(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        return Error::bad_request_with_status(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the address is {length} bytes long, more than the {MAX_URI_BYTES} taken; send long values in the body"
+            ),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
 /// Answers that axum and tower make on their own (405 for a method a route does not take, 413
 /// from a body limit, a body that timed out) get the same `{code, message}` body as ours. HTML
 /// pages (the public form, the customer's page) and JSON answers pass as they are.

@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
             body_timeout,
         ))
         .layer(axum::middleware::map_response(extract::uniform_errors))
+        .layer(axum::middleware::from_fn(extract::limit_uri))
         // JSON and pages, for clients that ask (the first sync is megabytes); not the live
         // stream, nor images.
         .layer(tower_http::compression::CompressionLayer::new())

@@ -64,7 +64,7 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginResponse>> {
     let ttl = chrono::TimeDelta::hours(state.config().auth.token_ttl_hours);
-    let address = peer_address(&parts);
+    let address = peer_address(&state, &parts);
     let account = SignInGuard::account(&req.username);
     let guard = state.sign_in_guard();
     let now = state.now();
@@ -159,17 +159,40 @@ pub(crate) fn security_event(
         kind,
         actor: actor.map(|a| a.0.username.clone()),
         subject,
-        address: peer_address(parts).map(|a| a.to_string()),
+        address: peer_address(state, parts).map(|a| a.to_string()),
         detail: None,
     }
 }
 
-/// The client's address, when the server was started with connection info.
-pub(crate) fn peer_address(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
-    parts
+/// The client's address, when the server was started with connection info: the connection's,
+/// or behind a trusted proxy the one it forwarded (`[server] trusted_proxies`).
+pub(crate) fn peer_address(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Option<std::net::IpAddr> {
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip())?;
+    let trusted = &state.config().server.trusted_proxies;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    // Each proxy appends the address it heard from: the last one that is not a proxy of ours
+    // is the client (anything before it the client may have written itself).
+    let forwarded: Vec<std::net::IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .or(Some(peer))
 }
 
 /// Argon2id hash of a random password, checked when the user name is unknown.

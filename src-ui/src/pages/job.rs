@@ -242,6 +242,10 @@ fn ActionPanel(
     let reason = drafts::kept(id, "reason", String::new);
     let summary = drafts::kept(id, "summary", String::new);
     let resolution = drafts::kept(id, "resolution", || "on_site_repair".to_owned());
+    // What was wrong and what was done, from the category's codes (empty: not chosen).
+    let fault_code = drafts::kept(id, "fault-code", String::new);
+    let resolution_code = drafts::kept(id, "resolution-code", String::new);
+    let faults = fixline_core::fault_code::faults(&work_order.category);
     let colleague = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
 
@@ -314,6 +318,8 @@ fn ActionPanel(
                         },
                         summary: summary.get(),
                         position: None,
+                        fault_code: Some(fault_code.get()).filter(|c| !c.is_empty()),
+                        resolution_code: Some(resolution_code.get()).filter(|c| !c.is_empty()),
                     },
                     Form::Decline => Action::Decline { reason: reason.get() },
                     Form::HandOver => match colleague.get().parse::<EngineerId>() {
@@ -333,6 +339,28 @@ fn ActionPanel(
                                 <option value="remote_guidance">{tr(Text::RemoteGuidance)}</option>
                                 <option value="exchange">{tr(Text::Exchange)}</option>
                                 <option value="return">{tr(Text::Return)}</option>
+                            </select>
+                        </label>
+                        {(!faults.is_empty()).then(|| view! {
+                            <label>{tr(Text::FaultCode)}
+                                <select id="fault-code" on:change=move |ev| fault_code.set(event_target_value(&ev))>
+                                    <option value="">"—"</option>
+                                    {faults.iter().map(|c| view! {
+                                        <option value=c.code selected=move || fault_code.get() == c.code>
+                                            {c.code}" "{move || if lang().get() == crate::i18n::Lang::Zh { c.zh } else { c.en }}
+                                        </option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        })}
+                        <label>{tr(Text::ResolutionCode)}
+                            <select id="resolution-code" on:change=move |ev| resolution_code.set(event_target_value(&ev))>
+                                <option value="">"—"</option>
+                                {fixline_core::fault_code::RESOLUTIONS.iter().map(|c| view! {
+                                    <option value=c.code selected=move || resolution_code.get() == c.code>
+                                        {c.code}" "{move || if lang().get() == crate::i18n::Lang::Zh { c.zh } else { c.en }}
+                                    </option>
+                                }).collect_view()}
                             </select>
                         </label>
                     })}

@@ -149,6 +149,12 @@ pub enum Action {
         summary: String,
         #[serde(default)]
         position: Option<Position>,
+        /// What was wrong, from the job's category's list (`fault_code::faults`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fault_code: Option<String>,
+        /// What was done (`fault_code::RESOLUTIONS`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution_code: Option<String>,
     },
     Confirm {
         #[serde(default)]
@@ -586,6 +592,8 @@ impl WorkOrder {
                 resolution,
                 summary,
                 position,
+                fault_code,
+                resolution_code,
             } => {
                 if *resolution != ResolutionType::RemoteGuidance && self.status != Status::OnSite {
                     return Err(requirement(
@@ -593,6 +601,11 @@ impl WorkOrder {
                     ));
                 }
                 let summary = text::paragraph("summary", summary)?;
+                crate::fault_code::check(
+                    &self.category,
+                    fault_code.as_deref(),
+                    resolution_code.as_deref(),
+                )?;
                 next.check_out(at, *position, VisitOutcome::Completed)
                     .map_err(&requirement)?;
                 for m in [Milestone::Respond, Milestone::Arrive, Milestone::Resolve] {
@@ -602,6 +615,8 @@ impl WorkOrder {
                     kind: *resolution,
                     summary,
                     at,
+                    fault_code: fault_code.clone(),
+                    resolution_code: resolution_code.clone(),
                 });
                 next.status = Status::Completed;
             }
@@ -618,6 +633,8 @@ impl WorkOrder {
                     kind: ResolutionType::RemoteGuidance,
                     summary,
                     at,
+                    fault_code: None,
+                    resolution_code: None,
                 });
                 next.status = Status::Completed;
             }

@@ -215,6 +215,11 @@ pub struct Resolution {
     pub kind: ResolutionType,
     pub summary: String,
     pub at: DateTime<Utc>,
+    /// What was wrong, by code (`fault_code`); older jobs and remote fixes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

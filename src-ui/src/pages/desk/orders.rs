@@ -171,6 +171,21 @@ pub fn OrderPanel(
                             <span class=format::priority_class(w.priority)>{w.priority.as_str()}</span>" "
                             <span id="panel-status">{format::status(w.status, lang.get())}</span>" · "{format::category(&w.category, lang.get())}" · "{format::channel(w.channel, lang.get())}
                         </p>
+                        {w.resolution.clone().filter(|r| r.fault_code.is_some() || r.resolution_code.is_some()).map(|r| {
+                            use fixline_core::fault_code::{RESOLUTIONS, faults, find};
+                            let words = move |c: Option<&'static fixline_core::fault_code::Code>, l: crate::i18n::Lang| {
+                                c.map(|c| format!("{} {}", c.code, if l == crate::i18n::Lang::Zh { c.zh } else { c.en }))
+                                    .unwrap_or_else(|| "—".to_owned())
+                            };
+                            let fault = r.fault_code.as_deref().and_then(|f| find(faults(&w.category), f));
+                            let done = r.resolution_code.as_deref().and_then(|c| find(RESOLUTIONS, c));
+                            view! {
+                                <p id="panel-codes">
+                                    {tr(Text::FaultCode)}": "{move || words(fault, lang.get())}" · "
+                                    {tr(Text::ResolutionCode)}": "{move || words(done, lang.get())}
+                                </p>
+                            }
+                        })}
                         <p id="panel-requirements" class="muted">
                             {tr(Text::RequiredSkill)}": "{needs.unwrap_or_else(|| "—".to_owned())}
                             {w.requirements.certification.clone().map(|c| view! { " · "{tr(Text::Certification)}": "{c} })}
