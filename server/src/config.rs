@@ -33,6 +33,9 @@ pub struct Config {
     /// Which finished jobs the desk calls back (回访): how far back, and the random share.
     #[serde(default)]
     pub return_visits: fixline_core::return_visit::ReturnVisitRules,
+    /// The weekly QA sample: jobs per engineer, and what counts as a risk signal.
+    #[serde(default)]
+    pub quality: fixline_core::quality::QaRules,
     /// The dispatch optimiser: travel speed, default job length, time limit.
     #[serde(default)]
     pub dispatch: crate::planning::DispatchConfig,
@@ -214,6 +217,7 @@ impl Default for Config {
             holiday_files: Vec::new(),
             complaints: Default::default(),
             return_visits: Default::default(),
+            quality: Default::default(),
             dispatch: crate::planning::DispatchConfig::default(),
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),

@@ -19,6 +19,7 @@ mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod planning;
+pub mod quality;
 pub mod receipts;
 pub mod return_visits;
 pub mod sign_in;

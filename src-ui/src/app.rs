@@ -47,6 +47,19 @@ pub fn App() -> impl IntoView {
             .and_then(|s| s.signed_in)
             .is_some_and(|u| u.role.is_desk())
     });
+    // Service managers and admins review quality.
+    let reviewer = Memo::new(move |_| {
+        shell
+            .status
+            .get()
+            .and_then(|s| s.signed_in)
+            .is_some_and(|u| {
+                matches!(
+                    u.role,
+                    fixline_core::role::Role::ServiceManager | fixline_core::role::Role::Admin
+                )
+            })
+    });
     // Complaint handlers, service managers and admins work complaints.
     let complaint_staff = Memo::new(move |_| {
         shell
@@ -147,6 +160,9 @@ pub fn App() -> impl IntoView {
                     <Show when=move || desk.get() || complaint_staff.get()>
                         <button id="nav-return-visits" on:click=move |_| shell.go(Screen::ReturnVisits)>{tr(Text::ReturnVisits)}</button>
                     </Show>
+                    <Show when=move || reviewer.get()>
+                        <button id="nav-quality" on:click=move |_| shell.go(Screen::Quality)>{tr(Text::Quality)}</button>
+                    </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
                     {crate::backend::backend().offline_capable().then(|| view! {
@@ -187,6 +203,7 @@ pub fn App() -> impl IntoView {
                 Screen::Users => view! { <pages::desk::users::Users/> }.into_any(),
                 Screen::Complaints(open) => view! { <pages::desk::complaints::Complaints open=open/> }.into_any(),
                 Screen::ReturnVisits => view! { <pages::desk::return_visits::ReturnVisits/> }.into_any(),
+                Screen::Quality => view! { <pages::desk::quality::Quality/> }.into_any(),
             }}
         </main>
     }

@@ -31,6 +31,8 @@ pub enum Screen {
     Complaints(Option<ComplaintId>),
     /// Finished jobs due a return call (回访).
     ReturnVisits,
+    /// The weekly QA sample and scorecards (质量控制).
+    Quality,
 }
 
 impl Screen {
@@ -44,6 +46,7 @@ impl Screen {
                 | Screen::Customers(_)
                 | Screen::Users
                 | Screen::ReturnVisits
+                | Screen::Quality
         )
     }
 
@@ -71,6 +74,7 @@ impl Screen {
             Screen::Complaints(None) => "complaints".to_owned(),
             Screen::Complaints(Some(id)) => format!("complaints/{id}"),
             Screen::ReturnVisits => "return-visits".to_owned(),
+            Screen::Quality => "quality".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -98,6 +102,7 @@ impl Screen {
             ("users", None) => Screen::Users,
             ("complaints", id) => Screen::Complaints(id.map(str::parse).transpose().ok()?),
             ("return-visits", None) => Screen::ReturnVisits,
+            ("quality", None) => Screen::Quality,
             _ => return None,
         })
     }
@@ -166,6 +171,7 @@ mod tests {
             Screen::Settings,
             Screen::Users,
             Screen::ReturnVisits,
+            Screen::Quality,
             Screen::Complaints(None),
             Screen::Complaints(Some(
                 "0190a0b0-0000-7000-8000-000000000003".parse().unwrap(),

@@ -20,6 +20,7 @@ mod lifecycle;
 mod local_day;
 mod operate;
 mod printing;
+mod quality;
 mod receipts;
 mod robustness;
 mod surveys;

@@ -264,63 +264,6 @@ async fn the_customer_answers_the_survey_on_a_phone() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A job chen finished with `priority`, the customer signing or refusing; returns its id and
-/// the receipt link's token.
-async fn finished(crew: &Crew, serial: &str, priority: &str, refused: bool) -> (String, String) {
-    let chen = crew.server.login("chen").await;
-    let fx = fixline_tests::customer_with_asset(&crew.desk, &format!("客户{serial}"), serial).await;
-    let (s, r) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": serial, "symptom": "冷柜不制冷", "priority": priority}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
-    let job = r["work_order_id"].as_str().unwrap().to_owned();
-    for (who, step) in [
-        (&crew.desk, json!({"action": "triage"})),
-        (
-            &crew.desk,
-            json!({"action": "assign", "engineer": crew.chen_id}),
-        ),
-        (&chen, json!({"action": "accept"})),
-        (&chen, json!({"action": "start_travel"})),
-        (&chen, json!({"action": "arrive"})),
-        (
-            &chen,
-            json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器"}),
-        ),
-    ] {
-        let (s, b) = who.act(&job, step.clone()).await;
-        assert_eq!(s, StatusCode::OK, "{step}: {b}");
-    }
-    let sign_off = if refused {
-        SignOff::Refused {
-            signer_name: "店长".into(),
-            reason: "说明天再看".into(),
-            at: monday(),
-        }
-    } else {
-        SignOff::Signed(Signature {
-            signer_name: "陈静".into(),
-            signed_at: monday(),
-            width: 400.0,
-            height: 150.0,
-            strokes: vec![vec![[20.0, 100.0], [60.0, 30.0]]],
-        })
-    };
-    let (s, wo) = chen
-        .post(
-            &format!("/api/v1/work-orders/{job}/receipt"),
-            json!({ "sign_off": sign_off }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{wo}");
-    let _ = fx;
-    (job, wo["receipt"]["token"].as_str().unwrap().to_owned())
-}
-
 #[tokio::test]
 async fn the_desk_calls_back_whom_the_rules_pick_and_each_outcome_follows() {
     // No random share here: only the rules' picks are on the list.
@@ -328,10 +271,10 @@ async fn the_desk_calls_back_whom_the_rules_pick_and_each_outcome_follows() {
         c.return_visits.sample_percent = 0;
     })
     .await;
-    let (urgent, _) = finished(&crew, "FXR-P1", "P1", false).await;
-    let (refused, _) = finished(&crew, "FXR-REF", "P2", true).await;
-    let (broken, token) = finished(&crew, "FXR-BAD", "P2", false).await;
-    let (fine, fine_token) = finished(&crew, "FXR-OK", "P2", false).await;
+    let (urgent, _) = fixline_tests::finished_job(&crew, "FXR-P1", "P1", false).await;
+    let (refused, _) = fixline_tests::finished_job(&crew, "FXR-REF", "P2", true).await;
+    let (broken, token) = fixline_tests::finished_job(&crew, "FXR-BAD", "P2", false).await;
+    let (fine, fine_token) = fixline_tests::finished_job(&crew, "FXR-OK", "P2", false).await;
     let not_fixed = [
         ("csat", "2"),
         ("nps", "3"),
@@ -439,7 +382,7 @@ async fn the_desk_makes_a_return_call_from_the_screen() -> anyhow::Result<()> {
         c.return_visits.sample_percent = 0;
     })
     .await;
-    let (broken, token) = finished(&crew, "FXR-UI", "P2", false).await;
+    let (broken, token) = fixline_tests::finished_job(&crew, "FXR-UI", "P2", false).await;
     let not_fixed = [
         ("csat", "2"),
         ("nps", "4"),
@@ -531,4 +474,66 @@ async fn a_very_unhappy_answer_files_one_complaint_the_customer_can_follow() {
     assert_eq!(survey["complaint"], filed[0]["id"]);
     let (_, html) = page(&crew.server.anonymous(), &format!("/r/{token}")).await;
     assert!(html.contains(r#"id="complaints""#), "{html}");
+}
+
+/// The rule is the company's: here "not fixed" reopens the job for a rework visit at once, and
+/// a detractor (recommendation 6 or less) files a complaint; each once per job.
+#[tokio::test]
+async fn by_the_rule_not_fixed_reopens_the_job_and_a_detractor_complains() {
+    let crew = fixline_tests::crew_at_configured(monday(), |c| {
+        c.return_visits.when_not_fixed = fixline_core::return_visit::WhenNotFixed::Rework;
+        c.return_visits.complaint_at_nps = Some(6);
+    })
+    .await;
+    let (broken, token) = fixline_tests::finished_job(&crew, "FXRULE-1", "P2", false).await;
+    let not_fixed = [
+        ("csat", "3"),
+        ("nps", "8"),
+        ("effort", "4"),
+        ("fixed", "no"),
+        ("comment", "门封还是漏冷"),
+    ];
+    let (s, _) = answer(&crew.server, &token, &not_fixed).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, wo) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{broken}"))
+        .await;
+    assert_eq!(wo["status"], "triaged", "reopened for a rework visit: {wo}");
+    assert!(wo["notes"].to_string().contains("门封还是漏冷"), "{wo}");
+    let (_, survey) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{broken}/survey"))
+        .await;
+    assert_eq!(survey["reopened"], true);
+    let (_, history) = crew
+        .desk
+        .get(&format!("/api/v1/work-orders/{broken}/history"))
+        .await;
+    let reopens = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"]["action"]["action"] == "reopen")
+        .count();
+    assert_eq!(reopens, 1, "{history}");
+
+    let (detracted, token) = fixline_tests::finished_job(&crew, "FXRULE-2", "P2", false).await;
+    let detractor = [
+        ("csat", "4"),
+        ("nps", "5"),
+        ("effort", "5"),
+        ("fixed", "yes"),
+    ];
+    let (s, _) = answer(&crew.server, &token, &detractor).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, inbox) = crew.admin.get("/api/v1/complaints").await;
+    let filed: Vec<&serde_json::Value> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["work_orders"] == json!([detracted]))
+        .collect();
+    assert_eq!(filed.len(), 1, "{inbox}");
+    assert_eq!(filed[0]["summary"], "客户评价：满意度 4/5，推荐 5/10");
 }

@@ -429,6 +429,72 @@ pub async fn chens_job(crew: &Crew, serial: &str) -> (String, String) {
     (job, number)
 }
 
+/// A job chen finished with `priority`, the customer signing or refusing; returns its id and
+/// the receipt link's token.
+pub async fn finished_job(
+    crew: &Crew,
+    serial: &str,
+    priority: &str,
+    refused: bool,
+) -> (String, String) {
+    let chen = crew.server.login("chen").await;
+    // Signed by the server's clock (a test's server may run at a fixed date).
+    let (_, clock) = crew.desk.get("/api/v1/clock").await;
+    let now: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(clock["now"].clone()).expect("the server's now");
+    let fx = customer_with_asset(&crew.desk, &format!("客户{serial}"), serial).await;
+    let (s, r) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            serde_json::json!({"serial": serial, "symptom": "冷柜不制冷", "priority": priority}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let job = r["work_order_id"].as_str().unwrap().to_owned();
+    for (who, step) in [
+        (&crew.desk, serde_json::json!({"action": "triage"})),
+        (
+            &crew.desk,
+            serde_json::json!({"action": "assign", "engineer": crew.chen_id}),
+        ),
+        (&chen, serde_json::json!({"action": "accept"})),
+        (&chen, serde_json::json!({"action": "start_travel"})),
+        (&chen, serde_json::json!({"action": "arrive"})),
+        (
+            &chen,
+            serde_json::json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器"}),
+        ),
+    ] {
+        let (s, b) = who.act(&job, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let sign_off = if refused {
+        fixline_core::receipt::SignOff::Refused {
+            signer_name: "店长".into(),
+            reason: "说明天再看".into(),
+            at: now,
+        }
+    } else {
+        fixline_core::receipt::SignOff::Signed(fixline_core::receipt::Signature {
+            signer_name: "陈静".into(),
+            signed_at: now,
+            width: 400.0,
+            height: 150.0,
+            strokes: vec![vec![[20.0, 100.0], [60.0, 30.0]]],
+        })
+    };
+    let (s, wo) = chen
+        .post(
+            &format!("/api/v1/work-orders/{job}/receipt"),
+            serde_json::json!({ "sign_off": sign_off }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{wo}");
+    let _ = fx;
+    (job, wo["receipt"]["token"].as_str().unwrap().to_owned())
+}
+
 /// A new job waiting for an engineer at a new customer; returns its id and number.
 pub async fn waiting_job(
     desk: &Client,

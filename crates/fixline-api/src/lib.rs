@@ -13,6 +13,7 @@ pub mod files;
 pub mod intake;
 pub mod live;
 pub mod page;
+pub mod quality;
 pub mod return_visits;
 pub mod session;
 pub mod sync;

@@ -22,6 +22,7 @@ pub mod intake;
 pub mod map_link;
 pub mod money;
 pub mod position;
+pub mod quality;
 pub mod receipt;
 pub mod return_visit;
 pub mod role;

@@ -27,6 +27,14 @@ pub struct ReturnVisitRules {
     /// (channel `survey`), once per job; 0: never.
     #[serde(default = "default_complaint_csat")]
     pub complaint_at_csat: u8,
+    /// Likewise for a recommendation score at or below this (a detractor is 6 or less); none:
+    /// the score alone files nothing.
+    #[serde(default)]
+    pub complaint_at_nps: Option<u8>,
+    /// What an answer of "not fixed" sets off by itself: a call from the desk (the job is on the
+    /// return-visit list), the job reopened for a rework visit at once, or a complaint.
+    #[serde(default)]
+    pub when_not_fixed: WhenNotFixed,
 }
 
 fn default_complaint_csat() -> u8 {
@@ -39,8 +47,30 @@ impl Default for ReturnVisitRules {
             within_days: 14,
             sample_percent: 20,
             complaint_at_csat: default_complaint_csat(),
+            complaint_at_nps: None,
+            when_not_fixed: WhenNotFixed::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WhenNotFixed {
+    #[default]
+    Call,
+    Rework,
+    Complaint,
+}
+
+/// What a customer's own answer sets off by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    Nothing,
+    /// A complaint filed on the job, linked to the survey.
+    Complaint,
+    /// The job reopened for a rework visit.
+    Rework,
 }
 
 /// Why a job is on the list.
@@ -103,10 +133,21 @@ impl ReturnVisitRules {
         reasons
     }
 
-    /// Whether this answer on the customer's page files a complaint by itself (it has not
-    /// already: one per job).
-    pub fn raises_complaint(&self, survey: &Survey) -> bool {
-        survey.complaint.is_none() && survey.answer.csat <= self.complaint_at_csat
+    /// What this answer on the customer's page sets off by itself: once per job (a survey that
+    /// already filed a complaint or reopened the job sets off nothing more).
+    pub fn follow_up(&self, survey: &Survey) -> FollowUp {
+        if survey.complaint.is_some() || survey.reopened {
+            return FollowUp::Nothing;
+        }
+        let a = &survey.answer;
+        if a.csat <= self.complaint_at_csat || self.complaint_at_nps.is_some_and(|n| a.nps <= n) {
+            return FollowUp::Complaint;
+        }
+        match (a.fixed, self.when_not_fixed) {
+            (false, WhenNotFixed::Rework) => FollowUp::Rework,
+            (false, WhenNotFixed::Complaint) => FollowUp::Complaint,
+            _ => FollowUp::Nothing,
+        }
     }
 
     /// Whether the job falls in the random share: a stable draw from its id.

@@ -116,6 +116,9 @@ pub struct Survey {
     /// The complaint a very unhappy answer filed by itself, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complaint: Option<crate::ids::ComplaintId>,
+    /// The answer reopened the job for a rework visit by itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopened: bool,
 }
 
 impl Survey {
@@ -135,6 +138,7 @@ impl Survey {
             revisions: 1,
             call: None,
             complaint: None,
+            reopened: false,
         })
     }
 

@@ -6,7 +6,9 @@ use chrono::TimeDelta;
 use common::{order, t0};
 use fixline_core::ids::WorkOrderId;
 use fixline_core::receipt::SignOff;
-use fixline_core::return_visit::{CallOutcome, CallReason, ReturnCall, ReturnVisitRules};
+use fixline_core::return_visit::{
+    CallOutcome, CallReason, FollowUp, ReturnCall, ReturnVisitRules, WhenNotFixed,
+};
 use fixline_core::survey::{Survey, SurveyAnswer, SurveySource};
 use fixline_core::work_order::{Priority, Resolution, ResolutionType, Status, WorkOrder};
 
@@ -46,6 +48,8 @@ fn rules(sample_percent: u8) -> ReturnVisitRules {
         within_days: 14,
         sample_percent,
         complaint_at_csat: 1,
+        complaint_at_nps: None,
+        when_not_fixed: WhenNotFixed::Call,
     }
 }
 
@@ -134,19 +138,50 @@ fn the_outcome_must_fit_the_answer() {
 }
 
 #[test]
-fn only_a_very_unhappy_answer_files_a_complaint_and_only_once() {
+fn what_a_customers_answer_sets_off_by_itself_follows_the_rule_once() {
     let r = rules(0);
     let wo = finished(1, Priority::P2);
-    assert!(!r.raises_complaint(&survey(&wo, 2, 0, false)));
+    assert_eq!(r.follow_up(&survey(&wo, 2, 0, true)), FollowUp::Nothing);
+    assert_eq!(
+        r.follow_up(&survey(&wo, 4, 8, false)),
+        FollowUp::Nothing,
+        "not fixed: the desk calls"
+    );
     let mut furious = survey(&wo, 1, 0, false);
-    assert!(r.raises_complaint(&furious));
+    assert_eq!(r.follow_up(&furious), FollowUp::Complaint);
     furious.complaint = Some(fixline_core::ids::ComplaintId::from_uuid(
         uuid::Uuid::from_u128(9),
     ));
-    assert!(!r.raises_complaint(&furious), "one per job");
-    let never = ReturnVisitRules {
+    assert_eq!(r.follow_up(&furious), FollowUp::Nothing, "one per job");
+    let strict = ReturnVisitRules {
         complaint_at_csat: 0,
+        complaint_at_nps: Some(6),
+        when_not_fixed: WhenNotFixed::Rework,
         ..rules(0)
     };
-    assert!(!never.raises_complaint(&survey(&wo, 1, 0, false)));
+    assert_eq!(
+        strict.follow_up(&survey(&wo, 5, 6, true)),
+        FollowUp::Complaint,
+        "a detractor"
+    );
+    assert_eq!(
+        strict.follow_up(&survey(&wo, 1, 9, true)),
+        FollowUp::Nothing
+    );
+    let mut broken = survey(&wo, 4, 8, false);
+    assert_eq!(strict.follow_up(&broken), FollowUp::Rework);
+    broken.reopened = true;
+    assert_eq!(
+        strict.follow_up(&broken),
+        FollowUp::Nothing,
+        "reopened once"
+    );
+    let complain = ReturnVisitRules {
+        when_not_fixed: WhenNotFixed::Complaint,
+        ..rules(0)
+    };
+    assert_eq!(
+        complain.follow_up(&survey(&wo, 4, 8, false)),
+        FollowUp::Complaint
+    );
 }

@@ -15,6 +15,7 @@ pub(crate) mod intake;
 mod live;
 mod pending;
 mod pool;
+mod quality;
 pub(crate) mod receipts;
 mod return_visits;
 pub(crate) mod session;
@@ -80,6 +81,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(complaints::routes())
         .merge(surveys::routes())
         .merge(return_visits::routes())
+        .merge(quality::routes())
 }
 
 /// The OpenAPI document of the whole API.

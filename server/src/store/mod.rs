@@ -347,6 +347,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         customer: CustomerId,
     ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    // --- quality reviews
+    /// Keeps a job's scorecard (a second review of the job replaces the first).
+    fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()>;
+    /// Scorecards of one ISO week ("2026-W49"), or all, oldest first.
+    fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>>;
+
     // --- surveys
     /// The job's survey, if the customer answered.
     fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>>;

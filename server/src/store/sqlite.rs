@@ -49,6 +49,7 @@ use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncC
 pub mod backup;
 mod complaints;
 mod customers;
+mod quality;
 mod surveys;
 mod sync;
 
@@ -1632,6 +1633,14 @@ impl Store for SqliteStore {
 
     fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>> {
         SqliteStore::survey(self, work_order)
+    }
+
+    fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()> {
+        SqliteStore::save_qa_review(self, review)
+    }
+
+    fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>> {
+        SqliteStore::qa_reviews(self, week)
     }
 
     fn answer_survey(

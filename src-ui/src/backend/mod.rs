@@ -243,6 +243,22 @@ pub trait Backend {
     ) -> Answer<fixline_api::return_visits::ReturnCallDone> {
         console_only()
     }
+    /// The week's QA sample (service managers).
+    fn qa_sample(&self, _week: String) -> Answer<Vec<fixline_api::quality::QaCase>> {
+        console_only()
+    }
+    /// A job's QA scorecard.
+    fn qa_review(
+        &self,
+        _id: WorkOrderId,
+        _review: fixline_api::quality::QaReviewRequest,
+    ) -> Answer<fixline_core::quality::QaReview> {
+        console_only()
+    }
+    /// Every engineer's QA results.
+    fn qa_results(&self) -> Answer<Vec<fixline_api::quality::EngineerQa>> {
+        console_only()
+    }
     /// Creates a login (administrators).
     fn add_user(
         &self,

@@ -533,6 +533,28 @@ impl Backend for Server {
         Box::pin(async move { post(url, to_body(&call)?).await })
     }
 
+    fn qa_sample(&self, week: String) -> Answer<Vec<fixline_api::quality::QaCase>> {
+        let url = self.url(&format!(
+            "/api/v1/qa/sample?week={}",
+            js_sys::encode_uri_component(&week)
+        ));
+        Box::pin(get(url))
+    }
+
+    fn qa_review(
+        &self,
+        id: WorkOrderId,
+        review: fixline_api::quality::QaReviewRequest,
+    ) -> Answer<fixline_core::quality::QaReview> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/qa-review"));
+        Box::pin(async move { post(url, to_body(&review)?).await })
+    }
+
+    fn qa_results(&self) -> Answer<Vec<fixline_api::quality::EngineerQa>> {
+        let url = self.url("/api/v1/qa/results");
+        Box::pin(get(url))
+    }
+
     fn add_user(&self, new: fixline_api::session::NewUser) -> Answer<fixline_core::security::User> {
         let url = self.url("/api/v1/users");
         Box::pin(async move { post(url, to_body(&new)?).await })

@@ -11,6 +11,7 @@ mod file_history;
 mod file_records;
 pub mod orders;
 pub mod pending;
+pub mod quality;
 pub mod return_visits;
 pub mod settings;
 mod transfer;
