@@ -11,7 +11,7 @@ use fixline_core::work_order::Status;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::store::{Paging, Store, WorkOrderFilter};
+use crate::store::{Store, WorkOrderFilter, every_work_order};
 
 /// An ISO week as written on the screen and in the API: "2026-W49".
 pub fn parse_week(week: &str) -> Result<NaiveDate> {
@@ -48,26 +48,15 @@ pub fn sample(store: &dyn Store, config: &Config, week: &str) -> Result<Vec<QaCa
         statuses: vec![Status::Completed, Status::Confirmed, Status::Closed],
         ..WorkOrderFilter::default()
     };
-    let mut jobs = Vec::new();
-    for page in 1.. {
-        let p =
-            store.list_work_orders(&filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
-        let last = p.items.len() < Paging::MAX_PER_PAGE as usize;
-        for summary in p.items {
-            let wo = store.work_order(summary.id)?;
-            let finished = wo.resolution.as_ref().map(|r| r.at);
-            // Done on site by an engineer (a fix on the phone has no visit to review).
-            let engineer = wo.visits.last().map(|v| v.engineer);
-            if let (Some(at), Some(engineer)) = (finished, engineer)
-                && (from..to).contains(&at)
-            {
-                jobs.push((wo, engineer));
-            }
-        }
-        if last {
-            break;
-        }
-    }
+    // Done on site by an engineer (a fix on the phone has no visit to review).
+    let jobs: Vec<_> = every_work_order(store, &filter)?
+        .into_iter()
+        .filter_map(|wo| {
+            let at = wo.resolution.as_ref()?.at;
+            let engineer = wo.visits.last()?.engineer;
+            (from..to).contains(&at).then_some((wo, engineer))
+        })
+        .collect();
     let mut candidates = Vec::with_capacity(jobs.len());
     for (wo, engineer) in &jobs {
         let site = store.site(wo.site_id)?.details.position;

@@ -15,7 +15,7 @@ use fixline_core::work_order::{Action, ActionContext, Status};
 use crate::api::work_orders::apply_action;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::store::{Paging, Store, WorkOrderFilter};
+use crate::store::{Store, WorkOrderFilter, every_work_order};
 
 /// Finished jobs due a call, oldest finish first (the longest waiting is called first).
 pub fn due(store: &dyn Store, config: &Config, now: Timestamp) -> Result<Vec<DueCall>> {
@@ -24,35 +24,26 @@ pub fn due(store: &dyn Store, config: &Config, now: Timestamp) -> Result<Vec<Due
         ..WorkOrderFilter::default()
     };
     let mut due = Vec::new();
-    for page in 1.. {
-        let p =
-            store.list_work_orders(&filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
-        let last = p.items.len() < Paging::MAX_PER_PAGE as usize;
-        for summary in p.items {
-            let wo = store.work_order(summary.id)?;
-            let survey = store.survey(wo.id)?;
-            let reasons = config.return_visits.reasons(&wo, survey.as_ref(), now);
-            let Some(resolution) = wo.resolution.as_ref().filter(|_| !reasons.is_empty()) else {
-                continue;
-            };
-            let customer = store.customer_file(wo.customer_id)?.customer.details;
-            due.push(DueCall {
-                work_order: wo.id,
-                number: wo.number.clone(),
-                status: wo.status,
-                priority: wo.priority,
-                category: wo.category.clone(),
-                customer: customer.name,
-                phone: customer.phone,
-                finished_at: resolution.at,
-                summary: resolution.summary.clone(),
-                reasons,
-                survey,
-            });
-        }
-        if last {
-            break;
-        }
+    for wo in every_work_order(store, &filter)? {
+        let survey = store.survey(wo.id)?;
+        let reasons = config.return_visits.reasons(&wo, survey.as_ref(), now);
+        let Some(resolution) = wo.resolution.as_ref().filter(|_| !reasons.is_empty()) else {
+            continue;
+        };
+        let customer = store.customer_file(wo.customer_id)?.customer.details;
+        due.push(DueCall {
+            work_order: wo.id,
+            number: wo.number.clone(),
+            status: wo.status,
+            priority: wo.priority,
+            category: wo.category.clone(),
+            customer: customer.name,
+            phone: customer.phone,
+            finished_at: resolution.at,
+            summary: resolution.summary.clone(),
+            reasons,
+            survey,
+        });
     }
     due.sort_by_key(|d| d.finished_at);
     Ok(due)

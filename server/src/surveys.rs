@@ -5,7 +5,7 @@
 
 use fixline_core::Timestamp;
 use fixline_core::complaint::{ComplaintChannel, ComplaintRequest, Severity};
-use fixline_core::ids::UserId;
+use fixline_core::ids::{UserId, WorkOrderId};
 use fixline_core::return_visit::FollowUp;
 use fixline_core::role::{Actor, Role};
 use fixline_core::survey::{Survey, SurveyAnswer, SurveySource};
@@ -69,11 +69,16 @@ fn complain(
     }
     .validated()?;
     let complaint = crate::complaints::file(store, config, request, now)?;
+    mark(store, job, |s| s.complaint = Some(complaint.id))
+}
+
+/// Notes on the survey just kept what it set off.
+fn mark(store: &dyn Store, job: WorkOrderId, note: impl Fn(&mut Survey)) -> Result<Survey> {
     store.answer_survey(job, &mut |on_file| {
         let mut kept = on_file
             .cloned()
             .ok_or_else(|| Error::Internal("the survey just kept is gone".to_owned()))?;
-        kept.complaint = Some(complaint.id);
+        note(&mut kept);
         Ok(kept)
     })
 }
@@ -110,13 +115,7 @@ fn rework(
         Err(Error::Domain(e)) if e.code() == fixline_core::ErrorCode::IllegalTransition => {}
         Err(e) => return Err(e),
     }
-    store.answer_survey(job, &mut |on_file| {
-        let mut kept = on_file
-            .cloned()
-            .ok_or_else(|| Error::Internal("the survey just kept is gone".to_owned()))?;
-        kept.reopened = true;
-        Ok(kept)
-    })
+    mark(store, job, |s| s.reopened = true)
 }
 
 /// The actor a customer's answer acts as on the job: a desk role with no person behind it.

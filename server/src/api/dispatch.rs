@@ -115,18 +115,7 @@ pub(crate) fn load(
         open_only: true,
         ..WorkOrderFilter::default()
     };
-    let mut orders = Vec::new();
-    for page in 1.. {
-        let p =
-            store.list_work_orders(&filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
-        let done = p.items.len() < Paging::MAX_PER_PAGE as usize;
-        for summary in p.items {
-            orders.push(store.work_order(summary.id)?);
-        }
-        if done {
-            break;
-        }
-    }
+    let orders = crate::store::every_work_order(store, &filter)?;
     Ok((engineers, orders))
 }
 

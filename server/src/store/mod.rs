@@ -78,6 +78,23 @@ pub struct WorkOrderFilter {
     pub open_only: bool,
 }
 
+/// Every work order the filter matches, whole, page by page.
+pub fn every_work_order(store: &dyn Store, filter: &WorkOrderFilter) -> Result<Vec<WorkOrder>> {
+    let mut orders = Vec::new();
+    for page in 1.. {
+        let p =
+            store.list_work_orders(filter, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
+        let last = p.items.len() < Paging::MAX_PER_PAGE as usize;
+        for summary in p.items {
+            orders.push(store.work_order(summary.id)?);
+        }
+        if last {
+            return Ok(orders);
+        }
+    }
+    Ok(orders)
+}
+
 /// Which records a caller may see: everything, or one engineer's jobs and the customers behind them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
