@@ -537,3 +537,39 @@ async fn by_the_rule_not_fixed_reopens_the_job_and_a_detractor_complains() {
     assert_eq!(filed.len(), 1, "{inbox}");
     assert_eq!(filed[0]["summary"], "客户评价：满意度 4/5，推荐 5/10");
 }
+
+/// The complaint a very unhappy answer raised shows, on its page, the job and the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_complaint_page_shows_the_job_and_the_answer_that_raised_it() -> anyhow::Result<()> {
+    let crew = crew_at(monday()).await;
+    let (job, token) = signed_job(&crew).await;
+    let furious = [
+        ("csat", "1"),
+        ("nps", "0"),
+        ("effort", "1"),
+        ("fixed", "no"),
+        ("comment", "修了两次还是坏的"),
+    ];
+    let (s, _) = answer(&crew.server, &token, &furious).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, wo) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = wo["number"].as_str().unwrap().to_owned();
+    let ui = Session::chromium(1280, 800).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "admin")
+        .await?;
+    ui.click("#nav-complaints").await?;
+    ui.click(".complaint-open").await?;
+    let line = format!("#complaint-jobs .complaint-job[data-number='{number}']");
+    ui.wait_text(&line, "1/5 · 0/10 · 1/7").await?;
+    ui.wait_text(&line, "修了两次还是坏的").await?;
+    ui.assert_accessible("a complaint raised by a survey")
+        .await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

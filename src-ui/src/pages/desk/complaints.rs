@@ -245,6 +245,7 @@ fn ComplaintPage(view: ComplaintView) -> impl IntoView {
                 {c.root_cause.map(|r| view! { <dt>{tr(Text::RootCause)}</dt><dd class="complaint-cause">{cause_word(r, l)}</dd> })}
                 {c.resolution.clone().map(|r| view! { <dt>{tr(Text::ComplaintResolution)}</dt><dd>{r}</dd> })}
             </dl>
+            {(!c.work_orders.is_empty()).then(|| view! { <LinkedJobs jobs=c.work_orders.clone()/> })}
             <ol class="complaint-history">
                 {c.history.iter().map(|s| view! {
                     <li data-action=format!("{:?}", s.action)>
@@ -255,6 +256,45 @@ fn ComplaintPage(view: ComplaintView) -> impl IntoView {
             </ol>
             <ComplaintSteps id=c.id actions=actions me=me/>
         </article>
+    }
+}
+
+/// The jobs the complaint is about, each with where it stands and what the customer answered
+/// in its survey (a complaint a survey raised shows the answer that raised it).
+#[component]
+fn LinkedJobs(jobs: Vec<WorkOrderId>) -> impl IntoView {
+    let lines = RwSignal::new(Vec::new());
+    spawn_local(async move {
+        let mut found = Vec::new();
+        for id in jobs {
+            let Ok(job) = backend().job(id).await else {
+                continue;
+            };
+            let survey = backend().survey(id).await.ok();
+            found.push((job.job.work_order, survey));
+        }
+        lines.try_set(found);
+    });
+    let lang = lang();
+    view! {
+        <section class="complaint-jobs" id="complaint-jobs">
+            <h4>{tr(Text::WorkOrders)}</h4>
+            <ul>
+                {move || lines.get().into_iter().map(|(wo, survey)| view! {
+                    <li class="complaint-job" data-number=wo.number.clone()>
+                        <strong>{wo.number.clone()}</strong>" · "{move || format::status(wo.status, lang.get())}
+                        {survey.map(|s| {
+                            let a = s.answer;
+                            view! {
+                                " · "{tr(Text::SurveyTitle)}": "{format!("{}/5 · {}/10 · {}/7", a.csat, a.nps, a.effort)}
+                                " · "{if a.fixed { tr(Text::SurveyFixed) } else { tr(Text::SurveyNotFixed) }}
+                                {a.comment.map(|c| view! { " · “"{c}"”" })}
+                            }
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 
