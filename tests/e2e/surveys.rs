@@ -75,6 +75,18 @@ async fn page(client: &Client, path: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
+/// The open complaints filed on exactly this job.
+async fn complaints_on(admin: &Client, job: &str) -> Vec<serde_json::Value> {
+    let (_, inbox) = admin.get("/api/v1/complaints").await;
+    inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["work_orders"] == json!([job]))
+        .cloned()
+        .collect()
+}
+
 #[tokio::test]
 async fn the_customer_answers_once_changes_it_within_a_week_and_the_desk_sees_it() {
     let crew = crew_at(monday()).await;
@@ -457,14 +469,8 @@ async fn a_very_unhappy_answer_files_one_complaint_the_customer_can_follow() {
     // Changed again (still furious): no second complaint.
     let (s, _) = answer(&crew.server, &token, &furious).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (_, inbox) = crew.admin.get("/api/v1/complaints").await;
-    let filed: Vec<&serde_json::Value> = inbox
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["work_orders"] == json!([job]))
-        .collect();
-    assert_eq!(filed.len(), 1, "{inbox}");
+    let filed = complaints_on(&crew.admin, &job).await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
     assert_eq!(filed[0]["channel"], "survey");
     assert_eq!(filed[0]["summary"], "修了两次还是坏的");
     let (_, survey) = crew
@@ -527,14 +533,8 @@ async fn by_the_rule_not_fixed_reopens_the_job_and_a_detractor_complains() {
     ];
     let (s, _) = answer(&crew.server, &token, &detractor).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (_, inbox) = crew.admin.get("/api/v1/complaints").await;
-    let filed: Vec<&serde_json::Value> = inbox
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["work_orders"] == json!([detracted]))
-        .collect();
-    assert_eq!(filed.len(), 1, "{inbox}");
+    let filed = complaints_on(&crew.admin, &detracted).await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
     assert_eq!(filed[0]["summary"], "客户评价：满意度 4/5，推荐 5/10");
 }
 
