@@ -15,6 +15,7 @@ fn main() {
         "clock",
         "receipt_settings",
         "parts",
+        "code_book",
         "make_receipt",
         "receipt_pdf",
         "email_receipt",

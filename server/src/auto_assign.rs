@@ -97,6 +97,7 @@ async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
                 None => Action::ReleaseToPool,
             };
             let actor = auto_assign::actor();
+            let codes = crate::api::settings::code_book(store)?.book;
             // At the version weighed: if the desk changed the job meanwhile, the desk's word holds.
             store.update_work_order(id, Some(wo.version), now, &mut |current| {
                 let next = current.apply(
@@ -105,6 +106,7 @@ async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
                         actor: &actor,
                         at: now,
                         policy: &sla,
+                        codes: &codes,
                     },
                 )?;
                 let event = HistoryEvent::AutoAssigned {

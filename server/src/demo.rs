@@ -715,6 +715,7 @@ fn seed(
                         summary: "电话指导客户复位并检查设置，已恢复".into(),
                         position: None,
                         fault_code: None,
+                        cause_code: None,
                         resolution_code: None,
                     },
                 ));
@@ -757,6 +758,7 @@ fn seed(
                 // The demo's figures (top faults per model) need coded jobs; drawn from the
                 // fix's words, so the rest of the demo stays the same.
                 let fault_code = code_for(fixline_core::fault_code::faults(category.key), &fix);
+                let cause_code = code_for(fixline_core::fault_code::CAUSES, &fix);
                 let resolution_code = code_for(fixline_core::fault_code::RESOLUTIONS, &fix);
                 steps.push((
                     rng.random_range(30..150),
@@ -766,6 +768,7 @@ fn seed(
                         summary: fix,
                         position: site_pos,
                         fault_code,
+                        cause_code,
                         resolution_code,
                     },
                 ));

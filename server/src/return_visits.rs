@@ -104,6 +104,7 @@ pub fn record(
                 actor,
                 at: now,
                 policy,
+                codes: &crate::api::settings::code_book(store)?.book,
             },
         )?;
     }

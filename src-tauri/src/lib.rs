@@ -179,6 +179,11 @@ fn parts(device: State<'_, Device>) -> Answer<Vec<Part>> {
 }
 
 #[tauri::command]
+fn code_book(device: State<'_, Device>) -> Answer<fixline_core::fault_code::CodeBook> {
+    device.store.code_book().map_err(fail)
+}
+
+#[tauri::command]
 fn clock(device: State<'_, Device>) -> Answer<fixline_core::clock::ServiceClock> {
     device.store.clock().map_err(fail)
 }
@@ -459,6 +464,7 @@ pub fn run() {
             clock,
             receipt_settings,
             parts,
+            code_book,
             make_receipt,
             receipt_pdf,
             email_receipt,

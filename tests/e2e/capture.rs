@@ -105,6 +105,7 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
                 summary: "更换启动继电器，柜温恢复 4°C".into(),
                 position: None,
                 fault_code: None,
+                cause_code: None,
                 resolution_code: None,
             },
             new_id(),
@@ -238,4 +239,138 @@ async fn photos_and_a_sealed_receipt_made_offline_reach_the_server_whole_and_ver
     );
     // Labour came from the visit: 45 minutes on site, billed as 45.
     assert!(text.contains("0.75"), "{text}");
+}
+
+/// An administrator revokes the tablet's key while a receipt it sealed is still waiting to be
+/// sent: the next sync registers a new key, seals the waiting receipt again with it, and sends
+/// it, so the device is never stuck and the customer's link verifies.
+#[tokio::test]
+async fn a_receipt_waiting_when_the_device_key_is_revoked_is_sealed_again_and_verifies() {
+    let crew = fixline_tests::crew_configured(offline_story).await;
+    let (job, _) = chens_job(&crew, "SC650-REVK").await;
+    let job: WorkOrderId = job.parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let device = signed_in_device(&crew.server, dir.path(), "chen").await;
+    sync(&device, false, |_| {}).await.unwrap();
+    let (_, devices) = crew.admin.get("/api/v1/devices").await;
+    let old_key = devices[0]["public_key"].as_str().unwrap().to_owned();
+
+    let t0 = Utc::now() - TimeDelta::minutes(60);
+    for (minutes, action) in [
+        (0, Action::Accept),
+        (5, Action::StartTravel),
+        (20, Action::Arrive { position: None }),
+    ] {
+        device
+            .perform(job, action, new_id(), t0 + TimeDelta::minutes(minutes))
+            .unwrap();
+    }
+    for (n, tag) in [(1, PhotoTag::Before), (2, PhotoTag::After)] {
+        device
+            .add_photo(
+                job,
+                &sample::photo_jpeg(n, 800, 600),
+                tag,
+                "",
+                new_id(),
+                t0 + TimeDelta::minutes(25),
+            )
+            .unwrap();
+    }
+    device
+        .perform(
+            job,
+            Action::Complete {
+                resolution: ResolutionType::OnSiteRepair,
+                summary: "更换温控器".into(),
+                position: None,
+                fault_code: None,
+                cause_code: None,
+                resolution_code: None,
+            },
+            new_id(),
+            t0 + TimeDelta::minutes(40),
+        )
+        .unwrap();
+    // The tablet's key is revoked (the tablet went missing, then turned up) before it syncs.
+    let (s, _) = crew
+        .admin
+        .post(
+            &format!("/api/v1/devices/{old_key}/revoke"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let sign_off = SignOff::Signed(Signature {
+        signer_name: "陈静".into(),
+        signed_at: t0 + TimeDelta::minutes(41),
+        width: 600.0,
+        height: 220.0,
+        strokes: vec![vec![[20.0, 150.0], [140.0, 170.0], [260.0, 60.0]]],
+    });
+    let fonts = ReceiptFonts::system().expect("Noto Sans CJK installed");
+    let signed = device
+        .make_receipt(
+            job,
+            sign_off,
+            None,
+            &fonts,
+            new_id(),
+            t0 + TimeDelta::minutes(41),
+        )
+        .unwrap();
+    let sealed = signed.work_order.receipt.unwrap();
+    assert_eq!(
+        sealed.seal.device_key, old_key,
+        "sealed with the key it had"
+    );
+
+    let report = sync(&device, false, |_| {}).await.unwrap();
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert_eq!(
+        report.postponed, 1,
+        "the first try met the revoked key: {report:?}"
+    );
+    let now = device.job(job).unwrap();
+    assert_eq!(now.work_order.status, Status::Confirmed);
+    let receipt = now.work_order.receipt.unwrap();
+    assert_ne!(
+        receipt.seal.device_key, old_key,
+        "sealed again with a new key"
+    );
+    assert_eq!(
+        receipt.seal.statement, sealed.seal.statement,
+        "what the customer signed, when and where, is unchanged"
+    );
+    assert!(
+        device
+            .outbox()
+            .unwrap()
+            .iter()
+            .all(|o| o.state == fixline_core::device::OutboxState::Applied),
+        "nothing is left waiting"
+    );
+    let (_, devices) = crew.admin.get("/api/v1/devices").await;
+    let keys: Vec<_> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["public_key"].as_str().unwrap(), d["revoked_at"].is_null()))
+        .collect();
+    assert!(keys.contains(&(old_key.as_str(), false)), "{devices}");
+    assert!(
+        keys.contains(&(receipt.seal.device_key.as_str(), true)),
+        "{devices}"
+    );
+
+    let (_, verdict) = crew
+        .server
+        .anonymous()
+        .get(&format!("/r/{}/verification", receipt.token))
+        .await;
+    assert_eq!(verdict["state"], "verified", "{verdict}");
+    assert!(
+        verdict["sealed_by"].as_str().unwrap().contains("chen"),
+        "{verdict}"
+    );
 }

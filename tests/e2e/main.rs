@@ -9,6 +9,7 @@ mod board;
 mod browser;
 mod capture;
 mod capture_ui;
+mod codes;
 mod complaints;
 mod console;
 mod contract;

@@ -60,6 +60,7 @@ async fn a_signed_receipt_prints_survives_an_app_stop_and_reports_a_dead_printer
                 summary: "更换启动继电器".into(),
                 position: None,
                 fault_code: None,
+                cause_code: None,
                 resolution_code: None,
             },
         ),

@@ -463,3 +463,69 @@ async fn one_bad_action_in_a_push_is_refused_alone_and_a_reused_id_is_never_answ
         .collect();
     assert_eq!(notes, vec!["客户要求先电话联系"], "{order}");
 }
+
+/// A device registers its seal key at the start of its first sync, before it holds any job, so
+/// an action it pushes dated before that (less the clock skew allowed) is refused on its own.
+#[tokio::test]
+async fn an_action_dated_before_the_engineers_device_registered_is_refused() {
+    let t0 = Utc::now() - TimeDelta::days(1);
+    let crew = fixline_tests::crew_at(t0).await;
+    let (job, _) = fixline_tests::chens_job(&crew, "FX2506000902").await;
+    let mut server = crew.server;
+    let _dir = server.stop().await;
+    let later = TestServer::restart_at(&server.db_path, t0 + TimeDelta::hours(3)).await;
+    let chen = later.login("chen").await;
+    let (_, order) = chen.get(&format!("/api/v1/work-orders/{job}")).await;
+    let base = order["version"].as_u64().unwrap();
+    let note = |hours: i64, text: &str| {
+        json!({"actions": [{"id": Uuid::now_v7(), "work_order": job, "base_version": base,
+                            "at": t0 + TimeDelta::hours(hours),
+                            "action": {"action": "add_note", "text": text}}]})
+    };
+    let outcome = |r: &serde_json::Value| {
+        (
+            r["results"][0]["outcome"].as_str().unwrap().to_owned(),
+            r["results"][0]["code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    let (_, before_any) = chen.post("/api/v1/sync/push", note(1, "无设备")).await;
+    assert_eq!(
+        outcome(&before_any),
+        ("applied".to_owned(), String::new()),
+        "no device registered: the job's bound alone: {before_any}"
+    );
+    let (s, _) = chen
+        .post(
+            "/api/v1/devices",
+            json!({"public_key": fixline_core::receipt::device_public_key(&[7; 32]), "name": "Tab"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, early) = chen.post("/api/v1/sync/push", note(2, "设备注册前")).await;
+    assert_eq!(
+        outcome(&early),
+        ("rejected".to_owned(), "invalid_input".to_owned()),
+        "{early}"
+    );
+    assert!(
+        early["results"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("device was registered"),
+        "{early}"
+    );
+    let (_, on_time) = chen.post("/api/v1/sync/push", note(3, "设备注册后")).await;
+    assert_eq!(
+        outcome(&on_time),
+        ("applied".to_owned(), String::new()),
+        "{on_time}"
+    );
+    let (_, order) = chen.get(&format!("/api/v1/work-orders/{job}")).await;
+    let notes: Vec<&str> = order["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["text"].as_str())
+        .collect();
+    assert_eq!(notes, vec!["无设备", "设备注册后"], "{order}");
+}

@@ -29,6 +29,7 @@ pub const COMMANDS: &[&str] = &[
     "clock",
     "receipt_settings",
     "parts",
+    "code_book",
     "make_receipt",
     "receipt_pdf",
     "email_receipt",

@@ -431,3 +431,59 @@ fn complaints() {
             "corrective_action": null}),
     );
 }
+
+#[test]
+fn code_book() {
+    use fixline_core::fault_code::{CodeBook, CodeBookSettings, CodeEntry};
+    let entry = |code: &str, zh: &str, en: &str, retired| CodeEntry {
+        code: code.into(),
+        zh: zh.into(),
+        en: en.into(),
+        retired,
+    };
+    frozen(
+        CodeBookSettings {
+            book: CodeBook {
+                faults: [(
+                    "refrigeration".to_owned(),
+                    vec![entry(
+                        "RF02",
+                        "压缩机不启动",
+                        "Compressor does not start",
+                        false,
+                    )],
+                )]
+                .into(),
+                causes: vec![entry(
+                    "C01",
+                    "部件老化或磨损",
+                    "Wear or ageing of a part",
+                    true,
+                )],
+                resolutions: vec![entry("R01", "更换配件", "Part replaced", false)],
+            },
+            version: 3,
+        },
+        json!({"book": {
+            "faults": {"refrigeration": [{"code": "RF02", "zh": "压缩机不启动", "en": "Compressor does not start"}]},
+            "causes": [{"code": "C01", "zh": "部件老化或磨损", "en": "Wear or ageing of a part", "retired": true}],
+            "resolutions": [{"code": "R01", "zh": "更换配件", "en": "Part replaced"}]},
+            "version": 3}),
+    );
+    frozen(
+        TransitionRequest {
+            action: Action::Complete {
+                resolution: fixline_core::work_order::ResolutionType::OnSiteRepair,
+                summary: "更换启动继电器".into(),
+                position: None,
+                fault_code: Some("RF02".into()),
+                cause_code: Some("C01".into()),
+                resolution_code: Some("R01".into()),
+            },
+            at: None,
+        },
+        json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器",
+               "position": null, "fault_code": "RF02", "cause_code": "C01", "resolution_code": "R01",
+               "at": null}),
+    );
+}

@@ -61,6 +61,28 @@ impl DeviceAction {
     pub fn check_not_before(&self, job: &WorkOrder, skew: TimeDelta) -> Result<(), Error> {
         job.check_event_time(self.at, skew)
     }
+
+    /// Refuses an action dated before the engineer's device first registered its seal key, less
+    /// the clock skew devices are allowed. The app registers its key at the start of its first
+    /// sync, before it holds any job, so nothing it recorded can be older. `None`: no device of
+    /// the engineer has registered (a client without files), and only the job's bound holds.
+    pub fn check_after_registration(
+        &self,
+        registered: Option<DateTime<Utc>>,
+        skew: TimeDelta,
+    ) -> Result<(), Error> {
+        match registered {
+            Some(registered) if self.at + skew < registered => Err(Error::invalid(
+                "at",
+                format!(
+                    "{} is before this engineer's device was registered ({}); check the device's date and time",
+                    self.at.format("%Y-%m-%d %H:%M UTC"),
+                    registered.format("%Y-%m-%d %H:%M UTC"),
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The action's time is ahead of the server's clock: not stored, sent again later.

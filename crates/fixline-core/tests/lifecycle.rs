@@ -91,6 +91,7 @@ fn a_job_from_intake_to_close() {
         summary: "更换启动电容，测试 30 分钟正常".into(),
         position: Some(site),
         fault_code: Some(fault.into()),
+        cause_code: Some("C01".into()),
         resolution_code: Some("R01".into()),
     };
     assert_eq!(
@@ -102,8 +103,12 @@ fn a_job_from_intake_to_close() {
     o = act(&o, &chen, 24 * 60 + 100, coded("RF02")).unwrap();
     let r = o.resolution.as_ref().unwrap();
     assert_eq!(
-        (r.fault_code.as_deref(), r.resolution_code.as_deref()),
-        (Some("RF02"), Some("R01"))
+        (
+            r.fault_code.as_deref(),
+            r.cause_code.as_deref(),
+            r.resolution_code.as_deref()
+        ),
+        (Some("RF02"), Some("C01"), Some("R01"))
     );
     assert_eq!(o.visits.len(), 2);
     assert_eq!(o.visits[1].minutes_on_site(), Some(60));
@@ -184,6 +189,7 @@ fn refusals_say_why() {
                 summary: "swapped".into(),
                 position: None,
                 fault_code: None,
+                cause_code: None,
                 resolution_code: None,
             },
             ErrorCode::Requirement,
@@ -257,6 +263,7 @@ fn remote_guidance_needs_no_visit_and_reopen_clears_resolution() {
             summary: "指导客户复位温控器".into(),
             position: None,
             fault_code: None,
+            cause_code: None,
             resolution_code: None,
         },
     )
@@ -532,6 +539,7 @@ fn check_out_cannot_precede_check_in() {
             summary: "ok".into(),
             position: None,
             fault_code: None,
+            cause_code: None,
             resolution_code: None,
         },
     );
@@ -642,6 +650,7 @@ fn actions_round_trip_as_json() {
         summary: "换新机".into(),
         position: Some(Position::new(30.0, 120.0).unwrap()),
         fault_code: None,
+        cause_code: None,
         resolution_code: None,
     };
     let json = serde_json::to_value(&a).unwrap();
@@ -701,6 +710,7 @@ fn any_action() -> impl Strategy<Value = Action> {
             summary: "done".into(),
             position,
             fault_code: None,
+            cause_code: None,
             resolution_code: None,
         }),
         Just(Action::Confirm { note: None }),

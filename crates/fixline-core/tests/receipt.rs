@@ -124,6 +124,7 @@ fn complete() -> Action {
         summary: "换继电器".into(),
         position: None,
         fault_code: None,
+        cause_code: None,
         resolution_code: None,
     }
 }

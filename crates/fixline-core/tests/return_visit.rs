@@ -22,6 +22,7 @@ fn finished(n: u128, priority: Priority) -> WorkOrder {
         summary: "更换启动继电器".into(),
         at: t0(),
         fault_code: None,
+        cause_code: None,
         resolution_code: None,
     });
     wo

@@ -72,10 +72,12 @@ const STRANGER: Standing = Standing {
 
 fn run(current: &WorkOrder, a: &DeviceAction, actor: &Actor, standing: Standing) -> Replay {
     let policy = SlaPolicy::default();
+    let codes = fixline_core::fault_code::CodeBook::builtin();
     let ctx = ActionContext {
         actor,
         at: a.at,
         policy: &policy,
+        codes: &codes,
     };
     replay(current, a, &ctx, standing)
 }
@@ -195,6 +197,7 @@ fn replay_cases() {
             summary: "reset the controller by phone".into(),
             position: None,
             fault_code: None,
+            cause_code: None,
             resolution_code: None,
         },
     );
@@ -257,10 +260,12 @@ fn rebase_applies_pending_actions_and_skips_what_no_longer_fits() {
         device_action(&base, 11, Action::StartTravel), // a double tap: no longer fits, skipped
         device_action(&base, 40, Action::Arrive { position: None }),
     ];
+    let codes = fixline_core::fault_code::CodeBook::builtin();
     let ctx = |a: &DeviceAction| ActionContext {
         actor: &chen,
         at: a.at,
         policy: &policy,
+        codes: &codes,
     };
     let shown = rebase(&base, pending.iter(), ctx);
     assert_eq!(shown.status, Status::OnSite);
@@ -368,6 +373,7 @@ fn engineer_action() -> impl Strategy<Value = Action> {
             summary: "replaced the fan".into(),
             position: None,
             fault_code: None,
+            cause_code: None,
             resolution_code: None,
         }),
         Just(Action::AddNote {
@@ -407,6 +413,27 @@ fn an_action_is_known_by_everything_it_says_and_never_dated_before_its_job() {
     let e = year_one.check_not_before(&base, skew).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Invalid);
     assert!(e.to_string().contains("before the job was logged"), "{e}");
+}
+
+#[test]
+fn an_action_is_never_dated_before_the_engineers_device_registered() {
+    let base = accepted();
+    let note = device_action(&base, 10, Action::AddNote { text: "E1".into() });
+    let skew = TimeDelta::minutes(10);
+    assert!(
+        note.check_after_registration(None, skew).is_ok(),
+        "no device registered: only the job's bound"
+    );
+    assert!(
+        note.check_after_registration(Some(note.at + TimeDelta::minutes(9)), skew)
+            .is_ok(),
+        "within the allowed skew"
+    );
+    let e = note
+        .check_after_registration(Some(note.at + TimeDelta::minutes(11)), skew)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    assert!(e.to_string().contains("device was registered"), "{e}");
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 
 use fixline_api::files::{BlobStatus, DeviceKey, EmailRequest, EmailSent, Manifest, ManifestEntry};
 use fixline_core::device::SyncReport;
+use fixline_core::fault_code::CodeBookSettings;
 use fixline_core::receipt::{ReceiptSettings, device_public_key};
 
 use crate::client::ServerLink;
@@ -63,14 +64,25 @@ pub(crate) async fn register_key(store: &DeviceStore, link: &ServerLink) -> Resu
         }
         other => other?,
     }
-    store.device_key_registered(&user)
+    store.device_key_registered(&user)?;
+    store.reseal_pending_receipts()?;
+    Ok(())
 }
 
 async fn refresh_settings(store: &DeviceStore, link: &ServerLink) -> Result<()> {
     let settings: ReceiptSettings = link.get("/api/v1/receipt-settings").await?;
     store.store_receipt_settings(&settings)?;
     let parts: Vec<fixline_core::billing::Part> = link.get("/api/v1/parts").await?;
-    store.store_parts(&parts)
+    store.store_parts(&parts)?;
+    match link
+        .get::<CodeBookSettings>("/api/v1/settings/fault-codes")
+        .await
+    {
+        Ok(codes) => store.store_code_book(&codes.book),
+        // A server from before editable codes: the lists built into the app hold.
+        Err(Error::Server { status: 404, .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Uploads every file the server does not have all of, resuming where the server says it is.

@@ -94,6 +94,11 @@ fn put_single_doc<T: Serialize>(c: &Connection, table: &'static str, doc: &T) ->
     Ok(())
 }
 
+/// The code book as last synced, else the one built into the app.
+fn code_book(c: &Connection) -> Result<fixline_core::fault_code::CodeBook> {
+    Ok(single_doc(c, "code_book")?.unwrap_or_default())
+}
+
 fn docs<T: DeserializeOwned>(
     c: &Connection,
     sql: &str,
@@ -448,6 +453,7 @@ impl DeviceStore {
                 actor: &actor,
                 at,
                 policy: &self.policy,
+                codes: &code_book(tx)?,
             },
         )?;
         let device_action = DeviceAction {
@@ -705,10 +711,12 @@ impl DeviceStore {
             [id.to_string()],
         )?;
         let actor = user.actor();
+        let codes = code_book(tx)?;
         let shown = rebase(&server, pending.iter(), |a| ActionContext {
             actor: &actor,
             at: a.at,
             policy: &self.policy,
+            codes: &codes,
         });
         tx.execute(
             "UPDATE work_orders SET doc = ?1, status = ?2 WHERE id = ?3",

@@ -47,7 +47,14 @@ async fn run(
     let mut report = SyncReport::default();
     // The seal key first: the server takes a receipt only with a key registered to its sender.
     files::register_key(store, link).await?;
+    let registered = store.device_secret()?.1.is_some();
     push(store, link, force, &mut report).await?;
+    if registered && store.device_secret()?.1.is_none() {
+        // The server no longer took this device's key (an administrator revoked it): register
+        // it again, or a new one with the waiting receipts sealed again, and send those now.
+        files::register_key(store, link).await?;
+        push(store, link, force, &mut report).await?;
+    }
     pull(store, link, progress, &mut report).await?;
     files::sync_files(store, link, &mut report).await?;
     report.bytes = link.bytes_transferred();

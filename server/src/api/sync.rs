@@ -55,6 +55,8 @@ async fn push(
     let actor = user.actor();
     let policy: SlaPolicy = state.sla_policy().clone();
     let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
+    let me = user.0.id;
+    let registered = state.run(move |s| s.first_device_registration(me)).await?;
     let mut results = Vec::with_capacity(request.actions.len());
     for action in request.actions {
         let now = state.now();
@@ -103,14 +105,19 @@ async fn push(
         };
         let result = state
             .run(move |s| {
+                let codes = super::settings::code_book(s)?.book;
                 s.apply_device_action(&actor, &action, now, &mut |current, standing| {
-                    if let Err(e) = action.check_not_before(current, skew) {
+                    if let Err(e) = action
+                        .check_not_before(current, skew)
+                        .and_then(|()| action.check_after_registration(registered, skew))
+                    {
                         return sync::Replay::Rejected(e);
                     }
                     let ctx = ActionContext {
                         actor: &actor,
                         at: action.at,
                         policy: &policy,
+                        codes: &codes,
                     };
                     let mut replayed = sync::replay(current, &action, &ctx, standing);
                     if let (sync::Replay::Applied(next), Some(eta)) = (&mut replayed, eta) {

@@ -354,8 +354,15 @@ pub(crate) fn apply_action(
     policy: &fixline_core::sla::SlaPolicy,
     eta: Option<Timestamp>,
 ) -> Result<WorkOrder> {
+    let codes = super::settings::code_book(store)?.book;
     store.update_work_order(id, expected, now, &mut |current| {
-        let mut next = current.apply(action, &ActionContext { actor, at, policy })?;
+        let ctx = ActionContext {
+            actor,
+            at,
+            policy,
+            codes: &codes,
+        };
+        let mut next = current.apply(action, &ctx)?;
         if eta.is_some() {
             next.eta = eta;
         }

@@ -491,6 +491,8 @@ pub trait Store: Send + Sync + 'static {
     fn readiness(&self) -> Result<()>;
     /// The user a device seal key is registered to.
     fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
+    /// When a device of this user first registered its seal key (revoked keys included).
+    fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>>;
     /// Work orders whose photos or receipt name this blob.
     fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>>;
     /// Records that a file's bytes reached the server for these jobs (an upload finished by an

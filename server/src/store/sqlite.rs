@@ -608,6 +608,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>> {
+        self.read(|c| {
+            let first: Option<String> = c.query_row(
+                "SELECT MIN(registered_at) FROM device_keys WHERE user_id = ?1",
+                [user.to_string()],
+                |r| r.get(0),
+            )?;
+            first.as_deref().map(parse_ts).transpose()
+        })
+    }
+
     fn device_key_owner(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>> {
         self.read(|c| {
             let row: Option<(String, Option<String>)> = c

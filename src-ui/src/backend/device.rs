@@ -175,6 +175,10 @@ impl Backend for Device {
         call("parts")
     }
 
+    fn code_book(&self) -> Answer<fixline_core::fault_code::CodeBook> {
+        call("code_book")
+    }
+
     fn make_receipt(
         &self,
         id: WorkOrderId,

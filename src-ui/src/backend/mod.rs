@@ -67,6 +67,8 @@ pub trait Backend {
     fn receipt_settings(&self) -> Answer<ReceiptSettings>;
     /// The parts list to pick from.
     fn parts(&self) -> Answer<Vec<fixline_core::billing::Part>>;
+    /// The fault, cause and resolution codes a completion is coded with.
+    fn code_book(&self) -> Answer<fixline_core::fault_code::CodeBook>;
     /// The customer signed or refused: make, seal and keep the receipt.
     fn make_receipt(
         &self,
@@ -336,6 +338,18 @@ pub trait Backend {
         _version: u64,
         _policy: fixline_core::auto_assign::AutoAssignPolicy,
     ) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
+        console_only()
+    }
+    /// The code lists in force, with their version, for the settings screen.
+    fn code_book_settings(&self) -> Answer<fixline_core::fault_code::CodeBookSettings> {
+        console_only()
+    }
+    /// Saves the code lists over the version shown (service manager or admin).
+    fn save_code_book(
+        &self,
+        _version: u64,
+        _book: fixline_core::fault_code::CodeBook,
+    ) -> Answer<fixline_core::fault_code::CodeBookSettings> {
         console_only()
     }
     /// Opens the job for a request the desk took.

@@ -333,6 +333,15 @@ impl Backend for Server {
         Box::pin(async move { get(url).await })
     }
 
+    fn code_book(&self) -> Answer<fixline_core::fault_code::CodeBook> {
+        let url = self.url("/api/v1/settings/fault-codes");
+        Box::pin(async move {
+            get::<fixline_core::fault_code::CodeBookSettings>(url)
+                .await
+                .map(|s| s.book)
+        })
+    }
+
     fn make_receipt(
         &self,
         id: WorkOrderId,
@@ -671,6 +680,20 @@ impl Backend for Server {
     ) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         let url = self.url("/api/v1/settings/auto-assign");
         Box::pin(async move { put_at(url, version, to_body(&policy)?).await })
+    }
+
+    fn code_book_settings(&self) -> Answer<fixline_core::fault_code::CodeBookSettings> {
+        let url = self.url("/api/v1/settings/fault-codes");
+        Box::pin(get(url))
+    }
+
+    fn save_code_book(
+        &self,
+        version: u64,
+        book: fixline_core::fault_code::CodeBook,
+    ) -> Answer<fixline_core::fault_code::CodeBookSettings> {
+        let url = self.url("/api/v1/settings/fault-codes");
+        Box::pin(async move { put_at(url, version, to_body(&book)?).await })
     }
 
     fn take_call(

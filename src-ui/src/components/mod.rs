@@ -8,3 +8,4 @@ pub fn file_input(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
 }
+pub mod codes;

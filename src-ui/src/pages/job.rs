@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::backend::{JobDetail, UiError, backend, now};
+use crate::components::codes::CodePicker;
 use crate::drafts;
 use crate::format;
 use crate::geo::current_position;
@@ -244,8 +245,12 @@ fn ActionPanel(
     let resolution = drafts::kept(id, "resolution", || "on_site_repair".to_owned());
     // What was wrong and what was done, from the category's codes (empty: not chosen).
     let fault_code = drafts::kept(id, "fault-code", String::new);
+    let cause_code = drafts::kept(id, "cause-code", String::new);
     let resolution_code = drafts::kept(id, "resolution-code", String::new);
-    let faults = fixline_core::fault_code::faults(&work_order.category);
+    // The code book as synced (the app) or in force (the browser); the built-in one until read.
+    let codes = LocalResource::new(|| async move { backend().code_book().await });
+    let category = work_order.category.clone();
+    let book = move || codes.get().and_then(Result::ok).unwrap_or_default();
     let colleague = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
 
@@ -319,6 +324,7 @@ fn ActionPanel(
                         summary: summary.get(),
                         position: None,
                         fault_code: Some(fault_code.get()).filter(|c| !c.is_empty()),
+                        cause_code: Some(cause_code.get()).filter(|c| !c.is_empty()),
                         resolution_code: Some(resolution_code.get()).filter(|c| !c.is_empty()),
                     },
                     Form::Decline => Action::Decline { reason: reason.get() },
@@ -341,28 +347,20 @@ fn ActionPanel(
                                 <option value="return">{tr(Text::Return)}</option>
                             </select>
                         </label>
-                        {(!faults.is_empty()).then(|| view! {
-                            <label>{tr(Text::FaultCode)}
-                                <select id="fault-code" on:change=move |ev| fault_code.set(event_target_value(&ev))>
-                                    <option value="">"—"</option>
-                                    {faults.iter().map(|c| view! {
-                                        <option value=c.code selected=move || fault_code.get() == c.code>
-                                            {c.code}" "{move || if lang().get() == crate::i18n::Lang::Zh { c.zh } else { c.en }}
-                                        </option>
-                                    }).collect_view()}
-                                </select>
-                            </label>
-                        })}
-                        <label>{tr(Text::ResolutionCode)}
-                            <select id="resolution-code" on:change=move |ev| resolution_code.set(event_target_value(&ev))>
-                                <option value="">"—"</option>
-                                {fixline_core::fault_code::RESOLUTIONS.iter().map(|c| view! {
-                                    <option value=c.code selected=move || resolution_code.get() == c.code>
-                                        {c.code}" "{move || if lang().get() == crate::i18n::Lang::Zh { c.zh } else { c.en }}
-                                    </option>
-                                }).collect_view()}
-                            </select>
-                        </label>
+                        {
+                            let category = category.clone();
+                            move || {
+                                let book = book();
+                                let faults = book.faults(&category).to_vec();
+                                view! {
+                                    {(!faults.is_empty()).then(|| view! {
+                                        <CodePicker id="fault-code" label=Text::FaultCode list=faults value=fault_code/>
+                                    })}
+                                    <CodePicker id="cause-code" label=Text::CauseCode list=book.causes.clone() value=cause_code/>
+                                    <CodePicker id="resolution-code" label=Text::ResolutionCode list=book.resolutions.clone() value=resolution_code/>
+                                }
+                            }
+                        }
                     })}
                     {matches!(f, Form::Complete | Form::Note).then(|| view! {
                         <label>{move || if f == Form::Note { tr(Text::Notes)() } else { tr(Text::Summary)() }}

@@ -149,10 +149,13 @@ pub enum Action {
         summary: String,
         #[serde(default)]
         position: Option<Position>,
-        /// What was wrong, from the job's category's list (`fault_code::faults`).
+        /// What was wrong, from the job's category's faults in the code book.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fault_code: Option<String>,
-        /// What was done (`fault_code::RESOLUTIONS`).
+        /// Why it happened, from the code book's causes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause_code: Option<String>,
+        /// What was done, from the code book's resolutions.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolution_code: Option<String>,
     },
@@ -437,12 +440,14 @@ impl Action {
     }
 }
 
-/// Who acts, when (device time for offline work), and under which SLA policy.
+/// Who acts, when (device time for offline work), under which SLA policy and code book.
 #[derive(Debug, Clone, Copy)]
 pub struct ActionContext<'a> {
     pub actor: &'a Actor,
     pub at: DateTime<Utc>,
     pub policy: &'a SlaPolicy,
+    /// The fault, cause and resolution codes a completion is checked against.
+    pub codes: &'a crate::fault_code::CodeBook,
 }
 
 impl WorkOrder {
@@ -593,6 +598,7 @@ impl WorkOrder {
                 summary,
                 position,
                 fault_code,
+                cause_code,
                 resolution_code,
             } => {
                 if *resolution != ResolutionType::RemoteGuidance && self.status != Status::OnSite {
@@ -601,9 +607,10 @@ impl WorkOrder {
                     ));
                 }
                 let summary = text::paragraph("summary", summary)?;
-                crate::fault_code::check(
+                ctx.codes.check(
                     &self.category,
                     fault_code.as_deref(),
+                    cause_code.as_deref(),
                     resolution_code.as_deref(),
                 )?;
                 next.check_out(at, *position, VisitOutcome::Completed)
@@ -616,6 +623,7 @@ impl WorkOrder {
                     summary,
                     at,
                     fault_code: fault_code.clone(),
+                    cause_code: cause_code.clone(),
                     resolution_code: resolution_code.clone(),
                 });
                 next.status = Status::Completed;
@@ -634,6 +642,7 @@ impl WorkOrder {
                     summary,
                     at,
                     fault_code: None,
+                    cause_code: None,
                     resolution_code: None,
                 });
                 next.status = Status::Completed;

@@ -218,6 +218,9 @@ pub struct Resolution {
     /// What was wrong, by code (`fault_code`); older jobs and remote fixes have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault_code: Option<String>,
+    /// Why it happened, by code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution_code: Option<String>,
 }

@@ -78,6 +78,7 @@ pub fn act(
             actor,
             at: t0() + TimeDelta::minutes(minutes),
             policy: &policy,
+            codes: &fixline_core::fault_code::CodeBook::builtin(),
         },
     )
 }

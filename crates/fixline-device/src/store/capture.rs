@@ -129,6 +129,16 @@ impl DeviceStore {
         put_single_doc(&self.lock(), "receipt_settings", settings)
     }
 
+    /// The fault, cause and resolution codes as last synced (else built in), for the
+    /// completion form.
+    pub fn code_book(&self) -> Result<fixline_core::fault_code::CodeBook> {
+        code_book(&self.lock())
+    }
+
+    pub(crate) fn store_code_book(&self, book: &fixline_core::fault_code::CodeBook) -> Result<()> {
+        put_single_doc(&self.lock(), "code_book", book)
+    }
+
     /// The parts list as last synced.
     pub fn parts(&self) -> Result<Vec<Part>> {
         let conn = self.lock();
@@ -190,6 +200,40 @@ impl DeviceStore {
             [],
         )?;
         Ok(())
+    }
+
+    /// Seals again, with this device's current key, every receipt still waiting to be sent
+    /// under an earlier key of this device (an administrator revoked it before the receipt got
+    /// across). The statement, and so the time and place the customer signed, stays as it was;
+    /// the new key vouches for it. Returns how many were sealed again; they are due at once.
+    pub(crate) fn reseal_pending_receipts(&self) -> Result<usize> {
+        let (secret, _) = self.device_secret()?;
+        let key = fixline_core::receipt::device_public_key(&secret);
+        self.write(|tx| {
+            let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
+            let pending: Vec<DeviceAction> = docs(
+                tx,
+                "SELECT doc FROM outbox WHERE state = 'pending' ORDER BY seq",
+                [],
+            )?;
+            let mut resealed = 0;
+            for mut action in pending {
+                let Action::SignReceipt { receipt } = &mut action.action else {
+                    continue;
+                };
+                if receipt.seal.device_key == key {
+                    continue;
+                }
+                receipt.seal = Seal::sign(receipt.seal.statement.clone(), &secret);
+                tx.execute(
+                    "UPDATE outbox SET doc = ?1, next_attempt_at = NULL WHERE id = ?2",
+                    params![to_json(&action)?, action.id.to_string()],
+                )?;
+                self.reshow(tx, &user, action.work_order)?;
+                resealed += 1;
+            }
+            Ok(resealed)
+        })
     }
 
     pub(crate) fn device_key_registered(&self, user: &str) -> Result<()> {

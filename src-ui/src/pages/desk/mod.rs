@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod call;
+pub mod codes;
 pub mod complaints;
 pub mod customers;
 mod file_history;

@@ -135,6 +135,7 @@ pub fn OrderPanel(
     let engineers = RwSignal::new(Vec::new());
     let history = RwSignal::new(Vec::<HistoryEntry>::new());
     let survey = RwSignal::new(None::<fixline_core::survey::Survey>);
+    let codes = LocalResource::new(|| async move { backend().code_book().await });
     Effect::new(move |_| {
         shell.revision.track();
         spawn_local(async move {
@@ -171,18 +172,20 @@ pub fn OrderPanel(
                             <span class=format::priority_class(w.priority)>{w.priority.as_str()}</span>" "
                             <span id="panel-status">{format::status(w.status, lang.get())}</span>" · "{format::category(&w.category, lang.get())}" · "{format::channel(w.channel, lang.get())}
                         </p>
-                        {w.resolution.clone().filter(|r| r.fault_code.is_some() || r.resolution_code.is_some()).map(|r| {
-                            use fixline_core::fault_code::{RESOLUTIONS, faults, find};
-                            let words = move |c: Option<&'static fixline_core::fault_code::Code>, l: crate::i18n::Lang| {
-                                c.map(|c| format!("{} {}", c.code, if l == crate::i18n::Lang::Zh { c.zh } else { c.en }))
+                        {w.resolution.clone().filter(|r| r.fault_code.is_some() || r.cause_code.is_some() || r.resolution_code.is_some()).map(|r| {
+                            use fixline_core::fault_code::CodeKind;
+                            let category = w.category.clone();
+                            let words = move |kind: CodeKind, code: &Option<String>| {
+                                let book = codes.get().and_then(Result::ok).unwrap_or_default();
+                                code.as_deref()
+                                    .map(|c| crate::components::codes::words(&book, kind, &category, c, lang.get()))
                                     .unwrap_or_else(|| "—".to_owned())
                             };
-                            let fault = r.fault_code.as_deref().and_then(|f| find(faults(&w.category), f));
-                            let done = r.resolution_code.as_deref().and_then(|c| find(RESOLUTIONS, c));
                             view! {
                                 <p id="panel-codes">
-                                    {tr(Text::FaultCode)}": "{move || words(fault, lang.get())}" · "
-                                    {tr(Text::ResolutionCode)}": "{move || words(done, lang.get())}
+                                    {tr(Text::FaultCode)}": "{let (w, c) = (words.clone(), r.fault_code.clone()); move || w(CodeKind::Fault, &c)}" · "
+                                    {tr(Text::CauseCode)}": "{let (w, c) = (words.clone(), r.cause_code.clone()); move || w(CodeKind::Cause, &c)}" · "
+                                    {tr(Text::ResolutionCode)}": "{let (w, c) = (words.clone(), r.resolution_code.clone()); move || w(CodeKind::Resolution, &c)}
                                 </p>
                             }
                         })}

@@ -134,5 +134,6 @@ pub fn Settings() -> impl IntoView {
                 })}
             </form>
         </section>
+        <super::codes::CodeLists/>
     }
 }
