@@ -45,9 +45,12 @@ pub struct Config {
     /// Where photos and receipt PDFs are kept.
     #[serde(default)]
     pub storage: StorageConfig,
-    /// SMTP for e-mailing receipts; none: receipts are not e-mailed.
+    /// SMTP for e-mailing receipts and notices; none: nothing is e-mailed.
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// Telling customers: the worker, how often it looks, quiet hours.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
     /// A geocoding service for sites' positions; none: the desk places sites by hand.
     #[serde(default)]
     pub geocoding: Option<crate::geocode::GeocodingConfig>,
@@ -223,6 +226,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             mail: None,
             geocoding: None,
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod geocode;
 mod listen;
 pub mod mail;
 pub mod metrics;
+pub mod notify;
 pub mod planning;
 pub mod quality;
 pub mod receipts;
@@ -319,6 +320,7 @@ pub async fn serve(
             }
         })
     };
+    let notifier = notify::spawn(state.clone());
     let server = &state.config().server;
     let timeouts = listen::Timeouts {
         headers: std::time::Duration::from_secs(server.header_timeout_secs.max(1)),
@@ -328,6 +330,9 @@ pub async fn serve(
     watcher.abort();
     sweeper.abort();
     complaint_watcher.abort();
+    if let Some(notifier) = notifier {
+        notifier.abort();
+    }
     served
 }
 

@@ -1,4 +1,4 @@
-//! E-mailing a receipt over SMTP (lettre): the PDF attached, the customer link in the text.
+//! E-mail over SMTP (lettre): receipts with their PDF attached, and the customer notices.
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -8,14 +8,16 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::{MailConfig, MailSecurity};
 use crate::error::{Error, Result};
 
-/// One receipt e-mail.
+/// One e-mail, with a PDF attached or not.
 #[derive(Debug)]
-pub struct ReceiptMail<'a> {
+pub struct Mail<'a> {
     pub to: &'a str,
     pub subject: String,
     pub body: String,
-    pub file_name: String,
-    pub pdf: Vec<u8>,
+    /// File name and bytes.
+    pub pdf: Option<(String, Vec<u8>)>,
+    /// A stable Message-ID (a notice's id), so a mailbox can drop a copy sent twice.
+    pub message_id: Option<String>,
 }
 
 fn bad_address(what: &str, e: impl std::fmt::Display) -> Error {
@@ -26,30 +28,34 @@ fn bad_address(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// Sends the message; an SMTP refusal or an unreachable server is an error the caller records.
-pub async fn send(config: &MailConfig, mail: ReceiptMail<'_>) -> Result<()> {
+pub async fn send(config: &MailConfig, mail: Mail<'_>) -> Result<()> {
     let to: Mailbox = mail.to.parse().map_err(|e| bad_address(mail.to, e))?;
     let from: Mailbox = config
         .from
         .parse()
         .map_err(|e| bad_address(&config.from, e))?;
-    let message = Message::builder()
+    let builder = Message::builder()
         .from(from)
         .to(to)
         .subject(mail.subject)
-        .multipart(
+        .message_id(mail.message_id);
+    let message = match mail.pdf {
+        Some((file_name, pdf)) => builder.multipart(
             MultiPart::mixed()
                 .singlepart(SinglePart::plain(mail.body))
-                .singlepart(Attachment::new(mail.file_name).body(
-                    mail.pdf,
-                    ContentType::parse("application/pdf").expect("valid"),
-                )),
-        )
-        .map_err(|e| Error::Internal(format!("building the e-mail: {e}")))?;
+                .singlepart(
+                    Attachment::new(file_name)
+                        .body(pdf, ContentType::parse("application/pdf").expect("valid")),
+                ),
+        ),
+        None => builder.singlepart(SinglePart::plain(mail.body)),
+    }
+    .map_err(|e| Error::Internal(format!("building the e-mail: {e}")))?;
     let smtp_error = |e: lettre::transport::smtp::Error| {
         Error::bad_request_with_status(
             axum::http::StatusCode::BAD_GATEWAY,
             "mail_failed",
-            format!("the mail server did not take the receipt: {e}"),
+            format!("the mail server did not take the message: {e}"),
         )
     };
     let mut builder = match config.security {

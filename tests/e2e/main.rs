@@ -19,6 +19,7 @@ mod geocode;
 mod intake;
 mod lifecycle;
 mod local_day;
+mod notify;
 mod operate;
 mod printing;
 mod quality;

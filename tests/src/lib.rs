@@ -136,6 +136,9 @@ impl TestServer {
         let mut config = Config::default();
         config.database.path = db_path.to_owned();
         config.server.max_body_bytes = 64 * 1024;
+        // Notices are sent only in the tests about them: the others' SMTP sinks get the
+        // receipts they expect and nothing else.
+        config.notify.enabled = false;
         // The built UI (cargo xtask ui), for the browser tests.
         let ui = workspace_root().join("src-ui/dist");
         config.server.ui_dir = ui.join("index.html").exists().then_some(ui);

@@ -20,7 +20,14 @@ pub struct Delivered {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        SmtpSink::start_on(0).await
+    }
+
+    /// On a given port (a mail server that comes back where it was).
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let (tx, messages) = mpsc::unbounded_channel();
         tokio::spawn(async move {

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod intake;
 pub mod map_link;
 pub mod money;
+pub mod notify;
 pub mod position;
 pub mod quality;
 pub mod receipt;

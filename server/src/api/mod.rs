@@ -13,6 +13,7 @@ mod extract;
 mod guides;
 pub(crate) mod intake;
 mod live;
+mod notifications;
 mod pending;
 mod pool;
 mod quality;
@@ -69,6 +70,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(intake::routes())
         .merge(pending::routes())
         .merge(settings::routes())
+        .merge(notifications::routes())
         .merge(live::routes())
         .merge(guides::routes())
         .merge(sync::routes())

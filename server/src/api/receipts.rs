@@ -514,12 +514,12 @@ async fn email_receipt(
     };
     let sent = crate::mail::send(
         &mail,
-        crate::mail::ReceiptMail {
+        crate::mail::Mail {
             to: &to,
             subject,
             body,
-            file_name: format!("{}.pdf", record.number),
-            pdf,
+            pdf: Some((format!("{}.pdf", record.number), pdf)),
+            message_id: None,
         },
     )
     .await;

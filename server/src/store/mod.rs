@@ -491,6 +491,33 @@ pub trait Store: Send + Sync + 'static {
     fn readiness(&self) -> Result<()>;
     /// The user a device seal key is registered to.
     fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
+    // --- notification outbox (written with each work-order change; see `sqlite/notices.rs`)
+    /// Claims up to `limit` due deliveries for sending, leased until `now + lease`.
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease: chrono::TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>>;
+    fn settle_delivery(
+        &self,
+        id: uuid::Uuid,
+        outcome: DeliveryOutcome,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Deliveries in a state (all if none), or one job's, newest first.
+    fn deliveries(
+        &self,
+        state: Option<fixline_core::notify::DeliveryState>,
+        work_order: Option<WorkOrderId>,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>>;
+    /// Puts a dead delivery back in the queue, due now.
+    fn resend_delivery(
+        &self,
+        id: uuid::Uuid,
+        now: Timestamp,
+    ) -> Result<fixline_core::notify::Delivery>;
     /// When a device of this user first registered its seal key (revoked keys included).
     fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>>;
     /// Work orders whose photos or receipt name this blob.
@@ -522,4 +549,23 @@ pub trait Store: Send + Sync + 'static {
     fn latest_seq(&self) -> Result<i64>;
     /// Changes committed from now on, in commit order.
     fn subscribe(&self) -> broadcast::Receiver<Change>;
+}
+
+/// How one send of a notification went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryOutcome {
+    Sent,
+    /// Never sent: the channel is not set up, or the moment passed.
+    Skipped {
+        reason: String,
+    },
+    /// Not tried: quiet hours hold it until then.
+    Held {
+        until: Timestamp,
+    },
+    /// Tried and failed; tried again at `retry_at`, or given up (dead) if none.
+    Failed {
+        error: String,
+        retry_at: Option<Timestamp>,
+    },
 }

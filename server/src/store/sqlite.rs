@@ -49,6 +49,7 @@ use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncC
 pub mod backup;
 mod complaints;
 mod customers;
+mod notices;
 mod quality;
 mod surveys;
 mod sync;
@@ -606,6 +607,37 @@ impl Store for SqliteStore {
                 .optional()?;
             Ok(user.and_then(|u| u.parse().ok()))
         })
+    }
+
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease: chrono::TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>> {
+        SqliteStore::claim_deliveries(self, now, lease, limit)
+    }
+
+    fn settle_delivery(
+        &self,
+        id: Uuid,
+        outcome: super::DeliveryOutcome,
+        now: Timestamp,
+    ) -> Result<()> {
+        SqliteStore::settle_delivery(self, id, outcome, now)
+    }
+
+    fn deliveries(
+        &self,
+        state: Option<fixline_core::notify::DeliveryState>,
+        work_order: Option<WorkOrderId>,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>> {
+        SqliteStore::deliveries(self, state, work_order, limit)
+    }
+
+    fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {
+        SqliteStore::resend_delivery(self, id, now)
     }
 
     fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>> {
@@ -1393,7 +1425,7 @@ impl Store for SqliteStore {
                 tx,
                 log,
                 &next,
-                current.assignee,
+                Some(&current),
                 ChangeOp::Updated,
                 at,
                 extra,
@@ -1675,19 +1707,22 @@ impl Store for SqliteStore {
     }
 }
 
-/// Writes a work order row and logs the change, scoped to its engineer (and the one it left).
+/// Writes a work order row and logs the change, scoped to its engineer (and the one it left),
+/// with what the change tells the customer in the notification outbox.
 #[allow(clippy::too_many_arguments)]
 fn put_work_order(
     tx: &Transaction<'_>,
     log: &mut ChangeLog,
     wo: &WorkOrder,
-    previous: Option<EngineerId>,
+    before: Option<&WorkOrder>,
     op: ChangeOp,
     at: DateTime<Utc>,
     extra: Vec<(&'static str, Value)>,
     region: &str,
 ) -> Result<()> {
     write_row(tx, wo, op, extra)?;
+    notices::enqueue(tx, before, wo, at)?;
+    let previous = before.and_then(|b| b.assignee);
     log.record(
         tx,
         at,

@@ -204,7 +204,7 @@ impl SqliteStore {
                     tx,
                     log,
                     &next,
-                    current.assignee,
+                    Some(current),
                     ChangeOp::Updated,
                     now,
                     vec![("search_text", Value::Text(search))],

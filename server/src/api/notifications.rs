@@ -1,0 +1,65 @@
+//! The notification outbox as the desk sees it: what was told to whom and on which channel,
+//! what is waiting, what was given up (dead letters), and resending one.
+
+use axum::extract::State;
+use fixline_core::ids::WorkOrderId;
+use fixline_core::notify::{Delivery, DeliveryState};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Path, Query};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::{ErrorBody, Result};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(resend))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only those in this state (`dead`: the ones given up).
+    pub state: Option<DeliveryState>,
+    /// Only this job's.
+    pub work_order: Option<WorkOrderId>,
+    /// At most this many, newest first (default 100, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// Notifications to customers, newest first: each event of each job on each channel.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
+    responses((status = 200, body = Vec<Delivery>), (status = 403, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<NotificationQuery>,
+) -> Result<axum::Json<Vec<Delivery>>> {
+    user.require_desk("see the notifications sent to customers")?;
+    let limit = q.limit.unwrap_or(100).min(500);
+    Ok(axum::Json(
+        state
+            .run(move |s| s.deliveries(q.state, q.work_order, limit))
+            .await?,
+    ))
+}
+
+/// Sends a dead notification again (the address was fixed, the mail server is back).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/resend", tag = "notifications",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Delivery), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn resend(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<axum::Json<Delivery>> {
+    user.require_desk("resend a notification")?;
+    let now = state.now();
+    Ok(axum::Json(
+        state.run(move |s| s.resend_delivery(id, now)).await?,
+    ))
+}

@@ -1,0 +1,260 @@
+//! The notification outbox on SQLite. What a job's change tells the customer is written in
+//! that change's transaction (core decides what, from the job before and after); the worker
+//! claims due rows, and settles each as sent, retried later, or dead.
+
+use chrono::TimeDelta;
+use fixline_core::Timestamp;
+use fixline_core::customer::Language;
+use fixline_core::ids::WorkOrderId;
+use fixline_core::notify::{Channel, Delivery, DeliveryState, recipients};
+use fixline_core::work_order::WorkOrder;
+use rusqlite::{Connection, Row, Transaction, params};
+use uuid::Uuid;
+
+use fixline_core::customer::{Contact, Customer};
+
+use super::{SqliteStore, docs, get, parse_ts, ts};
+use crate::error::{Error, Result};
+
+/// Writes what this change tells the customer, one row per channel they can be reached on.
+pub(super) fn enqueue(
+    tx: &Transaction<'_>,
+    before: Option<&WorkOrder>,
+    after: &WorkOrder,
+    at: Timestamp,
+) -> Result<()> {
+    let events = fixline_core::notify::work_order_events(before, after);
+    if events.is_empty() {
+        return Ok(());
+    }
+    let customer: Customer = get(tx, *after.customer_id.as_uuid())?;
+    let contacts: Vec<Contact> = docs(
+        tx,
+        "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
+        [after.customer_id.to_string()],
+    )?;
+    let to = recipients(&customer.details, &contacts);
+    let language = serde_json::to_value(customer.details.language)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "zh-CN".to_owned());
+    for event in events {
+        for (channel, recipient) in &to {
+            tx.execute(
+                "INSERT OR IGNORE INTO deliveries
+                   (id, work_order_id, version, event, channel, recipient, language, state,
+                    due_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)",
+                params![
+                    Uuid::now_v7().to_string(),
+                    after.id.to_string(),
+                    after.version as i64,
+                    event.as_str(),
+                    channel.as_str(),
+                    recipient,
+                    language,
+                    ts(at)
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, work_order_id, event, channel, recipient, language, state, attempts,
+    due_at, last_error, sent_at, created_at";
+
+fn delivery(r: &Row<'_>) -> rusqlite::Result<[String; 12]> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+    };
+    let attempts: i64 = r.get(7)?;
+    Ok([
+        text(0)?,
+        text(1)?,
+        text(2)?,
+        text(3)?,
+        text(4)?,
+        text(5)?,
+        text(6)?,
+        attempts.to_string(),
+        text(8)?,
+        text(9)?,
+        text(10)?,
+        text(11)?,
+    ])
+}
+
+fn read_delivery(raw: [String; 12]) -> Result<Delivery> {
+    let bad = |what: &str| Error::Internal(format!("bad {what} in deliveries"));
+    let [
+        id,
+        work_order,
+        event,
+        channel,
+        recipient,
+        language,
+        state,
+        attempts,
+        due_at,
+        last_error,
+        sent_at,
+        created_at,
+    ] = raw;
+    Ok(Delivery {
+        id: id.parse().map_err(|_| bad("id"))?,
+        work_order: work_order.parse().map_err(|_| bad("work order"))?,
+        event: serde_json::from_value(serde_json::Value::String(event))
+            .map_err(|_| bad("event"))?,
+        channel: Channel::parse(&channel).ok_or_else(|| bad("channel"))?,
+        recipient,
+        language: serde_json::from_value::<Language>(serde_json::Value::String(language))
+            .map_err(|_| bad("language"))?,
+        state: DeliveryState::parse(&state).ok_or_else(|| bad("state"))?,
+        attempts: attempts.parse().map_err(|_| bad("attempts"))?,
+        due_at: parse_ts(&due_at)?,
+        last_error: Some(last_error).filter(|e| !e.is_empty()),
+        sent_at: Some(sent_at)
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        created_at: parse_ts(&created_at)?,
+    })
+}
+
+fn query(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Delivery>> {
+    let mut stmt = c.prepare(sql)?;
+    let rows = stmt.query_map(p, delivery)?;
+    rows.map(|r| read_delivery(r?)).collect()
+}
+
+impl SqliteStore {
+    /// Claims up to `limit` deliveries due at `now` (a `sending` one whose lease ran out was
+    /// claimed by a worker that died): they are `sending` until `now + lease`.
+    pub(super) fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<Delivery>> {
+        self.write(|tx, _| {
+            let due = query(
+                tx,
+                &format!(
+                    "SELECT {COLUMNS} FROM deliveries
+                     WHERE state IN ('pending', 'sending') AND due_at <= ?1
+                     ORDER BY due_at LIMIT ?2"
+                ),
+                params![ts(now), limit],
+            )?;
+            for d in &due {
+                tx.execute(
+                    "UPDATE deliveries SET state = 'sending', due_at = ?2 WHERE id = ?1",
+                    params![d.id.to_string(), ts(now + lease)],
+                )?;
+            }
+            Ok(due)
+        })
+    }
+
+    /// Records how a send went: sent, or not (`retry_at` none: dead), or held back untried
+    /// until `retry_at` (quiet hours: `failed` none, the attempt not counted).
+    pub(super) fn settle_delivery(
+        &self,
+        id: Uuid,
+        outcome: crate::store::DeliveryOutcome,
+        now: Timestamp,
+    ) -> Result<()> {
+        use crate::store::DeliveryOutcome as O;
+        self.write(|tx, _| {
+            let id = id.to_string();
+            match outcome {
+                O::Sent => tx.execute(
+                    "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, sent_at = ?2,
+                        last_error = NULL WHERE id = ?1 AND state = 'sending'",
+                    params![id, ts(now)],
+                )?,
+                O::Skipped { reason } => tx.execute(
+                    "UPDATE deliveries SET state = 'skipped', last_error = ?2
+                     WHERE id = ?1 AND state = 'sending'",
+                    params![id, reason],
+                )?,
+                O::Held { until } => tx.execute(
+                    "UPDATE deliveries SET state = 'pending', due_at = ?2
+                     WHERE id = ?1 AND state = 'sending'",
+                    params![id, ts(until)],
+                )?,
+                O::Failed { error, retry_at } => tx.execute(
+                    "UPDATE deliveries SET state = ?2, attempts = attempts + 1, due_at = ?3,
+                        last_error = ?4 WHERE id = ?1 AND state = 'sending'",
+                    params![
+                        id,
+                        if retry_at.is_some() {
+                            "pending"
+                        } else {
+                            "dead"
+                        },
+                        ts(retry_at.unwrap_or(now)),
+                        error
+                    ],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    /// The deliveries in one state (all if none), newest first, or one job's.
+    pub(super) fn deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        work_order: Option<WorkOrderId>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>> {
+        self.read(|c| {
+            query(
+                c,
+                &format!(
+                    "SELECT {COLUMNS} FROM deliveries
+                     WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR work_order_id = ?2)
+                     ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+                ),
+                params![
+                    state.map(DeliveryState::as_str),
+                    work_order.map(|w| w.to_string()),
+                    limit
+                ],
+            )
+        })
+    }
+
+    /// Puts a dead delivery back in the queue, due now, with its attempts counted afresh.
+    pub(super) fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<Delivery> {
+        self.write(|tx, _| {
+            let found = query(
+                tx,
+                &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"),
+                [id.to_string()],
+            )?;
+            let Some(d) = found.into_iter().next() else {
+                return Err(Error::not_found("notification", id));
+            };
+            if d.state != DeliveryState::Dead {
+                return Err(Error::bad_request_with_status(
+                    axum::http::StatusCode::CONFLICT,
+                    "not_dead",
+                    format!("this notification is {}, not given up", d.state.as_str()),
+                ));
+            }
+            tx.execute(
+                "UPDATE deliveries SET state = 'pending', attempts = 0, due_at = ?2 WHERE id = ?1",
+                params![id.to_string(), ts(now)],
+            )?;
+            Ok(Delivery {
+                state: DeliveryState::Pending,
+                attempts: 0,
+                due_at: now,
+                ..d
+            })
+        })
+    }
+}

@@ -1,0 +1,210 @@
+//! Telling customers first: each step of a job the customer cares about reaches them by e-mail
+//! once, in their language, from the outbox the change wrote; a mail server that is down makes
+//! a dead letter the desk sees and resends once it is back.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use fixline_server::config::{MailConfig, MailSecurity};
+use fixline_tests::smtp::{Delivered, SmtpSink};
+use fixline_tests::{Client, Crew, Fixture, assigned_job, crew_at_configured};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Monday 7 December 2026, 10:00 in Shanghai: outside quiet hours whenever the test runs.
+fn monday_morning() -> DateTime<Utc> {
+    "2026-12-07T02:00:00Z".parse().unwrap()
+}
+
+fn mail_at(port: u16) -> impl FnOnce(&mut fixline_server::Config) {
+    move |c| {
+        c.mail = Some(MailConfig {
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: port,
+            from: "鑫诚售后 <service@fixline.test>".into(),
+            security: MailSecurity::None,
+            username: None,
+            password: None,
+        });
+        c.notify.enabled = true;
+        c.notify.poll_secs = 1;
+        c.notify.max_attempts = 1;
+    }
+}
+
+async fn customer(desk: &Client, email: &str, language: &str, serial: &str) -> Fixture {
+    let (s, c) = desk
+        .post(
+            "/api/v1/customers",
+            json!({"name": "杭州湖滨餐饮", "phone": "0571-8888 0001", "email": email,
+                   "language": language, "tier": "premium"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let customer = c["id"].as_str().unwrap().to_owned();
+    let (_, site) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/sites"),
+            json!({"name": "总店", "address": "西湖区文三路 398 号", "city": "杭州市", "region": "西湖区",
+                   "position": {"lat": 30.2766, "lon": 120.1305}}),
+        )
+        .await;
+    let site = site["id"].as_str().unwrap().to_owned();
+    let (s, asset) = desk
+        .post(
+            &format!("/api/v1/customers/{customer}/assets"),
+            json!({"site_id": site, "model": "FX-SC650 立式冷藏柜", "serial": serial,
+                   "category": "refrigeration", "install_date": "2025-06-01", "warranty_end": "2027-06-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{asset}");
+    Fixture {
+        customer,
+        site,
+        asset: asset["id"].as_str().unwrap().to_owned(),
+        serial: serial.to_owned(),
+    }
+}
+
+async fn next(messages: &mut UnboundedReceiver<Delivered>) -> (String, String, Vec<String>) {
+    let delivered = tokio::time::timeout(Duration::from_secs(20), messages.recv())
+        .await
+        .expect("a message within 20 s")
+        .expect("the sink is open");
+    let message = mail_parser::MessageParser::default()
+        .parse(&delivered.data)
+        .expect("a MIME message");
+    (
+        message.subject().unwrap_or_default().to_owned(),
+        message.body_text(0).unwrap_or_default().into_owned(),
+        delivered.to,
+    )
+}
+
+#[tokio::test]
+async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language() {
+    let mut sink = SmtpSink::start().await;
+    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
+    let fx = customer(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY1").await;
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷，柜内 12°C").await;
+    let chen = crew.server.login("chen").await;
+    for action in ["accept", "start_travel", "arrive"] {
+        let (s, b) = chen.act(&job, json!({ "action": action })).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap().to_owned();
+
+    let mut told = Vec::new();
+    for _ in 0..4 {
+        let (subject, body, to) = next(&mut sink.messages).await;
+        assert_eq!(to.len(), 1);
+        assert!(to[0].contains("chen.jing@example.cn"), "{to:?}");
+        assert!(body.contains("杭州湖滨餐饮"), "{body}");
+        told.push((subject, body));
+    }
+    // In the order they happened (a queue per job is sent oldest first).
+    assert!(
+        told[0].0.contains("已收到您的报修") && told[0].0.contains(&number),
+        "{told:?}"
+    );
+    assert!(
+        told[1].1.contains("陈建国"),
+        "the engineer's name: {told:?}"
+    );
+    assert!(told[2].0.contains("正在赶来"), "{told:?}");
+    assert!(told[3].0.contains("已到达"), "{told:?}");
+    // A note tells nothing; nothing is sent twice.
+    let (s, _) = chen
+        .act(&job, json!({"action": "add_note", "text": "压缩机过热"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let extra = tokio::time::timeout(Duration::from_secs(3), sink.messages.recv()).await;
+    assert!(extra.is_err(), "nothing more was sent: {extra:?}");
+
+    let (s, list) = crew
+        .desk
+        .get(&format!("/api/v1/notifications?work_order={job}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap();
+    let email: Vec<_> = list.iter().filter(|d| d["channel"] == "email").collect();
+    assert_eq!(email.len(), 4, "{list:?}");
+    assert!(
+        email
+            .iter()
+            .all(|d| d["state"] == "sent" && d["attempts"] == 1),
+        "{list:?}"
+    );
+    // No SMS provider is set up here: the phone's notices are skipped, with why.
+    let sms: Vec<_> = list.iter().filter(|d| d["channel"] == "sms").collect();
+    assert_eq!(sms.len(), 4, "{list:?}");
+    assert!(
+        sms.iter().all(|d| d["state"] == "skipped"
+            && d["last_error"].as_str().unwrap().contains("no sms channel")),
+        "{list:?}"
+    );
+    let (s, _) = chen.get("/api/v1/notifications").await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the desk's list, not an engineer's"
+    );
+}
+
+#[tokio::test]
+async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
+    // A port nobody listens on, until the mail server comes back there.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let crew: Crew = crew_at_configured(monday_morning(), mail_at(port)).await;
+    let fx = customer(&crew.desk, "ops@example.com", "en", "SC650-NTFY2").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    let dead = loop {
+        let (_, dead) = crew
+            .desk
+            .get("/api/v1/notifications?state=dead&limit=10")
+            .await;
+        if let Some(d) = dead.as_array().unwrap().first() {
+            break d.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(dead["event"], "request_received", "{dead}");
+    assert_eq!(dead["attempts"], 1, "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("mail server"),
+        "{dead}"
+    );
+    let id = dead["id"].as_str().unwrap().to_owned();
+
+    let mut sink = SmtpSink::start_on(port).await;
+    let (s, resent) = crew
+        .desk
+        .post(&format!("/api/v1/notifications/{id}/resend"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{resent}");
+    assert_eq!(resent["state"], "pending");
+    let (subject, body, _) = next(&mut sink.messages).await;
+    assert!(subject.contains("we have your request"), "{subject}");
+    assert!(body.contains("Freezer not cooling"), "in English: {body}");
+    let (s, again) = crew
+        .desk
+        .post(&format!("/api/v1/notifications/{id}/resend"), json!({}))
+        .await;
+    assert_eq!(
+        (s, again["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_dead")),
+        "a sent one is not resent: {again}"
+    );
+}
