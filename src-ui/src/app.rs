@@ -150,6 +150,7 @@ pub fn App() -> impl IntoView {
                         <button id="nav-orders" on:click=move |_| shell.go(Screen::Orders(None))>{tr(Text::WorkOrders)}</button>
                         <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers(None))>{tr(Text::Customers)}</button>
                         <button id="nav-settings" on:click=move |_| shell.go(Screen::Settings)>{tr(Text::Settings)}</button>
+                        <button id="nav-notifications" on:click=move |_| shell.go(Screen::Notifications)>{tr(Text::Notifications)}</button>
                         <Show when=move || is_admin.get()>
                             <button id="nav-users" on:click=move |_| shell.go(Screen::Users)>{tr(Text::Users)}</button>
                         </Show>
@@ -204,6 +205,7 @@ pub fn App() -> impl IntoView {
                 Screen::Complaints(open) => view! { <pages::desk::complaints::Complaints open=open/> }.into_any(),
                 Screen::ReturnVisits => view! { <pages::desk::return_visits::ReturnVisits/> }.into_any(),
                 Screen::Quality => view! { <pages::desk::quality::Quality/> }.into_any(),
+                Screen::Notifications => view! { <pages::desk::notifications::Notifications/> }.into_any(),
             }}
         </main>
     }

@@ -33,6 +33,8 @@ pub enum Screen {
     ReturnVisits,
     /// The weekly QA sample and scorecards (质量控制).
     Quality,
+    /// What customers were told, and the dead letters to resend.
+    Notifications,
 }
 
 impl Screen {
@@ -47,6 +49,7 @@ impl Screen {
                 | Screen::Users
                 | Screen::ReturnVisits
                 | Screen::Quality
+                | Screen::Notifications
         )
     }
 
@@ -75,6 +78,7 @@ impl Screen {
             Screen::Complaints(Some(id)) => format!("complaints/{id}"),
             Screen::ReturnVisits => "return-visits".to_owned(),
             Screen::Quality => "quality".to_owned(),
+            Screen::Notifications => "notifications".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -103,6 +107,7 @@ impl Screen {
             ("complaints", id) => Screen::Complaints(id.map(str::parse).transpose().ok()?),
             ("return-visits", None) => Screen::ReturnVisits,
             ("quality", None) => Screen::Quality,
+            ("notifications", None) => Screen::Notifications,
             _ => return None,
         })
     }
@@ -172,6 +177,7 @@ mod tests {
             Screen::Users,
             Screen::ReturnVisits,
             Screen::Quality,
+            Screen::Notifications,
             Screen::Complaints(None),
             Screen::Complaints(Some(
                 "0190a0b0-0000-7000-8000-000000000003".parse().unwrap(),

@@ -82,6 +82,18 @@ async fn next(messages: &mut UnboundedReceiver<Delivered>) -> (String, String, V
     )
 }
 
+/// The first dead letter, once the worker has given one up (it tries every second).
+async fn dead_letter(desk: &Client) -> serde_json::Value {
+    for _ in 0..100 {
+        let (_, dead) = desk.get("/api/v1/notifications?state=dead&limit=10").await;
+        if let Some(d) = dead.as_array().unwrap().first() {
+            return d.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no notice was given up within 20 s");
+}
+
 #[tokio::test]
 async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language() {
     let mut sink = SmtpSink::start().await;
@@ -170,16 +182,7 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
         )
         .await;
     assert!(s.is_success());
-    let dead = loop {
-        let (_, dead) = crew
-            .desk
-            .get("/api/v1/notifications?state=dead&limit=10")
-            .await;
-        if let Some(d) = dead.as_array().unwrap().first() {
-            break d.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let dead = dead_letter(&crew.desk).await;
     assert_eq!(dead["event"], "request_received", "{dead}");
     assert_eq!(dead["attempts"], 1, "{dead}");
     assert!(
@@ -207,4 +210,47 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
         (StatusCode::CONFLICT, Some("not_dead")),
         "a sent one is not resent: {again}"
     );
+}
+
+/// The dispatcher finds the dead letter on the Notifications screen and resends it with the
+/// row's button once the mail server is back; the customer gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    let crew: Crew = crew_at_configured(monday_morning(), mail_at(port)).await;
+    let fx = customer(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY3").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    dead_letter(&crew.desk).await;
+    let ui = fixline_tests::webdriver::Session::chromium(1280, 800).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "desk")
+        .await?;
+    ui.click("#nav-notifications").await?;
+    ui.click("#notices-dead-only").await?;
+    ui.wait_text(".notice[data-state=dead] .notice-state", "发送失败")
+        .await?;
+    ui.assert_accessible("customer notices").await?;
+    let mut sink = SmtpSink::start_on(port).await;
+    ui.click(".notice[data-state=dead] .notice-resend").await?;
+    ui.wait_text(".message", "已重新排队发送").await?;
+    let (subject, _, to) = next(&mut sink.messages).await;
+    assert!(subject.contains("已收到您的报修"), "{subject}");
+    assert!(to[0].contains("chen.jing@example.cn"), "{to:?}");
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
 }

@@ -340,6 +340,14 @@ pub trait Backend {
     ) -> Answer<fixline_core::auto_assign::AutoAssignSettings> {
         console_only()
     }
+    /// Notices to customers, newest first; only the dead ones if `dead_only`.
+    fn notifications(&self, _dead_only: bool) -> Answer<Vec<fixline_core::notify::Delivery>> {
+        console_only()
+    }
+    /// Sends a dead notice again.
+    fn resend_notification(&self, _id: String) -> Answer<fixline_core::notify::Delivery> {
+        console_only()
+    }
     /// The code lists in force, with their version, for the settings screen.
     fn code_book_settings(&self) -> Answer<fixline_core::fault_code::CodeBookSettings> {
         console_only()

@@ -682,6 +682,20 @@ impl Backend for Server {
         Box::pin(async move { put_at(url, version, to_body(&policy)?).await })
     }
 
+    fn notifications(&self, dead_only: bool) -> Answer<Vec<fixline_core::notify::Delivery>> {
+        let url = self.url(if dead_only {
+            "/api/v1/notifications?state=dead&limit=200"
+        } else {
+            "/api/v1/notifications?limit=200"
+        });
+        Box::pin(get(url))
+    }
+
+    fn resend_notification(&self, id: String) -> Answer<fixline_core::notify::Delivery> {
+        let url = self.url(&format!("/api/v1/notifications/{id}/resend"));
+        Box::pin(async move { post(url, to_body(&serde_json::json!({}))?).await })
+    }
+
     fn code_book_settings(&self) -> Answer<fixline_core::fault_code::CodeBookSettings> {
         let url = self.url("/api/v1/settings/fault-codes");
         Box::pin(get(url))
