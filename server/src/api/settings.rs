@@ -24,19 +24,40 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(fault_codes, save_fault_codes))
 }
 
+/// A setting as saved from a screen, with its version; else `fallback` at version 0.
+fn saved_or<T: serde::de::DeserializeOwned>(
+    store: &dyn crate::store::Store,
+    key: &str,
+    fallback: impl FnOnce() -> T,
+) -> Result<(T, u64)> {
+    Ok(match store.setting(key)? {
+        Some((doc, version)) => (
+            serde_json::from_value(doc)
+                .map_err(|e| Error::Internal(format!("unreadable setting {key}: {e}")))?,
+            version,
+        ),
+        None => (fallback(), 0),
+    })
+}
+
+/// Saves a setting over the version it was read at; answers the new version.
+fn save<T: serde::Serialize>(
+    store: &dyn crate::store::Store,
+    key: &str,
+    value: &T,
+    expected: u64,
+    by: fixline_core::ids::UserId,
+    now: fixline_core::Timestamp,
+) -> Result<u64> {
+    let doc =
+        serde_json::to_value(value).map_err(|e| Error::Internal(format!("setting {key}: {e}")))?;
+    store.put_setting(key, &doc, expected, by, now)
+}
+
 /// The fault, cause and resolution codes in force: as saved from the screen, else built in.
 pub fn code_book(store: &dyn crate::store::Store) -> Result<CodeBookSettings> {
-    Ok(match store.setting(CODE_BOOK)? {
-        Some((doc, version)) => CodeBookSettings {
-            book: serde_json::from_value(doc)
-                .map_err(|e| Error::Internal(format!("unreadable code book: {e}")))?,
-            version,
-        },
-        None => CodeBookSettings {
-            book: CodeBook::builtin(),
-            version: 0,
-        },
-    })
+    let (book, version) = saved_or(store, CODE_BOOK, CodeBook::builtin)?;
+    Ok(CodeBookSettings { book, version })
 }
 
 /// The fault, cause and resolution codes a completion is coded with, retired ones included
@@ -69,9 +90,7 @@ async fn save_fault_codes(
         .run(move |s| {
             // Checked against the book in force, so a code in use is never dropped.
             let book = book.validated(&code_book(s)?.book)?;
-            let doc = serde_json::to_value(&book)
-                .map_err(|e| Error::Internal(format!("code book: {e}")))?;
-            let version = s.put_setting(CODE_BOOK, &doc, expected, by, now)?;
+            let version = save(s, CODE_BOOK, &book, expected, by, now)?;
             Ok(CodeBookSettings { book, version })
         })
         .await?;
@@ -83,17 +102,8 @@ pub fn auto_assign_policy(
     store: &dyn crate::store::Store,
     file: &AutoAssignPolicy,
 ) -> Result<AutoAssignSettings> {
-    Ok(match store.setting(AUTO_ASSIGN)? {
-        Some((doc, version)) => AutoAssignSettings {
-            policy: serde_json::from_value(doc)
-                .map_err(|e| Error::Internal(format!("unreadable auto-assign setting: {e}")))?,
-            version,
-        },
-        None => AutoAssignSettings {
-            policy: file.clone(),
-            version: 0,
-        },
-    })
+    let (policy, version) = saved_or(store, AUTO_ASSIGN, || file.clone())?;
+    Ok(AutoAssignSettings { policy, version })
 }
 
 /// Where automatic assignment is on.
@@ -123,11 +133,10 @@ async fn save_auto_assign(
     )?;
     let expected = required_if_match(&headers)?;
     let policy = policy.validated()?;
-    let doc = serde_json::to_value(&policy)
-        .map_err(|e| Error::Internal(format!("auto-assign setting: {e}")))?;
     let (by, now) = (user.actor().user, state.now());
+    let saved = policy.clone();
     let version = state
-        .run(move |s| s.put_setting(AUTO_ASSIGN, &doc, expected, by, now))
+        .run(move |s| save(s, AUTO_ASSIGN, &saved, expected, by, now))
         .await?;
     Ok(versioned(
         StatusCode::OK,
