@@ -64,68 +64,36 @@ pub(super) fn enqueue(
 const COLUMNS: &str = "id, work_order_id, event, channel, recipient, language, state, attempts,
     due_at, last_error, sent_at, created_at";
 
-fn delivery(r: &Row<'_>) -> rusqlite::Result<[String; 12]> {
-    let text = |i: usize| -> rusqlite::Result<String> {
-        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
-    };
-    let attempts: i64 = r.get(7)?;
-    Ok([
-        text(0)?,
-        text(1)?,
-        text(2)?,
-        text(3)?,
-        text(4)?,
-        text(5)?,
-        text(6)?,
-        attempts.to_string(),
-        text(8)?,
-        text(9)?,
-        text(10)?,
-        text(11)?,
-    ])
-}
-
-fn read_delivery(raw: [String; 12]) -> Result<Delivery> {
+/// One row, in `COLUMNS` order, as the desk and the worker see it.
+fn read_delivery(r: &Row<'_>) -> Result<Delivery> {
     let bad = |what: &str| Error::Internal(format!("bad {what} in deliveries"));
-    let [
-        id,
-        work_order,
-        event,
-        channel,
-        recipient,
-        language,
-        state,
-        attempts,
-        due_at,
-        last_error,
-        sent_at,
-        created_at,
-    ] = raw;
+    let text = |i: usize| r.get::<_, String>(i);
+    let word = |i: usize| text(i).map(serde_json::Value::String);
+    let sent_at: Option<String> = r.get(10)?;
     Ok(Delivery {
-        id: id.parse().map_err(|_| bad("id"))?,
-        work_order: work_order.parse().map_err(|_| bad("work order"))?,
-        event: serde_json::from_value(serde_json::Value::String(event))
-            .map_err(|_| bad("event"))?,
-        channel: Channel::parse(&channel).ok_or_else(|| bad("channel"))?,
-        recipient,
-        language: serde_json::from_value::<Language>(serde_json::Value::String(language))
-            .map_err(|_| bad("language"))?,
-        state: DeliveryState::parse(&state).ok_or_else(|| bad("state"))?,
-        attempts: attempts.parse().map_err(|_| bad("attempts"))?,
-        due_at: parse_ts(&due_at)?,
-        last_error: Some(last_error).filter(|e| !e.is_empty()),
-        sent_at: Some(sent_at)
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_ts(&s))
-            .transpose()?,
-        created_at: parse_ts(&created_at)?,
+        id: text(0)?.parse().map_err(|_| bad("id"))?,
+        work_order: text(1)?.parse().map_err(|_| bad("work order"))?,
+        event: serde_json::from_value(word(2)?).map_err(|_| bad("event"))?,
+        channel: Channel::parse(&text(3)?).ok_or_else(|| bad("channel"))?,
+        recipient: text(4)?,
+        language: serde_json::from_value::<Language>(word(5)?).map_err(|_| bad("language"))?,
+        state: DeliveryState::parse(&text(6)?).ok_or_else(|| bad("state"))?,
+        attempts: r.get(7)?,
+        due_at: parse_ts(&text(8)?)?,
+        last_error: r.get(9)?,
+        sent_at: sent_at.as_deref().map(parse_ts).transpose()?,
+        created_at: parse_ts(&text(11)?)?,
     })
 }
 
 fn query(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Delivery>> {
     let mut stmt = c.prepare(sql)?;
-    let rows = stmt.query_map(p, delivery)?;
-    rows.map(|r| read_delivery(r?)).collect()
+    let mut rows = stmt.query(p)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(read_delivery(r)?);
+    }
+    Ok(out)
 }
 
 impl SqliteStore {
