@@ -14,6 +14,7 @@ pub mod complaints;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod eta;
 pub mod geocode;
 mod listen;
 pub mod mail;
@@ -269,10 +270,7 @@ pub async fn serve(
                 tick.tick().await;
                 let config = state.config().dispatch.clone();
                 let now = state.now();
-                if let Err(e) = state
-                    .run(move |s| planning::flag_late(s, &config, now))
-                    .await
-                {
+                if let Err(e) = state.run(move |s| eta::flag_late(s, &config, now)).await {
                     tracing::warn!("looking for late jobs failed: {e}");
                 }
             }

@@ -194,8 +194,7 @@ fn facts(state: &AppState, d: &Delivery) -> Result<(Facts, fixline_core::zone::S
         None => String::new(),
     };
     let local = |t: chrono::DateTime<chrono::Utc>, f: &str| zone.local(t).format(f).to_string();
-    let window = wo
-        .requested_window
+    let window = fixline_core::eta::promised_window(&wo)
         .map(|w| {
             format!(
                 "{} {}–{}",

@@ -320,6 +320,34 @@ async fn an_engineer_sees_only_their_jobs_customers_and_stream() {
         engineer["last_position"]["position"],
         json!({"lat": 30.26, "lon": 120.13})
     );
+    assert_ne!(engineer["phone"], "");
+    // A colleague sees neither where A is nor A's phone; A sees both.
+    let (_, seen_by_b) = b.get(&format!("/api/v1/engineers/{a_id}")).await;
+    assert_eq!(seen_by_b["name"], "孙杰");
+    assert_eq!(seen_by_b["last_position"], Value::Null);
+    assert_eq!(seen_by_b["phone"], "");
+    let (_, own) = a.get(&format!("/api/v1/engineers/{a_id}")).await;
+    assert_eq!(own["phone"], engineer["phone"]);
+    assert_eq!(own["last_position"], engineer["last_position"]);
+    let (_, list) = b.get("/api/v1/engineers?per_page=100").await;
+    let listed = list["items"].as_array().unwrap();
+    assert!(listed.len() >= 2);
+    for e in listed {
+        if e["id"] != b_id.as_str() {
+            assert_eq!(
+                (&e["last_position"], &e["phone"]),
+                (&Value::Null, &json!(""))
+            );
+        }
+    }
+    let (_, desk_list) = admin.get("/api/v1/engineers?per_page=100").await;
+    assert!(
+        desk_list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["last_position"].is_object())
+    );
     assert_eq!(
         b.request(Method::GET, &format!("/api/v1/live?engineer={a_id}"))
             .send()

@@ -15,6 +15,7 @@ mod console;
 mod contract;
 mod desk;
 mod dispatch;
+mod eta;
 mod geocode;
 mod intake;
 mod lifecycle;

@@ -212,30 +212,8 @@ mod tests {
     }
 
     fn job(level: u8) -> WorkOrder {
-        use crate::ids::{CustomerId, SiteId, WorkOrderId};
-        use crate::work_order::{IntakeChannel, Priority, WorkOrderRequest};
-        let request = WorkOrderRequest {
-            customer_id: CustomerId::from_uuid(uuid::Uuid::from_u128(7)),
-            site_id: SiteId::from_uuid(uuid::Uuid::from_u128(8)),
-            asset_id: None,
-            category: "refrigeration".into(),
-            priority: Priority::P3,
-            symptom: "冷柜不制冷".into(),
-            requested_window: None,
-        };
-        let mut wo = WorkOrder::open(
-            WorkOrderId::from_uuid(uuid::Uuid::from_u128(9)),
-            "WO-000001".into(),
-            request,
-            IntakeChannel::Phone,
-            chrono::DateTime::UNIX_EPOCH,
-            crate::sla::SlaTerms {
-                tier: crate::customer::ContractTier::Standard,
-                policy: &crate::sla::SlaPolicy::default(),
-                time_zone: crate::zone::ServiceZone::SHANGHAI,
-            },
-        )
-        .unwrap();
+        let mut wo = crate::work_order::sample(9);
+        wo.assignee = None;
         wo.requirements.level = Some(level);
         wo
     }

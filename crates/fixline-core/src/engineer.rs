@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::ids::{EngineerId, UserId};
 use crate::position::{Position, PositionFix};
+use crate::role::Role;
 use crate::text::{self, LINE_MAX};
 
 /// One product category an engineer can work on, 1 (assists) to 5 (expert, trains others).
@@ -136,6 +137,21 @@ pub struct Engineer {
 }
 
 impl Engineer {
+    /// What a signed-in person may see of this engineer. The desk plans with live positions
+    /// and calls engineers; the engineer sees their own record whole. Colleagues in the field
+    /// see name, region and skills (for a hand-over) but not where the engineer is nor their
+    /// phone number; a complaint handler may call but not follow them.
+    pub fn as_seen_by(mut self, role: Role, viewer: Option<EngineerId>) -> Engineer {
+        if role.is_desk() || viewer == Some(self.id) {
+            return self;
+        }
+        self.last_position = None;
+        if role == Role::Engineer {
+            self.details.phone = String::new();
+        }
+        self
+    }
+
     /// Skill level for a category, if any.
     pub fn skill_level(&self, category: &str) -> Option<u8> {
         self.details

@@ -15,6 +15,7 @@ pub mod customer;
 pub mod device;
 pub mod engineer;
 mod error;
+pub mod eta;
 pub mod fault_code;
 pub mod guide;
 pub mod ids;

@@ -21,7 +21,7 @@ pub enum NoticeEvent {
     EngineerAssigned,
     /// The engineer is on the way, with the ETA.
     OnTheWay,
-    /// The ETA slipped past the promised window.
+    /// The ETA slipped past the promised window (or the engineer is past the ETA).
     Delayed,
     Arrived,
     /// Done: the receipt and the survey invitation.
@@ -193,7 +193,13 @@ pub fn work_order_events(before: Option<&WorkOrder>, after: &WorkOrder) -> Vec<N
             _ => {}
         }
     }
-    if after.late_since.is_some() && before.late_since.is_none() && after.status == Status::EnRoute
+    // Late is told once, whether the engineer is on the way or still on the job before.
+    if after.late_since.is_some()
+        && before.late_since.is_none()
+        && matches!(
+            after.status,
+            Status::EnRoute | Status::Assigned | Status::Accepted
+        )
     {
         events.push(NoticeEvent::Delayed);
     }

@@ -89,6 +89,13 @@ fn a_late_engineer_and_a_fix_on_the_phone_are_told() {
         [NoticeEvent::Delayed]
     );
     assert_eq!(work_order_events(Some(&late), &late), [], "told once");
+    // Still on the job before, and already past the window: told before setting off.
+    let mut late_to_leave = accepted.clone();
+    late_to_leave.late_since = Some(t0());
+    assert_eq!(
+        work_order_events(Some(&accepted), &late_to_leave),
+        [NoticeEvent::Delayed]
+    );
 
     let remote = act(
         &assigned,

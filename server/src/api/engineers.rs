@@ -35,20 +35,25 @@ pub struct EngineerQuery {
     pub per_page: Option<u32>,
 }
 
-/// Engineers, for the board and for hand-over to a colleague.
+/// Engineers, for the board and for hand-over to a colleague. An engineer sees colleagues
+/// without their phone number or position (core's `Engineer::as_seen_by`).
 #[utoipa::path(get, path = "/api/v1/engineers", tag = "engineers", params(EngineerQuery),
     responses((status = 200, body = Page<Engineer>), (status = 401, body = ErrorBody)))]
 async fn list_engineers(
     State(state): State<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     Query(q): Query<EngineerQuery>,
 ) -> Result<axum::Json<Page<Engineer>>> {
     let paging = Paging::new(q.page, q.per_page);
-    Ok(axum::Json(
-        state
-            .run(move |s| s.list_engineers(q.region.as_deref(), paging))
-            .await?,
-    ))
+    let mut page = state
+        .run(move |s| s.list_engineers(q.region.as_deref(), paging))
+        .await?;
+    page.items = page
+        .items
+        .into_iter()
+        .map(|e| e.as_seen_by(user.role(), user.0.engineer_id))
+        .collect();
+    Ok(axum::Json(page))
 }
 
 #[utoipa::path(post, path = "/api/v1/engineers", tag = "engineers", request_body = EngineerDetails,
@@ -70,11 +75,16 @@ async fn create_engineer(
     responses((status = 200, body = Engineer), (status = 404, body = ErrorBody)))]
 async fn get_engineer(
     State(state): State<AppState>,
-    _user: SignedIn,
+    user: SignedIn,
     Path(id): Path<EngineerId>,
 ) -> Result<Response> {
     let e = state.run(move |s| s.engineer(id)).await?;
-    Ok(versioned(StatusCode::OK, e.version, e))
+    let version = e.version;
+    Ok(versioned(
+        StatusCode::OK,
+        version,
+        e.as_seen_by(user.role(), user.0.engineer_id),
+    ))
 }
 
 /// Replace an engineer's details (and optionally status); needs `If-Match`.
@@ -116,6 +126,12 @@ async fn record_position(
         position,
         at: event_time(&state, ping.at, now)?,
     };
-    state.run(move |s| s.record_position(id, fix, now)).await?;
+    let config = state.config().dispatch.clone();
+    state
+        .run(move |s| {
+            s.record_position(id, fix, now)?;
+            crate::eta::refresh(s, &config, id, now)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -95,6 +95,7 @@ async fn push(
         }
         let actor = actor.clone();
         let policy = policy.clone();
+        let (step, step_at) = (action.action.clone(), action.at);
         let eta = match action.action {
             fixline_core::work_order::Action::StartTravel => {
                 super::work_orders::expected_arrival(&state, action.work_order, action.at)
@@ -127,6 +128,9 @@ async fn push(
                 })
             })
             .await?;
+        if let (PushOutcome::Applied { .. }, Some(wo)) = (&result.outcome, &result.work_order) {
+            crate::eta::after_step(&state, wo, &step, step_at).await;
+        }
         results.push(result);
     }
     for result in &results {

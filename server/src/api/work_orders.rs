@@ -306,9 +306,11 @@ async fn transition(
         _ => None,
     };
     let triaged = matches!(req.action, Action::Triage { .. });
+    let action = req.action.clone();
     let mut wo = state
         .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy, eta))
         .await?;
+    crate::eta::after_step(&state, &wo, &action, at).await;
     if triaged {
         crate::auto_assign::after_change(&state, id).await;
         wo = state.run(move |s| s.work_order(id)).await?;
@@ -316,7 +318,8 @@ async fn transition(
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 
-/// When the job's engineer, setting off at `at`, should arrive; none if the site has no position.
+/// When the job's engineer, setting off at `at`, should arrive (core's walk of their day, with
+/// this job on the way); none if the site has no position.
 pub(crate) async fn expected_arrival(
     state: &AppState,
     id: WorkOrderId,
@@ -325,17 +328,14 @@ pub(crate) async fn expected_arrival(
     let config = state.config().dispatch.clone();
     state
         .run(move |s| {
-            let wo = s.work_order(id)?;
-            let position = s.site(wo.site_id)?.details.position;
-            Ok(match (position, wo.assignee) {
-                (Some(site), Some(engineer)) => Some(crate::planning::eta(
-                    &config,
-                    &s.engineer(engineer)?,
-                    site,
-                    at,
-                )),
-                _ => None,
-            })
+            let mut wo = s.work_order(id)?;
+            let Some(engineer) = wo.assignee else {
+                return Ok(None);
+            };
+            // Setting off now from where they are: the estimate is made afresh.
+            wo.status = fixline_core::work_order::Status::EnRoute;
+            wo.eta = None;
+            crate::eta::arrival(s, &config, &s.engineer(engineer)?, &wo, at)
         })
         .await
 }

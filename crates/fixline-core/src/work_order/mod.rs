@@ -535,3 +535,32 @@ pub struct HistoryEntry {
     pub event: HistoryEvent,
     pub status_after: Status,
 }
+
+/// A refrigeration job for tests, logged at the epoch, number `n`, held by engineer 1.
+#[cfg(test)]
+pub(crate) fn sample(n: u128) -> WorkOrder {
+    let request = WorkOrderRequest {
+        customer_id: CustomerId::from_uuid(uuid::Uuid::from_u128(7)),
+        site_id: SiteId::from_uuid(uuid::Uuid::from_u128(8)),
+        asset_id: None,
+        category: "refrigeration".into(),
+        priority: Priority::P3,
+        symptom: "冷柜不制冷".into(),
+        requested_window: None,
+    };
+    let mut wo = WorkOrder::open(
+        WorkOrderId::from_uuid(uuid::Uuid::from_u128(n)),
+        format!("WO-{n:06}"),
+        request,
+        IntakeChannel::Phone,
+        chrono::DateTime::UNIX_EPOCH,
+        crate::sla::SlaTerms {
+            tier: crate::customer::ContractTier::Standard,
+            policy: &crate::sla::SlaPolicy::default(),
+            time_zone: crate::zone::ServiceZone::SHANGHAI,
+        },
+    )
+    .unwrap();
+    wo.assignee = Some(EngineerId::from_uuid(uuid::Uuid::from_u128(1)));
+    wo
+}
