@@ -22,6 +22,7 @@ mod lifecycle;
 mod local_day;
 mod notify;
 mod operate;
+mod outbox_kill;
 mod printing;
 mod quality;
 mod receipts;

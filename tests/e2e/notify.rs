@@ -168,11 +168,8 @@ async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language(
 #[tokio::test]
 async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
     // A port nobody listens on, until the mail server comes back there.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let crew: Crew = crew_at_configured(monday_morning(), mail_at(port)).await;
+    let mut sink = SmtpSink::start_down().await;
+    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
     let fx = customer(&crew.desk, "ops@example.com", "en", "SC650-NTFY2").await;
     let (s, _) = crew
         .desk
@@ -191,7 +188,7 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
     );
     let id = dead["id"].as_str().unwrap().to_owned();
 
-    let mut sink = SmtpSink::start_on(port).await;
+    sink.open();
     let (s, resent) = crew
         .desk
         .post(&format!("/api/v1/notifications/{id}/resend"), json!({}))
@@ -217,11 +214,8 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        l.local_addr()?.port()
-    };
-    let crew: Crew = crew_at_configured(monday_morning(), mail_at(port)).await;
+    let mut sink = SmtpSink::start_down().await;
+    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
     let fx = customer(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY3").await;
     let (s, _) = crew
         .desk
@@ -240,7 +234,7 @@ async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> 
     ui.wait_text(".notice[data-state=dead] .notice-state", "发送失败")
         .await?;
     ui.assert_accessible("customer notices").await?;
-    let mut sink = SmtpSink::start_on(port).await;
+    sink.open();
     ui.click(".notice[data-state=dead] .notice-resend").await?;
     ui.wait_text(".message", "已重新排队发送").await?;
     let (subject, _, to) = next(&mut sink.messages).await;

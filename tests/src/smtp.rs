@@ -1,6 +1,9 @@
 //! A local SMTP server for tests: speaks enough of RFC 5321 for a client to deliver, and hands
 //! each message's raw bytes to the test.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -8,6 +11,7 @@ use tokio::sync::mpsc;
 pub struct SmtpSink {
     pub port: u16,
     pub messages: mpsc::UnboundedReceiver<Delivered>,
+    open: Arc<AtomicBool>,
 }
 
 /// One delivered message: the envelope and the raw message.
@@ -20,25 +24,45 @@ pub struct Delivered {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        SmtpSink::start_on(0).await
+        let sink = SmtpSink::start_down().await;
+        sink.open();
+        sink
     }
 
-    /// On a given port (a mail server that comes back where it was).
-    pub async fn start_on(port: u16) -> SmtpSink {
-        let listener = TcpListener::bind(("127.0.0.1", port))
+    /// A mail server that is down: it holds its port (so nothing else can take it) and answers
+    /// every connection "421 service not available" until [`SmtpSink::open`].
+    pub async fn start_down() -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let (tx, messages) = mpsc::unbounded_channel();
+        let open = Arc::new(AtomicBool::new(false));
+        let serving = open.clone();
         tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                if !serving.load(Ordering::SeqCst) {
+                    let _ = socket
+                        .write_all(b"421 4.3.2 service not available\r\n")
+                        .await;
+                    continue;
+                }
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let _ = session(socket, tx).await;
                 });
             }
         });
-        SmtpSink { port, messages }
+        SmtpSink {
+            port,
+            messages,
+            open,
+        }
+    }
+
+    /// The mail server comes back.
+    pub fn open(&self) {
+        self.open.store(true, Ordering::SeqCst);
     }
 }
 

@@ -207,8 +207,43 @@ mod tests {
         wo
     }
 
-    fn p(lat: f64, lon: f64) -> Position {
-        Position::new(lat, lon).unwrap()
+    /// A job with one visit, checked in (and out, if given) at those local times.
+    fn visited(n: u128, status: Status, checked_in: &str, out: Option<&str>) -> WorkOrder {
+        let mut wo = job(n, status);
+        wo.visits.push(Visit {
+            number: 1,
+            engineer: wo.assignee.unwrap(),
+            checked_in_at: t(checked_in),
+            check_in_position: None,
+            checked_out_at: out.map(t),
+            check_out_position: None,
+            outcome: None,
+        });
+        wo
+    }
+
+    /// A stop on the meridian 120°E.
+    fn stop(job: &WorkOrder, lat: f64, minutes: f64) -> DayStop<'_> {
+        DayStop {
+            job,
+            site: Some(p(lat)),
+            minutes,
+        }
+    }
+
+    fn p(lat: f64) -> Position {
+        Position::new(lat, 120.0).unwrap()
+    }
+
+    /// The engineer based at 30.00°N, last reported at `lat` at `at` if given.
+    fn seen(fix: Option<(f64, DateTime<Utc>)>) -> Whereabouts {
+        Whereabouts {
+            fix: fix.map(|(lat, at)| PositionFix {
+                position: p(lat),
+                at,
+            }),
+            home_base: p(30.00),
+        }
     }
 
     /// 10 minutes of travel per 0.01° of latitude, for hand-computed cases.
@@ -216,21 +251,10 @@ mod tests {
         ((a.lat - b.lat).abs() / 0.01 * 10.0).round()
     }
 
-    const BASE: (f64, f64) = (30.00, 120.0);
-
     #[test]
     fn the_next_job_waits_for_the_one_on_site_then_adds_the_travel() {
         // On site at A since 09:00 for 60 minutes; B is 0.02° away (20 min), promised 09:30–12:00.
-        let mut a = job(1, Status::OnSite);
-        a.visits.push(Visit {
-            number: 1,
-            engineer: a.assignee.unwrap(),
-            checked_in_at: t("09:00"),
-            check_in_position: None,
-            checked_out_at: None,
-            check_out_position: None,
-            outcome: None,
-        });
+        let a = visited(1, Status::OnSite, "09:00", None);
         let mut b = job(2, Status::Accepted);
         b.planned = Some(PlannedSlot {
             start: t("09:30"),
@@ -238,152 +262,61 @@ mod tests {
         });
         let c = job(3, Status::Assigned);
         let day = [
-            DayStop {
-                job: &a,
-                site: Some(p(30.01, 120.0)),
-                minutes: 60.0,
-            },
-            DayStop {
-                job: &b,
-                site: Some(p(30.03, 120.0)),
-                minutes: 45.0,
-            },
-            DayStop {
-                job: &c,
-                site: Some(p(30.04, 120.0)),
-                minutes: 30.0,
-            },
+            stop(&a, 30.01, 60.0),
+            stop(&b, 30.03, 45.0),
+            stop(&c, 30.04, 30.0),
         ];
-        let whereabouts = Whereabouts {
-            fix: None,
-            home_base: p(BASE.0, BASE.1),
+        let eta = |target: &WorkOrder, now: &str| {
+            arrival(&day, target.id, seen(None), t(now), ten_per_step)
         };
         // Free at 10:00, +20 min → 10:20 at B; B done 11:05, +10 min → 11:15 at C.
-        assert_eq!(
-            arrival(&day, b.id, whereabouts, t("09:40"), ten_per_step),
-            Some(t("10:20"))
-        );
-        assert_eq!(
-            arrival(&day, c.id, whereabouts, t("09:40"), ten_per_step),
-            Some(t("11:15"))
-        );
+        assert_eq!(eta(&b, "09:40"), Some(t("10:20")));
+        assert_eq!(eta(&c, "09:40"), Some(t("11:15")));
         // Running over at A (still there at 10:30): B moves to 10:50.
-        assert_eq!(
-            arrival(&day, b.id, whereabouts, t("10:30"), ten_per_step),
-            Some(t("10:50"))
-        );
-        assert_eq!(
-            arrival(&day, a.id, whereabouts, t("10:30"), ten_per_step),
-            None
-        );
+        assert_eq!(eta(&b, "10:30"), Some(t("10:50")));
+        assert_eq!(eta(&a, "10:30"), None);
     }
 
     #[test]
     fn on_the_way_the_estimate_starts_from_the_last_fresh_position() {
         let a = job(1, Status::EnRoute);
-        let day = [DayStop {
-            job: &a,
-            site: Some(p(30.05, 120.0)),
-            minutes: 60.0,
-        }];
-        let fix = |lat: f64, at: &str| Whereabouts {
-            fix: Some(PositionFix {
-                position: p(lat, 120.0),
-                at: t(at),
-            }),
-            home_base: p(BASE.0, BASE.1),
-        };
+        let day = [stop(&a, 30.05, 60.0)];
+        let eta = |w: Whereabouts, now: &str| arrival(&day, a.id, w, t(now), ten_per_step);
         // From base (0.05° → 50 min) at 08:00 → 08:50.
-        let no_fix = Whereabouts {
-            fix: None,
-            home_base: p(BASE.0, BASE.1),
-        };
-        assert_eq!(
-            arrival(&day, a.id, no_fix, t("08:00"), ten_per_step),
-            Some(t("08:50"))
-        );
+        assert_eq!(eta(seen(None), "08:00"), Some(t("08:50")));
         // At 08:20 the engineer is 0.01° away: 08:30.
         assert_eq!(
-            arrival(&day, a.id, fix(30.04, "08:20"), t("08:20"), ten_per_step),
+            eta(seen(Some((30.04, t("08:20")))), "08:20"),
             Some(t("08:30"))
         );
         // A fix from yesterday says nothing: back to the base.
-        let stale = Whereabouts {
-            fix: Some(PositionFix {
-                position: p(30.04, 120.0),
-                at: t("08:20") - TimeDelta::days(1),
-            }),
-            home_base: p(BASE.0, BASE.1),
-        };
-        assert_eq!(
-            arrival(&day, a.id, stale, t("08:20"), ten_per_step),
-            Some(t("09:10"))
-        );
+        let stale = seen(Some((30.04, t("08:20") - TimeDelta::days(1))));
+        assert_eq!(eta(stale, "08:20"), Some(t("09:10")));
+
         // With no report from the road, the estimate made on setting off stands (it does not
         // slide with the clock).
         let mut set_off = a.clone();
         set_off.eta = Some(t("08:50"));
-        let day = [DayStop {
-            job: &set_off,
-            site: Some(p(30.05, 120.0)),
-            minutes: 60.0,
-        }];
-        assert_eq!(
-            arrival(&day, a.id, no_fix, t("08:40"), ten_per_step),
-            Some(t("08:50"))
-        );
-        assert_eq!(
-            arrival(&day, a.id, stale, t("08:40"), ten_per_step),
-            Some(t("08:50"))
-        );
+        let day = [stop(&set_off, 30.05, 60.0)];
+        let eta = |w: Whereabouts, now: &str| arrival(&day, a.id, w, t(now), ten_per_step);
+        assert_eq!(eta(seen(None), "08:40"), Some(t("08:50")));
+        assert_eq!(eta(stale, "08:40"), Some(t("08:50")));
     }
 
     #[test]
     fn a_position_from_a_site_is_not_a_report_from_the_road() {
         // Checked out of A at 09:00 (its position is the last fix), set off to B at 09:10.
-        let mut done = job(1, Status::Completed);
-        done.visits.push(Visit {
-            number: 1,
-            engineer: done.assignee.unwrap(),
-            checked_in_at: t("08:00"),
-            check_in_position: None,
-            checked_out_at: Some(t("09:00")),
-            check_out_position: None,
-            outcome: None,
-        });
+        let done = visited(1, Status::Completed, "08:00", Some("09:00"));
         let mut b = job(2, Status::EnRoute);
         b.eta = Some(t("09:40"));
-        let day = [
-            DayStop {
-                job: &done,
-                site: Some(p(30.02, 120.0)),
-                minutes: 60.0,
-            },
-            DayStop {
-                job: &b,
-                site: Some(p(30.05, 120.0)),
-                minutes: 60.0,
-            },
-        ];
-        let at_a = Whereabouts {
-            fix: Some(PositionFix {
-                position: p(30.02, 120.0),
-                at: t("09:00"),
-            }),
-            home_base: p(BASE.0, BASE.1),
-        };
+        let day = [stop(&done, 30.02, 60.0), stop(&b, 30.05, 60.0)];
+        let at_a = seen(Some((30.02, t("09:00"))));
         assert_eq!(
             arrival(&day, b.id, at_a, t("09:15"), ten_per_step),
             Some(t("09:40"))
         );
         // A ping from the road at 09:20, 0.01° short of B: 09:30.
-        let on_road = Whereabouts {
-            fix: Some(PositionFix {
-                position: p(30.04, 120.0),
-                at: t("09:20"),
-            }),
-            home_base: p(BASE.0, BASE.1),
-        };
+        let on_road = seen(Some((30.04, t("09:20"))));
         assert_eq!(
             arrival(&day, b.id, on_road, t("09:21"), ten_per_step),
             Some(t("09:30"))
@@ -392,45 +325,28 @@ mod tests {
 
     #[test]
     fn a_check_out_newer_than_the_fix_is_where_the_engineer_leaves_from() {
-        let mut done = job(1, Status::Completed);
-        done.visits.push(Visit {
-            number: 1,
-            engineer: done.assignee.unwrap(),
-            checked_in_at: t("08:00"),
-            check_in_position: None,
-            checked_out_at: Some(t("09:00")),
-            check_out_position: None,
-            outcome: None,
-        });
+        let done = visited(1, Status::Completed, "08:00", Some("09:00"));
         let next = job(2, Status::Accepted);
-        let day = [
-            DayStop {
-                job: &done,
-                site: Some(p(30.02, 120.0)),
-                minutes: 60.0,
-            },
-            DayStop {
-                job: &next,
-                site: Some(p(30.05, 120.0)),
-                minutes: 60.0,
-            },
-        ];
-        let whereabouts = Whereabouts {
-            fix: Some(PositionFix {
-                position: p(30.10, 120.0),
-                at: t("07:30"),
-            }),
-            home_base: p(BASE.0, BASE.1),
-        };
+        let day = [stop(&done, 30.02, 60.0), stop(&next, 30.05, 60.0)];
+        let earlier = seen(Some((30.10, t("07:30"))));
         // From the done job's site (0.03° → 30 min), leaving now at 09:05.
         assert_eq!(
-            arrival(&day, next.id, whereabouts, t("09:05"), ten_per_step),
+            arrival(&day, next.id, earlier, t("09:05"), ten_per_step),
             Some(t("09:35"))
         );
         assert_eq!(
-            arrival(&day, done.id, whereabouts, t("09:05"), ten_per_step),
+            arrival(&day, done.id, earlier, t("09:05"), ten_per_step),
             None
         );
+    }
+
+    #[test]
+    fn notes_and_photos_do_not_move_the_day() {
+        assert!(!moves_the_day(&Action::AddNote {
+            text: "压缩机过热".into()
+        }));
+        assert!(moves_the_day(&Action::StartTravel));
+        assert!(moves_the_day(&Action::Arrive { position: None }));
     }
 
     #[test]

@@ -305,6 +305,10 @@ fn decline_and_hand_over_move_the_job() {
         },
     )
     .unwrap();
+    // Engineer 1 was running late; the job changing hands forgets their estimate.
+    let mut o = o;
+    o.eta = Some(o.updated_at);
+    o.late_since = Some(o.updated_at);
     let handed = act(
         &o,
         &engineer(1),
@@ -319,6 +323,7 @@ fn decline_and_hand_over_move_the_job() {
         (handed.status, handed.assignee),
         (Status::Assigned, Some(eng_id(2)))
     );
+    assert_eq!((handed.eta, handed.late_since), (None, None));
     assert_eq!(
         handed.available_actions(&engineer(1)),
         vec![],

@@ -529,6 +529,7 @@ impl WorkOrder {
                 }
                 next.assignee = Some(*engineer);
                 next.pooled = false;
+                next.forget_estimate();
                 next.status = Status::Assigned;
             }
             Action::Accept => {
@@ -539,6 +540,7 @@ impl WorkOrder {
                 next.push_note(ctx, "Declined", reason)?;
                 next.assignee = None;
                 next.drop_engineer_pin();
+                next.forget_estimate();
                 next.status = Status::Triaged;
             }
             Action::HandOver { to, reason } => {
@@ -550,6 +552,7 @@ impl WorkOrder {
                 next.push_note(ctx, "Handed over", reason)?;
                 next.assignee = Some(*to);
                 next.drop_engineer_pin();
+                next.forget_estimate();
                 next.status = Status::Assigned;
             }
             Action::StartTravel => {
@@ -773,6 +776,13 @@ impl WorkOrder {
             text: format!("{label}: {reason}"),
         });
         Ok(())
+    }
+
+    /// The job changed hands: the old engineer's estimate (and lateness) says nothing about the
+    /// new one, whose day gives a new estimate, and whose lateness the customer is told afresh.
+    fn forget_estimate(&mut self) {
+        self.eta = None;
+        self.late_since = None;
     }
 
     /// The job left its engineer: a pin to that engineer no longer means anything.

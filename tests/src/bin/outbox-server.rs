@@ -1,0 +1,53 @@
+//! The server over a database file, for the outbox kill test: run as a child process so the
+//! test can SIGKILL it between the commit of a change and the send of its notice, then start it
+//! again over the same file. `outbox-server DB START SMTP_PORT`: the clock reads START (an
+//! RFC 3339 instant) when it starts; SMTP_PORT 0 keeps the notification worker off.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use fixline_core::role::Role;
+use fixline_server::config::{MailConfig, MailSecurity};
+use fixline_server::store::{SqliteStore, Store};
+use fixline_server::{AppState, Config, NewUser};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: outbox-server DB START SMTP_PORT";
+    let db: PathBuf = args.next().context(usage)?.into();
+    let start: chrono::DateTime<chrono::Utc> = args.next().context(usage)?.parse()?;
+    let smtp_port: u16 = args.next().context(usage)?.parse()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db)?);
+    if store.user_with_password("admin")?.is_none() {
+        fixline_server::create_user(
+            store.as_ref(),
+            NewUser {
+                username: "admin".into(),
+                display_name: "Admin".into(),
+                password: fixline_tests::PASSWORD.into(),
+                role: Role::Admin,
+                engineer_id: None,
+            },
+        )?;
+    }
+    let mut config = Config::default();
+    config.database.path = db;
+    config.notify.enabled = smtp_port != 0;
+    config.notify.poll_secs = 1;
+    config.mail = (smtp_port != 0).then(|| MailConfig {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port,
+        from: "鑫诚售后 <service@fixline.test>".into(),
+        security: MailSecurity::None,
+        username: None,
+        password: None,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("ready {}", listener.local_addr()?);
+    let state =
+        AppState::new(store, config).with_clock(fixline_server::clock::Clock::starting_at(start));
+    fixline_server::serve(listener, state, std::future::pending()).await?;
+    Ok(())
+}
