@@ -136,13 +136,23 @@ impl Config {
         })
     }
 
-    /// The customer's link for a receipt token.
-    pub fn receipt_link(&self, token: &str) -> String {
+    /// A page of this server as a customer reaches it (`path` starts with `/`).
+    fn public_link(&self, path: &str) -> String {
         let base = match &self.receipts.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.server.listen),
         };
-        format!("{base}/r/{token}")
+        format!("{base}{path}")
+    }
+
+    /// The customer's link for a receipt token.
+    pub fn receipt_link(&self, token: &str) -> String {
+        self.public_link(&format!("/r/{token}"))
+    }
+
+    /// The customer's link to follow a request, from request to survey.
+    pub fn tracking_link(&self, token: &str) -> String {
+        self.public_link(&format!("/t/{token}"))
     }
 }
 

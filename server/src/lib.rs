@@ -27,6 +27,7 @@ pub mod return_visits;
 pub mod sign_in;
 pub mod store;
 pub mod surveys;
+pub mod tracking;
 pub mod transfer;
 
 use std::future::Future;

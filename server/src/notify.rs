@@ -49,49 +49,49 @@ const TEMPLATES: &[(NoticeEvent, Language, &str, &str)] = &[
         NoticeEvent::RequestReceived,
         Language::ZhCn,
         "{{ brand }}：已收到您的报修 {{ number }}",
-        "{{ customer }}，您好：\n\n我们已收到您的报修（{{ number }}，{{ symptom }}）。安排好工程师后会再通知您。\n\n{{ brand }} {{ phone }}",
+        "{{ customer }}，您好：\n\n我们已收到您的报修（{{ number }}，{{ symptom }}）。安排好工程师后会再通知您。{% if track %}\n随时查看进度：{{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::RequestReceived,
         Language::En,
         "{{ brand }}: we have your request {{ number }}",
-        "Dear {{ customer }},\n\nWe have your service request ({{ number }}: {{ symptom }}). We will tell you when an engineer is assigned.\n\n{{ brand }} {{ phone }}",
+        "Dear {{ customer }},\n\nWe have your service request ({{ number }}: {{ symptom }}). We will tell you when an engineer is assigned.{% if track %}\nFollow it here: {{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::EngineerAssigned,
         Language::ZhCn,
         "{{ brand }}：{{ number }} 已安排工程师",
-        "{{ customer }}，您好：\n\n工程师{{ engineer }}将为您处理 {{ number }}。{% if window %}上门时间：{{ window }}。{% endif %}\n\n{{ brand }} {{ phone }}",
+        "{{ customer }}，您好：\n\n工程师{{ engineer }}将为您处理 {{ number }}。{% if window %}上门时间：{{ window }}。{% endif %}{% if track %}\n查看进度：{{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::EngineerAssigned,
         Language::En,
         "{{ brand }}: an engineer for {{ number }}",
-        "Dear {{ customer }},\n\n{{ engineer }} will handle {{ number }}.{% if window %} Visit: {{ window }}.{% endif %}\n\n{{ brand }} {{ phone }}",
+        "Dear {{ customer }},\n\n{{ engineer }} will handle {{ number }}.{% if window %} Visit: {{ window }}.{% endif %}{% if track %}\nFollow it here: {{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::OnTheWay,
         Language::ZhCn,
         "{{ brand }}：工程师正在赶来",
-        "{{ customer }}，您好：\n\n工程师{{ engineer }}已出发前往处理 {{ number }}{% if eta %}，预计 {{ eta }} 到达{% endif %}。\n\n{{ brand }} {{ phone }}",
+        "{{ customer }}，您好：\n\n工程师{{ engineer }}已出发前往处理 {{ number }}{% if eta %}，预计 {{ eta }} 到达{% endif %}。{% if track %}\n查看工程师位置：{{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::OnTheWay,
         Language::En,
         "{{ brand }}: your engineer is on the way",
-        "Dear {{ customer }},\n\n{{ engineer }} is on the way for {{ number }}{% if eta %}, expected at {{ eta }}{% endif %}.\n\n{{ brand }} {{ phone }}",
+        "Dear {{ customer }},\n\n{{ engineer }} is on the way for {{ number }}{% if eta %}, expected at {{ eta }}{% endif %}.{% if track %}\nSee where they are: {{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::Delayed,
         Language::ZhCn,
         "{{ brand }}：工程师将晚到",
-        "{{ customer }}，您好：\n\n很抱歉，工程师{{ engineer }}将晚于约定时间到达（{{ number }}）{% if eta %}，预计 {{ eta }}{% endif %}。\n\n{{ brand }} {{ phone }}",
+        "{{ customer }}，您好：\n\n很抱歉，工程师{{ engineer }}将晚于约定时间到达（{{ number }}）{% if eta %}，预计 {{ eta }}{% endif %}。{% if track %}\n查看进度：{{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::Delayed,
         Language::En,
         "{{ brand }}: your engineer is running late",
-        "Dear {{ customer }},\n\nWe are sorry: {{ engineer }} will be later than promised for {{ number }}{% if eta %}, now expected at {{ eta }}{% endif %}.\n\n{{ brand }} {{ phone }}",
+        "Dear {{ customer }},\n\nWe are sorry: {{ engineer }} will be later than promised for {{ number }}{% if eta %}, now expected at {{ eta }}{% endif %}.{% if track %}\nFollow it here: {{ track }}{% endif %}\n\n{{ brand }} {{ phone }}",
     ),
     (
         NoticeEvent::Arrived,
@@ -134,6 +134,8 @@ pub struct Facts {
     pub eta: String,
     /// The receipt's page (view, verify, rate); empty before there is one.
     pub link: String,
+    /// The request's tracking page, from request to survey.
+    pub track: String,
 }
 
 /// A rendered message.
@@ -219,6 +221,11 @@ fn facts(state: &AppState, d: &Delivery) -> Result<(Facts, fixline_core::zone::S
                 .as_ref()
                 .map(|r| state.config().receipt_link(&r.token))
                 .unwrap_or_default(),
+            track: state.config().tracking_link(&crate::tracking::token(
+                store.as_ref(),
+                wo.id,
+                state.now(),
+            )?),
         },
         zone,
     ))
@@ -359,6 +366,7 @@ mod tests {
             window: "2026-12-08 09:00–12:00".into(),
             eta: "10:40".into(),
             link: "https://fix.example.cn/r/abc".into(),
+            track: "https://fix.example.cn/t/xyz".into(),
         }
     }
 
@@ -390,6 +398,17 @@ mod tests {
                 .contains("rate our service: https://fix.example.cn/r/abc"),
             "{en:?}"
         );
+        for event in [
+            NoticeEvent::RequestReceived,
+            NoticeEvent::EngineerAssigned,
+            NoticeEvent::OnTheWay,
+            NoticeEvent::Delayed,
+        ] {
+            for language in [Language::ZhCn, Language::En] {
+                let m = render(&env, event, language, &facts()).unwrap();
+                assert!(m.body.contains("https://fix.example.cn/t/xyz"), "{m:?}");
+            }
+        }
         let no_eta = Facts {
             eta: String::new(),
             ..facts()

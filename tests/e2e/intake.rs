@@ -493,18 +493,21 @@ async fn the_web_form_posts_then_redirects_and_a_resubmission_lands_on_the_same_
     let first = post().await.unwrap();
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/intake/done/WO-"), "{location}");
+    assert!(location.starts_with("/t/"), "{location}");
     let again = post().await.unwrap();
     assert_eq!(again.headers()["location"].to_str().unwrap(), location);
     let done = http.get(server.url(&location)).send().await.unwrap();
     assert_eq!(done.status(), StatusCode::OK);
     let done = done.text().await.unwrap();
+    assert!(done.contains("id=\"received-banner\""), "{done}");
     assert!(
-        done.contains(location.trim_start_matches("/intake/done/")),
-        "{done}"
+        done.contains("空调不制热"),
+        "the request's own page: {done}"
     );
     assert!(done.contains("id=\"another\""), "{done}");
     for bogus in [
+        "/t/<b>hi</b>",
+        "/t/AAAAAAAAAAAAAAAAAAAAAA",
         "/intake/done/<b>hi</b>",
         "/intake/held/../../x",
         "/intake/done/WO-12a",

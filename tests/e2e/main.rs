@@ -30,3 +30,4 @@ mod robustness;
 mod surveys;
 mod sync;
 mod sync_kill;
+mod tracking;

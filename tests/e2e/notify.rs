@@ -5,81 +5,14 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use fixline_server::config::{MailConfig, MailSecurity};
-use fixline_tests::smtp::{Delivered, SmtpSink};
-use fixline_tests::{Client, Crew, Fixture, assigned_job, crew_at_configured};
+use fixline_tests::smtp::SmtpSink;
+use fixline_tests::{Client, Crew, assigned_job, crew_at_configured, customer_reached_by};
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Monday 7 December 2026, 10:00 in Shanghai: outside quiet hours whenever the test runs.
 fn monday_morning() -> DateTime<Utc> {
     "2026-12-07T02:00:00Z".parse().unwrap()
-}
-
-fn mail_at(port: u16) -> impl FnOnce(&mut fixline_server::Config) {
-    move |c| {
-        c.mail = Some(MailConfig {
-            smtp_host: "127.0.0.1".into(),
-            smtp_port: port,
-            from: "鑫诚售后 <service@fixline.test>".into(),
-            security: MailSecurity::None,
-            username: None,
-            password: None,
-        });
-        c.notify.enabled = true;
-        c.notify.poll_secs = 1;
-        c.notify.max_attempts = 1;
-    }
-}
-
-async fn customer(desk: &Client, email: &str, language: &str, serial: &str) -> Fixture {
-    let (s, c) = desk
-        .post(
-            "/api/v1/customers",
-            json!({"name": "杭州湖滨餐饮", "phone": "0571-8888 0001", "email": email,
-                   "language": language, "tier": "premium"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    let customer = c["id"].as_str().unwrap().to_owned();
-    let (_, site) = desk
-        .post(
-            &format!("/api/v1/customers/{customer}/sites"),
-            json!({"name": "总店", "address": "西湖区文三路 398 号", "city": "杭州市", "region": "西湖区",
-                   "position": {"lat": 30.2766, "lon": 120.1305}}),
-        )
-        .await;
-    let site = site["id"].as_str().unwrap().to_owned();
-    let (s, asset) = desk
-        .post(
-            &format!("/api/v1/customers/{customer}/assets"),
-            json!({"site_id": site, "model": "FX-SC650 立式冷藏柜", "serial": serial,
-                   "category": "refrigeration", "install_date": "2025-06-01", "warranty_end": "2027-06-01"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{asset}");
-    Fixture {
-        customer,
-        site,
-        asset: asset["id"].as_str().unwrap().to_owned(),
-        serial: serial.to_owned(),
-    }
-}
-
-async fn next(messages: &mut UnboundedReceiver<Delivered>) -> (String, String, Vec<String>) {
-    let delivered = tokio::time::timeout(Duration::from_secs(20), messages.recv())
-        .await
-        .expect("a message within 20 s")
-        .expect("the sink is open");
-    let message = mail_parser::MessageParser::default()
-        .parse(&delivered.data)
-        .expect("a MIME message");
-    (
-        message.subject().unwrap_or_default().to_owned(),
-        message.body_text(0).unwrap_or_default().into_owned(),
-        delivered.to,
-    )
 }
 
 /// The first dead letter, once the worker has given one up (it tries every second).
@@ -97,8 +30,8 @@ async fn dead_letter(desk: &Client) -> serde_json::Value {
 #[tokio::test]
 async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language() {
     let mut sink = SmtpSink::start().await;
-    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
-    let fx = customer(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY1").await;
+    let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY1").await;
     let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷，柜内 12°C").await;
     let chen = crew.server.login("chen").await;
     for action in ["accept", "start_travel", "arrive"] {
@@ -110,7 +43,7 @@ async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language(
 
     let mut told = Vec::new();
     for _ in 0..4 {
-        let (subject, body, to) = next(&mut sink.messages).await;
+        let (subject, body, to) = sink.next_mail().await;
         assert_eq!(to.len(), 1);
         assert!(to[0].contains("chen.jing@example.cn"), "{to:?}");
         assert!(body.contains("杭州湖滨餐饮"), "{body}");
@@ -169,8 +102,8 @@ async fn each_step_the_customer_cares_about_reaches_them_once_in_their_language(
 async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
     // A port nobody listens on, until the mail server comes back there.
     let mut sink = SmtpSink::start_down().await;
-    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
-    let fx = customer(&crew.desk, "ops@example.com", "en", "SC650-NTFY2").await;
+    let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
+    let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-NTFY2").await;
     let (s, _) = crew
         .desk
         .post(
@@ -195,7 +128,7 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
         .await;
     assert_eq!(s, StatusCode::OK, "{resent}");
     assert_eq!(resent["state"], "pending");
-    let (subject, body, _) = next(&mut sink.messages).await;
+    let (subject, body, _) = sink.next_mail().await;
     assert!(subject.contains("we have your request"), "{subject}");
     assert!(body.contains("Freezer not cooling"), "in English: {body}");
     let (s, again) = crew
@@ -215,8 +148,8 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
 #[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
 async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> {
     let mut sink = SmtpSink::start_down().await;
-    let crew: Crew = crew_at_configured(monday_morning(), mail_at(sink.port)).await;
-    let fx = customer(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY3").await;
+    let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY3").await;
     let (s, _) = crew
         .desk
         .post(
@@ -237,7 +170,7 @@ async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> 
     sink.open();
     ui.click(".notice[data-state=dead] .notice-resend").await?;
     ui.wait_text(".message", "已重新排队发送").await?;
-    let (subject, _, to) = next(&mut sink.messages).await;
+    let (subject, _, to) = sink.next_mail().await;
     assert!(subject.contains("已收到您的报修"), "{subject}");
     assert!(to[0].contains("chen.jing@example.cn"), "{to:?}");
     assert_eq!(

@@ -290,12 +290,33 @@ pub struct Fixture {
 }
 
 pub async fn customer_with_asset(desk: &Client, name: &str, serial: &str) -> Fixture {
-    let (s, c) = desk
-        .post(
-            "/api/v1/customers",
-            serde_json::json!({"name": name, "phone": "0571-8888 0001", "tier": "premium"}),
-        )
-        .await;
+    customer_from(
+        desk,
+        serde_json::json!({"name": name, "phone": "0571-8888 0001", "tier": "premium"}),
+        serial,
+    )
+    .await
+}
+
+/// A customer the notices reach by e-mail, in `language` (`zh-CN` or `en`).
+pub async fn customer_reached_by(
+    desk: &Client,
+    email: &str,
+    language: &str,
+    serial: &str,
+) -> Fixture {
+    customer_from(
+        desk,
+        serde_json::json!({"name": "杭州湖滨餐饮", "phone": "0571-8888 0001", "email": email,
+                           "language": language, "tier": "premium"}),
+        serial,
+    )
+    .await
+}
+
+/// The customer `details` (as posted) with a site in Hangzhou and a cabinet `serial` there.
+async fn customer_from(desk: &Client, details: serde_json::Value, serial: &str) -> Fixture {
+    let (s, c) = desk.post("/api/v1/customers", details).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let customer = c["id"].as_str().expect("id").to_owned();
     let (s, site) = desk

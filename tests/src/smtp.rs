@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -58,6 +59,41 @@ impl SmtpSink {
             messages,
             open,
         }
+    }
+
+    /// A server's configuration sending its notices here, trying each once (so a failure is a
+    /// dead letter at once) and looking every second.
+    pub fn configure(&self) -> impl FnOnce(&mut fixline_server::Config) + use<> {
+        let port = self.port;
+        move |c| {
+            c.mail = Some(fixline_server::config::MailConfig {
+                smtp_host: "127.0.0.1".into(),
+                smtp_port: port,
+                from: "鑫诚售后 <service@fixline.test>".into(),
+                security: fixline_server::config::MailSecurity::None,
+                username: None,
+                password: None,
+            });
+            c.notify.enabled = true;
+            c.notify.poll_secs = 1;
+            c.notify.max_attempts = 1;
+        }
+    }
+
+    /// The next message's subject, plain-text body and recipients, within 20 s.
+    pub async fn next_mail(&mut self) -> (String, String, Vec<String>) {
+        let delivered = tokio::time::timeout(Duration::from_secs(20), self.messages.recv())
+            .await
+            .expect("a message within 20 s")
+            .expect("the sink is open");
+        let message = mail_parser::MessageParser::default()
+            .parse(&delivered.data)
+            .expect("a MIME message");
+        (
+            message.subject().unwrap_or_default().to_owned(),
+            message.body_text(0).unwrap_or_default().into_owned(),
+            delivered.to,
+        )
     }
 
     /// The mail server comes back.

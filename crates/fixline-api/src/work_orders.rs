@@ -4,6 +4,14 @@ use chrono::{DateTime, Utc};
 use fixline_core::work_order::{Action, TimeWindow};
 use serde::{Deserialize, Serialize};
 
+/// The page a customer follows their request on, from request to survey; the desk reads it
+/// out or sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrackingLink {
+    pub url: String,
+}
+
 /// Request fields the desk may correct after intake.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -13,7 +13,7 @@ use fixline_api::files::{
 use fixline_api::intake::{IntakeKey, NewIntakeKey};
 use fixline_api::session::{LoginRequest, LoginResponse, NewUser};
 use fixline_api::sync::PullRequest;
-use fixline_api::work_orders::{TransitionRequest, WorkOrderEdit};
+use fixline_api::work_orders::{TrackingLink, TransitionRequest, WorkOrderEdit};
 use fixline_api::{ErrorBody, Page};
 use fixline_core::board::Scenario;
 use fixline_core::ids::{EngineerId, UserId, WorkOrderId};
@@ -158,6 +158,12 @@ fn work_orders() {
         },
         json!({"category": "air_conditioning", "symptom": null, "requested_window":
             {"start": "2026-12-04T01:00:00Z", "end": "2026-12-04T04:00:00Z"}}),
+    );
+    frozen(
+        TrackingLink {
+            url: "https://service.example.cn/t/q7Xh2mC0bV9sK1pLw3Zr8A".into(),
+        },
+        json!({"url": "https://service.example.cn/t/q7Xh2mC0bV9sK1pLw3Zr8A"}),
     );
 }
 

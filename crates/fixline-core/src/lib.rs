@@ -33,6 +33,7 @@ pub mod sla;
 pub mod survey;
 pub mod sync;
 pub mod text;
+pub mod tracking;
 pub mod work_order;
 pub mod zone;
 

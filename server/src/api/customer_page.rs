@@ -208,7 +208,7 @@ async fn render(
 }
 
 /// Where a complaint stands, in words for the customer (not the desk's terms).
-fn complaint_line(c: &fixline_core::complaint::Complaint, zh: bool) -> String {
+pub(super) fn complaint_line(c: &fixline_core::complaint::Complaint, zh: bool) -> String {
     use fixline_core::complaint::ComplaintStatus as S;
     let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
     let standing = match c.status {

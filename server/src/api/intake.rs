@@ -341,8 +341,20 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
     .await
     {
         // Post, then redirect to a page fetched by GET: a reload or Back never posts again.
+        // To the request's own tracking page, to keep; a plain receipt of the number if the
+        // link could not be made (the request is in all the same).
         Ok((Taken::Opened(wo), _)) => {
-            Redirect::to(&format!("/intake/done/{}", wo.number)).into_response()
+            let (job, now) = (wo.id, state.now());
+            match state
+                .run(move |s| crate::tracking::token(s, job, now))
+                .await
+            {
+                Ok(token) => Redirect::to(&format!("/t/{token}?new")).into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "no tracking link for a web request");
+                    Redirect::to(&format!("/intake/done/{}", wo.number)).into_response()
+                }
+            }
         }
         // Says nothing of the customer it matched: the desk calls back to confirm.
         Ok((Taken::Held(p), _)) => {

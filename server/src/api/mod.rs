@@ -23,6 +23,7 @@ pub(crate) mod session;
 pub(crate) mod settings;
 mod surveys;
 mod sync;
+mod tracking_page;
 mod transfer;
 pub(crate) mod work_orders;
 
@@ -79,6 +80,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(pool::routes())
         .merge(receipts::routes(max_photo_bytes))
         .merge(customer_page::api_routes())
+        .merge(tracking_page::api_routes())
         .merge(transfer::routes())
         .merge(complaints::routes())
         .merge(surveys::routes())
@@ -119,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Html(include_str!("home.html")) }))
         .merge(intake::form_routes())
         .merge(customer_page::routes())
+        .merge(tracking_page::routes())
         .fallback(extract::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(

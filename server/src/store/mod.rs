@@ -535,6 +535,14 @@ pub trait Store: Send + Sync + 'static {
     fn blob_reached(&self, sha256: &str, engineer: EngineerId) -> Result<bool>;
     /// The work order whose receipt has this customer-link token.
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
+    /// The request's tracking-link token: the one on file, else `candidate`, stored.
+    fn tracking_token(
+        &self,
+        work_order: WorkOrderId,
+        candidate: &str,
+        at: Timestamp,
+    ) -> Result<String>;
+    fn work_order_by_tracking_token(&self, token: &str) -> Result<Option<WorkOrder>>;
     fn record_receipt_mail(
         &self,
         id: WorkOrderId,

@@ -53,6 +53,7 @@ mod notices;
 mod quality;
 mod surveys;
 mod sync;
+mod tracking;
 
 use customers::customer_file;
 
@@ -819,6 +820,19 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?)
         })
+    }
+
+    fn tracking_token(
+        &self,
+        work_order: WorkOrderId,
+        candidate: &str,
+        at: Timestamp,
+    ) -> Result<String> {
+        SqliteStore::tracking_token(self, work_order, candidate, at)
+    }
+
+    fn work_order_by_tracking_token(&self, token: &str) -> Result<Option<WorkOrder>> {
+        SqliteStore::work_order_by_tracking_token(self, token)
     }
 
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>> {

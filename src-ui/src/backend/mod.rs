@@ -229,6 +229,10 @@ pub trait Backend {
     fn users(&self) -> Answer<Vec<fixline_core::security::User>> {
         console_only()
     }
+    /// The customer's tracking link of a request (desk roles).
+    fn tracking_link(&self, _id: WorkOrderId) -> Answer<fixline_api::work_orders::TrackingLink> {
+        console_only()
+    }
     /// The customer's answer after the job (desk roles); `not_found` while there is none.
     fn survey(&self, _id: WorkOrderId) -> Answer<fixline_core::survey::Survey> {
         console_only()

@@ -523,6 +523,11 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn tracking_link(&self, id: WorkOrderId) -> Answer<fixline_api::work_orders::TrackingLink> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/tracking-link"));
+        Box::pin(get(url))
+    }
+
     fn survey(&self, id: WorkOrderId) -> Answer<fixline_core::survey::Survey> {
         let url = self.url(&format!("/api/v1/work-orders/{id}/survey"));
         Box::pin(get(url))

@@ -135,6 +135,7 @@ pub fn OrderPanel(
     let engineers = RwSignal::new(Vec::new());
     let history = RwSignal::new(Vec::<HistoryEntry>::new());
     let survey = RwSignal::new(None::<fixline_core::survey::Survey>);
+    let tracking = RwSignal::new(None::<String>);
     let codes = LocalResource::new(|| async move { backend().code_book().await });
     Effect::new(move |_| {
         shell.revision.track();
@@ -145,6 +146,7 @@ pub fn OrderPanel(
             }
             // Not answered (yet) is no error.
             survey.set(backend().survey(id).await.ok());
+            tracking.set(backend().tracking_link(id).await.ok().map(|l| l.url));
             if let Ok(list) = backend().colleagues().await {
                 engineers.set(
                     list.into_iter()
@@ -211,6 +213,12 @@ pub fn OrderPanel(
                                     {a.comment.map(|c| view! { <blockquote class="survey-comment">{c}</blockquote> })}
                                 </section>
                             }
+                        })}
+                        {move || tracking.get().map(|url| view! {
+                            <p id="panel-tracking">
+                                {tr(Text::TrackingLink)}": "
+                                <a id="panel-tracking-link" href=url.clone() target="_blank" rel="noopener">{url.clone()}</a>
+                            </p>
                         })}
                         {move || view! { <DeskActions work_order=w.clone() engineers=engineers.get()/> }}
                         <h3>{tr(Text::History)}</h3>
