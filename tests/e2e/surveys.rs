@@ -4,9 +4,8 @@
 //! too. And the return-visit list (回访): which finished jobs are called, and what a call does.
 
 use chrono::{DateTime, Duration, Utc};
-use fixline_core::receipt::{SignOff, Signature};
 use fixline_tests::webdriver::Session;
-use fixline_tests::{Client, Crew, TestServer, chens_job, crew_at};
+use fixline_tests::{Client, Crew, TestServer, chens_job, crew_at, post_receipt, signature};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -28,21 +27,8 @@ async fn signed_job(crew: &Crew) -> (String, String) {
         let (s, b) = chen.act(&job, step.clone()).await;
         assert_eq!(s, StatusCode::OK, "{step}: {b}");
     }
-    let sign_off = SignOff::Signed(Signature {
-        signer_name: "陈静".into(),
-        signed_at: monday(),
-        width: 400.0,
-        height: 150.0,
-        strokes: vec![vec![[20.0, 100.0], [60.0, 30.0], [120.0, 110.0]]],
-    });
-    let (s, wo) = chen
-        .post(
-            &format!("/api/v1/work-orders/{job}/receipt"),
-            json!({ "sign_off": sign_off }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{wo}");
-    (job, wo["receipt"]["token"].as_str().unwrap().to_owned())
+    let token = post_receipt(&chen, &job, signature("陈静", monday())).await;
+    (job, token)
 }
 
 /// Posts the survey form as a browser does, without following the redirect.

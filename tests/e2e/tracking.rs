@@ -4,11 +4,11 @@
 //! after. In Chromium at phone size too.
 
 use chrono::{DateTime, Duration, Utc};
-use fixline_core::receipt::{SignOff, Signature};
 use fixline_tests::smtp::SmtpSink;
 use fixline_tests::webdriver::Session;
 use fixline_tests::{
-    Client, Crew, TestServer, assigned_job, crew_at_configured, customer_reached_by,
+    Client, Crew, TestServer, assigned_job, crew_at_configured, customer_reached_by, post_receipt,
+    signature,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -62,21 +62,8 @@ async fn finish(crew: &Crew, chen: &Client, job: &str) -> String {
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (_, clock) = crew.desk.get("/api/v1/clock").await;
-    let sign_off = SignOff::Signed(Signature {
-        signer_name: "Ms Chen".into(),
-        signed_at: serde_json::from_value(clock["now"].clone()).unwrap(),
-        width: 400.0,
-        height: 150.0,
-        strokes: vec![vec![[20.0, 100.0], [60.0, 30.0], [120.0, 110.0]]],
-    });
-    let (s, wo) = chen
-        .post(
-            &format!("/api/v1/work-orders/{job}/receipt"),
-            json!({ "sign_off": sign_off }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{wo}");
-    wo["receipt"]["token"].as_str().unwrap().to_owned()
+    let now = serde_json::from_value(clock["now"].clone()).unwrap();
+    post_receipt(chen, job, signature("Ms Chen", now)).await
 }
 
 #[tokio::test]
@@ -246,4 +233,68 @@ async fn the_customer_follows_the_engineer_on_a_phone() -> anyhow::Result<()> {
     assert!(shown.contains(&link), "{shown}");
     desk.client.clone().close().await?;
     Ok(())
+}
+
+/// The engineer's device reports where it is only while a job is on the way: a fix before
+/// setting off is not kept, one on the way is kept offline and sent with the next sync (the
+/// customer's page shows it), a small move soon after is not worth sending, and at the door
+/// nothing more is kept.
+#[tokio::test]
+async fn the_device_reports_its_position_only_while_on_the_way() {
+    use fixline_core::ids::{ActionId, WorkOrderId};
+    use fixline_core::position::{Position, PositionFix};
+    use fixline_core::work_order::Action;
+    use fixline_device::sync;
+
+    let (_sink, crew, job, link) = requested().await;
+    let dir = tempfile::tempdir().unwrap();
+    let device = fixline_tests::signed_in_device(&crew.server, dir.path(), "chen").await;
+    // The device's clock reads the server's (which runs from a fixed Monday morning).
+    let (_, clock) = crew.desk.get("/api/v1/clock").await;
+    device.set_clock(serde_json::from_value(clock["now"].clone()).unwrap());
+    sync(&device, false, |_| {}).await.unwrap();
+    let id: WorkOrderId = job.parse().unwrap();
+    let fix = |lat: f64, seconds: i64| PositionFix {
+        position: Position::new(lat, 120.1305).unwrap(),
+        at: device.now() + Duration::seconds(seconds),
+    };
+    let act = |action: Action| {
+        device
+            .perform(
+                id,
+                action,
+                ActionId::from_uuid(uuid::Uuid::now_v7()),
+                device.now(),
+            )
+            .unwrap();
+    };
+    assert!(
+        !device.note_position(fix(30.2966, 0)).unwrap(),
+        "not on the way yet"
+    );
+    act(Action::Accept);
+    act(Action::StartTravel);
+    assert!(device.note_position(fix(30.2966, 1)).unwrap(), "on the way");
+    assert!(
+        !device.note_position(fix(30.2960, 20)).unwrap(),
+        "70 m in 20 s: not worth a report"
+    );
+    sync(&device, false, |_| {}).await.unwrap();
+    assert_eq!(device.pending_position().unwrap(), None, "sent");
+    let (_, engineer) = crew
+        .desk
+        .get(&format!("/api/v1/engineers/{}", crew.chen_id))
+        .await;
+    assert_eq!(
+        engineer["last_position"]["position"],
+        json!({"lat": 30.2966, "lon": 120.1305})
+    );
+    let (_, page) = open(&crew.server.anonymous(), &link).await;
+    assert!(page.contains("about 2.2 km away"), "{page}");
+
+    act(Action::Arrive { position: None });
+    assert!(
+        !device.note_position(fix(30.2767, 600)).unwrap(),
+        "at the door: nothing more"
+    );
 }

@@ -500,23 +500,42 @@ pub async fn finished_job(
             at: now,
         }
     } else {
-        fixline_core::receipt::SignOff::Signed(fixline_core::receipt::Signature {
-            signer_name: "陈静".into(),
-            signed_at: now,
-            width: 400.0,
-            height: 150.0,
-            strokes: vec![vec![[20.0, 100.0], [60.0, 30.0]]],
-        })
+        signature("陈静", now)
     };
-    let (s, wo) = chen
+    let _ = fx;
+    let token = post_receipt(&chen, &job, sign_off).await;
+    (job, token)
+}
+
+/// A customer's signature (three strokes) at `at`.
+pub fn signature(
+    signer: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> fixline_core::receipt::SignOff {
+    fixline_core::receipt::SignOff::Signed(fixline_core::receipt::Signature {
+        signer_name: signer.into(),
+        signed_at: at,
+        width: 400.0,
+        height: 150.0,
+        strokes: vec![vec![[20.0, 100.0], [60.0, 30.0], [120.0, 110.0]]],
+    })
+}
+
+/// The engineer makes the job's receipt with the customer's sign-off; returns the receipt
+/// link's token.
+pub async fn post_receipt(
+    engineer: &Client,
+    job: &str,
+    sign_off: fixline_core::receipt::SignOff,
+) -> String {
+    let (s, wo) = engineer
         .post(
             &format!("/api/v1/work-orders/{job}/receipt"),
             serde_json::json!({ "sign_off": sign_off }),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{wo}");
-    let _ = fx;
-    (job, wo["receipt"]["token"].as_str().unwrap().to_owned())
+    wo["receipt"]["token"].as_str().unwrap().to_owned()
 }
 
 /// A new job waiting for an engineer at a new customer; returns its id and number.

@@ -1,6 +1,7 @@
 //! The customer's link from request to survey (进度查询): what a customer sees of their request,
-//! in their words rather than the desk's statuses, how long the link works, and when the
-//! engineer's position may be shown (only on the way: never at the door, never after).
+//! in their words rather than the desk's statuses, how long the link works, when the engineer's
+//! position may be shown (only on the way: never at the door, never after), and when the
+//! engineer's device reports it at all.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,9 +125,34 @@ pub fn position_shown(
     if wo.status != Status::EnRoute {
         return None;
     }
+    // A phone's clock may run a little ahead of the server's: a fix a few minutes "from the
+    // future" is still now.
     engineer_fix
-        .filter(|f| f.at <= now && now - f.at < crate::eta::FRESH_FIX)
+        .filter(|f| f.at - now <= CLOCK_AHEAD && now - f.at < crate::eta::FRESH_FIX)
         .map(|f| f.position)
+}
+
+/// How far ahead of the server's clock a device's fix may be dated and still count as now.
+const CLOCK_AHEAD: TimeDelta = TimeDelta::minutes(5);
+
+/// The app reports a move of at least this far while on the way...
+pub const REPORT_MOVE_M: f64 = 250.0;
+/// ...or after this long without a report, whichever comes first.
+pub const REPORT_EVERY: TimeDelta = TimeDelta::minutes(3);
+
+/// Whether the device should report a new fix (privacy and battery): only while one of the
+/// engineer's jobs is on the way, and then on a significant move or every few minutes. A fix
+/// older than the last one reported is never worth it.
+pub fn worth_reporting(on_the_way: bool, last: Option<PositionFix>, fix: PositionFix) -> bool {
+    if !on_the_way {
+        return false;
+    }
+    let Some(last) = last else {
+        return true;
+    };
+    fix.at > last.at
+        && (fix.at - last.at >= REPORT_EVERY
+            || fix.position.distance_m(&last.position) >= REPORT_MOVE_M)
 }
 
 #[cfg(test)]
@@ -209,6 +235,11 @@ mod tests {
         assert_eq!(position_shown(&wo, Some(fix), t("04:01")), None, "stale");
         assert_eq!(
             position_shown(&wo, Some(fix), t("01:59")),
+            Some(fix.position),
+            "a phone a minute ahead"
+        );
+        assert_eq!(
+            position_shown(&wo, Some(fix), t("01:50")),
             None,
             "from the future"
         );
@@ -216,6 +247,26 @@ mod tests {
         assert_eq!(position_shown(&wo, Some(fix), t("02:10")), None, "arrived");
         wo.status = Status::Accepted;
         assert_eq!(position_shown(&wo, Some(fix), t("02:10")), None);
+    }
+
+    #[test]
+    fn the_device_reports_only_on_the_way_and_only_what_moved_or_aged() {
+        let fix = |lat: f64, at: &str| PositionFix {
+            position: Position::new(lat, 120.13).unwrap(),
+            at: t(at),
+        };
+        let last = Some(fix(30.0, "02:00"));
+        assert!(
+            !worth_reporting(false, None, fix(30.0, "02:00")),
+            "not on the way"
+        );
+        assert!(worth_reporting(true, None, fix(30.0, "02:00")), "the first");
+        // 0.001° is 111 m: not yet; 0.003° is 333 m: yes.
+        assert!(!worth_reporting(true, last, fix(30.001, "02:01")));
+        assert!(worth_reporting(true, last, fix(30.003, "02:01")));
+        // Standing still in traffic: every three minutes.
+        assert!(worth_reporting(true, last, fix(30.0, "02:03")));
+        assert!(!worth_reporting(true, last, fix(30.01, "01:59")), "older");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, SyncStatus};
 
 mod capture;
+mod positions;
 mod printing;
 
 // `MIGRATIONS`: every file of migrations/device/, in order (embedded by migrations/embed.rs).

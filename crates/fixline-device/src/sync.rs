@@ -55,6 +55,7 @@ async fn run(
         files::register_key(store, link).await?;
         push(store, link, force, &mut report).await?;
     }
+    report_position(store, link).await?;
     pull(store, link, progress, &mut report).await?;
     files::sync_files(store, link, &mut report).await?;
     report.bytes = link.bytes_transferred();
@@ -109,6 +110,33 @@ async fn push(
                 ids.len()
             )));
         }
+    }
+}
+
+/// Sends the position waiting to be reported, if it is still fresh enough to mean anything
+/// (an old point would put the engineer where they no longer are). A refusal drops it; a
+/// network failure keeps it for the next sync.
+async fn report_position(store: &DeviceStore, link: &ServerLink) -> Result<()> {
+    let Some(fix) = store.pending_position()? else {
+        return Ok(());
+    };
+    let engineer = store.session()?.and_then(|s| s.user.engineer_id);
+    let fresh = store.now() - fix.at < fixline_core::eta::FRESH_FIX;
+    let Some(engineer) = engineer.filter(|_| fresh) else {
+        return store.position_settled(fix, false);
+    };
+    let ping = fixline_api::engineers::PositionPing {
+        lat: fix.position.lat,
+        lon: fix.position.lon,
+        at: Some(fix.at),
+    };
+    match link
+        .post_empty(&format!("/api/v1/engineers/{engineer}/position"), &ping)
+        .await
+    {
+        Ok(()) => store.position_settled(fix, true),
+        Err(e) if e.is_transient() => Err(e),
+        Err(_) => store.position_settled(fix, false),
     }
 }
 

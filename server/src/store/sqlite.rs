@@ -278,6 +278,15 @@ trait Record: Serialize + DeserializeOwned {
     }
 }
 
+/// The work order whose id `sql` (one parameter, `key`) selects, if it selects one.
+fn work_order_found_by(c: &Connection, sql: &str, key: &str) -> Result<Option<WorkOrder>> {
+    let id: Option<String> = c.query_row(sql, [key], |r| r.get(0)).optional()?;
+    match id.and_then(|i| i.parse::<Uuid>().ok()) {
+        Some(id) => get(c, id).map(Some),
+        None => Ok(None),
+    }
+}
+
 fn get<R: Record>(conn: &Connection, id: Uuid) -> Result<R> {
     let doc: Option<String> = conn
         .query_row(
@@ -837,17 +846,11 @@ impl Store for SqliteStore {
 
     fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>> {
         self.read(|c| {
-            let id: Option<String> = c
-                .query_row(
-                    "SELECT id FROM work_orders WHERE json_extract(doc, '$.receipt.token') = ?1",
-                    [token],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match id.and_then(|i| i.parse::<Uuid>().ok()) {
-                Some(id) => get(c, id).map(Some),
-                None => Ok(None),
-            }
+            work_order_found_by(
+                c,
+                "SELECT id FROM work_orders WHERE json_extract(doc, '$.receipt.token') = ?1",
+                token,
+            )
         })
     }
 

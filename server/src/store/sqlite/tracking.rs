@@ -3,10 +3,9 @@
 use fixline_core::Timestamp;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::work_order::WorkOrder;
-use rusqlite::{OptionalExtension, params};
-use uuid::Uuid;
+use rusqlite::params;
 
-use super::{SqliteStore, get, ts};
+use super::{SqliteStore, ts, work_order_found_by};
 use crate::error::Result;
 
 impl SqliteStore {
@@ -34,17 +33,11 @@ impl SqliteStore {
 
     pub(super) fn work_order_by_tracking_token(&self, token: &str) -> Result<Option<WorkOrder>> {
         self.read(|c| {
-            let id: Option<String> = c
-                .query_row(
-                    "SELECT work_order_id FROM tracking_links WHERE token = ?1",
-                    [token],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match id.and_then(|i| i.parse::<Uuid>().ok()) {
-                Some(id) => get(c, id).map(Some),
-                None => Ok(None),
-            }
+            work_order_found_by(
+                c,
+                "SELECT work_order_id FROM tracking_links WHERE token = ?1",
+                token,
+            )
         })
     }
 }
