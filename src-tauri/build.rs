@@ -35,6 +35,7 @@ fn main() {
         "outbox",
         "conflicts",
         "sync_now",
+        "report_position",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

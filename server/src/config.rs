@@ -48,6 +48,9 @@ pub struct Config {
     /// SMTP for e-mailing receipts and notices; none: nothing is e-mailed.
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// An SMS provider for texting customers; none: nothing is texted.
+    #[serde(default)]
+    pub sms: Option<crate::sms::SmsConfig>,
     /// Telling customers: the worker, how often it looks, quiet hours.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
@@ -235,6 +238,7 @@ impl Default for Config {
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),
             mail: None,
+            sms: None,
             geocoding: None,
             notify: crate::notify::NotifyConfig::default(),
         }

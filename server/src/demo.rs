@@ -458,6 +458,11 @@ fn seed(
             },
             tier,
             notes: None,
+            // Some shops open late: nothing that can wait before 10:00.
+            quiet_hours: (business && n % 10 == 0).then(|| fixline_core::notify::QuietHours {
+                start: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+                end: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+            }),
         };
         let customer =
             store.create_customer(CustomerId::from_uuid(ids.next()), details, None, start)?;

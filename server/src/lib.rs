@@ -25,6 +25,7 @@ pub mod quality;
 pub mod receipts;
 pub mod return_visits;
 pub mod sign_in;
+pub mod sms;
 pub mod store;
 pub mod surveys;
 pub mod tracking;

@@ -385,6 +385,7 @@ fn file_customer(
         language: r.language.unwrap_or_default(),
         tier: r.tier.unwrap_or_default(),
         notes: r.notes,
+        quiet_hours: None,
     }
     .validated()
     .map_err(Error::from)?;

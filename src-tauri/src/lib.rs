@@ -12,7 +12,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fixline_api::app::{
     ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, JobDetail, MakeReceiptArgs,
-    PairPrinterArgs, PhotoArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
+    PairPrinterArgs, PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs, SignInArgs,
+    WorkOrderArgs,
 };
 use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
@@ -130,6 +131,22 @@ fn act(app: tauri::AppHandle, device: State<'_, Device>, args: ActArgs) -> Answe
         .map_err(fail)?;
     sync_soon(app);
     Ok(job)
+}
+
+/// Keeps the engineer's position for the next sync while a job is on the way (the UI watches the
+/// location service only then); answers whether it was worth keeping. A kept one (at most every
+/// 250 m or 3 minutes) syncs now, so the customer's map follows the engineer.
+#[tauri::command]
+fn report_position(
+    app: tauri::AppHandle,
+    device: State<'_, Device>,
+    args: ReportPositionArgs,
+) -> Answer<bool> {
+    let kept = device.store.note_position(args.fix).map_err(fail)?;
+    if kept {
+        sync_soon(app);
+    }
+    Ok(kept)
 }
 
 /// Starts a background sync; it does nothing when offline, and the next one retries.
@@ -483,7 +500,8 @@ pub fn run() {
             colleagues,
             outbox,
             conflicts,
-            sync_now
+            sync_now,
+            report_position
         ])
         .build(tauri::generate_context!());
     match app {

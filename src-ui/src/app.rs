@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
     };
     provide_context(shell);
     shell.reload_status();
+    crate::on_the_way::report_while_on_the_way();
     let lang = lang();
     Effect::new(move |_| {
         let code = lang.get().code();

@@ -35,6 +35,11 @@ pub fn now() -> DateTime<Utc> {
     SKEW.with(Cell::get).apply(system_now())
 }
 
+/// An instant read off this computer's clock (a location fix's time) on the backend's clock.
+pub fn on_backend_clock(system: DateTime<Utc>) -> DateTime<Utc> {
+    SKEW.with(Cell::get).apply(system)
+}
+
 /// The service area's zone: days and times on screen are in it.
 pub fn zone() -> ServiceZone {
     ZONE.with(Cell::get)

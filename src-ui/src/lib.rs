@@ -13,6 +13,7 @@ mod drafts;
 mod format;
 mod geo;
 pub mod i18n;
+mod on_the_way;
 mod pages;
 mod routes;
 mod shell;

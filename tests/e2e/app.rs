@@ -48,7 +48,10 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     let crew = crew().await;
     let (job, number) = chens_job(&crew, "FX2506000654").await;
     let Crew {
-        mut server, desk, ..
+        mut server,
+        desk,
+        chen_id,
+        ..
     } = crew;
 
     let dir = tempfile::tempdir()?;
@@ -88,6 +91,27 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     ui.wait_attr("#job-status", "data-status", "en_route")
         .await?;
     wait_for_status(&desk, &job, "en_route").await;
+    // On the way the UI watches the location service; under Xvfb the webview has none to give
+    // (no GeoClue), so the app's command gets the fix a watch would hand it, stamped by the
+    // app's clock. It is kept and synced: the desk sees where chen is.
+    let kept = ui
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const invoke = window.__TAURI__.core.invoke; invoke('clock').then(c => invoke('report_position', {args: {fix: {position: {lat: 30.2966, lon: 120.1305}, at: c.now}}})).then(done, e => done(JSON.stringify(e)));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(kept, serde_json::json!(true), "the fix on the way is kept");
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, engineer) = desk.get(&format!("/api/v1/engineers/{chen_id}")).await;
+        seen = engineer["last_position"]["position"].clone();
+        if seen["lat"] == serde_json::json!(30.2966) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, serde_json::json!({"lat": 30.2966, "lon": 120.1305}));
 
     // No signal on site: the server is gone, the engineer carries on.
     let addr = server.addr.to_string();

@@ -30,4 +30,5 @@ mod robustness;
 mod surveys;
 mod sync;
 mod sync_kill;
+mod texts;
 mod tracking;

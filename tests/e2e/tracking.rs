@@ -235,6 +235,75 @@ async fn the_customer_follows_the_engineer_on_a_phone() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits (up to 15 s) until the desk sees chen's last position at `lat`.
+async fn last_position_at(crew: &Crew, lat: f64) {
+    for _ in 0..150 {
+        let (_, engineer) = crew
+            .desk
+            .get(&format!("/api/v1/engineers/{}", crew.chen_id))
+            .await;
+        if engineer["last_position"]["position"]["lat"] == json!(lat) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("chen's position never reached {lat}");
+}
+
+/// The engineer working from a phone's browser: setting off starts the phone's location
+/// service, its fixes reach the customer's map as the engineer moves, and the map is gone at
+/// the door.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_engineers_phone_reports_where_it_is_while_on_the_way() -> anyhow::Result<()> {
+    let (_sink, crew, job, link) = requested().await;
+    let ui = Session::chromium(390, 844).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=en"), "chen")
+        .await?;
+    ui.find(".job-card").await?;
+    // 2.2 km north of the site.
+    ui.locate_at(30.2966, 120.1305).await?;
+    ui.client
+        .goto(&crew.server.url(&format!("/app/?lang=en#/jobs/{job}")))
+        .await?;
+    ui.click("#act-accept").await?;
+    ui.wait_attr("#job-status", "data-status", "accepted")
+        .await?;
+    let (_, engineer) = crew
+        .desk
+        .get(&format!("/api/v1/engineers/{}", crew.chen_id))
+        .await;
+    assert_ne!(
+        engineer["last_position"]["position"]["lat"],
+        json!(30.2966),
+        "nothing is reported before setting off"
+    );
+    ui.click("#act-start_travel").await?;
+    ui.wait_attr("#job-status", "data-status", "en_route")
+        .await?;
+    last_position_at(&crew, 30.2966).await;
+    let customer = crew.server.anonymous();
+    let (_, page) = open(&customer, &link).await;
+    assert!(page.contains("about 2.2 km away"), "{page}");
+
+    // 1.1 km on: the watch goes on reporting.
+    ui.locate_at(30.2866, 120.1305).await?;
+    last_position_at(&crew, 30.2866).await;
+    let (_, page) = open(&customer, &link).await;
+    assert!(page.contains("about 1.1 km away"), "{page}");
+
+    // At the door the check-in takes the position and the map is gone.
+    ui.locate_at(30.2767, 120.1305).await?;
+    ui.click("#act-arrive").await?;
+    ui.wait_attr("#job-status", "data-status", "on_site")
+        .await?;
+    let (_, page) = open(&customer, &link).await;
+    assert!(page.contains(r#"data-stage="arrived""#), "{page}");
+    assert!(!page.contains(r#"id="map""#), "{page}");
+    ui.client.clone().close().await?;
+    Ok(())
+}
+
 /// The engineer's device reports where it is only while a job is on the way: a fix before
 /// setting off is not kept, one on the way is kept offline and sent with the next sync (the
 /// customer's page shows it), a small move soon after is not worth sending, and at the door

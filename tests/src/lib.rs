@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod printer;
+pub mod sms;
 pub mod smtp;
 pub mod webdriver;
 
@@ -314,8 +315,21 @@ pub async fn customer_reached_by(
     .await
 }
 
+/// The first dead letter on the desk's list, once the notification worker has given one up
+/// (it looks every second in tests); within 20 s.
+pub async fn dead_letter(desk: &Client) -> serde_json::Value {
+    for _ in 0..100 {
+        let (_, dead) = desk.get("/api/v1/notifications?state=dead&limit=10").await;
+        if let Some(d) = dead.as_array().and_then(|a| a.first()) {
+            return d.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no notice was given up within 20 s");
+}
+
 /// The customer `details` (as posted) with a site in Hangzhou and a cabinet `serial` there.
-async fn customer_from(desk: &Client, details: serde_json::Value, serial: &str) -> Fixture {
+pub async fn customer_from(desk: &Client, details: serde_json::Value, serial: &str) -> Fixture {
     let (s, c) = desk.post("/api/v1/customers", details).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let customer = c["id"].as_str().expect("id").to_owned();

@@ -52,6 +52,32 @@ fn spawn_driver(mut command: Command, what: &str) -> Result<Child> {
         .with_context(|| format!("starting {what}"))
 }
 
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`: what the
+/// browser's own settings would be on a phone (a granted permission, the location service's fix).
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 /// Opens a WebDriver session, retrying while the driver finishes starting behind its port.
 async fn connect(port: u16, caps: serde_json::Value) -> Result<Client> {
     let caps = caps.as_object().cloned().unwrap_or_default();
@@ -116,6 +142,32 @@ impl Session {
         });
         let session = |client| Session { client, driver };
         Ok(session(connect(port, caps).await?))
+    }
+
+    /// Gives the page a location service at `(lat, lon)`, with the permission granted (Chromium
+    /// only): the browser's own geolocation then answers the page, as a phone's GPS would.
+    pub async fn locate_at(&self, lat: f64, lon: f64) -> Result<()> {
+        let origin = self
+            .client
+            .current_url()
+            .await?
+            .origin()
+            .ascii_serialization();
+        self.client
+            .issue_cmd(DevTools {
+                cmd: "Browser.grantPermissions",
+                params: json!({ "origin": origin, "permissions": ["geolocation"] }),
+            })
+            .await
+            .context("granting the location permission")?;
+        self.client
+            .issue_cmd(DevTools {
+                cmd: "Emulation.setGeolocationOverride",
+                params: json!({ "latitude": lat, "longitude": lon, "accuracy": 10 }),
+            })
+            .await
+            .context("setting the location")?;
+        Ok(())
     }
 
     /// The Tauri app binary, through tauri-driver (which runs WebKitWebDriver); needs a display.

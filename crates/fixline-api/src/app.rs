@@ -11,7 +11,7 @@
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{LocalJob, PrinterChoice};
 use fixline_core::ids::WorkOrderId;
-use fixline_core::position::Position;
+use fixline_core::position::{Position, PositionFix};
 use fixline_core::receipt::{PhotoTag, SignOff};
 use fixline_core::work_order::Action;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,7 @@ pub const COMMANDS: &[&str] = &[
     "outbox",
     "conflicts",
     "sync_now",
+    "report_position",
 ];
 
 /// A job with its customer's file, as the job screen shows it.
@@ -126,6 +127,14 @@ pub struct SetPrinterArgs {
 pub struct PairPrinterArgs {
     pub device: String,
     pub pin: String,
+}
+
+/// `report_position`: where the engineer is, from the device's location service while a job is
+/// on the way; kept for the next sync only if it is worth reporting (core's
+/// `tracking::worth_reporting`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportPositionArgs {
+    pub fix: PositionFix,
 }
 
 /// `reprint`: a print job to send again.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod intake;
 pub mod live;
+pub mod notices;
 pub mod page;
 pub mod quality;
 pub mod return_visits;

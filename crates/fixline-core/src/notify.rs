@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::complaint::Complaint;
 use crate::customer::{Contact, CustomerDetails};
 use crate::work_order::{ResolutionType, Status, WorkOrder};
 use crate::zone::ServiceZone;
@@ -26,16 +27,26 @@ pub enum NoticeEvent {
     Arrived,
     /// Done: the receipt and the survey invitation.
     Completed,
+    /// A complaint is taken up: who handles it and by when it will be resolved.
+    ComplaintAcknowledged,
+    /// A complaint is being looked into (again, if the customer turned a resolution down or
+    /// it was reopened).
+    ComplaintUpdated,
+    /// What was done about a complaint.
+    ComplaintResolved,
 }
 
 impl NoticeEvent {
-    pub const ALL: [NoticeEvent; 6] = [
+    pub const ALL: [NoticeEvent; 9] = [
         NoticeEvent::RequestReceived,
         NoticeEvent::EngineerAssigned,
         NoticeEvent::OnTheWay,
         NoticeEvent::Delayed,
         NoticeEvent::Arrived,
         NoticeEvent::Completed,
+        NoticeEvent::ComplaintAcknowledged,
+        NoticeEvent::ComplaintUpdated,
+        NoticeEvent::ComplaintResolved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +57,9 @@ impl NoticeEvent {
             NoticeEvent::Delayed => "delayed",
             NoticeEvent::Arrived => "arrived",
             NoticeEvent::Completed => "completed",
+            NoticeEvent::ComplaintAcknowledged => "complaint_acknowledged",
+            NoticeEvent::ComplaintUpdated => "complaint_updated",
+            NoticeEvent::ComplaintResolved => "complaint_resolved",
         }
     }
 
@@ -58,9 +72,9 @@ impl NoticeEvent {
     /// Whether it may wait for quiet hours to end. Being told the engineer is at the door (or
     /// on the way, or late) is only useful now; the rest can wait for the morning.
     pub fn deferrable(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            NoticeEvent::RequestReceived | NoticeEvent::EngineerAssigned | NoticeEvent::Completed
+            NoticeEvent::OnTheWay | NoticeEvent::Delayed | NoticeEvent::Arrived
         )
     }
 }
@@ -153,12 +167,52 @@ impl DeliveryState {
     }
 }
 
+/// What a notice is about: a request (work order) or a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeSubject {
+    WorkOrder(crate::ids::WorkOrderId),
+    Complaint(crate::ids::ComplaintId),
+}
+
+impl NoticeSubject {
+    pub fn kind(self) -> &'static str {
+        match self {
+            NoticeSubject::WorkOrder(_) => "work_order",
+            NoticeSubject::Complaint(_) => "complaint",
+        }
+    }
+
+    pub fn id(self) -> uuid::Uuid {
+        match self {
+            NoticeSubject::WorkOrder(id) => *id.as_uuid(),
+            NoticeSubject::Complaint(id) => *id.as_uuid(),
+        }
+    }
+
+    /// From its stored kind and id.
+    pub fn parse(kind: &str, id: uuid::Uuid) -> Option<NoticeSubject> {
+        match kind {
+            "work_order" => Some(NoticeSubject::WorkOrder(
+                crate::ids::WorkOrderId::from_uuid(id),
+            )),
+            "complaint" => Some(NoticeSubject::Complaint(
+                crate::ids::ComplaintId::from_uuid(id),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// One notice on one channel, as the desk sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub id: uuid::Uuid,
-    pub work_order: crate::ids::WorkOrderId,
+    /// The request it is about; none for a complaint's notice.
+    pub work_order: Option<crate::ids::WorkOrderId>,
+    /// The complaint it is about; none for a request's notice.
+    #[serde(default)]
+    pub complaint: Option<crate::ids::ComplaintId>,
     pub event: NoticeEvent,
     pub channel: Channel,
     pub recipient: String,
@@ -215,6 +269,32 @@ pub fn work_order_events(before: Option<&WorkOrder>, after: &WorkOrder) -> Vec<N
         events.push(NoticeEvent::Completed);
     }
     events
+}
+
+/// What one change of a complaint tells the customer: that it is taken up, being looked into
+/// (again), or resolved and how. Notes, owners, escalations and severities are the desk's own.
+pub fn complaint_events(before: &Complaint, after: &Complaint) -> Vec<NoticeEvent> {
+    use crate::complaint::ComplaintStatus as S;
+    if after.status == before.status {
+        return Vec::new();
+    }
+    match after.status {
+        S::Acknowledged => vec![NoticeEvent::ComplaintAcknowledged],
+        S::Investigating => vec![NoticeEvent::ComplaintUpdated],
+        S::Resolved => vec![NoticeEvent::ComplaintResolved],
+        S::Received | S::Confirmed | S::Closed => Vec::new(),
+    }
+}
+
+impl Delivery {
+    /// What it is about.
+    pub fn subject(&self) -> Option<NoticeSubject> {
+        match (self.work_order, self.complaint) {
+            (Some(w), None) => Some(NoticeSubject::WorkOrder(w)),
+            (None, Some(c)) => Some(NoticeSubject::Complaint(c)),
+            _ => None,
+        }
+    }
 }
 
 /// The hours no message that can wait is sent (no 23:00 text about tomorrow's visit), in the

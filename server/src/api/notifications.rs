@@ -2,8 +2,8 @@
 //! what is waiting, what was given up (dead letters), and resending one.
 
 use axum::extract::State;
-use fixline_core::ids::WorkOrderId;
-use fixline_core::notify::{Delivery, DeliveryState};
+use fixline_core::ids::{ComplaintId, WorkOrderId};
+use fixline_core::notify::{Delivery, DeliveryState, NoticeSubject};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Path, Query};
 use crate::AppState;
 use crate::auth::SignedIn;
-use crate::error::{ErrorBody, Result};
+use crate::error::{Error, ErrorBody, Result};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,11 +26,14 @@ pub struct NotificationQuery {
     pub state: Option<DeliveryState>,
     /// Only this job's.
     pub work_order: Option<WorkOrderId>,
+    /// Only this complaint's.
+    pub complaint: Option<ComplaintId>,
     /// At most this many, newest first (default 100, at most 500).
     pub limit: Option<u32>,
 }
 
-/// Notifications to customers, newest first: each event of each job on each channel.
+/// Notifications to customers, newest first: each event of each job and complaint on each
+/// channel.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
     responses((status = 200, body = Vec<Delivery>), (status = 403, body = ErrorBody)))]
 async fn list(
@@ -40,9 +43,20 @@ async fn list(
 ) -> Result<axum::Json<Vec<Delivery>>> {
     user.require_desk("see the notifications sent to customers")?;
     let limit = q.limit.unwrap_or(100).min(500);
+    let about = match (q.work_order, q.complaint) {
+        (Some(w), None) => Some(NoticeSubject::WorkOrder(w)),
+        (None, Some(c)) => Some(NoticeSubject::Complaint(c)),
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            return Err(Error::bad_request(
+                "invalid_query",
+                "ask for one job's notices or one complaint's, not both",
+            ));
+        }
+    };
     Ok(axum::Json(
         state
-            .run(move |s| s.deliveries(q.state, q.work_order, limit))
+            .run(move |s| s.deliveries(q.state, about, limit))
             .await?,
     ))
 }

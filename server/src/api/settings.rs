@@ -1,19 +1,21 @@
 //! Settings the service organisation changes from its screens: where automatic assignment is
-//! on, and the fault, cause and resolution codes. What is saved here replaces the settings
-//! file's value (or the built-in code book); until something is saved, that holds (version 0).
+//! on, the fault, cause and resolution codes, and the wording of customer notices. What is
+//! saved here replaces the settings file's value (or the built-in code book or wording); until
+//! something is saved, that holds (version 0).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use fixline_api::notices::{NoticeTemplate, NoticeTemplates, RenderedNotice};
 use fixline_core::auto_assign::{AutoAssignPolicy, AutoAssignSettings};
 use fixline_core::fault_code::{CodeBook, CodeBookSettings};
 use fixline_core::role::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, required_if_match, versioned};
-use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::{AppState, notify};
 
 const AUTO_ASSIGN: &str = "auto_assign";
 const CODE_BOOK: &str = "fault_codes";
@@ -22,6 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auto_assign, save_auto_assign))
         .routes(routes!(fault_codes, save_fault_codes))
+        .routes(routes!(notice_templates, save_notice_templates))
+        .routes(routes!(preview_notice))
 }
 
 /// A setting as saved from a screen, with its version; else `fallback` at version 0.
@@ -143,4 +147,85 @@ async fn save_auto_assign(
         version,
         AutoAssignSettings { policy, version },
     ))
+}
+
+/// Every customer notice's wording in force: the built-in one unless changed here.
+#[utoipa::path(get, path = "/api/v1/settings/notice-templates", tag = "settings",
+    responses((status = 200, body = NoticeTemplates), (status = 403, body = ErrorBody)))]
+async fn notice_templates(State(state): State<AppState>, user: SignedIn) -> Result<Response> {
+    user.require_desk("see the customer notices' wording")?;
+    let (saved, version) = state.run(notify::saved_wording).await?;
+    let templates = notify::in_force(&saved);
+    Ok(versioned(
+        StatusCode::OK,
+        version,
+        NoticeTemplates { templates, version },
+    ))
+}
+
+/// Saves the changed wording (service manager or admin) at the version shown (`If-Match`;
+/// `"0"` over the built-in wording): each template must parse and render a sample job, or
+/// nothing is saved. A template left out, or sent as built in, is the built-in one again.
+#[utoipa::path(put, path = "/api/v1/settings/notice-templates", tag = "settings", request_body = Vec<NoticeTemplate>,
+    responses((status = 200, body = NoticeTemplates), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
+async fn save_notice_templates(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: HeaderMap,
+    Json(changed): Json<Vec<NoticeTemplate>>,
+) -> Result<Response> {
+    user.require(
+        &[Role::ServiceManager, Role::Admin],
+        "change the wording of customer notices",
+    )?;
+    let expected = required_if_match(&headers)?;
+    let built_in = notify::built_in();
+    let mut own: Vec<NoticeTemplate> = Vec::new();
+    for t in changed {
+        if own.iter().any(|o| o.same_slot(&t)) {
+            return Err(Error::bad_request_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_template",
+                format!(
+                    "the {} {} template is given twice",
+                    t.event.as_str(),
+                    t.channel.as_str()
+                ),
+            ));
+        }
+        let brand = &state.config().receipts.settings.brand;
+        notify::preview(&t, &brand.name, &brand.phone)?;
+        if !built_in.contains(&t) {
+            own.push(t);
+        }
+    }
+    let (by, now) = (user.actor().user, state.now());
+    let saved = own.clone();
+    let version = state
+        .run(move |s| save(s, notify::WORDING, &saved, expected, by, now))
+        .await?;
+    let templates = notify::in_force(&own);
+    Ok(versioned(
+        StatusCode::OK,
+        version,
+        NoticeTemplates { templates, version },
+    ))
+}
+
+/// A template rendered with a sample job, as the customer would read it (nothing is saved).
+#[utoipa::path(post, path = "/api/v1/settings/notice-templates/preview", tag = "settings", request_body = NoticeTemplate,
+    responses((status = 200, body = RenderedNotice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn preview_notice(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(template): Json<NoticeTemplate>,
+) -> Result<axum::Json<RenderedNotice>> {
+    user.require_desk("preview the wording of customer notices")?;
+    let brand = &state.config().receipts.settings.brand;
+    Ok(axum::Json(notify::preview(
+        &template,
+        &brand.name,
+        &brand.phone,
+    )?))
 }

@@ -491,7 +491,7 @@ pub trait Store: Send + Sync + 'static {
     fn readiness(&self) -> Result<()>;
     /// The user a device seal key is registered to.
     fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
-    // --- notification outbox (written with each work-order change; see `sqlite/notices.rs`)
+    // --- notification outbox (written with each change of a job or complaint; see `sqlite/notices.rs`)
     /// Claims up to `limit` due deliveries for sending, leased until `now + lease`.
     fn claim_deliveries(
         &self,
@@ -505,11 +505,11 @@ pub trait Store: Send + Sync + 'static {
         outcome: DeliveryOutcome,
         now: Timestamp,
     ) -> Result<()>;
-    /// Deliveries in a state (all if none), or one job's, newest first.
+    /// Deliveries in a state (all if none), or one job's or complaint's, newest first.
     fn deliveries(
         &self,
         state: Option<fixline_core::notify::DeliveryState>,
-        work_order: Option<WorkOrderId>,
+        about: Option<fixline_core::notify::NoticeSubject>,
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>>;
     /// Puts a dead delivery back in the queue, due now.

@@ -640,10 +640,10 @@ impl Store for SqliteStore {
     fn deliveries(
         &self,
         state: Option<fixline_core::notify::DeliveryState>,
-        work_order: Option<WorkOrderId>,
+        about: Option<fixline_core::notify::NoticeSubject>,
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>> {
-        SqliteStore::deliveries(self, state, work_order, limit)
+        SqliteStore::deliveries(self, state, about, limit)
     }
 
     fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {
@@ -2004,6 +2004,7 @@ fn resolve_target(
                     language: Language::ZhCn,
                     tier: ContractTier::Basic,
                     notes: None,
+                    quiet_hours: None,
                 }
                 .validated()?,
                 created_at: at,

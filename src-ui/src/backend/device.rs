@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fixline_api::app::{
     ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, MakeReceiptArgs, PairPrinterArgs,
-    PhotoArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
+    PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
 };
 use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
@@ -241,6 +241,10 @@ impl Backend for Device {
 
     fn pick(&self, id: WorkOrderId) -> Answer<()> {
         call_with("pick", WorkOrderArgs { id })
+    }
+
+    fn report_position(&self, fix: fixline_core::position::PositionFix) -> Answer<bool> {
+        call_with("report_position", ReportPositionArgs { fix })
     }
 
     fn receipt_src(&self, id: WorkOrderId) -> Answer<String> {

@@ -119,6 +119,10 @@ pub trait Backend {
     fn pool(&self) -> Answer<Vec<PoolJob>>;
     /// Takes a job from the pool; it becomes this engineer's, accepted.
     fn pick(&self, id: WorkOrderId) -> Answer<()>;
+    /// Where the engineer is while a job of theirs is on the way: kept for the next sync in the
+    /// app, sent at once in a browser; either only when it moved or aged enough (core's
+    /// `tracking::worth_reporting`). Answers whether it was kept (or sent).
+    fn report_position(&self, fix: fixline_core::position::PositionFix) -> Answer<bool>;
 
     // The dispatcher's console (browser only: the app is the engineer's).
     fn desk_board(&self, _day: chrono::NaiveDate) -> Answer<Board> {
@@ -362,6 +366,25 @@ pub trait Backend {
         _version: u64,
         _book: fixline_core::fault_code::CodeBook,
     ) -> Answer<fixline_core::fault_code::CodeBookSettings> {
+        console_only()
+    }
+    /// The wording of every customer notice in force.
+    fn notice_templates(&self) -> Answer<fixline_api::notices::NoticeTemplates> {
+        console_only()
+    }
+    /// Saves the changed wording over the version shown (service manager or admin).
+    fn save_notice_templates(
+        &self,
+        _version: u64,
+        _changed: Vec<fixline_api::notices::NoticeTemplate>,
+    ) -> Answer<fixline_api::notices::NoticeTemplates> {
+        console_only()
+    }
+    /// A template rendered with a sample job.
+    fn preview_notice(
+        &self,
+        _template: fixline_api::notices::NoticeTemplate,
+    ) -> Answer<fixline_api::notices::RenderedNotice> {
         console_only()
     }
     /// Opens the job for a request the desk took.

@@ -12,7 +12,7 @@ use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncSta
 use fixline_core::engineer::Engineer;
 use fixline_core::guide::Guide;
 use fixline_core::ids::WorkOrderId;
-use fixline_core::position::Position;
+use fixline_core::position::{Position, PositionFix};
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
 use fixline_core::work_order::{Action, WorkOrder, WorkOrderSummary};
@@ -392,6 +392,35 @@ impl Backend for Server {
         })
     }
 
+    fn report_position(&self, fix: PositionFix) -> Answer<bool> {
+        thread_local! {
+            /// The last fix this page sent: the next one goes only if it moved or aged enough.
+            static SENT: std::cell::Cell<Option<PositionFix>> = const { std::cell::Cell::new(None) };
+        }
+        let engineer = Server::user().and_then(|u| u.engineer_id);
+        let this = self.clone();
+        Box::pin(async move {
+            let Some(engineer) = engineer else {
+                return Ok(false);
+            };
+            if !fixline_core::tracking::worth_reporting(true, SENT.with(|s| s.get()), fix) {
+                return Ok(false);
+            }
+            let ping = fixline_api::engineers::PositionPing {
+                lat: fix.position.lat,
+                lon: fix.position.lon,
+                at: Some(fix.at),
+            };
+            post_done(
+                this.url(&format!("/api/v1/engineers/{engineer}/position")),
+                to_body(&ping)?,
+            )
+            .await?;
+            SENT.with(|s| s.set(Some(fix)));
+            Ok(true)
+        })
+    }
+
     fn desk_board(&self, day: chrono::NaiveDate) -> Answer<Board> {
         let url = self.url(&format!("/api/v1/dispatch/board?day={day}"));
         Box::pin(async move { get(url).await })
@@ -713,6 +742,28 @@ impl Backend for Server {
     ) -> Answer<fixline_core::fault_code::CodeBookSettings> {
         let url = self.url("/api/v1/settings/fault-codes");
         Box::pin(async move { put_at(url, version, to_body(&book)?).await })
+    }
+
+    fn notice_templates(&self) -> Answer<fixline_api::notices::NoticeTemplates> {
+        let url = self.url("/api/v1/settings/notice-templates");
+        Box::pin(get(url))
+    }
+
+    fn save_notice_templates(
+        &self,
+        version: u64,
+        changed: Vec<fixline_api::notices::NoticeTemplate>,
+    ) -> Answer<fixline_api::notices::NoticeTemplates> {
+        let url = self.url("/api/v1/settings/notice-templates");
+        Box::pin(async move { put_at(url, version, to_body(&changed)?).await })
+    }
+
+    fn preview_notice(
+        &self,
+        template: fixline_api::notices::NoticeTemplate,
+    ) -> Answer<fixline_api::notices::RenderedNotice> {
+        let url = self.url("/api/v1/settings/notice-templates/preview");
+        Box::pin(async move { post(url, to_body(&template)?).await })
     }
 
     fn take_call(

@@ -350,3 +350,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_customer_is_told_when_a_complaint_is_taken_up_looked_into_and_resolved() {
+    use crate::notify::{NoticeEvent as E, complaint_events};
+    let h = handler();
+    let customer = ComplaintActor::Customer;
+    let c0 = received("2026-11-30 09:00", Severity::High);
+    let steps: Vec<(ComplaintActor, &str, ComplaintAction, Vec<E>)> = vec![
+        (
+            h.clone(),
+            "2026-11-30 09:30",
+            ComplaintAction::AddNote {
+                text: "客户来电两次".into(),
+            },
+            vec![],
+        ),
+        (
+            h.clone(),
+            "2026-11-30 09:40",
+            ComplaintAction::Acknowledge { note: None },
+            vec![E::ComplaintAcknowledged],
+        ),
+        (
+            h.clone(),
+            "2026-11-30 10:00",
+            ComplaintAction::Investigate,
+            vec![E::ComplaintUpdated],
+        ),
+        (
+            h.clone(),
+            "2026-12-01 15:00",
+            ComplaintAction::Resolve {
+                root_cause: RootCause::Parts,
+                resolution: "换了新压缩机".into(),
+                corrective_action: None,
+            },
+            vec![E::ComplaintResolved],
+        ),
+        // Turned down: looked into again, and told so.
+        (
+            customer.clone(),
+            "2026-12-01 20:00",
+            ComplaintAction::RecordVerdict {
+                accepted: false,
+                comment: None,
+            },
+            vec![E::ComplaintUpdated],
+        ),
+    ];
+    let mut c = c0;
+    for (actor, at, action, told) in steps {
+        let next = act(&c, &actor, at, action.clone()).unwrap();
+        assert_eq!(complaint_events(&c, &next), told, "{action:?}");
+        c = next;
+    }
+}

@@ -61,6 +61,10 @@ pub struct CustomerDetails {
     pub tier: ContractTier,
     #[serde(default)]
     pub notes: Option<String>,
+    /// When this customer wants no message that can wait (a shop that opens at 10:00, a
+    /// night-shift plant); none: the service area's quiet hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<crate::notify::QuietHours>,
 }
 
 impl CustomerDetails {
@@ -293,6 +297,7 @@ mod tests {
             language: Language::ZhCn,
             tier: ContractTier::Premium,
             notes: None,
+            quiet_hours: None,
         }
     }
 

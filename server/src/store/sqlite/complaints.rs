@@ -145,6 +145,7 @@ impl SqliteStore {
                 ));
             }
             put(tx, log, &next, ChangeOp::Updated, at)?;
+            super::notices::enqueue_for_complaint(tx, &current, &next, at)?;
             Ok(next)
         })
     }

@@ -4,9 +4,12 @@
 
 use chrono::TimeDelta;
 use fixline_core::Timestamp;
+use fixline_core::complaint::Complaint;
 use fixline_core::customer::Language;
-use fixline_core::ids::WorkOrderId;
-use fixline_core::notify::{Channel, Delivery, DeliveryState, recipients};
+use fixline_core::ids::CustomerId;
+use fixline_core::notify::{
+    Channel, Delivery, DeliveryState, NoticeEvent, NoticeSubject, recipients,
+};
 use fixline_core::work_order::WorkOrder;
 use rusqlite::{Connection, Row, Transaction, params};
 use uuid::Uuid;
@@ -16,7 +19,8 @@ use fixline_core::customer::{Contact, Customer};
 use super::{SqliteStore, docs, get, parse_ts, ts};
 use crate::error::{Error, Result};
 
-/// Writes what this change tells the customer, one row per channel they can be reached on.
+/// Writes what this change of a job tells the customer, one row per channel they can be
+/// reached on.
 pub(super) fn enqueue(
     tx: &Transaction<'_>,
     before: Option<&WorkOrder>,
@@ -24,14 +28,38 @@ pub(super) fn enqueue(
     at: Timestamp,
 ) -> Result<()> {
     let events = fixline_core::notify::work_order_events(before, after);
+    let subject = NoticeSubject::WorkOrder(after.id);
+    write_notices(tx, &events, subject, after.version, after.customer_id, at)
+}
+
+/// Writes what this change of a complaint tells the customer who made it.
+pub(super) fn enqueue_for_complaint(
+    tx: &Transaction<'_>,
+    before: &Complaint,
+    after: &Complaint,
+    at: Timestamp,
+) -> Result<()> {
+    let events = fixline_core::notify::complaint_events(before, after);
+    let subject = NoticeSubject::Complaint(after.id);
+    write_notices(tx, &events, subject, after.version, after.customer_id, at)
+}
+
+fn write_notices(
+    tx: &Transaction<'_>,
+    events: &[NoticeEvent],
+    subject: NoticeSubject,
+    version: u64,
+    customer: CustomerId,
+    at: Timestamp,
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let customer: Customer = get(tx, *after.customer_id.as_uuid())?;
+    let customer: Customer = get(tx, *customer.as_uuid())?;
     let contacts: Vec<Contact> = docs(
         tx,
         "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
-        [after.customer_id.to_string()],
+        [customer.id.to_string()],
     )?;
     let to = recipients(&customer.details, &contacts);
     let language = serde_json::to_value(customer.details.language)
@@ -42,13 +70,14 @@ pub(super) fn enqueue(
         for (channel, recipient) in &to {
             tx.execute(
                 "INSERT OR IGNORE INTO deliveries
-                   (id, work_order_id, version, event, channel, recipient, language, state,
+                   (id, subject, subject_id, version, event, channel, recipient, language, state,
                     due_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
                 params![
                     Uuid::now_v7().to_string(),
-                    after.id.to_string(),
-                    after.version as i64,
+                    subject.kind(),
+                    subject.id().to_string(),
+                    version as i64,
                     event.as_str(),
                     channel.as_str(),
                     recipient,
@@ -61,28 +90,35 @@ pub(super) fn enqueue(
     Ok(())
 }
 
-const COLUMNS: &str = "id, work_order_id, event, channel, recipient, language, state, attempts,
-    due_at, last_error, sent_at, created_at";
+const COLUMNS: &str = "id, subject, subject_id, event, channel, recipient, language, state,
+    attempts, due_at, last_error, sent_at, created_at";
 
 /// One row, in `COLUMNS` order, as the desk and the worker see it.
 fn read_delivery(r: &Row<'_>) -> Result<Delivery> {
     let bad = |what: &str| Error::Internal(format!("bad {what} in deliveries"));
     let text = |i: usize| r.get::<_, String>(i);
     let word = |i: usize| text(i).map(serde_json::Value::String);
-    let sent_at: Option<String> = r.get(10)?;
+    let sent_at: Option<String> = r.get(11)?;
+    let subject_id = text(2)?.parse().map_err(|_| bad("subject"))?;
+    let subject = NoticeSubject::parse(&text(1)?, subject_id).ok_or_else(|| bad("subject"))?;
+    let (work_order, complaint) = match subject {
+        NoticeSubject::WorkOrder(w) => (Some(w), None),
+        NoticeSubject::Complaint(c) => (None, Some(c)),
+    };
     Ok(Delivery {
         id: text(0)?.parse().map_err(|_| bad("id"))?,
-        work_order: text(1)?.parse().map_err(|_| bad("work order"))?,
-        event: serde_json::from_value(word(2)?).map_err(|_| bad("event"))?,
-        channel: Channel::parse(&text(3)?).ok_or_else(|| bad("channel"))?,
-        recipient: text(4)?,
-        language: serde_json::from_value::<Language>(word(5)?).map_err(|_| bad("language"))?,
-        state: DeliveryState::parse(&text(6)?).ok_or_else(|| bad("state"))?,
-        attempts: r.get(7)?,
-        due_at: parse_ts(&text(8)?)?,
-        last_error: r.get(9)?,
+        work_order,
+        complaint,
+        event: serde_json::from_value(word(3)?).map_err(|_| bad("event"))?,
+        channel: Channel::parse(&text(4)?).ok_or_else(|| bad("channel"))?,
+        recipient: text(5)?,
+        language: serde_json::from_value::<Language>(word(6)?).map_err(|_| bad("language"))?,
+        state: DeliveryState::parse(&text(7)?).ok_or_else(|| bad("state"))?,
+        attempts: r.get(8)?,
+        due_at: parse_ts(&text(9)?)?,
+        last_error: r.get(10)?,
         sent_at: sent_at.as_deref().map(parse_ts).transpose()?,
-        created_at: parse_ts(&text(11)?)?,
+        created_at: parse_ts(&text(12)?)?,
     })
 }
 
@@ -171,11 +207,11 @@ impl SqliteStore {
         })
     }
 
-    /// The deliveries in one state (all if none), newest first, or one job's.
+    /// The deliveries in one state (all if none), newest first, or one job's or complaint's.
     pub(super) fn deliveries(
         &self,
         state: Option<DeliveryState>,
-        work_order: Option<WorkOrderId>,
+        about: Option<NoticeSubject>,
         limit: u32,
     ) -> Result<Vec<Delivery>> {
         self.read(|c| {
@@ -183,12 +219,14 @@ impl SqliteStore {
                 c,
                 &format!(
                     "SELECT {COLUMNS} FROM deliveries
-                     WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR work_order_id = ?2)
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+                     WHERE (?1 IS NULL OR state = ?1)
+                       AND (?2 IS NULL OR (subject = ?2 AND subject_id = ?3))
+                     ORDER BY created_at DESC, rowid DESC LIMIT ?4"
                 ),
                 params![
                     state.map(DeliveryState::as_str),
-                    work_order.map(|w| w.to_string()),
+                    about.map(NoticeSubject::kind),
+                    about.map(|a| a.id().to_string()),
                     limit
                 ],
             )

@@ -6,6 +6,7 @@
 
 use fixline_core::customer::{ContractTier, CustomerDetails, CustomerFile, Site, SiteDetails};
 use fixline_core::ids::{CustomerId, WorkOrderId};
+use fixline_core::notify::QuietHours;
 use fixline_core::position::Position;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -128,12 +129,37 @@ fn Details(file: CustomerFile) -> impl IntoView {
     let name = RwSignal::new(c.details.name.clone());
     let phone = RwSignal::new(c.details.phone.clone().unwrap_or_default());
     let tier = RwSignal::new(c.details.tier);
+    let hhmm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+    let quiet_from = RwSignal::new(
+        c.details
+            .quiet_hours
+            .map(|q| hhmm(q.start))
+            .unwrap_or_default(),
+    );
+    let quiet_until = RwSignal::new(
+        c.details
+            .quiet_hours
+            .map(|q| hhmm(q.end))
+            .unwrap_or_default(),
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let time = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
+        let quiet_hours = match (quiet_from.get_untracked(), quiet_until.get_untracked()) {
+            (from, until) if from.trim().is_empty() && until.trim().is_empty() => None,
+            (from, until) => match (time(&from), time(&until)) {
+                (Some(start), Some(end)) => Some(QuietHours { start, end }),
+                _ => {
+                    let text = Text::QuietHoursInvalid.in_lang(lang().get_untracked());
+                    return shell.fail(&UiError::new("invalid_input", text));
+                }
+            },
+        };
         let details = CustomerDetails {
             name: name.get_untracked(),
             phone: Some(phone.get_untracked()).filter(|p| !p.trim().is_empty()),
             tier: tier.get_untracked(),
+            quiet_hours,
             ..c.details.clone()
         };
         let (id, version) = (c.id, c.version);
@@ -153,6 +179,9 @@ fn Details(file: CustomerFile) -> impl IntoView {
             <h2 id="customer-name">{shown.details.name.clone()}</h2>
             <span class="badge">{tr(tier_text(shown.details.tier))}</span>
             {shown.details.phone.clone().map(super::file_records::tel)}
+            {shown.details.quiet_hours.map(|q| view! {
+                <span class="badge" id="customer-quiet">{tr(Text::QuietHoursShown)}" "{hhmm(q.start)}"–"{hhmm(q.end)}</span>
+            })}
             <button id="customer-edit" on:click=move |_| editing.set(true)>{tr(Text::Edit)}</button>
         </header>
         {move || {
@@ -173,6 +202,8 @@ fn Details(file: CustomerFile) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                <label>{tr(Text::QuietFrom)}<input id="customer-quiet-from" type="time" bind:value=quiet_from/></label>
+                <label>{tr(Text::QuietUntil)}<input id="customer-quiet-until" type="time" bind:value=quiet_until/></label>
                 <div class="row">
                     <button class="primary" id="customer-save" type="submit">{tr(Text::Save)}</button>
                     <button type="button" on:click=move |_| editing.set(false)>{tr(Text::Cancel)}</button>

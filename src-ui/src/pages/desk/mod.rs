@@ -18,3 +18,4 @@ pub mod return_visits;
 pub mod settings;
 mod transfer;
 pub mod users;
+mod wording;

@@ -11,7 +11,7 @@ use crate::format;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::shell::shell;
 
-fn event_text(e: NoticeEvent, l: Lang) -> &'static str {
+pub(super) fn event_text(e: NoticeEvent, l: Lang) -> &'static str {
     match e {
         NoticeEvent::RequestReceived => Text::NoticeRequestReceived,
         NoticeEvent::EngineerAssigned => Text::NoticeEngineerAssigned,
@@ -19,6 +19,9 @@ fn event_text(e: NoticeEvent, l: Lang) -> &'static str {
         NoticeEvent::Delayed => Text::NoticeDelayed,
         NoticeEvent::Arrived => Text::NoticeArrived,
         NoticeEvent::Completed => Text::NoticeCompleted,
+        NoticeEvent::ComplaintAcknowledged => Text::NoticeComplaintAcknowledged,
+        NoticeEvent::ComplaintUpdated => Text::NoticeComplaintUpdated,
+        NoticeEvent::ComplaintResolved => Text::NoticeComplaintResolved,
     }
     .in_lang(l)
 }

@@ -135,5 +135,6 @@ pub fn Settings() -> impl IntoView {
             </form>
         </section>
         <super::codes::CodeLists/>
+        <super::wording::Wording/>
     }
 }

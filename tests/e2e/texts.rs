@@ -1,0 +1,185 @@
+//! Texts to the customer's phone: through a generic JSON gateway (the rendered text, in the
+//! customer's language) and through Alibaba Cloud SMS (the approved template with the job's
+//! facts, signed as Alibaba documents; the fake checks the signature). A provider over its
+//! limit makes a dead letter the desk resends.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use fixline_core::notify::NoticeEvent;
+use fixline_tests::sms::SmsProvider;
+use fixline_tests::smtp::SmtpSink;
+use fixline_tests::{
+    Client, Crew, assigned_job, crew_at_configured, customer_reached_by, dead_letter,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Monday 7 December 2026, 10:00 in Shanghai: outside quiet hours whenever the test runs.
+fn monday_morning() -> DateTime<Utc> {
+    "2026-12-07T02:00:00Z".parse().unwrap()
+}
+
+/// A crew whose server mails through `sink` and texts through `sms`.
+async fn crew_texting(sink: &SmtpSink, sms: fixline_server::sms::SmsConfig) -> Crew {
+    let mail = sink.configure();
+    crew_at_configured(monday_morning(), move |c| {
+        mail(c);
+        c.sms = Some(sms);
+    })
+    .await
+}
+
+/// The job's texts as the desk's list shows them, once none is waiting.
+async fn settled_texts(desk: &Client, job: &str) -> Vec<serde_json::Value> {
+    for _ in 0..100 {
+        let (_, list) = desk
+            .get(&format!("/api/v1/notifications?work_order={job}"))
+            .await;
+        let texts: Vec<_> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["channel"] == "sms")
+            .cloned()
+            .collect();
+        if texts
+            .iter()
+            .all(|d| d["state"] != "pending" && d["state"] != "sending")
+        {
+            return texts;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("texts still waiting after 20 s");
+}
+
+#[tokio::test]
+async fn a_gateway_texts_each_step_in_the_customers_language() {
+    let sink = SmtpSink::start().await;
+    let mut sms = SmsProvider::start().await;
+    let crew = crew_texting(&sink, sms.gateway()).await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-SMS1").await;
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap().to_owned();
+
+    let received = sms.next_text().await;
+    // The customer's phone on file (0571-8888 0001), as digits.
+    assert_eq!(received.to, "057188880001");
+    assert_eq!(received.language.as_deref(), Some("zh-CN"));
+    let text = received.text.clone().unwrap();
+    assert!(
+        text.starts_with("【Fixline 售后服务】已收到您的报修") && text.contains(&number),
+        "{text}"
+    );
+    assert!(text.contains("/t/"), "the customer's link: {text}");
+    let assigned = sms.next_text().await;
+    assert!(
+        assigned
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("工程师陈建国将处理"),
+        "{assigned:?}"
+    );
+
+    // Each text carries its notice's id, and the desk's list says it went.
+    let texts = settled_texts(&crew.desk, &job).await;
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().all(|d| d["state"] == "sent"), "{texts:?}");
+    let ids: Vec<&str> = texts.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&received.reference.as_str()), "{ids:?}");
+    assert!(ids.contains(&assigned.reference.as_str()), "{ids:?}");
+    assert_ne!(received.reference, assigned.reference);
+}
+
+#[tokio::test]
+async fn alibaba_cloud_gets_its_approved_template_signed_and_nothing_it_has_no_template_for() {
+    let sink = SmtpSink::start().await;
+    let mut sms = SmsProvider::start().await;
+    let config = sms.aliyun(&[NoticeEvent::RequestReceived, NoticeEvent::OnTheWay]);
+    let crew = crew_texting(&sink, config).await;
+    let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-SMS2").await;
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "Freezer not cooling").await;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap();
+
+    let received = sms.next_text().await;
+    assert_eq!(received.template.as_deref(), Some("SMS_468100000"));
+    assert_eq!(received.sign_name.as_deref(), Some("鑫诚售后"));
+    assert_eq!(received.to, "057188880001");
+    assert_eq!(received.params["number"], json!(number), "{received:?}");
+    assert_eq!(received.params["customer"], json!("杭州湖滨餐饮"));
+    assert!(
+        received.params["track"].as_str().unwrap().contains("/t/"),
+        "{received:?}"
+    );
+
+    let chen = crew.server.login("chen").await;
+    for action in ["accept", "start_travel"] {
+        let (s, b) = chen.act(&job, json!({ "action": action })).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    let on_the_way = sms.next_text().await;
+    assert_eq!(on_the_way.template.as_deref(), Some("SMS_468100001"));
+    assert_eq!(on_the_way.params["engineer"], json!("陈建国"));
+    assert!(
+        on_the_way.params["eta"]
+            .as_str()
+            .is_some_and(|eta| eta.len() == 5),
+        "a local time: {on_the_way:?}"
+    );
+    assert!(sms.forged.try_recv().is_err(), "every signature matched");
+
+    // No approved template for "engineer assigned": not texted, and the list says why.
+    let texts = settled_texts(&crew.desk, &job).await;
+    let assigned = texts
+        .iter()
+        .find(|d| d["event"] == "engineer_assigned")
+        .expect("an assigned text");
+    assert_eq!(assigned["state"], "skipped", "{assigned}");
+    assert!(
+        assigned["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no approved template"),
+        "{assigned}"
+    );
+}
+
+#[tokio::test]
+async fn a_provider_over_its_limit_makes_a_dead_letter_the_desk_resends() {
+    let sink = SmtpSink::start().await;
+    let mut sms = SmsProvider::start().await;
+    sms.refuse_next(1);
+    let config = sms.aliyun(&[NoticeEvent::RequestReceived]);
+    let crew = crew_texting(&sink, config).await;
+    let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-SMS3").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    let dead = dead_letter(&crew.desk).await;
+    assert_eq!(dead["channel"], "sms", "{dead}");
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("isv.BUSINESS_LIMIT_CONTROL"),
+        "the provider's reason: {dead}"
+    );
+    let id = dead["id"].as_str().unwrap().to_owned();
+    let (s, resent) = crew
+        .desk
+        .post(&format!("/api/v1/notifications/{id}/resend"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{resent}");
+    let text = sms.next_text().await;
+    assert_eq!(text.reference, id, "the same notice, sent once");
+    assert_eq!(text.template.as_deref(), Some("SMS_468100000"));
+}
