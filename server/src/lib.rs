@@ -30,6 +30,7 @@ pub mod store;
 pub mod surveys;
 pub mod tracking;
 pub mod transfer;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;

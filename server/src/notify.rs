@@ -374,6 +374,15 @@ fn add(env: &mut Environment<'static>, t: &NoticeTemplate) -> Result<()> {
     let parts = match t.channel {
         Channel::Email => vec![("subject", &t.subject), ("body", &t.body)],
         Channel::Sms => vec![("text", &t.body)],
+        Channel::Webhook => {
+            return Err(invalid_template(
+                t,
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    "a webhook gets the facts as JSON, not words",
+                ),
+            ));
+        }
     };
     for (part, source) in parts {
         env.add_template_owned(template_name(t.event, t.language, part), source.clone())
@@ -422,8 +431,8 @@ pub fn preview(t: &NoticeTemplate, brand: &str, phone: &str) -> Result<RenderedN
     .map_err(|_| {
         // Render again to name the fault in the template's words.
         let part = match t.channel {
-            Channel::Email => "body",
             Channel::Sms => "text",
+            Channel::Email | Channel::Webhook => "body",
         };
         let fault = env
             .get_template(&template_name(t.event, t.language, part))
@@ -504,24 +513,44 @@ pub fn render(
             subject: String::new(),
             body: part("text")?,
         },
+        // An integration gets the facts, not words.
+        Channel::Webhook => Message {
+            subject: String::new(),
+            body: String::new(),
+        },
     })
 }
 
-/// One way of reaching customers, as this server has it set up.
+/// What became of a send that did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sent {
+    Delivered,
+    /// Not sent, and never will be, for this reason.
+    Skipped(String),
+}
+
+/// One way of reaching customers (or an integration), as this server has it set up.
 pub trait Outlet: Send + Sync {
     /// Whether it can carry `event` at all (a provider texts only its approved templates).
     fn carries(&self, _event: NoticeEvent) -> bool {
         true
     }
 
-    /// Sends the rendered `message` (or, for a provider's own template, the `facts`).
+    /// Whether people read it: then quiet hours hold what can wait, and a moment that passed
+    /// is not told late. A machine gets every event when it happens.
+    fn for_people(&self) -> bool {
+        true
+    }
+
+    /// Sends the rendered `message` (or, for a provider's own template or an integration,
+    /// the `facts`).
     fn send<'a>(
         &'a self,
         d: &'a Delivery,
         message: Message,
         facts: &'a Facts,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> futures::future::BoxFuture<'a, Result<()>>;
+    ) -> futures::future::BoxFuture<'a, Result<Sent>>;
 }
 
 struct Email(crate::config::MailConfig);
@@ -533,7 +562,7 @@ impl Outlet for Email {
         message: Message,
         _facts: &'a Facts,
         _now: chrono::DateTime<chrono::Utc>,
-    ) -> futures::future::BoxFuture<'a, Result<()>> {
+    ) -> futures::future::BoxFuture<'a, Result<Sent>> {
         Box::pin(async move {
             let host = self
                 .0
@@ -554,6 +583,7 @@ impl Outlet for Email {
                 },
             )
             .await
+            .map(|()| Sent::Delivered)
         })
     }
 }
@@ -574,7 +604,7 @@ impl Outlet for Text {
         message: Message,
         facts: &'a Facts,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> futures::future::BoxFuture<'a, Result<()>> {
+    ) -> futures::future::BoxFuture<'a, Result<Sent>> {
         Box::pin(async move {
             let text = crate::sms::Text {
                 to: &d.recipient,
@@ -584,7 +614,80 @@ impl Outlet for Text {
                 facts: facts.parameters(),
                 reference: d.id.to_string(),
             };
-            crate::sms::send(&self.http, &self.config, text, now).await
+            crate::sms::send(&self.http, &self.config, text, now)
+                .await
+                .map(|()| Sent::Delivered)
+        })
+    }
+}
+
+/// Integrations' endpoints: the facts as JSON, signed with the webhook's secret
+/// (`Fixline-Signature`), the notice's id as `Fixline-Delivery` so a receiver drops a repeat.
+struct Hook {
+    state: AppState,
+    http: reqwest::Client,
+}
+
+impl Outlet for Hook {
+    fn for_people(&self) -> bool {
+        false
+    }
+
+    fn send<'a>(
+        &'a self,
+        d: &'a Delivery,
+        _message: Message,
+        facts: &'a Facts,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> futures::future::BoxFuture<'a, Result<Sent>> {
+        Box::pin(async move {
+            let (hooks, _) = self.state.run(crate::webhooks::all).await?;
+            let Some(hook) = hooks
+                .into_iter()
+                .find(|h| h.webhook.id.to_string() == d.recipient)
+            else {
+                return Ok(Sent::Skipped("the webhook was removed".into()));
+            };
+            if !hook.webhook.active {
+                return Ok(Sent::Skipped("the webhook is paused".into()));
+            }
+            let payload = serde_json::json!({
+                "id": d.id,
+                "event": d.event,
+                "occurred_at": d.created_at,
+                "work_order": d.work_order,
+                "complaint": d.complaint,
+                "facts": facts.parameters(),
+            });
+            let body = serde_json::to_vec(&payload)
+                .map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
+            let failed = |what: String| {
+                Error::bad_request_with_status(
+                    axum::http::StatusCode::BAD_GATEWAY,
+                    "webhook_failed",
+                    format!("{} did not take the event: {what}", hook.webhook.url),
+                )
+            };
+            let response = self
+                .http
+                .post(&hook.webhook.url)
+                .header("Content-Type", "application/json")
+                .header("Fixline-Event", d.event.as_str())
+                .header("Fixline-Delivery", d.id.to_string())
+                .header(
+                    "Fixline-Signature",
+                    crate::webhooks::signature(&hook.secret, now.timestamp(), &body),
+                )
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            let status = response.status();
+            if status.is_success() {
+                Ok(Sent::Delivered)
+            } else {
+                Err(failed(status.to_string()))
+            }
         })
     }
 }
@@ -599,17 +702,25 @@ impl std::fmt::Debug for Outlets {
 }
 
 impl Outlets {
-    pub fn from_config(config: &crate::config::Config) -> Outlets {
+    pub fn new(state: &AppState) -> Outlets {
+        let config = state.config();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap_or_default();
         let mut outlets: std::collections::HashMap<Channel, Box<dyn Outlet>> =
             std::collections::HashMap::new();
+        outlets.insert(
+            Channel::Webhook,
+            Box::new(Hook {
+                state: state.clone(),
+                http: http.clone(),
+            }),
+        );
         if let Some(mail) = &config.mail {
             outlets.insert(Channel::Email, Box::new(Email(mail.clone())));
         }
         if let Some(sms) = &config.sms {
-            let http = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(20))
-                .build()
-                .unwrap_or_default();
             outlets.insert(
                 Channel::Sms,
                 Box::new(Text {
@@ -764,18 +875,19 @@ async fn deliver(
     d: &Delivery,
 ) -> DeliveryOutcome {
     let now = state.now();
+    let Some(outlet) = outlets.0.get(&d.channel) else {
+        return DeliveryOutcome::Skipped {
+            reason: format!("no {} channel is set up on this server", d.channel.as_str()),
+        };
+    };
     if let Some(useful) = d.event.useful_for()
+        && outlet.for_people()
         && now - d.created_at > useful
     {
         return DeliveryOutcome::Skipped {
             reason: "the moment passed before it could be sent".into(),
         };
     }
-    let Some(outlet) = outlets.0.get(&d.channel) else {
-        return DeliveryOutcome::Skipped {
-            reason: format!("no {} channel is set up on this server", d.channel.as_str()),
-        };
-    };
     if !outlet.carries(d.event) {
         return DeliveryOutcome::Skipped {
             reason: format!(
@@ -797,7 +909,7 @@ async fn deliver(
         zone,
         quiet_hours,
     } = gathered;
-    if d.event.deferrable() {
+    if d.event.deferrable() && outlet.for_people() {
         let quiet = quiet_hours.unwrap_or(state.config().notify.quiet_hours);
         let release = quiet.release(now, zone);
         if release > now {
@@ -814,7 +926,8 @@ async fn deliver(
         }
     };
     match outlet.send(d, message, &facts, now).await {
-        Ok(()) => DeliveryOutcome::Sent,
+        Ok(Sent::Delivered) => DeliveryOutcome::Sent,
+        Ok(Sent::Skipped(reason)) => DeliveryOutcome::Skipped { reason },
         Err(e) => failed(state, d, e.to_string(), now),
     }
 }
@@ -839,7 +952,7 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if !config.enabled {
         return None;
     }
-    let outlets = Outlets::from_config(state.config());
+    let outlets = Outlets::new(&state);
     Some(tokio::spawn(async move {
         let mut tick =
             tokio::time::interval(std::time::Duration::from_secs(config.poll_secs.max(1)));

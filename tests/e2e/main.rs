@@ -32,3 +32,4 @@ mod sync;
 mod sync_kill;
 mod texts;
 mod tracking;
+mod webhooks;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod hooks;
 pub mod printer;
 pub mod sms;
 pub mod smtp;

@@ -52,3 +52,40 @@ pub struct RenderedNotice {
     pub subject: String,
     pub body: String,
 }
+
+/// `GET /api/v1/settings/webhooks`: the integrations told of events, and the setting's version.
+/// Secrets are never shown again after creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookSettings {
+    pub webhooks: Vec<fixline_core::notify::Webhook>,
+    pub version: u64,
+}
+
+/// `POST /api/v1/settings/webhooks` and `PUT /api/v1/settings/webhooks/{id}`: what the admin
+/// types (a new one starts active).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDraft {
+    pub name: String,
+    pub url: String,
+    /// The events it gets; empty: every one.
+    #[serde(default)]
+    pub events: Vec<NoticeEvent>,
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+/// A new webhook with its signing secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedWebhook {
+    pub webhook: fixline_core::notify::Webhook,
+    /// Verify `Fixline-Signature: t=<unix>,v1=<hex>` as HMAC-SHA256 of `"<t>.<body>"` with it.
+    pub secret: String,
+    pub version: u64,
+}

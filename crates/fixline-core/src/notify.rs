@@ -86,6 +86,8 @@ impl NoticeEvent {
 pub enum Channel {
     Email,
     Sms,
+    /// An integration's endpoint (a [`Webhook`]): the facts as signed JSON, not words.
+    Webhook,
 }
 
 impl Channel {
@@ -93,6 +95,7 @@ impl Channel {
         match self {
             Channel::Email => "email",
             Channel::Sms => "sms",
+            Channel::Webhook => "webhook",
         }
     }
 
@@ -100,8 +103,60 @@ impl Channel {
         match s {
             "email" => Some(Channel::Email),
             "sms" => Some(Channel::Sms),
+            "webhook" => Some(Channel::Webhook),
             _ => None,
         }
+    }
+}
+
+/// An integration told of customer-facing events (a CRM, a customer's own ticket system): each
+/// event it asked for, as JSON signed with its secret, retried and dead-lettered like any
+/// notice. The secret is the server's alone and never part of this record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: uuid::Uuid,
+    pub name: String,
+    /// `https://…` (or `http://` on a trusted network).
+    pub url: String,
+    /// The events it gets; empty: every one.
+    #[serde(default)]
+    pub events: Vec<NoticeEvent>,
+    /// A paused one gets nothing, and what waited for it is skipped.
+    pub active: bool,
+}
+
+impl Webhook {
+    pub fn wants(&self, event: NoticeEvent) -> bool {
+        self.active && (self.events.is_empty() || self.events.contains(&event))
+    }
+
+    /// Trims and checks what the admin typed: a name, and an absolute http(s) address.
+    pub fn validated(self) -> Result<Webhook, crate::Error> {
+        let name = crate::text::line("name", &self.name, 80)?;
+        let url = self.url.trim().to_owned();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let host_ok = rest.is_some_and(|r| {
+            let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+            !host.is_empty() && !r.chars().any(char::is_whitespace)
+        });
+        if !host_ok || url.len() > 500 {
+            return Err(crate::Error::Invalid {
+                field: "url",
+                reason: "must be an http:// or https:// address with a host".into(),
+            });
+        }
+        let mut events = self.events;
+        events.sort();
+        events.dedup();
+        Ok(Webhook {
+            name,
+            url,
+            events,
+            ..self
+        })
     }
 }
 

@@ -28,6 +28,8 @@ pub struct NotificationQuery {
     pub work_order: Option<WorkOrderId>,
     /// Only this complaint's.
     pub complaint: Option<ComplaintId>,
+    /// Only those to this webhook (its delivery log).
+    pub webhook: Option<uuid::Uuid>,
     /// At most this many, newest first (default 100, at most 500).
     pub limit: Option<u32>,
 }
@@ -56,7 +58,7 @@ async fn list(
     };
     Ok(axum::Json(
         state
-            .run(move |s| s.deliveries(q.state, about, limit))
+            .run(move |s| s.deliveries(q.state, about, q.webhook, limit))
             .await?,
     ))
 }

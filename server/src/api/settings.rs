@@ -6,16 +6,19 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use fixline_api::notices::{NoticeTemplate, NoticeTemplates, RenderedNotice};
+use fixline_api::notices::{
+    CreatedWebhook, NoticeTemplate, NoticeTemplates, RenderedNotice, WebhookDraft, WebhookSettings,
+};
 use fixline_core::auto_assign::{AutoAssignPolicy, AutoAssignSettings};
 use fixline_core::fault_code::{CodeBook, CodeBookSettings};
+use fixline_core::notify::Webhook;
 use fixline_core::role::Role;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Json, required_if_match, versioned};
+use super::extract::{Json, Path, required_if_match, versioned};
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
-use crate::{AppState, notify};
+use crate::{AppState, notify, webhooks};
 
 const AUTO_ASSIGN: &str = "auto_assign";
 const CODE_BOOK: &str = "fault_codes";
@@ -26,6 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(fault_codes, save_fault_codes))
         .routes(routes!(notice_templates, save_notice_templates))
         .routes(routes!(preview_notice))
+        .routes(routes!(list_webhooks, add_webhook))
+        .routes(routes!(change_webhook))
 }
 
 /// A setting as saved from a screen, with its version; else `fallback` at version 0.
@@ -228,4 +233,110 @@ async fn preview_notice(
         &brand.name,
         &brand.phone,
     )?))
+}
+
+fn webhook_list(stored: &[webhooks::Stored], version: u64) -> WebhookSettings {
+    WebhookSettings {
+        webhooks: stored.iter().map(|s| s.webhook.clone()).collect(),
+        version,
+    }
+}
+
+/// The integrations told of customer-facing events (admin). What each was sent is in
+/// `GET /api/v1/notifications?webhook={id}`.
+#[utoipa::path(get, path = "/api/v1/settings/webhooks", tag = "settings",
+    responses((status = 200, body = WebhookSettings), (status = 403, body = ErrorBody)))]
+async fn list_webhooks(State(state): State<AppState>, user: SignedIn) -> Result<Response> {
+    user.require(&[Role::Admin], "see the integrations' webhooks")?;
+    let (stored, version) = state.run(webhooks::all).await?;
+    Ok(versioned(
+        StatusCode::OK,
+        version,
+        webhook_list(&stored, version),
+    ))
+}
+
+/// Adds a webhook (admin): it gets the events asked for from now on, each signed with the
+/// secret answered here, once.
+#[utoipa::path(post, path = "/api/v1/settings/webhooks", tag = "settings", request_body = WebhookDraft,
+    responses((status = 201, body = CreatedWebhook), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn add_webhook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Json(draft): Json<WebhookDraft>,
+) -> Result<Response> {
+    user.require(&[Role::Admin], "add an integration's webhook")?;
+    let webhook = Webhook {
+        id: uuid::Uuid::now_v7(),
+        name: draft.name,
+        url: draft.url,
+        events: draft.events,
+        active: draft.active,
+    }
+    .validated()?;
+    let secret = webhooks::new_secret();
+    let (by, now) = (user.actor().user, state.now());
+    let stored = webhooks::Stored {
+        webhook: webhook.clone(),
+        secret: secret.clone(),
+    };
+    let version = state
+        .run(move |s| {
+            let (mut all, version) = webhooks::all(s)?;
+            all.push(stored);
+            save(s, webhooks::SETTING, &all, version, by, now)
+        })
+        .await?;
+    Ok(versioned(
+        StatusCode::CREATED,
+        version,
+        CreatedWebhook {
+            webhook,
+            secret,
+            version,
+        },
+    ))
+}
+
+/// Changes a webhook (admin) at the version shown (`If-Match`): its name, address, events, or
+/// pauses it (what waits for a paused one is skipped) and resumes it. The secret stays.
+#[utoipa::path(put, path = "/api/v1/settings/webhooks/{id}", tag = "settings", request_body = WebhookDraft,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = WebhookSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 412, body = ErrorBody), (status = 428, body = ErrorBody)))]
+async fn change_webhook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<uuid::Uuid>,
+    Json(draft): Json<WebhookDraft>,
+) -> Result<Response> {
+    user.require(&[Role::Admin], "change an integration's webhook")?;
+    let expected = required_if_match(&headers)?;
+    let changed = Webhook {
+        id,
+        name: draft.name,
+        url: draft.url,
+        events: draft.events,
+        active: draft.active,
+    }
+    .validated()?;
+    let (by, now) = (user.actor().user, state.now());
+    let (stored, version) = state
+        .run(move |s| {
+            let (mut all, _) = webhooks::all(s)?;
+            let Some(one) = all.iter_mut().find(|h| h.webhook.id == id) else {
+                return Err(Error::not_found("webhook", id));
+            };
+            one.webhook = changed;
+            let version = save(s, webhooks::SETTING, &all, expected, by, now)?;
+            Ok((all, version))
+        })
+        .await?;
+    Ok(versioned(
+        StatusCode::OK,
+        version,
+        webhook_list(&stored, version),
+    ))
 }

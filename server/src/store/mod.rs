@@ -505,11 +505,13 @@ pub trait Store: Send + Sync + 'static {
         outcome: DeliveryOutcome,
         now: Timestamp,
     ) -> Result<()>;
-    /// Deliveries in a state (all if none), or one job's or complaint's, newest first.
+    /// Deliveries in a state (all if none), or one job's or complaint's, or those to one
+    /// webhook, newest first.
     fn deliveries(
         &self,
         state: Option<fixline_core::notify::DeliveryState>,
         about: Option<fixline_core::notify::NoticeSubject>,
+        webhook: Option<uuid::Uuid>,
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>>;
     /// Puts a dead delivery back in the queue, due now.

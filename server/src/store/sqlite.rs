@@ -641,9 +641,10 @@ impl Store for SqliteStore {
         &self,
         state: Option<fixline_core::notify::DeliveryState>,
         about: Option<fixline_core::notify::NoticeSubject>,
+        webhook: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>> {
-        SqliteStore::deliveries(self, state, about, limit)
+        SqliteStore::deliveries(self, state, about, webhook, limit)
     }
 
     fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {

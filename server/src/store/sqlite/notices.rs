@@ -11,7 +11,7 @@ use fixline_core::notify::{
     Channel, Delivery, DeliveryState, NoticeEvent, NoticeSubject, recipients,
 };
 use fixline_core::work_order::WorkOrder;
-use rusqlite::{Connection, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use fixline_core::customer::{Contact, Customer};
@@ -62,12 +62,28 @@ fn write_notices(
         [customer.id.to_string()],
     )?;
     let to = recipients(&customer.details, &contacts);
+    // Integrations that asked for these events, each its own recipient.
+    let hooks: Option<String> = tx
+        .query_row(
+            "SELECT doc FROM settings WHERE key = ?1",
+            [crate::webhooks::SETTING],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let hooks = match hooks {
+        Some(doc) => crate::webhooks::from_doc(super::from_json(&doc)?)?,
+        None => Vec::new(),
+    };
     let language = serde_json::to_value(customer.details.language)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "zh-CN".to_owned());
     for event in events {
-        for (channel, recipient) in &to {
+        let hooks = hooks
+            .iter()
+            .filter(|h| h.webhook.wants(*event))
+            .map(|h| (Channel::Webhook, h.webhook.id.to_string()));
+        for (channel, recipient) in to.iter().cloned().chain(hooks) {
             tx.execute(
                 "INSERT OR IGNORE INTO deliveries
                    (id, subject, subject_id, version, event, channel, recipient, language, state,
@@ -212,6 +228,7 @@ impl SqliteStore {
         &self,
         state: Option<DeliveryState>,
         about: Option<NoticeSubject>,
+        webhook: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Delivery>> {
         self.read(|c| {
@@ -221,12 +238,14 @@ impl SqliteStore {
                     "SELECT {COLUMNS} FROM deliveries
                      WHERE (?1 IS NULL OR state = ?1)
                        AND (?2 IS NULL OR (subject = ?2 AND subject_id = ?3))
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?4"
+                       AND (?4 IS NULL OR (channel = 'webhook' AND recipient = ?4))
+                     ORDER BY created_at DESC, rowid DESC LIMIT ?5"
                 ),
                 params![
                     state.map(DeliveryState::as_str),
                     about.map(NoticeSubject::kind),
                     about.map(|a| a.id().to_string()),
+                    webhook.map(|w| w.to_string()),
                     limit
                 ],
             )
