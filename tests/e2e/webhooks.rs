@@ -162,3 +162,60 @@ async fn a_failing_receiver_is_resent_from_the_dead_letters_and_a_paused_one_get
         .await;
     assert_eq!(log.as_array().unwrap().len(), 1, "not even queued: {log}");
 }
+
+/// The admin adds a webhook on the settings screen, gives its secret to the receiver, reads
+/// what was sent in its log, and pauses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_admin_adds_a_webhook_reads_its_log_and_pauses_it_on_screen() -> anyhow::Result<()> {
+    let sink = SmtpSink::start().await;
+    let mut receiver = HookReceiver::start().await;
+    let crew = crew_at_configured(monday_morning(), sink.configure()).await;
+    let ui = fixline_tests::webdriver::Session::chromium(1280, 900).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "admin")
+        .await?;
+    ui.client
+        .goto(&crew.server.url("/app/?lang=zh-CN#/settings"))
+        .await?;
+    ui.find("#webhook-form").await?;
+    ui.set_value("#webhook-name", "客户 CRM").await?;
+    ui.set_value("#webhook-url", &receiver.url()).await?;
+    ui.click(".webhook-event[value='request_received']").await?;
+    ui.click("#webhook-add").await?;
+    let secret = ui.find("#webhook-secret code").await?.text().await?;
+    assert_eq!(secret.len(), 64, "{secret}");
+    receiver.trust(&secret).await;
+    ui.wait_text(".webhook .webhook-state", "推送中").await?;
+    ui.assert_accessible("integrations").await?;
+
+    let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-HOOK3").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    let got = receiver.next_event().await;
+    assert_eq!(got.event, "request_received");
+    ui.click(".webhook .webhook-log-toggle").await?;
+    ui.wait_text(
+        ".webhook-log .notice[data-state=sent] .notice-state",
+        "已发送",
+    )
+    .await?;
+    ui.screenshot("settings-webhooks").await?;
+    ui.click(".webhook .webhook-toggle").await?;
+    ui.wait_text(".webhook .webhook-state", "已暂停").await?;
+    let (_, listed) = crew.admin.get("/api/v1/settings/webhooks").await;
+    assert_eq!(listed["webhooks"][0]["active"], false, "{listed}");
+    assert_eq!(listed["webhooks"][0]["events"], json!(["request_received"]));
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

@@ -380,6 +380,30 @@ pub trait Backend {
     ) -> Answer<fixline_api::notices::NoticeTemplates> {
         console_only()
     }
+    /// The integrations' webhooks (admin).
+    fn webhooks(&self) -> Answer<fixline_api::notices::WebhookSettings> {
+        console_only()
+    }
+    /// Adds a webhook; its secret is in the answer, once.
+    fn add_webhook(
+        &self,
+        _draft: fixline_api::notices::WebhookDraft,
+    ) -> Answer<fixline_api::notices::CreatedWebhook> {
+        console_only()
+    }
+    /// Changes (pauses, resumes) a webhook over the version shown.
+    fn change_webhook(
+        &self,
+        _id: uuid::Uuid,
+        _version: u64,
+        _draft: fixline_api::notices::WebhookDraft,
+    ) -> Answer<fixline_api::notices::WebhookSettings> {
+        console_only()
+    }
+    /// What was sent to one webhook, newest first.
+    fn webhook_log(&self, _id: uuid::Uuid) -> Answer<Vec<fixline_core::notify::Delivery>> {
+        console_only()
+    }
     /// A template rendered with a sample job.
     fn preview_notice(
         &self,

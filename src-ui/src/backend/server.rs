@@ -725,6 +725,34 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn webhooks(&self) -> Answer<fixline_api::notices::WebhookSettings> {
+        let url = self.url("/api/v1/settings/webhooks");
+        Box::pin(get(url))
+    }
+
+    fn add_webhook(
+        &self,
+        draft: fixline_api::notices::WebhookDraft,
+    ) -> Answer<fixline_api::notices::CreatedWebhook> {
+        let url = self.url("/api/v1/settings/webhooks");
+        Box::pin(async move { post(url, to_body(&draft)?).await })
+    }
+
+    fn change_webhook(
+        &self,
+        id: uuid::Uuid,
+        version: u64,
+        draft: fixline_api::notices::WebhookDraft,
+    ) -> Answer<fixline_api::notices::WebhookSettings> {
+        let url = self.url(&format!("/api/v1/settings/webhooks/{id}"));
+        Box::pin(async move { put_at(url, version, to_body(&draft)?).await })
+    }
+
+    fn webhook_log(&self, id: uuid::Uuid) -> Answer<Vec<fixline_core::notify::Delivery>> {
+        let url = self.url(&format!("/api/v1/notifications?webhook={id}&limit=50"));
+        Box::pin(get(url))
+    }
+
     fn resend_notification(&self, id: String) -> Answer<fixline_core::notify::Delivery> {
         let url = self.url(&format!("/api/v1/notifications/{id}/resend"));
         Box::pin(async move { post(url, to_body(&serde_json::json!({}))?).await })

@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod customers;
 mod file_history;
 mod file_records;
+mod integrations;
 pub mod notifications;
 pub mod orders;
 pub mod pending;

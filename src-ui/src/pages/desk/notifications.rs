@@ -70,7 +70,7 @@ pub fn Notifications() -> impl IntoView {
 }
 
 #[component]
-fn NoticeRow(notice: Delivery) -> impl IntoView {
+pub(super) fn NoticeRow(notice: Delivery) -> impl IntoView {
     let shell = shell();
     let lang = lang();
     let busy = RwSignal::new(false);

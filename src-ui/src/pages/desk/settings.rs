@@ -136,5 +136,6 @@ pub fn Settings() -> impl IntoView {
         </section>
         <super::codes::CodeLists/>
         <super::wording::Wording/>
+        <super::integrations::Integrations/>
     }
 }
