@@ -115,6 +115,10 @@ pub struct MailConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// A CA certificate (PEM) the mail server's certificate is checked against besides the
+    /// built-in roots: a company relay with its own CA. Never a switch to skip the check.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

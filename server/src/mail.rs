@@ -3,6 +3,7 @@
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailConfig, MailSecurity};
@@ -58,15 +59,41 @@ pub async fn send(config: &MailConfig, mail: Mail<'_>) -> Result<()> {
             format!("the mail server did not take the message: {e}"),
         )
     };
-    let mut builder = match config.security {
-        MailSecurity::Starttls => {
+    let tls = match (&config.ca_file, config.security) {
+        (_, MailSecurity::None) => None,
+        (None, _) => None,
+        (Some(ca), security) => {
+            let pem = std::fs::read(ca).map_err(|e| {
+                Error::Internal(format!("reading the mail CA {}: {e}", ca.display()))
+            })?;
+            let certificate = Certificate::from_pem(&pem).map_err(|e| {
+                Error::Internal(format!(
+                    "the mail CA {} is not a PEM certificate: {e}",
+                    ca.display()
+                ))
+            })?;
+            let params = TlsParameters::builder(config.smtp_host.clone())
+                .add_root_certificate(certificate)
+                .build()
+                .map_err(smtp_error)?;
+            Some(match security {
+                MailSecurity::Tls => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            })
+        }
+    };
+    let mut builder = match (config.security, tls) {
+        (_, Some(tls)) => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host).tls(tls)
+        }
+        (MailSecurity::Starttls, None) => {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)
                 .map_err(smtp_error)?
         }
-        MailSecurity::Tls => {
+        (MailSecurity::Tls, None) => {
             AsyncSmtpTransport::<Tokio1Executor>::relay(&config.smtp_host).map_err(smtp_error)?
         }
-        MailSecurity::None => {
+        (MailSecurity::None, None) => {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host)
         }
     }

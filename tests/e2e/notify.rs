@@ -509,3 +509,64 @@ async fn the_manager_edits_and_previews_a_notice_on_the_screen() -> anyhow::Resu
     ui.client.clone().close().await?;
     Ok(())
 }
+
+/// A mail provider as they run: STARTTLS with a certificate checked against the configured CA,
+/// then a login; the notice arrives over TLS from the logged-in sender.
+#[tokio::test]
+async fn notices_go_over_starttls_after_a_login() {
+    let mut sink = SmtpSink::start_secure().await;
+    let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY8").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    let delivered = tokio::time::timeout(Duration::from_secs(20), sink.messages.recv())
+        .await
+        .expect("a message within 20 s")
+        .expect("the sink is open");
+    assert!(delivered.secure, "sent only after STARTTLS");
+    assert_eq!(
+        delivered.user.as_deref(),
+        Some(fixline_tests::smtp::SMTP_USER)
+    );
+    let text = String::from_utf8_lossy(&delivered.data);
+    assert!(text.contains("chen.jing@example.cn"), "{text}");
+}
+
+/// A mail server whose certificate the configured CA did not sign is not sent to: the notice
+/// is a dead letter saying why, never sent in the clear.
+#[tokio::test]
+async fn a_mail_server_with_an_untrusted_certificate_gets_nothing() {
+    let mut sink = SmtpSink::start_secure().await;
+    let configure = sink.configure();
+    let crew: Crew = crew_at_configured(monday_morning(), move |c| {
+        configure(c);
+        // The server's own certificate is no CA: nothing it could sign is trusted.
+        if let Some(mail) = c.mail.as_mut() {
+            mail.ca_file =
+                Some(fixline_tests::workspace_root().join("tests/fixtures/smtp-tls/server.pem"));
+        }
+    })
+    .await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY9").await;
+    let (s, _) = crew
+        .desk
+        .post(
+            "/api/v1/work-orders",
+            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
+        )
+        .await;
+    assert!(s.is_success());
+    let dead = dead_letter(&crew.desk).await;
+    assert_eq!(dead["channel"], "email", "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("mail server"),
+        "{dead}"
+    );
+    assert!(sink.messages.try_recv().is_err(), "nothing was delivered");
+}

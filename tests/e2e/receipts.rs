@@ -119,6 +119,7 @@ async fn browser_engineer_signs_and_the_customer_link_verifies_and_is_emailed() 
             security: fixline_server::config::MailSecurity::None,
             username: None,
             password: None,
+            ca_file: None,
         });
     })
     .await;

@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         security: MailSecurity::None,
         username: None,
         password: None,
+        ca_file: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("ready {}", listener.local_addr()?);
