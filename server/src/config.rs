@@ -51,6 +51,10 @@ pub struct Config {
     /// An SMS provider for texting customers; none: nothing is texted.
     #[serde(default)]
     pub sms: Option<crate::sms::SmsConfig>,
+    /// The WeChat official account that answers followers who asked there; none: nothing is
+    /// sent on WeChat.
+    #[serde(default)]
+    pub wechat: Option<crate::wechat::WechatConfig>,
     /// Telling customers: the worker, how often it looks, quiet hours.
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
@@ -243,6 +247,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             mail: None,
             sms: None,
+            wechat: None,
             geocoding: None,
             notify: crate::notify::NotifyConfig::default(),
         }

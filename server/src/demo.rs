@@ -609,6 +609,7 @@ fn seed(
             priority: Some(priority),
             symptom: symptom.clone(),
             requested_window,
+            wechat_openid: None,
         };
         let (taken, _) = store.create_work_order(
             WorkOrderIntake {

@@ -31,6 +31,7 @@ pub mod surveys;
 pub mod tracking;
 pub mod transfer;
 pub mod webhooks;
+pub mod wechat;
 
 use std::future::Future;
 use std::sync::Arc;

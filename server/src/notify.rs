@@ -374,12 +374,12 @@ fn add(env: &mut Environment<'static>, t: &NoticeTemplate) -> Result<()> {
     let parts = match t.channel {
         Channel::Email => vec![("subject", &t.subject), ("body", &t.body)],
         Channel::Sms => vec![("text", &t.body)],
-        Channel::Webhook => {
+        Channel::Webhook | Channel::Wechat => {
             return Err(invalid_template(
                 t,
                 minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
-                    "a webhook gets the facts as JSON, not words",
+                    "webhooks and WeChat's approved templates take the facts, not words",
                 ),
             ));
         }
@@ -432,7 +432,7 @@ pub fn preview(t: &NoticeTemplate, brand: &str, phone: &str) -> Result<RenderedN
         // Render again to name the fault in the template's words.
         let part = match t.channel {
             Channel::Sms => "text",
-            Channel::Email | Channel::Webhook => "body",
+            Channel::Email | Channel::Webhook | Channel::Wechat => "body",
         };
         let fault = env
             .get_template(&template_name(t.event, t.language, part))
@@ -513,8 +513,8 @@ pub fn render(
             subject: String::new(),
             body: part("text")?,
         },
-        // An integration gets the facts, not words.
-        Channel::Webhook => Message {
+        // An integration, or WeChat's approved template, gets the facts, not words.
+        Channel::Webhook | Channel::Wechat => Message {
             subject: String::new(),
             body: String::new(),
         },
@@ -692,6 +692,40 @@ impl Outlet for Hook {
     }
 }
 
+/// Template messages from the WeChat official account.
+struct Wechat(crate::wechat::Account);
+
+impl Outlet for Wechat {
+    fn carries(&self, event: NoticeEvent) -> bool {
+        self.0.has_template(event)
+    }
+
+    fn send<'a>(
+        &'a self,
+        d: &'a Delivery,
+        _message: Message,
+        facts: &'a Facts,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> futures::future::BoxFuture<'a, Result<Sent>> {
+        Box::pin(async move {
+            // A tap opens the request's page (the receipt's once there is one).
+            let url = if facts.link.is_empty() {
+                &facts.track
+            } else {
+                &facts.link
+            };
+            let sent = self
+                .0
+                .send(&d.recipient, d.event, &facts.parameters(), url)
+                .await?;
+            Ok(match sent {
+                crate::wechat::Outcome::Sent => Sent::Delivered,
+                crate::wechat::Outcome::Skipped(why) => Sent::Skipped(why),
+            })
+        })
+    }
+}
+
 /// The outlets this server's settings set up, per channel.
 pub struct Outlets(std::collections::HashMap<Channel, Box<dyn Outlet>>);
 
@@ -719,6 +753,15 @@ impl Outlets {
         );
         if let Some(mail) = &config.mail {
             outlets.insert(Channel::Email, Box::new(Email(mail.clone())));
+        }
+        if let Some(wechat) = &config.wechat {
+            outlets.insert(
+                Channel::Wechat,
+                Box::new(Wechat(crate::wechat::Account::new(
+                    wechat.clone(),
+                    http.clone(),
+                ))),
+            );
         }
         if let Some(sms) = &config.sms {
             outlets.insert(

@@ -183,3 +183,154 @@ async fn a_provider_over_its_limit_makes_a_dead_letter_the_desk_resends() {
     assert_eq!(text.reference, id, "the same notice, sent once");
     assert_eq!(text.template.as_deref(), Some("SMS_468100000"));
 }
+
+/// Posts a request through the WeChat bot's channel key, from the follower `openid`, for a
+/// caller new to the file (so the job opens at once); returns the job's id.
+async fn asked_on_wechat(crew: &Crew, openid: &str, phone: &str) -> String {
+    let (s, key) = crew
+        .admin
+        .post(
+            "/api/v1/intake-keys",
+            json!({"channel": "wechat", "label": "公众号客服机器人"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{key}");
+    let request = json!({
+        "caller": {"name": "林海燕", "phone": phone, "address": "滨江区江南大道 588 号",
+                   "city": "杭州市", "region": "滨江区"},
+        "category": "refrigeration",
+        "symptom": "冷柜不制冷，柜内温度十二度，压缩机有异响，已经两天了",
+        "wechat_openid": openid,
+    });
+    let (s, taken) = fixline_tests::read(
+        crew.server
+            .anonymous()
+            .http
+            .post(crew.server.url("/api/v1/intake"))
+            .header("X-Api-Key", key["api_key"].as_str().unwrap())
+            .json(&request)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{taken}");
+    taken["work_order_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_follower_who_asked_on_wechat_is_answered_there_with_the_approved_template() {
+    let sink = SmtpSink::start().await;
+    let mut wechat = fixline_tests::wechat::WechatApi::start().await;
+    let config = wechat.config(&[NoticeEvent::RequestReceived, NoticeEvent::OnTheWay]);
+    let mail = sink.configure();
+    let crew = crew_at_configured(monday_morning(), move |c| {
+        mail(c);
+        c.wechat = Some(config);
+    })
+    .await;
+    let job = asked_on_wechat(&crew, "oX7f3-follower_1", "138 0571 6688").await;
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    let number = order["number"].as_str().unwrap();
+
+    let received = wechat.next_message().await;
+    assert_eq!(received.touser, "oX7f3-follower_1");
+    assert_eq!(received.template_id, "tmpl-0");
+    assert!(
+        received.url.contains("/t/"),
+        "a tap opens the request's page: {received:?}"
+    );
+    assert_eq!(received.data["character_string1"]["value"], json!(number));
+    assert_eq!(received.data["thing4"]["value"], "林海燕");
+
+    // Assigned has no approved template: skipped, with why. The trip is sent, and a token
+    // WeChat no longer takes is fetched again once.
+    fixline_tests::assign(&crew.desk, &job, &crew.chen_id).await;
+    wechat.expire_token();
+    let chen = crew.server.login("chen").await;
+    for action in ["accept", "start_travel"] {
+        let (s, b) = chen.act(&job, json!({ "action": action })).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    let on_the_way = wechat.next_message().await;
+    assert_eq!(on_the_way.template_id, "tmpl-1");
+    assert_eq!(on_the_way.data["thing2"]["value"], "陈建国");
+    assert_eq!(
+        wechat
+            .tokens_issued
+            .load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one token, then one more after it expired"
+    );
+    let (_, list) = crew
+        .desk
+        .get(&format!("/api/v1/notifications?work_order={job}"))
+        .await;
+    let assigned = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["channel"] == "wechat" && d["event"] == "engineer_assigned")
+        .cloned()
+        .expect("an assigned notice on WeChat");
+    for _ in 0..100 {
+        let (_, list) = crew
+            .desk
+            .get(&format!("/api/v1/notifications?work_order={job}"))
+            .await;
+        let now = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == assigned["id"])
+            .cloned()
+            .unwrap();
+        if now["state"] == "skipped" {
+            assert!(
+                now["last_error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no approved template"),
+                "{now}"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the assigned notice was never skipped");
+}
+
+#[tokio::test]
+async fn a_follower_who_left_the_account_is_not_messaged_again() {
+    let sink = SmtpSink::start().await;
+    let wechat = fixline_tests::wechat::WechatApi::start().await;
+    let config = wechat.config(&[NoticeEvent::RequestReceived]);
+    let mail = sink.configure();
+    let crew = crew_at_configured(monday_morning(), move |c| {
+        mail(c);
+        c.wechat = Some(config);
+    })
+    .await;
+    let job = asked_on_wechat(&crew, fixline_tests::wechat::GONE, "139 0571 7788").await;
+    for _ in 0..100 {
+        let (_, list) = crew
+            .desk
+            .get(&format!("/api/v1/notifications?work_order={job}"))
+            .await;
+        if let Some(d) = list.as_array().unwrap().iter().find(|d| {
+            d["channel"] == "wechat" && d["state"] != "pending" && d["state"] != "sending"
+        }) {
+            assert_eq!(d["state"], "skipped", "{d}");
+            assert!(
+                d["last_error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no longer follows"),
+                "{d}"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the WeChat notice was never settled");
+}

@@ -21,6 +21,7 @@ pub mod printer;
 pub mod sms;
 pub mod smtp;
 pub mod webdriver;
+pub mod wechat;
 
 pub const PASSWORD: &str = "test-password";
 
@@ -404,14 +405,19 @@ pub async fn assigned_job(desk: &Client, fx: &Fixture, engineer: &str, symptom: 
         .await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
     let id = receipt["work_order_id"].as_str().expect("id").to_owned();
+    assign(desk, &id, engineer).await;
+    id
+}
+
+/// The desk triages a new job and assigns it to `engineer`.
+pub async fn assign(desk: &Client, job: &str, engineer: &str) {
     for action in [
         serde_json::json!({"action": "triage"}),
         serde_json::json!({"action": "assign", "engineer": engineer}),
     ] {
-        let (s, body) = desk.act(&id, action).await;
+        let (s, body) = desk.act(job, action).await;
         assert_eq!(s, StatusCode::OK, "{body}");
     }
-    id
 }
 
 /// The usual cast: a fresh server with an admin, a dispatcher (`desk`) and an engineer

@@ -42,6 +42,31 @@ pub struct IntakeRequest {
     pub symptom: String,
     #[serde(default)]
     pub requested_window: Option<TimeWindow>,
+    /// The WeChat follower who sent it (their openid with the official account), when the
+    /// WeChat bot passes it on: they are told of the request there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_openid: Option<String>,
+}
+
+impl IntakeRequest {
+    /// The sender's openid, checked: WeChat's are up to 64 letters, digits, `-` and `_`.
+    pub fn wechat_follower(&self) -> Result<Option<String>, crate::Error> {
+        match self.wechat_openid.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(id)
+                if id.len() <= 64
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                Ok(Some(id.to_owned()))
+            }
+            Some(_) => Err(crate::Error::invalid(
+                "wechat_openid",
+                "must be a WeChat openid (letters, digits, - and _)",
+            )),
+        }
+    }
 }
 
 /// Where a held request stands.

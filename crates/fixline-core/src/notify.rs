@@ -88,6 +88,8 @@ pub enum Channel {
     Sms,
     /// An integration's endpoint (a [`Webhook`]): the facts as signed JSON, not words.
     Webhook,
+    /// A WeChat official account's template message to the follower who asked there.
+    Wechat,
 }
 
 impl Channel {
@@ -96,6 +98,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::Sms => "sms",
             Channel::Webhook => "webhook",
+            Channel::Wechat => "wechat",
         }
     }
 
@@ -104,6 +107,7 @@ impl Channel {
             "email" => Some(Channel::Email),
             "sms" => Some(Channel::Sms),
             "webhook" => Some(Channel::Webhook),
+            "wechat" => Some(Channel::Wechat),
             _ => None,
         }
     }

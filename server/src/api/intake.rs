@@ -107,6 +107,7 @@ pub(crate) async fn create(
     let area = state.config().service_area.clone();
     let now = state.now();
     let request = req.clone();
+    let follower = req.wechat_follower()?;
     let build = Box::new(move |t: &crate::store::ServiceTarget, number: String| {
         let request = WorkOrderRequest {
             customer_id: t.customer.id,
@@ -124,7 +125,7 @@ pub(crate) async fn create(
             .asset
             .as_ref()
             .map_or(t.customer.details.tier, |a| a.effective_tier(&t.customer));
-        Ok(WorkOrder::open(
+        let mut wo = WorkOrder::open(
             fixline_core::ids::WorkOrderId::from_uuid(Uuid::now_v7()),
             number,
             request,
@@ -135,7 +136,9 @@ pub(crate) async fn create(
                 policy: &policy,
                 time_zone: area.zone_of(&t.site.details.region),
             },
-        )?)
+        )?;
+        wo.wechat_openid = follower.clone();
+        Ok(wo)
     });
     let intake = WorkOrderIntake {
         channel,
@@ -329,6 +332,7 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
         priority: None,
         symptom: f.symptom.clone(),
         requested_window: None,
+        wechat_openid: None,
     };
     match create(
         &state,

@@ -367,6 +367,10 @@ pub struct WorkOrder {
     /// What triage found the job needs (skill and level, certification, time on site).
     #[serde(default)]
     pub requirements: Requirements,
+    /// The WeChat follower (the official account's openid) who sent the request, told of it
+    /// there; none for other channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_openid: Option<String>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -436,6 +440,7 @@ impl WorkOrder {
             pin: DispatchPin::None,
             pooled: false,
             requirements: Requirements::default(),
+            wechat_openid: None,
             version: 1,
         })
     }

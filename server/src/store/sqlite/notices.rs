@@ -29,7 +29,19 @@ pub(super) fn enqueue(
 ) -> Result<()> {
     let events = fixline_core::notify::work_order_events(before, after);
     let subject = NoticeSubject::WorkOrder(after.id);
-    write_notices(tx, &events, subject, after.version, after.customer_id, at)
+    // Whoever asked on WeChat is answered there.
+    let also: Vec<_> = after
+        .wechat_openid
+        .iter()
+        .map(|openid| (Channel::Wechat, openid.clone()))
+        .collect();
+    let notice = Notice {
+        subject,
+        version: after.version,
+        customer: after.customer_id,
+        also,
+    };
+    write_notices(tx, &events, notice, at)
 }
 
 /// Writes what this change of a complaint tells the customer who made it.
@@ -40,21 +52,39 @@ pub(super) fn enqueue_for_complaint(
     at: Timestamp,
 ) -> Result<()> {
     let events = fixline_core::notify::complaint_events(before, after);
-    let subject = NoticeSubject::Complaint(after.id);
-    write_notices(tx, &events, subject, after.version, after.customer_id, at)
+    let notice = Notice {
+        subject: NoticeSubject::Complaint(after.id),
+        version: after.version,
+        customer: after.customer_id,
+        also: Vec::new(),
+    };
+    write_notices(tx, &events, notice, at)
+}
+
+/// What a change is, for its notices: about what, at which version, whose customer, and who
+/// else to tell beside the customer's addresses.
+struct Notice {
+    subject: NoticeSubject,
+    version: u64,
+    customer: CustomerId,
+    also: Vec<(Channel, String)>,
 }
 
 fn write_notices(
     tx: &Transaction<'_>,
     events: &[NoticeEvent],
-    subject: NoticeSubject,
-    version: u64,
-    customer: CustomerId,
+    notice: Notice,
     at: Timestamp,
 ) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
+    let Notice {
+        subject,
+        version,
+        customer,
+        also,
+    } = notice;
     let customer: Customer = get(tx, *customer.as_uuid())?;
     let contacts: Vec<Contact> = docs(
         tx,
@@ -83,7 +113,7 @@ fn write_notices(
             .iter()
             .filter(|h| h.webhook.wants(*event))
             .map(|h| (Channel::Webhook, h.webhook.id.to_string()));
-        for (channel, recipient) in to.iter().cloned().chain(hooks) {
+        for (channel, recipient) in to.iter().chain(&also).cloned().chain(hooks) {
             tx.execute(
                 "INSERT OR IGNORE INTO deliveries
                    (id, subject, subject_id, version, event, channel, recipient, language, state,

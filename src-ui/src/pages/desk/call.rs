@@ -138,6 +138,7 @@ pub fn Call() -> impl IntoView {
             priority: Priority::parse(&priority.get_untracked()),
             symptom: symptom.get_untracked(),
             requested_window: window,
+            wechat_openid: None,
         };
         let file = chosen.get_untracked();
         let new_site = site.get_untracked() == "new";
