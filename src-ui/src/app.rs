@@ -175,6 +175,7 @@ pub fn App() -> impl IntoView {
                     {tr(Text::Language)}
                 </button>
                 <Show when=move || signed_in().is_some()>
+                    <crate::components::my_notices::MyNotices/>
                     <span class="who">{signed_in}</span>
                     <button id="sign-out" on:click=sign_out>{tr(Text::SignOut)}</button>
                 </Show>

@@ -570,3 +570,152 @@ async fn a_mail_server_with_an_untrusted_certificate_gets_nothing() {
     );
     assert!(sink.messages.try_recv().is_err(), "nothing was delivered");
 }
+
+/// The bell: a job given to an engineer tells them, a complaint escalated to managers tells
+/// every manager, one handed to a handler by someone else tells that handler; taking it
+/// yourself tells nobody. Each reads and clears their own.
+#[tokio::test]
+async fn staff_are_told_what_became_theirs() {
+    use fixline_core::role::Role;
+    let crew: Crew = crew_at_configured(monday_morning(), |_| {}).await;
+    let hu = crew
+        .server
+        .user(&crew.admin, "hu", Role::ComplaintHandler, None)
+        .await;
+    let wang = crew
+        .server
+        .user(&crew.admin, "wang", Role::ComplaintHandler, None)
+        .await;
+    let li = crew
+        .server
+        .user(&crew.admin, "li", Role::ServiceManager, None)
+        .await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-BELL1").await;
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let chen = crew.server.login("chen").await;
+    let (s, mine) = chen.get("/api/v1/me/notices?unread=true").await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["kind"], "job_assigned");
+    assert_eq!(mine[0]["work_order"], json!(job));
+    assert_eq!(mine[0]["summary"], "冷柜不制冷");
+    let (_, desks) = crew.desk.get("/api/v1/me/notices").await;
+    assert_eq!(
+        desks,
+        json!([]),
+        "the dispatcher who assigned it is not told"
+    );
+
+    let (_, filed) = crew
+        .desk
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
+                   "severity": "medium", "summary": "收费比电话里说的高"}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/complaints/{}/transitions",
+        filed["id"].as_str().unwrap()
+    );
+    let (s, _) = hu.post(&path, json!({"action": "acknowledge"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, hus) = hu.get("/api/v1/me/notices").await;
+    assert_eq!(hus, json!([]), "taking it yourself tells nobody");
+    let (s, b) = hu
+        .post(
+            &path,
+            json!({"action": "escalate", "reason": "客户要求经理回电"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, lis) = li.get("/api/v1/me/notices?unread=true").await;
+    assert_eq!(lis[0]["kind"], "complaint_escalated", "{lis}");
+    assert_eq!(lis[0]["number"], filed["number"]);
+    let (_, me) = wang.get("/api/v1/me").await;
+    let (s, b) = li
+        .post(&path, json!({"action": "assign", "owner": me["id"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, wangs) = wang.get("/api/v1/me/notices").await;
+    assert_eq!(wangs[0]["kind"], "complaint_assigned", "{wangs}");
+
+    // Reading: one's own only.
+    let theirs = lis[0]["id"].as_str().unwrap();
+    let (s, _) = chen
+        .post(&format!("/api/v1/me/notices/{theirs}/read"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, lis) = li.get("/api/v1/me/notices?unread=true").await;
+    assert_eq!(
+        lis.as_array().unwrap().len(),
+        1,
+        "not chen's to read: {lis}"
+    );
+    let own = mine[0]["id"].as_str().unwrap();
+    let (s, _) = chen
+        .post(&format!("/api/v1/me/notices/{own}/read"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, unread) = chen.get("/api/v1/me/notices?unread=true").await;
+    assert_eq!(unread, json!([]));
+    let (s, _) = li.post("/api/v1/me/notices/read", json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, unread) = li.get("/api/v1/me/notices?unread=true").await;
+    assert_eq!(unread, json!([]));
+}
+
+/// The manager's bell shows the escalated complaint; opening it reads it and shows the
+/// complaint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_manager_opens_an_escalated_complaint_from_the_bell() -> anyhow::Result<()> {
+    use fixline_core::role::Role;
+    let crew: Crew = crew_at_configured(monday_morning(), |_| {}).await;
+    let hu = crew
+        .server
+        .user(&crew.admin, "hu", Role::ComplaintHandler, None)
+        .await;
+    crew.server
+        .user(&crew.admin, "li", Role::ServiceManager, None)
+        .await;
+    let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-BELL2").await;
+    let (_, filed) = crew
+        .desk
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
+                   "severity": "medium", "summary": "收费比电话里说的高"}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/complaints/{}/transitions",
+        filed["id"].as_str().unwrap()
+    );
+    let (s, _) = hu
+        .post(
+            &path,
+            json!({"action": "escalate", "reason": "客户要求经理回电"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let ui = fixline_tests::webdriver::Session::chromium(1280, 800).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "li")
+        .await?;
+    ui.wait_text("#my-notices-count", "1").await?;
+    ui.click("#my-notices").await?;
+    ui.wait_text("#my-notices-panel", "已升级到您这一级")
+        .await?;
+    ui.assert_accessible("the bell").await?;
+    ui.click(".my-notice[data-kind=complaint_escalated]")
+        .await?;
+    ui.wait_text("#complaint", "收费比电话里说的高").await?;
+    ui.wait_text("#my-notices-count", "0").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.client.clone().close().await?;
+    Ok(())
+}

@@ -489,3 +489,105 @@ mod tests {
         assert!(NoticeEvent::Completed.deferrable());
     }
 }
+
+/// Something a member of staff is told in the app (the bell): a job given to them, a complaint
+/// escalated to their level, or handed to them by someone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StaffNoticeKind {
+    JobAssigned,
+    ComplaintEscalated,
+    ComplaintAssigned,
+}
+
+impl StaffNoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffNoticeKind::JobAssigned => "job_assigned",
+            StaffNoticeKind::ComplaintEscalated => "complaint_escalated",
+            StaffNoticeKind::ComplaintAssigned => "complaint_assigned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StaffNoticeKind> {
+        match s {
+            "job_assigned" => Some(StaffNoticeKind::JobAssigned),
+            "complaint_escalated" => Some(StaffNoticeKind::ComplaintEscalated),
+            "complaint_assigned" => Some(StaffNoticeKind::ComplaintAssigned),
+            _ => None,
+        }
+    }
+}
+
+/// Who on the staff is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAudience {
+    /// The engineer's login.
+    Engineer(crate::ids::EngineerId),
+    User(crate::ids::UserId),
+    /// Everyone with the role (the level a complaint is escalated to).
+    Role(crate::role::Role),
+}
+
+/// What a job's change tells the staff: the engineer it is given to.
+pub fn work_order_staff_notices(
+    before: Option<&WorkOrder>,
+    after: &WorkOrder,
+) -> Vec<(StaffNoticeKind, StaffAudience)> {
+    match after.assignee {
+        Some(e) if before.and_then(|b| b.assignee) != Some(e) => {
+            vec![(StaffNoticeKind::JobAssigned, StaffAudience::Engineer(e))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What a complaint's change tells the staff: the level it is escalated to (managers, then
+/// admins), and an owner it is handed to by someone else (taking it yourself tells nobody).
+pub fn complaint_staff_notices(
+    before: &Complaint,
+    after: &Complaint,
+) -> Vec<(StaffNoticeKind, StaffAudience)> {
+    use crate::complaint::EscalationLevel as L;
+    use crate::role::Role;
+    let mut told = Vec::new();
+    if after.escalation != before.escalation && before.escalation.next() == Some(after.escalation) {
+        let role = match after.escalation {
+            L::Manager => Role::ServiceManager,
+            L::Admin => Role::Admin,
+            L::Handler => Role::ComplaintHandler,
+        };
+        told.push((
+            StaffNoticeKind::ComplaintEscalated,
+            StaffAudience::Role(role),
+        ));
+    }
+    let by = after.history.last().and_then(|step| step.by);
+    if let Some(owner) = after.owner
+        && before.owner != Some(owner)
+        && by != Some(owner)
+    {
+        told.push((
+            StaffNoticeKind::ComplaintAssigned,
+            StaffAudience::User(owner),
+        ));
+    }
+    told
+}
+
+/// A staff notice as its reader sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffNotice {
+    pub id: uuid::Uuid,
+    pub kind: StaffNoticeKind,
+    pub work_order: Option<crate::ids::WorkOrderId>,
+    pub complaint: Option<crate::ids::ComplaintId>,
+    /// The job's or complaint's number.
+    pub number: String,
+    /// Its symptom or summary.
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}

@@ -2,8 +2,9 @@
 //! what is waiting, what was given up (dead letters), and resending one.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use fixline_core::ids::{ComplaintId, WorkOrderId};
-use fixline_core::notify::{Delivery, DeliveryState, NoticeSubject};
+use fixline_core::notify::{Delivery, DeliveryState, NoticeSubject, StaffNotice};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -17,6 +18,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(resend))
+        .routes(routes!(my_notices))
+        .routes(routes!(read_notice))
+        .routes(routes!(read_all_notices))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,4 +82,56 @@ async fn resend(
     Ok(axum::Json(
         state.run(move |s| s.resend_delivery(id, now)).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MyNoticesQuery {
+    /// Only those not read yet.
+    #[serde(default)]
+    pub unread: bool,
+}
+
+/// The signed-in user's own notices (the bell): jobs given to them, complaints escalated to
+/// their level or handed to them; newest first, at most 100.
+#[utoipa::path(get, path = "/api/v1/me/notices", tag = "notifications", params(MyNoticesQuery),
+    responses((status = 200, body = Vec<StaffNotice>), (status = 401, body = ErrorBody)))]
+async fn my_notices(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<MyNoticesQuery>,
+) -> Result<axum::Json<Vec<StaffNotice>>> {
+    let me = user.actor().user;
+    Ok(axum::Json(
+        state
+            .run(move |s| s.staff_notices(me, q.unread, 100))
+            .await?,
+    ))
+}
+
+/// Marks one of the user's notices read (another's is not theirs to touch: nothing changes).
+#[utoipa::path(post, path = "/api/v1/me/notices/{id}/read", tag = "notifications",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn read_notice(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<StatusCode> {
+    let (me, now) = (user.actor().user, state.now());
+    state
+        .run(move |s| s.read_staff_notices(me, Some(id), now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks all of the user's notices read.
+#[utoipa::path(post, path = "/api/v1/me/notices/read", tag = "notifications",
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn read_all_notices(State(state): State<AppState>, user: SignedIn) -> Result<StatusCode> {
+    let (me, now) = (user.actor().user, state.now());
+    state
+        .run(move |s| s.read_staff_notices(me, None, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

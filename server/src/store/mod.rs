@@ -514,6 +514,16 @@ pub trait Store: Send + Sync + 'static {
         webhook: Option<uuid::Uuid>,
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>>;
+    /// A user's in-app notices, newest first (only the unread if asked).
+    fn staff_notices(
+        &self,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::StaffNotice>>;
+    /// Marks one of the user's notices read, or all (`id` none).
+    fn read_staff_notices(&self, user: UserId, id: Option<uuid::Uuid>, at: Timestamp)
+    -> Result<()>;
     /// Puts a dead delivery back in the queue, due now.
     fn resend_delivery(
         &self,

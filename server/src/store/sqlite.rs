@@ -51,6 +51,7 @@ mod complaints;
 mod customers;
 mod notices;
 mod quality;
+mod staff_notices;
 mod surveys;
 mod sync;
 mod tracking;
@@ -645,6 +646,19 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<fixline_core::notify::Delivery>> {
         SqliteStore::deliveries(self, state, about, webhook, limit)
+    }
+
+    fn staff_notices(
+        &self,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::StaffNotice>> {
+        SqliteStore::staff_notices(self, user, unread_only, limit)
+    }
+
+    fn read_staff_notices(&self, user: UserId, id: Option<Uuid>, at: Timestamp) -> Result<()> {
+        SqliteStore::read_staff_notices(self, user, id, at)
     }
 
     fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {

@@ -380,6 +380,14 @@ pub trait Backend {
     ) -> Answer<fixline_api::notices::NoticeTemplates> {
         console_only()
     }
+    /// The signed-in user's own notices (the bell); the app has none (the job list is its).
+    fn my_notices(&self) -> Answer<Vec<fixline_core::notify::StaffNotice>> {
+        console_only()
+    }
+    /// Marks one of the user's notices read, or all of them.
+    fn read_my_notices(&self, _id: Option<uuid::Uuid>) -> Answer<()> {
+        console_only()
+    }
     /// The integrations' webhooks (admin).
     fn webhooks(&self) -> Answer<fixline_api::notices::WebhookSettings> {
         console_only()

@@ -725,6 +725,19 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn my_notices(&self) -> Answer<Vec<fixline_core::notify::StaffNotice>> {
+        let url = self.url("/api/v1/me/notices");
+        Box::pin(get(url))
+    }
+
+    fn read_my_notices(&self, id: Option<uuid::Uuid>) -> Answer<()> {
+        let url = self.url(&match id {
+            Some(id) => format!("/api/v1/me/notices/{id}/read"),
+            None => "/api/v1/me/notices/read".to_owned(),
+        });
+        Box::pin(post_done(url, serde_json::json!({})))
+    }
+
     fn webhooks(&self) -> Answer<fixline_api::notices::WebhookSettings> {
         let url = self.url("/api/v1/settings/webhooks");
         Box::pin(get(url))

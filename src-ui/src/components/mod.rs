@@ -1,4 +1,5 @@
 pub mod leaflet;
+pub mod my_notices;
 pub mod site_map;
 pub mod status_line;
 

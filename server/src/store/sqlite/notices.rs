@@ -27,6 +27,14 @@ pub(super) fn enqueue(
     after: &WorkOrder,
     at: Timestamp,
 ) -> Result<()> {
+    let staff = fixline_core::notify::work_order_staff_notices(before, after);
+    let about = super::staff_notices::About {
+        work_order: Some(after.id),
+        complaint: None,
+        number: &after.number,
+        summary: &after.symptom,
+    };
+    super::staff_notices::write(tx, &staff, &about, at)?;
     let events = fixline_core::notify::work_order_events(before, after);
     let subject = NoticeSubject::WorkOrder(after.id);
     // Whoever asked on WeChat is answered there.
@@ -51,6 +59,14 @@ pub(super) fn enqueue_for_complaint(
     after: &Complaint,
     at: Timestamp,
 ) -> Result<()> {
+    let staff = fixline_core::notify::complaint_staff_notices(before, after);
+    let about = super::staff_notices::About {
+        work_order: None,
+        complaint: Some(after.id),
+        number: &after.number,
+        summary: &after.summary,
+    };
+    super::staff_notices::write(tx, &staff, &about, at)?;
     let events = fixline_core::notify::complaint_events(before, after);
     let notice = Notice {
         subject: NoticeSubject::Complaint(after.id),
