@@ -26,6 +26,8 @@ pub struct NotifyConfig {
     pub poll_secs: u64,
     /// Sends tried before a message is given up as a dead letter.
     pub max_attempts: u32,
+    /// The first retry's wait at most (jitter picks a point of it), doubling for each next one.
+    pub first_retry_secs: u64,
     pub quiet_hours: QuietHours,
 }
 
@@ -35,6 +37,7 @@ impl Default for NotifyConfig {
             enabled: true,
             poll_secs: 5,
             max_attempts: fixline_core::notify::MAX_ATTEMPTS,
+            first_retry_secs: fixline_core::notify::FIRST_RETRY_SECS,
             quiet_hours: QuietHours::default(),
         }
     }
@@ -982,10 +985,16 @@ fn failed(
     now: chrono::DateTime<chrono::Utc>,
 ) -> DeliveryOutcome {
     let jitter = rand::rng().random::<f64>();
-    let max = state.config().notify.max_attempts;
+    let notify = &state.config().notify;
     DeliveryOutcome::Failed {
         error,
-        retry_at: retry_after(d.attempts, max, jitter).map(|wait| now + wait),
+        retry_at: retry_after(
+            d.attempts,
+            notify.max_attempts,
+            notify.first_retry_secs,
+            jitter,
+        )
+        .map(|wait| now + wait),
     }
 }
 

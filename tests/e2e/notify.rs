@@ -92,14 +92,7 @@ async fn a_mail_server_that_is_down_makes_a_dead_letter_the_desk_resends() {
     let mut sink = SmtpSink::start_down().await;
     let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
     let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-NTFY2").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "Freezer not cooling").await;
     let dead = dead_letter(&crew.desk).await;
     assert_eq!(dead["event"], "request_received", "{dead}");
     assert_eq!(dead["attempts"], 1, "{dead}");
@@ -138,14 +131,7 @@ async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> 
     let mut sink = SmtpSink::start_down().await;
     let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
     let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY3").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "冷柜不制冷").await;
     dead_letter(&crew.desk).await;
     let ui = fixline_tests::webdriver::Session::chromium(1280, 800).await?;
     ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "desk")
@@ -161,13 +147,7 @@ async fn the_desk_resends_a_dead_letter_from_the_screen() -> anyhow::Result<()> 
     let (subject, _, to) = sink.next_mail().await;
     assert!(subject.contains("已收到您的报修"), "{subject}");
     assert!(to[0].contains("chen.jing@example.cn"), "{to:?}");
-    assert_eq!(
-        ui.errors().await?,
-        Vec::<String>::new(),
-        "the page logged errors"
-    );
-    ui.client.clone().close().await?;
-    Ok(())
+    ui.close_clean().await
 }
 
 /// A complaint's customer hears that it is taken up (with the answer-by time), looked into, and
@@ -343,13 +323,7 @@ async fn the_desk_sets_a_customers_quiet_hours_in_the_file() -> anyhow::Result<(
         json!({"start": "21:30:00", "end": "10:00:00"}),
         "{file}"
     );
-    assert_eq!(
-        ui.errors().await?,
-        Vec::<String>::new(),
-        "the page logged errors"
-    );
-    ui.client.clone().close().await?;
-    Ok(())
+    ui.close_clean().await
 }
 
 /// The service manager's wording: every notice's template in force, one changed and checked
@@ -501,13 +475,7 @@ async fn the_manager_edits_and_previews_a_notice_on_the_screen() -> anyhow::Resu
         .clone();
     assert_eq!(arrived["body"], "{{ engineer }}师傅到门口了，请开门。");
     assert_eq!(arrived["customised"], true);
-    assert_eq!(
-        ui.errors().await?,
-        Vec::<String>::new(),
-        "the page logged errors"
-    );
-    ui.client.clone().close().await?;
-    Ok(())
+    ui.close_clean().await
 }
 
 /// A mail provider as they run: STARTTLS with a certificate checked against the configured CA,
@@ -517,14 +485,7 @@ async fn notices_go_over_starttls_after_a_login() {
     let mut sink = SmtpSink::start_secure().await;
     let crew: Crew = crew_at_configured(monday_morning(), sink.configure()).await;
     let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY8").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "冷柜不制冷").await;
     let delivered = tokio::time::timeout(Duration::from_secs(20), sink.messages.recv())
         .await
         .expect("a message within 20 s")
@@ -554,14 +515,7 @@ async fn a_mail_server_with_an_untrusted_certificate_gets_nothing() {
     })
     .await;
     let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY9").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "冷柜不制冷", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "冷柜不制冷").await;
     let dead = dead_letter(&crew.desk).await;
     assert_eq!(dead["channel"], "email", "{dead}");
     assert!(
@@ -711,11 +665,5 @@ async fn the_manager_opens_an_escalated_complaint_from_the_bell() -> anyhow::Res
         .await?;
     ui.wait_text("#complaint", "收费比电话里说的高").await?;
     ui.wait_text("#my-notices-count", "0").await?;
-    assert_eq!(
-        ui.errors().await?,
-        Vec::<String>::new(),
-        "the page logged errors"
-    );
-    ui.client.clone().close().await?;
-    Ok(())
+    ui.close_clean().await
 }

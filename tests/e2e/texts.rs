@@ -156,14 +156,7 @@ async fn a_provider_over_its_limit_makes_a_dead_letter_the_desk_resends() {
     let config = sms.aliyun(&[NoticeEvent::RequestReceived]);
     let crew = crew_texting(&sink, config).await;
     let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-SMS3").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "Freezer not cooling").await;
     let dead = dead_letter(&crew.desk).await;
     assert_eq!(dead["channel"], "sms", "{dead}");
     assert!(
@@ -333,4 +326,46 @@ async fn a_follower_who_left_the_account_is_not_messaged_again() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     panic!("the WeChat notice was never settled");
+}
+
+/// A provider that refuses is tried again after a wait that doubles (here from a second), and
+/// after the last attempt the text is a dead letter; one that recovers in time delivers it.
+#[tokio::test]
+async fn a_refused_text_is_retried_with_back_off_then_given_up() {
+    let sink = SmtpSink::start().await;
+    let mut sms = SmsProvider::start().await;
+    let gateway = sms.gateway();
+    let mail = sink.configure();
+    let crew = crew_at_configured(monday_morning(), move |c| {
+        mail(c);
+        c.sms = Some(gateway);
+        c.notify.max_attempts = 3;
+        c.notify.first_retry_secs = 1;
+    })
+    .await;
+    let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-SMS4").await;
+    // Refused once, taken on the retry.
+    sms.refuse_next(1);
+    let job = fixline_tests::new_request(&crew.desk, &fx, "Freezer not cooling").await;
+    let received = sms.next_text().await;
+    let texts = settled_texts(&crew.desk, &job).await;
+    let first = texts
+        .iter()
+        .find(|d| d["id"] == json!(received.reference))
+        .expect("the text taken");
+    assert_eq!(
+        (first["state"].as_str(), first["attempts"].as_u64()),
+        (Some("sent"), Some(2)),
+        "{first}"
+    );
+    // Refused every time: three attempts, then given up.
+    sms.refuse_next(10);
+    fixline_tests::assign(&crew.desk, &job, &crew.chen_id).await;
+    let dead = dead_letter(&crew.desk).await;
+    assert_eq!(dead["event"], "engineer_assigned", "{dead}");
+    assert_eq!(dead["attempts"], 3, "{dead}");
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("429"),
+        "the provider's answer: {dead}"
+    );
 }

@@ -111,14 +111,7 @@ async fn a_failing_receiver_is_resent_from_the_dead_letters_and_a_paused_one_get
     let (hook, version) = hook_for(&crew.admin, &receiver, json!(["request_received"])).await;
     receiver.fail_next(1);
     let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-HOOK2").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "Freezer not cooling").await;
     let dead = dead_letter(&crew.desk).await;
     assert_eq!(dead["channel"], "webhook", "{dead}");
     assert!(
@@ -189,14 +182,7 @@ async fn the_admin_adds_a_webhook_reads_its_log_and_pauses_it_on_screen() -> any
     ui.assert_accessible("integrations").await?;
 
     let fx = customer_reached_by(&crew.desk, "ops@example.com", "en", "SC650-HOOK3").await;
-    let (s, _) = crew
-        .desk
-        .post(
-            "/api/v1/work-orders",
-            json!({"serial": fx.serial, "symptom": "Freezer not cooling", "priority": "P2"}),
-        )
-        .await;
-    assert!(s.is_success());
+    fixline_tests::new_request(&crew.desk, &fx, "Freezer not cooling").await;
     let got = receiver.next_event().await;
     assert_eq!(got.event, "request_received");
     ui.click(".webhook .webhook-log-toggle").await?;
@@ -211,11 +197,5 @@ async fn the_admin_adds_a_webhook_reads_its_log_and_pauses_it_on_screen() -> any
     let (_, listed) = crew.admin.get("/api/v1/settings/webhooks").await;
     assert_eq!(listed["webhooks"][0]["active"], false, "{listed}");
     assert_eq!(listed["webhooks"][0]["events"], json!(["request_received"]));
-    assert_eq!(
-        ui.errors().await?,
-        Vec::<String>::new(),
-        "the page logged errors"
-    );
-    ui.client.clone().close().await?;
-    Ok(())
+    ui.close_clean().await
 }

@@ -397,6 +397,13 @@ pub async fn engineer(manager: &Client, name: &str, region: &str) -> String {
 /// A job for the fixture's asset, taken in by the desk, triaged and assigned to `engineer`;
 /// returns its id.
 pub async fn assigned_job(desk: &Client, fx: &Fixture, engineer: &str, symptom: &str) -> String {
+    let id = new_request(desk, fx, symptom).await;
+    assign(desk, &id, engineer).await;
+    id
+}
+
+/// The desk logs a P2 request for the fixture's machine; returns the job's id.
+pub async fn new_request(desk: &Client, fx: &Fixture, symptom: &str) -> String {
     let (s, receipt) = desk
         .post(
             "/api/v1/work-orders",
@@ -404,9 +411,7 @@ pub async fn assigned_job(desk: &Client, fx: &Fixture, engineer: &str, symptom: 
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
-    let id = receipt["work_order_id"].as_str().expect("id").to_owned();
-    assign(desk, &id, engineer).await;
-    id
+    receipt["work_order_id"].as_str().expect("id").to_owned()
 }
 
 /// The desk triages a new job and assigns it to `engineer`.

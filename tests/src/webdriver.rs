@@ -369,6 +369,16 @@ impl Session {
         Ok(serde_json::from_value(v)?)
     }
 
+    /// Ends the session after checking the page logged no errors.
+    pub async fn close_clean(self) -> Result<()> {
+        let errors = self.errors().await?;
+        if !errors.is_empty() {
+            bail!("the page logged errors: {errors:?}");
+        }
+        self.client.clone().close().await?;
+        Ok(())
+    }
+
     /// From now on, records every request the page starts with `fetch` (its URL) and how many
     /// are still under way, for [`Session::requests`] and [`Session::wait_js`].
     pub async fn watch_requests(&self) -> Result<()> {

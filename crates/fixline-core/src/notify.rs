@@ -405,14 +405,24 @@ impl QuietHours {
 /// Sends are tried this often (by default) before the message becomes a dead letter.
 pub const MAX_ATTEMPTS: u32 = 8;
 
-/// How long to wait after the `attempts`-th failed send (of at most `max_attempts`): doubling from 30 s, capped at an hour,
-/// with "full jitter" (`jitter` in 0..1 picks a point of the interval) so that many messages
-/// failing together do not retry together. `None`: give up, a dead letter.
-pub fn retry_after(attempts: u32, max_attempts: u32, jitter: f64) -> Option<TimeDelta> {
+/// The first retry's wait (its ceiling, before jitter), by default.
+pub const FIRST_RETRY_SECS: u64 = 30;
+
+/// How long to wait after the `attempts`-th failed send (of at most `max_attempts`): doubling
+/// from `first_secs`, capped at an hour, with "full jitter" (`jitter` in 0..1 picks a point of
+/// the interval) so that many messages failing together do not retry together. `None`: give
+/// up, a dead letter.
+pub fn retry_after(
+    attempts: u32,
+    max_attempts: u32,
+    first_secs: u64,
+    jitter: f64,
+) -> Option<TimeDelta> {
     if attempts.saturating_add(1) >= max_attempts {
         return None;
     }
-    let ceiling = 30_i64
+    let ceiling = i64::try_from(first_secs.max(1))
+        .unwrap_or(3600)
         .saturating_mul(2_i64.saturating_pow(attempts.min(20)))
         .min(3600);
     let jitter = if jitter.is_finite() {
@@ -466,17 +476,40 @@ mod tests {
     #[test]
     fn retries_back_off_with_jitter_and_end_in_a_dead_letter() {
         let max = MAX_ATTEMPTS;
-        assert_eq!(retry_after(0, max, 1.0), Some(TimeDelta::seconds(30)));
-        assert_eq!(retry_after(3, max, 1.0), Some(TimeDelta::seconds(240)));
-        assert_eq!(retry_after(6, max, 1.0), Some(TimeDelta::seconds(1920)));
-        assert_eq!(retry_after(2, max, 0.0), Some(TimeDelta::seconds(1)));
-        assert_eq!(retry_after(2, max, f64::NAN), Some(TimeDelta::seconds(60)));
+        let first = FIRST_RETRY_SECS;
         assert_eq!(
-            retry_after(max - 1, max, 0.5),
+            retry_after(0, max, first, 1.0),
+            Some(TimeDelta::seconds(30))
+        );
+        assert_eq!(
+            retry_after(3, max, first, 1.0),
+            Some(TimeDelta::seconds(240))
+        );
+        assert_eq!(
+            retry_after(6, max, first, 1.0),
+            Some(TimeDelta::seconds(1920))
+        );
+        assert_eq!(retry_after(2, max, first, 0.0), Some(TimeDelta::seconds(1)));
+        assert_eq!(
+            retry_after(2, max, first, f64::NAN),
+            Some(TimeDelta::seconds(60))
+        );
+        assert_eq!(
+            retry_after(max - 1, max, first, 0.5),
             None,
             "the last attempt failed"
         );
-        assert_eq!(retry_after(0, 1, 0.5), None, "one attempt only");
+        assert_eq!(retry_after(0, 1, first, 0.5), None, "one attempt only");
+        assert_eq!(
+            retry_after(1, max, 2, 1.0),
+            Some(TimeDelta::seconds(4)),
+            "a quicker first retry doubles the same way"
+        );
+        assert_eq!(
+            retry_after(20, 30, first, 1.0),
+            Some(TimeDelta::seconds(3600)),
+            "capped at an hour"
+        );
     }
 
     #[test]
