@@ -99,6 +99,17 @@ fn failed(what: impl std::fmt::Display) -> Error {
     )
 }
 
+/// Sends a request and reads WeChat's JSON answer (which carries its own error code).
+async fn ask(request: reqwest::RequestBuilder) -> Result<Answer> {
+    request
+        .send()
+        .await
+        .map_err(failed)?
+        .json()
+        .await
+        .map_err(failed)
+}
+
 impl Account {
     pub fn new(config: WechatConfig, http: reqwest::Client) -> Account {
         Account {
@@ -121,20 +132,15 @@ impl Account {
         {
             return Ok(token.clone());
         }
-        let answer: Answer = self
+        let answer = ask(self
             .http
             .get(format!("{}/cgi-bin/token", self.config.api_base))
             .query(&[
                 ("grant_type", "client_credential"),
                 ("appid", self.config.app_id.as_str()),
                 ("secret", self.config.app_secret.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(failed)?
-            .json()
-            .await
-            .map_err(failed)?;
+            ]))
+        .await?;
         let Some(token) = answer.access_token else {
             return Err(failed(format!(
                 "no access token ({} {})",
@@ -178,20 +184,15 @@ impl Account {
         let mut stale = false;
         loop {
             let token = self.token(stale).await?;
-            let answer: Answer = self
+            let answer = ask(self
                 .http
                 .post(format!(
                     "{}/cgi-bin/message/template/send",
                     self.config.api_base
                 ))
                 .query(&[("access_token", token.as_str())])
-                .json(&body)
-                .send()
-                .await
-                .map_err(failed)?
-                .json()
-                .await
-                .map_err(failed)?;
+                .json(&body))
+            .await?;
             match answer.errcode {
                 0 => return Ok(Outcome::Sent),
                 UNFOLLOWED => {

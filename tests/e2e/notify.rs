@@ -174,18 +174,9 @@ async fn the_complainant_hears_it_taken_up_looked_into_and_resolved() {
         )
         .await;
     let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-NTFY4").await;
-    let (s, filed) = crew
-        .desk
-        .post(
-            "/api/v1/complaints",
-            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
-                   "severity": "medium", "summary": "收费比电话里说的高"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{filed}");
+    let (filed, path) = billing_complaint(&crew, &fx).await;
     let number = filed["number"].as_str().unwrap().to_owned();
     let id = filed["id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/complaints/{id}/transitions");
     for body in [
         json!({"action": "add_note", "text": "客户来电两次"}),
         json!({"action": "acknowledge", "note": "已致电客户"}),
@@ -560,18 +551,7 @@ async fn staff_are_told_what_became_theirs() {
         "the dispatcher who assigned it is not told"
     );
 
-    let (_, filed) = crew
-        .desk
-        .post(
-            "/api/v1/complaints",
-            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
-                   "severity": "medium", "summary": "收费比电话里说的高"}),
-        )
-        .await;
-    let path = format!(
-        "/api/v1/complaints/{}/transitions",
-        filed["id"].as_str().unwrap()
-    );
+    let (filed, path) = billing_complaint(&crew, &fx).await;
     let (s, _) = hu.post(&path, json!({"action": "acknowledge"})).await;
     assert_eq!(s, StatusCode::OK);
     let (_, hus) = hu.get("/api/v1/me/notices").await;
@@ -634,18 +614,7 @@ async fn the_manager_opens_an_escalated_complaint_from_the_bell() -> anyhow::Res
         .user(&crew.admin, "li", Role::ServiceManager, None)
         .await;
     let fx = customer_reached_by(&crew.desk, "chen.jing@example.cn", "zh-CN", "SC650-BELL2").await;
-    let (_, filed) = crew
-        .desk
-        .post(
-            "/api/v1/complaints",
-            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
-                   "severity": "medium", "summary": "收费比电话里说的高"}),
-        )
-        .await;
-    let path = format!(
-        "/api/v1/complaints/{}/transitions",
-        filed["id"].as_str().unwrap()
-    );
+    let (_, path) = billing_complaint(&crew, &fx).await;
     let (s, _) = hu
         .post(
             &path,
@@ -666,4 +635,26 @@ async fn the_manager_opens_an_escalated_complaint_from_the_bell() -> anyhow::Res
     ui.wait_text("#complaint", "收费比电话里说的高").await?;
     ui.wait_text("#my-notices-count", "0").await?;
     ui.close_clean().await
+}
+
+/// The desk files a medium billing complaint for the fixture's customer; returns it and the
+/// path its steps are posted to.
+async fn billing_complaint(
+    crew: &Crew,
+    fx: &fixline_tests::Fixture,
+) -> (serde_json::Value, String) {
+    let (s, filed) = crew
+        .desk
+        .post(
+            "/api/v1/complaints",
+            json!({"customer_id": fx.customer, "channel": "phone", "category": "billing",
+                   "severity": "medium", "summary": "收费比电话里说的高"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{filed}");
+    let path = format!(
+        "/api/v1/complaints/{}/transitions",
+        filed["id"].as_str().unwrap()
+    );
+    (filed, path)
 }

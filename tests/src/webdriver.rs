@@ -471,7 +471,13 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("{css}[{attr}] never became {value:?}; last {last:?}")
+        // What the screen showed instead (a message, a form still open) says why.
+        let shot = format!(
+            "failed-wait-{}",
+            value.replace(|c: char| !c.is_alphanumeric(), "-")
+        );
+        let saved = self.screenshot(&shot).await.ok();
+        bail!("{css}[{attr}] never became {value:?}; last {last:?}; screen: {saved:?}")
     }
 
     /// Runs axe-core on the page as it is now and fails with every serious or critical
