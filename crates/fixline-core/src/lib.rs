@@ -20,6 +20,7 @@ pub mod fault_code;
 pub mod guide;
 pub mod ids;
 pub mod intake;
+pub mod kpi;
 pub mod map_link;
 pub mod money;
 pub mod notify;

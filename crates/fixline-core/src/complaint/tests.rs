@@ -406,3 +406,25 @@ fn the_customer_is_told_when_a_complaint_is_taken_up_looked_into_and_resolved() 
         c = next;
     }
 }
+
+#[test]
+fn complaints_resolved_by_their_deadline_count_as_in_time() {
+    use crate::kpi::complaints_resolved_in_time;
+    let h = handler();
+    let resolve = ComplaintAction::Resolve {
+        root_cause: RootCause::Parts,
+        resolution: "换了新压缩机".into(),
+        corrective_action: None,
+    };
+    // High: resolved within 3 working days of Monday 09:00, i.e. by Wednesday evening.
+    let filed = || received("2026-11-30 09:00", Severity::High);
+    let on_time = act(&filed(), &h, "2026-12-01 15:00", resolve.clone()).unwrap();
+    let late = act(&filed(), &h, "2026-12-10 15:00", resolve).unwrap();
+    let r = complaints_resolved_in_time(&[on_time, late, filed()]);
+    assert_eq!(
+        (r.numerator, r.denominator),
+        (1, 2),
+        "one of the two resolved; the open one is not counted"
+    );
+    assert_eq!(r.percent(), Some(50.0));
+}
