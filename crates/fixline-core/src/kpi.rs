@@ -1,7 +1,7 @@
 //! The service's KPIs, each defined once (the formulas are in `docs/kpis.md`): pure functions
 //! over jobs, survey answers and complaints, so the dashboard, the review pack and the tests
 //! cannot disagree on what a figure means. The first ones: the customer's voice (CSAT, NPS,
-//! CES), first-time fix and repeat visits, and complaints.
+//! CES), first-time fix and repeat visits, SLA attainment, and complaints.
 
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
@@ -89,6 +89,27 @@ pub fn first_time_fix(period: &[WorkOrder], all: &[WorkOrder]) -> Ratio {
 pub fn repeat_visits(period: &[WorkOrder]) -> Ratio {
     let finished = period.iter().filter(|j| j.resolution.is_some());
     Ratio::of(finished, |j| j.visits.len() > 1)
+}
+
+/// The SLA milestones a job is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    Respond,
+    Arrive,
+    Resolve,
+}
+
+/// SLA attainment for one milestone: of the jobs that reached it, those that reached it by
+/// its due time (business hours and pauses are already in the due time the clock kept).
+pub fn sla_attainment(jobs: &[WorkOrder], milestone: Milestone) -> Ratio {
+    let reached = jobs.iter().filter_map(|j| match milestone {
+        Milestone::Respond => j.sla.respond,
+        Milestone::Arrive => j.sla.arrive,
+        Milestone::Resolve => j.sla.resolve,
+    });
+    Ratio::of(reached, |m| m.on_time())
 }
 
 /// Complaints per 100 finished jobs in the same period.
@@ -237,5 +258,33 @@ mod tests {
         assert_eq!((repeat.numerator, repeat.denominator), (1, 5));
         assert_eq!(complaints_per_100_jobs(2, 5), Some(40.0));
         assert_eq!(complaints_per_100_jobs(2, 0), None);
+    }
+
+    #[test]
+    fn sla_attainment_by_hand() {
+        use crate::sla::MetMilestone;
+        let met = |at_day: u32, due_day: u32| {
+            Some(MetMilestone {
+                at: at(at_day),
+                due: at(due_day),
+            })
+        };
+        // Responded: on time, on time, late → 2 of 3. Resolved: one on the due time itself
+        // (on time), one late; the third not resolved yet → 1 of 2.
+        let mut jobs = [
+            job(1, 50, 1, None, 0),
+            job(2, 51, 1, None, 0),
+            job(3, 52, 1, None, 0),
+        ];
+        jobs[0].sla.respond = met(1, 2);
+        jobs[1].sla.respond = met(2, 2);
+        jobs[2].sla.respond = met(3, 2);
+        jobs[0].sla.resolve = met(4, 4);
+        jobs[1].sla.resolve = met(6, 5);
+        let respond = sla_attainment(&jobs, Milestone::Respond);
+        assert_eq!((respond.numerator, respond.denominator), (2, 3));
+        let resolve = sla_attainment(&jobs, Milestone::Resolve);
+        assert_eq!((resolve.numerator, resolve.denominator), (1, 2));
+        assert_eq!(sla_attainment(&jobs, Milestone::Arrive).percent(), None);
     }
 }
