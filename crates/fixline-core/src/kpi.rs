@@ -7,6 +7,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::complaint::Complaint;
+use crate::sla::Milestone;
 use crate::survey::{NpsGroup, SurveyAnswer};
 use crate::work_order::WorkOrder;
 
@@ -91,24 +92,10 @@ pub fn repeat_visits(period: &[WorkOrder]) -> Ratio {
     Ratio::of(finished, |j| j.visits.len() > 1)
 }
 
-/// The SLA milestones a job is measured on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Milestone {
-    Respond,
-    Arrive,
-    Resolve,
-}
-
 /// SLA attainment for one milestone: of the jobs that reached it, those that reached it by
 /// its due time (business hours and pauses are already in the due time the clock kept).
 pub fn sla_attainment(jobs: &[WorkOrder], milestone: Milestone) -> Ratio {
-    let reached = jobs.iter().filter_map(|j| match milestone {
-        Milestone::Respond => j.sla.respond,
-        Milestone::Arrive => j.sla.arrive,
-        Milestone::Resolve => j.sla.resolve,
-    });
+    let reached = jobs.iter().filter_map(|j| j.sla.met(milestone));
     Ratio::of(reached, |m| m.on_time())
 }
 

@@ -382,7 +382,8 @@ impl SlaClock {
         }
     }
 
-    fn met(&self, m: Milestone) -> Option<&MetMilestone> {
+    /// When the milestone was reached and by when it was due; none until it is reached.
+    pub fn met(&self, m: Milestone) -> Option<&MetMilestone> {
         match m {
             Milestone::Respond => self.respond.as_ref(),
             Milestone::Arrive => self.arrive.as_ref(),
