@@ -36,6 +36,7 @@ fn main() {
         "conflicts",
         "sync_now",
         "report_position",
+        "scorecard",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -9,13 +9,16 @@ mod api;
 pub mod auth;
 pub mod auto_assign;
 pub mod blobs;
+pub mod charts;
 pub mod clock;
 pub mod complaints;
 pub mod config;
 pub mod demo;
 mod error;
 pub mod eta;
+pub mod exports;
 pub mod geocode;
+pub mod kpis;
 mod listen;
 pub mod mail;
 pub mod metrics;
@@ -24,6 +27,7 @@ pub mod planning;
 pub mod quality;
 pub mod receipts;
 pub mod return_visits;
+pub mod review;
 pub mod sign_in;
 pub mod sms;
 pub mod store;
@@ -83,6 +87,13 @@ impl AppState {
                 }
                 Err(e) => tracing::warn!("receipt logo {} not read: {e}", path.display()),
             }
+        }
+        let area = store::FactsArea {
+            area: config.service_area.clone(),
+            calendar: config.sla.calendar.clone(),
+        };
+        if let Err(e) = store.set_facts_area(area) {
+            tracing::error!("the KPI facts of older jobs were not written: {e}");
         }
         let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes)
             .with_partial_quota(config.storage.partial_quota_bytes);

@@ -248,6 +248,14 @@ async fn pool(device: State<'_, Device>) -> Answer<Vec<PoolJob>> {
         .map_err(fail)
 }
 
+/// The engineer's own KPIs (online only).
+#[tauri::command]
+async fn scorecard(device: State<'_, Device>) -> Answer<fixline_api::kpi::KpiTable> {
+    fixline_device::scorecard::scorecard(&device.store)
+        .await
+        .map_err(fail)
+}
+
 /// Picks a job from the pool, then syncs so it is on the device.
 #[tauri::command]
 async fn pick(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<()> {
@@ -487,6 +495,7 @@ pub fn run() {
             email_receipt,
             pool,
             pick,
+            scorecard,
             find_printers,
             pair_printer,
             printer,

@@ -61,6 +61,14 @@ pub fn App() -> impl IntoView {
                 )
             })
     });
+    // Engineers see their own scorecard.
+    let is_engineer = Memo::new(move |_| {
+        shell
+            .status
+            .get()
+            .and_then(|s| s.signed_in)
+            .is_some_and(|u| u.role == fixline_core::role::Role::Engineer)
+    });
     // Complaint handlers, service managers and admins work complaints.
     let complaint_staff = Memo::new(move |_| {
         shell
@@ -164,6 +172,10 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <Show when=move || reviewer.get()>
                         <button id="nav-quality" on:click=move |_| shell.go(Screen::Quality)>{tr(Text::Quality)}</button>
+                        <button id="nav-dashboard" on:click=move |_| shell.go(Screen::Dashboard)>{tr(Text::Dashboard)}</button>
+                    </Show>
+                    <Show when=move || is_engineer.get()>
+                        <button id="nav-scorecard" on:click=move |_| shell.go(Screen::Scorecard)>{tr(Text::MyScorecard)}</button>
                     </Show>
                     <button id="nav-guides" on:click=move |_| shell.go(Screen::Guides(None))>{tr(Text::Guides)}</button>
                     <button id="nav-receipts" on:click=move |_| shell.go(Screen::Receipts)>{tr(Text::SyncReceipts)}</button>
@@ -208,6 +220,8 @@ pub fn App() -> impl IntoView {
                 Screen::ReturnVisits => view! { <pages::desk::return_visits::ReturnVisits/> }.into_any(),
                 Screen::Quality => view! { <pages::desk::quality::Quality/> }.into_any(),
                 Screen::Notifications => view! { <pages::desk::notifications::Notifications/> }.into_any(),
+                Screen::Dashboard => view! { <pages::desk::dashboard::Dashboard/> }.into_any(),
+                Screen::Scorecard => view! { <pages::scorecard::Scorecard/> }.into_any(),
             }}
         </main>
     }

@@ -35,6 +35,10 @@ pub enum Screen {
     Quality,
     /// What customers were told, and the dead letters to resend.
     Notifications,
+    /// The service manager's KPIs (服务看板).
+    Dashboard,
+    /// An engineer's own figures.
+    Scorecard,
 }
 
 impl Screen {
@@ -50,6 +54,7 @@ impl Screen {
                 | Screen::ReturnVisits
                 | Screen::Quality
                 | Screen::Notifications
+                | Screen::Dashboard
         )
     }
 
@@ -79,6 +84,8 @@ impl Screen {
             Screen::ReturnVisits => "return-visits".to_owned(),
             Screen::Quality => "quality".to_owned(),
             Screen::Notifications => "notifications".to_owned(),
+            Screen::Dashboard => "dashboard".to_owned(),
+            Screen::Scorecard => "scorecard".to_owned(),
         };
         Some(format!("#/{path}"))
     }
@@ -108,6 +115,8 @@ impl Screen {
             ("return-visits", None) => Screen::ReturnVisits,
             ("quality", None) => Screen::Quality,
             ("notifications", None) => Screen::Notifications,
+            ("dashboard", None) => Screen::Dashboard,
+            ("scorecard", None) => Screen::Scorecard,
             _ => return None,
         })
     }
@@ -178,6 +187,8 @@ mod tests {
             Screen::ReturnVisits,
             Screen::Quality,
             Screen::Notifications,
+            Screen::Dashboard,
+            Screen::Scorecard,
             Screen::Complaints(None),
             Screen::Complaints(Some(
                 "0190a0b0-0000-7000-8000-000000000003".parse().unwrap(),

@@ -10,7 +10,7 @@ use fixline_core::receipt::{
 };
 use fixline_receipt::sample;
 use fixline_tests::smtp::SmtpSink;
-use fixline_tests::{Client, Crew, chens_job, crew_configured, read};
+use fixline_tests::{Client, Crew, chens_job, crew_configured, pdf_text, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -66,18 +66,6 @@ async fn upload_photo(chen: &Client, job: &str, seed: u8, tag: &str) -> Value {
     let (s, b) = read(r).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     b
-}
-
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn pdf_images(pdf: &[u8]) -> usize {

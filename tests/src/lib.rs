@@ -638,3 +638,16 @@ impl Client {
             .to_vec()
     }
 }
+
+/// A PDF's text as `pdftotext` reads it back (layout lost, words kept).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8(out.stdout).expect("UTF-8 text")
+}

@@ -23,6 +23,7 @@ usage: cargo xtask <command>
   bench live                         live-stream fan-out: pings/s and delivery latency to consoles
   bench receipt                      the PDF receipt vs Chromium print-to-pdf; photos vs vipsthumbnail
   bench print                        thermal receipt bytes, encode time, time over Bluetooth
+  bench kpi                          the KPI dashboard over 1M jobs vs a plain SQLite GROUP BY
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -516,6 +517,10 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "--package", "fixline-print", "--bench", "print"],
         ),
-        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt, print\n{USAGE}"),
+        Some("kpi") => run(
+            "cargo",
+            &["bench", "--package", "fixline-server", "--bench", "kpi"],
+        ),
+        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt, print, kpi\n{USAGE}"),
     }
 }

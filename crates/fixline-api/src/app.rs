@@ -50,6 +50,7 @@ pub const COMMANDS: &[&str] = &[
     "conflicts",
     "sync_now",
     "report_position",
+    "scorecard",
 ];
 
 /// A job with its customer's file, as the job screen shows it.

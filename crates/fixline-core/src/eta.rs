@@ -218,6 +218,7 @@ mod tests {
             checked_out_at: out.map(t),
             check_out_position: None,
             outcome: None,
+            set_off_at: None,
         });
         wo
     }

@@ -68,4 +68,6 @@ entity_id!(
     PendingIntakeId,
     /// A customer's complaint (投诉), tracked to closure with its own deadlines.
     ComplaintId,
+    /// An improvement action (改进措施) from a service review.
+    ImprovementId,
 );

@@ -19,6 +19,7 @@ pub mod eta;
 pub mod fault_code;
 pub mod guide;
 pub mod ids;
+pub mod improvement;
 pub mod intake;
 pub mod kpi;
 pub mod map_link;

@@ -391,6 +391,18 @@ impl SlaClock {
         }
     }
 
+    /// How long the clock ran from intake to a met milestone, in seconds: working seconds on a
+    /// business-hours clock, and never the pauses before it. It is the target less what was
+    /// left (or plus how late) when the milestone was met, so it needs no history.
+    pub fn elapsed(&self, m: Milestone, calendar: &BusinessCalendar) -> Option<i64> {
+        let met = self.met(m)?;
+        let left = match self.working_time(calendar) {
+            Some(time) => time.between(met.at, met.due),
+            None => (met.due - met.at).num_seconds(),
+        };
+        Some((i64::from(self.targets.minutes(m)) * 60 - left).max(0))
+    }
+
     /// Due time counting the pauses up to `now`, including one still running. While paused, a
     /// milestone is due as long after `now` as it had left when the pause began.
     pub fn due(&self, m: Milestone, now: Timestamp) -> Timestamp {

@@ -77,11 +77,7 @@ impl SurveyAnswer {
 
     /// Where the NPS answer puts the customer.
     pub fn nps_group(&self) -> NpsGroup {
-        match self.nps {
-            0..=6 => NpsGroup::Detractor,
-            7..=8 => NpsGroup::Passive,
-            _ => NpsGroup::Promoter,
-        }
+        NpsGroup::of(self.nps)
     }
 
     /// An answer the desk follows up with a call: not fixed, or unhappy.
@@ -97,6 +93,17 @@ pub enum NpsGroup {
     Detractor,
     Passive,
     Promoter,
+}
+
+impl NpsGroup {
+    /// Where a 0–10 answer puts the customer: 0–6 detractor, 7–8 passive, 9–10 promoter.
+    pub fn of(score: u8) -> NpsGroup {
+        match score {
+            0..=6 => NpsGroup::Detractor,
+            7..=8 => NpsGroup::Passive,
+            _ => NpsGroup::Promoter,
+        }
+    }
 }
 
 /// A job's survey: the latest answer, where it came from, and when it was first and last given.

@@ -107,6 +107,7 @@ fn labour_comes_from_visit_times_in_quarter_hours_with_a_minimum() {
         checked_out_at: to,
         check_out_position: None,
         outcome: None,
+        set_off_at: None,
     };
     let visits = [
         visit(1, t(9, 0), Some(t(9, 50))),   // 50 min → 60

@@ -35,6 +35,7 @@ fn clean() -> WorkOrder {
         checked_out_at: Some(t0() + TimeDelta::minutes(60)),
         check_out_position: Some(site()),
         outcome: Some(VisitOutcome::Completed),
+        set_off_at: None,
     }];
     wo.photos = vec![photo(1, PhotoTag::Before), photo(2, PhotoTag::After)];
     wo.receipt = Some(Box::new(common::receipt_record()));

@@ -12,6 +12,7 @@ mod error;
 mod files;
 pub mod pool;
 pub mod printing;
+pub mod scorecard;
 mod store;
 mod sync;
 

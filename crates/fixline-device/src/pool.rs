@@ -9,7 +9,8 @@ use fixline_core::work_order::WorkOrder;
 use crate::client::ServerLink;
 use crate::{DeviceStore, Error, Result};
 
-fn link(store: &DeviceStore) -> Result<ServerLink> {
+/// The signed-in engineer's link to the server.
+pub(crate) fn link(store: &DeviceStore) -> Result<ServerLink> {
     let session = store.session()?.ok_or(Error::NotSignedIn)?;
     ServerLink::for_session(&session)
 }

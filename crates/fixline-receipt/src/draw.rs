@@ -258,13 +258,12 @@ impl<'f> Sheet<'f> {
     }
 
     pub(crate) fn fill(&mut self, x: f32, y: f32, w: f32, h: f32) {
-        self.mark(Mark::Fill {
-            x,
-            y,
-            w,
-            h,
-            grey: 0.0,
-        });
+        self.fill_grey(x, y, w, h, 0.0);
+    }
+
+    /// A rectangle in a shade of grey (0 black, 1 white).
+    pub(crate) fn fill_grey(&mut self, x: f32, y: f32, w: f32, h: f32, grey: f32) {
+        self.mark(Mark::Fill { x, y, w, h, grey });
     }
 
     pub(crate) fn stroke(&mut self, points: Vec<(f32, f32)>, width: f32) {

@@ -9,6 +9,7 @@
 mod draw;
 pub mod fonts;
 mod layout;
+pub mod report;
 pub mod sample;
 mod signature;
 mod words;

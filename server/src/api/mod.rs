@@ -11,7 +11,9 @@ mod dispatch;
 mod engineers;
 mod extract;
 mod guides;
+mod improvements;
 pub(crate) mod intake;
+mod kpis;
 mod live;
 mod notifications;
 mod pending;
@@ -86,6 +88,8 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(surveys::routes())
         .merge(return_visits::routes())
         .merge(quality::routes())
+        .merge(kpis::routes())
+        .merge(improvements::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -184,6 +184,22 @@ pub type ComplaintEdit<'a> = &'a mut dyn FnMut(
 /// Replays a device action on the job as the store has it, knowing the actor's standing.
 pub type DeviceDecision<'a> = &'a mut dyn FnMut(&WorkOrder, Standing) -> Replay;
 
+/// What the KPI facts need beyond the job: the zone its days are in and the calendar its
+/// business-hours clock counts by (from the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct FactsArea {
+    pub area: fixline_core::zone::ServiceArea,
+    pub calendar: fixline_core::calendar::BusinessCalendar,
+}
+
+/// One job's KPI facts as the dashboard reads them.
+#[derive(Debug, Clone)]
+pub struct FactRow {
+    pub work_order_id: WorkOrderId,
+    pub number: String,
+    pub facts: fixline_core::kpi::JobFacts,
+}
+
 pub trait Store: Send + Sync + 'static {
     // --- users and sessions
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()>;
@@ -359,6 +375,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         now: Timestamp,
     ) -> Result<Vec<fixline_core::complaint::Complaint>>;
+    /// The complaints received from `from` until before `to`, oldest first.
+    fn complaints_received(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>>;
     /// A customer's complaints, newest first (their page shows where each stands).
     fn complaints_of_customer(
         &self,
@@ -369,6 +391,33 @@ pub trait Store: Send + Sync + 'static {
     fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()>;
     /// Scorecards of one ISO week ("2026-W49"), or all, oldest first.
     fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>>;
+
+    // --- KPIs
+    /// Sets the zone and calendar the KPI facts are worked out in, and writes the facts of
+    /// every job that has none yet.
+    fn set_facts_area(&self, area: FactsArea) -> Result<()>;
+    /// Calls `each` with every finished job's facts that the filter keeps.
+    fn each_job_facts(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        each: &mut dyn FnMut(FactRow),
+    ) -> Result<()>;
+
+    // --- improvement actions
+    fn create_improvement_action(
+        &self,
+        action: &fixline_core::improvement::ImprovementAction,
+    ) -> Result<()>;
+    /// Changes an action made on version `expected`; `edit` returns the new one.
+    fn update_improvement_action(
+        &self,
+        id: fixline_core::ids::ImprovementId,
+        expected: u64,
+        edit: &mut dyn FnMut(
+            &fixline_core::improvement::ImprovementAction,
+        ) -> Result<fixline_core::improvement::ImprovementAction>,
+    ) -> Result<fixline_core::improvement::ImprovementAction>;
+    fn improvement_actions(&self) -> Result<Vec<fixline_core::improvement::ImprovementAction>>;
 
     // --- surveys
     /// The job's survey, if the customer answered.

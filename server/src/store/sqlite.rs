@@ -36,9 +36,9 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Attach, Change, ChangeOp, DeviceDecision, Entity, Page, Paging, PendingResolution,
-    ServiceTarget, Store, Taken, TargetSpec, User, Visibility, WorkOrderEdit, WorkOrderFilter,
-    WorkOrderIntake,
+    Attach, Change, ChangeOp, DeviceDecision, Entity, FactRow, FactsArea, Page, Paging,
+    PendingResolution, ServiceTarget, Store, Taken, TargetSpec, User, Visibility, WorkOrderEdit,
+    WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
 use fixline_core::guide::{Guide, GuideDetails};
@@ -49,6 +49,8 @@ use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncC
 pub mod backup;
 mod complaints;
 mod customers;
+mod improvements;
+mod kpis;
 mod notices;
 mod quality;
 mod staff_notices;
@@ -68,6 +70,7 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     feed: broadcast::Sender<Change>,
+    facts_area: kpis::SharedArea,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -123,6 +126,7 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             feed,
+            facts_area: Default::default(),
         }
     }
 
@@ -529,6 +533,40 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn create_improvement_action(
+        &self,
+        action: &fixline_core::improvement::ImprovementAction,
+    ) -> Result<()> {
+        SqliteStore::create_improvement_action(self, action)
+    }
+
+    fn update_improvement_action(
+        &self,
+        id: fixline_core::ids::ImprovementId,
+        expected: u64,
+        edit: &mut dyn FnMut(
+            &fixline_core::improvement::ImprovementAction,
+        ) -> Result<fixline_core::improvement::ImprovementAction>,
+    ) -> Result<fixline_core::improvement::ImprovementAction> {
+        SqliteStore::update_improvement_action(self, id, expected, edit)
+    }
+
+    fn improvement_actions(&self) -> Result<Vec<fixline_core::improvement::ImprovementAction>> {
+        SqliteStore::improvement_actions(self)
+    }
+
+    fn set_facts_area(&self, area: FactsArea) -> Result<()> {
+        self.set_facts_area_and_backfill(area)
+    }
+
+    fn each_job_facts(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        each: &mut dyn FnMut(FactRow),
+    ) -> Result<()> {
+        self.each_job_facts_in(filter, each)
+    }
+
     fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()> {
         let doc = serde_json::to_string(part).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx, _| {
@@ -1325,7 +1363,17 @@ impl Store for SqliteStore {
                 ("created_at", Value::Text(ts(wo.created_at))),
                 ("search_text", Value::Text(search)),
             ];
-            put_work_order(tx, log, &wo, None, ChangeOp::Created, at, extra, &region)?;
+            put_work_order(
+                tx,
+                log,
+                &wo,
+                None,
+                ChangeOp::Created,
+                at,
+                extra,
+                &region,
+                &self.facts_area(),
+            )?;
             insert_history(
                 tx,
                 at,
@@ -1462,6 +1510,7 @@ impl Store for SqliteStore {
                 at,
                 extra,
                 &region,
+                &self.facts_area(),
             )?;
             insert_history(tx, at, &entry)?;
             Ok(next)
@@ -1699,6 +1748,14 @@ impl Store for SqliteStore {
         SqliteStore::complaints_past_deadline(self, now)
     }
 
+    fn complaints_received(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_received(self, from, to)
+    }
+
     fn complaints_of_customer(
         &self,
         customer: CustomerId,
@@ -1751,8 +1808,10 @@ fn put_work_order(
     at: DateTime<Utc>,
     extra: Vec<(&'static str, Value)>,
     region: &str,
+    area: &FactsArea,
 ) -> Result<()> {
     write_row(tx, wo, op, extra)?;
+    kpis::write(tx, area, wo, region)?;
     notices::enqueue(tx, before, wo, at)?;
     let previous = before.and_then(|b| b.assignee);
     log.record(

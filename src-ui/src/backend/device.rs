@@ -239,6 +239,10 @@ impl Backend for Device {
         call("pool")
     }
 
+    fn my_scorecard(&self) -> Answer<fixline_api::kpi::KpiTable> {
+        call("scorecard")
+    }
+
     fn pick(&self, id: WorkOrderId) -> Answer<()> {
         call_with("pick", WorkOrderArgs { id })
     }

@@ -269,6 +269,57 @@ pub trait Backend {
     fn qa_results(&self) -> Answer<Vec<fixline_api::quality::EngineerQa>> {
         console_only()
     }
+    /// The KPI dashboard's figures (service managers, admins).
+    fn kpis(&self, _q: fixline_api::kpi::KpiQuery) -> Answer<fixline_api::kpi::KpiTable> {
+        console_only()
+    }
+    /// The jobs behind a slice's figures.
+    fn kpi_jobs(
+        &self,
+        _q: fixline_api::kpi::KpiQuery,
+        _page: u32,
+    ) -> Answer<fixline_api::kpi::KpiJobs> {
+        console_only()
+    }
+    /// One KPI drawn over twelve months and per slice.
+    fn kpi_charts(
+        &self,
+        _q: fixline_api::kpi::KpiQuery,
+        _kpi: fixline_core::kpi::Kpi,
+        _lang: &'static str,
+    ) -> Answer<fixline_api::kpi::KpiCharts> {
+        console_only()
+    }
+    fn kpi_targets(&self) -> Answer<fixline_api::kpi::KpiTargets> {
+        console_only()
+    }
+    fn save_kpi_targets(
+        &self,
+        _targets: std::collections::BTreeMap<fixline_core::kpi::Kpi, f64>,
+        _version: u64,
+    ) -> Answer<fixline_api::kpi::KpiTargets> {
+        console_only()
+    }
+    /// A KPI file: the review pack of a month or quarter (`review?period=…`), or an export of
+    /// the table or the jobs behind it (`export?…`); the bytes as the server sent them.
+    fn kpi_file(&self, _path_and_query: String) -> Answer<Vec<u8>> {
+        console_only()
+    }
+    fn improvement_actions(&self) -> Answer<Vec<fixline_core::improvement::ImprovementAction>> {
+        console_only()
+    }
+    /// A new improvement action, or (with its id and version) a change to one.
+    fn save_improvement_action(
+        &self,
+        _id: Option<(fixline_core::ids::ImprovementId, u64)>,
+        _details: fixline_core::improvement::ActionDetails,
+    ) -> Answer<fixline_core::improvement::ImprovementAction> {
+        console_only()
+    }
+    /// The signed-in engineer's own figures by month (online only).
+    fn my_scorecard(&self) -> Answer<fixline_api::kpi::KpiTable> {
+        console_only()
+    }
     /// Creates a login (administrators).
     fn add_user(
         &self,
@@ -538,4 +589,23 @@ pub async fn sleep(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A KPI question as a query string, each value percent-encoded.
+pub fn kpi_query(q: &fixline_api::kpi::KpiQuery) -> String {
+    let mut parts = vec![format!("by={}", q.by.as_str())];
+    let mut add = |name: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            parts.push(format!("{name}={}", js_sys::encode_uri_component(&v)));
+        }
+    };
+    add("from", q.from.map(|d| d.to_string()));
+    add("to", q.to.map(|d| d.to_string()));
+    add("engineer", q.engineer.map(|e| e.to_string()));
+    add("region", q.region.clone());
+    add("category", q.category.clone());
+    add("model", q.model.clone());
+    add("channel", q.channel.clone());
+    add("key", q.key.clone());
+    parts.join("&")
 }

@@ -598,6 +598,94 @@ impl Backend for Server {
         Box::pin(get(url))
     }
 
+    fn kpis(&self, q: fixline_api::kpi::KpiQuery) -> Answer<fixline_api::kpi::KpiTable> {
+        let url = self.url(&format!("/api/v1/kpis?{}", super::kpi_query(&q)));
+        Box::pin(get(url))
+    }
+
+    fn kpi_jobs(
+        &self,
+        q: fixline_api::kpi::KpiQuery,
+        page: u32,
+    ) -> Answer<fixline_api::kpi::KpiJobs> {
+        let url = self.url(&format!(
+            "/api/v1/kpis/jobs?{}&page={page}&per_page=50",
+            super::kpi_query(&q)
+        ));
+        Box::pin(get(url))
+    }
+
+    fn kpi_charts(
+        &self,
+        q: fixline_api::kpi::KpiQuery,
+        kpi: fixline_core::kpi::Kpi,
+        lang: &'static str,
+    ) -> Answer<fixline_api::kpi::KpiCharts> {
+        let url = self.url(&format!(
+            "/api/v1/kpis/charts?{}&kpi={}&lang={lang}",
+            super::kpi_query(&q),
+            kpi.as_str()
+        ));
+        Box::pin(get(url))
+    }
+
+    fn kpi_targets(&self) -> Answer<fixline_api::kpi::KpiTargets> {
+        let url = self.url("/api/v1/settings/kpi-targets");
+        Box::pin(get(url))
+    }
+
+    fn save_kpi_targets(
+        &self,
+        targets: std::collections::BTreeMap<fixline_core::kpi::Kpi, f64>,
+        version: u64,
+    ) -> Answer<fixline_api::kpi::KpiTargets> {
+        let url = self.url("/api/v1/settings/kpi-targets");
+        Box::pin(async move { put_at(url, version, to_body(&targets)?).await })
+    }
+
+    fn kpi_file(&self, path_and_query: String) -> Answer<Vec<u8>> {
+        let url = self.url(&format!("/api/v1/kpis/{path_and_query}"));
+        Box::pin(async move {
+            let response = authorised(Request::get(&url)).send().await.map_err(|e| {
+                UiError::new("offline", format!("the server cannot be reached: {e}"))
+            })?;
+            if !response.ok() {
+                return Err(refusal(response).await);
+            }
+            response
+                .binary()
+                .await
+                .map_err(|e| UiError::new("bad_answer", e.to_string()))
+        })
+    }
+
+    fn improvement_actions(&self) -> Answer<Vec<fixline_core::improvement::ImprovementAction>> {
+        let url = self.url("/api/v1/improvement-actions");
+        Box::pin(get(url))
+    }
+
+    fn save_improvement_action(
+        &self,
+        id: Option<(fixline_core::ids::ImprovementId, u64)>,
+        details: fixline_core::improvement::ActionDetails,
+    ) -> Answer<fixline_core::improvement::ImprovementAction> {
+        match id {
+            None => {
+                let url = self.url("/api/v1/improvement-actions");
+                Box::pin(async move { post(url, to_body(&details)?).await })
+            }
+            Some((id, version)) => {
+                let url = self.url(&format!("/api/v1/improvement-actions/{id}"));
+                Box::pin(async move { put_at(url, version, to_body(&details)?).await })
+            }
+        }
+    }
+
+    fn my_scorecard(&self) -> Answer<fixline_api::kpi::KpiTable> {
+        let url = self.url("/api/v1/me/scorecard");
+        Box::pin(get(url))
+    }
+
     fn add_user(&self, new: fixline_api::session::NewUser) -> Answer<fixline_core::security::User> {
         let url = self.url("/api/v1/users");
         Box::pin(async move { post(url, to_body(&new)?).await })

@@ -9,4 +9,5 @@ pub mod jobs;
 pub mod pool;
 pub mod printer;
 pub mod receipts;
+pub mod scorecard;
 pub mod sign_in;

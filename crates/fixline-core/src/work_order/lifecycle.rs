@@ -557,6 +557,7 @@ impl WorkOrder {
             }
             Action::StartTravel => {
                 next.sla.mark(Milestone::Respond, at);
+                next.set_off_at = Some(at);
                 next.status = Status::EnRoute;
             }
             Action::Arrive { position } => {
@@ -575,6 +576,7 @@ impl WorkOrder {
                     checked_out_at: None,
                     check_out_position: None,
                     outcome: None,
+                    set_off_at: next.set_off_at.take(),
                 });
                 next.status = Status::OnSite;
             }
@@ -783,6 +785,7 @@ impl WorkOrder {
     fn forget_estimate(&mut self) {
         self.eta = None;
         self.late_since = None;
+        self.set_off_at = None;
     }
 
     /// The job left its engineer: a pin to that engineer no longer means anything.

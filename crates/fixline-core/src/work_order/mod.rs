@@ -255,6 +255,10 @@ pub struct Visit {
     pub checked_out_at: Option<DateTime<Utc>>,
     pub check_out_position: Option<Position>,
     pub outcome: Option<VisitOutcome>,
+    /// When the engineer set off for this visit (none when they were already there, or for
+    /// older jobs): the travel time the KPIs count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_off_at: Option<DateTime<Utc>>,
 }
 
 impl Visit {
@@ -266,6 +270,12 @@ impl Visit {
     pub fn minutes_on_site(&self) -> Option<i64> {
         self.checked_out_at
             .map(|out| (out - self.checked_in_at).num_minutes())
+    }
+
+    /// Minutes on the road to this visit, when the engineer said they set off.
+    pub fn minutes_travelled(&self) -> Option<i64> {
+        self.set_off_at
+            .map(|off| (self.checked_in_at - off).num_minutes().max(0))
     }
 }
 
@@ -371,6 +381,9 @@ pub struct WorkOrder {
     /// there; none for other channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_openid: Option<String>,
+    /// When the engineer set off (start travel); moves to the visit on arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_off_at: Option<DateTime<Utc>>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -441,6 +454,7 @@ impl WorkOrder {
             pooled: false,
             requirements: Requirements::default(),
             wechat_openid: None,
+            set_off_at: None,
             version: 1,
         })
     }

@@ -80,6 +80,7 @@ impl SqliteStore {
                 ));
             }
             put(tx, log, &complaint, ChangeOp::Created, at)?;
+            super::kpis::complained(tx, &complaint.work_orders)?;
             Ok(complaint)
         })
     }
@@ -107,6 +108,20 @@ impl SqliteStore {
                 "SELECT doc FROM complaints WHERE status != 'closed'
                  AND (acknowledge_by < ?1 OR resolve_by < ?1) ORDER BY seq",
                 [ts(now)],
+            )
+        })
+    }
+
+    pub(super) fn complaints_received(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Complaint>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM complaints WHERE created_at >= ?1 AND created_at < ?2 ORDER BY seq",
+                params![ts(from), ts(to)],
             )
         })
     }

@@ -23,6 +23,7 @@ impl SqliteStore {
                     to_json(review)?
                 ],
             )?;
+            super::kpis::reviewed(tx, review.work_order, review.percent())?;
             Ok(())
         })
     }

@@ -60,6 +60,7 @@ impl SqliteStore {
                     to_json(&survey)?
                 ],
             )?;
+            super::kpis::survey_answered(tx, work_order, (a.csat, a.nps, a.effort))?;
             Ok(survey)
         })
     }

@@ -209,6 +209,7 @@ impl SqliteStore {
                     now,
                     vec![("search_text", Value::Text(search))],
                     &region,
+                    &self.facts_area(),
                 )?;
                 insert_history(tx, now, &entry)?;
                 if let Some(conflict) = conflict {

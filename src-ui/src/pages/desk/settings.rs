@@ -137,5 +137,6 @@ pub fn Settings() -> impl IntoView {
         <super::codes::CodeLists/>
         <super::wording::Wording/>
         <super::integrations::Integrations/>
+        {may_change.then(|| view! { <super::dashboard::Targets/> })}
     }
 }

@@ -1,0 +1,297 @@
+//! The KPI operations: fold the finished jobs' facts (the rollup the store keeps) per slice
+//! with core's `Tally`, beside the previous period and the targets; the jobs behind a figure.
+//! Every formula is core's; this module only groups and labels.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use fixline_api::kpi::{
+    CodeCount, KpiFilter, KpiJob, KpiJobs, KpiQuery, KpiRow, KpiSlice, KpiTable, KpiTargets,
+};
+use fixline_core::engineer::Engineer;
+use fixline_core::ids::EngineerId;
+use fixline_core::kpi::{self, JobFacts, Kpi, Tally};
+
+use crate::error::{Error, Result};
+use crate::store::{FactRow, Paging, Store};
+
+/// The longest period one question may cover (five years of days).
+const MAX_DAYS: i64 = 5 * 366;
+
+const TARGETS: &str = "kpi_targets";
+
+/// The period asked for, or this month so far; refused when backwards or too long.
+pub fn period(q: &KpiQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
+    if from > to {
+        return Err(fixline_core::Error::invalid("from", "the period starts after it ends").into());
+    }
+    if (to - from).num_days() > MAX_DAYS {
+        return Err(fixline_core::Error::invalid("to", "a period of at most five years").into());
+    }
+    Ok((from, to))
+}
+
+/// The slice a job falls in: its key and (for engineers) the key of a name to look up.
+fn key_of(f: &JobFacts, by: KpiSlice) -> String {
+    let day = f.day.unwrap_or_default();
+    match by {
+        KpiSlice::Engineer => f.engineer.map(|e| e.to_string()).unwrap_or_default(),
+        KpiSlice::Region => f.region.clone(),
+        KpiSlice::Category => f.category.clone(),
+        KpiSlice::Model => f.model.clone().unwrap_or_default(),
+        KpiSlice::Channel => f.channel.clone(),
+        KpiSlice::Week => crate::quality::week_of(day),
+        KpiSlice::Month => format!("{}-{:02}", day.year(), day.month()),
+        KpiSlice::Quarter => format!("{}-Q{}", day.year(), day.month0() / 3 + 1),
+    }
+}
+
+/// What the engineers' shifts add up to over the engineer-days of a tally.
+fn shift_minutes(tally: &Tally, shifts: &HashMap<EngineerId, &Engineer>) -> i64 {
+    tally
+        .engineer_days()
+        .filter_map(|(e, _)| shifts.get(e))
+        .map(|e| e.details.shift.working_minutes().max(0))
+        .sum()
+}
+
+fn engineers(store: &dyn Store) -> Result<Vec<Engineer>> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let got =
+            store.list_engineers(None, Paging::new(Some(page), Some(Paging::MAX_PER_PAGE)))?;
+        let n = got.items.len();
+        all.extend(got.items);
+        if n < Paging::MAX_PER_PAGE as usize {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// The targets in force: as saved in the settings, else core's defaults (version 0).
+pub fn targets(store: &dyn Store) -> Result<KpiTargets> {
+    Ok(match store.setting(TARGETS)? {
+        Some((doc, version)) => KpiTargets {
+            targets: serde_json::from_value(doc)
+                .map_err(|e| Error::Internal(format!("unreadable setting {TARGETS}: {e}")))?,
+            version,
+        },
+        None => KpiTargets {
+            targets: kpi::default_targets(),
+            version: 0,
+        },
+    })
+}
+
+/// Saves the targets over the version they were read at.
+pub fn save_targets(
+    store: &dyn Store,
+    targets: BTreeMap<Kpi, f64>,
+    expected: u64,
+    by: fixline_core::ids::UserId,
+    now: fixline_core::Timestamp,
+) -> Result<KpiTargets> {
+    for (k, v) in &targets {
+        kpi::check_target(*k, *v)?;
+    }
+    let doc = serde_json::to_value(&targets).map_err(|e| Error::Internal(e.to_string()))?;
+    let version = store.put_setting(TARGETS, &doc, expected, by, now)?;
+    Ok(KpiTargets { targets, version })
+}
+
+/// The most frequent codes per model, most first, at most `n`.
+fn top(counts: HashMap<(String, String), u64>, n: usize) -> Vec<CodeCount> {
+    let mut v: Vec<CodeCount> = counts
+        .into_iter()
+        .map(|((model, code), jobs)| CodeCount { model, code, jobs })
+        .collect();
+    v.sort_by(|a, b| {
+        b.jobs
+            .cmp(&a.jobs)
+            .then(a.model.cmp(&b.model))
+            .then(a.code.cmp(&b.code))
+    });
+    v.truncate(n);
+    v
+}
+
+/// The dashboard: the filter's finished jobs per slice, in total, and over the period before.
+pub fn table(store: &dyn Store, q: &KpiQuery, today: NaiveDate) -> Result<KpiTable> {
+    let (from, to) = period(q, today)?;
+    let engineers = engineers(store)?;
+    let shifts: HashMap<EngineerId, &Engineer> = engineers.iter().map(|e| (e.id, e)).collect();
+    let mut slices: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    let mut faults = HashMap::new();
+    let mut causes = HashMap::new();
+    let filter = KpiFilter {
+        from: Some(from),
+        to: Some(to),
+        ..q.filter()
+    };
+    store.each_job_facts(&filter, &mut |row: FactRow| {
+        let f = &row.facts;
+        total.add(f);
+        slices.entry(key_of(f, q.by)).or_default().add(f);
+        let model = f.model.clone().unwrap_or_default();
+        if let Some(code) = &f.fault_code {
+            *faults.entry((model.clone(), code.clone())).or_insert(0) += 1;
+        }
+        if let Some(code) = &f.cause_code {
+            *causes.entry((model, code.clone())).or_insert(0) += 1;
+        }
+    })?;
+    let (previous_from, previous_to) = kpi::previous_period(from, to);
+    let mut previous = Tally::default();
+    store.each_job_facts(
+        &KpiFilter {
+            from: Some(previous_from),
+            to: Some(previous_to),
+            ..q.filter()
+        },
+        &mut |row| previous.add(&row.facts),
+    )?;
+    let rows = slices
+        .into_iter()
+        .map(|(key, tally)| KpiRow {
+            label: match q.by {
+                KpiSlice::Engineer => key
+                    .parse::<EngineerId>()
+                    .ok()
+                    .and_then(|id| shifts.get(&id))
+                    .map_or_else(|| key.clone(), |e| e.details.name.clone()),
+                _ => key.clone(),
+            },
+            figures: tally.figures(shift_minutes(&tally, &shifts)),
+            key,
+        })
+        .collect();
+    Ok(KpiTable {
+        from,
+        to,
+        by: q.by,
+        rows,
+        total: total.figures(shift_minutes(&total, &shifts)),
+        previous: previous.figures(shift_minutes(&previous, &shifts)),
+        targets: targets(store)?,
+        top_faults: top(faults, 10),
+        top_causes: top(causes, 10),
+    })
+}
+
+/// The jobs behind a slice's figures (`key`; all of the filter without one), newest first.
+pub fn jobs(store: &dyn Store, q: &KpiQuery, today: NaiveDate, paging: Paging) -> Result<KpiJobs> {
+    let (from, to) = period(q, today)?;
+    let names: HashMap<EngineerId, String> = engineers(store)?
+        .into_iter()
+        .map(|e| (e.id, e.details.name))
+        .collect();
+    let mut jobs = Vec::new();
+    let filter = KpiFilter {
+        from: Some(from),
+        to: Some(to),
+        ..q.filter()
+    };
+    store.each_job_facts(&filter, &mut |row| {
+        if q.key
+            .as_deref()
+            .is_none_or(|k| key_of(&row.facts, q.by) == k)
+        {
+            jobs.push(row);
+        }
+    })?;
+    jobs.sort_by(|a, b| b.facts.day.cmp(&a.facts.day).then(b.number.cmp(&a.number)));
+    let total = jobs.len() as u64;
+    let start = (paging.page.saturating_sub(1) as usize) * paging.per_page as usize;
+    let jobs = jobs
+        .into_iter()
+        .skip(start)
+        .take(paging.per_page as usize)
+        .map(|row| {
+            let f = row.facts;
+            KpiJob {
+                work_order_id: row.work_order_id,
+                number: row.number,
+                day: f.day.unwrap_or_default(),
+                engineer: f.engineer,
+                engineer_name: f.engineer.and_then(|e| names.get(&e).cloned()),
+                fixed_first_time: f.fixed_first_time(),
+                visits: f.visits,
+                resolve_minutes: f.sla_seconds[2].map(|s| s as f64 / 60.0),
+                resolved_on_time: f.sla_on_time[2],
+                csat: f.survey.map(|s| s.0),
+                region: f.region,
+                category: f.category,
+                model: f.model,
+                channel: f.channel,
+                fault_code: f.fault_code,
+                cause_code: f.cause_code,
+            }
+        })
+        .collect();
+    Ok(KpiJobs { jobs, total })
+}
+
+/// A KPI month by month over the twelve months to the period's end, a month without jobs as a
+/// gap.
+pub fn charts_series(
+    store: &dyn Store,
+    q: &KpiQuery,
+    kpi: Kpi,
+    today: NaiveDate,
+) -> Result<Vec<(String, Option<f64>)>> {
+    let (_, to) = period(q, today)?;
+    let start = to.with_day(1).unwrap_or(to) - chrono::Months::new(11);
+    let months = table(
+        store,
+        &KpiQuery {
+            from: Some(start),
+            to: Some(to),
+            by: KpiSlice::Month,
+            ..q.clone()
+        },
+        today,
+    )?;
+    let mut trend = Vec::new();
+    let mut month = start;
+    while month <= to {
+        let key = format!("{}-{:02}", month.year(), month.month());
+        let value = months
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .and_then(|r| kpi.value(&r.figures));
+        trend.push((key, value));
+        month = month + chrono::Months::new(1);
+    }
+    Ok(trend)
+}
+
+/// One KPI drawn over the twelve months to the period's end (its trend) and per slice of the
+/// period, each with its target.
+pub fn charts(
+    store: &dyn Store,
+    q: &KpiQuery,
+    kpi: Kpi,
+    today: NaiveDate,
+    chinese: bool,
+) -> Result<fixline_api::kpi::KpiCharts> {
+    let trend = charts_series(store, q, kpi, today)?;
+    let slices = table(store, q, today)?;
+    let target = slices.targets.targets.get(&kpi).copied();
+    let (zh, en) = kpi.names();
+    let name = if chinese { zh } else { en };
+    let bars: Vec<(String, Option<f64>)> = slices
+        .rows
+        .iter()
+        .map(|r| (r.label.clone(), kpi.value(&r.figures)))
+        .collect();
+    Ok(fixline_api::kpi::KpiCharts {
+        kpi,
+        trend_svg: crate::charts::trend(name, &trend, target)?,
+        slices_svg: crate::charts::bars(name, &bars, target)?,
+    })
+}
