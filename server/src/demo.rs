@@ -558,6 +558,8 @@ fn seed(
         IntakeChannel::Email,
         IntakeChannel::Api,
     ];
+    // The customers' survey answers have a generator of their own, so the jobs stay as they were.
+    let mut voices = ChaCha8Rng::seed_from_u64(20_261_206);
     for n in 0..size.work_orders {
         let (target, category) = pick(&mut rng, &targets);
         let (target, category) = (target.clone(), *category);
@@ -810,9 +812,46 @@ fn seed(
             )?
             .version;
         }
+        answer_demo_survey(store, &mut voices, wo.id, now)?;
     }
     demo_complaints(store, &complaints, now)?;
     Ok(logins)
+}
+
+/// About half the customers of a finished job answer the survey a few hours later, mostly
+/// satisfied, so the dashboard's customer figures have something to show. Answers that would
+/// set off a follow-up are not drawn: those come from the demo's own complaints.
+fn answer_demo_survey(
+    store: &dyn Store,
+    rng: &mut ChaCha8Rng,
+    id: fixline_core::ids::WorkOrderId,
+    now: Timestamp,
+) -> Result<()> {
+    use fixline_core::survey::{Survey, SurveyAnswer, SurveySource};
+    let answers = rng.random_bool(0.5);
+    let answer = SurveyAnswer {
+        csat: *pick(rng, &[5, 5, 5, 4, 4, 3]),
+        nps: *pick(rng, &[10, 10, 9, 9, 8, 7, 7]),
+        effort: *pick(rng, &[7, 6, 6, 5, 4]),
+        fixed: true,
+        comment: None,
+    };
+    let Some(done) = store.work_order(id)?.resolution.map(|r| r.at) else {
+        return Ok(());
+    };
+    let at = done + TimeDelta::hours(3);
+    if !answers || at > now {
+        return Ok(());
+    }
+    store.answer_survey(id, &mut |_| {
+        Ok(Survey::first(
+            id,
+            answer.clone(),
+            SurveySource::CustomerPage,
+            at,
+        )?)
+    })?;
+    Ok(())
 }
 
 /// Three complaints for the handler's inbox: one just in and past its first deadline, one

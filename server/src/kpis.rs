@@ -10,10 +10,10 @@ use fixline_api::kpi::{
 };
 use fixline_core::engineer::Engineer;
 use fixline_core::ids::EngineerId;
-use fixline_core::kpi::{self, JobFacts, Kpi, Tally};
+use fixline_core::kpi::{self, Kpi, Tally};
 
 use crate::error::{Error, Result};
-use crate::store::{FactRow, Paging, Store};
+use crate::store::{FactView, Paging, Store};
 
 /// The longest period one question may cover (five years of days).
 const MAX_DAYS: i64 = 5 * 366;
@@ -33,18 +33,61 @@ pub fn period(q: &KpiQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)> 
     Ok((from, to))
 }
 
-/// The slice a job falls in: its key and (for engineers) the key of a name to look up.
-fn key_of(f: &JobFacts, by: KpiSlice) -> String {
-    let day = f.day.unwrap_or_default();
+/// The slice a job falls in, by its key (an engineer's id, a region, `2026-11`, …).
+fn key_of(v: &FactView<'_>, by: KpiSlice) -> String {
+    let day = v.facts.day.unwrap_or_default();
     match by {
-        KpiSlice::Engineer => f.engineer.map(|e| e.to_string()).unwrap_or_default(),
-        KpiSlice::Region => f.region.clone(),
-        KpiSlice::Category => f.category.clone(),
-        KpiSlice::Model => f.model.clone().unwrap_or_default(),
-        KpiSlice::Channel => f.channel.clone(),
+        KpiSlice::Engineer => v.facts.engineer.map(|e| e.to_string()).unwrap_or_default(),
+        KpiSlice::Region => v.region.to_owned(),
+        KpiSlice::Category => v.category.to_owned(),
+        KpiSlice::Model => v.model.to_owned(),
+        KpiSlice::Channel => v.channel.to_owned(),
         KpiSlice::Week => crate::quality::week_of(day),
         KpiSlice::Month => format!("{}-{:02}", day.year(), day.month()),
         KpiSlice::Quarter => format!("{}-Q{}", day.year(), day.month0() / 3 + 1),
+    }
+}
+
+/// The slice's key without making one when the last row's slice is the same (rows come in
+/// day order, so periods repeat in runs; dimensions are compared as borrowed text).
+fn same_slice(v: &FactView<'_>, by: KpiSlice, last: &str) -> bool {
+    match by {
+        KpiSlice::Region => v.region == last,
+        KpiSlice::Category => v.category == last,
+        KpiSlice::Model => v.model == last,
+        KpiSlice::Channel => v.channel == last,
+        _ => false,
+    }
+}
+
+/// Counts of a code per model, found without copying the text of rows already counted.
+#[derive(Default)]
+struct CodeCounts(HashMap<String, HashMap<String, u64>>);
+
+impl CodeCounts {
+    fn add(&mut self, model: &str, code: Option<&str>) {
+        let Some(code) = code else { return };
+        let codes = match self.0.get_mut(model) {
+            Some(codes) => codes,
+            None => self.0.entry(model.to_owned()).or_default(),
+        };
+        match codes.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                codes.insert(code.to_owned(), 1);
+            }
+        }
+    }
+
+    fn into_flat(self) -> HashMap<(String, String), u64> {
+        self.0
+            .into_iter()
+            .flat_map(|(model, codes)| {
+                codes
+                    .into_iter()
+                    .map(move |(code, n)| ((model.clone(), code), n))
+            })
+            .collect()
     }
 }
 
@@ -125,35 +168,46 @@ pub fn table(store: &dyn Store, q: &KpiQuery, today: NaiveDate) -> Result<KpiTab
     let shifts: HashMap<EngineerId, &Engineer> = engineers.iter().map(|e| (e.id, e)).collect();
     let mut slices: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
-    let mut faults = HashMap::new();
-    let mut causes = HashMap::new();
+    let mut faults = CodeCounts::default();
+    let mut causes = CodeCounts::default();
     let filter = KpiFilter {
         from: Some(from),
         to: Some(to),
         ..q.filter()
     };
-    store.each_job_facts(&filter, &mut |row: FactRow| {
-        let f = &row.facts;
-        total.add(f);
-        slices.entry(key_of(f, q.by)).or_default().add(f);
-        let model = f.model.clone().unwrap_or_default();
-        if let Some(code) = &f.fault_code {
-            *faults.entry((model.clone(), code.clone())).or_insert(0) += 1;
-        }
-        if let Some(code) = &f.cause_code {
-            *causes.entry((model, code.clone())).or_insert(0) += 1;
-        }
-    })?;
     let (previous_from, previous_to) = kpi::previous_period(from, to);
-    let mut previous = Tally::default();
-    store.each_job_facts(
-        &KpiFilter {
-            from: Some(previous_from),
-            to: Some(previous_to),
-            ..q.filter()
-        },
-        &mut |row| previous.add(&row.facts),
-    )?;
+    let previous_filter = KpiFilter {
+        from: Some(previous_from),
+        to: Some(previous_to),
+        ..q.filter()
+    };
+    // The period before is folded on a second reader at the same time (the store's readers
+    // are separate connections): the dashboard waits for the longer of the two, not both.
+    let mut last_key = String::new();
+    let previous = std::thread::scope(|scope| -> Result<Tally> {
+        let before = scope.spawn(|| -> Result<Tally> {
+            let mut previous = Tally::default();
+            store.fold_job_facts(&previous_filter, &mut |v| previous.add(v.facts))?;
+            Ok(previous)
+        });
+        store.fold_job_facts(&filter, &mut |v: &FactView<'_>| {
+            if !same_slice(v, q.by, &last_key) {
+                last_key = key_of(v, q.by);
+            }
+            match slices.get_mut(&last_key) {
+                Some(tally) => tally.add(v.facts),
+                None => slices.entry(last_key.clone()).or_default().add(v.facts),
+            }
+            faults.add(v.model, v.fault_code);
+            causes.add(v.model, v.cause_code);
+        })?;
+        before
+            .join()
+            .map_err(|_| Error::Internal("the previous period's fold failed".into()))?
+    })?;
+    for tally in slices.values() {
+        total.merge(tally);
+    }
     let rows = slices
         .into_iter()
         .map(|(key, tally)| KpiRow {
@@ -177,8 +231,8 @@ pub fn table(store: &dyn Store, q: &KpiQuery, today: NaiveDate) -> Result<KpiTab
         total: total.figures(shift_minutes(&total, &shifts)),
         previous: previous.figures(shift_minutes(&previous, &shifts)),
         targets: targets(store)?,
-        top_faults: top(faults, 10),
-        top_causes: top(causes, 10),
+        top_faults: top(faults.into_flat(), 10),
+        top_causes: top(causes.into_flat(), 10),
     })
 }
 
@@ -196,10 +250,17 @@ pub fn jobs(store: &dyn Store, q: &KpiQuery, today: NaiveDate, paging: Paging) -
         ..q.filter()
     };
     store.each_job_facts(&filter, &mut |row| {
-        if q.key
-            .as_deref()
-            .is_none_or(|k| key_of(&row.facts, q.by) == k)
-        {
+        let f = &row.facts;
+        let view = FactView {
+            facts: f,
+            region: &f.region,
+            category: &f.category,
+            model: f.model.as_deref().unwrap_or(""),
+            channel: &f.channel,
+            fault_code: f.fault_code.as_deref(),
+            cause_code: f.cause_code.as_deref(),
+        };
+        if q.key.as_deref().is_none_or(|k| key_of(&view, q.by) == k) {
             jobs.push(row);
         }
     })?;

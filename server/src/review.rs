@@ -220,6 +220,7 @@ pub fn pack(
     for c in &received {
         *by_category.entry(c.category.clone()).or_default() += 1;
     }
+    let in_time = kpi::complaints_resolved_in_time(&received);
     let mut by_category: Vec<(String, u64)> = by_category.into_iter().collect();
     by_category.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let codes = |list: &[fixline_api::kpi::CodeCount]| {
@@ -247,6 +248,16 @@ pub fn pack(
             .pick("四、投诉与根本原因", "4. Complaints and root causes")
             .to_owned(),
         blocks: vec![
+            Block::Note(format!(
+                "{} {} · {} {}",
+                w.pick("本期投诉", "Complaints received"),
+                received.len(),
+                w.pick("按期解决", "Resolved by their deadline"),
+                match in_time.percent() {
+                    Some(p) => format!("{p:.1}% ({}/{})", in_time.numerator, in_time.denominator),
+                    None => "—".to_owned(),
+                }
+            )),
             Block::Table {
                 columns: vec![
                     w.pick("投诉类别", "Complaint category").to_owned(),

@@ -203,6 +203,11 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     }
     assert_eq!(verdict["state"], "verified", "{verdict}");
 
+    // The engineer's own figures come from the server through the app: the job just finished
+    // counts this month.
+    ui.click("#nav-scorecard").await?;
+    ui.wait_text("#scorecard-jobs", ": 1 ·").await?;
+
     // Printed on site: choose the counter's network printer, print the receipt.
     let counter = fixline_tests::printer::TestPrinter::start(None);
     ui.click("#nav-printer").await?;

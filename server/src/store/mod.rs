@@ -200,6 +200,20 @@ pub struct FactRow {
     pub facts: fixline_core::kpi::JobFacts,
 }
 
+/// One finished job's facts as the dashboard folds them, its text borrowed from the row being
+/// read (the facts' own text fields are left empty): a million rows are read without copying.
+#[derive(Debug)]
+pub struct FactView<'a> {
+    pub facts: &'a fixline_core::kpi::JobFacts,
+    pub region: &'a str,
+    pub category: &'a str,
+    /// Empty without an asset.
+    pub model: &'a str,
+    pub channel: &'a str,
+    pub fault_code: Option<&'a str>,
+    pub cause_code: Option<&'a str>,
+}
+
 pub trait Store: Send + Sync + 'static {
     // --- users and sessions
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()>;
@@ -396,6 +410,12 @@ pub trait Store: Send + Sync + 'static {
     /// Sets the zone and calendar the KPI facts are worked out in, and writes the facts of
     /// every job that has none yet.
     fn set_facts_area(&self, area: FactsArea) -> Result<()>;
+    /// Folds every finished job's facts that the filter keeps, in day order, without copying.
+    fn fold_job_facts(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        each: &mut dyn FnMut(&FactView<'_>),
+    ) -> Result<()>;
     /// Calls `each` with every finished job's facts that the filter keeps.
     fn each_job_facts(
         &self,

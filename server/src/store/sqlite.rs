@@ -567,6 +567,14 @@ impl Store for SqliteStore {
         self.each_job_facts_in(filter, each)
     }
 
+    fn fold_job_facts(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        each: &mut dyn FnMut(&super::FactView<'_>),
+    ) -> Result<()> {
+        self.fold_job_facts_in(filter, each)
+    }
+
     fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()> {
         let doc = serde_json::to_string(part).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx, _| {

@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 
 use super::{SqliteStore, get, lock, ts};
 use crate::error::{Error, Result};
-use crate::store::{FactRow, FactsArea};
+use crate::store::{FactRow, FactView, FactsArea};
 
 pub(super) type SharedArea = RwLock<Arc<FactsArea>>;
 
@@ -83,7 +83,7 @@ pub(super) fn write(
             machine,
             ts(wo.created_at),
             finished_at.map(ts),
-            f.day.map(|d| d.to_string()),
+            f.day.map(|d| d.to_string()).unwrap_or_default(),
             f.engineer.map(|e| e.to_string()),
             f.region,
             f.category,
@@ -107,10 +107,12 @@ pub(super) fn write(
             f.cause_code,
         ],
     )?;
+    repack(tx, "work_order_id = ?1", params![id])?;
     // This job is rework of earlier finished jobs on the machine within the window.
-    tx.execute(
-        "UPDATE job_facts SET reworked = 1 WHERE machine = ?1 AND work_order_id != ?2
-         AND finished_at IS NOT NULL AND finished_at <= ?3 AND finished_at >= ?4 AND reworked = 0",
+    let window = "machine = ?1 AND work_order_id != ?2 AND finished_at IS NOT NULL
+         AND finished_at <= ?3 AND finished_at >= ?4";
+    let changed = tx.execute(
+        &format!("UPDATE job_facts SET reworked = 1 WHERE {window} AND reworked = 0"),
         params![
             machine,
             id,
@@ -118,6 +120,105 @@ pub(super) fn write(
             ts(wo.created_at - REWORK_WINDOW)
         ],
     )?;
+    if changed > 0 {
+        repack(
+            tx,
+            window,
+            params![
+                machine,
+                id,
+                ts(wo.created_at),
+                ts(wo.created_at - REWORK_WINDOW)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The numeric facts in one value: flags, counts and times in a fixed little-endian layout
+/// (`None` as `i64::MIN`), read back by [`unpack`].
+fn pack(f: &JobFacts) -> Vec<u8> {
+    let mut flags: u16 = 0;
+    let mut set = |bit: u16, on: bool| flags |= u16::from(on) << bit;
+    set(0, f.first_visit_fix);
+    set(1, f.reworked);
+    set(2, f.first_contact);
+    for (i, on_time) in f.sla_on_time.iter().enumerate() {
+        set(3 + 2 * i as u16, on_time.is_some());
+        set(4 + 2 * i as u16, on_time == &Some(true));
+    }
+    set(9, f.parts_at_first_visit.is_some());
+    set(10, f.parts_at_first_visit == Some(true));
+    set(11, f.survey.is_some());
+    set(12, f.qa_percent.is_some());
+    let mut out = Vec::with_capacity(PACKED_LEN);
+    out.extend_from_slice(&flags.to_le_bytes());
+    out.extend_from_slice(&f.visits.to_le_bytes());
+    out.extend_from_slice(&f.complaints.to_le_bytes());
+    for s in f.sla_seconds {
+        out.extend_from_slice(&s.unwrap_or(i64::MIN).to_le_bytes());
+    }
+    for v in [f.on_site_minutes, f.travel_minutes, f.cost_minor] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    let (csat, nps, effort) = f.survey.unwrap_or_default();
+    out.extend_from_slice(&[csat, nps, effort]);
+    out.extend_from_slice(&f.qa_percent.unwrap_or_default().to_le_bytes());
+    out
+}
+
+const PACKED_LEN: usize = 2 + 4 + 4 + 3 * 8 + 3 * 8 + 3 + 8;
+
+/// Reads [`pack`]'s value into `f`; `false` when it is not one (a row never packed).
+fn unpack(b: &[u8], f: &mut JobFacts) -> bool {
+    if b.len() != PACKED_LEN {
+        return false;
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let i64_at = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[i..i + 8]);
+        i64::from_le_bytes(a)
+    };
+    let flags = u16_at(0);
+    let bit = |n: u16| flags & (1 << n) != 0;
+    f.first_visit_fix = bit(0);
+    f.reworked = bit(1);
+    f.first_contact = bit(2);
+    for i in 0..3u16 {
+        f.sla_on_time[i as usize] = bit(3 + 2 * i).then(|| bit(4 + 2 * i));
+    }
+    f.parts_at_first_visit = bit(9).then(|| bit(10));
+    f.visits = u32_at(2);
+    f.complaints = u32_at(6);
+    for i in 0..3 {
+        let s = i64_at(10 + 8 * i);
+        f.sla_seconds[i] = (s != i64::MIN).then_some(s);
+    }
+    f.on_site_minutes = i64_at(34);
+    f.travel_minutes = i64_at(42);
+    f.cost_minor = i64_at(50);
+    f.survey = bit(11).then(|| (b[58], b[59], b[60]));
+    let mut q = [0u8; 8];
+    q.copy_from_slice(&b[61..69]);
+    f.qa_percent = bit(12).then(|| f64::from_le_bytes(q));
+    true
+}
+
+/// Rewrites `packed` from the columns of the rows `filter` names.
+fn repack(tx: &Transaction<'_>, filter: &str, args: impl rusqlite::Params) -> Result<()> {
+    let rows: Vec<FactRow> = {
+        let mut stmt =
+            tx.prepare_cached(&format!("SELECT {COLUMNS} FROM job_facts WHERE {filter}"))?;
+        stmt.query_map(args, row)?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut stmt =
+        tx.prepare_cached("UPDATE job_facts SET packed = ?2 WHERE work_order_id = ?1")?;
+    for r in rows {
+        stmt.execute(params![r.work_order_id.to_string(), pack(&r.facts)])?;
+    }
     Ok(())
 }
 
@@ -131,7 +232,7 @@ pub(super) fn survey_answered(
         "UPDATE job_facts SET csat = ?2, nps = ?3, effort = ?4 WHERE work_order_id = ?1",
         params![work_order.to_string(), scores.0, scores.1, scores.2],
     )?;
-    Ok(())
+    repack(tx, "work_order_id = ?1", [work_order.to_string()])
 }
 
 pub(super) fn reviewed(tx: &Transaction<'_>, work_order: WorkOrderId, percent: f64) -> Result<()> {
@@ -139,7 +240,7 @@ pub(super) fn reviewed(tx: &Transaction<'_>, work_order: WorkOrderId, percent: f
         "UPDATE job_facts SET qa_percent = ?2 WHERE work_order_id = ?1",
         params![work_order.to_string(), percent],
     )?;
-    Ok(())
+    repack(tx, "work_order_id = ?1", [work_order.to_string()])
 }
 
 /// Counts a new complaint on each job it names.
@@ -149,6 +250,7 @@ pub(super) fn complained(tx: &Transaction<'_>, jobs: &[WorkOrderId]) -> Result<(
             "UPDATE job_facts SET complaints = complaints + 1 WHERE work_order_id = ?1",
             [job.to_string()],
         )?;
+        repack(tx, "work_order_id = ?1", [job.to_string()])?;
     }
     Ok(())
 }
@@ -161,7 +263,7 @@ const COLUMNS: &str = "work_order_id, number, day, engineer_id, region, category
 
 /// The WHERE clause and its values for a filter: finished jobs only, by local day.
 fn clause(filter: &KpiFilter) -> (String, Vec<Value>) {
-    let mut sql = String::from("day IS NOT NULL");
+    let mut sql = String::from("day != ''");
     let mut args = Vec::new();
     let mut add = |cond: &str, v: Value| {
         args.push(v);
@@ -191,7 +293,7 @@ fn clause(filter: &KpiFilter) -> (String, Vec<Value>) {
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactRow> {
     let id: String = r.get(0)?;
-    let day: Option<String> = r.get(2)?;
+    let day: String = r.get(2)?;
     let engineer: Option<String> = r.get(3)?;
     let scores: (Option<u8>, Option<u8>, Option<u8>) = (r.get(24)?, r.get(25)?, r.get(26)?);
     Ok(FactRow {
@@ -200,7 +302,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactRow> {
             .unwrap_or_else(|_| WorkOrderId::from_uuid(uuid::Uuid::nil())),
         number: r.get(1)?,
         facts: JobFacts {
-            day: day.and_then(|d| d.parse::<NaiveDate>().ok()),
+            day: day.parse::<NaiveDate>().ok(),
             engineer: engineer.and_then(|e| e.parse::<EngineerId>().ok()),
             region: r.get(4)?,
             category: r.get(5)?,
@@ -228,7 +330,70 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactRow> {
     })
 }
 
+/// The columns the fold reads, in [`fold_row`]'s order.
+const FOLD_COLUMNS: &str =
+    "day, engineer_id, region, category, model, channel, fault_code, cause_code, packed";
+
+/// Text of a column, borrowed; a NULL or non-text value reads as empty.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or(""),
+        _ => "",
+    })
+}
+
 impl SqliteStore {
+    pub(super) fn fold_job_facts_in(
+        &self,
+        filter: &KpiFilter,
+        each: &mut dyn FnMut(&FactView<'_>),
+    ) -> Result<()> {
+        self.read(|c| {
+            let (clause, args) = clause(filter);
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {FOLD_COLUMNS} FROM job_facts WHERE {clause}"
+            ))?;
+            let mut rows = stmt.query(params_from_iter(&args))?;
+            let mut f = JobFacts::default();
+            // Rows come in day order: a day or an engineer is parsed once per run of them.
+            let (mut day_text, mut engineer_text) = (String::new(), String::new());
+            while let Some(r) = rows.next()? {
+                let day = text(r, 0)?;
+                if day != day_text {
+                    day_text.clear();
+                    day_text.push_str(day);
+                    f.day = day.parse::<NaiveDate>().ok();
+                }
+                let engineer = text(r, 1)?;
+                if engineer != engineer_text {
+                    engineer_text.clear();
+                    engineer_text.push_str(engineer);
+                    f.engineer = engineer.parse::<EngineerId>().ok();
+                }
+                let packed = match r.get_ref_unwrap(8) {
+                    rusqlite::types::ValueRef::Blob(b) => b,
+                    _ => &[],
+                };
+                if !unpack(packed, &mut f) {
+                    return Err(Error::Internal("a KPI fact row was never packed".into()));
+                }
+                let codes = |i| -> rusqlite::Result<Option<&str>> {
+                    Ok(Some(text(r, i)?).filter(|t| !t.is_empty()))
+                };
+                each(&FactView {
+                    facts: &f,
+                    region: text(r, 2)?,
+                    category: text(r, 3)?,
+                    model: text(r, 4)?,
+                    channel: text(r, 5)?,
+                    fault_code: codes(6)?,
+                    cause_code: codes(7)?,
+                });
+            }
+            Ok(())
+        })
+    }
+
     pub(super) fn facts_area(&self) -> Arc<FactsArea> {
         self.facts_area
             .read()
@@ -262,6 +427,8 @@ impl SqliteStore {
             let wo: WorkOrder = get(&tx, uuid)?;
             write(&tx, &area, &wo, region)?;
         }
+        // Rows written by SQL alone (an import) are packed here.
+        repack(&tx, "length(packed) = 0", [])?;
         tx.commit()?;
         if !missing.is_empty() {
             tracing::info!(jobs = missing.len(), "wrote the KPI facts of older jobs");
@@ -285,5 +452,39 @@ impl SqliteStore {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_facts_read_back_the_same() {
+        let mut f = JobFacts {
+            first_visit_fix: true,
+            reworked: false,
+            first_contact: true,
+            visits: 2,
+            complaints: 3,
+            sla_seconds: [Some(120), None, Some(-5)],
+            sla_on_time: [Some(true), None, Some(false)],
+            on_site_minutes: 95,
+            travel_minutes: 40,
+            parts_at_first_visit: Some(false),
+            cost_minor: 12_850,
+            survey: Some((5, 0, 7)),
+            qa_percent: Some(83.5),
+            ..JobFacts::default()
+        };
+        let mut back = JobFacts::default();
+        assert!(unpack(&pack(&f), &mut back));
+        assert_eq!(back, f);
+        f.survey = None;
+        f.qa_percent = None;
+        f.parts_at_first_visit = None;
+        assert!(unpack(&pack(&f), &mut back));
+        assert_eq!(back, f);
+        assert!(!unpack(&[], &mut back), "a row never packed");
     }
 }

@@ -72,15 +72,23 @@ pub fn Dashboard() -> impl IntoView {
     );
     let to = RwSignal::new(today.to_string());
     let region = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let model = RwSignal::new(String::new());
+    let channel = RwSignal::new(String::new());
     let by = RwSignal::new(KpiSlice::Engineer);
     let chart_kpi = RwSignal::new(Kpi::FirstTimeFix);
     // The question as last asked (Apply), so typing does not reload on every key.
     let asked = RwSignal::new(KpiQuery::default());
+    let typed =
+        |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
     let ask = move || {
         asked.set(KpiQuery {
             from: from.get_untracked().parse().ok(),
             to: to.get_untracked().parse().ok(),
-            region: Some(region.get_untracked().trim().to_owned()).filter(|r| !r.is_empty()),
+            region: typed(region),
+            category: typed(category),
+            model: typed(model),
+            channel: typed(channel),
             by: by.get_untracked(),
             ..KpiQuery::default()
         })
@@ -99,6 +107,23 @@ pub fn Dashboard() -> impl IntoView {
                 <label>{tr(Text::PeriodFrom)}<input id="kpi-from" type="date" bind:value=from/></label>
                 <label>{tr(Text::PeriodTo)}<input id="kpi-to" type="date" bind:value=to/></label>
                 <label>{tr(Text::Region)}<input id="kpi-region" bind:value=region placeholder=tr(Text::Every)/></label>
+                <label>{tr(Text::Category)}
+                    <select id="kpi-category" on:change=move |ev| category.set(event_target_value(&ev))>
+                        <option value="">{tr(Text::Every)}</option>
+                        {crate::format::CATEGORIES.iter().map(|(key, _, _)| view! {
+                            <option value=*key>{move || crate::format::category(key, lang.get())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{tr(Text::Model)}<input id="kpi-model" bind:value=model placeholder=tr(Text::Every)/></label>
+                <label>{tr(Text::Channel)}
+                    <select id="kpi-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
+                        <option value="">{tr(Text::Every)}</option>
+                        {fixline_core::work_order::IntakeChannel::ALL.map(|c| view! {
+                            <option value=c.as_str()>{move || crate::format::channel(c, lang.get())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
                 <label>{tr(Text::SliceBy)}
                     <select id="kpi-by" on:change=move |ev| {
                         if let Some(s) = KpiSlice::parse(&event_target_value(&ev)) { by.set(s) }
@@ -180,9 +205,14 @@ fn Figures(table: KpiTable, drill: RwSignal<Option<Option<(String, String)>>>) -
                     <tbody>
                         {table.rows.iter().map(|r| {
                             let slice = (r.key.clone(), r.label.clone());
-                            let label = if by == KpiSlice::Category {
-                                crate::format::category(&r.label, lang.get_untracked())
-                            } else if r.label.is_empty() { "—".to_owned() } else { r.label.clone() };
+                            let l = lang.get_untracked();
+                            let label = match by {
+                                KpiSlice::Category => crate::format::category(&r.label, l),
+                                KpiSlice::Channel => fixline_core::work_order::IntakeChannel::parse(&r.label)
+                                    .map_or_else(|| r.label.clone(), |c| crate::format::channel(c, l).to_owned()),
+                                _ if r.label.is_empty() => "—".to_owned(),
+                                _ => r.label.clone(),
+                            };
                             view! {
                                 <tr class="kpi-row" data-key=r.key.clone()>
                                     <td><button type="button" class="link kpi-drill" on:click=move |_| drill.set(Some(Some(slice.clone())))>{label}</button></td>
