@@ -51,8 +51,8 @@ fn share(v: &Value) -> (u64, u64) {
 }
 
 /// Two jobs finished by chen (one surveyed 5/10, one 2/3), then the first machine back a day
-/// later: the first job is not a first-time fix any more.
-async fn two_jobs_and_a_rework(crew: &Crew) -> (String, String) {
+/// later: the first job is not a first-time fix any more. The two jobs, and the rework.
+async fn two_jobs_and_a_rework(crew: &Crew) -> (String, String, String) {
     let (first, token) = finished_job(crew, "FX-KPI-1", "P3", false).await;
     let (second, token2) = finished_job(crew, "FX-KPI-2", "P3", false).await;
     answer_survey(&crew.server, &token, "5", "10").await;
@@ -65,7 +65,11 @@ async fn two_jobs_and_a_rework(crew: &Crew) -> (String, String) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    (first, second)
+    (
+        first,
+        second,
+        r["work_order_id"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn manager(crew: &Crew) -> Client {
@@ -78,7 +82,7 @@ async fn manager(crew: &Crew) -> Client {
 async fn the_dashboard_counts_what_happened_slices_it_and_shows_the_jobs_behind_it() {
     let crew = crew_at(monday()).await;
     let manager = manager(&crew).await;
-    let (first, second) = two_jobs_and_a_rework(&crew).await;
+    let (first, second, rework) = two_jobs_and_a_rework(&crew).await;
 
     let (s, body) = crew.desk.get("/api/v1/kpis").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the dispatcher does not: {body}");
@@ -141,6 +145,18 @@ async fn the_dashboard_counts_what_happened_slices_it_and_shows_the_jobs_behind_
         .get("/api/v1/kpis/jobs?from=2026-11-30&by=region&key=nowhere")
         .await;
     assert_eq!(nobody["total"], 0);
+
+    // The call-back was a duplicate: cancelled, it is no rework, and the first job is a
+    // first-time fix again.
+    let (s, body) = crew
+        .desk
+        .act(&rework, json!({"action": "cancel", "reason": "重复报修"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, t) = manager
+        .get("/api/v1/kpis?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert_eq!(share(&t["total"]["first_time_fix"]), (2, 2), "{t}");
 
     // A KPI drawn: twelve months to November, and per engineer, as SVG.
     let (s, charts) = manager

@@ -78,12 +78,13 @@ pub fn machine_key(job: &WorkOrder) -> String {
 }
 
 /// Whether `later` is rework of `job`: the same machine, opened after `job` was finished and
-/// within [`REWORK_WINDOW`].
+/// within [`REWORK_WINDOW`], and not cancelled (a duplicate request is no rework).
 fn is_rework_of(later: &WorkOrder, job: &WorkOrder) -> bool {
     let Some(done) = job.resolution.as_ref().map(|r| r.at) else {
         return false;
     };
     later.id != job.id
+        && later.status != crate::work_order::Status::Cancelled
         && machine_key(later) == machine_key(job)
         && later.created_at >= done
         && later.created_at - done <= REWORK_WINDOW
@@ -830,8 +831,13 @@ mod tests {
         ];
         let mut later = job(7, 70, 1, None, 0);
         later.created_at = at(1) + TimeDelta::days(40);
+        // 8: a request on job 1's machine the day after, cancelled (a duplicate): no rework.
+        let mut duplicate = job(8, 50, 2, None, 0);
+        duplicate.status = crate::work_order::Status::Cancelled;
         let mut everything = all.to_vec();
         everything.push(later);
+        everything.push(duplicate);
+        assert_eq!(fixed_first_time(&all[0], &everything), Some(true));
         assert_eq!(fixed_first_time(&all[2], &everything), Some(false));
         assert_eq!(fixed_first_time(&all[4], &everything), Some(true));
         assert_eq!(fixed_first_time(&all[5], &everything), None);

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use fixline_api::kpi::KpiFilter;
 use fixline_core::ids::{EngineerId, WorkOrderId};
 use fixline_core::kpi::{self, JobFacts, REWORK_WINDOW};
-use fixline_core::work_order::WorkOrder;
+use fixline_core::work_order::{Status, WorkOrder};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 
@@ -42,17 +42,8 @@ pub(super) fn write(
     let id = wo.id.to_string();
     let machine = kpi::machine_key(wo);
     let finished_at = wo.resolution.as_ref().map(|r| r.at);
-    // Rework of this job: a later job on the machine opened within the window of the finish.
     let reworked = match finished_at {
-        Some(done) => tx
-            .query_row(
-                "SELECT 1 FROM job_facts WHERE machine = ?1 AND work_order_id != ?2
-                 AND created_at >= ?3 AND created_at <= ?4 LIMIT 1",
-                params![machine, id, ts(done), ts(done + REWORK_WINDOW)],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some(),
+        Some(done) => reworked_after(tx, &machine, &id, done)?,
         None => false,
     };
     let [rs, ars, fs] = f.sla_seconds;
@@ -107,32 +98,63 @@ pub(super) fn write(
             f.cause_code,
         ],
     )?;
-    repack(tx, "work_order_id = ?1", params![id])?;
-    // This job is rework of earlier finished jobs on the machine within the window.
-    let window = "machine = ?1 AND work_order_id != ?2 AND finished_at IS NOT NULL
-         AND finished_at <= ?3 AND finished_at >= ?4";
-    let changed = tx.execute(
-        &format!("UPDATE job_facts SET reworked = 1 WHERE {window} AND reworked = 0"),
-        params![
-            machine,
-            id,
-            ts(wo.created_at),
-            ts(wo.created_at - REWORK_WINDOW)
-        ],
+    tx.execute(
+        "UPDATE job_facts SET cancelled = ?2 WHERE work_order_id = ?1",
+        params![id, wo.status == Status::Cancelled],
     )?;
-    if changed > 0 {
-        repack(
-            tx,
-            window,
+    repack(tx, "work_order_id = ?1", params![id])?;
+    // The earlier jobs on the machine finished within the window before this one was opened:
+    // this job is their rework, or (cancelled) no longer is.
+    let earlier: Vec<(String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT work_order_id, finished_at FROM job_facts WHERE machine = ?1
+             AND work_order_id != ?2 AND finished_at IS NOT NULL
+             AND finished_at <= ?3 AND finished_at >= ?4",
+        )?;
+        stmt.query_map(
             params![
                 machine,
                 id,
                 ts(wo.created_at),
                 ts(wo.created_at - REWORK_WINDOW)
             ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    for (other, finished) in earlier {
+        let done = chrono::DateTime::parse_from_rfc3339(&finished)
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .with_timezone(&chrono::Utc);
+        let now_reworked = reworked_after(tx, &machine, &other, done)?;
+        let changed = tx.execute(
+            "UPDATE job_facts SET reworked = ?2 WHERE work_order_id = ?1 AND reworked != ?2",
+            params![other, now_reworked],
         )?;
+        if changed > 0 {
+            repack(tx, "work_order_id = ?1", params![other])?;
+        }
     }
     Ok(())
+}
+
+/// Whether a job on `machine` finished at `done` has rework: another job on the machine,
+/// not cancelled, opened within the window after the finish (core's `kpi::REWORK_WINDOW`).
+fn reworked_after(
+    tx: &Transaction<'_>,
+    machine: &str,
+    id: &str,
+    done: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM job_facts WHERE machine = ?1 AND work_order_id != ?2 AND cancelled = 0
+             AND created_at >= ?3 AND created_at <= ?4 LIMIT 1",
+            params![machine, id, ts(done), ts(done + REWORK_WINDOW)],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// The numeric facts in one value: flags, counts and times in a fixed little-endian layout
