@@ -236,41 +236,62 @@ pub fn table(store: &dyn Store, q: &KpiQuery, today: NaiveDate) -> Result<KpiTab
     })
 }
 
-/// The jobs behind a slice's figures (`key`; all of the filter without one), newest first.
+/// The filter narrowed to one slice of `by` (its key as in the table's rows): a dimension
+/// becomes its filter, a week, month or quarter its days within the period.
+fn narrowed(mut f: KpiFilter, by: KpiSlice, key: &str) -> Result<KpiFilter> {
+    let mut within = |start: NaiveDate, end: NaiveDate| {
+        f.from = f.from.map_or(Some(start), |from| Some(from.max(start)));
+        f.to = f.to.map_or(Some(end), |to| Some(to.min(end)));
+    };
+    match by {
+        KpiSlice::Engineer => {
+            // A key that names no engineer matches no job.
+            f.engineer = Some(
+                key.parse()
+                    .unwrap_or_else(|_| EngineerId::from_uuid(uuid::Uuid::nil())),
+            )
+        }
+        KpiSlice::Region => f.region = Some(key.to_owned()),
+        KpiSlice::Category => f.category = Some(key.to_owned()),
+        KpiSlice::Model => f.model = Some(key.to_owned()),
+        KpiSlice::Channel => f.channel = Some(key.to_owned()),
+        KpiSlice::Week => {
+            let monday = crate::quality::parse_week(key)?;
+            within(monday, monday + chrono::Days::new(6));
+        }
+        KpiSlice::Month | KpiSlice::Quarter => {
+            let (start, end) = crate::review::review_period(key)?;
+            within(start, end);
+        }
+    }
+    Ok(f)
+}
+
+/// The jobs behind a slice's figures (`key`; all of the filter without one), newest first, a
+/// page at a time (the store pages; a year of jobs is never held at once).
 pub fn jobs(store: &dyn Store, q: &KpiQuery, today: NaiveDate, paging: Paging) -> Result<KpiJobs> {
     let (from, to) = period(q, today)?;
     let names: HashMap<EngineerId, String> = engineers(store)?
         .into_iter()
         .map(|e| (e.id, e.details.name))
         .collect();
-    let mut jobs = Vec::new();
-    let filter = KpiFilter {
+    let mut filter = KpiFilter {
         from: Some(from),
         to: Some(to),
         ..q.filter()
     };
-    store.each_job_facts(&filter, &mut |row| {
-        let f = &row.facts;
-        let view = FactView {
-            facts: f,
-            region: &f.region,
-            category: &f.category,
-            model: f.model.as_deref().unwrap_or(""),
-            channel: &f.channel,
-            fault_code: f.fault_code.as_deref(),
-            cause_code: f.cause_code.as_deref(),
-        };
-        if q.key.as_deref().is_none_or(|k| key_of(&view, q.by) == k) {
-            jobs.push(row);
-        }
-    })?;
-    jobs.sort_by(|a, b| b.facts.day.cmp(&a.facts.day).then(b.number.cmp(&a.number)));
-    let total = jobs.len() as u64;
-    let start = (paging.page.saturating_sub(1) as usize) * paging.per_page as usize;
-    let jobs = jobs
+    if let Some(key) = &q.key {
+        filter = narrowed(filter, q.by, key)?;
+    }
+    if filter.from > filter.to {
+        return Ok(KpiJobs {
+            jobs: Vec::new(),
+            total: 0,
+        });
+    }
+    let (rows, total) = store.job_facts_page(&filter, paging)?;
+    let jobs = rows
         .into_iter()
-        .skip(start)
-        .take(paging.per_page as usize)
         .map(|row| {
             let f = row.facts;
             KpiJob {

@@ -145,6 +145,42 @@ async fn the_dashboard_counts_what_happened_slices_it_and_shows_the_jobs_behind_
         .get("/api/v1/kpis/jobs?from=2026-11-30&by=region&key=nowhere")
         .await;
     assert_eq!(nobody["total"], 0);
+    // By period: the month's and the week's jobs (30 November is the Monday of 2026-W49), a
+    // page at a time; a key that is no week is told so.
+    let behind = |q: &'static str| {
+        let manager = manager.clone();
+        async move {
+            let (s, b) = manager
+                .get(&format!(
+                    "/api/v1/kpis/jobs?from=2026-11-01&to=2026-11-30&{q}"
+                ))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{q}: {b}");
+            (
+                b["total"].as_u64().unwrap(),
+                b["jobs"].as_array().unwrap().len(),
+            )
+        }
+    };
+    assert_eq!(behind("by=month&key=2026-11").await, (2, 2));
+    assert_eq!(behind("by=month&key=2026-10").await, (0, 0));
+    assert_eq!(behind("by=week&key=2026-W49").await, (2, 2));
+    assert_eq!(behind("by=week&key=2026-W48").await, (0, 0));
+    assert_eq!(
+        behind("by=model&key=FX-SC650%20%E7%AB%8B%E5%BC%8F%E5%86%B7%E8%97%8F%E6%9F%9C").await,
+        (2, 2),
+        "FX-SC650 立式冷藏柜"
+    );
+    assert_eq!(
+        behind("by=model&key=").await,
+        (0, 0),
+        "every job has a machine with a model"
+    );
+    assert_eq!(behind("page=2&per_page=1").await, (2, 1));
+    let (s, body) = manager
+        .get("/api/v1/kpis/jobs?from=2026-11-01&by=week&key=nope")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     // The call-back was a duplicate: cancelled, it is no rework, and the first job is a
     // first-time fix again.

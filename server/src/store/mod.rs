@@ -416,12 +416,12 @@ pub trait Store: Send + Sync + 'static {
         filter: &fixline_api::kpi::KpiFilter,
         each: &mut dyn FnMut(&FactView<'_>),
     ) -> Result<()>;
-    /// Calls `each` with every finished job's facts that the filter keeps.
-    fn each_job_facts(
+    /// A page of the finished jobs the filter keeps, newest first, and how many there are.
+    fn job_facts_page(
         &self,
         filter: &fixline_api::kpi::KpiFilter,
-        each: &mut dyn FnMut(FactRow),
-    ) -> Result<()>;
+        paging: Paging,
+    ) -> Result<(Vec<FactRow>, u64)>;
 
     // --- improvement actions
     fn create_improvement_action(

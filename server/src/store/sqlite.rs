@@ -559,12 +559,12 @@ impl Store for SqliteStore {
         self.set_facts_area_and_backfill(area)
     }
 
-    fn each_job_facts(
+    fn job_facts_page(
         &self,
         filter: &fixline_api::kpi::KpiFilter,
-        each: &mut dyn FnMut(FactRow),
-    ) -> Result<()> {
-        self.each_job_facts_in(filter, each)
+        paging: Paging,
+    ) -> Result<(Vec<FactRow>, u64)> {
+        self.job_facts_page_in(filter, paging)
     }
 
     fn fold_job_facts(

@@ -307,6 +307,12 @@ fn clause(filter: &KpiFilter) -> (String, Vec<Value>) {
         ("channel", &filter.channel),
     ] {
         if let Some(v) = v {
+            // Jobs without a machine are sliced under an empty model.
+            let column = if column == "model" {
+                "COALESCE(model, '')"
+            } else {
+                column
+            };
             add(&format!("{column} ="), Value::Text(v.clone()));
         }
     }
@@ -459,20 +465,34 @@ impl SqliteStore {
     }
 
     /// Calls `each` with every finished job's facts that the filter keeps.
-    pub(super) fn each_job_facts_in(
+    /// A page of the finished jobs the filter keeps, newest first, and how many there are.
+    pub(super) fn job_facts_page_in(
         &self,
         filter: &KpiFilter,
-        each: &mut dyn FnMut(FactRow),
-    ) -> Result<()> {
+        paging: crate::store::Paging,
+    ) -> Result<(Vec<FactRow>, u64)> {
         self.read(|c| {
-            let (clause, args) = clause(filter);
-            let mut stmt =
-                c.prepare_cached(&format!("SELECT {COLUMNS} FROM job_facts WHERE {clause}"))?;
-            let mut rows = stmt.query(params_from_iter(&args))?;
-            while let Some(r) = rows.next()? {
-                each(row(r)?);
-            }
-            Ok(())
+            let (clause, mut args) = clause(filter);
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM job_facts WHERE {clause}"),
+                params_from_iter(&args),
+                |r| r.get(0),
+            )?;
+            let n = args.len();
+            args.push(Value::Integer(i64::from(paging.per_page)));
+            args.push(Value::Integer(
+                i64::from(paging.page.saturating_sub(1)) * i64::from(paging.per_page),
+            ));
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM job_facts WHERE {clause}
+                 ORDER BY day DESC, number DESC LIMIT ?{} OFFSET ?{}",
+                n + 1,
+                n + 2
+            ))?;
+            let rows = stmt
+                .query_map(params_from_iter(&args), row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((rows, u64::try_from(total).unwrap_or(0)))
         })
     }
 }
