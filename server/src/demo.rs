@@ -245,6 +245,7 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 /// Loads the demo data once, with its days and times in `zone` (the service area's).
 pub fn load(
     store: &dyn Store,
+    keep_image: guides::KeepImage<'_>,
     size: DemoSize,
     now: Timestamp,
     zone: ServiceZone,
@@ -252,7 +253,7 @@ pub fn load(
     let existing =
         store.list_work_orders(&WorkOrderFilter::default(), Paging::new(Some(1), Some(1)))?;
     let logins = if existing.total == 0 {
-        seed(store, size, now, zone)?
+        seed(store, keep_image, size, now, zone)?
     } else {
         Vec::new()
     };
@@ -273,6 +274,7 @@ pub fn load(
 
 fn seed(
     store: &dyn Store,
+    keep_image: guides::KeepImage<'_>,
     size: DemoSize,
     now: Timestamp,
     zone: ServiceZone,
@@ -545,7 +547,7 @@ fn seed(
         }
     }
 
-    guides::seed(store, &mut ids, start)?;
+    guides::seed(store, keep_image, &mut ids, start)?;
     parts::seed(store, start)?;
 
     // Work orders spread over the last two weeks, each taken as far through its life as time allows.
@@ -958,6 +960,11 @@ mod tests {
     use crate::store::SqliteStore;
     use fixline_core::work_order::Status;
 
+    /// Names the demo's images without keeping them (these tests read no image).
+    fn name_only(bytes: &[u8]) -> crate::error::Result<String> {
+        Ok(fixline_core::receipt::sha256_hex(bytes))
+    }
+
     fn loaded() -> SqliteStore {
         let store = SqliteStore::open_in_memory().unwrap();
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
@@ -965,6 +972,7 @@ mod tests {
             .to_utc();
         load(
             &store,
+            &name_only,
             DemoSize {
                 customers: 60,
                 engineers: 10,
@@ -1016,6 +1024,7 @@ mod tests {
         // Loading again does nothing.
         let again = load(
             &a,
+            &name_only,
             DemoSize::default(),
             chrono::Utc::now(),
             ServiceZone::SHANGHAI,

@@ -97,6 +97,11 @@ impl AppState {
         }
         let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes)
             .with_partial_quota(config.storage.partial_quota_bytes);
+        match store.adopt_guides(&|bytes: &[u8]| blobs.put(bytes), chrono::Utc::now()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} repair guides became knowledge-base articles"),
+            Err(e) => tracing::error!("repair guides were not moved into the knowledge base: {e}"),
+        }
         let geocoder = geocode::from_settings(config.geocoding.as_ref()).unwrap_or_else(|e| {
             tracing::warn!("geocoding is off: {e}");
             None

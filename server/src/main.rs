@@ -221,11 +221,16 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let logins = if with_demo {
         let s = Arc::clone(&store);
         let zone = config.service_area.time_zone;
+        let blobs = fixline_server::blobs::BlobStore::new(
+            &config.blob_dir(),
+            config.storage.max_blob_bytes,
+        );
         println!("Loading demo data (first run only)…");
         Some(
             tokio::task::spawn_blocking(move || {
                 demo::load(
                     s.as_ref(),
+                    &|bytes: &[u8]| blobs.put(bytes),
                     demo::DemoSize::default(),
                     chrono::Utc::now(),
                     zone,

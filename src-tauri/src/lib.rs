@@ -11,16 +11,16 @@ use std::path::PathBuf;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fixline_api::app::{
-    ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, JobDetail, MakeReceiptArgs,
-    PairPrinterArgs, PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs, SignInArgs,
-    WorkOrderArgs,
+    ActArgs, AddPhotoArgs, ArticleArgs, EmailReceiptArgs, FindArticlesArgs, JobDetail,
+    MakeReceiptArgs, PairPrinterArgs, PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs,
+    SignInArgs, WorkOrderArgs,
 };
 use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::device::{FoundPrinter, PrintJob, PrinterChoice};
-use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::knowledge::Article;
 use fixline_core::receipt::ReceiptSettings;
 use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
 use fixline_device::{DeviceStore, ErrorBody, ServerLink};
@@ -359,8 +359,31 @@ fn receipt_pdf(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<String>
 }
 
 #[tauri::command]
-fn guides(device: State<'_, Device>, args: GuidesArgs) -> Answer<Vec<Guide>> {
-    device.store.guides(args.model.as_deref()).map_err(fail)
+fn find_articles(device: State<'_, Device>, args: FindArticlesArgs) -> Answer<Vec<Article>> {
+    device
+        .store
+        .find_articles(&args.query, args.model.as_deref())
+        .map_err(fail)
+}
+
+#[tauri::command]
+fn article(device: State<'_, Device>, args: ArticleArgs) -> Answer<Article> {
+    device.store.article(args.id).map_err(fail)
+}
+
+#[tauri::command]
+fn job_help(
+    device: State<'_, Device>,
+    args: WorkOrderArgs,
+) -> Answer<fixline_api::knowledge::JobHelp> {
+    device.store.job_help(args.id).map_err(fail)
+}
+
+/// An article's image as a `data:` URL for an `<img>`.
+#[tauri::command]
+fn article_image(device: State<'_, Device>, args: PhotoArgs) -> Answer<String> {
+    let (media_type, bytes) = device.store.article_image(&args.sha256).map_err(fail)?;
+    Ok(format!("data:{media_type};base64,{}", BASE64.encode(bytes)))
 }
 
 #[tauri::command]
@@ -505,7 +528,10 @@ pub fn run() {
             print_receipt,
             print_test_page,
             reprint,
-            guides,
+            find_articles,
+            article,
+            job_help,
+            article_image,
             colleagues,
             outbox,
             conflicts,

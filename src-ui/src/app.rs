@@ -160,6 +160,7 @@ pub fn App() -> impl IntoView {
                         <button id="nav-customers" on:click=move |_| shell.go(Screen::Customers(None))>{tr(Text::Customers)}</button>
                         <button id="nav-settings" on:click=move |_| shell.go(Screen::Settings)>{tr(Text::Settings)}</button>
                         <button id="nav-notifications" on:click=move |_| shell.go(Screen::Notifications)>{tr(Text::Notifications)}</button>
+                        <button id="nav-articles" on:click=move |_| shell.go(Screen::Articles(None))>{tr(Text::Articles)}</button>
                         <Show when=move || is_admin.get()>
                             <button id="nav-users" on:click=move |_| shell.go(Screen::Users)>{tr(Text::Users)}</button>
                         </Show>
@@ -208,7 +209,9 @@ pub fn App() -> impl IntoView {
                 Screen::Board(_) => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Jobs => view! { <pages::jobs::Jobs/> }.into_any(),
                 Screen::Job(id) => view! { <pages::job::Job id=id/> }.into_any(),
-                Screen::Guides(model) => view! { <pages::guides::Guides model=model/> }.into_any(),
+                Screen::Guides(model) => view! { <pages::knowledge::Guides model=model/> }.into_any(),
+                Screen::Article(id, job) => view! { <pages::knowledge::ArticleScreen id=id job=job/> }.into_any(),
+                Screen::Articles(open) => view! { <pages::desk::knowledge::Articles open=open/> }.into_any(),
                 Screen::Receipts => view! { <pages::receipts::Receipts/> }.into_any(),
                 Screen::Printer => view! { <pages::printer::Printer/> }.into_any(),
                 Screen::Orders(open) => view! { <pages::desk::orders::Orders open=open/> }.into_any(),

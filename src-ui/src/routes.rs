@@ -4,7 +4,7 @@
 //! `/app/` page serving every address, and works offline in the app.
 
 use chrono::NaiveDate;
-use fixline_core::ids::{ComplaintId, CustomerId, WorkOrderId};
+use fixline_core::ids::{ArticleId, ComplaintId, CustomerId, WorkOrderId};
 
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,12 @@ pub enum Screen {
     /// The dispatch console on a day (the desk's "jobs" screen, on a day other than today).
     Board(NaiveDate),
     Job(WorkOrderId),
+    /// The knowledge base's search, or one model's articles.
     Guides(Option<String>),
+    /// One article; opened from a job, with that job (to say whether it helped).
+    Article(ArticleId, Option<WorkOrderId>),
+    /// The desk's knowledge-base authoring, with one article open (or a new one).
+    Articles(Option<ArticleId>),
     Receipts,
     Printer,
     /// The desk's list of every work order, with one open in the panel.
@@ -55,6 +60,7 @@ impl Screen {
                 | Screen::Quality
                 | Screen::Notifications
                 | Screen::Dashboard
+                | Screen::Articles(_)
         )
     }
 
@@ -70,6 +76,10 @@ impl Screen {
                 "guides/{}",
                 percent_encoding::utf8_percent_encode(model, percent_encoding::NON_ALPHANUMERIC)
             ),
+            Screen::Article(id, None) => format!("article/{id}"),
+            Screen::Article(id, Some(job)) => format!("article/{id}/{job}"),
+            Screen::Articles(None) => "articles".to_owned(),
+            Screen::Articles(Some(id)) => format!("articles/{id}"),
             Screen::Receipts => "receipts".to_owned(),
             Screen::Printer => "printer".to_owned(),
             Screen::Orders(None) => "orders".to_owned(),
@@ -104,6 +114,13 @@ impl Screen {
                     .decode_utf8_lossy()
                     .into_owned()
             })),
+            ("article", Some(rest)) => {
+                let (id, job) = rest
+                    .split_once('/')
+                    .map_or((rest, None), |(a, j)| (a, Some(j)));
+                Screen::Article(id.parse().ok()?, job.map(str::parse).transpose().ok()?)
+            }
+            ("articles", id) => Screen::Articles(id.map(str::parse).transpose().ok()?),
             ("receipts", None) => Screen::Receipts,
             ("printer", None) => Screen::Printer,
             ("orders", id) => Screen::Orders(id.map(str::parse).transpose().ok()?),
@@ -169,12 +186,17 @@ mod tests {
     fn every_screen_has_an_address_that_names_it_again() {
         let job: WorkOrderId = "0190a0b0-0000-7000-8000-000000000001".parse().unwrap();
         let customer: CustomerId = "0190a0b0-0000-7000-8000-000000000002".parse().unwrap();
+        let article: ArticleId = "0190a0b0-0000-7000-8000-000000000003".parse().unwrap();
         for screen in [
             Screen::Jobs,
             Screen::Job(job),
             Screen::Board(NaiveDate::from_ymd_opt(2026, 12, 9).unwrap()),
             Screen::Guides(None),
             Screen::Guides(Some("FX-SC650 立式/冷藏柜".into())),
+            Screen::Article(article, None),
+            Screen::Article(article, Some(job)),
+            Screen::Articles(None),
+            Screen::Articles(Some(article)),
             Screen::Receipts,
             Screen::Printer,
             Screen::Orders(None),

@@ -1,5 +1,5 @@
 //! Device sync benchmark: a realistic first sync of a day (200 work orders, a server with 5,000
-//! customers with sites and assets and 2,000 guides) and an incremental sync after one edit,
+//! customers with sites and assets and 2,000 articles) and an incremental sync after one edit,
 //! against the real server over loopback. Prints time and bytes on the wire beside the floor:
 //! the time SQLite alone needs to insert the same rows into the same device schema.
 //!
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use fixline_core::customer::{AssetDetails, CustomerDetails, Language, SiteDetails};
-use fixline_core::guide::GuideDetails;
-use fixline_core::ids::{AssetId, CustomerId, GuideId, SiteId};
+use fixline_core::ids::{ArticleId, AssetId, CustomerId, SiteId};
+use fixline_core::knowledge::{Article, ArticleContent, ArticleKind, Audience};
 use fixline_core::position::Position;
 use fixline_device::{DeviceStore, ServerLink, sync};
 use fixline_tests::{Crew, PASSWORD, crew, engineer};
@@ -70,22 +70,28 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
         serials.push(serial);
     }
     for g in 0..GUIDES {
-        store.create_guide(
-            GuideId::from_uuid(Uuid::now_v7()),
-            GuideDetails {
-                model: format!("FX-M{:03} 商用设备", g % MODELS),
-                language: if g % 2 == 0 {
-                    Language::ZhCn
-                } else {
-                    Language::En
-                },
-                title: format!("故障排查 {g}"),
-                body: "1. 断电挂牌，确认设备无电后再打开面板。\n2. 读取故障码。\n3. 按下表处理。\n"
-                    .repeat(6),
-                images: Vec::new(),
+        let content = ArticleContent {
+            kind: ArticleKind::RepairGuide,
+            language: if g % 2 == 0 {
+                Language::ZhCn
+            } else {
+                Language::En
             },
-            at,
-        )?;
+            audience: Audience::Staff,
+            title: format!("故障排查 {g}"),
+            symptoms: String::new(),
+            fault_codes: Vec::new(),
+            models: vec![format!("FX-M{:03} 商用设备", g % MODELS)],
+            categories: Vec::new(),
+            body: "1. 断电挂牌，确认设备无电后再打开面板。\n2. 读取故障码。\n3. 按下表处理。\n"
+                .repeat(6),
+            parts: Vec::new(),
+            tools: Vec::new(),
+            images: Vec::new(),
+        };
+        let mut article = Article::new(ArticleId::from_uuid(Uuid::now_v7()), content, at)?;
+        article.publish(at)?;
+        store.create_article(&article, at)?;
     }
     Ok(serials)
 }
@@ -101,7 +107,7 @@ fn sqlite_floor(device_db: &std::path::Path, dir: &std::path::Path) -> anyhow::R
     let tables = [
         ("work_orders", "id, server_doc, server_version, doc, status"),
         ("customer_files", "id, doc"),
-        ("guides", "id, model, doc"),
+        ("articles", "id, doc"),
         ("colleagues", "id, doc"),
     ];
     let mut rows = Vec::new();
@@ -145,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
         engineer(&admin, &format!("工程师{i}"), "西湖区").await;
     }
     let store = Arc::clone(&server.store);
-    eprintln!("seeding {CUSTOMERS} customers with sites and assets, {GUIDES} guides…");
+    eprintln!("seeding {CUSTOMERS} customers with sites and assets, {GUIDES} articles…");
     let serials = tokio::task::spawn_blocking(move || seed(store.as_ref())).await??;
     let mut jobs = Vec::new();
     for serial in serials.iter().step_by(CUSTOMERS / JOBS).take(JOBS) {
@@ -188,11 +194,11 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("Device sync (server and device on this machine, loopback HTTP, release build)");
     println!(
-        "  first sync: {} records in {pages} pages ({} jobs, {} customer files, {} guides, {} colleagues)",
+        "  first sync: {} records in {pages} pages ({} jobs, {} customer files, {} articles, {} colleagues)",
         first.pulled,
         counts("SELECT count(*) FROM work_orders")?,
         counts("SELECT count(*) FROM customer_files")?,
-        counts("SELECT count(*) FROM guides")?,
+        counts("SELECT count(*) FROM articles")?,
         counts("SELECT count(*) FROM colleagues")?,
     );
     println!(

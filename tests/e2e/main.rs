@@ -18,6 +18,7 @@ mod dispatch;
 mod eta;
 mod geocode;
 mod intake;
+mod knowledge;
 mod kpis;
 mod lifecycle;
 mod local_day;

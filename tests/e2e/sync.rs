@@ -46,14 +46,12 @@ async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_ac
         .user(&admin, "wang", Role::Engineer, Some(&wang_id))
         .await;
     let fx = customer_with_asset(&desk, "杭州湖滨餐饮管理有限公司", "FX2506000777").await;
-    let (s, guide) = desk
-        .post(
-            "/api/v1/guides",
-            json!({"model": "FX-SC650 立式冷藏柜", "language": "zh-CN", "title": "冷柜不制冷排查",
-                   "body": "1. 断电挂牌\n2. 检查启动电容"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{guide}");
+    fixline_tests::published_article(
+        &desk,
+        json!({"kind": "repair_guide", "models": ["FX-SC650 立式冷藏柜"], "language": "zh-CN",
+               "title": "冷柜不制冷排查", "body": "1. 断电挂牌\n2. 检查启动电容"}),
+    )
+    .await;
     let job1 = assigned_job(&desk, &fx, &chen_id, "冷柜不制冷").await;
     let job2 = assigned_job(&desk, &fx, &chen_id, "压缩机噪音大").await;
     let job3 = assigned_job(&desk, &fx, &chen_id, "门封条漏冷").await;
@@ -76,7 +74,12 @@ async fn two_devices_and_a_dispatcher_offline_and_online_agree_and_apply_each_ac
             .serial,
         fx.serial
     );
-    assert_eq!(chen.guides(Some("FX-SC650 立式冷藏柜")).unwrap().len(), 1);
+    assert_eq!(
+        chen.find_articles("", Some("FX-SC650 立式冷藏柜"))
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(chen.colleagues().unwrap().len(), 2);
     assert_eq!(wang.jobs(Utc::now()).unwrap().len(), 1);
 

@@ -267,6 +267,15 @@ impl Client {
         read(r.send().await.expect("request")).await
     }
 
+    /// POST with `If-Match: "<version>"`.
+    pub async fn post_at(&self, path: &str, version: u64, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .request(Method::POST, path)
+            .json(&body)
+            .header("If-Match", format!("\"{version}\""));
+        read(r.send().await.expect("request")).await
+    }
+
     /// Performs a lifecycle action; returns the status and the work order (or error).
     pub async fn act(&self, work_order: &str, action: Value) -> (StatusCode, Value) {
         self.post(
@@ -275,6 +284,21 @@ impl Client {
         )
         .await
     }
+}
+
+/// Writes an article at the desk and publishes it; answers the published article.
+pub async fn published_article(desk: &Client, content: Value) -> Value {
+    let (s, draft) = desk.post("/api/v1/articles", content).await;
+    assert_eq!(s, StatusCode::CREATED, "{draft}");
+    let (s, article) = desk
+        .post_at(
+            &format!("/api/v1/articles/{}/edits", draft["id"].as_str().unwrap()),
+            draft["version"].as_u64().unwrap(),
+            serde_json::json!({"edit": "publish"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{article}");
+    article
 }
 
 pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {

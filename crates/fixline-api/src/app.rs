@@ -44,7 +44,10 @@ pub const COMMANDS: &[&str] = &[
     "print_receipt",
     "print_test_page",
     "reprint",
-    "guides",
+    "find_articles",
+    "article",
+    "job_help",
+    "article_image",
     "colleagues",
     "outbox",
     "conflicts",
@@ -81,10 +84,20 @@ pub struct ActArgs {
     pub action: Action,
 }
 
-/// `guides`: the repair guides for a model, or all.
+/// `find_articles`: the knowledge base searched on the device; no words and a model: the
+/// articles about that model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GuidesArgs {
+pub struct FindArticlesArgs {
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
     pub model: Option<String>,
+}
+
+/// `article`: one article by id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleArgs {
+    pub id: fixline_core::ids::ArticleId,
 }
 
 /// `add_photo`: a photo taken on the job, its bytes in base64.
@@ -96,7 +109,7 @@ pub struct AddPhotoArgs {
     pub data: String,
 }
 
-/// `photo`: a stored photo's thumbnail, by its content hash.
+/// `photo` (a stored photo's thumbnail), `article_image` (an article's image): by content hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhotoArgs {
     pub sha256: String,

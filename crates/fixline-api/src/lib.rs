@@ -11,6 +11,7 @@ pub mod engineers;
 pub mod error;
 pub mod files;
 pub mod intake;
+pub mod knowledge;
 pub mod kpi;
 pub mod live;
 pub mod notices;

@@ -17,7 +17,7 @@ pub enum Entity {
     Asset,
     Engineer,
     WorkOrder,
-    Guide,
+    Article,
     SyncConflict,
     Complaint,
 }

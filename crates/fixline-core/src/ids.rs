@@ -60,8 +60,8 @@ entity_id!(
     UserId,
     /// One action taken on a device, made there so the server can apply it at most once.
     ActionId,
-    /// A repair guide for an equipment model.
-    GuideId,
+    /// A knowledge-base article: repair guide, FAQ, service policy or safety note.
+    ArticleId,
     /// A sync conflict: a device action that no longer fitted the job when it reached the server.
     ConflictId,
     /// An outside channel's request that matched a customer on file, held for the desk.

@@ -177,6 +177,9 @@ pub struct JobFacts {
     pub qa_percent: Option<f64>,
     /// Complaints that name this job.
     pub complaints: u32,
+    /// An engineer said a knowledge-base article opened from the job helped.
+    #[serde(default)]
+    pub guided: bool,
 }
 
 impl JobFacts {
@@ -231,6 +234,7 @@ impl JobFacts {
             survey: None,
             qa_percent: None,
             complaints: 0,
+            guided: job.articles_used.iter().any(|u| u.helpful),
         }
     }
 
@@ -295,6 +299,9 @@ pub struct Tally {
     qa_sum: f64,
     engineer_days: HashSet<(EngineerId, NaiveDate)>,
     complaints: u64,
+    /// First-time fixes among the jobs a guide helped with, and among the others.
+    ftf_guided: Ratio,
+    ftf_unguided: Ratio,
 }
 
 impl Tally {
@@ -303,6 +310,11 @@ impl Tally {
         let Some(day) = f.day else { return };
         self.finished += 1;
         self.first_time += u64::from(f.fixed_first_time());
+        if f.guided {
+            self.ftf_guided.add(f.fixed_first_time());
+        } else {
+            self.ftf_unguided.add(f.fixed_first_time());
+        }
         self.repeat += u64::from(f.visits > 1);
         self.first_contact += u64::from(f.first_contact);
         for i in 0..3 {
@@ -346,6 +358,13 @@ impl Tally {
     pub fn merge(&mut self, other: &Tally) {
         self.finished += other.finished;
         self.first_time += other.first_time;
+        for (mine, theirs) in [
+            (&mut self.ftf_guided, other.ftf_guided),
+            (&mut self.ftf_unguided, other.ftf_unguided),
+        ] {
+            mine.numerator += theirs.numerator;
+            mine.denominator += theirs.denominator;
+        }
         self.repeat += other.repeat;
         self.first_contact += other.first_contact;
         for i in 0..3 {
@@ -395,6 +414,8 @@ impl Tally {
                 .map(|(p, d)| p - d),
             ces: answers.map(|a| self.effort_sum as f64 / a),
             first_time_fix: share(self.first_time, self.finished),
+            first_time_fix_guided: self.ftf_guided,
+            first_time_fix_unguided: self.ftf_unguided,
             first_contact_resolution: share(self.first_contact, self.finished),
             repeat_visits: share(self.repeat, self.finished),
             respond,
@@ -436,6 +457,12 @@ pub struct Figures {
     pub nps: Option<f64>,
     pub ces: Option<f64>,
     pub first_time_fix: Ratio,
+    /// First-time fix of the jobs a knowledge-base article helped with.
+    #[serde(default)]
+    pub first_time_fix_guided: Ratio,
+    /// ... and of the jobs no article helped with.
+    #[serde(default)]
+    pub first_time_fix_unguided: Ratio,
     pub first_contact_resolution: Ratio,
     pub repeat_visits: Ratio,
     pub respond: Spread,
@@ -466,6 +493,8 @@ pub enum Kpi {
     Nps,
     Ces,
     FirstTimeFix,
+    FirstTimeFixGuided,
+    FirstTimeFixUnguided,
     FirstContactResolution,
     RepeatVisits,
     RespondMean,
@@ -500,11 +529,13 @@ pub enum Unit {
 }
 
 impl Kpi {
-    pub const ALL: [Kpi; 23] = [
+    pub const ALL: [Kpi; 25] = [
         Kpi::Csat,
         Kpi::Nps,
         Kpi::Ces,
         Kpi::FirstTimeFix,
+        Kpi::FirstTimeFixGuided,
+        Kpi::FirstTimeFixUnguided,
         Kpi::FirstContactResolution,
         Kpi::RepeatVisits,
         Kpi::RespondMean,
@@ -532,6 +563,8 @@ impl Kpi {
             Kpi::Nps => "nps",
             Kpi::Ces => "ces",
             Kpi::FirstTimeFix => "first_time_fix",
+            Kpi::FirstTimeFixGuided => "first_time_fix_guided",
+            Kpi::FirstTimeFixUnguided => "first_time_fix_unguided",
             Kpi::FirstContactResolution => "first_contact_resolution",
             Kpi::RepeatVisits => "repeat_visits",
             Kpi::RespondMean => "respond_mean",
@@ -565,6 +598,8 @@ impl Kpi {
             Kpi::Nps => ("净推荐值 NPS", "NPS"),
             Kpi::Ces => ("客户费力度 CES", "Customer effort (CES)"),
             Kpi::FirstTimeFix => ("一次修复率", "First-time fix"),
+            Kpi::FirstTimeFixGuided => ("一次修复率（有指南帮助）", "First-time fix, guide helped"),
+            Kpi::FirstTimeFixUnguided => ("一次修复率（无指南）", "First-time fix, no guide"),
             Kpi::FirstContactResolution => ("首次接触解决率", "First-contact resolution"),
             Kpi::RepeatVisits => ("重复上门率", "Repeat visits"),
             Kpi::RespondMean => ("平均响应时长", "Response time, mean"),
@@ -630,6 +665,8 @@ impl Kpi {
             Kpi::Nps => f.nps,
             Kpi::Ces => f.ces,
             Kpi::FirstTimeFix => f.first_time_fix.percent(),
+            Kpi::FirstTimeFixGuided => f.first_time_fix_guided.percent(),
+            Kpi::FirstTimeFixUnguided => f.first_time_fix_unguided.percent(),
             Kpi::FirstContactResolution => f.first_contact_resolution.percent(),
             Kpi::RepeatVisits => f.repeat_visits.percent(),
             Kpi::RespondMean => f.respond.mean_minutes,

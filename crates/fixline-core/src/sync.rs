@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::customer::CustomerFile;
 use crate::engineer::EngineerStatus;
-use crate::guide::Guide;
-use crate::ids::{ActionId, ConflictId, EngineerId, GuideId, WorkOrderId};
+use crate::ids::{ActionId, ArticleId, ConflictId, EngineerId, WorkOrderId};
+use crate::knowledge::Article;
 use crate::role::Actor;
 use crate::work_order::{Action, ActionContext, ActionKind, Note, WorkOrder};
 
@@ -333,6 +333,7 @@ pub fn describe(action: &Action) -> String {
     };
     match kind {
         ActionKind::AddNote => format!("note{detail}"),
+        ActionKind::RateArticle => format!("guide rated{detail}"),
         _ => format!("{kind}{detail}"),
     }
 }
@@ -377,7 +378,8 @@ pub struct Colleague {
 pub enum PullRecord {
     WorkOrder(Box<WorkOrder>),
     CustomerFile(CustomerFile),
-    Guide(Guide),
+    /// A published knowledge-base article (only its published copy travels).
+    Article(Box<Article>),
     Colleague(Colleague),
     Conflict(SyncConflict),
     /// A job that left the device's scope (reassigned or handed over to someone else).
@@ -385,8 +387,9 @@ pub enum PullRecord {
         id: WorkOrderId,
         reason: String,
     },
-    GuideRemoved {
-        id: GuideId,
+    /// An article withdrawn from readers.
+    ArticleRemoved {
+        id: ArticleId,
     },
 }
 
@@ -443,7 +446,8 @@ impl SyncCursor {
 pub enum SnapshotPhase {
     WorkOrders,
     CustomerFiles,
-    Guides,
+    #[serde(alias = "guides")]
+    Articles,
     Colleagues,
 }
 
@@ -451,8 +455,8 @@ impl SnapshotPhase {
     pub fn next(self) -> Option<SnapshotPhase> {
         match self {
             SnapshotPhase::WorkOrders => Some(SnapshotPhase::CustomerFiles),
-            SnapshotPhase::CustomerFiles => Some(SnapshotPhase::Guides),
-            SnapshotPhase::Guides => Some(SnapshotPhase::Colleagues),
+            SnapshotPhase::CustomerFiles => Some(SnapshotPhase::Articles),
+            SnapshotPhase::Articles => Some(SnapshotPhase::Colleagues),
             SnapshotPhase::Colleagues => None,
         }
     }

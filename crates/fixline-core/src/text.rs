@@ -26,11 +26,16 @@ pub fn line(field: &'static str, value: &str, max: usize) -> Result<String, Erro
 
 /// A required paragraph: like [`line`] but newlines and tabs are kept.
 pub fn paragraph(field: &'static str, value: &str) -> Result<String, Error> {
+    text_block(field, value, PARAGRAPH_MAX)
+}
+
+/// A required multi-line text of at most `max` characters (a guide's Markdown body).
+pub fn text_block(field: &'static str, value: &str, max: usize) -> Result<String, Error> {
     let value = value.trim();
     if value.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
-    check_len(field, value, PARAGRAPH_MAX)?;
+    check_len(field, value, max)?;
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')

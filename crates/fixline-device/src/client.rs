@@ -125,6 +125,11 @@ impl ServerLink {
         serde_json::from_slice(&bytes).map_err(|e| Error::BadServerData(format!("{path}: {e}")))
     }
 
+    /// A file's bytes as they are.
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
     pub(crate) async fn put_bytes<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -1,5 +1,5 @@
 //! The engineer app's core, with no window and no Tauri: the device SQLite store (the
-//! engineer's jobs, customer files, guides and colleagues, offline), the outbox of actions taken
+//! engineer's jobs, customer files, knowledge-base articles and colleagues, offline), the outbox of actions taken
 //! on the device, and the sync engine that pushes the outbox and pulls changes from the
 //! dispatch server.
 //!

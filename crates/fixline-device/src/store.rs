@@ -10,7 +10,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fixline_core::customer::CustomerFile;
-use fixline_core::guide::Guide;
 use fixline_core::ids::{ActionId, WorkOrderId};
 use fixline_core::sla::SlaPolicy;
 use fixline_core::sync::{
@@ -28,6 +27,7 @@ use crate::error::{Error, Result};
 pub use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, OutboxState, SyncStatus};
 
 mod capture;
+mod knowledge;
 mod positions;
 mod printing;
 
@@ -293,20 +293,6 @@ impl DeviceStore {
             )
             .optional()?;
         from_json(&doc.ok_or_else(|| Error::NotFound(format!("customer {id}")))?)
-    }
-
-    /// Guides for an equipment model, in the engineer's language first.
-    pub fn guides(&self, model: Option<&str>) -> Result<Vec<Guide>> {
-        let conn = self.lock();
-        let mut guides: Vec<Guide> = docs(
-            &conn,
-            "SELECT doc FROM guides WHERE ?1 IS NULL OR model = ?1",
-            [model],
-        )?;
-        guides.sort_by(|a, b| {
-            (&a.details.model, &a.details.title).cmp(&(&b.details.model, &b.details.title))
-        });
-        Ok(guides)
     }
 
     pub fn colleagues(&self) -> Result<Vec<Colleague>> {
@@ -584,7 +570,8 @@ impl DeviceStore {
     }
 
     /// Stores one pulled page and its cursor in one transaction: a page is kept whole or not at all.
-    pub(crate) fn store_page(&self, records: &[PullRecord], cursor: &SyncCursor) -> Result<()> {
+    /// (The sync engine's way in; tests and the knowledge benchmark fill a store through it.)
+    pub fn store_page(&self, records: &[PullRecord], cursor: &SyncCursor) -> Result<()> {
         self.write(|tx| {
             let user = session(tx)?.ok_or(Error::NotSignedIn)?.user;
             for record in records {
@@ -632,15 +619,8 @@ impl DeviceStore {
                     params![file.customer.id.to_string(), to_json(file)?],
                 )?;
             }
-            PullRecord::Guide(g) => {
-                tx.execute(
-                    "INSERT OR REPLACE INTO guides (id, model, doc) VALUES (?1, ?2, ?3)",
-                    params![g.id.to_string(), g.details.model, to_json(g)?],
-                )?;
-            }
-            PullRecord::GuideRemoved { id } => {
-                tx.execute("DELETE FROM guides WHERE id = ?1", [id.to_string()])?;
-            }
+            PullRecord::Article(a) => knowledge::put_article(tx, a)?,
+            PullRecord::ArticleRemoved { id } => knowledge::remove_article(tx, *id)?,
             PullRecord::Colleague(c) => {
                 tx.execute(
                     "INSERT OR REPLACE INTO colleagues (id, doc) VALUES (?1, ?2)",
@@ -789,7 +769,8 @@ fn postpone(tx: &Transaction<'_>, id: ActionId, error: &str, now: Timestamp) -> 
 fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM session; DELETE FROM work_orders; DELETE FROM customer_files;
-         DELETE FROM guides; DELETE FROM colleagues; DELETE FROM outbox; DELETE FROM conflicts;
+         DELETE FROM articles; DELETE FROM article_text; DELETE FROM article_grams;
+         DELETE FROM colleagues; DELETE FROM outbox; DELETE FROM conflicts;
          UPDATE sync_state SET cursor = NULL, last_sync_at = NULL, last_attempt_at = NULL, last_error = NULL;",
     )?;
     Ok(())

@@ -315,7 +315,12 @@ async fn form_page() -> Html<String> {
     Html(render_form(&auth::new_secret().0, None))
 }
 
-async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -> Response {
+async fn form_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<FormFields>,
+) -> Response {
+    let visitor = super::help::visitor(&headers);
     let req = IntakeRequest {
         serial: Some(f.serial.clone()).filter(|s| !s.trim().is_empty()),
         customer_id: None,
@@ -349,6 +354,12 @@ async fn form_submit(State(state): State<AppState>, Form(f): Form<FormFields>) -
         // link could not be made (the request is in all the same).
         Ok((Taken::Opened(wo), _)) => {
             let (job, now) = (wo.id, state.now());
+            if let Some(visitor) = visitor {
+                // What they read at /help before asking for a visit.
+                if let Err(e) = state.run(move |s| s.link_help_reads(&visitor, job)).await {
+                    tracing::warn!(error = %e, "help reads not linked to a request");
+                }
+            }
             match state
                 .run(move |s| crate::tracking::token(s, job, now))
                 .await

@@ -2,6 +2,7 @@
 //! description; this module assembles them, adds the body limit and tracing, and serves the
 //! OpenAPI document generated from the same code at `/api/openapi.json`.
 
+mod articles;
 mod board;
 mod complaints;
 mod contract;
@@ -10,7 +11,7 @@ mod customers;
 mod dispatch;
 mod engineers;
 mod extract;
-mod guides;
+mod help;
 mod improvements;
 pub(crate) mod intake;
 mod kpis;
@@ -75,7 +76,7 @@ fn api_routes(max_photo_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(settings::routes())
         .merge(notifications::routes())
         .merge(live::routes())
-        .merge(guides::routes())
+        .merge(articles::routes())
         .merge(sync::routes())
         .merge(dispatch::routes())
         .merge(board::routes())
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/", get(|| async { Html(include_str!("home.html")) }))
         .merge(intake::form_routes())
+        .merge(help::routes())
         .merge(customer_page::routes())
         .merge(tracking_page::routes())
         .fallback(extract::not_found)
@@ -204,7 +206,7 @@ mod tests {
             "/api/v1/engineers/{id}/position",
             "/api/v1/sync/push",
             "/api/v1/sync/pull",
-            "/api/v1/guides",
+            "/api/v1/articles",
         ] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }

@@ -1,34 +1,144 @@
-//! Demo repair guides: one per equipment model and language, built from the category's known
-//! symptoms and fixes, with a small step diagram so the offline image path is exercised.
+//! Demo knowledge base: a repair guide per equipment model and language, built from the
+//! category's known symptoms and fixes, with a small step diagram (a PNG blob, so the image path
+//! to the device is exercised); and the FAQs, policy and safety note a desk reads out.
 
-use base64::Engine;
 use fixline_core::Timestamp;
 use fixline_core::customer::Language;
-use fixline_core::guide::{GuideDetails, GuideImage};
-use fixline_core::ids::GuideId;
+use fixline_core::ids::ArticleId;
+use fixline_core::knowledge::{
+    Article, ArticleContent, ArticleImage, ArticleKind, Audience, markdown::IMAGE_SCHEME,
+};
 
 use super::{CATEGORIES, Category, IdMaker};
 use crate::error::Result;
 use crate::store::Store;
 
-pub(super) fn seed(store: &dyn Store, ids: &mut IdMaker, at: Timestamp) -> Result<usize> {
+/// Stores an image's bytes and names them by their SHA-256.
+pub type KeepImage<'a> = &'a dyn Fn(&[u8]) -> Result<String>;
+
+pub(super) fn seed(
+    store: &dyn Store,
+    keep_image: KeepImage<'_>,
+    ids: &mut IdMaker,
+    at: Timestamp,
+) -> Result<usize> {
     let mut n = 0;
+    let mut publish = |content: ArticleContent| -> Result<()> {
+        let mut article = Article::new(ArticleId::from_uuid(ids.next()), content, at)?;
+        article.publish(at)?;
+        store.create_article(&article, at)?;
+        n += 1;
+        Ok(())
+    };
     for category in CATEGORIES {
         for model in category.models {
             for language in [Language::ZhCn, Language::En] {
-                store.create_guide(
-                    GuideId::from_uuid(ids.next()),
-                    guide(category, model, language),
-                    at,
-                )?;
-                n += 1;
+                publish(guide(category, model, language, keep_image)?)?;
             }
         }
+    }
+    for content in desk_articles() {
+        publish(content)?;
     }
     Ok(n)
 }
 
-fn guide(category: &Category, model: &str, language: Language) -> GuideDetails {
+fn article(kind: ArticleKind, language: Language, audience: Audience) -> ArticleContent {
+    ArticleContent {
+        kind,
+        language,
+        audience,
+        title: String::new(),
+        symptoms: String::new(),
+        fault_codes: Vec::new(),
+        models: Vec::new(),
+        categories: Vec::new(),
+        body: String::new(),
+        parts: Vec::new(),
+        tools: Vec::new(),
+        images: Vec::new(),
+    }
+}
+
+/// What the desk reads out at first contact and customers read at /help.
+fn desk_articles() -> Vec<ArticleContent> {
+    use ArticleKind::{Faq, Policy, SafetyNote};
+    use Audience::{Public, Staff};
+    use Language::{En, ZhCn};
+    let mut out = Vec::new();
+    let mut add = |kind, language, audience, title: &str, symptoms: &str, body: &str| {
+        out.push(ArticleContent {
+            title: title.to_owned(),
+            symptoms: symptoms.to_owned(),
+            body: body.to_owned(),
+            ..article(kind, language, audience)
+        });
+    };
+    add(
+        Faq,
+        ZhCn,
+        Public,
+        "空调不制冷怎么办？先自己检查这三步",
+        "空调不制冷，出风不凉",
+        "1. 确认遥控器在**制冷**模式，设定温度低于室温。\n2. 清洗室内机滤网（每月一次）。\n3. 检查室外机是否运转、周围是否有遮挡。\n\n以上都正常仍不制冷，请提交报修。",
+    );
+    add(
+        Faq,
+        En,
+        Public,
+        "Air conditioner not cooling? Three checks first",
+        "not cooling, warm air",
+        "1. Set the remote to **Cool**, below room temperature.\n2. Clean the indoor filter (monthly).\n3. Check the outdoor unit runs and nothing blocks it.\n\nStill warm? Send a request.",
+    );
+    add(
+        Faq,
+        ZhCn,
+        Public,
+        "冷柜结霜太厚怎么处理",
+        "冷柜结霜、结冰，门关不严",
+        "1. 检查门封是否贴合，有无破损。\n2. 减少开门次数，不要放入热的食物。\n3. 断电化霜后擦干再开机。",
+    );
+    add(
+        Faq,
+        ZhCn,
+        Staff,
+        "电话指导：设备显示故障码时先问什么",
+        "客户说显示故障码",
+        "1. 请客户读出显示屏上的代码和型号铭牌。\n2. 在知识库中搜索代码，按文章指导客户复位。\n3. 复位后仍报同一代码，再派工。",
+    );
+    add(
+        Policy,
+        ZhCn,
+        Public,
+        "保修政策：整机一年，压缩机三年",
+        "保修期多长，是否收费",
+        "- 整机保修一年，压缩机保修三年，自购买之日起。\n- 保修期内人工和配件免费；人为损坏除外。\n- 保修期外按价目表收取配件费和人工费。",
+    );
+    add(
+        Policy,
+        En,
+        Public,
+        "Warranty: one year whole unit, three years compressor",
+        "how long is the warranty",
+        "- Whole unit one year, compressor three years, from purchase.\n- In warranty: parts and labour free, except damage by misuse.\n- Out of warranty: parts and labour as priced.",
+    );
+    add(
+        SafetyNote,
+        ZhCn,
+        Staff,
+        "安全须知：制冷剂操作",
+        "制冷剂泄漏、补充制冷剂",
+        "1. 佩戴护目镜和手套。\n2. 室内通风，R290 机型严禁明火。\n3. 回收制冷剂，不得直接排放。",
+    );
+    out
+}
+
+fn guide(
+    category: &Category,
+    model: &str,
+    language: Language,
+    keep_image: KeepImage<'_>,
+) -> Result<ArticleContent> {
     let code = model.split_whitespace().next().unwrap_or(model);
     let (title, steps, caption) = match language {
         Language::ZhCn => (
@@ -67,41 +177,46 @@ fn guide(category: &Category, model: &str, language: Language) -> GuideDetails {
     for (symptom, fix) in category.symptoms.iter().zip(category.fixes.iter()) {
         body.push_str(&format!("\n- {symptom} → {fix}"));
     }
-    GuideDetails {
-        model: model.to_owned(),
-        language,
+    let png = flow_diagram(steps.len())?;
+    let sha256 = keep_image(&png)?;
+    body.push_str(&format!("\n\n![{caption}]({IMAGE_SCHEME}{sha256})"));
+    Ok(ArticleContent {
         title,
+        symptoms: category.symptoms.join("；"),
+        models: vec![model.to_owned()],
+        categories: vec![category.key.to_owned()],
         body,
-        images: vec![GuideImage {
-            caption: caption.to_owned(),
-            media_type: "image/svg+xml".to_owned(),
-            data_base64: base64::engine::general_purpose::STANDARD
-                .encode(flow_diagram(steps.len())),
+        images: vec![ArticleImage {
+            sha256,
+            media_type: "image/png".to_owned(),
+            size: png.len() as u64,
         }],
-    }
+        ..article(ArticleKind::RepairGuide, language, Audience::Staff)
+    })
 }
 
-/// A row of numbered boxes joined by arrows: the guide's steps at a glance.
-fn flow_diagram(steps: usize) -> String {
-    let mut svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="80" viewBox="0 0 {} 80">"##,
-        steps * 90,
-        steps * 90
-    );
-    for i in 0..steps {
-        let x = i * 90 + 10;
-        svg.push_str(&format!(
-            r##"<rect x="{x}" y="20" width="60" height="40" rx="8" fill="#e0f2fe" stroke="#0369a1"/><text x="{}" y="46" font-size="18" text-anchor="middle" fill="#0c4a6e">{}</text>"##,
-            x + 30,
-            i + 1
-        ));
-        if i + 1 < steps {
-            svg.push_str(&format!(
-                r##"<path d="M{} 40 h22 l-6 -5 m6 5 l-6 5" stroke="#0369a1" fill="none"/>"##,
-                x + 62
-            ));
+/// A row of boxes joined by lines: the guide's steps at a glance, as a PNG.
+fn flow_diagram(steps: usize) -> Result<Vec<u8>> {
+    let (w, h) = ((steps * 90) as u32, 80_u32);
+    let mut img = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
+    let fill = image::Rgb([0xe0, 0xf2, 0xfe]);
+    let line = image::Rgb([0x03, 0x69, 0xa1]);
+    for i in 0..steps as u32 {
+        let x0 = i * 90 + 10;
+        for x in x0..x0 + 60 {
+            for y in 20..60 {
+                let edge = x == x0 || x == x0 + 59 || y == 20 || y == 59;
+                img.put_pixel(x, y, if edge { line } else { fill });
+            }
+        }
+        if i + 1 < steps as u32 {
+            for x in x0 + 60..x0 + 90 {
+                img.put_pixel(x, 40, line);
+            }
         }
     }
-    svg.push_str("</svg>");
-    svg
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| crate::error::Error::Internal(format!("drawing a demo diagram: {e}")))?;
+    Ok(png)
 }

@@ -15,12 +15,12 @@ use fixline_core::customer::{
     SiteDetails,
 };
 use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
-use fixline_core::guide::{Guide, GuideDetails};
 use fixline_core::ids::{
-    AssetId, ContactId, CustomerId, EngineerId, GuideId, PendingIntakeId, SiteId, UserId,
+    ArticleId, AssetId, ContactId, CustomerId, EngineerId, PendingIntakeId, SiteId, UserId,
     WorkOrderId,
 };
 pub use fixline_core::intake::{Caller, IntakeRequest, PendingIntake};
+use fixline_core::knowledge::{Article, ArticleEdit, ArticleKind, PastFix};
 use fixline_core::position::PositionFix;
 use fixline_core::role::Actor;
 use fixline_core::sync::{
@@ -60,6 +60,14 @@ impl Paging {
     fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
+}
+
+/// The desk's article list: words, kind, state; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub query: Option<String>,
+    pub kind: Option<ArticleKind>,
+    pub state: Option<fixline_api::knowledge::ArticleState>,
 }
 
 /// Work-order list filters; all optional and combined with AND.
@@ -494,17 +502,54 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<PendingIntake>;
 
-    // --- repair guides
-    fn create_guide(&self, id: GuideId, details: GuideDetails, at: Timestamp) -> Result<Guide>;
-    fn update_guide(
+    // --- knowledge base
+    fn create_article(&self, article: &Article, at: Timestamp) -> Result<()>;
+    /// Saves a draft, publishes or withdraws, if the article is still at `expected`.
+    fn edit_article(
         &self,
-        id: GuideId,
+        id: ArticleId,
         expected: u64,
-        details: GuideDetails,
+        edit: ArticleEdit,
         at: Timestamp,
-    ) -> Result<Guide>;
-    fn guide(&self, id: GuideId) -> Result<Guide>;
-    fn list_guides(&self, model: Option<&str>, paging: Paging) -> Result<Page<Guide>>;
+    ) -> Result<Article>;
+    fn article(&self, id: ArticleId) -> Result<Article>;
+    /// The desk's list, drafts too.
+    fn list_articles(&self, filter: &ArticleFilter, paging: Paging) -> Result<Page<Article>>;
+    /// Readers' search: published copies in the scope, best first.
+    fn find_articles(
+        &self,
+        query: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>>;
+    /// Articles for a job's model, fault code and symptom.
+    fn suggest_articles(
+        &self,
+        model: Option<&str>,
+        fault_code: Option<&str>,
+        symptom: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>>;
+    /// Finished jobs on the same model that fixed the same fault, newest first.
+    fn past_fixes(
+        &self,
+        job: WorkOrderId,
+        model: &str,
+        fault_code: Option<&str>,
+    ) -> Result<Vec<PastFix>>;
+    /// The media type of an image an article shows, if the reader may load it.
+    fn article_image(&self, sha256: &str, public_only: bool) -> Result<Option<String>>;
+    fn record_help_read(&self, visitor: &str, article: ArticleId, at: Timestamp) -> Result<()>;
+    /// Marks a visitor's reads as followed by this request.
+    fn link_help_reads(&self, visitor: &str, request: WorkOrderId) -> Result<()>;
+    fn article_read_stats(&self) -> Result<Vec<fixline_api::knowledge::ArticleReadStats>>;
+    /// Moves guides from before the knowledge base into articles; answers how many moved.
+    fn adopt_guides(
+        &self,
+        keep_image: &dyn Fn(&[u8]) -> Result<String>,
+        at: Timestamp,
+    ) -> Result<usize>;
 
     // --- device sync
     /// Applies one device action at most once: a repeated id gets the stored outcome. `decide`

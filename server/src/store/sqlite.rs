@@ -36,13 +36,13 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Attach, Change, ChangeOp, DeviceDecision, Entity, FactRow, FactsArea, Page, Paging,
-    PendingResolution, ServiceTarget, Store, Taken, TargetSpec, User, Visibility, WorkOrderEdit,
-    WorkOrderFilter, WorkOrderIntake,
+    ArticleFilter, Attach, Change, ChangeOp, DeviceDecision, Entity, FactRow, FactsArea, Page,
+    Paging, PendingResolution, ServiceTarget, Store, Taken, TargetSpec, User, Visibility,
+    WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
-use fixline_core::guide::{Guide, GuideDetails};
-use fixline_core::ids::GuideId;
+use fixline_core::ids::ArticleId;
+use fixline_core::knowledge::{Article, ArticleEdit, PastFix};
 use fixline_core::role::Actor;
 use fixline_core::sync::{DeviceAction, PullPage, PushResult, SyncConflict, SyncCursor};
 
@@ -50,6 +50,7 @@ pub mod backup;
 mod complaints;
 mod customers;
 mod improvements;
+mod knowledge;
 mod kpis;
 mod notices;
 mod quality;
@@ -1682,26 +1683,79 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_guide(&self, id: GuideId, details: GuideDetails, at: Timestamp) -> Result<Guide> {
-        SqliteStore::create_guide(self, id, details, at)
+    fn create_article(&self, article: &Article, at: Timestamp) -> Result<()> {
+        SqliteStore::create_article(self, article, at)
     }
 
-    fn update_guide(
+    fn edit_article(
         &self,
-        id: GuideId,
+        id: ArticleId,
         expected: u64,
-        details: GuideDetails,
+        edit: ArticleEdit,
         at: Timestamp,
-    ) -> Result<Guide> {
-        SqliteStore::update_guide(self, id, expected, details, at)
+    ) -> Result<Article> {
+        SqliteStore::edit_article(self, id, expected, edit, at)
     }
 
-    fn guide(&self, id: GuideId) -> Result<Guide> {
-        SqliteStore::guide(self, id)
+    fn article(&self, id: ArticleId) -> Result<Article> {
+        SqliteStore::article(self, id)
     }
 
-    fn list_guides(&self, model: Option<&str>, paging: Paging) -> Result<Page<Guide>> {
-        SqliteStore::list_guides(self, model, paging)
+    fn list_articles(&self, filter: &ArticleFilter, paging: Paging) -> Result<Page<Article>> {
+        SqliteStore::list_articles(self, filter, paging)
+    }
+
+    fn find_articles(
+        &self,
+        query: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
+        SqliteStore::find_articles(self, query, scope, limit)
+    }
+
+    fn suggest_articles(
+        &self,
+        model: Option<&str>,
+        fault_code: Option<&str>,
+        symptom: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
+        SqliteStore::suggest_articles(self, model, fault_code, symptom, scope, limit)
+    }
+
+    fn past_fixes(
+        &self,
+        job: WorkOrderId,
+        model: &str,
+        fault_code: Option<&str>,
+    ) -> Result<Vec<PastFix>> {
+        SqliteStore::past_fixes(self, job, model, fault_code)
+    }
+
+    fn article_image(&self, sha256: &str, public_only: bool) -> Result<Option<String>> {
+        SqliteStore::article_image(self, sha256, public_only)
+    }
+
+    fn record_help_read(&self, visitor: &str, article: ArticleId, at: Timestamp) -> Result<()> {
+        SqliteStore::record_help_read(self, visitor, article, at)
+    }
+
+    fn link_help_reads(&self, visitor: &str, request: WorkOrderId) -> Result<()> {
+        SqliteStore::link_help_reads(self, visitor, request)
+    }
+
+    fn article_read_stats(&self) -> Result<Vec<fixline_api::knowledge::ArticleReadStats>> {
+        SqliteStore::article_read_stats(self)
+    }
+
+    fn adopt_guides(
+        &self,
+        keep_image: &dyn Fn(&[u8]) -> Result<String>,
+        at: Timestamp,
+    ) -> Result<usize> {
+        SqliteStore::adopt_guides(self, keep_image, at)
     }
 
     fn apply_device_action(
@@ -1820,6 +1874,7 @@ fn put_work_order(
 ) -> Result<()> {
     write_row(tx, wo, op, extra)?;
     kpis::write(tx, area, wo, region)?;
+    knowledge::count_answers(tx, before, wo)?;
     notices::enqueue(tx, before, wo, at)?;
     let previous = before.and_then(|b| b.assignee);
     log.record(

@@ -4,8 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fixline_api::app::{
-    ActArgs, AddPhotoArgs, EmailReceiptArgs, GuidesArgs, MakeReceiptArgs, PairPrinterArgs,
-    PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs, SignInArgs, WorkOrderArgs,
+    ActArgs, AddPhotoArgs, ArticleArgs, EmailReceiptArgs, FindArticlesArgs, MakeReceiptArgs,
+    PairPrinterArgs, PhotoArgs, ReportPositionArgs, ReprintArgs, SetPrinterArgs, SignInArgs,
+    WorkOrderArgs,
 };
 use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
@@ -124,8 +125,27 @@ impl Backend for Device {
         call_with("act", ActArgs { id, action })
     }
 
-    fn guides(&self, model: Option<String>) -> Answer<Vec<fixline_core::guide::Guide>> {
-        call_with("guides", GuidesArgs { model })
+    fn find_articles(
+        &self,
+        query: String,
+        model: Option<String>,
+    ) -> Answer<Vec<fixline_core::knowledge::Article>> {
+        call_with("find_articles", FindArticlesArgs { query, model })
+    }
+
+    fn article(
+        &self,
+        id: fixline_core::ids::ArticleId,
+    ) -> Answer<fixline_core::knowledge::Article> {
+        call_with("article", ArticleArgs { id })
+    }
+
+    fn job_help(&self, id: WorkOrderId) -> Answer<fixline_api::knowledge::JobHelp> {
+        call_with("job_help", WorkOrderArgs { id })
+    }
+
+    fn article_image_src(&self, sha256: String) -> Answer<String> {
+        call_with("article_image", PhotoArgs { sha256 })
     }
 
     fn colleagues(&self) -> Answer<Vec<fixline_core::sync::Colleague>> {

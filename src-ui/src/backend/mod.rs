@@ -15,8 +15,8 @@ use fixline_core::customer::CustomerFile;
 use fixline_core::device::{
     DeviceUser, FoundPrinter, LocalJob, OutboxItem, PrintJob, PrinterChoice, SyncReport, SyncStatus,
 };
-use fixline_core::guide::Guide;
 use fixline_core::ids::{EngineerId, WorkOrderId};
+use fixline_core::knowledge::Article;
 use fixline_core::position::Position;
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
@@ -47,7 +47,14 @@ pub trait Backend {
     fn jobs(&self) -> Answer<Vec<LocalJob>>;
     fn job(&self, id: WorkOrderId) -> Answer<JobDetail>;
     fn act(&self, id: WorkOrderId, action: Action) -> Answer<LocalJob>;
-    fn guides(&self, model: Option<String>) -> Answer<Vec<Guide>>;
+    /// The knowledge base searched (offline in the app); no words and a model: the articles
+    /// about that model.
+    fn find_articles(&self, query: String, model: Option<String>) -> Answer<Vec<Article>>;
+    fn article(&self, id: fixline_core::ids::ArticleId) -> Answer<Article>;
+    /// Beside a job: articles that may help and how the same fault was fixed before.
+    fn job_help(&self, id: WorkOrderId) -> Answer<fixline_api::knowledge::JobHelp>;
+    /// A URL an `<img>` can show an article's image from.
+    fn article_image_src(&self, sha256: String) -> Answer<String>;
     fn colleagues(&self) -> Answer<Vec<Colleague>>;
     fn outbox(&self) -> Answer<Vec<OutboxItem>>;
     fn conflicts(&self) -> Answer<Vec<SyncConflict>>;
@@ -314,6 +321,33 @@ pub trait Backend {
         _id: Option<(fixline_core::ids::ImprovementId, u64)>,
         _details: fixline_core::improvement::ActionDetails,
     ) -> Answer<fixline_core::improvement::ImprovementAction> {
+        console_only()
+    }
+    /// The desk's list of articles, drafts too; `query` is a query string (`q=…&kind=…`).
+    fn list_articles(&self, _query: String) -> Answer<fixline_api::Page<Article>> {
+        console_only()
+    }
+    /// A new article (a draft).
+    fn create_article(&self, _content: fixline_core::knowledge::ArticleContent) -> Answer<Article> {
+        console_only()
+    }
+    /// Saves a draft, publishes or withdraws, at the version the author saw.
+    fn edit_article(
+        &self,
+        _id: fixline_core::ids::ArticleId,
+        _version: u64,
+        _edit: fixline_core::knowledge::ArticleEdit,
+    ) -> Answer<Article> {
+        console_only()
+    }
+    /// Stores an image file for articles.
+    fn upload_article_image(
+        &self,
+        _bytes: Vec<u8>,
+    ) -> Answer<fixline_api::knowledge::ArticleImageStored> {
+        console_only()
+    }
+    fn article_stats(&self) -> Answer<Vec<fixline_api::knowledge::ArticleReadStats>> {
         console_only()
     }
     /// The signed-in engineer's own figures by month (online only).

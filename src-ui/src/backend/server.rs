@@ -10,8 +10,8 @@ use fixline_core::board::{Board, PlacementAssessment, PlacementCheck, PoolJob, S
 use fixline_core::customer::CustomerFile;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::engineer::Engineer;
-use fixline_core::guide::Guide;
 use fixline_core::ids::WorkOrderId;
+use fixline_core::knowledge::Article;
 use fixline_core::position::{Position, PositionFix};
 use fixline_core::receipt::{PhotoTag, ReceiptSettings, SignOff};
 use fixline_core::sync::{Colleague, SyncConflict};
@@ -237,15 +237,50 @@ impl Backend for Server {
         })
     }
 
-    fn guides(&self, model: Option<String>) -> Answer<Vec<Guide>> {
-        let url = match &model {
-            Some(m) => self.url(&format!(
-                "/api/v1/guides?per_page=200&model={}",
-                js_sys::encode_uri_component(m)
-            )),
-            None => self.url("/api/v1/guides?per_page=200"),
+    fn find_articles(&self, query: String, model: Option<String>) -> Answer<Vec<Article>> {
+        // The model's articles: its name matches the models it is marked with.
+        let words = if query.trim().is_empty() {
+            model.unwrap_or_default()
+        } else {
+            query
         };
-        Box::pin(async move { Ok(get::<Page<Guide>>(url).await?.items) })
+        let url = self.url(&format!(
+            "/api/v1/articles/search?q={}",
+            js_sys::encode_uri_component(&words)
+        ));
+        Box::pin(get(url))
+    }
+
+    fn article(&self, id: fixline_core::ids::ArticleId) -> Answer<Article> {
+        let url = self.url(&format!("/api/v1/articles/{id}"));
+        Box::pin(get(url))
+    }
+
+    fn job_help(&self, id: WorkOrderId) -> Answer<fixline_api::knowledge::JobHelp> {
+        let url = self.url(&format!("/api/v1/work-orders/{id}/help"));
+        Box::pin(get(url))
+    }
+
+    fn article_image_src(&self, sha256: String) -> Answer<String> {
+        let url = self.url(&format!("/api/v1/articles/images/{sha256}"));
+        Box::pin(async move {
+            let response = authorised(Request::get(&url))
+                .send()
+                .await
+                .map_err(|e| UiError::new("offline", e.to_string()))?;
+            if !response.ok() {
+                return Err(refusal(response).await);
+            }
+            let mime = response
+                .headers()
+                .get("content-type")
+                .unwrap_or_else(|| "image/png".to_owned());
+            let bytes = response
+                .binary()
+                .await
+                .map_err(|e| UiError::new("offline", e.to_string()))?;
+            super::object_url(&bytes, &mime)
+        })
     }
 
     fn colleagues(&self) -> Answer<Vec<Colleague>> {
@@ -679,6 +714,52 @@ impl Backend for Server {
                 Box::pin(async move { put_at(url, version, to_body(&details)?).await })
             }
         }
+    }
+
+    fn list_articles(&self, query: String) -> Answer<Page<Article>> {
+        let url = self.url(&format!("/api/v1/articles?per_page=100&{query}"));
+        Box::pin(get(url))
+    }
+
+    fn create_article(&self, content: fixline_core::knowledge::ArticleContent) -> Answer<Article> {
+        let url = self.url("/api/v1/articles");
+        Box::pin(async move { post(url, to_body(&content)?).await })
+    }
+
+    fn edit_article(
+        &self,
+        id: fixline_core::ids::ArticleId,
+        version: u64,
+        edit: fixline_core::knowledge::ArticleEdit,
+    ) -> Answer<Article> {
+        let url = self.url(&format!("/api/v1/articles/{id}/edits"));
+        Box::pin(async move {
+            let request = authorised(Request::post(&url))
+                .header("If-Match", &format!("\"{version}\""))
+                .json(&to_body(&edit)?)
+                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+            read(request.send().await).await
+        })
+    }
+
+    fn upload_article_image(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Answer<fixline_api::knowledge::ArticleImageStored> {
+        let url = self.url("/api/v1/articles/images");
+        Box::pin(async move {
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            let request = authorised(Request::post(&url))
+                .header("Content-Type", "application/octet-stream")
+                .body(array)
+                .map_err(|e| UiError::new("invalid_input", e.to_string()))?;
+            read(request.send().await).await
+        })
+    }
+
+    fn article_stats(&self) -> Answer<Vec<fixline_api::knowledge::ArticleReadStats>> {
+        let url = self.url("/api/v1/articles/stats");
+        Box::pin(get(url))
     }
 
     fn my_scorecard(&self) -> Answer<fixline_api::kpi::KpiTable> {

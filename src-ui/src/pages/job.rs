@@ -87,6 +87,7 @@ fn JobBody(detail: JobDetail, colleagues: RwSignal<Vec<Colleague>>) -> impl Into
                 </ul>
             </article>
             {detail.customer.map(|file| view! { <CustomerCard file=file site_id=wo.site_id/> })}
+            <crate::pages::knowledge::JobHelpCard job=wo.id/>
         </div>
     }
 }

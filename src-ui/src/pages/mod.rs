@@ -3,9 +3,9 @@
 pub mod capture;
 pub mod console;
 pub mod desk;
-pub mod guides;
 pub mod job;
 pub mod jobs;
+pub mod knowledge;
 pub mod pool;
 pub mod printer;
 pub mod receipts;

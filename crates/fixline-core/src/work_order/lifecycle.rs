@@ -178,6 +178,11 @@ pub enum Action {
     AddNote {
         text: String,
     },
+    /// The engineer says whether a knowledge-base article opened from this job helped.
+    RateArticle {
+        article: crate::ids::ArticleId,
+        helpful: bool,
+    },
     /// A photo taken on site; its bytes travel separately, named by the hash.
     AttachPhoto {
         photo: PhotoRef,
@@ -226,6 +231,7 @@ pub enum ActionKind {
     Cancel,
     Reopen,
     AddNote,
+    RateArticle,
     AttachPhoto,
     RemovePhoto,
     RecordBill,
@@ -236,7 +242,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 23] = [
+    pub const ALL: [ActionKind; 24] = [
         ActionKind::Triage,
         ActionKind::Assign,
         ActionKind::Accept,
@@ -253,6 +259,7 @@ impl ActionKind {
         ActionKind::Cancel,
         ActionKind::Reopen,
         ActionKind::AddNote,
+        ActionKind::RateArticle,
         ActionKind::AttachPhoto,
         ActionKind::RemovePhoto,
         ActionKind::RecordBill,
@@ -280,6 +287,7 @@ impl ActionKind {
             ActionKind::Cancel => "cancel",
             ActionKind::Reopen => "reopen",
             ActionKind::AddNote => "add a note to",
+            ActionKind::RateArticle => "rate a guide on",
             ActionKind::AttachPhoto => "attach a photo to",
             ActionKind::RemovePhoto => "remove a photo from",
             ActionKind::RecordBill => "record parts and labour on",
@@ -311,6 +319,8 @@ impl ActionKind {
             ActionKind::Cancel => &[New, Triaged, Assigned, Accepted, EnRoute, Paused],
             ActionKind::Reopen => &[Completed, Confirmed, Closed],
             ActionKind::AddNote => &Status::ALL,
+            // While working the job, until the customer confirms.
+            ActionKind::RateArticle => &[Accepted, EnRoute, OnSite, Paused, Completed],
             // Photos and the bill are recorded on site and until the customer signs.
             ActionKind::AttachPhoto | ActionKind::RemovePhoto | ActionKind::RecordBill => {
                 &[OnSite, Paused, Completed]
@@ -341,6 +351,7 @@ impl ActionKind {
             | ActionKind::AttachPhoto
             | ActionKind::RemovePhoto
             | ActionKind::RecordBill
+            | ActionKind::RateArticle
             | ActionKind::SignReceipt => Performers::Assignee,
             ActionKind::Pause | ActionKind::Resume => Performers::DeskOrAssignee,
             ActionKind::Confirm | ActionKind::Reopen => Performers::DeskOrComplaints,
@@ -429,6 +440,7 @@ impl Action {
             Action::Cancel { .. } => ActionKind::Cancel,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::AddNote { .. } => ActionKind::AddNote,
+            Action::RateArticle { .. } => ActionKind::RateArticle,
             Action::AttachPhoto { .. } => ActionKind::AttachPhoto,
             Action::RemovePhoto { .. } => ActionKind::RemovePhoto,
             Action::RecordBill { .. } => ActionKind::RecordBill,
@@ -682,6 +694,15 @@ impl WorkOrder {
                     author: ctx.actor.user,
                     author_name: ctx.actor.name.clone(),
                     text,
+                });
+            }
+            Action::RateArticle { article, helpful } => {
+                // A second answer on the same job replaces the first.
+                next.articles_used.retain(|u| u.article != *article);
+                next.articles_used.push(crate::knowledge::ArticleUse {
+                    article: *article,
+                    helpful: *helpful,
+                    at,
                 });
             }
             Action::AttachPhoto { .. } | Action::RemovePhoto { .. } | Action::RecordBill { .. }

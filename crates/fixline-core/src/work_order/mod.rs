@@ -384,6 +384,9 @@ pub struct WorkOrder {
     /// When the engineer set off (start travel); moves to the visit on arrival.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_off_at: Option<DateTime<Utc>>,
+    /// Knowledge-base articles the engineer opened from this job and said helped or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub articles_used: Vec<crate::knowledge::ArticleUse>,
     /// 1 at intake, +1 per change; a write naming an older version is refused.
     pub version: u64,
 }
@@ -455,6 +458,7 @@ impl WorkOrder {
             requirements: Requirements::default(),
             wechat_openid: None,
             set_off_at: None,
+            articles_used: Vec::new(),
             version: 1,
         })
     }

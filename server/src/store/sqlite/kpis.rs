@@ -173,6 +173,7 @@ fn pack(f: &JobFacts) -> Vec<u8> {
     set(10, f.parts_at_first_visit == Some(true));
     set(11, f.survey.is_some());
     set(12, f.qa_percent.is_some());
+    set(GUIDED_BIT, f.guided);
     let mut out = Vec::with_capacity(PACKED_LEN);
     out.extend_from_slice(&flags.to_le_bytes());
     out.extend_from_slice(&f.visits.to_le_bytes());
@@ -187,6 +188,13 @@ fn pack(f: &JobFacts) -> Vec<u8> {
     out.extend_from_slice(&[csat, nps, effort]);
     out.extend_from_slice(&f.qa_percent.unwrap_or_default().to_le_bytes());
     out
+}
+
+/// The flag of [`JobFacts::guided`], also read alone by the drill-down.
+const GUIDED_BIT: u16 = 13;
+
+fn guided_in(packed: &[u8]) -> bool {
+    packed.len() >= 2 && u16::from_le_bytes([packed[0], packed[1]]) & (1 << GUIDED_BIT) != 0
 }
 
 const PACKED_LEN: usize = 2 + 4 + 4 + 3 * 8 + 3 * 8 + 3 + 8;
@@ -212,6 +220,7 @@ fn unpack(b: &[u8], f: &mut JobFacts) -> bool {
         f.sla_on_time[i as usize] = bit(3 + 2 * i).then(|| bit(4 + 2 * i));
     }
     f.parts_at_first_visit = bit(9).then(|| bit(10));
+    f.guided = guided_in(b);
     f.visits = u32_at(2);
     f.complaints = u32_at(6);
     for i in 0..3 {
@@ -281,7 +290,7 @@ const COLUMNS: &str = "work_order_id, number, day, engineer_id, region, category
     first_visit_fix, reworked, visits, first_contact, respond_secs, arrive_secs, resolve_secs,
     respond_on_time, arrive_on_time, resolve_on_time, on_site_minutes, travel_minutes,
     parts_at_first_visit, cost_minor, fault_code, cause_code, csat, nps, effort, qa_percent,
-    complaints";
+    complaints, packed";
 
 /// The WHERE clause and its values for a filter: finished jobs only, by local day.
 fn clause(filter: &KpiFilter) -> (String, Vec<Value>) {
@@ -354,6 +363,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactRow> {
             },
             qa_percent: r.get(27)?,
             complaints: r.get(28)?,
+            // Kept in the packed numbers only.
+            guided: r
+                .get::<_, Option<Vec<u8>>>(29)?
+                .is_some_and(|b| guided_in(&b)),
         },
     })
 }

@@ -1,15 +1,15 @@
-//! Device sync and repair guides on SQLite: device actions applied at most once, conflicts kept,
-//! and the pages a device pulls (a snapshot of its engineer's scope, then the change log).
+//! Device sync on SQLite: device actions applied at most once, conflicts kept, and the pages a
+//! device pulls (a snapshot of its engineer's scope, then the change log).
 //!
 //! An engineer's scope: their jobs that are not closed or cancelled, the files of the customers
-//! behind them, the guides for those customers' equipment models, and the list of colleagues
-//! (to hand a job over).
+//! behind them, every published knowledge-base article (its published copy only), and the list
+//! of colleagues (to hand a job over).
 
 use std::collections::HashSet;
 
 use fixline_core::Timestamp;
-use fixline_core::guide::{Guide, GuideDetails};
-use fixline_core::ids::{ConflictId, CustomerId, EngineerId, GuideId};
+use fixline_core::ids::{ConflictId, CustomerId, EngineerId};
+use fixline_core::knowledge::Article;
 use fixline_core::role::Actor;
 use fixline_core::sync::{
     ACTION_ID_REUSED, Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome,
@@ -21,92 +21,16 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{
-    ChangeDraft, ChangeLog, Record, SqliteStore, bump_version, changes_after, customer_file, docs,
-    from_json, get, insert_history, page, put, put_work_order, record_identity, to_json, ts,
-    update,
+    ChangeDraft, ChangeLog, SqliteStore, changes_after, customer_file, docs, from_json, get,
+    insert_history, put_work_order, to_json, ts,
 };
 use crate::error::{Error, Result};
-use crate::store::{ChangeOp, DeviceDecision, Entity, Page, Paging};
-
-impl Record for Guide {
-    const TABLE: &'static str = "guides";
-    const ENTITY: Entity = Entity::Guide;
-    const NAME: &'static str = "guide";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("model", Value::Text(self.details.model.clone())),
-            (
-                "language",
-                Value::Text(to_json(&self.details.language).unwrap_or_default()),
-            ),
-            ("title", Value::Text(self.details.title.clone())),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({ "model": self.details.model, "title": self.details.title })
-    }
-}
+use crate::store::{ChangeOp, DeviceDecision, Entity};
 
 /// Jobs in an engineer's scope, as a SQL condition on `work_orders` with the engineer as `?1`.
 const MY_JOBS: &str = "assignee = ?1 AND status NOT IN ('closed', 'cancelled')";
 
 impl SqliteStore {
-    pub(super) fn create_guide(
-        &self,
-        id: GuideId,
-        details: GuideDetails,
-        at: Timestamp,
-    ) -> Result<Guide> {
-        let guide = Guide {
-            id,
-            details: details.validated()?,
-            updated_at: at,
-            version: 1,
-        };
-        self.write(|tx, log| put(tx, log, &guide, ChangeOp::Created, at))?;
-        Ok(guide)
-    }
-
-    pub(super) fn update_guide(
-        &self,
-        id: GuideId,
-        expected: u64,
-        details: GuideDetails,
-        at: Timestamp,
-    ) -> Result<Guide> {
-        let details = details.validated()?;
-        self.write(|tx, log| {
-            update(tx, log, *id.as_uuid(), expected, at, |g: &mut Guide| {
-                g.details = details
-            })
-        })
-    }
-
-    pub(super) fn guide(&self, id: GuideId) -> Result<Guide> {
-        self.read(|c| get(c, *id.as_uuid()))
-    }
-
-    pub(super) fn list_guides(&self, model: Option<&str>, paging: Paging) -> Result<Page<Guide>> {
-        self.read(|c| {
-            let model = model.map(str::trim).filter(|m| !m.is_empty());
-            let total: i64 = c.query_row(
-                "SELECT count(*) FROM guides WHERE ?1 IS NULL OR model = ?1",
-                [model],
-                |r| r.get(0),
-            )?;
-            let items = docs(
-                c,
-                "SELECT doc FROM guides WHERE ?1 IS NULL OR model = ?1
-                 ORDER BY model, title LIMIT ?2 OFFSET ?3",
-                params![model, paging.per_page, paging.offset()],
-            )?;
-            Ok(page(items, paging, total))
-        })
-    }
-
     pub(super) fn apply_device_action(
         &self,
         actor: &Actor,
@@ -444,11 +368,11 @@ fn phase_query(phase: SnapshotPhase) -> &'static str {
              WHERE assignee = ?1 AND status NOT IN ('closed', 'cancelled') AND customer_id > ?2
              ORDER BY customer_id LIMIT ?3"
         }
-        SnapshotPhase::Guides => {
-            "SELECT id FROM guides WHERE model IN (
-                 SELECT a.model FROM assets a JOIN work_orders w ON w.customer_id = a.customer_id
-                 WHERE w.assignee = ?1 AND w.status NOT IN ('closed', 'cancelled'))
-             AND id > ?2 ORDER BY id LIMIT ?3"
+        // Every published article engineers may read, whatever `?1` is: the fault in front of
+        // them may be on a model none of their jobs names.
+        SnapshotPhase::Articles => {
+            "SELECT id FROM articles WHERE ?1 IS NOT NULL AND state = 'published' AND id > ?2
+             ORDER BY id LIMIT ?3"
         }
         // Every engineer, whatever `?1` is.
         SnapshotPhase::Colleagues => {
@@ -478,9 +402,17 @@ fn phase_record(c: &Connection, phase: SnapshotPhase, id: Uuid) -> Result<PullRe
         SnapshotPhase::CustomerFiles => {
             PullRecord::CustomerFile(customer_file(c, CustomerId::from_uuid(id))?)
         }
-        SnapshotPhase::Guides => PullRecord::Guide(get(c, id)?),
+        SnapshotPhase::Articles => reader_copy(get(c, id)?),
         SnapshotPhase::Colleagues => PullRecord::Colleague(colleague(get(c, id)?)),
     })
+}
+
+/// What a device keeps of an article: the published copy, or word that it was withdrawn.
+fn reader_copy(article: Article) -> PullRecord {
+    match article.for_readers() {
+        Some(a) => PullRecord::Article(Box::new(a)),
+        None => PullRecord::ArticleRemoved { id: article.id },
+    }
 }
 
 fn colleague(e: fixline_core::engineer::Engineer) -> Colleague {
@@ -568,14 +500,6 @@ fn log_page(
         &format!("SELECT DISTINCT customer_id FROM work_orders WHERE {MY_JOBS}"),
         me,
     )?;
-    let my_models: HashSet<String> = strings(
-        c,
-        &format!(
-            "SELECT DISTINCT a.model FROM assets a WHERE a.customer_id IN
-                 (SELECT customer_id FROM work_orders WHERE {MY_JOBS})"
-        ),
-        me,
-    )?;
     let mut records = Vec::new();
     let mut sent: HashSet<(Entity, Uuid)> = HashSet::new();
     let mut cursor = seq;
@@ -603,26 +527,12 @@ fn log_page(
                 send(Entity::WorkOrder, id, &|| {
                     Ok(PullRecord::WorkOrder(Box::new(wo.clone())))
                 })?;
-                // A job just given to this engineer brings its customer's file and guides.
+                // A job just given to this engineer brings its customer's file.
                 if newly_mine {
                     let file = customer_file(c, customer)?;
-                    let models: Vec<String> = file
-                        .assets
-                        .iter()
-                        .map(|a| a.details.model.clone())
-                        .collect();
                     send(Entity::Customer, *customer.as_uuid(), &|| {
                         Ok(PullRecord::CustomerFile(file.clone()))
                     })?;
-                    for model in models {
-                        let guides: Vec<Guide> =
-                            docs(c, "SELECT doc FROM guides WHERE model = ?1", [&model])?;
-                        for g in guides {
-                            send(Entity::Guide, *g.id.as_uuid(), &|| {
-                                Ok(PullRecord::Guide(g.clone()))
-                            })?;
-                        }
-                    }
                 }
             }
             Entity::WorkOrder if change.previous_engineer_id == Some(engineer) => {
@@ -651,11 +561,9 @@ fn log_page(
                     })?;
                 }
             }
-            Entity::Guide => {
-                let guide: Guide = get(c, id)?;
-                if my_models.contains(&guide.details.model) {
-                    send(Entity::Guide, id, &|| Ok(PullRecord::Guide(guide.clone())))?;
-                }
+            Entity::Article => {
+                let article: Article = get(c, id)?;
+                send(Entity::Article, id, &|| Ok(reader_copy(article.clone())))?;
             }
             Entity::Engineer if change.op != ChangeOp::Position => {
                 send(Entity::Engineer, id, &|| {

@@ -84,7 +84,7 @@ impl LiveBatch {
             // Not on the board.
             Entity::Contact
             | Entity::Asset
-            | Entity::Guide
+            | Entity::Article
             | Entity::SyncConflict
             | Entity::Complaint => {}
         }

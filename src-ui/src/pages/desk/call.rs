@@ -310,6 +310,7 @@ pub fn Call() -> impl IntoView {
                 <button id="call-submit" class="primary big" type="submit"
                     disabled=move || busy.get() || (chosen.get().is_none() && !new_caller.get())>{tr(Text::OpenRequest)}</button>
             </form>
+            <crate::pages::knowledge::PhoneAnswers symptom=symptom/>
         </section>
     }
 }

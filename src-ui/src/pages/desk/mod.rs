@@ -12,6 +12,7 @@ pub mod dashboard;
 mod file_history;
 mod file_records;
 mod integrations;
+pub mod knowledge;
 pub mod notifications;
 pub mod orders;
 pub mod pending;

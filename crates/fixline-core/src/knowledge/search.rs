@@ -1,0 +1,317 @@
+//! How a search box's words become SQLite FTS5 queries, the same on the device and the server.
+//!
+//! Articles are indexed twice (see `fixline-kb`): by trigrams (the FTS5 `trigram` tokenizer),
+//! so any Chinese substring of three characters or more matches (不制冷 finds 空调不制冷怎么办),
+//! and by two-character grams of the title, symptoms, codes and models, for the short words
+//! the trigram index cannot see (漏水, E1). A word also matches its synonyms and, in English,
+//! its stem (leaks finds leaking). Codes and models are indexed between `#` marks, so a
+//! suggestion for code E1 does not bring E10.
+
+use super::ArticleContent;
+
+/// The weights of the trigram table's columns in bm25: title, symptoms, codes, models, body.
+pub const WEIGHTS: [f64; 5] = [10.0, 5.0, 8.0, 8.0, 1.0];
+
+/// Words that mean the same to the people who type them; each group is searched as one.
+const SYNONYMS: &[&[&str]] = &[
+    &["不制冷", "不冷", "制冷差", "制冷效果差"],
+    &["不制热", "不热", "制热差"],
+    &["漏水", "滴水", "渗水"],
+    &["异响", "噪音", "响声大", "噪声"],
+    &["不开机", "无法开机", "开不了机", "不通电"],
+    &["不启动", "启动不了"],
+    &["结霜", "结冰"],
+    &["跳闸", "漏电"],
+    &["不出水", "没有水"],
+    &["noise", "noisy", "loud", "rattle"],
+    &["leak", "leaking", "drip", "dripping"],
+    &["cooling", "cool", "cold"],
+];
+
+/// What a code is called when people type it before the code itself (故障码E1, error E1).
+const CODE_PREFIXES: &[&str] = &[
+    "故障码",
+    "错误码",
+    "故障代码",
+    "代码",
+    "故障",
+    "code",
+    "error",
+    "err",
+];
+
+/// Folds text for matching: full-width letters and digits to ASCII, lower case, punctuation
+/// (except `#`, `-`, `'` inside words) to spaces.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        };
+        if c.is_alphanumeric() || c == '-' || c == '\'' {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// The words of a text, folded.
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '-' || c == '\'').to_owned())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// An article's text as the index columns hold it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indexed {
+    pub title: String,
+    pub symptoms: String,
+    pub codes: String,
+    pub models: String,
+    pub body: String,
+    /// The two-character grams of the title, symptoms, codes and models, space-separated.
+    pub grams: String,
+}
+
+fn marked(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| {
+            format!(
+                "#{}#",
+                fold(i).split_whitespace().collect::<Vec<_>>().join("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn index(content: &ArticleContent) -> Indexed {
+    let grams_of = [
+        content.title.as_str(),
+        &content.symptoms,
+        &content.fault_codes.join(" "),
+        &content.models.join(" "),
+    ];
+    let mut grams = Vec::new();
+    for text in grams_of {
+        for word in words(text) {
+            grams.extend(bigrams(&word));
+        }
+    }
+    // Whole codes and models as tokens of their own, so E1 ranks above E10.
+    grams.push(marked(&content.fault_codes));
+    grams.push(marked(&content.models));
+    Indexed {
+        title: fold(&content.title),
+        symptoms: fold(&content.symptoms),
+        codes: marked(&content.fault_codes),
+        models: marked(&content.models),
+        body: fold(&super::markdown::plain_text(&content.body)),
+        grams: grams.join(" "),
+    }
+}
+
+/// Codes written inside text without spaces around them (显示E1报警 → E1): runs of ASCII letters
+/// and digits with a digit among them.
+pub fn codes_in(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let mut codes: Vec<String> = Vec::new();
+    for run in folded.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if (2..=8).contains(&run.len()) && is_code(run) && !codes.iter().any(|c| c == run) {
+            codes.push(run.to_owned());
+        }
+    }
+    codes
+}
+
+/// Letters and digits with a digit among them: a fault code or a model.
+fn is_code(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The two-character windows of a word.
+fn bigrams(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+/// An FTS5 string: in double quotes, quotes doubled.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The alternatives one typed word stands for.
+fn alternatives(word: &str) -> Vec<String> {
+    let mut alts = vec![word.to_owned()];
+    for group in SYNONYMS {
+        if group.contains(&word) {
+            alts.extend(group.iter().map(|s| (*s).to_owned()));
+        }
+    }
+    for prefix in CODE_PREFIXES {
+        if let Some(code) = word.strip_prefix(prefix)
+            && is_code(code)
+        {
+            alts.push(code.to_owned());
+        }
+    }
+    if word.len() >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        let stem = stemmer.stem(word).into_owned();
+        if stem.chars().count() >= 3 {
+            alts.push(stem);
+        }
+    }
+    alts.sort();
+    alts.dedup();
+    // A longer alternative that contains a shorter one adds nothing: the substring matches it.
+    let all = alts.clone();
+    alts.retain(|a| !all.iter().any(|b| b != a && a.contains(b.as_str())));
+    alts
+}
+
+/// The FTS5 queries for what someone typed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// A MATCH on the trigram table, when every word and synonym is three characters or more.
+    pub trigram: Option<String>,
+    /// A MATCH on the two-character grams, when a word is shorter.
+    pub bigram: Option<String>,
+    /// Typo-tolerant: any trigram of the words, asked when the plan above finds nothing.
+    pub loose: Option<String>,
+    /// A single character: titles that contain it (`LIKE`), which no index can help with.
+    pub single: Option<String>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.trigram.is_none() && self.bigram.is_none() && self.single.is_none()
+    }
+}
+
+const TEXT_COLUMNS: &str = "{title symptoms codes models body}";
+
+pub fn plan(query: &str) -> Plan {
+    let typed = words(query);
+    let mut terms: Vec<&String> = typed.iter().filter(|w| w.chars().count() >= 2).collect();
+    if terms.is_empty() {
+        return Plan {
+            single: typed.first().cloned(),
+            ..Plan::default()
+        };
+    }
+    terms.truncate(8);
+    let groups: Vec<Vec<String>> = terms.iter().map(|w| alternatives(w)).collect();
+    // The trigram index whenever every typed word is three characters or more (a shorter
+    // synonym is then left out); the grams when a word is short or is a short code behind its
+    // prefix (故障码E1 is E1).
+    let long: Vec<Vec<String>> = terms
+        .iter()
+        .zip(&groups)
+        .map(|(word, g)| {
+            let short_code = g
+                .iter()
+                .any(|a| a.chars().count() < 3 && word.contains(a.as_str()));
+            if word.chars().count() < 3 || short_code {
+                return Vec::new();
+            }
+            g.iter()
+                .filter(|a| a.chars().count() >= 3)
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let conjunction = |groups: &[Vec<String>], alt: &dyn Fn(&str) -> String| {
+        groups
+            .iter()
+            .map(|g| {
+                let ors: Vec<String> = g.iter().map(|a| alt(a)).collect();
+                format!("({})", ors.join(" OR "))
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let mut plan = Plan::default();
+    if long.iter().all(|g| !g.is_empty()) {
+        plan.trigram = Some(format!(
+            "{TEXT_COLUMNS} : ({})",
+            conjunction(&long, &|a| quoted(a))
+        ));
+    } else {
+        plan.bigram = Some(conjunction(&groups, &|a| {
+            let grams = quoted(&bigrams(a).join(" "));
+            if is_code(a) {
+                format!("{grams} OR {}", quoted(&format!("#{a}#")))
+            } else {
+                grams
+            }
+        }));
+    }
+    let mut trigrams: Vec<String> = typed
+        .iter()
+        .filter(|w| w.chars().count() >= 4)
+        .flat_map(|w| {
+            let chars: Vec<char> = w.chars().collect();
+            chars
+                .windows(3)
+                .map(|t| t.iter().collect::<String>())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    trigrams.sort();
+    trigrams.dedup();
+    if !trigrams.is_empty() {
+        let ors: Vec<String> = trigrams.iter().map(|t| quoted(t)).collect();
+        plan.loose = Some(format!("{TEXT_COLUMNS} : ({})", ors.join(" OR ")));
+    }
+    plan
+}
+
+/// The trigram-table query for articles that may help with a job: about its model, naming its
+/// fault code, or sharing words with its symptom. None when the job says nothing to go on.
+pub fn suggestion(model: Option<&str>, fault_code: Option<&str>, symptom: &str) -> Option<String> {
+    let mut ors = Vec::new();
+    let mark = |s: &str| format!("#{}#", fold(s).split_whitespace().collect::<String>());
+    if let Some(m) = model.filter(|m| !m.trim().is_empty()) {
+        ors.push(format!("models : {}", quoted(&mark(m))));
+    }
+    let mut codes: Vec<String> = fault_code
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_owned)
+        .into_iter()
+        .chain(codes_in(symptom))
+        .collect();
+    codes.dedup();
+    for code in codes.iter().take(4) {
+        ors.push(format!("codes : {}", quoted(&mark(code))));
+    }
+    let mut said: Vec<String> = Vec::new();
+    for word in words(symptom).iter().take(12) {
+        for alt in alternatives(word) {
+            let chars: Vec<char> = alt.chars().collect();
+            if chars.len() >= 3 {
+                // Every three characters of a long Chinese phrase: the text has no spaces.
+                said.extend(chars.windows(3).map(|t| t.iter().collect::<String>()));
+            }
+        }
+    }
+    said.sort();
+    said.dedup();
+    said.truncate(40);
+    if !said.is_empty() {
+        let phrases: Vec<String> = said.iter().map(|s| quoted(s)).collect();
+        ors.push(format!(
+            "{{title symptoms body}} : ({})",
+            phrases.join(" OR ")
+        ));
+    }
+    (!ors.is_empty()).then(|| ors.join(" OR "))
+}

@@ -1,0 +1,369 @@
+//! The knowledge base (#18) end to end: written and published at the desk, its image a blob,
+//! reaching an engineer's device on the next sync and found there with no server; suggested
+//! beside a job with the past fixes of the same fault; "did this help?" counted; customers'
+//! /help (public articles only), and what they read before asking for a visit.
+
+use fixline_device::sync;
+use fixline_tests::{
+    Crew, assigned_job, crew, customer_with_asset, published_article, signed_in_device,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A real PNG (8×8), made here.
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([0x0b, 0x6b, 0xcb]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+async fn upload(crew: &Crew, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let r = crew
+        .desk
+        .request(reqwest::Method::POST, "/api/v1/articles/images")
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    fixline_tests::read(r).await
+}
+
+fn guide(title: &str, audience: &str, image: Option<&Value>) -> Value {
+    let mut body = "1. 断电挂牌\n2. 测量启动电容".to_owned();
+    let mut images = vec![];
+    if let Some(img) = image {
+        body.push_str(&format!(
+            "\n\n![电容位置](image:{})",
+            img["sha256"].as_str().unwrap()
+        ));
+        images.push(img.clone());
+    }
+    json!({"kind": "repair_guide", "language": "zh-CN", "audience": audience, "title": title,
+           "symptoms": "冷柜不制冷，压缩机不启动", "fault_codes": ["RF02"],
+           "models": ["FX-SC650 立式冷藏柜"], "body": body, "images": images})
+}
+
+#[tokio::test]
+async fn a_published_guide_and_its_image_reach_the_device_and_are_found_offline() {
+    let crew = crew().await;
+    let dir = tempfile::tempdir().unwrap();
+    let fx = customer_with_asset(&crew.desk, "杭州湖滨餐饮管理有限公司", "FX-KB-1").await;
+    assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let bytes = png();
+    let (s, image) = upload(&crew, bytes.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{image}");
+    assert_eq!(image["media_type"], "image/png");
+    // A draft: nobody but the desk sees it.
+    let (s, draft) = crew
+        .desk
+        .post(
+            "/api/v1/articles",
+            guide("冷柜压缩机不启动的排查", "staff", Some(&image)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let chen = signed_in_device(&crew.server, dir.path(), "chen").await;
+    sync(&chen, false, |_| {}).await.unwrap();
+    assert!(
+        chen.find_articles("压缩机", None).unwrap().is_empty(),
+        "a draft stays at the desk"
+    );
+    let chen_online = crew.server.login("chen").await;
+    let (s, _) = chen_online.get(&format!("/api/v1/articles/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an engineer cannot read a draft");
+
+    // Published: the next sync brings it, with its image as a blob.
+    let (s, published) = crew
+        .desk
+        .post_at(
+            &format!("/api/v1/articles/{id}/edits"),
+            1,
+            json!({"edit": "publish"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{published}");
+    assert_eq!(published["edition"], 1);
+    sync(&chen, false, |_| {}).await.unwrap();
+    // Found with no server at all: the store alone.
+    let mut crew = crew;
+    crew.server.stop().await;
+    let found = chen.find_articles("不启动", None).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].published.as_ref().unwrap().title,
+        "冷柜压缩机不启动的排查"
+    );
+    let (media_type, stored) = chen
+        .article_image(image["sha256"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(media_type, "image/png");
+    assert_eq!(stored, bytes, "the image arrived whole");
+}
+
+#[tokio::test]
+async fn the_desk_edits_drafts_and_bad_articles_are_refused_in_words() {
+    let crew = crew().await;
+    let chen = crew.server.login("chen").await;
+    let (s, e) = chen
+        .post("/api/v1/articles", guide("工程师写的", "staff", None))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, e) = upload(&crew, b"<svg onload=alert(1)>".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("PNG"), "{e}");
+    let mut unknown_image = guide("图片不存在", "staff", None);
+    unknown_image["body"] = json!(format!("![x](image:{})", "a".repeat(64)));
+    let (s, e) = crew.desk.post("/api/v1/articles", unknown_image).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, e) = crew
+        .desk
+        .post(
+            "/api/v1/articles",
+            json!({"kind": "faq", "language": "zh-CN", "title": " ", "body": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    let article = published_article(&crew.desk, guide("第一版", "staff", None)).await;
+    let id = article["id"].as_str().unwrap();
+    let version = article["version"].as_u64().unwrap();
+    // A new draft leaves readers with the published copy.
+    let (s, edited) = crew
+        .desk
+        .post_at(
+            &format!("/api/v1/articles/{id}/edits"),
+            version,
+            json!({"edit": "save_draft", "content": guide("第二版", "staff", None)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    let (_, seen) = chen.get(&format!("/api/v1/articles/{id}")).await;
+    assert_eq!(seen["published"]["title"], "第一版");
+    assert!(
+        seen.get("draft").is_none(),
+        "engineers never see drafts: {seen}"
+    );
+    // Someone else's change meanwhile: the stale version is refused.
+    let (s, _) = crew
+        .desk
+        .post_at(
+            &format!("/api/v1/articles/{id}/edits"),
+            version,
+            json!({"edit": "publish"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+    let (s, listed) = crew.desk.get("/api/v1/articles?q=第二版").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        listed["total"], 1,
+        "the desk finds drafts by title: {listed}"
+    );
+    let (s, _) = chen.get("/api/v1/articles").await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the list with drafts is the desk's"
+    );
+    let (s, e) = chen.get("/api/v1/articles/search?q=x&kinds=manual").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+}
+
+#[tokio::test]
+async fn a_job_shows_the_guides_and_past_fixes_and_the_answer_counts() {
+    let crew = crew().await;
+    let chen = crew.server.login("chen").await;
+    let guide = published_article(&crew.desk, guide("冷柜压缩机不启动的排查", "staff", None)).await;
+    let article_id = guide["id"].as_str().unwrap().to_owned();
+    let fx = customer_with_asset(&crew.desk, "杭州湖滨餐饮管理有限公司", "FX-KB-2").await;
+    // An earlier job on the same model, fixed with code RF02 and a part.
+    let before = assigned_job(&crew.desk, &fx, &crew.chen_id, "压缩机不启动").await;
+    for step in [
+        json!({"action": "accept"}),
+        json!({"action": "start_travel"}),
+        json!({"action": "arrive"}),
+        json!({"action": "record_bill", "bill": {"parts": [{"part_number": "RLY-1", "name": "启动继电器",
+            "quantity": "1", "unit_price": {"amount": "45.00"}}], "labour": []}}),
+        json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器后恢复",
+               "fault_code": "RF02", "cause_code": "C01", "resolution_code": "R01"}),
+    ] {
+        let (s, b) = chen.act(&before, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let job = assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜又不制冷了").await;
+    let (s, help) = chen.get(&format!("/api/v1/work-orders/{job}/help")).await;
+    assert_eq!(s, StatusCode::OK, "{help}");
+    assert_eq!(help["suggested"][0]["id"], article_id.as_str(), "{help}");
+    let fix = &help["past_fixes"][0];
+    assert_eq!(fix["summary"], "更换启动继电器后恢复", "{help}");
+    assert_eq!(fix["fault_code"], "RF02");
+    assert_eq!(fix["parts"][0], "启动继电器 × 1");
+    // The engineer says it helped: the job keeps the answer, the article counts it once.
+    let (s, b) = chen.act(&job, json!({"action": "accept"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for _ in 0..2 {
+        let (s, b) = chen
+            .act(
+                &job,
+                json!({"action": "rate_article", "article": article_id, "helpful": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
+    let row = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["article"] == article_id.as_str())
+        .unwrap();
+    assert_eq!(
+        (row["helpful"].as_u64(), row["not_helpful"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // Changing one's mind moves the count, it does not add one.
+    let (s, _) = chen
+        .act(
+            &job,
+            json!({"action": "rate_article", "article": article_id, "helpful": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
+    let row = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["article"] == article_id.as_str())
+        .unwrap();
+    assert_eq!(
+        (row["helpful"].as_u64(), row["not_helpful"].as_u64()),
+        (Some(0), Some(1))
+    );
+    // The desk cannot answer for the engineer.
+    let (s, _) = crew
+        .desk
+        .act(
+            &job,
+            json!({"action": "rate_article", "article": article_id, "helpful": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A browser that does not follow redirects (the visitor's cookie is carried by hand).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The `name=value` of the visitor cookie a page set.
+fn visitor_cookie(r: &reqwest::Response) -> String {
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .expect("a visitor cookie")
+        .to_str()
+        .unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn help_shows_public_articles_only_and_counts_reads_before_a_request() {
+    let crew = crew().await;
+    let bytes = png();
+    let (_, image) = upload(&crew, bytes.clone()).await;
+    let public = published_article(
+        &crew.desk,
+        json!({"kind": "faq", "language": "zh-CN", "audience": "public",
+               "title": "冷柜不制冷怎么办", "symptoms": "冷柜不冷", "body": format!("1. 检查电源\n\n![插头](image:{})", image["sha256"].as_str().unwrap()),
+               "images": [image]}),
+    )
+    .await;
+    let staff =
+        published_article(&crew.desk, guide("冷柜不制冷：内部维修步骤", "staff", None)).await;
+    let browser = browser();
+    let page = |path: &str| browser.get(crew.server.url(path)).send();
+    let html = page("/help?q=不制冷").await.unwrap().text().await.unwrap();
+    assert!(html.contains("冷柜不制冷怎么办"), "{html}");
+    assert!(
+        !html.contains("内部维修步骤"),
+        "a staff article is not public"
+    );
+    let r = page(&format!("/help/a/{}", staff["id"].as_str().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let suggest: Value = page("/help/suggest?q=不冷")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(suggest[0]["title"], "冷柜不制冷怎么办", "{suggest}");
+    assert_eq!(suggest.as_array().unwrap().len(), 1, "{suggest}");
+    // The public image, and nothing of the staff side.
+    let r = page(&format!(
+        "/help/images/{}",
+        image["sha256"].as_str().unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), bytes);
+    // Read, then ask for a visit anyway: the read is counted as followed by a request.
+    let r = page(&format!(
+        "/help/a/{}?lang=en",
+        public["id"].as_str().unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = visitor_cookie(&r);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<ol>"),
+        "the Markdown body is rendered: {html}"
+    );
+    assert!(html.contains("Request service"), "English words: {html}");
+    let r = browser
+        .post(crew.server.url("/intake"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("name", "王女士"),
+            ("phone", "13800138000"),
+            ("address", "文三路 1 号"),
+            ("city", "杭州市"),
+            ("region", "西湖区"),
+            ("symptom", "冷柜还是不冷"),
+            ("form_id", "kb-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    // Another visitor reads and does not ask.
+    let r = page(&format!("/help/a/{}", public["id"].as_str().unwrap()))
+        .await
+        .unwrap();
+    assert_ne!(visitor_cookie(&r), cookie, "each visitor is their own");
+    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
+    let row = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["article"] == public["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["reads"].as_u64(), row["then_requested"].as_u64()),
+        (Some(2), Some(1)),
+        "{row}"
+    );
+}
