@@ -54,6 +54,30 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
         ..
     } = crew;
 
+    // The knowledge base: a published guide for the cabinet's model, with a picture.
+    let picture = {
+        let img = image::RgbImage::from_pixel(8, 8, image::Rgb([0x0b, 0x6b, 0xcb]));
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+        png
+    };
+    let (_, stored) = fixline_tests::read(
+        desk.request(reqwest::Method::POST, "/api/v1/articles/images")
+            .header("content-type", "application/octet-stream")
+            .body(picture)
+            .send()
+            .await?,
+    )
+    .await;
+    let guide = fixline_tests::published_article(
+        &desk,
+        serde_json::json!({"kind": "repair_guide", "language": "zh-CN", "title": "冷柜不制冷的排查",
+            "symptoms": "冷柜不制冷", "models": ["FX-SC650 立式冷藏柜"],
+            "body": format!("1. 清洁冷凝器\n\n![冷凝器](image:{})", stored["sha256"].as_str().unwrap_or_default()),
+            "images": [stored]}),
+    )
+    .await;
+
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("device.db");
     let ui = Session::tauri_app(&app, &[("FIXLINE_DEVICE_DB", db.as_path())]).await?;
@@ -116,6 +140,20 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     // No signal on site: the server is gone, the engineer carries on.
     let addr = server.addr.to_string();
     let kept = server.stop().await;
+    // The job's help comes from the device: the guide for this model, with its picture; the
+    // engineer says it helped, and the app says so only as far as it is true: queued.
+    ui.click("#job-help .kb-result").await?;
+    ui.wait_text("#article-title", "冷柜不制冷的排查").await?;
+    ui.find("#article-body img[src^='data:image/png']").await?;
+    ui.click("#helped-yes").await?;
+    ui.wait_text(".message", "联网后同步").await?;
+    // And the whole knowledge base is searchable with no server.
+    ui.click("#nav-guides").await?;
+    ui.fill("#kb-search", "不制冷").await?;
+    ui.wait_text(".kb-results", "冷柜不制冷的排查").await?;
+    ui.click("#nav-jobs").await?;
+    ui.click(&card).await?;
+    ui.find("#customer-name").await?;
     ui.click("#act-arrive").await?;
     ui.wait_attr("#job-status", "data-status", "on_site")
         .await?;
@@ -186,6 +224,8 @@ async fn the_app_works_a_job_offline_and_syncs_it_when_the_server_is_back() -> a
     );
     assert_eq!(order["visits"].as_array().map(Vec::len), Some(1));
     assert_eq!(order["photos"].as_array().map(Vec::len), Some(2));
+    assert_eq!(order["articles_used"][0]["article"], guide["id"], "{order}");
+    assert_eq!(order["articles_used"][0]["helpful"], true);
     ui.wait_text("#sync-summary", " 0 ").await?;
     // The receipt made offline is on the server, sealed by this device, for the customer.
     let token = order["receipt"]["token"]

@@ -367,3 +367,154 @@ async fn help_shows_public_articles_only_and_counts_reads_before_a_request() {
         "{row}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn a_customer_is_offered_articles_while_typing_and_searches_help() -> anyhow::Result<()> {
+    use fixline_tests::webdriver::Session;
+    let crew = crew().await;
+    published_article(
+        &crew.desk,
+        json!({"kind": "faq", "language": "zh-CN", "audience": "public",
+               "title": "冷柜不制冷怎么办", "symptoms": "冷柜不冷，温度降不下来",
+               "body": "1. 检查电源插头\n2. 清洁冷凝器"}),
+    )
+    .await;
+    published_article(&crew.desk, guide("冷柜不制冷：内部维修步骤", "staff", None)).await;
+    let ui = Session::chromium(412, 900).await?;
+    ui.client.goto(&crew.server.url("/intake")).await?;
+    ui.watch_errors().await?;
+    ui.fill("#symptom", "家里冷柜不冷了").await?;
+    ui.wait_text("#suggestions", "冷柜不制冷怎么办").await?;
+    let offered = ui.find("#suggestions").await?.text().await?;
+    assert!(
+        !offered.contains("内部维修步骤"),
+        "a staff article is never offered: {offered}"
+    );
+    ui.screenshot("intake-suggests-an-article-412").await?;
+    // Self-service: the help page's search, the article itself.
+    ui.client.goto(&crew.server.url("/help")).await?;
+    ui.fill("input[name=q]", "不制冷").await?;
+    ui.click("form[role=search] button").await?;
+    ui.wait_text("#results", "冷柜不制冷怎么办").await?;
+    let results = ui.find("#results").await?.text().await?;
+    assert!(!results.contains("内部维修步骤"), "{results}");
+    ui.click("#results a").await?;
+    ui.wait_text("article h1", "冷柜不制冷怎么办").await?;
+    ui.wait_count("article ol li", 2).await?;
+    ui.screenshot("help-article-412").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.close_clean().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn the_desk_writes_and_publishes_an_article_and_answers_a_caller_with_it()
+-> anyhow::Result<()> {
+    use fixline_tests::webdriver::Session;
+    let crew = crew().await;
+    let dir = tempfile::tempdir()?;
+    let picture = dir.path().join("condenser.png");
+    std::fs::write(&picture, png())?;
+    let ui = Session::chromium(1280, 900).await?;
+    ui.sign_in(&crew.server.url("/app/?lang=zh-CN"), "desk")
+        .await?;
+    ui.click("#nav-articles").await?;
+    ui.set_select("#article-kind", "faq").await?;
+    ui.set_select("#article-audience", "public").await?;
+    ui.fill("#article-title-input", "冷柜不冷先检查什么")
+        .await?;
+    ui.fill("#article-symptoms", "冷柜不冷").await?;
+    ui.fill("#article-models", "FX-SC650 立式冷藏柜").await?;
+    ui.fill("#article-body-input", "1. 检查电源\n2. 清洁冷凝器")
+        .await?;
+    // The preview follows the Markdown as it is typed.
+    ui.wait_count("#article-preview ol li", 2).await?;
+    ui.find("#article-image")
+        .await?
+        .send_keys(&picture.display().to_string())
+        .await?;
+    ui.wait_js(
+        "return document.querySelector('#article-preview img')?.src.startsWith('blob:') === true",
+    )
+    .await?;
+    ui.assert_accessible("the article editor").await?;
+    ui.screenshot("desk-article-editor").await?;
+    ui.click("#article-publish").await?;
+    ui.wait_text("#articles-table", "已发布").await?;
+    let (_, listed) = crew.desk.get("/api/v1/articles?state=published").await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(
+        listed["items"][0]["published"]["images"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // Customers see it at once.
+    let help = reqwest::get(crew.server.url("/help?q=不冷"))
+        .await?
+        .text()
+        .await?;
+    assert!(help.contains("冷柜不冷先检查什么"), "{help}");
+    // A caller describes the fault: the answer is beside the form.
+    ui.click("#nav-call").await?;
+    ui.fill("#call-symptom", "冷柜不冷").await?;
+    ui.wait_text("#phone-answers", "冷柜不冷先检查什么").await?;
+    ui.click("#phone-answers .phone-answer").await?;
+    ui.wait_count("#phone-answers #article-body ol li", 2)
+        .await?;
+    ui.screenshot("desk-phone-answers").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.close_clean().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver; `cargo xtask test` installs and runs them"]
+async fn an_engineer_opens_a_suggested_guide_from_the_job_and_says_it_helped() -> anyhow::Result<()>
+{
+    use fixline_tests::webdriver::Session;
+    let crew = crew().await;
+    let article =
+        published_article(&crew.desk, guide("冷柜压缩机不启动的排查", "staff", None)).await;
+    let (job, _) = fixline_tests::chens_job(&crew, "FX-KB-UI").await;
+    let ui = Session::chromium(412, 900).await?;
+    ui.sign_in(
+        &crew.server.url(&format!("/app/?lang=zh-CN#/jobs/{job}")),
+        "chen",
+    )
+    .await?;
+    ui.click("#act-accept").await?;
+    ui.wait_attr("#job-status", "data-status", "accepted")
+        .await?;
+    ui.click("#job-help .kb-result").await?;
+    ui.wait_text("#article-title", "冷柜压缩机不启动的排查")
+        .await?;
+    ui.click("#helped-yes").await?;
+    // In the browser it is on the server at once, and the screen says only that.
+    ui.wait_text(".message", "已保存").await?;
+    let message = ui.find(".message").await?.text().await?;
+    assert!(
+        !message.contains("同步"),
+        "nothing is queued in a browser: {message}"
+    );
+    let (_, order) = crew.desk.get(&format!("/api/v1/work-orders/{job}")).await;
+    assert_eq!(order["articles_used"][0]["article"], article["id"]);
+    ui.assert_touch_targets("the article on a phone").await?;
+    assert_eq!(
+        ui.errors().await?,
+        Vec::<String>::new(),
+        "the page logged errors"
+    );
+    ui.close_clean().await?;
+    Ok(())
+}

@@ -24,6 +24,7 @@ usage: cargo xtask <command>
   bench receipt                      the PDF receipt vs Chromium print-to-pdf; photos vs vipsthumbnail
   bench print                        thermal receipt bytes, encode time, time over Bluetooth
   bench kpi                          the KPI dashboard over 1M jobs vs a plain SQLite GROUP BY
+  bench kb                           knowledge search: 50k articles on the device vs the raw FTS5 query
   setup                              install the toolchain parts and system packages the above need
 ";
 
@@ -521,6 +522,12 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "--package", "fixline-server", "--bench", "kpi"],
         ),
-        _ => bail!("bench what? one of: api, sync, dispatch, live, receipt, print, kpi\n{USAGE}"),
+        Some("kb") => run(
+            "cargo",
+            &["bench", "--package", "fixline-device", "--bench", "kb"],
+        ),
+        _ => {
+            bail!("bench what? one of: api, sync, dispatch, live, receipt, print, kpi, kb\n{USAGE}")
+        }
     }
 }

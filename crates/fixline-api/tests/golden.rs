@@ -493,3 +493,58 @@ fn code_book() {
                "at": null}),
     );
 }
+
+#[test]
+fn knowledge() {
+    use fixline_api::knowledge::{ArticleImageStored, ArticleReadStats, JobHelp};
+    use fixline_core::ids::ArticleId;
+    use fixline_core::knowledge::{ArticleEdit, PastFix};
+    let article = ArticleId::from_uuid(Uuid::parse_str(USER).unwrap());
+    frozen(
+        ArticleImageStored {
+            sha256: "ab".repeat(32),
+            media_type: "image/png".into(),
+            size: 1234,
+        },
+        json!({"sha256": "ab".repeat(32), "media_type": "image/png", "size": 1234}),
+    );
+    frozen(
+        ArticleReadStats {
+            article,
+            title: "冷柜不制冷怎么办".into(),
+            reads: 12,
+            then_requested: 3,
+            helpful: 4,
+            not_helpful: 1,
+        },
+        json!({"article": USER, "title": "冷柜不制冷怎么办", "reads": 12, "then_requested": 3,
+               "helpful": 4, "not_helpful": 1}),
+    );
+    frozen(
+        JobHelp {
+            suggested: vec![],
+            past_fixes: vec![PastFix {
+                work_order: job(),
+                number: "WO-000123".into(),
+                fault_code: "RF02".into(),
+                cause_code: Some("C01".into()),
+                resolution_code: None,
+                summary: "更换启动继电器".into(),
+                parts: vec!["启动继电器 × 1".into()],
+                finished_at: at("2026-12-01T02:00:00Z"),
+            }],
+        },
+        json!({"suggested": [], "past_fixes": [{"work_order": JOB, "number": "WO-000123",
+               "fault_code": "RF02", "cause_code": "C01", "resolution_code": null,
+               "summary": "更换启动继电器", "parts": ["启动继电器 × 1"],
+               "finished_at": "2026-12-01T02:00:00Z"}]}),
+    );
+    frozen(ArticleEdit::Publish, json!({"edit": "publish"}));
+    frozen(
+        Action::RateArticle {
+            article,
+            helpful: true,
+        },
+        json!({"action": "rate_article", "article": USER, "helpful": true}),
+    );
+}

@@ -44,7 +44,9 @@ const FOUND_MAX: usize = 20;
 pub struct ArticleListQuery {
     /// Words in the title (any copy) or the published text.
     pub q: Option<String>,
+    #[param(inline)]
     pub kind: Option<ArticleKind>,
+    #[param(inline)]
     pub state: Option<ArticleState>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,

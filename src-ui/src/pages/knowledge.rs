@@ -39,14 +39,15 @@ where
     Effect::new(move |_| {
         let q = words.get();
         asked.set_value(q.clone());
+        // The screen may be gone by the time the pause or the answer ends: then nothing is shown.
         spawn_local(async move {
             sleep(250).await;
-            if asked.get_value() != q {
+            if asked.try_get_value().as_ref() != Some(&q) {
                 return;
             }
             let answer = search(q.clone()).await;
-            if asked.get_value() == q {
-                found.set(Some(answer));
+            if asked.try_get_value().as_ref() == Some(&q) {
+                found.try_set(Some(answer));
             }
         });
     });
@@ -136,7 +137,7 @@ pub fn ArticleView(content: ArticleContent) -> impl IntoView {
     for image in content.images.clone() {
         spawn_local(async move {
             if let Ok(src) = backend().article_image_src(image.sha256.clone()).await {
-                images.update(|m| {
+                images.try_update(|m| {
                     m.insert(image.sha256, src);
                 });
             }
@@ -189,7 +190,7 @@ fn DidThisHelp(job: WorkOrderId, article: ArticleId) -> impl IntoView {
                 }
                 Err(e) => shell.fail(&e),
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     view! {

@@ -190,7 +190,7 @@ fn Editor(article: Option<Article>) -> impl IntoView {
     for image in c.images.clone() {
         spawn_local(async move {
             if let Ok(src) = backend().article_image_src(image.sha256.clone()).await {
-                srcs.update(|m| {
+                srcs.try_update(|m| {
                     m.insert(image.sha256, src);
                 });
             }
@@ -251,14 +251,14 @@ fn Editor(article: Option<Article>) -> impl IntoView {
             };
             match done {
                 Ok(a) => {
-                    version.set(a.version);
+                    version.try_set(a.version);
                     shell.tell(tr(Text::Saved)());
                     shell.changed();
                     shell.go(Screen::Articles(Some(a.id)));
                 }
                 Err(e) => shell.fail(&e),
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let withdraw = move |_| {
@@ -270,12 +270,12 @@ fn Editor(article: Option<Article>) -> impl IntoView {
                 .await
             {
                 Ok(a) => {
-                    version.set(a.version);
+                    version.try_set(a.version);
                     shell.changed();
                 }
                 Err(e) => shell.fail(&e),
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let add_image = move |ev: leptos::ev::Event| {
@@ -300,19 +300,19 @@ fn Editor(article: Option<Article>) -> impl IntoView {
                 match backend().upload_article_image(bytes.clone()).await {
                     Ok(stored) => {
                         if let Ok(url) = object_url(&bytes, &stored.media_type) {
-                            srcs.update(|m| {
+                            srcs.try_update(|m| {
                                 m.insert(stored.sha256.clone(), url);
                             });
                         }
                         let caption = file.name().replace(['[', ']'], "");
-                        body.update(|b| {
+                        body.try_update(|b| {
                             b.push_str(&format!(
                                 "\n\n![{caption}]({}{})\n",
                                 markdown::IMAGE_SCHEME,
                                 stored.sha256
                             ));
                         });
-                        images.update(|list| {
+                        images.try_update(|list| {
                             if !list.iter().any(|i| i.sha256 == stored.sha256) {
                                 list.push(ArticleImage {
                                     sha256: stored.sha256,
@@ -325,7 +325,7 @@ fn Editor(article: Option<Article>) -> impl IntoView {
                     Err(e) => shell.fail(&e),
                 }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let preview = move || {
