@@ -116,7 +116,7 @@ fn code(rng: &mut StdRng) -> String {
 
 fn article(i: usize, rng: &mut StdRng) -> Article {
     let pick = |rng: &mut StdRng, list: &[&'static str]| list[rng.random_range(0..list.len())];
-    let zh = i % 3 != 0;
+    let zh = !i.is_multiple_of(3);
     let (title, symptoms, body) = if zh {
         let (p, f) = (pick(rng, PRODUCTS), pick(rng, FAULTS));
         let steps: Vec<String> = (0..rng.random_range(4..9))
@@ -147,7 +147,7 @@ fn article(i: usize, rng: &mut StdRng) -> Article {
             ArticleKind::SafetyNote,
         ][i % 4],
         language: if zh { Language::ZhCn } else { Language::En },
-        audience: if i % 5 == 0 {
+        audience: if i.is_multiple_of(5) {
             Audience::Public
         } else {
             Audience::Staff
@@ -183,7 +183,7 @@ fn query(rng: &mut StdRng) -> String {
         6 => model(rng),
         7 => pick(rng, EN_FAULTS)
             .split(' ')
-            .last()
+            .next_back()
             .unwrap_or("leak")
             .to_owned(),
         8 => {
