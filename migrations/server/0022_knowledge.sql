@@ -27,6 +27,8 @@ CREATE VIRTUAL TABLE article_text USING fts5 (
     lang UNINDEXED, audience UNINDEXED, kind UNINDEXED, boost UNINDEXED,
     tokenize = 'trigram'
 );
+-- How many articles hold each trigram, for the typo fallback's choice of rare ones.
+CREATE VIRTUAL TABLE article_vocab USING fts5vocab (article_text, 'row');
 CREATE VIRTUAL TABLE article_grams USING fts5 (grams, tokenize = "unicode61 tokenchars '#'");
 
 -- The images each article shows (in its draft or published copy), to decide who may load one.

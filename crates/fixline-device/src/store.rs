@@ -117,6 +117,10 @@ impl DeviceStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: an action the engineer saw recorded must survive a power cut.
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // The knowledge base's index is read hard while searching: map the file and keep more
+        // of it in memory than SQLite's 2 MB default.
+        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+        conn.pragma_update(None, "cache_size", -16_000)?;
         Self::with(conn)
     }
 

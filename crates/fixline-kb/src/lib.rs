@@ -6,7 +6,7 @@
 use fixline_core::customer::Language;
 use fixline_core::knowledge::search::{self, Plan, WEIGHTS};
 use fixline_core::knowledge::{Article, ArticleKind, Audience};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// Which articles a reader may find, and in what language first.
 #[derive(Debug, Clone, Default)]
@@ -74,6 +74,19 @@ fn kinds(scope: &Scope) -> String {
         .join(",")
 }
 
+/// How many of the best bm25 matches the scope, language and readers' answers then order: the
+/// match itself is ranked by FTS5 alone (no stored column read per match), so a common word
+/// matching thousands of articles costs what the raw query costs. A scope that filters
+/// (public only, some kinds) looks deeper so it still fills a page.
+fn candidates(scope: &Scope, limit: usize) -> i64 {
+    let depth = if scope.public_only || !scope.kinds.is_empty() {
+        50
+    } else {
+        5
+    };
+    (limit * depth).max(100) as i64
+}
+
 fn rows(
     conn: &Connection,
     sql: &str,
@@ -89,27 +102,34 @@ fn rows(
             scope.public_only,
             kinds(scope),
             language,
-            limit as i64
+            limit as i64,
+            candidates(scope, limit)
         ],
         |r| r.get(0),
     )?
     .collect()
 }
 
-fn trigram_sql() -> String {
-    let [a, b, c, d, e] = WEIGHTS;
+/// The best `?6` matches of `inner` (rowid and bm25 score `s`), then scoped and ordered.
+fn ranked(inner: &str) -> String {
     format!(
-        "SELECT t.rowid FROM article_text t WHERE article_text MATCH ?1 AND {SCOPED}
-         ORDER BY (t.lang = ?4) DESC, bm25(article_text, {a}, {b}, {c}, {d}, {e}) * t.boost
-         LIMIT ?5"
+        "SELECT t.rowid FROM ({inner}) AS top JOIN article_text t ON t.rowid = top.rowid
+         WHERE {SCOPED} ORDER BY (t.lang = ?4) DESC, top.s * t.boost LIMIT ?5"
     )
 }
 
+fn trigram_sql() -> String {
+    let [a, b, c, d, e] = WEIGHTS;
+    ranked(&format!(
+        "SELECT rowid, bm25(article_text, {a}, {b}, {c}, {d}, {e}) AS s FROM article_text
+         WHERE article_text MATCH ?1 ORDER BY s LIMIT ?6"
+    ))
+}
+
 fn bigram_sql() -> String {
-    format!(
-        "SELECT g.rowid FROM article_grams g JOIN article_text t ON t.rowid = g.rowid
-         WHERE article_grams MATCH ?1 AND {SCOPED}
-         ORDER BY (t.lang = ?4) DESC, bm25(article_grams) * t.boost LIMIT ?5"
+    ranked(
+        "SELECT rowid, bm25(article_grams) AS s FROM article_grams
+         WHERE article_grams MATCH ?1 ORDER BY s LIMIT ?6",
     )
 }
 
@@ -122,10 +142,33 @@ pub fn find(
 ) -> rusqlite::Result<Vec<i64>> {
     let plan = search::plan(query);
     let found = run(conn, &plan, scope, limit)?;
-    match (&plan.loose, found.is_empty()) {
-        (Some(loose), true) => rows(conn, &trigram_sql(), loose, scope, limit),
-        _ => Ok(found),
+    if !found.is_empty() || plan.loose.is_empty() {
+        return Ok(found);
     }
+    match search::loose_query(&known_trigrams(conn, &plan.loose)?) {
+        Some(loose) => rows(conn, &trigram_sql(), &loose, scope, limit),
+        None => Ok(found),
+    }
+}
+
+/// How many articles hold each trigram (`article_vocab` reads the trigram index's own counts).
+fn known_trigrams(
+    conn: &Connection,
+    words: &[Vec<String>],
+) -> rusqlite::Result<Vec<Vec<(String, u64)>>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM article_vocab WHERE term = ?1")?;
+    words
+        .iter()
+        .map(|trigrams| {
+            trigrams
+                .iter()
+                .map(|t| {
+                    let n: Option<i64> = stmt.query_row([t], |r| r.get(0)).optional()?;
+                    Ok((t.clone(), n.unwrap_or(0).max(0) as u64))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn run(conn: &Connection, plan: &Plan, scope: &Scope, limit: usize) -> rusqlite::Result<Vec<i64>> {
@@ -139,7 +182,7 @@ fn run(conn: &Connection, plan: &Plan, scope: &Scope, limit: usize) -> rusqlite:
         // One character: titles that hold it, newest index rows first; no index can help.
         let sql = format!(
             "SELECT t.rowid FROM article_text t WHERE instr(t.title, ?1) > 0 AND {SCOPED}
-             ORDER BY (t.lang = ?4) DESC, t.rowid DESC LIMIT ?5"
+             ORDER BY (t.lang = ?4) DESC, t.rowid DESC LIMIT min(?5, ?6)"
         );
         return rows(conn, &sql, ch, scope, limit);
     }

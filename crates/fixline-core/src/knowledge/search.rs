@@ -185,8 +185,9 @@ pub struct Plan {
     pub trigram: Option<String>,
     /// A MATCH on the two-character grams, when a word is shorter.
     pub bigram: Option<String>,
-    /// Typo-tolerant: any trigram of the words, asked when the plan above finds nothing.
-    pub loose: Option<String>,
+    /// For a typo: the trigrams of each word of four characters or more, for [`loose_query`]
+    /// when the plan above finds nothing.
+    pub loose: Vec<Vec<String>>,
     /// A single character: titles that contain it (`LIKE`), which no index can help with.
     pub single: Option<String>,
 }
@@ -255,24 +256,39 @@ pub fn plan(query: &str) -> Plan {
             }
         }));
     }
-    let mut trigrams: Vec<String> = typed
+    plan.loose = typed
         .iter()
         .filter(|w| w.chars().count() >= 4)
-        .flat_map(|w| {
+        .map(|w| {
             let chars: Vec<char> = w.chars().collect();
-            chars
-                .windows(3)
-                .map(|t| t.iter().collect::<String>())
-                .collect::<Vec<_>>()
+            let mut t: Vec<String> = chars.windows(3).map(|t| t.iter().collect()).collect();
+            t.dedup();
+            t
         })
         .collect();
-    trigrams.sort();
-    trigrams.dedup();
-    if !trigrams.is_empty() {
-        let ors: Vec<String> = trigrams.iter().map(|t| quoted(t)).collect();
-        plan.loose = Some(format!("{TEXT_COLUMNS} : ({})", ors.join(" OR ")));
-    }
     plan
+}
+
+/// The typo-tolerant query over titles, from the trigrams the index knows of each typed word
+/// (`known`: per word, its trigrams with how many articles hold each). A typo breaks up to three
+/// of a word's trigrams, so a title must hold two of the word's three rarest known ones: rare
+/// trigrams make it fast, two of three make it tolerant.
+pub fn loose_query(known: &[Vec<(String, u64)>]) -> Option<String> {
+    let mut words = Vec::new();
+    for trigrams in known {
+        let mut held: Vec<&(String, u64)> = trigrams.iter().filter(|(_, n)| *n > 0).collect();
+        held.sort_by_key(|(t, n)| (*n, t.clone()));
+        let rare: Vec<String> = held.iter().take(3).map(|(t, _)| quoted(t)).collect();
+        match rare.as_slice() {
+            [a, b, c] => words.push(format!("({a} AND {b}) OR ({a} AND {c}) OR ({b} AND {c})")),
+            [a, b] => words.push(format!("{a} AND {b}")),
+            _ => {}
+        }
+    }
+    (!words.is_empty()).then(|| {
+        let ors: Vec<String> = words.iter().map(|w| format!("({w})")).collect();
+        format!("title : ({})", ors.join(" OR "))
+    })
 }
 
 /// The trigram-table query for articles that may help with a job: about its model, naming its

@@ -1,6 +1,6 @@
 use chrono::{TimeZone, Utc};
 
-use super::search::{plan, suggestion};
+use super::search::{self, plan, suggestion};
 use super::*;
 
 fn content(title: &str) -> ArticleContent {
@@ -110,8 +110,20 @@ fn plans_use_the_index_that_can_answer() {
     assert!(plan("  ").is_empty());
     let p = plan("compresor");
     assert!(
-        p.loose.unwrap().contains("\"pre\""),
+        p.loose[0].contains(&"pre".to_owned()),
         "a typo still shares trigrams"
+    );
+    let known = vec![vec![
+        ("com".to_owned(), 900),
+        ("mpr".to_owned(), 40),
+        ("pre".to_owned(), 60),
+        ("eso".to_owned(), 0),
+        ("sor".to_owned(), 700),
+    ]];
+    assert_eq!(
+        search::loose_query(&known).unwrap(),
+        "title : (((\"mpr\" AND \"pre\") OR (\"mpr\" AND \"sor\") OR (\"pre\" AND \"sor\")))",
+        "two of the three rarest trigrams the index holds"
     );
     let p = plan("\"leak\" NEAR");
     assert!(
