@@ -296,7 +296,8 @@ fn main() {
     let raw = rusqlite::Connection::open(&path).expect("raw connection");
     raw.pragma_update(None, "mmap_size", 256 * 1024 * 1024)
         .expect("mmap");
-    raw.pragma_update(None, "cache_size", -16_000).expect("cache");
+    raw.pragma_update(None, "cache_size", -16_000)
+        .expect("cache");
     // Warm both paths once (page cache, prepared statements).
     for q in queries.iter().take(50) {
         store.find_articles(q, None).expect("search");
