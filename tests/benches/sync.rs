@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use fixline_core::customer::{AssetDetails, CustomerDetails, Language, SiteDetails};
 use fixline_core::ids::{ArticleId, AssetId, CustomerId, SiteId};
-use fixline_core::knowledge::{Article, ArticleContent, ArticleKind, Audience};
+use fixline_core::knowledge::{Article, ArticleContent, ArticleKind};
 use fixline_core::position::Position;
 use fixline_device::{DeviceStore, ServerLink, sync};
 use fixline_tests::{Crew, PASSWORD, crew, engineer};
@@ -70,24 +70,21 @@ fn seed(store: &dyn fixline_server::store::Store) -> anyhow::Result<Vec<String>>
         serials.push(serial);
     }
     for g in 0..GUIDES {
+        let language = if g % 2 == 0 {
+            Language::ZhCn
+        } else {
+            Language::En
+        };
+        let body =
+            "1. 断电挂牌，确认设备无电后再打开面板。\n2. 读取故障码。\n3. 按下表处理。\n".repeat(6);
         let content = ArticleContent {
-            kind: ArticleKind::RepairGuide,
-            language: if g % 2 == 0 {
-                Language::ZhCn
-            } else {
-                Language::En
-            },
-            audience: Audience::Staff,
-            title: format!("故障排查 {g}"),
-            symptoms: String::new(),
-            fault_codes: Vec::new(),
             models: vec![format!("FX-M{:03} 商用设备", g % MODELS)],
-            categories: Vec::new(),
-            body: "1. 断电挂牌，确认设备无电后再打开面板。\n2. 读取故障码。\n3. 按下表处理。\n"
-                .repeat(6),
-            parts: Vec::new(),
-            tools: Vec::new(),
-            images: Vec::new(),
+            ..ArticleContent::new(
+                ArticleKind::RepairGuide,
+                language,
+                &format!("故障排查 {g}"),
+                &body,
+            )
         };
         let mut article = Article::new(ArticleId::from_uuid(Uuid::now_v7()), content, at)?;
         article.publish(at)?;

@@ -31,6 +31,19 @@ async fn upload(crew: &Crew, bytes: Vec<u8>) -> (StatusCode, Value) {
     fixline_tests::read(r).await
 }
 
+/// The desk's figures of one article: reads, requests after, engineers' answers.
+async fn stats_of(crew: &Crew, article: &str) -> Value {
+    let (s, stats) = crew.desk.get("/api/v1/articles/stats").await;
+    assert_eq!(s, StatusCode::OK, "{stats}");
+    stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["article"] == article)
+        .unwrap_or_else(|| panic!("no figures of {article}: {stats}"))
+        .clone()
+}
+
 fn guide(title: &str, audience: &str, image: Option<&Value>) -> Value {
     let mut body = "1. 断电挂牌\n2. 测量启动电容".to_owned();
     let mut images = vec![];
@@ -214,13 +227,7 @@ async fn a_job_shows_the_guides_and_past_fixes_and_the_answer_counts() {
             .await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
-    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
-    let row = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["article"] == article_id.as_str())
-        .unwrap();
+    let row = stats_of(&crew, &article_id).await;
     assert_eq!(
         (row["helpful"].as_u64(), row["not_helpful"].as_u64()),
         (Some(1), Some(0))
@@ -233,13 +240,7 @@ async fn a_job_shows_the_guides_and_past_fixes_and_the_answer_counts() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
-    let row = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["article"] == article_id.as_str())
-        .unwrap();
+    let row = stats_of(&crew, &article_id).await;
     assert_eq!(
         (row["helpful"].as_u64(), row["not_helpful"].as_u64()),
         (Some(0), Some(1))
@@ -353,14 +354,7 @@ async fn help_shows_public_articles_only_and_counts_reads_before_a_request() {
         .await
         .unwrap();
     assert_ne!(visitor_cookie(&r), cookie, "each visitor is their own");
-    let (_, stats) = crew.desk.get("/api/v1/articles/stats").await;
-    let row = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["article"] == public["id"])
-        .unwrap()
-        .clone();
+    let row = stats_of(&crew, public["id"].as_str().unwrap()).await;
     assert_eq!(
         (row["reads"].as_u64(), row["then_requested"].as_u64()),
         (Some(2), Some(1)),

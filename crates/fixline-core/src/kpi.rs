@@ -1010,7 +1010,14 @@ mod tests {
         let mut three = job(3, 60, 2, Some(2), 1);
         three.visits[0].checked_out_at =
             Some(three.visits[0].checked_in_at + TimeDelta::minutes(30));
+        // A guide helped on job 3 (the engineer said so on the job).
+        three.articles_used.push(crate::knowledge::ArticleUse {
+            article: crate::ids::ArticleId::from_uuid(uuid::Uuid::from_u128(9)),
+            helpful: true,
+            at: three.visits[0].checked_in_at,
+        });
         let mut f3 = facts(&three);
+        assert!(f3.guided && !f1.guided);
         f3.reworked = true;
         f3.complaints = 1;
         // Job 4: not finished: counts nowhere.
@@ -1043,6 +1050,10 @@ mod tests {
             (fig.repeat_visits.numerator, fig.repeat_visits.denominator),
             (1, 3)
         );
+        // With a guide: job 3, reworked (0 of 1); without: jobs 1 and 2 (1 of 2).
+        let ftf = |r: Ratio| (r.numerator, r.denominator);
+        assert_eq!(ftf(fig.first_time_fix_guided), (0, 1));
+        assert_eq!(ftf(fig.first_time_fix_unguided), (1, 2));
         assert_eq!((fig.csat.numerator, fig.csat.denominator), (1, 2));
         assert_eq!(fig.nps, Some(0.0), "one promoter, one detractor of two");
         assert_eq!(fig.ces, Some(4.5));

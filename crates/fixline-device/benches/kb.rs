@@ -285,6 +285,8 @@ fn main() {
             .store_page(&page, &SyncCursor::Log { seq: chunk as i64 })
             .expect("page");
     }
+    // As the sync engine does after a pull that brought many articles.
+    store.tidy_search_index().expect("tidy");
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "{ARTICLES} articles stored and indexed in {:.1} s ({:.0} MB on disk)",

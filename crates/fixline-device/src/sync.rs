@@ -140,21 +140,34 @@ async fn report_position(store: &DeviceStore, link: &ServerLink) -> Result<()> {
     }
 }
 
+/// After a pull that brought this many articles (the first sync, a big publication), the
+/// search index is merged into one segment so searches read each word once.
+const TIDY_AFTER_ARTICLES: usize = 200;
+
 async fn pull(
     store: &DeviceStore,
     link: &ServerLink,
     progress: &mut impl FnMut(PullProgress),
     report: &mut SyncReport,
 ) -> Result<()> {
+    let mut articles = 0;
     for _ in 0..MAX_PAGES {
         let cursor = store.cursor()?;
         let raw = link.pull(&cursor, PAGE).await?;
         let page = read_page(raw)?;
         store.store_page(&page.records, &page.cursor)?;
+        articles += page
+            .records
+            .iter()
+            .filter(|r| matches!(r, PullRecord::Article(_)))
+            .count();
         report.pulled += page.records.len() as u32;
         report.skipped.extend(page.skipped);
         progress(page.progress);
         if page.complete {
+            if articles >= TIDY_AFTER_ARTICLES {
+                store.tidy_search_index()?;
+            }
             return Ok(());
         }
     }

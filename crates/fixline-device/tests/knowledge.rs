@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use fixline_core::customer::Language;
 use fixline_core::device::DeviceUser;
 use fixline_core::ids::{ArticleId, UserId};
-use fixline_core::knowledge::{Article, ArticleContent, ArticleKind, Audience};
+use fixline_core::knowledge::{Article, ArticleContent, ArticleKind};
 use fixline_core::role::Role;
 use fixline_core::sync::{PullRecord, SyncCursor};
 use fixline_device::{DeviceStore, Session};
@@ -19,12 +19,15 @@ struct Doc {
     language: Language,
 }
 
-const fn zh(
-    title: &'static str,
-    symptoms: &'static str,
-    codes: &'static [&'static str],
-    models: &'static [&'static str],
-    body: &'static str,
+const fn doc(
+    language: Language,
+    (title, symptoms, codes, models, body): (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static str,
+    ),
 ) -> Doc {
     Doc {
         title,
@@ -32,106 +35,96 @@ const fn zh(
         codes,
         models,
         body,
-        language: Language::ZhCn,
+        language,
     }
 }
 
-const fn en(
-    title: &'static str,
-    symptoms: &'static str,
-    codes: &'static [&'static str],
-    models: &'static [&'static str],
-    body: &'static str,
-) -> Doc {
-    Doc {
-        title,
-        symptoms,
-        codes,
-        models,
-        body,
-        language: Language::En,
-    }
+macro_rules! zh {
+    ($($f:expr),+ $(,)?) => { doc(Language::ZhCn, ($($f),+)) };
+}
+macro_rules! en {
+    ($($f:expr),+ $(,)?) => { doc(Language::En, ($($f),+)) };
 }
 
 const DOCS: &[Doc] = &[
-    zh(
+    zh!(
         "空调不制冷怎么办",
         "空调开机后出风不凉",
         &["RF01"],
         &["KFR-35GW"],
         "1. 检查滤网是否堵塞\n2. 检查室外机是否运转",
     ),
-    zh(
+    zh!(
         "空调显示故障码E1的处理",
         "显示屏出现E1",
         &["E1"],
         &["KFR-35GW"],
         "E1 表示室内温度传感器异常。",
     ),
-    zh(
+    zh!(
         "空调显示E10：通讯故障",
         "显示E10",
         &["E10"],
         &["KFR-50LW"],
         "检查内外机连接线。",
     ),
-    zh(
+    zh!(
         "冰箱压缩机不启动",
         "冰箱不工作，听不到压缩机声音",
         &["RF02"],
         &["BCD-470"],
         "测量启动电容。",
     ),
-    zh(
+    zh!(
         "洗衣机漏水检修",
         "洗衣机底部有水",
         &["WM03"],
         &["XQG100"],
         "检查排水管和门封。",
     ),
-    zh(
+    zh!(
         "热水器不加热",
         "热水器不出热水",
         &["WH01"],
         &["JSQ30"],
         "检查点火针和燃气阀。",
     ),
-    zh(
+    zh!(
         "保修政策：整机三年",
         "保修期多长",
         &[],
         &[],
         "整机保修三年，压缩机十年。",
     ),
-    zh(
+    zh!(
         "安全须知：断电后再开盖",
         "",
         &[],
         &[],
         "维修前必须断开电源并验电。",
     ),
-    en(
+    en!(
         "Refrigerator compressor will not start",
         "No hum from the fridge",
         &["RF02"],
         &["BCD-470"],
         "Measure the start capacitor.",
     ),
-    en(
+    en!(
         "Water leaking from the indoor unit",
         "Drips under the air conditioner",
         &["AC05"],
         &["KFR-35GW"],
         "Clear the condensate drain.",
     ),
-    en(
+    en!(
         "Noisy outdoor fan",
         "Rattling sound outside",
         &["AC08"],
         &["KFR-50LW"],
         "Tighten the fan blade.",
     ),
-    en(
+    en!(
         "Warranty policy for commercial units",
         "How long is the warranty",
         &[],
@@ -169,18 +162,10 @@ fn store() -> (DeviceStore, Vec<ArticleId>) {
                 ArticleKind::RepairGuide
             };
             let content = ArticleContent {
-                kind,
-                language: d.language,
-                audience: Audience::Staff,
-                title: d.title.into(),
                 symptoms: d.symptoms.into(),
                 fault_codes: d.codes.iter().map(|s| (*s).into()).collect(),
                 models: d.models.iter().map(|s| (*s).into()).collect(),
-                categories: vec![],
-                body: d.body.into(),
-                parts: vec![],
-                tools: vec![],
-                images: vec![],
+                ..ArticleContent::new(kind, d.language, d.title, d.body)
             };
             let mut a = Article::new(id, content, at).unwrap();
             a.publish(at).unwrap();
@@ -207,6 +192,7 @@ fn what_people_type_finds_the_right_article_first() {
     let (store, _) = store();
     let table: &[(&str, &str, &str)] = &[
         ("不制冷", "空调不制冷怎么办", "a Chinese substring"),
+        ("我家空调不制冷了", "空调不制冷怎么办", "a Chinese sentence"),
         ("空调不制冷", "空调不制冷怎么办", "the title's start"),
         ("不冷", "空调不制冷怎么办", "two characters, by synonym"),
         ("漏水", "洗衣机漏水检修", "two characters"),

@@ -43,23 +43,6 @@ pub(super) fn seed(
     Ok(n)
 }
 
-fn article(kind: ArticleKind, language: Language, audience: Audience) -> ArticleContent {
-    ArticleContent {
-        kind,
-        language,
-        audience,
-        title: String::new(),
-        symptoms: String::new(),
-        fault_codes: Vec::new(),
-        models: Vec::new(),
-        categories: Vec::new(),
-        body: String::new(),
-        parts: Vec::new(),
-        tools: Vec::new(),
-        images: Vec::new(),
-    }
-}
-
 /// What the desk reads out at first contact and customers read at /help.
 fn desk_articles() -> Vec<ArticleContent> {
     use ArticleKind::{Faq, Policy, SafetyNote};
@@ -68,10 +51,9 @@ fn desk_articles() -> Vec<ArticleContent> {
     let mut out = Vec::new();
     let mut add = |kind, language, audience, title: &str, symptoms: &str, body: &str| {
         out.push(ArticleContent {
-            title: title.to_owned(),
+            audience,
             symptoms: symptoms.to_owned(),
-            body: body.to_owned(),
-            ..article(kind, language, audience)
+            ..ArticleContent::new(kind, language, title, body)
         });
     };
     add(
@@ -181,7 +163,6 @@ fn guide(
     let sha256 = keep_image(&png)?;
     body.push_str(&format!("\n\n![{caption}]({IMAGE_SCHEME}{sha256})"));
     Ok(ArticleContent {
-        title,
         symptoms: category.symptoms.join("；"),
         models: vec![model.to_owned()],
         categories: vec![category.key.to_owned()],
@@ -191,7 +172,7 @@ fn guide(
             media_type: "image/png".to_owned(),
             size: png.len() as u64,
         }],
-        ..article(ArticleKind::RepairGuide, language, Audience::Staff)
+        ..ArticleContent::new(ArticleKind::RepairGuide, language, &title, "")
     })
 }
 

@@ -125,6 +125,27 @@ async fn put_at<T: DeserializeOwned>(
     read(request.send().await).await
 }
 
+/// An image the server holds, as an object URL an `<img>` shows (its type as the server says,
+/// else `mime`).
+async fn image_url(url: String, mime: &str) -> Result<String, UiError> {
+    let response = authorised(Request::get(&url))
+        .send()
+        .await
+        .map_err(|e| UiError::new("offline", e.to_string()))?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    let mime = response
+        .headers()
+        .get("content-type")
+        .unwrap_or_else(|| mime.to_owned());
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| UiError::new("offline", e.to_string()))?;
+    super::object_url(&bytes, &mime)
+}
+
 fn to_body<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, UiError> {
     serde_json::to_value(value).map_err(|e| UiError::new("invalid_input", e.to_string()))
 }
@@ -263,24 +284,7 @@ impl Backend for Server {
 
     fn article_image_src(&self, sha256: String) -> Answer<String> {
         let url = self.url(&format!("/api/v1/articles/images/{sha256}"));
-        Box::pin(async move {
-            let response = authorised(Request::get(&url))
-                .send()
-                .await
-                .map_err(|e| UiError::new("offline", e.to_string()))?;
-            if !response.ok() {
-                return Err(refusal(response).await);
-            }
-            let mime = response
-                .headers()
-                .get("content-type")
-                .unwrap_or_else(|| "image/png".to_owned());
-            let bytes = response
-                .binary()
-                .await
-                .map_err(|e| UiError::new("offline", e.to_string()))?;
-            super::object_url(&bytes, &mime)
-        })
+        Box::pin(async move { image_url(url, "image/png").await })
     }
 
     fn colleagues(&self) -> Answer<Vec<Colleague>> {
@@ -340,17 +344,7 @@ impl Backend for Server {
 
     fn photo_src(&self, sha256: String) -> Answer<String> {
         let url = self.url(&format!("/api/v1/blobs/{sha256}/content"));
-        Box::pin(async move {
-            let response = authorised(Request::get(&url))
-                .send()
-                .await
-                .map_err(|e| UiError::new("offline", e.to_string()))?;
-            let bytes = response
-                .binary()
-                .await
-                .map_err(|e| UiError::new("offline", e.to_string()))?;
-            super::object_url(&bytes, "image/jpeg")
-        })
+        Box::pin(async move { image_url(url, "image/jpeg").await })
     }
 
     fn clock(&self) -> Answer<fixline_core::clock::ServiceClock> {

@@ -10,7 +10,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::backend::{UiError, backend, now};
 use crate::drafts;
@@ -85,21 +84,14 @@ fn Photos(work_order: WorkOrder, editable: bool) -> impl IntoView {
     let busy = RwSignal::new(false);
     let file_input = NodeRef::<leptos::html::Input>::new();
     let pick = move |ev: leptos::ev::Event| {
-        let Some(input) = crate::components::file_input(&ev) else {
-            return;
-        };
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
-        input.set_value("");
+        let files = crate::components::picked_files(&ev);
         busy.set(true);
         spawn_local(async move {
             for file in files {
-                let bytes = match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                    Err(_) => {
-                        shell.fail(&UiError::new("invalid_input", file.name()));
+                let bytes = match crate::components::file_bytes(&file).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        shell.fail(&e);
                         continue;
                     }
                 };

@@ -158,6 +158,24 @@ fn list(field: &'static str, items: Vec<String>, max: usize) -> Result<Vec<Strin
 }
 
 impl ArticleContent {
+    /// An article of `kind` with just a title and body, for staff; the rest to fill in.
+    pub fn new(kind: ArticleKind, language: Language, title: &str, body: &str) -> ArticleContent {
+        ArticleContent {
+            kind,
+            language,
+            audience: Audience::Staff,
+            title: title.to_owned(),
+            symptoms: String::new(),
+            fault_codes: Vec::new(),
+            models: Vec::new(),
+            categories: Vec::new(),
+            body: body.to_owned(),
+            parts: Vec::new(),
+            tools: Vec::new(),
+            images: Vec::new(),
+        }
+    }
+
     pub fn validated(self) -> Result<Self, Error> {
         let symptoms = if self.symptoms.trim().is_empty() {
             String::new()

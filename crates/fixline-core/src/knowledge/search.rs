@@ -269,14 +269,23 @@ pub fn plan(query: &str) -> Plan {
     plan
 }
 
-/// The typo-tolerant query over titles, from the trigrams the index knows of each typed word
-/// (`known`: per word, its trigrams with how many articles hold each). A typo breaks up to three
-/// of a word's trigrams, so a title must hold two of the word's three rarest known ones: rare
-/// trigrams make it fast, two of three make it tolerant.
+/// The fallback query when the words as typed are nowhere, from the trigrams the index knows of
+/// each word (`known`: per word, its trigrams with how many articles hold each), over titles and
+/// symptoms. A Chinese word with no spaces is often a whole sentence (家里冷柜不冷了): any of its
+/// known trigrams counts, and bm25 ranks the articles sharing most of them first. A Latin word
+/// is more likely a typo, which breaks up to three of its trigrams: two of its three rarest known
+/// ones must match (rare ones keep it fast).
 pub fn loose_query(known: &[Vec<(String, u64)>]) -> Option<String> {
     let mut words = Vec::new();
     for trigrams in known {
         let mut held: Vec<&(String, u64)> = trigrams.iter().filter(|(_, n)| *n > 0).collect();
+        if held.iter().any(|(t, _)| !t.is_ascii()) {
+            let any: Vec<String> = held.iter().map(|(t, _)| quoted(t)).collect();
+            if !any.is_empty() {
+                words.push(any.join(" OR "));
+            }
+            continue;
+        }
         held.sort_by_key(|(t, n)| (*n, t.clone()));
         let rare: Vec<String> = held.iter().take(3).map(|(t, _)| quoted(t)).collect();
         match rare.as_slice() {
@@ -287,7 +296,7 @@ pub fn loose_query(known: &[Vec<(String, u64)>]) -> Option<String> {
     }
     (!words.is_empty()).then(|| {
         let ors: Vec<String> = words.iter().map(|w| format!("({w})")).collect();
-        format!("title : ({})", ors.join(" OR "))
+        format!("{{title symptoms}} : ({})", ors.join(" OR "))
     })
 }
 

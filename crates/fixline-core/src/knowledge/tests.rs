@@ -122,8 +122,18 @@ fn plans_use_the_index_that_can_answer() {
     ]];
     assert_eq!(
         search::loose_query(&known).unwrap(),
-        "title : (((\"mpr\" AND \"pre\") OR (\"mpr\" AND \"sor\") OR (\"pre\" AND \"sor\")))",
+        "{title symptoms} : (((\"mpr\" AND \"pre\") OR (\"mpr\" AND \"sor\") OR (\"pre\" AND \"sor\")))",
         "two of the three rarest trigrams the index holds"
+    );
+    let sentence = vec![vec![
+        ("家里冷".to_owned(), 0),
+        ("冷柜不".to_owned(), 2),
+        ("柜不冷".to_owned(), 1),
+    ]];
+    assert_eq!(
+        search::loose_query(&sentence).unwrap(),
+        "{title symptoms} : ((\"冷柜不\" OR \"柜不冷\"))",
+        "a Chinese sentence: any trigram the index knows"
     );
     let p = plan("\"leak\" NEAR");
     assert!(

@@ -158,6 +158,14 @@ impl DeviceStore {
         Ok(newest_fixes(fixes))
     }
 
+    /// Merges the search index after many articles arrived (the sync engine calls it after
+    /// such a pull).
+    pub fn tidy_search_index(&self) -> Result<()> {
+        let conn = self.lock();
+        fixline_kb::optimize(&conn)?;
+        Ok(())
+    }
+
     /// An article's image as `(media type, bytes)`, if it has arrived.
     pub fn article_image(&self, sha256: &str) -> Result<(String, Vec<u8>)> {
         let conn = self.lock();

@@ -13,9 +13,8 @@ use fixline_core::knowledge::{
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::backend::{UiError, backend, object_url};
+use crate::backend::{backend, object_url};
 use crate::i18n::{Text, lang, tr};
 use crate::pages::knowledge::kind_name;
 use crate::routes::Screen;
@@ -135,23 +134,6 @@ fn OpenArticle(id: ArticleId) -> impl IntoView {
     }
 }
 
-fn blank() -> ArticleContent {
-    ArticleContent {
-        kind: ArticleKind::RepairGuide,
-        language: Language::ZhCn,
-        audience: Audience::Staff,
-        title: String::new(),
-        symptoms: String::new(),
-        fault_codes: Vec::new(),
-        models: Vec::new(),
-        categories: Vec::new(),
-        body: String::new(),
-        parts: Vec::new(),
-        tools: Vec::new(),
-        images: Vec::new(),
-    }
-}
-
 fn joined(items: &[String]) -> String {
     items.join(", ")
 }
@@ -172,7 +154,7 @@ fn Editor(article: Option<Article>) -> impl IntoView {
     let c = article
         .as_ref()
         .and_then(|a| a.working_copy().cloned())
-        .unwrap_or_else(blank);
+        .unwrap_or_else(|| ArticleContent::new(ArticleKind::RepairGuide, Language::ZhCn, "", ""));
     let kind = RwSignal::new(c.kind);
     let language = RwSignal::new(c.language);
     let audience = RwSignal::new(c.audience);
@@ -279,21 +261,14 @@ fn Editor(article: Option<Article>) -> impl IntoView {
         });
     };
     let add_image = move |ev: leptos::ev::Event| {
-        let Some(input) = crate::components::file_input(&ev) else {
-            return;
-        };
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
-        input.set_value("");
+        let files = crate::components::picked_files(&ev);
         busy.set(true);
         spawn_local(async move {
             for file in files {
-                let bytes = match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                    Err(_) => {
-                        shell.fail(&UiError::new("invalid_input", file.name()));
+                let bytes = match crate::components::file_bytes(&file).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        shell.fail(&e);
                         continue;
                     }
                 };

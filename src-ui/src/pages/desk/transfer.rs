@@ -6,9 +6,8 @@ use fixline_api::transfer::{FileTable, ImportReport, RefusedRow};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::backend::{UiError, backend};
+use crate::backend::backend;
 use crate::i18n::{Lang, Text, lang, tr};
 use crate::shell::shell;
 
@@ -79,21 +78,14 @@ fn TableTransfer(table: FileTable) -> impl IntoView {
         });
     };
     let pick = move |ev: leptos::ev::Event| {
-        let Some(input) = crate::components::file_input(&ev) else {
+        let Some(file) = crate::components::picked_files(&ev).into_iter().next() else {
             return;
         };
-        let Some(file) = input.files().and_then(|list| list.get(0)) else {
-            return;
-        };
-        input.set_value("");
         busy.set(true);
         spawn_local(async move {
-            let answer = match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    backend().import_table(table, bytes).await
-                }
-                Err(_) => Err(UiError::new("invalid_input", file.name())),
+            let answer = match crate::components::file_bytes(&file).await {
+                Ok(bytes) => backend().import_table(table, bytes).await,
+                Err(e) => Err(e),
             };
             let _ = busy.try_set(false);
             match answer {
