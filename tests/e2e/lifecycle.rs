@@ -250,3 +250,45 @@ async fn a_step_dated_before_the_job_is_refused() {
         .await;
     assert_eq!(s, reqwest::StatusCode::OK, "{body}");
 }
+
+/// A console that comes back after a cut names the last change it saw and gets everything
+/// after it at once, in order, without waiting for the next change to happen.
+#[tokio::test]
+async fn a_console_that_reconnects_gets_what_it_missed_at_once() {
+    let crew = fixline_tests::crew().await;
+    let fx = customer_with_asset(&crew.desk, "杭州湖滨餐饮管理有限公司", "FX-LIVE-1").await;
+    fixline_tests::assigned_job(&crew.desk, &fx, &crew.chen_id, "冷柜不制冷").await;
+    let (s, log) = crew.desk.get("/api/v1/changes?since=0&limit=1000").await;
+    assert_eq!(s, StatusCode::OK);
+    let seqs: Vec<i64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.len() > 3, "{log}");
+    // It saw the first change before the cut.
+    let live = crew
+        .desk
+        .request(Method::GET, "/api/v1/live")
+        .header("Last-Event-ID", seqs[0].to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    let mut events = live.bytes_stream().eventsource();
+    let mut got = Vec::new();
+    while got.len() < seqs.len() - 1 {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("the missed changes arrive without a new one")
+            .expect("stream open")
+            .expect("event");
+        got.push(event.id.parse::<i64>().unwrap());
+    }
+    assert_eq!(
+        got,
+        seqs[1..].to_vec(),
+        "every missed change, once, in order"
+    );
+}

@@ -93,6 +93,8 @@ async fn live(
         state,
         rx,
         last: start,
+        // A client that names where it was gets what it missed at once, from the log.
+        behind: true,
         backlog: VecDeque::new(),
         filter: LiveFilter {
             engineer,
@@ -116,6 +118,9 @@ struct Feed {
     rx: tokio::sync::broadcast::Receiver<Change>,
     /// Highest seq handled (sent or filtered out).
     last: i64,
+    /// The log may hold changes after `last` not yet queued: read it before waiting.
+    behind: bool,
+    /// At most one page of the log, so a client far behind costs one page of memory.
     backlog: VecDeque<Change>,
     filter: LiveFilter,
 }
@@ -133,39 +138,35 @@ impl Feed {
                 }
                 continue;
             }
+            if self.behind {
+                self.read_page().await.ok()?;
+                continue;
+            }
             match self.rx.recv().await {
                 Ok(c) if c.seq <= self.last => {}
                 Ok(c) if c.seq == self.last + 1 => self.backlog.push_back(c),
-                // A gap (we subscribed mid-way, or the log was read before a commit): fill it.
-                Ok(c) => {
-                    self.catch_up().await.ok()?;
-                    self.backlog.push_back(c);
-                }
-                Err(RecvError::Lagged(_)) => self.catch_up().await.ok()?,
+                // A gap (we subscribed mid-way, or fell behind): the log has it, in order.
+                Ok(_) | Err(RecvError::Lagged(_)) => self.behind = true,
                 Err(RecvError::Closed) => return None,
             }
         }
     }
 
-    /// Queues everything in the log after what was handled, page by page.
-    async fn catch_up(&mut self) -> Result<()> {
-        let mut after = self
-            .backlog
-            .back()
-            .map_or(self.last, |c| c.seq.max(self.last));
-        loop {
-            let page = self
-                .state
-                .run(move |s| s.changes_since(after, 1000))
-                .await?;
-            let Some(tail) = page.last() else {
-                return Ok(());
-            };
-            after = tail.seq;
-            self.backlog.extend(page);
-        }
+    /// Queues the next page of the log after what was handled; still behind if it was full.
+    async fn read_page(&mut self) -> Result<()> {
+        let after = self.last;
+        let page = self
+            .state
+            .run(move |s| s.changes_since(after, PAGE))
+            .await?;
+        self.behind = page.len() == PAGE as usize;
+        self.backlog.extend(page);
+        Ok(())
     }
 }
+
+/// Changes read from the log at a time when a client catches up.
+const PAGE: u32 = 500;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
