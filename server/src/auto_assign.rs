@@ -6,11 +6,10 @@
 
 use fixline_core::auto_assign::{self, Candidate};
 use fixline_core::ids::{EngineerId, WorkOrderId};
-use fixline_core::work_order::{Action, ActionContext, HistoryEvent, Status};
+use fixline_core::work_order::{Action, ActionContext, Status};
 use std::collections::HashMap;
 
 use crate::AppState;
-use crate::api::work_orders::history_entry;
 use crate::error::Result;
 use crate::store::{Paging, WorkOrderFilter};
 
@@ -100,23 +99,13 @@ async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
             let codes = crate::api::settings::code_book(store)?.book;
             // At the version weighed: if the desk changed the job meanwhile, the desk's word holds.
             store.update_work_order(id, Some(wo.version), now, &mut |current| {
-                let next = current.apply(
-                    &action,
-                    &ActionContext {
-                        actor: &actor,
-                        at: now,
-                        policy: &sla,
-                        codes: &codes,
-                    },
-                )?;
-                let event = HistoryEvent::AutoAssigned {
-                    action: action.clone(),
-                    why: why.clone(),
+                let ctx = ActionContext {
+                    actor: &actor,
+                    at: now,
+                    policy: &sla,
+                    codes: &codes,
                 };
-                Ok((
-                    next.clone(),
-                    history_entry(&next, now, Some(actor.clone()), event),
-                ))
+                Ok(current.auto_assign(&action, why.clone(), &ctx)?)
             })?;
             Ok(())
         })

@@ -24,8 +24,8 @@ use uuid::Uuid;
 mod guides;
 mod parts;
 
-use crate::api::work_orders::apply_action;
 use crate::error::{Error, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::store::{
     Paging, ServiceTarget, Store, TargetSpec, User, WorkOrderFilter, WorkOrderIntake,
 };
@@ -801,18 +801,8 @@ fn seed(
             if at > now {
                 break;
             }
-            version = apply_action(
-                store,
-                wo.id,
-                Some(version),
-                &actor,
-                &action,
-                at,
-                at,
-                &policy,
-                None,
-            )?
-            .version;
+            let step = Step::now(&actor, &action, at).at_version(version);
+            version = work_orders::act(store, &policy, wo.id, &step)?.version;
         }
         answer_demo_survey(store, &mut voices, wo.id, now)?;
     }

@@ -8,7 +8,7 @@ use fixline_core::engineer::Engineer;
 use fixline_core::eta::{self, DayStop, Whereabouts};
 use fixline_core::ids::{EngineerId, WorkOrderId};
 use fixline_core::position::{Position, PositionFix};
-use fixline_core::work_order::{Action, HistoryEntry, HistoryEvent, Status, WorkOrder};
+use fixline_core::work_order::{Action, Status, WorkOrder};
 use fixline_dispatch::travel::{GreatCircle, Point, TravelModel};
 
 use crate::Result;
@@ -160,21 +160,13 @@ fn revise(
     now: DateTime<Utc>,
     margin: TimeDelta,
 ) -> Result<Option<WorkOrder>> {
-    if eta::revise(wo, estimate, now, margin).is_none() {
+    if wo.revise_eta(estimate, now, margin).is_none() {
         return Ok(None);
     }
     let outcome = store.update_work_order(wo.id, Some(wo.version), now, &mut |current| {
-        let (next, fields) = eta::revise(current, estimate, now, margin)
-            .ok_or_else(|| crate::Error::Conflict("the estimate no longer changes".into()))?;
-        let entry = HistoryEntry {
-            work_order_id: next.id,
-            version: next.version,
-            at: now,
-            actor: None,
-            event: HistoryEvent::Edited { fields },
-            status_after: next.status,
-        };
-        Ok((next, entry))
+        current
+            .revise_eta(estimate, now, margin)
+            .ok_or_else(|| crate::Error::Conflict("the estimate no longer changes".into()))
     });
     match outcome {
         Ok(stored) => Ok(Some(stored)),

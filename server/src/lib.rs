@@ -23,6 +23,7 @@ mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod notify;
+pub mod ops;
 pub mod planning;
 pub mod quality;
 pub mod receipts;

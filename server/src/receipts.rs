@@ -150,17 +150,13 @@ pub fn make_on_server(
         seal,
     };
     debug_assert_eq!(sha256_hex(&pdf), record.pdf_sha256);
-    crate::api::work_orders::apply_action(
+    let sign = Action::SignReceipt {
+        receipt: Box::new(record),
+    };
+    crate::ops::work_orders::act(
         state.store().as_ref(),
-        job.id,
-        None,
-        actor,
-        &Action::SignReceipt {
-            receipt: Box::new(record),
-        },
-        now,
-        now,
         state.sla_policy(),
-        None,
+        job.id,
+        &crate::ops::work_orders::Step::now(actor, &sign, now),
     )
 }

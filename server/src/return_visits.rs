@@ -12,9 +12,9 @@ use fixline_core::sla::SlaPolicy;
 use fixline_core::survey::{Survey, SurveySource};
 use fixline_core::work_order::{Action, ActionContext, Status};
 
-use crate::api::work_orders::apply_action;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::store::{Store, WorkOrderFilter, every_work_order};
 
 /// Finished jobs due a call, oldest finish first (the longest waiting is called first).
@@ -130,7 +130,7 @@ pub fn record(
         _ => None,
     };
     let status = match &step {
-        Some(step) => apply_action(store, id, None, actor, step, now, now, policy, None)?.status,
+        Some(step) => work_orders::act(store, policy, id, &Step::now(actor, step, now))?.status,
         None => wo.status,
     };
     let complaint = complaint

@@ -11,9 +11,9 @@ use fixline_core::role::{Actor, Role};
 use fixline_core::survey::{Survey, SurveyAnswer, SurveySource};
 use fixline_core::work_order::{Action, WorkOrder};
 
-use crate::api::work_orders::apply_action;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::store::Store;
 
 /// Records the customer's answer (the first, or a change within the week). The survey is kept
@@ -99,17 +99,7 @@ fn rework(
     };
     let reopen = Action::Reopen { reason };
     let actor = survey_actor();
-    match apply_action(
-        store,
-        job,
-        None,
-        &actor,
-        &reopen,
-        now,
-        now,
-        &config.sla,
-        None,
-    ) {
+    match work_orders::act(store, &config.sla, job, &Step::now(&actor, &reopen, now)) {
         Ok(_) => {}
         // Not completed any more (the desk reopened or closed it first): nothing to redo.
         Err(Error::Domain(e)) if e.code() == fixline_core::ErrorCode::IllegalTransition => {}

@@ -1,7 +1,7 @@
 //! Desk edits and lifecycle actions on one work order.
 
 use chrono::{DateTime, Utc};
-use fixline_core::work_order::{Action, TimeWindow};
+use fixline_core::work_order::Action;
 use serde::{Deserialize, Serialize};
 
 /// The page a customer follows their request on, from request to survey; the desk reads it
@@ -12,17 +12,8 @@ pub struct TrackingLink {
     pub url: String,
 }
 
-/// Request fields the desk may correct after intake.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WorkOrderEdit {
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub symptom: Option<String>,
-    #[serde(default)]
-    pub requested_window: Option<TimeWindow>,
-}
+/// Request fields the desk may correct after intake (core checks them).
+pub use fixline_core::work_order::WorkOrderEdit;
 
 /// A lifecycle action, with the time it happened on the device if done offline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,8 @@ pub enum Error {
     Invalid { field: &'static str, reason: String },
     #[error("cannot {action} a work order that is {from}")]
     IllegalTransition { action: ActionKind, from: Status },
+    #[error("a {status} work order cannot be edited; reopen it first")]
+    NotEditable { status: Status },
     #[error("the {role} role may not {action} a work order")]
     RoleNotAllowed { action: ActionKind, role: Role },
     #[error("only the assigned engineer may {action} this work order")]
@@ -69,9 +71,9 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Invalid { .. } | Error::CurrencyMismatch { .. } => ErrorCode::Invalid,
-            Error::IllegalTransition { .. } | Error::ComplaintTransition { .. } => {
-                ErrorCode::IllegalTransition
-            }
+            Error::IllegalTransition { .. }
+            | Error::NotEditable { .. }
+            | Error::ComplaintTransition { .. } => ErrorCode::IllegalTransition,
             Error::RoleNotAllowed { .. }
             | Error::NotAssignee { .. }
             | Error::ComplaintNotAllowed { .. } => ErrorCode::Forbidden,

@@ -187,8 +187,7 @@ pub fn revise(
     if fields.is_empty() {
         return None;
     }
-    next.version += 1;
-    next.updated_at = now;
+    next.advance(now);
     Some((next, fields))
 }
 

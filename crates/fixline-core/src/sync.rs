@@ -24,7 +24,9 @@ use crate::engineer::EngineerStatus;
 use crate::ids::{ActionId, ArticleId, ConflictId, EngineerId, WorkOrderId};
 use crate::knowledge::Article;
 use crate::role::Actor;
-use crate::work_order::{Action, ActionContext, ActionKind, Note, WorkOrder};
+use crate::work_order::{
+    Action, ActionContext, ActionKind, HistoryEntry, HistoryEvent, Note, Revision, WorkOrder,
+};
 
 /// The most actions one push may carry.
 pub const PUSH_BATCH_MAX: usize = 100;
@@ -221,6 +223,113 @@ pub enum Replay {
     Rejected(Error),
 }
 
+impl Replay {
+    /// "On my way": the expected arrival goes on the job with an applied step.
+    pub fn expecting(mut self, eta: Option<DateTime<Utc>>) -> Self {
+        if let (Replay::Applied(next), Some(eta)) = (&mut self, eta) {
+            next.eta = Some(eta);
+        }
+        self
+    }
+
+    /// What the store keeps for the action: the device's answer and, unless refused, the
+    /// job's next version with its history line and the conflict to report. `conflict_id`
+    /// names the conflict if there is one (ids are made where I/O is).
+    pub fn settle(
+        self,
+        action: &DeviceAction,
+        actor: &Actor,
+        conflict_id: ConflictId,
+        now: DateTime<Utc>,
+    ) -> Settlement {
+        let change = |next: &WorkOrder, event| {
+            let entry = HistoryEntry::after(next, action.at, Some(actor.clone()), event);
+            Revision {
+                next: next.clone(),
+                entry,
+            }
+        };
+        match self {
+            Replay::Applied(next) => Settlement {
+                outcome: PushOutcome::Applied {
+                    version: next.version,
+                },
+                change: Some(change(
+                    &next,
+                    HistoryEvent::Action {
+                        action: action.action.clone(),
+                    },
+                )),
+                conflict: None,
+            },
+            Replay::Conflict {
+                kind,
+                message,
+                kept,
+            } => Settlement {
+                outcome: PushOutcome::Conflict {
+                    conflict: conflict_id,
+                    kind,
+                    message: message.clone(),
+                },
+                change: Some(change(
+                    &kept,
+                    HistoryEvent::OfflineConflict {
+                        action: action.action.clone(),
+                        kind,
+                    },
+                )),
+                conflict: Some(SyncConflict {
+                    id: conflict_id,
+                    action_id: action.id,
+                    work_order: kept.id,
+                    work_order_number: kept.number.clone(),
+                    engineer: actor.engineer,
+                    kind,
+                    message,
+                    action: action.action.clone(),
+                    acted_at: action.at,
+                    recorded_at: now,
+                }),
+            },
+            Replay::Rejected(e) => Settlement::refused(&e),
+        }
+    }
+}
+
+/// What a store keeps for one device action (see [`Replay::settle`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    pub outcome: PushOutcome,
+    pub change: Option<Revision>,
+    pub conflict: Option<SyncConflict>,
+}
+
+impl Settlement {
+    /// Refused, with the error's code and words; nothing is written but the answer.
+    pub fn refused(e: &impl RefusalCode) -> Self {
+        Settlement {
+            outcome: PushOutcome::Rejected {
+                code: e.refusal_code().to_owned(),
+                message: e.to_string(),
+            },
+            change: None,
+            conflict: None,
+        }
+    }
+}
+
+/// An error a device is answered with: its stable code and its words.
+pub trait RefusalCode: fmt::Display {
+    fn refusal_code(&self) -> &str;
+}
+
+impl RefusalCode for Error {
+    fn refusal_code(&self) -> &str {
+        self.code().as_str()
+    }
+}
+
 /// What the server knows about the job's past that decides between a conflict and a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
@@ -274,8 +383,7 @@ pub fn replay(
             describe(&action.action)
         ),
     });
-    kept.version += 1;
-    kept.updated_at = ctx.at.max(current.updated_at);
+    kept.advance(ctx.at.max(current.updated_at));
     Replay::Conflict {
         kind,
         message,

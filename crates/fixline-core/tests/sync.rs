@@ -2,7 +2,7 @@
 //! property, the device's rebase, retry delays, and the sync wire format frozen as JSON.
 
 use chrono::TimeDelta;
-use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::ids::{ActionId, ConflictId, WorkOrderId};
 use fixline_core::position::Position;
 use fixline_core::role::{Actor, Role};
 use fixline_core::sla::SlaPolicy;
@@ -11,7 +11,7 @@ use fixline_core::sync::{
     rebase, replay, retry_delay,
 };
 use fixline_core::work_order::{
-    Action, ActionContext, PauseReason, Priority, ResolutionType, Status, WorkOrder,
+    Action, ActionContext, HistoryEvent, PauseReason, Priority, ResolutionType, Status, WorkOrder,
 };
 use fixline_core::{Error, ErrorCode};
 use proptest::prelude::*;
@@ -248,6 +248,81 @@ fn replay_cases() {
         Replay::Rejected(e) => assert_eq!(e.code(), ErrorCode::Invalid),
         other => panic!("expected rejected, got {other:?}"),
     }
+}
+
+/// What a store writes for each replay: the device's answer, the job's next version with its
+/// history line dated when the engineer acted, and the conflict for the dispatcher.
+#[test]
+fn a_replay_settles_into_the_answer_the_revision_and_the_conflict() {
+    let chen = engineer(1);
+    let desk = staff(Role::Dispatcher);
+    let base = accepted();
+    let now = t0() + TimeDelta::hours(2);
+    let conflict_id = ConflictId::from_uuid(Uuid::from_u128(77));
+    let travel = device_action(&base, 10, Action::StartTravel);
+
+    let eta = t0() + TimeDelta::minutes(40);
+    let applied = run(&base, &travel, &chen, UNTOUCHED)
+        .expecting(Some(eta))
+        .settle(&travel, &chen, conflict_id, now);
+    let revision = applied.change.expect("an applied step is written");
+    assert_eq!(
+        applied.outcome,
+        PushOutcome::Applied {
+            version: base.version + 1
+        }
+    );
+    assert_eq!(revision.next.eta, Some(eta));
+    assert_eq!(revision.entry.version, revision.next.version);
+    assert_eq!(
+        revision.entry.at, travel.at,
+        "the history keeps the device's time"
+    );
+    assert_eq!(
+        revision.entry.event,
+        HistoryEvent::Action {
+            action: Action::StartTravel
+        }
+    );
+    assert!(applied.conflict.is_none());
+
+    let reassigned = act(
+        &base,
+        &desk,
+        5,
+        Action::Assign {
+            engineer: eng_id(2),
+        },
+    )
+    .unwrap();
+    let clash = run(&reassigned, &travel, &chen, MOVED)
+        .expecting(Some(eta))
+        .settle(&travel, &chen, conflict_id, now);
+    let conflict = clash.conflict.expect("a clash is reported");
+    assert!(
+        matches!(clash.outcome, PushOutcome::Conflict { conflict, .. } if conflict == conflict_id)
+    );
+    assert_eq!(conflict.work_order, base.id);
+    assert_eq!((conflict.acted_at, conflict.recorded_at), (travel.at, now));
+    let kept = clash.change.expect("the engineer's work is kept as a note");
+    assert_eq!(kept.next.version, reassigned.version + 1);
+    assert_ne!(
+        kept.next.eta,
+        Some(eta),
+        "an estimate goes only with an applied step"
+    );
+    assert!(matches!(
+        kept.entry.event,
+        HistoryEvent::OfflineConflict { .. }
+    ));
+
+    let early = device_action(&base, 9, Action::Arrive { position: None });
+    let refused = run(&base, &early, &chen, UNTOUCHED).settle(&early, &chen, conflict_id, now);
+    assert!(refused.change.is_none() && refused.conflict.is_none());
+    assert!(matches!(
+        refused.outcome,
+        PushOutcome::Rejected { ref code, .. } if code == "illegal_transition"
+    ));
 }
 
 #[test]

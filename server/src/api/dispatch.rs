@@ -11,10 +11,10 @@ use fixline_dispatch::{Budget, WhyUnassigned};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::Json;
-use super::work_orders::apply_action;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::planning::{self, DayClock, NotPlanned, Scenario};
 use crate::store::{Paging, Store, WorkOrderFilter};
 pub use fixline_api::dispatch::{
@@ -212,8 +212,11 @@ async fn apply(
                                 slot: Some(slot),
                                 pin: store.work_order(wo.id)?.pin,
                             };
-                            apply_action(
-                                store, wo.id, None, &actor, &schedule, now, now, &policy, None,
+                            work_orders::act(
+                                store,
+                                &policy,
+                                wo.id,
+                                &Step::now(&actor, &schedule, now),
                             )?;
                         }
                         Ok(())
@@ -232,12 +235,12 @@ async fn apply(
                             priority: None,
                             requirements: None,
                         };
-                        apply_action(store, wo.id, None, &actor, &triage, now, now, &policy, None)?;
+                        work_orders::act(store, &policy, wo.id, &Step::now(&actor, &triage, now))?;
                     }
                     let assign = Action::Assign {
                         engineer: a.engineer,
                     };
-                    apply_action(store, wo.id, None, &actor, &assign, now, now, &policy, None)?;
+                    work_orders::act(store, &policy, wo.id, &Step::now(&actor, &assign, now))?;
                     schedule(store)?;
                     Ok("assigned")
                 })();

@@ -11,10 +11,10 @@ use fixline_core::sla::Milestone;
 use fixline_core::work_order::{Action, Status, WorkOrder};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::work_orders::apply_action;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::store::{Paging, WorkOrderFilter};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -142,17 +142,8 @@ async fn pick(
             }
             // At the version just checked: a triage in between (new requirements) or a
             // quicker engineer makes this a conflict, never a pick the check did not see.
-            apply_action(
-                store,
-                id,
-                Some(wo.version),
-                &actor,
-                &Action::Pick,
-                now,
-                now,
-                &policy,
-                None,
-            )
+            let step = Step::now(&actor, &Action::Pick, now).at_version(wo.version);
+            work_orders::act(store, &policy, id, &step)
         })
         .await?;
     Ok(axum::Json(wo))

@@ -16,11 +16,12 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, Path, Query, versioned};
-use super::work_orders::{apply_action, visible};
+use super::work_orders::visible;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::blobs::BlobStatus;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::receipts::{Verification, make_on_server, verify};
 pub use fixline_api::files::{
     DeviceKey, EmailRequest, EmailSent, Manifest, ManifestEntry, ReceiptRequest,
@@ -421,7 +422,7 @@ async fn perform(
     let policy = state.sla_policy().clone();
     let now = state.now();
     let wo = state
-        .run(move |s| apply_action(s, id, None, &actor, &action, now, now, &policy, None))
+        .run(move |s| work_orders::act(s, &policy, id, &Step::now(&actor, &action, now)))
         .await?;
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }

@@ -3,18 +3,14 @@
 
 use axum::extract::State;
 use fixline_core::role::Role;
-use fixline_core::sla::SlaPolicy;
 use fixline_core::sync::{
-    self, PUSH_BATCH_MAX, PullPage, PushOutcome, PushRequest, PushResponse, PushResult,
-    SyncConflict, SyncCursor,
+    PUSH_BATCH_MAX, PullPage, PushRequest, PushResponse, SyncConflict, SyncCursor,
 };
-use fixline_core::work_order::ActionContext;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Json, Query};
-use super::work_orders::event_time;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
@@ -52,94 +48,7 @@ async fn push(
             ),
         ));
     }
-    let actor = user.actor();
-    let policy: SlaPolicy = state.sla_policy().clone();
-    let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
-    let me = user.0.id;
-    let registered = state.run(move |s| s.first_device_registration(me)).await?;
-    let mut results = Vec::with_capacity(request.actions.len());
-    for action in request.actions {
-        let now = state.now();
-        if let Err(e) = event_time(&state, Some(action.at), now) {
-            results.push(PushResult {
-                id: action.id,
-                outcome: PushOutcome::Rejected {
-                    code: sync::CLOCK_AHEAD.to_owned(),
-                    message: e.to_string(),
-                },
-                work_order: None,
-            });
-            continue;
-        }
-        if let Err(e) = super::receipts::check_device_seal(&state, &user, &action.action).await {
-            results.push(PushResult {
-                id: action.id,
-                outcome: PushOutcome::Rejected {
-                    code: e.code().to_owned(),
-                    message: e.to_string(),
-                },
-                work_order: None,
-            });
-            continue;
-        }
-        if matches!(action.action, fixline_core::work_order::Action::Pick) {
-            results.push(PushResult {
-                id: action.id,
-                outcome: PushOutcome::Rejected {
-                    code: "online_only".to_owned(),
-                    message: "picking from the pool needs a connection".to_owned(),
-                },
-                work_order: None,
-            });
-            continue;
-        }
-        let actor = actor.clone();
-        let policy = policy.clone();
-        let (step, step_at) = (action.action.clone(), action.at);
-        let eta = match action.action {
-            fixline_core::work_order::Action::StartTravel => {
-                super::work_orders::expected_arrival(&state, action.work_order, action.at)
-                    .await
-                    .unwrap_or(None)
-            }
-            _ => None,
-        };
-        let result = state
-            .run(move |s| {
-                let codes = super::settings::code_book(s)?.book;
-                s.apply_device_action(&actor, &action, now, &mut |current, standing| {
-                    if let Err(e) = action
-                        .check_not_before(current, skew)
-                        .and_then(|()| action.check_after_registration(registered, skew))
-                    {
-                        return sync::Replay::Rejected(e);
-                    }
-                    let ctx = ActionContext {
-                        actor: &actor,
-                        at: action.at,
-                        policy: &policy,
-                        codes: &codes,
-                    };
-                    let mut replayed = sync::replay(current, &action, &ctx, standing);
-                    if let (sync::Replay::Applied(next), Some(eta)) = (&mut replayed, eta) {
-                        next.eta = Some(eta);
-                    }
-                    replayed
-                })
-            })
-            .await?;
-        if let (PushOutcome::Applied { .. }, Some(wo)) = (&result.outcome, &result.work_order) {
-            crate::eta::after_step(&state, wo, &step, step_at).await;
-        }
-        results.push(result);
-    }
-    for result in &results {
-        state.metrics().pushed(match result.outcome {
-            PushOutcome::Applied { .. } => "applied",
-            PushOutcome::Conflict { .. } => "conflict",
-            PushOutcome::Rejected { .. } => "rejected",
-        });
-    }
+    let results = crate::ops::sync::push(&state, &user, request.actions).await?;
     Ok(axum::Json(PushResponse { results }))
 }
 

@@ -9,8 +9,7 @@ use fixline_core::Timestamp;
 use fixline_core::ids::{CustomerId, EngineerId, WorkOrderId};
 use fixline_core::role::Role;
 use fixline_core::work_order::{
-    Action, ActionContext, HistoryEntry, HistoryEvent, Priority, Status, Visit, WorkOrder,
-    WorkOrderSummary,
+    Action, HistoryEntry, Priority, Status, Visit, WorkOrder, WorkOrderSummary,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,6 +21,7 @@ use super::intake::{self, IntakeReceipt};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::work_orders::{self, Step};
 use crate::store::{Page, Paging, Visibility, WorkOrderFilter};
 pub use fixline_api::work_orders::{TransitionRequest, WorkOrderEdit};
 use fixline_core::intake::DeskIntake;
@@ -183,60 +183,9 @@ async fn edit_work_order(
     let actor = user.actor();
     let now = state.now();
     let wo = state
-        .run(move |s| {
-            s.update_work_order(id, Some(expected), now, &mut |current| {
-                if !current.status.is_open() {
-                    return Err(Error::Conflict(format!(
-                        "a {} work order cannot be edited; reopen it first",
-                        current.status
-                    )));
-                }
-                let mut next = current.clone();
-                let mut fields = Vec::new();
-                if let Some(c) = &edit.category {
-                    next.category = fixline_core::text::line("category", c, 64)?;
-                    fields.push("category".to_owned());
-                }
-                if let Some(sym) = &edit.symptom {
-                    next.symptom = fixline_core::text::paragraph("symptom", sym)?;
-                    fields.push("symptom".to_owned());
-                }
-                if let Some(w) = edit.requested_window {
-                    next.requested_window = Some(w.validated()?);
-                    fields.push("requested_window".to_owned());
-                }
-                if fields.is_empty() {
-                    return Err(Error::bad_request("invalid_input", "nothing to change"));
-                }
-                next.version += 1;
-                next.updated_at = now;
-                let entry = history_entry(
-                    &next,
-                    now,
-                    Some(actor.clone()),
-                    HistoryEvent::Edited { fields },
-                );
-                Ok((next, entry))
-            })
-        })
+        .run(move |s| crate::ops::work_orders::edit(s, id, expected, &actor, &edit, now))
         .await?;
     Ok(versioned(StatusCode::OK, wo.version, wo))
-}
-
-pub(crate) fn history_entry(
-    wo: &WorkOrder,
-    at: Timestamp,
-    actor: Option<fixline_core::role::Actor>,
-    event: HistoryEvent,
-) -> HistoryEntry {
-    HistoryEntry {
-        work_order_id: wo.id,
-        version: wo.version,
-        at,
-        actor,
-        event,
-        status_after: wo.status,
-    }
 }
 
 /// The time an event happened: the device's, unless it claims to be in the future.
@@ -302,13 +251,23 @@ async fn transition(
     let policy = state.sla_policy().clone();
     // "On my way": the expected arrival goes on the job with the step, for the customer.
     let eta = match req.action {
-        Action::StartTravel => expected_arrival(&state, id, at).await?,
+        Action::StartTravel => work_orders::expected_arrival(&state, id, at).await?,
         _ => None,
     };
     let triaged = matches!(req.action, Action::Triage { .. });
     let action = req.action.clone();
     let mut wo = state
-        .run(move |s| apply_action(s, id, expected, &actor, &req.action, at, now, &policy, eta))
+        .run(move |s| {
+            let step = Step {
+                actor: &actor,
+                action: &req.action,
+                at,
+                now,
+                expected,
+                eta,
+            };
+            work_orders::act(s, &policy, id, &step)
+        })
         .await?;
     crate::eta::after_step(&state, &wo, &action, at).await;
     if triaged {
@@ -316,66 +275,6 @@ async fn transition(
         wo = state.run(move |s| s.work_order(id)).await?;
     }
     Ok(versioned(StatusCode::OK, wo.version, wo))
-}
-
-/// When the job's engineer, setting off at `at`, should arrive (core's walk of their day, with
-/// this job on the way); none if the site has no position.
-pub(crate) async fn expected_arrival(
-    state: &AppState,
-    id: WorkOrderId,
-    at: Timestamp,
-) -> Result<Option<Timestamp>> {
-    let config = state.config().dispatch.clone();
-    state
-        .run(move |s| {
-            let mut wo = s.work_order(id)?;
-            let Some(engineer) = wo.assignee else {
-                return Ok(None);
-            };
-            // Setting off now from where they are: the estimate is made afresh.
-            wo.status = fixline_core::work_order::Status::EnRoute;
-            wo.eta = None;
-            crate::eta::arrival(s, &config, &s.engineer(engineer)?, &wo, at)
-        })
-        .await
-}
-
-/// Applies one lifecycle action through the core state machine and records it in the history,
-/// in one transaction. `at` is when it happened, `now` when the server learnt of it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn apply_action(
-    store: &dyn crate::store::Store,
-    id: WorkOrderId,
-    expected: Option<u64>,
-    actor: &fixline_core::role::Actor,
-    action: &Action,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-    policy: &fixline_core::sla::SlaPolicy,
-    eta: Option<Timestamp>,
-) -> Result<WorkOrder> {
-    let codes = super::settings::code_book(store)?.book;
-    store.update_work_order(id, expected, now, &mut |current| {
-        let ctx = ActionContext {
-            actor,
-            at,
-            policy,
-            codes: &codes,
-        };
-        let mut next = current.apply(action, &ctx)?;
-        if eta.is_some() {
-            next.eta = eta;
-        }
-        let entry = history_entry(
-            &next,
-            at,
-            Some(actor.clone()),
-            HistoryEvent::Action {
-                action: action.clone(),
-            },
-        );
-        Ok((next, entry))
-    })
 }
 
 /// Who did what, when: every version of the work order.

@@ -26,6 +26,7 @@ use fixline_core::role::Actor;
 use fixline_core::sync::{
     DeviceAction, PullPage, PushResult, Replay, Standing, SyncConflict, SyncCursor,
 };
+use fixline_core::work_order::Revision;
 use fixline_core::work_order::{
     HistoryEntry, IntakeChannel, Priority, Status, WorkOrder, WorkOrderSummary,
 };
@@ -179,9 +180,9 @@ pub struct ServiceTarget {
     pub asset: Option<Asset>,
 }
 
-/// Edits a work order inside a transaction: gets the current order, returns the new one and the
-/// history entry for it.
-pub type WorkOrderEdit<'a> = &'a mut dyn FnMut(&WorkOrder) -> Result<(WorkOrder, HistoryEntry)>;
+/// Changes a work order inside a transaction: gets the current order, returns core's
+/// [`Revision`] (the next version and its history line).
+pub type WorkOrderChange<'a> = &'a mut dyn FnMut(&WorkOrder) -> Result<Revision>;
 
 /// Edits a complaint inside a transaction: gets the current one, returns the next (from
 /// `Complaint::apply`).
@@ -370,7 +371,7 @@ pub trait Store: Send + Sync + 'static {
         id: WorkOrderId,
         expected: Option<u64>,
         at: Timestamp,
-        edit: WorkOrderEdit<'_>,
+        change: WorkOrderChange<'_>,
     ) -> Result<WorkOrder>;
     fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>>;
 

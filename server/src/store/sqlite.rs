@@ -23,7 +23,7 @@ use fixline_core::security::{
     AccessChange, IntakeKeyInfo, RegisteredDevice, SecurityEvent, key_id,
 };
 use fixline_core::work_order::{
-    HistoryEntry, HistoryEvent, IntakeChannel, WorkOrder, WorkOrderSummary,
+    HistoryEntry, HistoryEvent, IntakeChannel, Revision, WorkOrder, WorkOrderSummary,
 };
 use rusqlite::types::Value;
 use rusqlite::{
@@ -38,7 +38,7 @@ use uuid::Uuid;
 use super::{
     ArticleFilter, Attach, Change, ChangeOp, DeviceDecision, Entity, FactRow, FactsArea, Page,
     Paging, PendingResolution, ServiceTarget, Store, Taken, TargetSpec, User, Visibility,
-    WorkOrderEdit, WorkOrderFilter, WorkOrderIntake,
+    WorkOrderChange, WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
 use fixline_core::ids::ArticleId;
@@ -1489,7 +1489,7 @@ impl Store for SqliteStore {
         id: WorkOrderId,
         expected: Option<u64>,
         at: Timestamp,
-        edit: WorkOrderEdit<'_>,
+        change: WorkOrderChange<'_>,
     ) -> Result<WorkOrder> {
         self.write(|tx, log| {
             let current: WorkOrder = get(tx, *id.as_uuid())?;
@@ -1499,7 +1499,7 @@ impl Store for SqliteStore {
                     current: current.version,
                 });
             }
-            let (next, entry) = edit(&current)?;
+            let Revision { next, entry } = change(&current)?;
             if next.version != current.version + 1
                 || entry.version != next.version
                 || next.id != current.id

@@ -778,8 +778,7 @@ impl WorkOrder {
                 next.status = Status::Accepted;
             }
         }
-        next.version += 1;
-        next.updated_at = at;
+        next.advance(at);
         Ok(next)
     }
 

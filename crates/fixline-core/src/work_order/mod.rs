@@ -3,6 +3,7 @@
 
 mod lifecycle;
 mod requirements;
+mod revision;
 
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::text;
 
 pub use lifecycle::{Action, ActionContext, ActionKind, Status};
 pub use requirements::Requirements;
+pub use revision::{Revision, WorkOrderEdit};
 
 /// How the request reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,9 +13,9 @@ use fixline_core::knowledge::Article;
 use fixline_core::role::Actor;
 use fixline_core::sync::{
     ACTION_ID_REUSED, Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome,
-    PushResult, Replay, SnapshotPhase, Standing, SyncConflict, SyncCursor,
+    PushResult, Replay, Settlement, SnapshotPhase, Standing, SyncConflict, SyncCursor,
 };
-use fixline_core::work_order::{ActionKind, HistoryEntry, HistoryEvent, WorkOrder};
+use fixline_core::work_order::{ActionKind, HistoryEntry, HistoryEvent, Revision, WorkOrder};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -58,71 +58,14 @@ impl SqliteStore {
                     decide(current, standing)
                 }
             };
-            let (outcome, write, conflict) = match replay {
-                Replay::Applied(next) => (
-                    PushOutcome::Applied {
-                        version: next.version,
-                    },
-                    Some((
-                        next,
-                        HistoryEvent::Action {
-                            action: action.action.clone(),
-                        },
-                    )),
-                    None,
-                ),
-                Replay::Conflict {
-                    kind,
-                    message,
-                    kept,
-                } => {
-                    let conflict = SyncConflict {
-                        id: ConflictId::from_uuid(Uuid::now_v7()),
-                        action_id: action.id,
-                        work_order: kept.id,
-                        work_order_number: kept.number.clone(),
-                        engineer: actor.engineer,
-                        kind,
-                        message: message.clone(),
-                        action: action.action.clone(),
-                        acted_at: action.at,
-                        recorded_at: now,
-                    };
-                    (
-                        PushOutcome::Conflict {
-                            conflict: conflict.id,
-                            kind,
-                            message,
-                        },
-                        Some((
-                            kept,
-                            HistoryEvent::OfflineConflict {
-                                action: action.action.clone(),
-                                kind,
-                            },
-                        )),
-                        Some(conflict),
-                    )
-                }
-                Replay::Rejected(e) => (
-                    PushOutcome::Rejected {
-                        code: e.code().as_str().to_owned(),
-                        message: e.to_string(),
-                    },
-                    None,
-                    None,
-                ),
-            };
+            let conflict_id = ConflictId::from_uuid(Uuid::now_v7());
+            let Settlement {
+                outcome,
+                change,
+                conflict,
+            } = replay.settle(action, actor, conflict_id, now);
             keep_outcome(tx, actor, action, &digest, now, &outcome)?;
-            if let (Some((next, event)), Some(current)) = (write, &current) {
-                let entry = HistoryEntry {
-                    work_order_id: next.id,
-                    version: next.version,
-                    at: action.at,
-                    actor: Some(actor.clone()),
-                    event,
-                    status_after: next.status,
-                };
+            if let (Some(Revision { next, entry }), Some(current)) = (change, &current) {
                 let (search, region) = Self::search_text(tx, &next)?;
                 put_work_order(
                     tx,
@@ -155,10 +98,7 @@ impl SqliteStore {
                 if let Some(answer) = answered_before(tx, actor, action, &digest)? {
                     return Ok(answer);
                 }
-                let outcome = PushOutcome::Rejected {
-                    code: e.code().to_owned(),
-                    message: e.to_string(),
-                };
+                let outcome = Settlement::refused(&e).outcome;
                 keep_outcome(tx, actor, action, &digest, now, &outcome)?;
                 Ok(PushResult {
                     id: action.id,

@@ -1,0 +1,10 @@
+//! The server's operations, one function for each thing it does, between `api/` (parse the
+//! request, authorise, answer) and `store/` (SQL). An operation gathers what core needs, lets
+//! core decide, and writes through the [`Store`](crate::store::Store) trait in one transaction;
+//! it holds no SQL and no business rule, so every store (SQLite today) serves the same rules.
+//!
+//! Handlers, the demo data, the tickers and the other operations all change a work order
+//! through [`work_orders`]; device actions are replayed through [`sync`].
+
+pub mod sync;
+pub mod work_orders;
