@@ -234,7 +234,7 @@ fn main() -> anyhow::Result<()> {
         let mut rows = 0;
         for _ in 0..6 {
             let t = Instant::now();
-            let table = fixline_server::kpis::table(&store, &q, today)?;
+            let table = fixline_server::ops::kpis::table(&store, &q, today)?;
             runs.push(t.elapsed());
             rows = table.total.jobs;
         }

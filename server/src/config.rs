@@ -38,7 +38,7 @@ pub struct Config {
     pub quality: fixline_core::quality::QaRules,
     /// The dispatch optimiser: travel speed, default job length, time limit.
     #[serde(default)]
-    pub dispatch: crate::planning::DispatchConfig,
+    pub dispatch: crate::ops::planning::DispatchConfig,
     /// Receipts: brand, pricing, the customer link's base URL, the font.
     #[serde(default)]
     pub receipts: ReceiptConfig,
@@ -242,7 +242,7 @@ impl Default for Config {
             complaints: Default::default(),
             return_visits: Default::default(),
             quality: Default::default(),
-            dispatch: crate::planning::DispatchConfig::default(),
+            dispatch: crate::ops::planning::DispatchConfig::default(),
             receipts: ReceiptConfig::default(),
             storage: StorageConfig::default(),
             mail: None,

@@ -892,7 +892,7 @@ fn demo_complaints(store: &dyn Store, handler: &Actor, now: Timestamp) -> Result
             severity,
             summary: summary.to_owned(),
         };
-        let c = crate::complaints::file(store, &config, request, at)?;
+        let c = crate::ops::complaints::file(store, &config, request, at)?;
         let mut steps = Vec::new();
         if n >= 1 {
             steps.push(ComplaintAction::Acknowledge {
@@ -909,7 +909,7 @@ fn demo_complaints(store: &dyn Store, handler: &Actor, now: Timestamp) -> Result
         }
         for (k, action) in steps.iter().enumerate() {
             let when = at + TimeDelta::minutes(40 * (k as i64 + 1));
-            crate::complaints::act(store, &config, c.id, None, &staff, action, when)?;
+            crate::ops::complaints::act(store, &config, c.id, None, &staff, action, when)?;
         }
     }
     Ok(())

@@ -7,34 +7,22 @@
 
 mod api;
 pub mod auth;
-pub mod auto_assign;
 pub mod blobs;
 pub mod charts;
 pub mod clock;
-pub mod complaints;
 pub mod config;
 pub mod demo;
 mod error;
-pub mod eta;
 pub mod exports;
 pub mod geocode;
-pub mod kpis;
 mod listen;
 pub mod mail;
 pub mod metrics;
 pub mod notify;
 pub mod ops;
-pub mod planning;
-pub mod quality;
-pub mod receipts;
-pub mod return_visits;
-pub mod review;
 pub mod sign_in;
 pub mod sms;
 pub mod store;
-pub mod surveys;
-pub mod tracking;
-pub mod transfer;
 pub mod webhooks;
 pub mod wechat;
 
@@ -291,7 +279,10 @@ pub async fn serve(
                 tick.tick().await;
                 let config = state.config().dispatch.clone();
                 let now = state.now();
-                if let Err(e) = state.run(move |s| eta::flag_late(s, &config, now)).await {
+                if let Err(e) = state
+                    .run(move |s| ops::eta::flag_late(s, &config, now))
+                    .await
+                {
                     tracing::warn!("looking for late jobs failed: {e}");
                 }
             }
@@ -307,7 +298,7 @@ pub async fn serve(
                 let shared = state.clone();
                 let now = state.now();
                 match state
-                    .run(move |s| complaints::escalate_overdue(s, shared.config(), now))
+                    .run(move |s| ops::complaints::escalate_overdue(s, shared.config(), now))
                     .await
                 {
                     Ok(escalated) => {

@@ -839,7 +839,7 @@ fn job_facts(state: &AppState, id: fixline_core::ids::WorkOrderId) -> Result<Gat
                 .as_ref()
                 .map(|r| state.config().receipt_link(&r.token))
                 .unwrap_or_default(),
-            track: state.config().tracking_link(&crate::tracking::token(
+            track: state.config().tracking_link(&crate::ops::tracking::token(
                 store.as_ref(),
                 wo.id,
                 state.now(),
@@ -861,7 +861,7 @@ fn complaint_facts(state: &AppState, id: fixline_core::ids::ComplaintId) -> Resu
     let zone = complaint.time_zone;
     let settings = state.receipt_settings(zone);
     let track = match complaint.work_orders.first() {
-        Some(job) => state.config().tracking_link(&crate::tracking::token(
+        Some(job) => state.config().tracking_link(&crate::ops::tracking::token(
             store.as_ref(),
             *job,
             state.now(),

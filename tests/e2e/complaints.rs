@@ -92,7 +92,8 @@ async fn a_complaint_not_acknowledged_in_time_escalates_once_to_the_manager_live
     let store = std::sync::Arc::clone(&server.store);
     let config = fixline_server::Config::default();
     let watch = move |when: &str| {
-        fixline_server::complaints::escalate_overdue(store.as_ref(), &config, local(when)).unwrap()
+        fixline_server::ops::complaints::escalate_overdue(store.as_ref(), &config, local(when))
+            .unwrap()
     };
     assert!(watch("2026-11-30 10:59").is_empty());
     let escalated = watch("2026-11-30 11:05");
@@ -382,7 +383,7 @@ async fn the_manager_sees_what_was_escalated_to_them_on_screen() -> anyhow::Resu
         assert_eq!(s, StatusCode::CREATED, "{filed}");
     }
     // Past the high one's two working hours, not the low one's eight.
-    let escalated = fixline_server::complaints::escalate_overdue(
+    let escalated = fixline_server::ops::complaints::escalate_overdue(
         server.store.as_ref(),
         &fixline_server::Config::default(),
         local("2026-11-30 11:05"),

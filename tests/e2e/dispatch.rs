@@ -125,7 +125,7 @@ async fn the_optimiser_proposes_a_day_and_the_dispatcher_applies_it() {
         let config = fixline_server::Config::default().dispatch;
         let store = std::sync::Arc::clone(&server.store);
         let later = eta + Duration::minutes(config.late_after_minutes + 5);
-        let flag = move || fixline_server::eta::flag_late(store.as_ref(), &config, later);
+        let flag = move || fixline_server::ops::eta::flag_late(store.as_ref(), &config, later);
         let flagged = flag().unwrap();
         assert_eq!(flagged.len(), 1);
         assert_eq!(flagged[0].to_string(), job);

@@ -147,7 +147,7 @@ async fn the_estimate_follows_the_day_and_an_overrun_tells_the_next_customer() {
     };
     let store = std::sync::Arc::clone(&server.store);
     let tick = move |at: DateTime<Utc>| {
-        fixline_server::eta::flag_late(store.as_ref(), &config, at).unwrap()
+        fixline_server::ops::eta::flag_late(store.as_ref(), &config, at).unwrap()
     };
     assert!(tick(local("11:30")).is_empty());
     near(eta(&desk, &b).await, local("11:50"), "B, overrun at A");

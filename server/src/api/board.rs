@@ -26,7 +26,7 @@ use super::extract::{Json, Query};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
-use crate::planning::{self, DayClock, DispatchConfig};
+use crate::ops::planning::{self, DayClock, DispatchConfig};
 use crate::store::Store;
 
 pub fn routes() -> OpenApiRouter<AppState> {

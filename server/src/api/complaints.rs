@@ -1,5 +1,5 @@
 //! Complaints over HTTP: the desk files them, complaint staff work them (the inbox, one
-//! complaint with its actions). The rules are core's; the operations are `crate::complaints`.
+//! complaint with its actions). The rules are core's; the operations are `crate::ops::complaints`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -85,7 +85,7 @@ async fn file_complaint(
     // The settings are shared (an Arc in the state), not copied per request.
     let shared = state.clone();
     let c = state
-        .run(move |s| crate::complaints::file(s, shared.config(), request, now))
+        .run(move |s| crate::ops::complaints::file(s, shared.config(), request, now))
         .await?;
     let version = c.version;
     Ok(versioned(
@@ -133,7 +133,7 @@ async fn transition(
     let for_view = actor.clone();
     let c = state
         .run(move |s| {
-            crate::complaints::act(s, shared.config(), id, expected, &actor, &action, now)
+            crate::ops::complaints::act(s, shared.config(), id, expected, &actor, &action, now)
         })
         .await?;
     let version = c.version;

@@ -18,7 +18,7 @@ use super::intake::html_escape;
 use super::receipts::by_token;
 use crate::AppState;
 use crate::error::Result;
-use crate::receipts::Verification;
+use crate::ops::receipts::Verification;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -444,7 +444,7 @@ async fn answer_survey(
     let now = state.now();
     let shared = state.clone();
     let saved = state
-        .run(move |s| crate::surveys::answer_on_page(s, shared.config(), &wo, answer, now))
+        .run(move |s| crate::ops::surveys::answer_on_page(s, shared.config(), &wo, answer, now))
         .await;
     match saved {
         Ok(_) => Ok(

@@ -14,8 +14,8 @@ use super::extract::Json;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::planning::{self, DayClock, NotPlanned, Scenario};
 use crate::ops::work_orders::{self, Step};
-use crate::planning::{self, DayClock, NotPlanned, Scenario};
 use crate::store::{Paging, Store, WorkOrderFilter};
 pub use fixline_api::dispatch::{
     Applied, ApplyRequest, LeftOut, PlanRequest, ProposedPlan, ProposedVisit,

@@ -130,7 +130,7 @@ async fn record_position(
     state
         .run(move |s| {
             s.record_position(id, fix, now)?;
-            crate::eta::refresh(s, &config, id, now)
+            crate::ops::eta::refresh(s, &config, id, now)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

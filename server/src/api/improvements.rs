@@ -44,7 +44,7 @@ async fn create(
     user.require(MANAGERS, "plan improvement actions")?;
     let now = state.now();
     let action = state
-        .run(move |s| crate::review::create_action(s, details, now))
+        .run(move |s| crate::ops::review::create_action(s, details, now))
         .await?;
     Ok(versioned(StatusCode::CREATED, action.version, action))
 }
@@ -67,7 +67,7 @@ async fn change(
     let expected = required_if_match(&headers)?;
     let now = state.now();
     let action = state
-        .run(move |s| crate::review::change_action(s, id, expected, details, now))
+        .run(move |s| crate::ops::review::change_action(s, id, expected, details, now))
         .await?;
     Ok(versioned(StatusCode::OK, action.version, action))
 }

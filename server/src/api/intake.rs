@@ -154,7 +154,7 @@ pub(crate) async fn create(
             let id = wo.id;
             // A new caller's site has no position yet: the geocoder looks for it.
             crate::geocode::place_later(state, wo.site_id);
-            crate::auto_assign::after_change(state, id).await;
+            crate::ops::auto_assign::after_change(state, id).await;
             // As it stands now (assigned or in the pool, if that was automatic).
             let wo = state.run(move |s| s.work_order(id)).await?;
             Ok((Taken::Opened(Box::new(wo)), false))
@@ -361,7 +361,7 @@ async fn form_submit(
                 }
             }
             match state
-                .run(move |s| crate::tracking::token(s, job, now))
+                .run(move |s| crate::ops::tracking::token(s, job, now))
                 .await
             {
                 Ok(token) => Redirect::to(&format!("/t/{token}?new")).into_response(),

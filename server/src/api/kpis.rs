@@ -46,7 +46,9 @@ async fn table(
     user.require(MANAGERS, "see the KPIs")?;
     let today = state.zone().local_day(state.now());
     Ok(axum::Json(
-        state.run(move |s| crate::kpis::table(s, &q, today)).await?,
+        state
+            .run(move |s| crate::ops::kpis::table(s, &q, today))
+            .await?,
     ))
 }
 
@@ -75,7 +77,7 @@ async fn jobs(
     let paging = Paging::new(q.page, q.per_page);
     Ok(axum::Json(
         state
-            .run(move |s| crate::kpis::jobs(s, &q.kpi, today, paging))
+            .run(move |s| crate::ops::kpis::jobs(s, &q.kpi, today, paging))
             .await?,
     ))
 }
@@ -107,7 +109,7 @@ async fn charts(
     let chinese = !q.lang.as_deref().is_some_and(|l| l.starts_with("en"));
     Ok(axum::Json(
         state
-            .run(move |s| crate::kpis::charts(s, &q.kpi_query, q.kpi, today, chinese))
+            .run(move |s| crate::ops::kpis::charts(s, &q.kpi_query, q.kpi, today, chinese))
             .await?,
     ))
 }
@@ -140,7 +142,7 @@ async fn review_pack(
     let period = q.period.clone();
     let pdf = state
         .run(move |s| {
-            let report = crate::review::pack(s, shared.config(), &period, chinese, today)?;
+            let report = crate::ops::review::pack(s, shared.config(), &period, chinese, today)?;
             let fonts = shared.receipt_fonts()?;
             fixline_receipt::report::render_report(&report, fonts)
                 .map_err(|e| crate::error::Error::Internal(e.to_string()))
@@ -210,15 +212,16 @@ async fn export(
     let bytes = state
         .run(move |s| {
             let sheet = match what {
-                ExportWhat::Table => {
-                    crate::exports::table_sheet(&crate::kpis::table(s, &kpi_query, today)?, chinese)
-                }
+                ExportWhat::Table => crate::exports::table_sheet(
+                    &crate::ops::kpis::table(s, &kpi_query, today)?,
+                    chinese,
+                ),
                 ExportWhat::Jobs => {
                     let all = Paging {
                         page: 1,
                         per_page: u32::MAX,
                     };
-                    let jobs = crate::kpis::jobs(s, &kpi_query, today, all)?;
+                    let jobs = crate::ops::kpis::jobs(s, &kpi_query, today, all)?;
                     crate::exports::jobs_sheet(&jobs, chinese)
                 }
             };
@@ -257,7 +260,7 @@ async fn export(
     responses((status = 200, body = KpiTargets), (status = 403, body = ErrorBody)))]
 async fn targets(State(state): State<AppState>, user: SignedIn) -> Result<Response> {
     user.require(MANAGERS, "see the KPI targets")?;
-    let t = state.run(crate::kpis::targets).await?;
+    let t = state.run(crate::ops::kpis::targets).await?;
     Ok(versioned(StatusCode::OK, t.version, t))
 }
 
@@ -277,7 +280,7 @@ async fn save_targets(
     let expected = required_if_match(&headers)?;
     let (by, now) = (user.actor().user, state.now());
     let saved = state
-        .run(move |s| crate::kpis::save_targets(s, targets, expected, by, now))
+        .run(move |s| crate::ops::kpis::save_targets(s, targets, expected, by, now))
         .await?;
     Ok(versioned(StatusCode::OK, saved.version, saved))
 }
@@ -311,7 +314,7 @@ async fn scorecard(
     };
     Ok(axum::Json(
         state
-            .run(move |s| crate::kpis::table(s, &query, today))
+            .run(move |s| crate::ops::kpis::table(s, &query, today))
             .await?,
     ))
 }

@@ -42,12 +42,12 @@ async fn sample(
 ) -> Result<axum::Json<Vec<QaCase>>> {
     user.require(REVIEWERS, "review quality")?;
     let week = q.week.unwrap_or_else(|| {
-        crate::quality::week_of(state.config().service_area.time_zone.local_day(state.now()))
+        crate::ops::quality::week_of(state.config().service_area.time_zone.local_day(state.now()))
     });
     let shared = state.clone();
     Ok(axum::Json(
         state
-            .run(move |s| crate::quality::sample(s, shared.config(), &week))
+            .run(move |s| crate::ops::quality::sample(s, shared.config(), &week))
             .await?,
     ))
 }
@@ -69,7 +69,9 @@ async fn review(
     let shared = state.clone();
     Ok(axum::Json(
         state
-            .run(move |s| crate::quality::review(s, shared.config(), id, &reviewer, request, now))
+            .run(move |s| {
+                crate::ops::quality::review(s, shared.config(), id, &reviewer, request, now)
+            })
             .await?,
     ))
 }
@@ -82,5 +84,5 @@ async fn results(
     user: SignedIn,
 ) -> Result<axum::Json<Vec<EngineerQa>>> {
     user.require(REVIEWERS, "review quality")?;
-    Ok(axum::Json(state.run(crate::quality::results).await?))
+    Ok(axum::Json(state.run(crate::ops::quality::results).await?))
 }

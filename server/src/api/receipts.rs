@@ -21,8 +21,8 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::blobs::BlobStatus;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::receipts::{Verification, make_on_server, verify};
 use crate::ops::work_orders::{self, Step};
-use crate::receipts::{Verification, make_on_server, verify};
 pub use fixline_api::files::{
     DeviceKey, EmailRequest, EmailSent, Manifest, ManifestEntry, ReceiptRequest,
 };

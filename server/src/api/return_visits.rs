@@ -35,7 +35,7 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<axum::Jso
     let shared = state.clone();
     Ok(axum::Json(
         state
-            .run(move |s| crate::return_visits::due(s, shared.config(), now))
+            .run(move |s| crate::ops::return_visits::due(s, shared.config(), now))
             .await?,
     ))
 }
@@ -60,7 +60,7 @@ async fn call(
         state
             .run(move |s| {
                 let (config, policy) = (shared.config(), shared.sla_policy());
-                crate::return_visits::record(s, config, policy, id, &actor, request, now)
+                crate::ops::return_visits::record(s, config, policy, id, &actor, request, now)
             })
             .await?,
     ))

@@ -3,7 +3,7 @@
 //! it shows where they are on a small map (drawn here as SVG, so it needs no map service) and
 //! refreshes itself; from arrival on, no position. Once done it leads to the receipt's page,
 //! where the customer verifies the receipt and answers the survey. No login: the token is the
-//! key (see `crate::tracking`).
+//! key (see `crate::ops::tracking`).
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -58,7 +58,7 @@ async fn tracking_link(
     let token = state
         .run(move |s| {
             s.work_order(id)?;
-            crate::tracking::token(s, id, now)
+            crate::ops::tracking::token(s, id, now)
         })
         .await?;
     Ok(axum::Json(TrackingLink {
@@ -130,7 +130,7 @@ async fn page(
 }
 
 fn gather(state: &AppState, s: &dyn crate::store::Store, token: &str) -> Result<Found> {
-    if !crate::tracking::well_formed(token) {
+    if !crate::ops::tracking::well_formed(token) {
         return Ok(Found::Unknown);
     }
     let Some(wo) = s.work_order_by_tracking_token(token)? else {

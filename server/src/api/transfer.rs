@@ -1,4 +1,4 @@
-//! CSV export and import of the customer file, for administrators (see `crate::transfer`).
+//! CSV export and import of the customer file, for administrators (see `crate::ops::transfer`).
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -13,7 +13,7 @@ use super::extract::Path;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{ErrorBody, Result};
-use crate::transfer;
+use crate::ops::transfer;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -269,9 +269,9 @@ async fn transition(
             work_orders::act(s, &policy, id, &step)
         })
         .await?;
-    crate::eta::after_step(&state, &wo, &action, at).await;
+    crate::ops::eta::after_step(&state, &wo, &action, at).await;
     if triaged {
-        crate::auto_assign::after_change(&state, id).await;
+        crate::ops::auto_assign::after_change(&state, id).await;
         wo = state.run(move |s| s.work_order(id)).await?;
     }
     Ok(versioned(StatusCode::OK, wo.version, wo))

@@ -6,5 +6,17 @@
 //! Handlers, the demo data, the tickers and the other operations all change a work order
 //! through [`work_orders`]; device actions are replayed through [`sync`].
 
+pub mod auto_assign;
+pub mod complaints;
+pub mod eta;
+pub mod kpis;
+pub mod planning;
+pub mod quality;
+pub mod receipts;
+pub mod return_visits;
+pub mod review;
+pub mod surveys;
 pub mod sync;
+pub mod tracking;
+pub mod transfer;
 pub mod work_orders;

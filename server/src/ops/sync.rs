@@ -102,7 +102,7 @@ async fn replay(
         })
         .await?;
     if let (PushOutcome::Applied { .. }, Some(wo)) = (&result.outcome, &result.work_order) {
-        crate::eta::after_step(state, wo, &step, step_at).await;
+        crate::ops::eta::after_step(state, wo, &step, step_at).await;
     }
     Ok(result)
 }

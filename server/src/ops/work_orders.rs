@@ -97,7 +97,7 @@ pub async fn expected_arrival(
             // Setting off now from where they are: the estimate is made afresh.
             wo.status = fixline_core::work_order::Status::EnRoute;
             wo.eta = None;
-            crate::eta::arrival(s, &config, &s.engineer(engineer)?, &wo, at)
+            crate::ops::eta::arrival(s, &config, &s.engineer(engineer)?, &wo, at)
         })
         .await
 }

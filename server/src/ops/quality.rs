@@ -61,7 +61,7 @@ pub fn sample(store: &dyn Store, config: &Config, week: &str) -> Result<Vec<QaCa
     for (wo, engineer) in &jobs {
         let site = store.site(wo.site_id)?.details.position;
         let survey = store.survey(wo.id)?;
-        let expected = crate::planning::duration(&config.dispatch, wo);
+        let expected = crate::ops::planning::duration(&config.dispatch, wo);
         candidates.push(Candidate {
             work_order: wo.id,
             engineer: *engineer,

@@ -15,7 +15,7 @@ use fixline_receipt::report::{Block, Report, Section};
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::kpis;
+use crate::ops::kpis;
 use crate::store::Store;
 
 pub fn create_action(

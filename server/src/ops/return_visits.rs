@@ -134,7 +134,7 @@ pub fn record(
         None => wo.status,
     };
     let complaint = complaint
-        .map(|request| crate::complaints::file(store, config, request, now))
+        .map(|request| crate::ops::complaints::file(store, config, request, now))
         .transpose()?;
     let call = ReturnCall {
         at: now,

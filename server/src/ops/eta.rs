@@ -12,7 +12,7 @@ use fixline_core::work_order::{Action, Status, WorkOrder};
 use fixline_dispatch::travel::{GreatCircle, Point, TravelModel};
 
 use crate::Result;
-use crate::planning::{DispatchConfig, duration};
+use crate::ops::planning::{DispatchConfig, duration};
 use crate::store::{Store, WorkOrderFilter, every_work_order};
 
 /// Jobs whose promised window starts further ahead than this are not part of "the day".

@@ -42,7 +42,7 @@ fn key_of(v: &FactView<'_>, by: KpiSlice) -> String {
         KpiSlice::Category => v.category.to_owned(),
         KpiSlice::Model => v.model.to_owned(),
         KpiSlice::Channel => v.channel.to_owned(),
-        KpiSlice::Week => crate::quality::week_of(day),
+        KpiSlice::Week => crate::ops::quality::week_of(day),
         KpiSlice::Month => format!("{}-{:02}", day.year(), day.month()),
         KpiSlice::Quarter => format!("{}-Q{}", day.year(), day.month0() / 3 + 1),
     }
@@ -256,11 +256,11 @@ fn narrowed(mut f: KpiFilter, by: KpiSlice, key: &str) -> Result<KpiFilter> {
         KpiSlice::Model => f.model = Some(key.to_owned()),
         KpiSlice::Channel => f.channel = Some(key.to_owned()),
         KpiSlice::Week => {
-            let monday = crate::quality::parse_week(key)?;
+            let monday = crate::ops::quality::parse_week(key)?;
             within(monday, monday + chrono::Days::new(6));
         }
         KpiSlice::Month | KpiSlice::Quarter => {
-            let (start, end) = crate::review::review_period(key)?;
+            let (start, end) = crate::ops::review::review_period(key)?;
             within(start, end);
         }
     }

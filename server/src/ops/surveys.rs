@@ -68,7 +68,7 @@ fn complain(
         }),
     }
     .validated()?;
-    let complaint = crate::complaints::file(store, config, request, now)?;
+    let complaint = crate::ops::complaints::file(store, config, request, now)?;
     mark(store, job, |s| s.complaint = Some(complaint.id))
 }
 
