@@ -8,6 +8,7 @@
 //! rows are drawn from realistic distributions with a fixed seed. `FIXLINE_BENCH_JOBS` scales it
 //! down (default 1,000,000).
 
+use fixline_server::store::prelude::*;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -15,7 +16,7 @@ use fixline_api::kpi::{KpiQuery, KpiSlice};
 use fixline_core::engineer::{EngineerDetails, ShiftPattern};
 use fixline_core::ids::EngineerId;
 use fixline_core::position::Position;
-use fixline_server::store::{FactsArea, SqliteStore, Store};
+use fixline_server::store::{FactsArea, SqliteStore};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, params};

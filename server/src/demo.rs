@@ -948,6 +948,7 @@ impl IdMaker {
 mod tests {
     use super::*;
     use crate::store::SqliteStore;
+    use crate::store::prelude::*;
     use fixline_core::work_order::Status;
 
     /// Names the demo's images without keeping them (these tests read no image).

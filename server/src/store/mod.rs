@@ -223,8 +223,60 @@ pub struct FactView<'a> {
     pub cause_code: Option<&'a str>,
 }
 
-pub trait Store: Send + Sync + 'static {
-    // --- users and sessions
+/// The area traits, for code that holds a concrete store (tests, the command line) rather than
+/// `dyn Store`: `use fixline_server::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{
+        AccessStore, ChangeFeed, ComplaintStore, CustomerStore, EngineerStore, KnowledgeStore,
+        KpiStore, NoticeStore, QualityStore, ReceiptStore, SettingStore, Store, SyncStore,
+        WorkOrderStore,
+    };
+}
+
+/// Everything the server keeps, by area; a store implements each area's trait (the SQLite
+/// store has a module per area under `sqlite/`).
+pub trait Store:
+    AccessStore
+    + CustomerStore
+    + EngineerStore
+    + WorkOrderStore
+    + ReceiptStore
+    + ComplaintStore
+    + QualityStore
+    + KpiStore
+    + KnowledgeStore
+    + SyncStore
+    + NoticeStore
+    + SettingStore
+    + ChangeFeed
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> Store for S where
+    S: AccessStore
+        + CustomerStore
+        + EngineerStore
+        + WorkOrderStore
+        + ReceiptStore
+        + ComplaintStore
+        + QualityStore
+        + KpiStore
+        + KnowledgeStore
+        + SyncStore
+        + NoticeStore
+        + SettingStore
+        + ChangeFeed
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Users, sessions, the security log, device and intake keys.
+pub trait AccessStore {
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()>;
     fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>>;
     fn list_users(&self) -> Result<Vec<User>>;
@@ -249,8 +301,50 @@ pub trait Store: Send + Sync + 'static {
     fn record_security_event(&self, event: &fixline_core::security::SecurityEvent) -> Result<()>;
     /// The security log, newest first.
     fn security_events(&self, limit: u32) -> Result<Vec<fixline_core::security::SecurityEvent>>;
+    fn add_intake_key(
+        &self,
+        key_hash: &[u8],
+        channel: IntakeChannel,
+        label: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
+    /// Registers a device's public seal key for a user (true: newly); registering it again is
+    /// a no-op, and a key registered to someone else, or revoked, is refused.
+    fn register_device_key(
+        &self,
+        key: &str,
+        user: UserId,
+        name: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// The display name of the user whose device holds this public key, and when the key was
+    /// revoked, if it was.
+    fn device_key_owner(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>>;
+    fn device_keys(&self) -> Result<Vec<fixline_core::security::RegisteredDevice>>;
+    /// Revokes a device key from `event.at` on, and logs it.
+    fn revoke_device_key(
+        &self,
+        key: &str,
+        event: &fixline_core::security::SecurityEvent,
+    ) -> Result<()>;
+    fn intake_keys(&self) -> Result<Vec<fixline_core::security::IntakeKeyInfo>>;
+    /// Revokes the intake key `id` names (see `security::key_id`), and logs it.
+    fn revoke_intake_key(
+        &self,
+        id: &str,
+        event: &fixline_core::security::SecurityEvent,
+    ) -> Result<()>;
+    /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
+    fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
+    /// The user a device seal key is registered to.
+    fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
+    /// When a device of this user first registered its seal key (revoked keys included).
+    fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>>;
+}
 
-    // --- the customer file
+/// The customer file: customers, contacts, sites, assets and the file's edit history.
+pub trait CustomerStore {
     fn create_customer(
         &self,
         id: CustomerId,
@@ -333,8 +427,10 @@ pub trait Store: Send + Sync + 'static {
     fn every_asset(&self) -> Result<Vec<Asset>>;
     /// Whether `engineer` holds (or held) a work order for this customer.
     fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool>;
+}
 
-    // --- engineers
+/// Engineers and where they last were.
+pub trait EngineerStore {
     fn create_engineer(
         &self,
         id: EngineerId,
@@ -353,8 +449,10 @@ pub trait Store: Send + Sync + 'static {
     fn list_engineers(&self, region: Option<&str>, paging: Paging) -> Result<Page<Engineer>>;
     /// Records a position ping; an older fix than the one held is logged but does not move the engineer.
     fn record_position(&self, id: EngineerId, fix: PositionFix, at: Timestamp) -> Result<Engineer>;
+}
 
-    // --- work orders
+/// Work orders, their history, and requests held for the desk.
+pub trait WorkOrderStore {
     /// Creates a work order, and the customer and site of a new caller, in one transaction (or,
     /// for an outside channel's request that matches a customer on file, holds it for the desk);
     /// returns it and whether it already existed (a repeated idempotency key).
@@ -374,8 +472,59 @@ pub trait Store: Send + Sync + 'static {
         change: WorkOrderChange<'_>,
     ) -> Result<WorkOrder>;
     fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>>;
+    /// Held requests, oldest first; only those still waiting unless `all`.
+    fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>>;
+    fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake>;
+    /// Marks a waiting request filed (with its work order) or rejected; one already resolved
+    /// the same way is answered as it is, one resolved otherwise is refused.
+    fn resolve_pending_intake(
+        &self,
+        id: PendingIntakeId,
+        resolution: PendingResolution,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<PendingIntake>;
+}
 
-    // --- complaints
+/// What a job leaves behind: parts, photos and receipts as blobs, the receipt's and the tracking page's tokens.
+pub trait ReceiptStore {
+    /// Adds or replaces a part; the part list changes rarely and is not in the change log.
+    fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()>;
+    fn parts(&self) -> Result<Vec<fixline_core::billing::Part>>;
+    /// Work orders whose photos or receipt name this blob.
+    fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>>;
+    /// Records that a file's bytes reached the server for these jobs (an upload finished by an
+    /// engineer holding them, or the server made the file for the job).
+    fn record_blob_jobs(
+        &self,
+        sha256: &str,
+        jobs: &[WorkOrderId],
+        by: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Whether the engineer holds a job the file's bytes reached the server for.
+    fn blob_reached(&self, sha256: &str, engineer: EngineerId) -> Result<bool>;
+    /// The work order whose receipt has this customer-link token.
+    fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
+    /// The request's tracking-link token: the one on file, else `candidate`, stored.
+    fn tracking_token(
+        &self,
+        work_order: WorkOrderId,
+        candidate: &str,
+        at: Timestamp,
+    ) -> Result<String>;
+    fn work_order_by_tracking_token(&self, token: &str) -> Result<Option<WorkOrder>>;
+    fn record_receipt_mail(
+        &self,
+        id: WorkOrderId,
+        recipient: &str,
+        at: Timestamp,
+        error: Option<&str>,
+    ) -> Result<()>;
+}
+
+/// Complaints and their deadlines.
+pub trait ComplaintStore {
     /// Numbers the complaint (`CP-000001`) and stores what `build` makes of the number; the
     /// customer must be on file.
     fn create_complaint(
@@ -409,13 +558,51 @@ pub trait Store: Send + Sync + 'static {
         &self,
         customer: CustomerId,
     ) -> Result<Vec<fixline_core::complaint::Complaint>>;
-    // --- quality reviews
+    /// `expected`: the version the caller saw, if it says.
+    fn update_complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+        expected: Option<u64>,
+        edit: ComplaintEdit<'_>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint>;
+}
+
+/// The customer's survey, QA reviews and the review's improvement actions.
+pub trait QualityStore {
     /// Keeps a job's scorecard (a second review of the job replaces the first).
     fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()>;
     /// Scorecards of one ISO week ("2026-W49"), or all, oldest first.
     fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>>;
+    fn create_improvement_action(
+        &self,
+        action: &fixline_core::improvement::ImprovementAction,
+    ) -> Result<()>;
+    /// Changes an action made on version `expected`; `edit` returns the new one.
+    fn update_improvement_action(
+        &self,
+        id: fixline_core::ids::ImprovementId,
+        expected: u64,
+        edit: &mut dyn FnMut(
+            &fixline_core::improvement::ImprovementAction,
+        ) -> Result<fixline_core::improvement::ImprovementAction>,
+    ) -> Result<fixline_core::improvement::ImprovementAction>;
+    fn improvement_actions(&self) -> Result<Vec<fixline_core::improvement::ImprovementAction>>;
+    /// The job's survey, if the customer answered.
+    fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>>;
+    /// Records an answer: `revise` is given the survey on file (none: the first answer) and
+    /// returns the one to keep, in the same transaction.
+    fn answer_survey(
+        &self,
+        work_order: WorkOrderId,
+        revise: &mut dyn FnMut(
+            Option<&fixline_core::survey::Survey>,
+        ) -> Result<fixline_core::survey::Survey>,
+    ) -> Result<fixline_core::survey::Survey>;
+}
 
-    // --- KPIs
+/// The KPI rollup, one row of facts per job.
+pub trait KpiStore {
     /// Sets the zone and calendar the KPI facts are worked out in, and writes the facts of
     /// every job that has none yet.
     fn set_facts_area(&self, area: FactsArea) -> Result<()>;
@@ -431,79 +618,10 @@ pub trait Store: Send + Sync + 'static {
         filter: &fixline_api::kpi::KpiFilter,
         paging: Paging,
     ) -> Result<(Vec<FactRow>, u64)>;
+}
 
-    // --- improvement actions
-    fn create_improvement_action(
-        &self,
-        action: &fixline_core::improvement::ImprovementAction,
-    ) -> Result<()>;
-    /// Changes an action made on version `expected`; `edit` returns the new one.
-    fn update_improvement_action(
-        &self,
-        id: fixline_core::ids::ImprovementId,
-        expected: u64,
-        edit: &mut dyn FnMut(
-            &fixline_core::improvement::ImprovementAction,
-        ) -> Result<fixline_core::improvement::ImprovementAction>,
-    ) -> Result<fixline_core::improvement::ImprovementAction>;
-    fn improvement_actions(&self) -> Result<Vec<fixline_core::improvement::ImprovementAction>>;
-
-    // --- surveys
-    /// The job's survey, if the customer answered.
-    fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>>;
-    /// Records an answer: `revise` is given the survey on file (none: the first answer) and
-    /// returns the one to keep, in the same transaction.
-    fn answer_survey(
-        &self,
-        work_order: WorkOrderId,
-        revise: &mut dyn FnMut(
-            Option<&fixline_core::survey::Survey>,
-        ) -> Result<fixline_core::survey::Survey>,
-    ) -> Result<fixline_core::survey::Survey>;
-
-    /// `expected`: the version the caller saw, if it says.
-    fn update_complaint(
-        &self,
-        id: fixline_core::ids::ComplaintId,
-        expected: Option<u64>,
-        edit: ComplaintEdit<'_>,
-        at: Timestamp,
-    ) -> Result<fixline_core::complaint::Complaint>;
-
-    // --- intake channels
-    fn add_intake_key(
-        &self,
-        key_hash: &[u8],
-        channel: IntakeChannel,
-        label: &str,
-        at: Timestamp,
-    ) -> Result<()>;
-    fn intake_channel_for_key(&self, key_hash: &[u8]) -> Result<Option<IntakeChannel>>;
-    /// A setting changed from a screen, with its version; none: the settings file's holds.
-    fn setting(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>>;
-    /// Stores a setting at the version it was read at (0: not stored yet); answers the new one.
-    fn put_setting(
-        &self,
-        key: &str,
-        value: &serde_json::Value,
-        expected: u64,
-        by: UserId,
-        at: Timestamp,
-    ) -> Result<u64>;
-    /// Held requests, oldest first; only those still waiting unless `all`.
-    fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>>;
-    fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake>;
-    /// Marks a waiting request filed (with its work order) or rejected; one already resolved
-    /// the same way is answered as it is, one resolved otherwise is refused.
-    fn resolve_pending_intake(
-        &self,
-        id: PendingIntakeId,
-        resolution: PendingResolution,
-        by: UserId,
-        at: Timestamp,
-    ) -> Result<PendingIntake>;
-
-    // --- knowledge base
+/// The knowledge base: articles, their search and images, what helped.
+pub trait KnowledgeStore {
     fn create_article(&self, article: &Article, at: Timestamp) -> Result<()>;
     /// Saves a draft, publishes or withdraws, if the article is still at `expected`.
     fn edit_article(
@@ -551,8 +669,10 @@ pub trait Store: Send + Sync + 'static {
         keep_image: &dyn Fn(&[u8]) -> Result<String>,
         at: Timestamp,
     ) -> Result<usize>;
+}
 
-    // --- device sync
+/// Devices: actions pushed (each applied at most once), pages pulled, conflicts.
+pub trait SyncStore {
     /// Applies one device action at most once: a repeated id gets the stored outcome. `decide`
     /// replays the action on the current job (see `fixline_core::sync::replay`); the store
     /// writes what it decided, the conflict if any, and the outcome, in one transaction.
@@ -567,46 +687,10 @@ pub trait Store: Send + Sync + 'static {
     fn pull(&self, engineer: EngineerId, cursor: SyncCursor, limit: u32) -> Result<PullPage>;
     /// Conflicts, newest first: all of them, or one engineer's.
     fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>>;
+}
 
-    // --- parts list
-    /// Adds or replaces a part; the part list changes rarely and is not in the change log.
-    fn put_part(&self, part: &fixline_core::billing::Part, at: Timestamp) -> Result<()>;
-    fn parts(&self) -> Result<Vec<fixline_core::billing::Part>>;
-
-    // --- receipts
-    /// Registers a device's public seal key for a user (true: newly); registering it again is
-    /// a no-op, and a key registered to someone else, or revoked, is refused.
-    fn register_device_key(
-        &self,
-        key: &str,
-        user: UserId,
-        name: &str,
-        at: Timestamp,
-    ) -> Result<bool>;
-    /// The display name of the user whose device holds this public key, and when the key was
-    /// revoked, if it was.
-    fn device_key_owner(&self, key: &str) -> Result<Option<(String, Option<Timestamp>)>>;
-    fn device_keys(&self) -> Result<Vec<fixline_core::security::RegisteredDevice>>;
-    /// Revokes a device key from `event.at` on, and logs it.
-    fn revoke_device_key(
-        &self,
-        key: &str,
-        event: &fixline_core::security::SecurityEvent,
-    ) -> Result<()>;
-    fn intake_keys(&self) -> Result<Vec<fixline_core::security::IntakeKeyInfo>>;
-    /// Revokes the intake key `id` names (see `security::key_id`), and logs it.
-    fn revoke_intake_key(
-        &self,
-        id: &str,
-        event: &fixline_core::security::SecurityEvent,
-    ) -> Result<()>;
-    /// The secret the server seals its own receipts with; `candidate` becomes it the first time.
-    fn server_seal_secret(&self, candidate: [u8; 32]) -> Result<[u8; 32]>;
-    /// Whether the database answers and its schema is the one this version migrates to.
-    fn readiness(&self) -> Result<()>;
-    /// The user a device seal key is registered to.
-    fn device_key_user(&self, key: &str) -> Result<Option<UserId>>;
-    // --- notification outbox (written with each change of a job or complaint; see `sqlite/notices.rs`)
+/// The notification outbox and the staff's own notices.
+pub trait NoticeStore {
     /// Claims up to `limit` due deliveries for sending, leased until `now + lease`.
     fn claim_deliveries(
         &self,
@@ -645,40 +729,27 @@ pub trait Store: Send + Sync + 'static {
         id: uuid::Uuid,
         now: Timestamp,
     ) -> Result<fixline_core::notify::Delivery>;
-    /// When a device of this user first registered its seal key (revoked keys included).
-    fn first_device_registration(&self, user: UserId) -> Result<Option<Timestamp>>;
-    /// Work orders whose photos or receipt name this blob.
-    fn work_orders_naming_blob(&self, sha256: &str) -> Result<Vec<WorkOrder>>;
-    /// Records that a file's bytes reached the server for these jobs (an upload finished by an
-    /// engineer holding them, or the server made the file for the job).
-    fn record_blob_jobs(
-        &self,
-        sha256: &str,
-        jobs: &[WorkOrderId],
-        by: Option<UserId>,
-        at: Timestamp,
-    ) -> Result<()>;
-    /// Whether the engineer holds a job the file's bytes reached the server for.
-    fn blob_reached(&self, sha256: &str, engineer: EngineerId) -> Result<bool>;
-    /// The work order whose receipt has this customer-link token.
-    fn work_order_by_receipt_token(&self, token: &str) -> Result<Option<WorkOrder>>;
-    /// The request's tracking-link token: the one on file, else `candidate`, stored.
-    fn tracking_token(
-        &self,
-        work_order: WorkOrderId,
-        candidate: &str,
-        at: Timestamp,
-    ) -> Result<String>;
-    fn work_order_by_tracking_token(&self, token: &str) -> Result<Option<WorkOrder>>;
-    fn record_receipt_mail(
-        &self,
-        id: WorkOrderId,
-        recipient: &str,
-        at: Timestamp,
-        error: Option<&str>,
-    ) -> Result<()>;
+}
 
-    // --- change log
+/// Settings saved from the screens, and whether the store answers.
+pub trait SettingStore {
+    /// A setting changed from a screen, with its version; none: the settings file's holds.
+    fn setting(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>>;
+    /// Stores a setting at the version it was read at (0: not stored yet); answers the new one.
+    fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        expected: u64,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<u64>;
+    /// Whether the database answers and its schema is the one this version migrates to.
+    fn readiness(&self) -> Result<()>;
+}
+
+/// The change log: every write appends to it in its transaction; subscribers hear changes in commit order.
+pub trait ChangeFeed {
     fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>>;
     /// The sequence number of the newest change, 0 when there is none.
     fn latest_seq(&self) -> Result<i64>;

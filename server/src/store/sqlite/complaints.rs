@@ -1,6 +1,7 @@
 //! Complaints on SQLite: one JSON document per complaint with the columns the inbox sorts by.
 //! Every write logs a `complaint` change, so escalations reach the live stream.
 
+use crate::store::ComplaintStore;
 use fixline_core::Timestamp;
 use fixline_core::complaint::Complaint;
 use fixline_core::ids::{ComplaintId, CustomerId};
@@ -163,5 +164,62 @@ impl SqliteStore {
             super::notices::enqueue_for_complaint(tx, &current, &next, at)?;
             Ok(next)
         })
+    }
+}
+
+impl ComplaintStore for SqliteStore {
+    fn create_complaint(
+        &self,
+        build: &mut dyn FnMut(String) -> Result<fixline_core::complaint::Complaint>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::create_complaint(self, build, at)
+    }
+
+    fn complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::complaint(self, id)
+    }
+
+    fn complaints(
+        &self,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints(self, open_only, limit)
+    }
+
+    fn complaints_past_deadline(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_past_deadline(self, now)
+    }
+
+    fn complaints_received(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_received(self, from, to)
+    }
+
+    fn complaints_of_customer(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
+        SqliteStore::complaints_of_customer(self, customer)
+    }
+
+    fn update_complaint(
+        &self,
+        id: fixline_core::ids::ComplaintId,
+        expected: Option<u64>,
+        edit: crate::store::ComplaintEdit<'_>,
+        at: Timestamp,
+    ) -> Result<fixline_core::complaint::Complaint> {
+        SqliteStore::update_complaint(self, id, expected, edit, at)
     }
 }

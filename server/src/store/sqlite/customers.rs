@@ -1,6 +1,8 @@
 //! The customer file on SQLite: customers, contacts, sites and assets, and who changed what
 //! in it. Every write of a file record keeps a [`FileEdit`] in the same transaction.
 
+use super::*;
+use crate::store::CustomerStore;
 use fixline_core::Timestamp;
 use fixline_core::customer::history::{self, FileEdit, FileRecord};
 use fixline_core::customer::{
@@ -511,4 +513,148 @@ pub(super) fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFi
         )?,
         work_orders: orders.iter().map(WorkOrder::summary).collect(),
     })
+}
+
+impl CustomerStore for SqliteStore {
+    fn create_customer(
+        &self,
+        id: CustomerId,
+        details: CustomerDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        SqliteStore::create_customer(self, id, details, by, at)
+    }
+
+    fn update_customer(
+        &self,
+        id: CustomerId,
+        expected: u64,
+        details: CustomerDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Customer> {
+        SqliteStore::update_customer(self, id, expected, details, by, at)
+    }
+
+    fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
+        SqliteStore::customer_file(self, id)
+    }
+
+    fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
+        SqliteStore::file_history(self, id)
+    }
+
+    fn list_customers(
+        &self,
+        text: Option<&str>,
+        visibility: Visibility,
+        paging: Paging,
+    ) -> Result<Page<Customer>> {
+        SqliteStore::list_customers(self, text, visibility, paging)
+    }
+
+    fn add_contact(
+        &self,
+        id: ContactId,
+        customer: CustomerId,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        SqliteStore::add_contact(self, id, customer, details, by, at)
+    }
+
+    fn update_contact(
+        &self,
+        id: ContactId,
+        expected: u64,
+        details: ContactDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Contact> {
+        SqliteStore::update_contact(self, id, expected, details, by, at)
+    }
+
+    fn contact(&self, id: ContactId) -> Result<Contact> {
+        SqliteStore::contact(self, id)
+    }
+
+    fn create_site(
+        &self,
+        id: SiteId,
+        customer: CustomerId,
+        details: SiteDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Site> {
+        SqliteStore::create_site(self, id, customer, details, by, at)
+    }
+
+    fn update_site(
+        &self,
+        id: SiteId,
+        expected: u64,
+        details: SiteDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Site> {
+        SqliteStore::update_site(self, id, expected, details, by, at)
+    }
+
+    fn site(&self, id: SiteId) -> Result<Site> {
+        SqliteStore::site(self, id)
+    }
+
+    fn create_asset(
+        &self,
+        id: AssetId,
+        customer: CustomerId,
+        details: AssetDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        SqliteStore::create_asset(self, id, customer, details, by, at)
+    }
+
+    fn update_asset(
+        &self,
+        id: AssetId,
+        expected: u64,
+        details: AssetDetails,
+        by: Option<&Actor>,
+        at: Timestamp,
+    ) -> Result<Asset> {
+        SqliteStore::update_asset(self, id, expected, details, by, at)
+    }
+
+    fn asset(&self, id: AssetId) -> Result<Asset> {
+        SqliteStore::asset(self, id)
+    }
+
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
+        SqliteStore::customer(self, id)
+    }
+
+    fn every_customer(&self) -> Result<Vec<Customer>> {
+        self.every("customers")
+    }
+
+    fn every_site(&self) -> Result<Vec<Site>> {
+        self.every("sites")
+    }
+
+    fn every_asset(&self) -> Result<Vec<Asset>> {
+        self.every("assets")
+    }
+
+    fn engineer_serves_customer(&self, engineer: EngineerId, customer: CustomerId) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM work_orders WHERE assignee = ?1 AND customer_id = ?2)",
+                [engineer.to_string(), customer.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+    }
 }

@@ -2,6 +2,7 @@
 //! index (`fixline-kb`) rewritten in the same transaction as the published copy, the images
 //! each article shows, engineers' answers counted from their jobs, and customers' reads.
 
+use crate::store::KnowledgeStore;
 use fixline_api::knowledge::{ArticleReadStats, ArticleState};
 use fixline_core::Timestamp;
 use fixline_core::ids::{ArticleId, WorkOrderId};
@@ -502,4 +503,81 @@ fn adopted(
     let mut article = Article::new(id, content, at)?;
     article.publish(at)?;
     Ok(article)
+}
+
+impl KnowledgeStore for SqliteStore {
+    fn create_article(&self, article: &Article, at: Timestamp) -> Result<()> {
+        SqliteStore::create_article(self, article, at)
+    }
+
+    fn edit_article(
+        &self,
+        id: ArticleId,
+        expected: u64,
+        edit: ArticleEdit,
+        at: Timestamp,
+    ) -> Result<Article> {
+        SqliteStore::edit_article(self, id, expected, edit, at)
+    }
+
+    fn article(&self, id: ArticleId) -> Result<Article> {
+        SqliteStore::article(self, id)
+    }
+
+    fn list_articles(&self, filter: &ArticleFilter, paging: Paging) -> Result<Page<Article>> {
+        SqliteStore::list_articles(self, filter, paging)
+    }
+
+    fn find_articles(
+        &self,
+        query: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
+        SqliteStore::find_articles(self, query, scope, limit)
+    }
+
+    fn suggest_articles(
+        &self,
+        model: Option<&str>,
+        fault_code: Option<&str>,
+        symptom: &str,
+        scope: &fixline_kb::Scope,
+        limit: usize,
+    ) -> Result<Vec<Article>> {
+        SqliteStore::suggest_articles(self, model, fault_code, symptom, scope, limit)
+    }
+
+    fn past_fixes(
+        &self,
+        job: WorkOrderId,
+        model: &str,
+        fault_code: Option<&str>,
+    ) -> Result<Vec<PastFix>> {
+        SqliteStore::past_fixes(self, job, model, fault_code)
+    }
+
+    fn article_image(&self, sha256: &str, public_only: bool) -> Result<Option<String>> {
+        SqliteStore::article_image(self, sha256, public_only)
+    }
+
+    fn record_help_read(&self, visitor: &str, article: ArticleId, at: Timestamp) -> Result<()> {
+        SqliteStore::record_help_read(self, visitor, article, at)
+    }
+
+    fn link_help_reads(&self, visitor: &str, request: WorkOrderId) -> Result<()> {
+        SqliteStore::link_help_reads(self, visitor, request)
+    }
+
+    fn article_read_stats(&self) -> Result<Vec<fixline_api::knowledge::ArticleReadStats>> {
+        SqliteStore::article_read_stats(self)
+    }
+
+    fn adopt_guides(
+        &self,
+        keep_image: &dyn Fn(&[u8]) -> Result<String>,
+        at: Timestamp,
+    ) -> Result<usize> {
+        SqliteStore::adopt_guides(self, keep_image, at)
+    }
 }

@@ -2,6 +2,8 @@
 //! [`JobFacts`], rewritten in the transaction of every change to the job (and of its survey,
 //! review and complaints), so the dashboard folds narrow rows and never job documents.
 
+use super::*;
+use crate::store::KpiStore;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
@@ -507,6 +509,28 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((rows, u64::try_from(total).unwrap_or(0)))
         })
+    }
+}
+
+impl KpiStore for SqliteStore {
+    fn set_facts_area(&self, area: FactsArea) -> Result<()> {
+        self.set_facts_area_and_backfill(area)
+    }
+
+    fn job_facts_page(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        paging: Paging,
+    ) -> Result<(Vec<FactRow>, u64)> {
+        self.job_facts_page_in(filter, paging)
+    }
+
+    fn fold_job_facts(
+        &self,
+        filter: &fixline_api::kpi::KpiFilter,
+        each: &mut dyn FnMut(&super::FactView<'_>),
+    ) -> Result<()> {
+        self.fold_job_facts_in(filter, each)
     }
 }
 

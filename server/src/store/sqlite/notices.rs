@@ -2,6 +2,8 @@
 //! that change's transaction (core decides what, from the job before and after); the worker
 //! claims due rows, and settles each as sent, retried later, or dead.
 
+use super::*;
+use crate::store::NoticeStore;
 use chrono::TimeDelta;
 use fixline_core::Timestamp;
 use fixline_core::complaint::Complaint;
@@ -327,5 +329,52 @@ impl SqliteStore {
                 ..d
             })
         })
+    }
+}
+
+impl NoticeStore for SqliteStore {
+    fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease: chrono::TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>> {
+        SqliteStore::claim_deliveries(self, now, lease, limit)
+    }
+
+    fn settle_delivery(
+        &self,
+        id: Uuid,
+        outcome: super::DeliveryOutcome,
+        now: Timestamp,
+    ) -> Result<()> {
+        SqliteStore::settle_delivery(self, id, outcome, now)
+    }
+
+    fn deliveries(
+        &self,
+        state: Option<fixline_core::notify::DeliveryState>,
+        about: Option<fixline_core::notify::NoticeSubject>,
+        webhook: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::Delivery>> {
+        SqliteStore::deliveries(self, state, about, webhook, limit)
+    }
+
+    fn staff_notices(
+        &self,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::StaffNotice>> {
+        SqliteStore::staff_notices(self, user, unread_only, limit)
+    }
+
+    fn read_staff_notices(&self, user: UserId, id: Option<Uuid>, at: Timestamp) -> Result<()> {
+        SqliteStore::read_staff_notices(self, user, id, at)
+    }
+
+    fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {
+        SqliteStore::resend_delivery(self, id, now)
     }
 }

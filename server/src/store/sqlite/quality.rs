@@ -1,5 +1,7 @@
 //! Quality reviews on SQLite: one scorecard per job, with the engineer and week as columns.
 
+use super::*;
+use crate::store::QualityStore;
 use fixline_core::quality::QaReview;
 use rusqlite::params;
 
@@ -36,5 +38,51 @@ impl SqliteStore {
                 params![week],
             )
         })
+    }
+}
+
+impl QualityStore for SqliteStore {
+    fn create_improvement_action(
+        &self,
+        action: &fixline_core::improvement::ImprovementAction,
+    ) -> Result<()> {
+        SqliteStore::create_improvement_action(self, action)
+    }
+
+    fn update_improvement_action(
+        &self,
+        id: fixline_core::ids::ImprovementId,
+        expected: u64,
+        edit: &mut dyn FnMut(
+            &fixline_core::improvement::ImprovementAction,
+        ) -> Result<fixline_core::improvement::ImprovementAction>,
+    ) -> Result<fixline_core::improvement::ImprovementAction> {
+        SqliteStore::update_improvement_action(self, id, expected, edit)
+    }
+
+    fn improvement_actions(&self) -> Result<Vec<fixline_core::improvement::ImprovementAction>> {
+        SqliteStore::improvement_actions(self)
+    }
+
+    fn survey(&self, work_order: WorkOrderId) -> Result<Option<fixline_core::survey::Survey>> {
+        SqliteStore::survey(self, work_order)
+    }
+
+    fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()> {
+        SqliteStore::save_qa_review(self, review)
+    }
+
+    fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>> {
+        SqliteStore::qa_reviews(self, week)
+    }
+
+    fn answer_survey(
+        &self,
+        work_order: WorkOrderId,
+        revise: &mut dyn FnMut(
+            Option<&fixline_core::survey::Survey>,
+        ) -> Result<fixline_core::survey::Survey>,
+    ) -> Result<fixline_core::survey::Survey> {
+        SqliteStore::answer_survey(self, work_order, revise)
     }
 }

@@ -5,6 +5,7 @@
 //! behind them, every published knowledge-base article (its published copy only), and the list
 //! of colleagues (to hand a job over).
 
+use crate::store::SyncStore;
 use std::collections::HashSet;
 
 use fixline_core::Timestamp;
@@ -583,4 +584,24 @@ fn owner_of(c: &Connection, entity: Entity, id: Uuid) -> Result<String> {
         [id.to_string()],
         |r| r.get(0),
     )?)
+}
+
+impl SyncStore for SqliteStore {
+    fn apply_device_action(
+        &self,
+        actor: &Actor,
+        action: &DeviceAction,
+        now: Timestamp,
+        decide: DeviceDecision<'_>,
+    ) -> Result<PushResult> {
+        SqliteStore::apply_device_action(self, actor, action, now, decide)
+    }
+
+    fn pull(&self, engineer: EngineerId, cursor: SyncCursor, limit: u32) -> Result<PullPage> {
+        SqliteStore::pull(self, engineer, cursor, limit)
+    }
+
+    fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>> {
+        SqliteStore::conflicts(self, engineer, limit)
+    }
 }

@@ -1,0 +1,117 @@
+//! Engineers on SQLite.
+
+use super::*;
+use crate::store::EngineerStore;
+
+impl EngineerStore for SqliteStore {
+    fn create_engineer(
+        &self,
+        id: EngineerId,
+        details: EngineerDetails,
+        at: Timestamp,
+    ) -> Result<Engineer> {
+        let engineer = Engineer {
+            id,
+            user_id: None,
+            details: details.validated()?,
+            status: EngineerStatus::OffShift,
+            last_position: None,
+            updated_at: at,
+            version: 1,
+        };
+        self.write(|tx, log| put(tx, log, &engineer, ChangeOp::Created, at))?;
+        Ok(engineer)
+    }
+
+    fn update_engineer(
+        &self,
+        id: EngineerId,
+        expected: u64,
+        details: EngineerDetails,
+        status: Option<EngineerStatus>,
+        at: Timestamp,
+    ) -> Result<Engineer> {
+        let details = details.validated()?;
+        self.write(|tx, log| {
+            update(tx, log, *id.as_uuid(), expected, at, |e: &mut Engineer| {
+                e.details = details;
+                e.status = status.unwrap_or(e.status);
+            })
+        })
+    }
+
+    fn engineer(&self, id: EngineerId) -> Result<Engineer> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn list_engineers(&self, region: Option<&str>, paging: Paging) -> Result<Page<Engineer>> {
+        self.read(|c| {
+            let region = region.unwrap_or("");
+            let filter = "(?1 = '' OR region = ?1)";
+            let total: i64 = c.query_row(
+                &format!("SELECT count(*) FROM engineers WHERE {filter}"),
+                [region],
+                |r| r.get(0),
+            )?;
+            let items = docs(
+                c,
+                &format!(
+                    "SELECT doc FROM engineers WHERE {filter} ORDER BY name, id LIMIT ?2 OFFSET ?3"
+                ),
+                params![region, paging.per_page, paging.offset()],
+            )?;
+            Ok(page(items, paging, total))
+        })
+    }
+
+    fn record_position(&self, id: EngineerId, fix: PositionFix, at: Timestamp) -> Result<Engineer> {
+        self.write(|tx, log| {
+            let mut engineer: Engineer = get(tx, *id.as_uuid())?;
+            // Pings arrive out of order after a device reconnects; only a newer fix moves the pin.
+            if engineer.last_position.is_none_or(|last| fix.at >= last.at) {
+                engineer.last_position = Some(fix);
+                // Position is not an edit: the version stays, so pings never make a form stale.
+                tx.execute(
+                    "UPDATE engineers SET doc = ?1 WHERE id = ?2",
+                    params![to_json(&engineer)?, id.to_string()],
+                )?;
+            }
+            log.record(
+                tx,
+                at,
+                ChangeDraft {
+                    entity: Entity::Engineer,
+                    entity_id: *id.as_uuid(),
+                    op: ChangeOp::Position,
+                    version: None,
+                    engineer_id: Some(id),
+                    previous_engineer_id: None,
+                    region: Some(engineer.details.region.clone()),
+                    data: serde_json::json!({ "position": fix.position, "at": fix.at }),
+                },
+            )?;
+            Ok(engineer)
+        })
+    }
+}
+
+impl Record for Engineer {
+    const TABLE: &'static str = "engineers";
+    const ENTITY: Entity = Entity::Engineer;
+    const NAME: &'static str = "engineer";
+    record_identity!();
+    bump_version!(updated_at);
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("region", Value::Text(self.details.region.clone())),
+            ("name", Value::Text(self.details.name.clone())),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn region(&self) -> Option<String> {
+        Some(self.details.region.clone())
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.details.name, "status": self.status, "last_position": self.last_position })
+    }
+}

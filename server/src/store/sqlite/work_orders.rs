@@ -1,0 +1,533 @@
+//! Work orders, their history and held requests on SQLite.
+
+use super::*;
+use crate::store::WorkOrderStore;
+
+impl WorkOrderStore for SqliteStore {
+    fn create_work_order(&self, intake: WorkOrderIntake, at: Timestamp) -> Result<(Taken, bool)> {
+        let channel = intake.channel.as_str();
+        self.write(|tx, log| {
+            if let Some(key) = &intake.idempotency_key {
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT w.doc FROM intake_requests r JOIN work_orders w ON w.id = r.work_order_id
+                         WHERE r.channel = ?1 AND r.idempotency_key = ?2",
+                        [channel, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(doc) = existing {
+                    return Ok((Taken::Opened(Box::new(from_json(&doc)?)), true));
+                }
+                let held: Option<String> = tx
+                    .query_row(
+                        "SELECT doc FROM pending_intakes WHERE channel = ?1 AND idempotency_key = ?2",
+                        [channel, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(doc) = held {
+                    return Ok((Taken::Held(Box::new(from_json(&doc)?)), true));
+                }
+            }
+            let seq: i64 = tx.query_row("SELECT coalesce(max(number_seq), 0) + 1 FROM work_orders", [], |r| r.get(0))?;
+            let target = match resolve_target(tx, log, &intake.target, at)? {
+                Resolved::Target(t) => *t,
+                Resolved::Matched { customer, asset } => {
+                    let pending = PendingIntake {
+                        id: PendingIntakeId::from_uuid(Uuid::now_v7()),
+                        channel: intake.channel,
+                        received_at: at,
+                        request: intake.request.clone(),
+                        matched_customer: customer,
+                        matched_asset: asset,
+                        state: PendingState::Waiting,
+                        work_order_id: None,
+                        reason: None,
+                        resolved_at: None,
+                        resolved_by: None,
+                    };
+                    tx.execute(
+                        "INSERT INTO pending_intakes (id, channel, idempotency_key, state, received_at, doc)
+                         VALUES (?1, ?2, ?3, 'waiting', ?4, ?5)",
+                        params![pending.id.to_string(), channel, intake.idempotency_key, ts(at), to_json(&pending)?],
+                    )?;
+                    return Ok((Taken::Held(Box::new(pending)), false));
+                }
+            };
+            let wo = (intake.build)(&target, format!("WO-{seq:06}"))?;
+            let (search, region) = Self::search_text(tx, &wo)?;
+            let extra = vec![
+                ("number_seq", Value::Integer(seq)),
+                ("customer_id", Value::Text(wo.customer_id.to_string())),
+                ("site_id", Value::Text(wo.site_id.to_string())),
+                ("region", Value::Text(region.clone())),
+                ("channel", Value::Text(channel.to_owned())),
+                ("created_at", Value::Text(ts(wo.created_at))),
+                ("search_text", Value::Text(search)),
+            ];
+            put_work_order(
+                tx,
+                log,
+                &wo,
+                None,
+                ChangeOp::Created,
+                at,
+                extra,
+                &region,
+                &self.facts_area(),
+            )?;
+            insert_history(
+                tx,
+                at,
+                &HistoryEntry {
+                    work_order_id: wo.id,
+                    version: wo.version,
+                    at: wo.created_at,
+                    actor: intake.actor.clone(),
+                    event: HistoryEvent::Created { channel: intake.channel },
+                    status_after: wo.status,
+                },
+            )?;
+            if let Some(key) = &intake.idempotency_key {
+                tx.execute(
+                    "INSERT INTO intake_requests (channel, idempotency_key, work_order_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![channel, key, wo.id.to_string(), ts(at)],
+                )?;
+            }
+            Ok((Taken::Opened(Box::new(wo)), false))
+        })
+    }
+
+    fn work_order(&self, id: WorkOrderId) -> Result<WorkOrder> {
+        self.read(|c| get(c, *id.as_uuid()))
+    }
+
+    fn list_work_orders(
+        &self,
+        f: &WorkOrderFilter,
+        paging: Paging,
+    ) -> Result<Page<WorkOrderSummary>> {
+        let mut clauses: Vec<String> = vec!["1 = 1".into()];
+        let mut args: Vec<Value> = Vec::new();
+        let mut push = |clauses: &mut Vec<String>, sql: &str, v: Value| {
+            args.push(v);
+            clauses.push(sql.replace("?#", &format!("?{}", args.len())));
+        };
+        if !f.statuses.is_empty() {
+            let list = f
+                .statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            clauses.push(format!("status IN ({list})"));
+        }
+        if !f.priorities.is_empty() {
+            let list = f
+                .priorities
+                .iter()
+                .map(|p| format!("'{}'", p.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            clauses.push(format!("priority IN ({list})"));
+        }
+        if f.open_only {
+            clauses.push("status NOT IN ('completed', 'confirmed', 'closed', 'cancelled')".into());
+        }
+        if let Some(e) = f.assignee {
+            push(&mut clauses, "assignee = ?#", Value::Text(e.to_string()));
+        }
+        if let Some(c) = f.customer {
+            push(&mut clauses, "customer_id = ?#", Value::Text(c.to_string()));
+        }
+        if let Some(r) = &f.region {
+            push(&mut clauses, "region = ?#", Value::Text(r.clone()));
+        }
+        if let Some(t) = f.created_from {
+            push(&mut clauses, "created_at >= ?#", Value::Text(ts(t)));
+        }
+        if let Some(t) = f.created_to {
+            push(&mut clauses, "created_at < ?#", Value::Text(ts(t)));
+        }
+        if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            push(
+                &mut clauses,
+                "search_text LIKE ?# ESCAPE '\\'",
+                Value::Text(like(text)),
+            );
+        }
+        let filter = clauses.join(" AND ");
+        let order = if f.open_only {
+            "priority, created_at, id"
+        } else {
+            "created_at DESC, id"
+        };
+        self.read(|c| {
+            let total: i64 = c.query_row(&format!("SELECT count(*) FROM work_orders WHERE {filter}"), params_from_iter(&args), |r| r.get(0))?;
+            let mut args = args.clone();
+            args.push(Value::Integer(i64::from(paging.per_page)));
+            args.push(Value::Integer(paging.offset()));
+            let n = args.len();
+            let orders: Vec<WorkOrder> = docs(
+                c,
+                &format!("SELECT doc FROM work_orders WHERE {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1),
+                params_from_iter(&args),
+            )?;
+            Ok(page(orders.iter().map(WorkOrder::summary).collect(), paging, total))
+        })
+    }
+
+    fn update_work_order(
+        &self,
+        id: WorkOrderId,
+        expected: Option<u64>,
+        at: Timestamp,
+        change: WorkOrderChange<'_>,
+    ) -> Result<WorkOrder> {
+        self.write(|tx, log| {
+            let current: WorkOrder = get(tx, *id.as_uuid())?;
+            if expected.is_some_and(|v| v != current.version) {
+                return Err(Error::StaleVersion {
+                    entity: "work order",
+                    current: current.version,
+                });
+            }
+            let Revision { next, entry } = change(&current)?;
+            if next.version != current.version + 1
+                || entry.version != next.version
+                || next.id != current.id
+            {
+                return Err(Error::Internal(
+                    "a work-order edit must advance the version by one".into(),
+                ));
+            }
+            let (search, region) = Self::search_text(tx, &next)?;
+            let extra = vec![("search_text", Value::Text(search))];
+            put_work_order(
+                tx,
+                log,
+                &next,
+                Some(&current),
+                ChangeOp::Updated,
+                at,
+                extra,
+                &region,
+                &self.facts_area(),
+            )?;
+            insert_history(tx, at, &entry)?;
+            Ok(next)
+        })
+    }
+
+    fn history(&self, id: WorkOrderId) -> Result<Vec<HistoryEntry>> {
+        self.read(|c| {
+            get::<WorkOrder>(c, *id.as_uuid())?;
+            docs(
+                c,
+                "SELECT doc FROM work_order_history WHERE work_order_id = ?1 ORDER BY version",
+                [id.to_string()],
+            )
+        })
+    }
+
+    fn pending_intakes(&self, all: bool) -> Result<Vec<PendingIntake>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM pending_intakes WHERE ?1 OR state = 'waiting' ORDER BY received_at, id",
+                [all],
+            )
+        })
+    }
+
+    fn pending_intake(&self, id: PendingIntakeId) -> Result<PendingIntake> {
+        self.read(|c| pending_intake(c, id))
+    }
+
+    fn resolve_pending_intake(
+        &self,
+        id: PendingIntakeId,
+        resolution: PendingResolution,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<PendingIntake> {
+        self.write(|tx, _log| {
+            let mut pending = pending_intake(tx, id)?;
+            let (state, work_order, reason) = match &resolution {
+                PendingResolution::Filed(wo) => (PendingState::Filed, Some(*wo), None),
+                PendingResolution::Rejected(r) => (PendingState::Rejected, None, Some(r.clone())),
+            };
+            match pending.state {
+                PendingState::Waiting => {}
+                done if done == state && pending.work_order_id == work_order => return Ok(pending),
+                PendingState::Filed => {
+                    return Err(Error::Conflict("this request was already filed".to_owned()));
+                }
+                PendingState::Rejected => {
+                    return Err(Error::Conflict(
+                        "this request was already turned down".to_owned(),
+                    ));
+                }
+            }
+            pending.state = state;
+            pending.work_order_id = work_order;
+            pending.reason = reason;
+            pending.resolved_at = Some(at);
+            pending.resolved_by = Some(by);
+            let state = match state {
+                PendingState::Waiting => "waiting",
+                PendingState::Filed => "filed",
+                PendingState::Rejected => "rejected",
+            };
+            tx.execute(
+                "UPDATE pending_intakes SET state = ?2, doc = ?3 WHERE id = ?1",
+                params![id.to_string(), state, to_json(&pending)?],
+            )?;
+            Ok(pending)
+        })
+    }
+}
+
+impl Record for WorkOrder {
+    const TABLE: &'static str = "work_orders";
+    const ENTITY: Entity = Entity::WorkOrder;
+    const NAME: &'static str = "work order";
+    record_identity!();
+    bump_version!(updated_at);
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("status", Value::Text(self.status.as_str().to_owned())),
+            ("priority", Value::Text(self.priority.as_str().to_owned())),
+            ("assignee", opt_id(self.assignee)),
+            ("updated_at", Value::Text(ts(self.updated_at))),
+        ]
+    }
+    fn summary(&self) -> serde_json::Value {
+        serde_json::to_value(self.summary()).unwrap_or_default()
+    }
+}
+
+impl SqliteStore {
+    pub(super) fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
+        let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
+        let site: Site = get(conn, *wo.site_id.as_uuid())?;
+        let text = format!(
+            "{} {} {} {}",
+            wo.number, wo.symptom, customer.details.name, site.details.address
+        )
+        .to_lowercase();
+        Ok((text, site.details.region))
+    }
+}
+
+/// Writes a work order row and logs the change, scoped to its engineer (and the one it left),
+/// with what the change tells the customer in the notification outbox.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn put_work_order(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    wo: &WorkOrder,
+    before: Option<&WorkOrder>,
+    op: ChangeOp,
+    at: DateTime<Utc>,
+    extra: Vec<(&'static str, Value)>,
+    region: &str,
+    area: &FactsArea,
+) -> Result<()> {
+    write_row(tx, wo, op, extra)?;
+    kpis::write(tx, area, wo, region)?;
+    knowledge::count_answers(tx, before, wo)?;
+    notices::enqueue(tx, before, wo, at)?;
+    let previous = before.and_then(|b| b.assignee);
+    log.record(
+        tx,
+        at,
+        ChangeDraft {
+            entity: Entity::WorkOrder,
+            entity_id: *wo.id.as_uuid(),
+            op,
+            version: Some(wo.version),
+            engineer_id: wo.assignee,
+            previous_engineer_id: previous.filter(|p| Some(*p) != wo.assignee),
+            region: Some(region.to_owned()),
+            data: Record::summary(wo),
+        },
+    )
+}
+
+pub(super) fn insert_history(
+    tx: &Transaction<'_>,
+    recorded_at: Timestamp,
+    entry: &HistoryEntry,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO work_order_history (work_order_id, version, at, recorded_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![entry.work_order_id.to_string(), entry.version as i64, ts(entry.at), ts(recorded_at), to_json(entry)?],
+    )?;
+    Ok(())
+}
+
+pub(super) fn pending_intake(c: &Connection, id: PendingIntakeId) -> Result<PendingIntake> {
+    let doc: Option<String> = c
+        .query_row(
+            "SELECT doc FROM pending_intakes WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    from_json(&doc.ok_or_else(|| Error::not_found("pending intake", id))?)
+}
+
+/// Finds (or for a new caller, creates) the customer, site and asset a request is about.
+pub(super) fn resolve_target(
+    tx: &Transaction<'_>,
+    log: &mut ChangeLog,
+    spec: &TargetSpec,
+    at: Timestamp,
+) -> Result<Resolved> {
+    let (serial, ids, caller) = (spec.serial.as_deref(), spec.ids, spec.caller.as_ref());
+    let hold = spec.attach == Attach::Hold;
+    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty()) {
+        let found: Option<String> = tx
+            .query_row(
+                "SELECT doc FROM assets WHERE serial = ?1 LIMIT 1",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(doc) = found {
+            let asset: Asset = from_json(&doc)?;
+            if hold {
+                return Ok(Resolved::Matched {
+                    customer: asset.customer_id,
+                    asset: Some(asset.id),
+                });
+            }
+            return Ok(Resolved::Target(Box::new(ServiceTarget {
+                customer: get(tx, *asset.customer_id.as_uuid())?,
+                site: get(tx, *asset.details.site_id.as_uuid())?,
+                asset: Some(asset),
+            })));
+        }
+    }
+    if let Some((customer, site, asset)) = ids {
+        let customer: Customer = get(tx, *customer.as_uuid())?;
+        let site: Site = get(tx, *site.as_uuid())?;
+        let asset: Option<Asset> = asset.map(|a| get(tx, *a.as_uuid())).transpose()?;
+        if site.customer_id != customer.id
+            || asset.as_ref().is_some_and(|a| a.customer_id != customer.id)
+        {
+            return Err(Error::bad_request(
+                "invalid_input",
+                "the site or asset belongs to another customer",
+            ));
+        }
+        if hold {
+            return Ok(Resolved::Matched {
+                customer: customer.id,
+                asset: asset.map(|a| a.id),
+            });
+        }
+        return Ok(Resolved::Target(Box::new(ServiceTarget {
+            customer,
+            site,
+            asset,
+        })));
+    }
+    let Some(caller) = caller else {
+        return Err(Error::bad_request(
+            "invalid_input",
+            "say who needs service: an asset serial, customer and site ids, or the caller's name, phone and address",
+        ));
+    };
+    let phone = fixline_core::text::phone("caller.phone", &caller.phone)?;
+    let known: Option<String> = match spec.attach {
+        Attach::NewCustomer => None,
+        Attach::Known | Attach::Hold => tx
+            .query_row(
+                &format!(
+                    "SELECT id FROM customers WHERE {d} = ?1
+                     UNION ALL SELECT customer_id FROM contacts WHERE {d} = ?1 LIMIT 1",
+                    d = digits_of("phone")
+                ),
+                [phone
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    if hold && let Some(id) = &known {
+        return Ok(Resolved::Matched {
+            customer: id
+                .parse()
+                .map_err(|_| Error::Internal("bad customer id".into()))?,
+            asset: None,
+        });
+    }
+    let site_details = SiteDetails {
+        name: caller.address.clone(),
+        address: caller.address.clone(),
+        city: caller.city.clone(),
+        region: caller.region.clone(),
+        position: None,
+        access_notes: None,
+    }
+    .validated()?;
+    let customer: Customer = match known {
+        Some(id) => get(
+            tx,
+            id.parse()
+                .map_err(|_| Error::Internal("bad customer id".into()))?,
+        )?,
+        None => {
+            let customer = Customer {
+                id: CustomerId::from_uuid(Uuid::now_v7()),
+                details: CustomerDetails {
+                    name: caller.name.clone(),
+                    kind: CustomerKind::Household,
+                    phone: Some(phone.clone()),
+                    email: None,
+                    language: Language::ZhCn,
+                    tier: ContractTier::Basic,
+                    notes: None,
+                    quiet_hours: None,
+                }
+                .validated()?,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            };
+            put(tx, log, &customer, ChangeOp::Created, at)?;
+            customer
+        }
+    };
+    let sites: Vec<Site> = docs(
+        tx,
+        "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+        [customer.id.to_string()],
+    )?;
+    let site = match sites
+        .into_iter()
+        .find(|s| s.details.address == site_details.address)
+    {
+        Some(site) => site,
+        None => {
+            let site = Site {
+                id: SiteId::from_uuid(Uuid::now_v7()),
+                customer_id: customer.id,
+                details: site_details,
+                version: 1,
+            };
+            put(tx, log, &site, ChangeOp::Created, at)?;
+            site
+        }
+    };
+    Ok(Resolved::Target(Box::new(ServiceTarget {
+        customer,
+        site,
+        asset: None,
+    })))
+}
