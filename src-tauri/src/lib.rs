@@ -19,53 +19,29 @@ use fixline_core::billing::Part;
 use fixline_core::board::PoolJob;
 use fixline_core::device::{DeviceUser, LocalJob, OutboxItem, SyncReport, SyncStatus};
 use fixline_core::device::{FoundPrinter, PrintJob, PrinterChoice};
-use fixline_core::ids::{ActionId, WorkOrderId};
+use fixline_core::ids::ActionId;
 use fixline_core::knowledge::Article;
 use fixline_core::receipt::ReceiptSettings;
-use fixline_core::sync::{Colleague, PullProgress, SyncConflict};
-use fixline_device::{DeviceStore, ErrorBody, ServerLink};
-use fixline_print::RasterFont;
+use fixline_core::sync::{Colleague, SyncConflict};
+use fixline_device::{DeviceStore, ErrorBody, PrintRunner, Printing, ServerLink, SyncScheduler};
 use fixline_receipt::ReceiptFonts;
 use tauri::{Manager, State};
 
-/// The device's store, a lock so one sync runs at a time, and how far the running one has come.
+/// The device's store, when it syncs, and how it prints; each command is one call on these.
 struct Device {
     store: DeviceStore,
-    syncing: tokio::sync::Mutex<()>,
-    /// Something changed while a sync ran (an action a second after the last): sync once more
-    /// when it ends, rather than leave the dispatcher a minute behind.
-    sync_again: std::sync::atomic::AtomicBool,
-    progress: std::sync::Mutex<Option<PullProgress>>,
+    sync: SyncScheduler,
+    printing: PrintRunner,
     /// The receipt font, parsed on the first receipt (`FIXLINE_RECEIPT_FONT`, else the system's
     /// Noto Sans CJK; the mobile builds bundle it as a resource).
     fonts: std::sync::OnceLock<Result<ReceiptFonts, String>>,
-    /// The same face for the thermal printer, as a rasteriser.
-    raster_font: std::sync::OnceLock<Result<RasterFont, String>>,
-    /// One print run at a time: jobs go out in order.
-    printing: std::sync::Mutex<()>,
 }
 
 impl Device {
-    fn raster_font(&self) -> Answer<&RasterFont> {
-        loaded(&self.raster_font, || {
-            RasterFont::system().map_err(|e| e.to_string())
-        })
-    }
-
     fn fonts(&self) -> Answer<&ReceiptFonts> {
         loaded(&self.fonts, || {
             ReceiptFonts::system().map_err(|e| e.to_string())
         })
-    }
-
-    fn set_progress(&self, p: Option<PullProgress>) {
-        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = p;
-    }
-
-    async fn sync(&self, force: bool) -> Answer<SyncReport> {
-        let report = fixline_device::sync(&self.store, force, |p| self.set_progress(Some(p))).await;
-        self.set_progress(None);
-        report.map_err(fail)
     }
 }
 
@@ -88,7 +64,7 @@ fn fail(e: fixline_device::Error) -> ErrorBody {
 #[tauri::command]
 fn status(device: State<'_, Device>) -> Answer<SyncStatus> {
     let mut status = device.store.status().map_err(fail)?;
-    status.progress = *device.progress.lock().unwrap_or_else(|e| e.into_inner());
+    status.progress = device.sync.progress();
     Ok(status)
 }
 
@@ -153,7 +129,7 @@ fn report_position(
 fn sync_soon(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         let device = app.state::<Device>();
-        let _ = background_sync(&device).await;
+        let _ = device.sync.sync_soon(&device.store).await;
     });
 }
 
@@ -258,12 +234,15 @@ async fn scorecard(device: State<'_, Device>) -> Answer<fixline_api::kpi::KpiTab
 
 /// Picks a job from the pool, then syncs so it is on the device.
 #[tauri::command]
-async fn pick(device: State<'_, Device>, args: WorkOrderArgs) -> Answer<()> {
+async fn pick(app: tauri::AppHandle, device: State<'_, Device>, args: WorkOrderArgs) -> Answer<()> {
     fixline_device::pool::pick(&device.store, args.id)
         .await
         .map_err(fail)?;
-    let _one_at_a_time = device.syncing.lock().await;
-    device.sync(true).await.map(drop)
+    let (report, asked_meanwhile) = device.sync.sync_now(&device.store).await;
+    if asked_meanwhile {
+        sync_soon(app);
+    }
+    report.map(drop).map_err(fail)
 }
 
 #[tauri::command]
@@ -316,34 +295,15 @@ async fn reprint(
     print_in_background(app, Printing::Queue).await
 }
 
-/// What to print before the queue runs.
-enum Printing {
-    Receipt(WorkOrderId),
-    TestPage,
-    Queue,
-}
-
 async fn print_in_background(app: tauri::AppHandle, what: Printing) -> Answer<Vec<PrintJob>> {
     tauri::async_runtime::spawn_blocking(move || {
         let device = app.state::<Device>();
-        // Queued at once, so the queue screen shows it while an earlier job still prints.
-        match what {
-            Printing::Receipt(id) => {
-                let font = device.raster_font()?;
-                fixline_device::printing::queue_receipt(&device.store, id, font).map_err(fail)?;
-            }
-            Printing::TestPage => {
-                let font = device.raster_font()?;
-                fixline_device::printing::queue_test_page(&device.store, font).map_err(fail)?;
-            }
-            Printing::Queue => {}
-        }
-        // One run at a time; a run under way may already print this job, then ours finds
-        // nothing left to send.
-        let _one_at_a_time = device.printing.lock().unwrap_or_else(|e| e.into_inner());
         let open =
             |address: &_, profile: &_, timeout| printers::open(&app, address, profile, timeout);
-        fixline_device::printing::run_queue(&device.store, &open).map_err(fail)
+        device
+            .printing
+            .print(&device.store, what, &open)
+            .map_err(fail)
     })
     .await
     .map_err(|e| ErrorBody {
@@ -404,40 +364,12 @@ fn conflicts(device: State<'_, Device>) -> Answer<Vec<SyncConflict>> {
 /// "Sync now": ignores the retry back-off.
 #[tauri::command]
 async fn sync_now(app: tauri::AppHandle, device: State<'_, Device>) -> Answer<SyncReport> {
-    let report = {
-        let _one_at_a_time = device.syncing.lock().await;
-        device
-            .sync_again
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-        device.sync(true).await
-    };
+    let (report, asked_meanwhile) = device.sync.sync_now(&device.store).await;
     // A background sync asked for meanwhile found this one running and left it to us.
-    if device.sync_again.load(std::sync::atomic::Ordering::SeqCst) {
+    if asked_meanwhile {
         sync_soon(app);
     }
-    report
-}
-
-/// Syncs in the background. One sync runs at a time; asked while one runs, it is left to that
-/// one to run again when it ends, so no change waits for the next minute's sync.
-async fn background_sync(device: &Device) -> Answer<SyncReport> {
-    use std::sync::atomic::Ordering::SeqCst;
-    device.sync_again.store(true, SeqCst);
-    let mut report = SyncReport::default();
-    loop {
-        {
-            let Ok(_one_at_a_time) = device.syncing.try_lock() else {
-                return Ok(report);
-            };
-            while device.sync_again.swap(false, SeqCst) {
-                report = device.sync(false).await?;
-            }
-        }
-        // Asked again between the last check and letting go: nobody else will run it.
-        if !device.sync_again.load(SeqCst) {
-            return Ok(report);
-        }
-    }
+    report.map_err(fail)
 }
 
 /// The device database: `FIXLINE_DEVICE_DB` if set (tests, several users on one desktop),
@@ -491,12 +423,9 @@ pub fn run() {
             let store = DeviceStore::open(&database_path(app)?)?;
             app.manage(Device {
                 store,
-                syncing: tokio::sync::Mutex::new(()),
-                sync_again: std::sync::atomic::AtomicBool::new(false),
-                progress: std::sync::Mutex::new(None),
+                sync: SyncScheduler::new(),
+                printing: PrintRunner::new(),
                 fonts: std::sync::OnceLock::new(),
-                raster_font: std::sync::OnceLock::new(),
-                printing: std::sync::Mutex::new(()),
             });
             Ok(())
         })

@@ -12,6 +12,7 @@ mod error;
 mod files;
 pub mod pool;
 pub mod printing;
+mod scheduler;
 pub mod scorecard;
 mod store;
 mod sync;
@@ -22,5 +23,7 @@ pub use files::{CHUNK as UPLOAD_CHUNK, email_receipt};
 pub use fixline_core::device::{
     DeviceUser, FileCheck, LocalJob, OutboxItem, OutboxState, SyncReport, SyncStatus,
 };
+pub use printing::{PrintRunner, Printing};
+pub use scheduler::SyncScheduler;
 pub use store::{DeviceStore, Session};
 pub use sync::{ReadPage, read_page, sync};

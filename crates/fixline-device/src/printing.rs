@@ -128,3 +128,142 @@ pub fn run_queue(store: &DeviceStore, open_link: OpenLink<'_>) -> Result<Vec<Pri
     }
     store.print_jobs()
 }
+
+/// What to queue before the queue runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printing {
+    Receipt(WorkOrderId),
+    TestPage,
+    /// Nothing new: send what waits (a reprint was queued already).
+    Queue,
+}
+
+/// Prints one run at a time, so jobs go out in order. The raster font is loaded on the first
+/// job that needs it and kept; a missing font stays an error that names the fix.
+#[derive(Default)]
+pub struct PrintRunner {
+    one_at_a_time: std::sync::Mutex<()>,
+    font: std::sync::OnceLock<std::result::Result<RasterFont, String>>,
+}
+
+impl PrintRunner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A runner with the font already loaded (tests, or a font bundled with the app).
+    pub fn with_font(font: RasterFont) -> Self {
+        let runner = Self::default();
+        let _ = runner.font.set(Ok(font));
+        runner
+    }
+
+    fn font(&self) -> Result<&RasterFont> {
+        self.font
+            .get_or_init(|| RasterFont::system().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::Printer(e.clone()))
+    }
+
+    /// Queues `what` at once (the queue screen shows it while an earlier job still prints),
+    /// then sends the queue. A run under way may already send this job; this one then finds
+    /// nothing left. Blocking.
+    pub fn print(
+        &self,
+        store: &DeviceStore,
+        what: Printing,
+        open_link: OpenLink<'_>,
+    ) -> Result<Vec<PrintJob>> {
+        match what {
+            Printing::Receipt(job) => {
+                queue_receipt(store, job, self.font()?)?;
+            }
+            Printing::TestPage => {
+                queue_test_page(store, self.font()?)?;
+            }
+            Printing::Queue => {}
+        }
+        let _one_at_a_time = self.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
+        run_queue(store, open_link)
+    }
+}
+
+impl std::fmt::Debug for PrintRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintRunner")
+            .field("font_loaded", &self.font.get().is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use fixline_core::device::PrinterAddress;
+
+    use super::*;
+
+    /// Two print runs at once, each with a test page, on a printer that is a file: both pages
+    /// go out whole, once each, one after the other (never interleaved), and the queue says so.
+    #[test]
+    fn runs_at_once_print_every_job_once_and_whole() {
+        let Ok(font) = RasterFont::system() else {
+            panic!("the receipt font (Noto Sans CJK) is needed: the test command installs it");
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("printer.bin");
+        let store = Arc::new(DeviceStore::open(&dir.path().join("device.db")).unwrap());
+        store
+            .set_printer(&PrinterChoice {
+                name: "file".into(),
+                address: PrinterAddress::File {
+                    path: out.display().to_string(),
+                },
+                profile: "80mm-network".into(),
+            })
+            .unwrap();
+        let runner = Arc::new(PrintRunner::with_font(font));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (runner, store) = (runner.clone(), store.clone());
+                std::thread::spawn(move || runner.print(&store, Printing::TestPage, &network_links))
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().unwrap();
+        }
+        let jobs = store.print_jobs().unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert!(
+            jobs.iter().all(|j| j.state == PrintState::Printed),
+            "{jobs:?}"
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        let page = jobs[0].total;
+        assert_eq!(bytes.len() as u64, page * 2, "each page sent once, whole");
+        let (first, second) = bytes.split_at(page as usize);
+        assert_eq!(first, second, "the same page twice, not interleaved");
+    }
+
+    #[test]
+    fn nothing_is_queued_without_a_printer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DeviceStore::open(&dir.path().join("device.db")).unwrap();
+        let runner = PrintRunner::new();
+        let err = runner
+            .print(&store, Printing::Queue, &network_links)
+            .map(|jobs| jobs.len());
+        assert_eq!(err.unwrap(), 0, "an empty queue prints nothing");
+        let Ok(font) = RasterFont::system() else {
+            return;
+        };
+        let runner = PrintRunner::with_font(font);
+        let refused = runner.print(&store, Printing::TestPage, &network_links);
+        assert!(
+            matches!(&refused, Err(Error::Printer(m)) if m.contains("choose a printer")),
+            "{refused:?}"
+        );
+        assert!(store.print_jobs().unwrap().is_empty());
+    }
+}
