@@ -98,12 +98,14 @@ fn main() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).expect("store"));
         let s = Arc::clone(&store);
         let loaded = Instant::now();
-        let blobs = fixline_server::blobs::BlobStore::new(&dir.path().join("bench.db.blobs"), u64::MAX);
+        let blobs = fixline_server::blobs::BlobStore::new(&dir.path().join("bench.db.blobs"), u64::MAX).expect("blobs");
         tokio::task::spawn_blocking(move || demo::load(s.as_ref(), &|b: &[u8]| blobs.put(b), demo::DemoSize::default(), chrono::Utc::now(), fixline_core::zone::ServiceZone::SHANGHAI)).await.expect("join").expect("demo data");
         println!("demo data loaded in {:.1} s ({} customers, {} engineers, {} work orders)", loaded.elapsed().as_secs_f64(), 300, 30, 400);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(store, Config::default());
+        let mut config = Config::default();
+        config.database.path = path.clone();
+        let state = AppState::new(store, config).expect("the server starts");
         tokio::spawn(fixline_server::serve(listener, state, std::future::pending()));
         let hello = hello_world().await;
 

@@ -84,6 +84,9 @@ pub struct StorageConfig {
     /// Default: a folder beside the database, `<database>.blobs`.
     #[serde(default)]
     pub blob_dir: Option<PathBuf>,
+    /// Keep blobs in an S3-compatible bucket instead of `blob_dir`: what several servers share.
+    #[serde(default)]
+    pub s3: Option<crate::blobs::S3Bucket>,
     /// Largest photo or receipt accepted, in bytes.
     pub max_blob_bytes: u64,
     /// Photos the server decodes at once (each can take a few hundred MB while it does).
@@ -98,6 +101,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             blob_dir: None,
+            s3: None,
             max_blob_bytes: 32 * 1024 * 1024,
             photo_decodes: 2,
             partial_quota_bytes: 256 * 1024 * 1024,

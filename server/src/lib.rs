@@ -66,7 +66,7 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, mut config: Config) -> Self {
+    pub fn new(store: Arc<dyn Store>, mut config: Config) -> Result<Self> {
         if let Some(path) = &config.receipts.logo {
             use base64::Engine;
             match std::fs::read(path) {
@@ -84,8 +84,7 @@ impl AppState {
         if let Err(e) = store.set_facts_area(area) {
             tracing::error!("the KPI facts of older jobs were not written: {e}");
         }
-        let blobs = blobs::BlobStore::new(&config.blob_dir(), config.storage.max_blob_bytes)
-            .with_partial_quota(config.storage.partial_quota_bytes);
+        let blobs = blobs::BlobStore::configured(&config)?;
         match store.adopt_guides(&|bytes: &[u8]| blobs.put(bytes), chrono::Utc::now()) {
             Ok(0) => {}
             Ok(n) => tracing::info!("{n} repair guides became knowledge-base articles"),
@@ -103,7 +102,7 @@ impl AppState {
             window: chrono::TimeDelta::minutes(auth.lockout_minutes.max(1)),
         });
         let photo_slots = tokio::sync::Semaphore::new(config.storage.photo_decodes.max(1));
-        AppState {
+        Ok(AppState {
             geocoder,
             passwords: Arc::new(passwords),
             sign_in_guard: Arc::new(sign_in_guard),
@@ -115,7 +114,7 @@ impl AppState {
             blobs: Arc::new(blobs),
             receipt_fonts: Arc::default(),
             seal_secret: Arc::default(),
-        }
+        })
     }
 
     pub fn geocoder(&self) -> Option<&dyn geocode::Geocoder> {
@@ -322,9 +321,13 @@ pub async fn serve(
             loop {
                 tick.tick().await;
                 let blobs = Arc::clone(state.blobs());
-                match tokio::task::spawn_blocking(move || blobs.sweep_partials(age)).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("removed {n} unfinished uploads older than {age:?}"),
+                let now = state.now();
+                match tokio::task::spawn_blocking(move || blobs.sweep_partials(age, now)).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => {
+                        tracing::info!("removed {n} unfinished uploads older than {age:?}")
+                    }
+                    Ok(Err(e)) => tracing::warn!("sweeping unfinished uploads failed: {e}"),
                     Err(e) => tracing::warn!("sweeping unfinished uploads failed: {e}"),
                 }
             }

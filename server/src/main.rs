@@ -221,10 +221,7 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     let logins = if with_demo {
         let s = Arc::clone(&store);
         let zone = config.service_area.time_zone;
-        let blobs = fixline_server::blobs::BlobStore::new(
-            &config.blob_dir(),
-            config.storage.max_blob_bytes,
-        );
+        let blobs = fixline_server::blobs::BlobStore::configured(&config)?;
         println!("Loading demo data (first run only)…");
         Some(
             tokio::task::spawn_blocking(move || {
@@ -280,7 +277,7 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
         }
     }
     println!("Press Ctrl-C to stop.");
-    let state = AppState::new(store, config);
+    let state = AppState::new(store, config)?;
     fixline_server::serve(listener, state, stop_signal()).await?;
     println!("Stopped.");
     Ok(())

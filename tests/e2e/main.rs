@@ -7,6 +7,7 @@ mod app;
 mod auto_assign;
 mod board;
 mod browser;
+mod bucket;
 mod capture;
 mod capture_ui;
 mod codes;

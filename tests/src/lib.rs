@@ -150,7 +150,7 @@ impl TestServer {
         config.receipts.public_url = Some(format!("http://{addr}"));
         configure(&mut config);
         let (tx, rx) = oneshot::channel();
-        let mut state = AppState::new(Arc::clone(&store), config);
+        let mut state = AppState::new(Arc::clone(&store), config).expect("the server starts");
         if let Some(now) = now {
             state = state.with_clock(fixline_server::clock::Clock::starting_at(now));
         }

@@ -69,6 +69,8 @@ const AXE_CORE: &str = "4.14.1";
 /// virtualenv of their own under the cache.
 const OPENAPI_SPEC_VALIDATOR: &str = "0.9.0";
 const SCHEMATHESIS: &str = "4.32.5";
+/// moto's S3 server: the bucket the blob-store test keeps photos in.
+const MOTO: &str = "5.2.6";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -182,18 +184,22 @@ fn venv() -> PathBuf {
     home.join(".cache/fixline/venv")
 }
 
-/// openapi-spec-validator and schemathesis, pinned, in their own virtualenv (never the
-/// system's Python).
+/// openapi-spec-validator, schemathesis and moto (a local S3 server), pinned, in their own
+/// virtualenv (never the system's Python).
 fn python_tools() -> Result<()> {
     let venv = venv();
     let pip = venv.join("bin/pip");
     let pinned = [
         format!("openapi-spec-validator=={OPENAPI_SPEC_VALIDATOR}"),
         format!("schemathesis=={SCHEMATHESIS}"),
+        format!("moto[server]=={MOTO}"),
     ];
     let frozen = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"]).unwrap_or_default();
-    let tools = ["openapi-spec-validator", "st"].map(|tool| venv.join("bin").join(tool));
-    if tools.iter().all(|t| t.exists()) && pinned.iter().all(|p| frozen.contains(p.as_str())) {
+    let tools =
+        ["openapi-spec-validator", "st", "moto_server"].map(|tool| venv.join("bin").join(tool));
+    // `pip freeze` names moto without its extra.
+    let installed = |p: &String| frozen.contains(p.replace("[server]", "").as_str());
+    if tools.iter().all(|t| t.exists()) && pinned.iter().all(installed) {
         return Ok(());
     }
     run(
@@ -208,6 +214,7 @@ fn python_tools() -> Result<()> {
             "--disable-pip-version-check",
             &pinned[0],
             &pinned[1],
+            &pinned[2],
         ],
     )
 }
@@ -418,6 +425,7 @@ fn test() -> Result<()> {
     // of the API document, from setup()'s virtualenv.
     let validator = venv().join("bin/openapi-spec-validator");
     let schemathesis = venv().join("bin/st");
+    let moto = venv().join("bin/moto_server");
     let axe = npm_package("axe-core", AXE_CORE, "axe.min.js")?.join("axe.min.js");
     run_with(
         "xvfb-run",
@@ -437,6 +445,7 @@ fn test() -> Result<()> {
         &[
             ("FIXLINE_OPENAPI_VALIDATOR", validator.as_os_str()),
             ("FIXLINE_SCHEMATHESIS", schemathesis.as_os_str()),
+            ("FIXLINE_MOTO", moto.as_os_str()),
             ("FIXLINE_AXE", axe.as_os_str()),
         ],
     )?;

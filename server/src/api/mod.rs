@@ -181,10 +181,11 @@ mod tests {
 
     #[tokio::test]
     async fn openapi_document_describes_every_route_and_needs_no_login() {
-        let state = AppState::new(
-            Arc::new(SqliteStore::open_in_memory().unwrap()),
-            crate::Config::default(),
-        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::Config::default();
+        config.storage.blob_dir = Some(dir.path().to_path_buf());
+        let state =
+            AppState::new(Arc::new(SqliteStore::open_in_memory().unwrap()), config).unwrap();
         let response = router(state)
             .oneshot(
                 Request::get("/api/openapi.json")

@@ -331,12 +331,26 @@ async fn manifest(
 ) -> Result<axum::Json<Manifest>> {
     let wo = visible(&state, &user, id).await?;
     let blobs = state.blobs().clone();
-    let entry = move |sha256: &str| ManifestEntry {
-        sha256: sha256.to_string(),
-        on_server: blobs.contains(sha256),
-    };
-    let photos: Vec<ManifestEntry> = wo.photos.iter().map(|p| entry(&p.sha256)).collect();
-    let receipt = wo.receipt.as_ref().map(|r| entry(&r.pdf_sha256));
+    let (photos, receipt) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let entry = |sha256: &str| -> Result<ManifestEntry> {
+            Ok(ManifestEntry {
+                sha256: sha256.to_string(),
+                on_server: blobs.contains(sha256)?,
+            })
+        };
+        let photos: Vec<ManifestEntry> = wo
+            .photos
+            .iter()
+            .map(|p| entry(&p.sha256))
+            .collect::<Result<_>>()?;
+        let receipt = wo
+            .receipt
+            .as_ref()
+            .map(|r| entry(&r.pdf_sha256))
+            .transpose()?;
+        Ok((photos, receipt))
+    })
+    .await??;
     let missing = photos
         .iter()
         .chain(receipt.as_ref())

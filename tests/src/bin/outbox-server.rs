@@ -47,8 +47,9 @@ async fn main() -> anyhow::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("ready {}", listener.local_addr()?);
-    let state =
-        AppState::new(store, config).with_clock(fixline_server::clock::Clock::starting_at(start));
+    let state = AppState::new(store, config)
+        .expect("the server starts")
+        .with_clock(fixline_server::clock::Clock::starting_at(start));
     fixline_server::serve(listener, state, std::future::pending()).await?;
     Ok(())
 }
