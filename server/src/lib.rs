@@ -20,6 +20,7 @@ pub mod mail;
 pub mod metrics;
 pub mod notify;
 pub mod ops;
+pub mod periodic;
 pub mod sign_in;
 pub mod sms;
 pub mod store;
@@ -48,6 +49,8 @@ pub struct AppState {
     receipt_fonts: Arc<std::sync::OnceLock<Result<fixline_receipt::ReceiptFonts, String>>>,
     /// The key the server seals its own receipts with, read (or made) once.
     seal_secret: Arc<std::sync::OnceLock<[u8; 32]>>,
+    /// This server among those sharing the database: the holder named on leases.
+    instance: Arc<str>,
     /// Finds sites' positions from their addresses; none: placed by hand.
     geocoder: Option<Arc<dyn geocode::Geocoder>>,
     passwords: Arc<sign_in::PasswordChecker>,
@@ -114,6 +117,7 @@ impl AppState {
             blobs: Arc::new(blobs),
             receipt_fonts: Arc::default(),
             seal_secret: Arc::default(),
+            instance: uuid::Uuid::now_v7().to_string().into(),
         })
     }
 
@@ -131,6 +135,11 @@ impl AppState {
     pub fn with_clock(mut self, clock: clock::Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// This server's name on the leases of periodic work.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn metrics(&self) -> &Arc<metrics::Metrics> {
@@ -262,54 +271,54 @@ impl AppState {
     }
 }
 
+/// The periodic tasks that run once across all servers.
+const LATE_JOBS: &str = "late_jobs";
+const COMPLAINT_DEADLINES: &str = "complaint_deadlines";
+
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Looks for jobs running late past their ETA, for customer notifications.
-    let watcher = {
-        let state = state.clone();
-        let every = std::time::Duration::from_secs(state.config().dispatch.late_check_secs.max(1));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                let config = state.config().dispatch.clone();
-                let now = state.now();
-                if let Err(e) = state
-                    .run(move |s| ops::eta::flag_late(s, &config, now))
-                    .await
-                {
-                    tracing::warn!("looking for late jobs failed: {e}");
-                }
+    // Looks for jobs running late past their ETA, for customer notifications; once across
+    // all servers.
+    let watcher = periodic::spawn(
+        state.clone(),
+        LATE_JOBS,
+        std::time::Duration::from_secs(state.config().dispatch.late_check_secs.max(1)),
+        |state| async move {
+            let config = state.config().dispatch.clone();
+            let now = state.now();
+            if let Err(e) = state
+                .run(move |s| ops::eta::flag_late(s, &config, now))
+                .await
+            {
+                tracing::warn!("looking for late jobs failed: {e}");
             }
-        })
-    };
+        },
+    );
     // Escalates complaints whose deadlines passed, once per missed deadline.
-    let complaint_watcher = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                let shared = state.clone();
-                let now = state.now();
-                match state
-                    .run(move |s| ops::complaints::escalate_overdue(s, shared.config(), now))
-                    .await
-                {
-                    Ok(escalated) => {
-                        for (id, missed) in escalated {
-                            tracing::info!("complaint {id} escalated: {missed:?} deadline missed");
-                        }
+    let complaint_watcher = periodic::spawn(
+        state.clone(),
+        COMPLAINT_DEADLINES,
+        std::time::Duration::from_secs(60),
+        |state| async move {
+            let shared = state.clone();
+            let now = state.now();
+            match state
+                .run(move |s| ops::complaints::escalate_overdue(s, shared.config(), now))
+                .await
+            {
+                Ok(escalated) => {
+                    for (id, missed) in escalated {
+                        tracing::info!("complaint {id} escalated: {missed:?} deadline missed");
                     }
-                    Err(e) => tracing::warn!("escalating overdue complaints failed: {e}"),
                 }
+                Err(e) => tracing::warn!("escalating overdue complaints failed: {e}"),
             }
-        })
-    };
+        },
+    );
     // Unfinished uploads nobody came back for, swept every hour.
     let sweeper = {
         let state = state.clone();
@@ -339,10 +348,11 @@ pub async fn serve(
         headers: std::time::Duration::from_secs(server.header_timeout_secs.max(1)),
         drain: std::time::Duration::from_secs(server.drain_secs),
     };
-    let served = listen::run(listener, router(state), timeouts, shutdown).await;
+    let served = listen::run(listener, router(state.clone()), timeouts, shutdown).await;
     watcher.abort();
     sweeper.abort();
     complaint_watcher.abort();
+    periodic::release(&state, &[LATE_JOBS, COMPLAINT_DEADLINES]).await;
     if let Some(notifier) = notifier {
         notifier.abort();
     }

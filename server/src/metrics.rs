@@ -34,6 +34,11 @@ struct OutcomeLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    task: String,
+}
+
 type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -41,6 +46,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Latency,
     pushed: Family<OutcomeLabels, Counter>,
+    periodic: Family<TaskLabels, Counter>,
     sign_in_failures: Counter,
     lockouts: Counter,
 }
@@ -62,6 +68,7 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: Latency = Family::new_with_constructor(latency_buckets);
         let pushed = Family::<OutcomeLabels, Counter>::default();
+        let periodic = Family::<TaskLabels, Counter>::default();
         let sign_in_failures = Counter::default();
         let lockouts = Counter::default();
         registry.register(
@@ -80,6 +87,11 @@ impl Default for Metrics {
             pushed.clone(),
         );
         registry.register(
+            "periodic_runs",
+            "Runs of periodic work on this server (it runs where its lease is held), by task",
+            periodic.clone(),
+        );
+        registry.register(
             "sign_in_failures",
             "Sign-ins refused for a wrong user name or password",
             sign_in_failures.clone(),
@@ -94,6 +106,7 @@ impl Default for Metrics {
             requests,
             latency,
             pushed,
+            periodic,
             sign_in_failures,
             lockouts,
         }
@@ -105,6 +118,14 @@ impl Metrics {
         self.pushed
             .get_or_create(&OutcomeLabels {
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn ran(&self, task: &str) {
+        self.periodic
+            .get_or_create(&TaskLabels {
+                task: task.to_owned(),
             })
             .inc();
     }

@@ -3,8 +3,7 @@
 //! notice reaches the mail server exactly once.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use fixline_tests::smtp::SmtpSink;
@@ -18,27 +17,7 @@ const REQUESTS: usize = 12;
 
 /// Starts the server process over `db`; returns it and its address once it listens.
 async fn start(db: &std::path::Path, start: &str, smtp_port: u16) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_outbox-server"))
-        .arg(db)
-        .arg(start)
-        .arg(smtp_port.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start outbox-server");
-    let out = child.stdout.take().expect("piped stdout");
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line).map(|_| line)
-    })
-    .await
-    .expect("reader thread")
-    .expect("the server's first line");
-    let addr = line
-        .trim()
-        .strip_prefix("ready ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
-    (child, format!("http://{addr}"))
+    crate::processes::server_process(db, start, smtp_port, &[]).await
 }
 
 async fn admin(base: &str) -> Client {

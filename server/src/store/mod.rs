@@ -228,8 +228,8 @@ pub struct FactView<'a> {
 pub mod prelude {
     pub use super::{
         AccessStore, ChangeFeed, ComplaintStore, CustomerStore, EngineerStore, KnowledgeStore,
-        KpiStore, NoticeStore, QualityStore, ReceiptStore, SettingStore, Store, SyncStore,
-        WorkOrderStore,
+        KpiStore, LeaseStore, NoticeStore, QualityStore, ReceiptStore, SettingStore, Store,
+        SyncStore, WorkOrderStore,
     };
 }
 
@@ -249,6 +249,7 @@ pub trait Store:
     + NoticeStore
     + SettingStore
     + ChangeFeed
+    + LeaseStore
     + Send
     + Sync
     + 'static
@@ -269,6 +270,7 @@ impl<S> Store for S where
         + NoticeStore
         + SettingStore
         + ChangeFeed
+        + LeaseStore
         + Send
         + Sync
         + 'static
@@ -746,6 +748,22 @@ pub trait SettingStore {
     ) -> Result<u64>;
     /// Whether the database answers and its schema is the one this version migrates to.
     fn readiness(&self) -> Result<()>;
+}
+
+/// Leases on periodic work, so it runs on one server at a time however many share the database.
+pub trait LeaseStore {
+    /// Takes or renews the lease on `task` for `holder` until `until`: granted when nobody
+    /// holds it, when its holder is `holder`, or when it ran out before `now`. Says whether
+    /// `holder` holds it now.
+    fn hold_lease(
+        &self,
+        task: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool>;
+    /// Gives the lease up (a server that stops), so another takes it at once.
+    fn release_lease(&self, task: &str, holder: &str) -> Result<()>;
 }
 
 /// The change log: every write appends to it in its transaction; subscribers hear changes in commit order.

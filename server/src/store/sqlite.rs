@@ -34,8 +34,8 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Attach, Change, ChangeFeed, ChangeOp, DeliveryOutcome, Entity, FactView, FactsArea, Page,
-    Paging, PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User,
+    Attach, Change, ChangeFeed, ChangeOp, DeliveryOutcome, Entity, FactView, FactsArea, LeaseStore,
+    Page, Paging, PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User,
     WorkOrderChange, WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
@@ -518,6 +518,36 @@ impl SettingStore for SqliteStore {
     }
 }
 
+impl LeaseStore for SqliteStore {
+    fn hold_lease(
+        &self,
+        task: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        self.write(|tx, _| {
+            let taken = tx.execute(
+                "INSERT INTO leases (task, holder, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (task) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                 WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+                params![task, holder, ts(until), ts(now)],
+            )?;
+            Ok(taken == 1)
+        })
+    }
+
+    fn release_lease(&self, task: &str, holder: &str) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "DELETE FROM leases WHERE task = ?1 AND holder = ?2",
+                params![task, holder],
+            )?;
+            Ok(())
+        })
+    }
+}
+
 impl ChangeFeed for SqliteStore {
     fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
         self.read(|c| changes_after(c, seq, limit))
@@ -596,6 +626,39 @@ enum Resolved {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_is_held_by_one_until_it_runs_out_or_is_given_up() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let t0 = chrono::Utc::now();
+        let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+        assert!(store.hold_lease("late_jobs", "a", at(0), at(3)).unwrap());
+        assert!(!store.hold_lease("late_jobs", "b", at(1), at(4)).unwrap());
+        assert!(
+            store.hold_lease("late_jobs", "a", at(2), at(5)).unwrap(),
+            "renewed"
+        );
+        assert!(!store.hold_lease("late_jobs", "b", at(4), at(7)).unwrap());
+        assert!(
+            store.hold_lease("other", "b", at(4), at(7)).unwrap(),
+            "a lease per task"
+        );
+        assert!(
+            store.hold_lease("late_jobs", "b", at(5), at(8)).unwrap(),
+            "ran out"
+        );
+        assert!(!store.hold_lease("late_jobs", "a", at(6), at(9)).unwrap());
+        store.release_lease("late_jobs", "a").unwrap();
+        assert!(
+            !store.hold_lease("late_jobs", "a", at(6), at(9)).unwrap(),
+            "not a's to give up"
+        );
+        store.release_lease("late_jobs", "b").unwrap();
+        assert!(
+            store.hold_lease("late_jobs", "a", at(6), at(9)).unwrap(),
+            "given up"
+        );
+    }
 
     #[test]
     fn migrations_are_valid_and_every_file_is_embedded() {

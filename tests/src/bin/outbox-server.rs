@@ -1,6 +1,6 @@
-//! The server over a database file, for the outbox kill test: run as a child process so the
-//! test can SIGKILL it between the commit of a change and the send of its notice, then start it
-//! again over the same file. `outbox-server DB START SMTP_PORT`: the clock reads START (an
+//! The server over a database file, run as a child process: the outbox kill test SIGKILLs it
+//! between the commit of a change and the send of its notice, then starts it again over the
+//! same file; the periodic-work test runs three over one file and kills the one at work. `outbox-server DB START SMTP_PORT`: the clock reads START (an
 //! RFC 3339 instant) when it starts; SMTP_PORT 0 keeps the notification worker off.
 
 use std::path::PathBuf;
@@ -32,7 +32,8 @@ async fn main() -> anyhow::Result<()> {
             },
         )?;
     }
-    let mut config = Config::default();
+    // Settings from `FIXLINE__…` in the environment, as the real server reads them.
+    let mut config = Config::load(None).map_err(|e| anyhow::anyhow!("{e}"))?;
     config.database.path = db;
     config.notify.enabled = smtp_port != 0;
     config.notify.poll_secs = 1;
