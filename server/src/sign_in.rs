@@ -3,9 +3,10 @@
 //! passwords waits its turn instead of allocating 19 MiB per request), and repeated failures
 //! lock the account, and the address they come from, for a while.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, mpsc};
+
+use fixline_core::security::SignInFailures;
 
 use argon2::password_hash::{Output, PasswordHash};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -14,6 +15,7 @@ use fixline_core::Timestamp;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+use crate::store::Store;
 
 /// The most argon2 memory one stored hash may ask for (64 MiB); a larger one never verifies.
 const MAX_BLOCKS: usize = 64 * 1024;
@@ -131,28 +133,12 @@ pub struct LockoutPolicy {
     pub window: TimeDelta,
 }
 
-/// Failed sign-ins per account and per address, kept in memory.
-#[derive(Debug)]
+/// Failed sign-ins per account and per address, counted in the store (core's
+/// `SignInFailures` says how), so every server sharing the database counts them together.
+#[derive(Debug, Clone, Copy)]
 pub struct SignInGuard {
     policy: LockoutPolicy,
-    failures: Mutex<HashMap<Key, Failures>>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Account(String),
-    Address(IpAddr),
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Timestamp,
-    locked_until: Option<Timestamp>,
-}
-
-/// Beyond this many remembered keys, forgotten ones are swept out first.
-const SWEEP_AT: usize = 10_000;
 
 /// Why a sign-in is not even tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,12 +154,17 @@ pub enum AfterFailure {
     LockedNow(Locked),
 }
 
+fn account_key(account: &str) -> String {
+    format!("account:{account}")
+}
+
+fn address_key(address: IpAddr) -> String {
+    format!("address:{address}")
+}
+
 impl SignInGuard {
     pub fn new(policy: LockoutPolicy) -> Self {
-        SignInGuard {
-            policy,
-            failures: Mutex::default(),
-        }
+        SignInGuard { policy }
     }
 
     /// The account key: user names are matched without regard to case or spaces around them.
@@ -182,89 +173,81 @@ impl SignInGuard {
     }
 
     /// Refuses before any password work when the account or the address is locked.
-    pub fn check(&self, account: &str, address: Option<IpAddr>, now: Timestamp) -> Option<Locked> {
-        let failures = self.lock();
-        let until = |key: &Key| {
-            failures
-                .get(key)
-                .and_then(|f| f.locked_until)
-                .filter(|until| *until > now)
+    pub fn check(
+        &self,
+        store: &dyn Store,
+        account: &str,
+        address: Option<IpAddr>,
+        now: Timestamp,
+    ) -> Result<Option<Locked>> {
+        let mut keys = vec![account_key(account)];
+        keys.extend(address.map(address_key));
+        let kept = store.sign_in_failures(&keys)?;
+        let until = |key: &str| {
+            kept.iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, f)| f.locked_at(now))
         };
-        if let Some(until) = address.and_then(|a| until(&Key::Address(a))) {
-            return Some(Locked::Address { until });
+        if let Some(until) = address.and_then(|a| until(&address_key(a))) {
+            return Ok(Some(Locked::Address { until }));
         }
-        until(&Key::Account(account.to_owned())).map(|until| Locked::Account { until })
+        Ok(until(&account_key(account)).map(|until| Locked::Account { until }))
     }
 
-    pub fn failed(&self, account: &str, address: Option<IpAddr>, now: Timestamp) -> AfterFailure {
-        let mut failures = self.lock();
-        if failures.len() >= SWEEP_AT {
-            let window = self.policy.window;
-            failures
-                .retain(|_, f| f.last + window > now || f.locked_until.is_some_and(|u| u > now));
-        }
+    pub fn failed(
+        &self,
+        store: &dyn Store,
+        account: &str,
+        address: Option<IpAddr>,
+        now: Timestamp,
+    ) -> Result<AfterFailure> {
         let mut after = AfterFailure::Counted;
-        let account_key = Key::Account(account.to_owned());
         if let Some(until) = self.count(
-            &mut failures,
-            account_key,
+            store,
+            &account_key(account),
             self.policy.account_failures,
             now,
-        ) {
+        )? {
             after = AfterFailure::LockedNow(Locked::Account { until });
         }
         if let Some(address) = address
             && let Some(until) = self.count(
-                &mut failures,
-                Key::Address(address),
+                store,
+                &address_key(address),
                 self.policy.address_failures,
                 now,
-            )
+            )?
         {
             after = AfterFailure::LockedNow(Locked::Address { until });
         }
-        after
+        Ok(after)
     }
 
     /// A right password clears the account's count (not the address's: one right password
     /// among many wrong ones from an address is what guessing looks like).
-    pub fn succeeded(&self, account: &str) {
-        self.lock().remove(&Key::Account(account.to_owned()));
+    pub fn succeeded(&self, store: &dyn Store, account: &str) -> Result<()> {
+        store.clear_sign_in_failures(&account_key(account))
     }
 
     /// Counts one failure; the time the key is locked until, when this one locks it.
     fn count(
         &self,
-        failures: &mut HashMap<Key, Failures>,
-        key: Key,
+        store: &dyn Store,
+        key: &str,
         limit: u32,
         now: Timestamp,
-    ) -> Option<Timestamp> {
+    ) -> Result<Option<Timestamp>> {
         let window = self.policy.window;
-        let f = failures.entry(key).or_insert(Failures {
-            count: 0,
-            last: now,
-            locked_until: None,
-        });
-        // Failures long ago, or before a lock that has run out, no longer count.
-        if f.last + window <= now || f.locked_until.is_some_and(|u| u <= now) {
-            *f = Failures {
-                count: 0,
-                last: now,
-                locked_until: None,
-            };
-        }
-        f.count += 1;
-        f.last = now;
-        (f.count >= limit.max(1) && f.locked_until.is_none()).then(|| {
-            let until = now + window;
-            f.locked_until = Some(until);
-            until
-        })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Failures>> {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+        let mut locked_now = None;
+        store.count_sign_in_failure(key, now - window, &mut |before| {
+            let after = SignInFailures::after_failure(before, limit, window, now);
+            locked_now = (before.and_then(|b| b.locked_at(now)).is_none()
+                && after.locked_at(now).is_some())
+            .then_some(after.locked_until)
+            .flatten();
+            after
+        })?;
+        Ok(locked_now)
     }
 }
 
@@ -322,8 +305,14 @@ mod tests {
         assert_eq!(memory.len(), Params::DEFAULT_M_COST as usize);
     }
 
+    fn store() -> crate::store::SqliteStore {
+        crate::store::SqliteStore::open_in_memory().unwrap()
+    }
+
     #[test]
     fn failures_lock_the_account_then_run_out() {
+        let store = store();
+        let s = &store as &dyn Store;
         let guard = SignInGuard::new(LockoutPolicy {
             account_failures: 3,
             address_failures: 100,
@@ -332,23 +321,24 @@ mod tests {
         let ip: IpAddr = "10.0.0.7".parse().unwrap();
         let chen = SignInGuard::account("  Chen ");
         assert_eq!(chen, "chen");
-        assert_eq!(guard.failed(&chen, Some(ip), at(0)), AfterFailure::Counted);
+        let failed = |at| guard.failed(s, &chen, Some(ip), at).unwrap();
+        assert_eq!(failed(at(0)), AfterFailure::Counted);
         // A right password clears the count.
-        guard.succeeded(&chen);
-        assert_eq!(guard.failed(&chen, Some(ip), at(1)), AfterFailure::Counted);
-        assert_eq!(guard.failed(&chen, Some(ip), at(2)), AfterFailure::Counted);
+        guard.succeeded(s, &chen).unwrap();
+        assert_eq!(failed(at(1)), AfterFailure::Counted);
+        assert_eq!(failed(at(2)), AfterFailure::Counted);
         assert_eq!(
-            guard.failed(&chen, Some(ip), at(3)),
+            failed(at(3)),
             AfterFailure::LockedNow(Locked::Account { until: at(18) })
         );
         assert_eq!(
-            guard.check(&chen, Some(ip), at(17)),
+            guard.check(s, &chen, Some(ip), at(17)).unwrap(),
             Some(Locked::Account { until: at(18) })
         );
-        assert_eq!(guard.check("wang", Some(ip), at(17)), None);
-        assert_eq!(guard.check(&chen, Some(ip), at(18)), None);
+        assert_eq!(guard.check(s, "wang", Some(ip), at(17)).unwrap(), None);
+        assert_eq!(guard.check(s, &chen, Some(ip), at(18)).unwrap(), None);
         // After the lock, counting starts again.
-        assert_eq!(guard.failed(&chen, Some(ip), at(19)), AfterFailure::Counted);
+        assert_eq!(failed(at(19)), AfterFailure::Counted);
         let e = Locked::Account { until: at(18) }.error(at(4));
         assert_eq!(e.code(), "too_many_attempts");
         assert!(e.to_string().contains("14 min"), "{e}");
@@ -356,6 +346,8 @@ mod tests {
 
     #[test]
     fn many_accounts_from_one_address_lock_the_address() {
+        let store = store();
+        let s = &store as &dyn Store;
         let guard = SignInGuard::new(LockoutPolicy {
             account_failures: 5,
             address_failures: 4,
@@ -364,29 +356,67 @@ mod tests {
         let ip: IpAddr = "10.0.0.8".parse().unwrap();
         for (i, name) in ["a", "b", "c"].iter().enumerate() {
             assert_eq!(
-                guard.failed(name, Some(ip), at(i as i64)),
+                guard.failed(s, name, Some(ip), at(i as i64)).unwrap(),
                 AfterFailure::Counted
             );
         }
         assert_eq!(
-            guard.failed("d", Some(ip), at(3)),
+            guard.failed(s, "d", Some(ip), at(3)).unwrap(),
             AfterFailure::LockedNow(Locked::Address { until: at(18) })
         );
         assert_eq!(
-            guard.check("e", Some(ip), at(4)),
+            guard.check(s, "e", Some(ip), at(4)).unwrap(),
             Some(Locked::Address { until: at(18) })
         );
         assert_eq!(
-            guard.check("e", Some("10.0.0.9".parse().unwrap()), at(4)),
+            guard
+                .check(s, "e", Some("10.0.0.9".parse().unwrap()), at(4))
+                .unwrap(),
             None
         );
-        // Failures further apart than the window never add up.
+        // Failures further apart than the window never add up, and are forgotten.
         let slow = SignInGuard::new(LockoutPolicy {
             account_failures: 2,
             address_failures: 2,
             window: TimeDelta::minutes(15),
         });
-        assert_eq!(slow.failed("x", None, at(0)), AfterFailure::Counted);
-        assert_eq!(slow.failed("x", None, at(20)), AfterFailure::Counted);
+        assert_eq!(
+            slow.failed(s, "x", None, at(0)).unwrap(),
+            AfterFailure::Counted
+        );
+        assert_eq!(
+            slow.failed(s, "x", None, at(20)).unwrap(),
+            AfterFailure::Counted
+        );
+        let kept = s
+            .sign_in_failures(&["address:10.0.0.8".to_owned()])
+            .unwrap();
+        assert!(
+            kept.is_empty(),
+            "the address's lock ran out and was dropped"
+        );
+    }
+
+    /// Two servers over one database count a guesser's failures together.
+    #[test]
+    fn servers_sharing_a_database_count_failures_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let a = crate::store::SqliteStore::open(&path).unwrap();
+        let b = crate::store::SqliteStore::open(&path).unwrap();
+        let guard = SignInGuard::new(LockoutPolicy {
+            account_failures: 4,
+            address_failures: 100,
+            window: TimeDelta::minutes(15),
+        });
+        for (i, server) in [&a, &b, &a].into_iter().enumerate() {
+            let after = guard.failed(server, "chen", None, at(i as i64)).unwrap();
+            assert_eq!(after, AfterFailure::Counted);
+        }
+        assert!(matches!(
+            guard.failed(&b, "chen", None, at(3)).unwrap(),
+            AfterFailure::LockedNow(_)
+        ));
+        assert!(guard.check(&a, "chen", None, at(4)).unwrap().is_some());
     }
 }

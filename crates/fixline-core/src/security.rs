@@ -200,3 +200,49 @@ pub fn key_id(key_hash: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Wrong passwords counted against one account or one address, and the lock they caused.
+/// Kept by the store, so every server sharing the database counts them together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInFailures {
+    pub count: u32,
+    pub last: DateTime<Utc>,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl SignInFailures {
+    /// One more failure at `now` after `before`: failures older than `window`, or before a
+    /// lock that has run out, no longer count; the `limit`-th locks for `window`.
+    pub fn after_failure(
+        before: Option<SignInFailures>,
+        limit: u32,
+        window: chrono::TimeDelta,
+        now: DateTime<Utc>,
+    ) -> SignInFailures {
+        let fresh = SignInFailures {
+            count: 0,
+            last: now,
+            locked_until: None,
+        };
+        let mut f = match before {
+            Some(f) if f.last + window > now && f.locked_until.is_none_or(|u| u > now) => f,
+            _ => fresh,
+        };
+        f.count += 1;
+        f.last = now;
+        if f.count >= limit.max(1) && f.locked_until.is_none() {
+            f.locked_until = Some(now + window);
+        }
+        f
+    }
+
+    /// The lock in force at `now`, if any.
+    pub fn locked_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.locked_until.filter(|until| *until > now)
+    }
+
+    /// Whether the record still matters at `now` (recent failures or a lock in force).
+    pub fn remembered_at(&self, window: chrono::TimeDelta, now: DateTime<Utc>) -> bool {
+        self.last + window > now || self.locked_at(now).is_some()
+    }
+}

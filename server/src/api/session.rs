@@ -66,9 +66,13 @@ async fn login(
     let ttl = chrono::TimeDelta::hours(state.config().auth.token_ttl_hours);
     let address = peer_address(&state, &parts);
     let account = SignInGuard::account(&req.username);
-    let guard = state.sign_in_guard();
+    let guard = *state.sign_in_guard();
     let now = state.now();
-    if let Some(locked) = guard.check(&account, address, now) {
+    let checked = account.clone();
+    if let Some(locked) = state
+        .run(move |s| guard.check(s, &checked, address, now))
+        .await?
+    {
         return Err(locked.error(now));
     }
     let username = req.username.trim().to_owned();
@@ -79,7 +83,10 @@ async fn login(
     let (user, hash) = found.unwrap_or_else(|| (placeholder_user(), DUMMY_HASH.clone()));
     let matches = state.passwords().verify(req.password, hash).await?;
     if !matches {
-        let after = guard.failed(&account, address, now);
+        let failed = account.clone();
+        let after = state
+            .run(move |s| guard.failed(s, &failed, address, now))
+            .await?;
         if let AfterFailure::LockedNow(locked) = after {
             tracing::warn!(
                 account = %account,
@@ -108,7 +115,8 @@ async fn login(
         }
         return Err(Error::Unauthenticated("wrong user name or password"));
     }
-    guard.succeeded(&account);
+    let succeeded = account.clone();
+    state.run(move |s| guard.succeeded(s, &succeeded)).await?;
     if user.disabled || user.username.is_empty() {
         // The right password for a disabled login: worth knowing, and told like any other.
         let event = SecurityEvent {

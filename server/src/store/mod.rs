@@ -279,6 +279,23 @@ impl<S> Store for S where
 
 /// Users, sessions, the security log, device and intake keys.
 pub trait AccessStore {
+    /// Wrong passwords kept against any of `keys` (`account:…`, `address:…`).
+    fn sign_in_failures(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, fixline_core::security::SignInFailures)>>;
+    /// Counts one wrong password against `key` in one transaction: `count` gets what is kept
+    /// and returns what to keep. Records whose last failure is before `forget_before` are
+    /// dropped on the way (their locks have run out).
+    fn count_sign_in_failure(
+        &self,
+        key: &str,
+        forget_before: Timestamp,
+        count: &mut dyn FnMut(
+            Option<fixline_core::security::SignInFailures>,
+        ) -> fixline_core::security::SignInFailures,
+    ) -> Result<fixline_core::security::SignInFailures>;
+    fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()>;
     fn user_with_password(&self, username: &str) -> Result<Option<(User, String)>>;
     fn list_users(&self) -> Result<Vec<User>>;

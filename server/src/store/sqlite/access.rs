@@ -2,8 +2,64 @@
 
 use super::*;
 use crate::store::AccessStore;
+use fixline_core::security::SignInFailures;
 
 impl AccessStore for SqliteStore {
+    fn sign_in_failures(&self, keys: &[String]) -> Result<Vec<(String, SignInFailures)>> {
+        self.read(|c| {
+            let mut kept = Vec::new();
+            for key in keys {
+                let doc: Option<String> = c
+                    .query_row(
+                        "SELECT doc FROM sign_in_failures WHERE key = ?1",
+                        [key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(doc) = doc {
+                    kept.push((key.clone(), from_json(&doc)?));
+                }
+            }
+            Ok(kept)
+        })
+    }
+
+    fn count_sign_in_failure(
+        &self,
+        key: &str,
+        forget_before: Timestamp,
+        count: &mut dyn FnMut(Option<SignInFailures>) -> SignInFailures,
+    ) -> Result<SignInFailures> {
+        self.write(|tx, _| {
+            tx.execute(
+                "DELETE FROM sign_in_failures WHERE last < ?1",
+                [ts(forget_before)],
+            )?;
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT doc FROM sign_in_failures WHERE key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let before = before.as_deref().map(from_json).transpose()?;
+            let after = count(before);
+            tx.execute(
+                "INSERT INTO sign_in_failures (key, last, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET last = excluded.last, doc = excluded.doc",
+                params![key, ts(after.last), to_json(&after)?],
+            )?;
+            Ok(after)
+        })
+    }
+
+    fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute("DELETE FROM sign_in_failures WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
     fn register_device_key(
         &self,
         key: &str,
