@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use fixline_core::ids::{EngineerId, WorkOrderId};
-use fixline_core::work_order::{Action, Status};
+use fixline_core::work_order::Status;
 use fixline_dispatch::travel::GreatCircle;
 use fixline_dispatch::{Budget, WhyUnassigned};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,7 +15,6 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
 use crate::ops::planning::{self, DayClock, NotPlanned, Scenario};
-use crate::ops::work_orders::{self, Step};
 use crate::store::{Paging, Store, WorkOrderFilter};
 pub use fixline_api::dispatch::{
     Applied, ApplyRequest, LeftOut, PlanRequest, ProposedPlan, ProposedVisit,
@@ -198,68 +197,13 @@ async fn apply(
     let clock = state.clock();
     let results = state
         .run(move |store| {
-            let mut results = Vec::new();
-            for a in request.assignments {
-                let now = clock.now();
-                let outcome = (|| -> Result<&'static str> {
-                    store.engineer(a.engineer)?;
-                    let wo = store.work_order(a.work_order)?;
-                    let retime = a.slot.filter(|s| wo.planned != Some(*s));
-                    let schedule = |store: &dyn Store| -> Result<()> {
-                        if let Some(slot) = retime {
-                            // A fixed time moves with the dispatcher's hand; other pins stay.
-                            let schedule = Action::Schedule {
-                                slot: Some(slot),
-                                pin: store.work_order(wo.id)?.pin,
-                            };
-                            work_orders::act(
-                                store,
-                                &policy,
-                                wo.id,
-                                &Step::now(&actor, &schedule, now),
-                            )?;
-                        }
-                        Ok(())
-                    };
-                    if wo.assignee == Some(a.engineer) {
-                        schedule(store)?;
-                        return Ok(if retime.is_some() {
-                            "rescheduled"
-                        } else {
-                            "unchanged"
-                        });
-                    }
-                    if wo.status == Status::New {
-                        let triage = Action::Triage {
-                            category: None,
-                            priority: None,
-                            requirements: None,
-                        };
-                        work_orders::act(store, &policy, wo.id, &Step::now(&actor, &triage, now))?;
-                    }
-                    let assign = Action::Assign {
-                        engineer: a.engineer,
-                    };
-                    work_orders::act(store, &policy, wo.id, &Step::now(&actor, &assign, now))?;
-                    schedule(store)?;
-                    Ok("assigned")
-                })();
-                results.push(match outcome {
-                    Ok(o) => Applied {
-                        work_order: a.work_order,
-                        outcome: o.to_owned(),
-                        message: None,
-                        code: None,
-                    },
-                    Err(e) => Applied {
-                        work_order: a.work_order,
-                        outcome: "refused".to_owned(),
-                        message: Some(e.to_string()),
-                        code: Some(e.code().to_owned()),
-                    },
-                });
-            }
-            Ok(results)
+            Ok(crate::ops::dispatch::apply(
+                store,
+                &policy,
+                &actor,
+                request.assignments,
+                || clock.now(),
+            ))
         })
         .await?;
     Ok(axum::Json(results))

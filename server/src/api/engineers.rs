@@ -13,10 +13,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{Json, Path, Query, required_if_match, versioned};
-use super::work_orders::event_time;
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::work_orders::event_time;
 use crate::store::{Page, Paging};
 pub use fixline_api::engineers::{EngineerUpdate, PositionPing};
 

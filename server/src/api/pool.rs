@@ -8,13 +8,12 @@ use fixline_core::board::PoolJob;
 use fixline_core::ids::WorkOrderId;
 use fixline_core::role::Role;
 use fixline_core::sla::Milestone;
-use fixline_core::work_order::{Action, Status, WorkOrder};
+use fixline_core::work_order::{Status, WorkOrder};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
-use crate::ops::work_orders::{self, Step};
 use crate::store::{Paging, WorkOrderFilter};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -120,31 +119,7 @@ async fn pick(
     let area = state.config().service_area.clone();
     let now = state.now();
     let wo = state
-        .run(move |store| {
-            let wo = store.work_order(id)?;
-            if !wo.pooled {
-                // Taken (or never offered): say so without telling who has it.
-                return Err(Error::Conflict(
-                    "the job is no longer in the pool".to_owned(),
-                ));
-            }
-            let engineer =
-                store.engineer(actor.engineer.ok_or_else(|| {
-                    Error::forbidden("this login is not linked to an engineer")
-                })?)?;
-            let today = area.zone_of(&engineer.details.region).local_day(now);
-            if !wo.qualifies(&engineer, today) {
-                return Err(Error::forbidden(format!(
-                    "{} needs {}",
-                    wo.number,
-                    wo.requirements_text()
-                )));
-            }
-            // At the version just checked: a triage in between (new requirements) or a
-            // quicker engineer makes this a conflict, never a pick the check did not see.
-            let step = Step::now(&actor, &Action::Pick, now).at_version(wo.version);
-            work_orders::act(store, &policy, id, &step)
-        })
+        .run(move |store| crate::ops::pool::pick(store, &policy, &area, &actor, id, now))
         .await?;
     Ok(axum::Json(wo))
 }

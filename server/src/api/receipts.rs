@@ -245,29 +245,6 @@ async fn upload_chunk(
     Ok(axum::Json(status))
 }
 
-/// A receipt a device sealed is taken only with a key registered to the user who sends it, so
-/// a forged or borrowed seal is refused when it arrives. (Receipts the server makes are sealed
-/// with its own key and do not come through here.)
-pub(crate) async fn check_device_seal(
-    state: &AppState,
-    user: &SignedIn,
-    action: &Action,
-) -> Result<()> {
-    let Action::SignReceipt { receipt } = action else {
-        return Ok(());
-    };
-    let key = receipt.seal.device_key.clone();
-    let owner = state.run(move |s| s.device_key_user(&key)).await?;
-    if owner == Some(user.0.id) {
-        return Ok(());
-    }
-    Err(Error::bad_request_with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        fixline_core::sync::UNKNOWN_DEVICE,
-        "the receipt is sealed with a key that is not registered to you; the app registers its key when it syncs",
-    ))
-}
-
 /// The signed-in engineer's jobs that name a file. Asking about or uploading a file is only
 /// for one of them: the action that names the file reaches the server first.
 async fn own_jobs_naming(

@@ -18,10 +18,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Json, Path, required_if_match, versioned};
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
+use crate::ops::settings::{AUTO_ASSIGN, CODE_BOOK, auto_assign_policy, code_book, save};
 use crate::{AppState, notify, webhooks};
-
-const AUTO_ASSIGN: &str = "auto_assign";
-const CODE_BOOK: &str = "fault_codes";
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,42 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(preview_notice))
         .routes(routes!(list_webhooks, add_webhook))
         .routes(routes!(change_webhook))
-}
-
-/// A setting as saved from a screen, with its version; else `fallback` at version 0.
-fn saved_or<T: serde::de::DeserializeOwned>(
-    store: &dyn crate::store::Store,
-    key: &str,
-    fallback: impl FnOnce() -> T,
-) -> Result<(T, u64)> {
-    Ok(match store.setting(key)? {
-        Some((doc, version)) => (
-            serde_json::from_value(doc)
-                .map_err(|e| Error::Internal(format!("unreadable setting {key}: {e}")))?,
-            version,
-        ),
-        None => (fallback(), 0),
-    })
-}
-
-/// Saves a setting over the version it was read at; answers the new version.
-fn save<T: serde::Serialize>(
-    store: &dyn crate::store::Store,
-    key: &str,
-    value: &T,
-    expected: u64,
-    by: fixline_core::ids::UserId,
-    now: fixline_core::Timestamp,
-) -> Result<u64> {
-    let doc =
-        serde_json::to_value(value).map_err(|e| Error::Internal(format!("setting {key}: {e}")))?;
-    store.put_setting(key, &doc, expected, by, now)
-}
-
-/// The fault, cause and resolution codes in force: as saved from the screen, else built in.
-pub fn code_book(store: &dyn crate::store::Store) -> Result<CodeBookSettings> {
-    let (book, version) = saved_or(store, CODE_BOOK, CodeBook::builtin)?;
-    Ok(CodeBookSettings { book, version })
 }
 
 /// The fault, cause and resolution codes a completion is coded with, retired ones included
@@ -104,15 +66,6 @@ async fn save_fault_codes(
         })
         .await?;
     Ok(versioned(StatusCode::OK, saved.version, saved))
-}
-
-/// The automatic-assignment policy in force, from the screen if saved there, else the file.
-pub fn auto_assign_policy(
-    store: &dyn crate::store::Store,
-    file: &AutoAssignPolicy,
-) -> Result<AutoAssignSettings> {
-    let (policy, version) = saved_or(store, AUTO_ASSIGN, || file.clone())?;
-    Ok(AutoAssignSettings { policy, version })
 }
 
 /// Where automatic assignment is on.

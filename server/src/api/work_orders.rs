@@ -5,11 +5,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use fixline_core::Timestamp;
 use fixline_core::ids::{CustomerId, EngineerId, WorkOrderId};
 use fixline_core::role::Role;
 use fixline_core::work_order::{
-    Action, HistoryEntry, Priority, Status, Visit, WorkOrder, WorkOrderSummary,
+    HistoryEntry, Priority, Status, Visit, WorkOrder, WorkOrderSummary,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,7 +20,7 @@ use super::intake::{self, IntakeReceipt};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::{Error, ErrorBody, Result};
-use crate::ops::work_orders::{self, Step};
+use crate::ops::work_orders::{self};
 use crate::store::{Page, Paging, Visibility, WorkOrderFilter};
 pub use fixline_api::work_orders::{TransitionRequest, WorkOrderEdit};
 use fixline_core::intake::DeskIntake;
@@ -188,21 +187,6 @@ async fn edit_work_order(
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 
-/// The time an event happened: the device's, unless it claims to be in the future.
-pub fn event_time(state: &AppState, at: Option<Timestamp>, now: Timestamp) -> Result<Timestamp> {
-    let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
-    match at {
-        Some(at) if at > now + skew => Err(Error::bad_request(
-            "clock_ahead",
-            format!(
-                "the time {at} is ahead of the server's clock ({now}); check the device's date and time"
-            ),
-        )),
-        Some(at) => Ok(at),
-        None => Ok(now),
-    }
-}
-
 /// Perform a lifecycle action (accept, arrive, complete, …). `If-Match` is optional: the state
 /// machine already refuses what no longer fits.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/transitions", tag = "work orders", params(("id" = Uuid, Path)), request_body = TransitionRequest,
@@ -216,64 +200,8 @@ async fn transition(
     Json(req): Json<TransitionRequest>,
 ) -> Result<Response> {
     let expected = if_match(&headers)?;
-    if matches!(req.action, Action::Pick) {
-        // One way in, where the engineer's skill and certifications are checked.
-        return Err(Error::bad_request_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "pick_from_pool",
-            format!("pick a job from the pool: POST /api/v1/pool/{id}/pick"),
-        ));
-    }
     visible(&state, &user, id).await?;
-    super::receipts::check_device_seal(&state, &user, &req.action).await?;
-    if let Action::Assign { engineer } | Action::HandOver { to: engineer, .. } = &req.action {
-        let engineer = *engineer;
-        state
-            .run(move |s| match s.engineer(engineer) {
-                Err(Error::NotFound { .. }) => Err(Error::bad_request_with_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_engineer",
-                    format!("there is no engineer {engineer}"),
-                )),
-                other => other.map(drop),
-            })
-            .await?;
-    }
-    let now = state.now();
-    let at = event_time(&state, req.at, now)?;
-    if req.at.is_some() {
-        let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
-        state
-            .run(move |s| Ok(s.work_order(id)?.check_event_time(at, skew)?))
-            .await?;
-    }
-    let actor = user.actor();
-    let policy = state.sla_policy().clone();
-    // "On my way": the expected arrival goes on the job with the step, for the customer.
-    let eta = match req.action {
-        Action::StartTravel => work_orders::expected_arrival(&state, id, at).await?,
-        _ => None,
-    };
-    let triaged = matches!(req.action, Action::Triage { .. });
-    let action = req.action.clone();
-    let mut wo = state
-        .run(move |s| {
-            let step = Step {
-                actor: &actor,
-                action: &req.action,
-                at,
-                now,
-                expected,
-                eta,
-            };
-            work_orders::act(s, &policy, id, &step)
-        })
-        .await?;
-    crate::ops::eta::after_step(&state, &wo, &action, at).await;
-    if triaged {
-        crate::ops::auto_assign::after_change(&state, id).await;
-        wo = state.run(move |s| s.work_order(id)).await?;
-    }
+    let wo = work_orders::transition(&state, &user, id, req, expected).await?;
     Ok(versioned(StatusCode::OK, wo.version, wo))
 }
 

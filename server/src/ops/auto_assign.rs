@@ -28,7 +28,7 @@ async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
     state
         .run(move |store| {
             // The policy saved from the settings screen, else the settings file's.
-            let policy = crate::api::settings::auto_assign_policy(store, &file)?.policy;
+            let policy = crate::ops::settings::auto_assign_policy(store, &file)?.policy;
             if policy.rules.is_empty() {
                 return Ok(());
             }
@@ -96,7 +96,7 @@ async fn place(state: &AppState, id: WorkOrderId) -> Result<()> {
                 None => Action::ReleaseToPool,
             };
             let actor = auto_assign::actor();
-            let codes = crate::api::settings::code_book(store)?.book;
+            let codes = crate::ops::settings::code_book(store)?.book;
             // At the version weighed: if the desk changed the job meanwhile, the desk's word holds.
             store.update_work_order(id, Some(wo.version), now, &mut |current| {
                 let ctx = ActionContext {

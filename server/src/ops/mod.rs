@@ -8,13 +8,16 @@
 
 pub mod auto_assign;
 pub mod complaints;
+pub mod dispatch;
 pub mod eta;
 pub mod kpis;
 pub mod planning;
+pub mod pool;
 pub mod quality;
 pub mod receipts;
 pub mod return_visits;
 pub mod review;
+pub mod settings;
 pub mod surveys;
 pub mod sync;
 pub mod tracking;

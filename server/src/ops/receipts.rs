@@ -160,3 +160,26 @@ pub fn make_on_server(
         &crate::ops::work_orders::Step::now(actor, &sign, now),
     )
 }
+
+/// A receipt a device sealed is taken only with a key registered to the user who sends it, so
+/// a forged or borrowed seal is refused when it arrives. (Receipts the server makes are sealed
+/// with its own key and do not come through here.)
+pub async fn check_device_seal(
+    state: &crate::AppState,
+    user: &crate::auth::SignedIn,
+    action: &fixline_core::work_order::Action,
+) -> Result<()> {
+    let fixline_core::work_order::Action::SignReceipt { receipt } = action else {
+        return Ok(());
+    };
+    let key = receipt.seal.device_key.clone();
+    let owner = state.run(move |s| s.device_key_user(&key)).await?;
+    if owner == Some(user.0.id) {
+        return Ok(());
+    }
+    Err(Error::bad_request_with_status(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        fixline_core::sync::UNKNOWN_DEVICE,
+        "the receipt is sealed with a key that is not registered to you; the app registers its key when it syncs",
+    ))
+}

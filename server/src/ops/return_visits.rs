@@ -104,7 +104,7 @@ pub fn record(
                 actor,
                 at: now,
                 policy,
-                codes: &crate::api::settings::code_book(store)?.book,
+                codes: &crate::ops::settings::code_book(store)?.book,
             },
         )?;
     }

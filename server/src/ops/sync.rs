@@ -47,10 +47,10 @@ async fn refused_before_replay(
     action: &DeviceAction,
 ) -> Option<Refusal> {
     let now = state.now();
-    if let Err(e) = crate::api::work_orders::event_time(state, Some(action.at), now) {
+    if let Err(e) = super::work_orders::event_time(state, Some(action.at), now) {
         return Some(Refusal::new(CLOCK_AHEAD, e.to_string()));
     }
-    if let Err(e) = crate::api::receipts::check_device_seal(state, user, &action.action).await {
+    if let Err(e) = crate::ops::receipts::check_device_seal(state, user, &action.action).await {
         return Some(Refusal::new(e.code(), e.to_string()));
     }
     if matches!(action.action, Action::Pick) {
@@ -83,7 +83,7 @@ async fn replay(
     };
     let result = state
         .run(move |s| {
-            let codes = crate::api::settings::code_book(s)?.book;
+            let codes = crate::ops::settings::code_book(s)?.book;
             s.apply_device_action(&actor, &action, now, &mut |current, standing| {
                 if let Err(e) = action
                     .check_not_before(current, skew)

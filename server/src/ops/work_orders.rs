@@ -6,7 +6,9 @@ use fixline_core::role::Actor;
 use fixline_core::sla::SlaPolicy;
 use fixline_core::work_order::{Action, ActionContext, WorkOrder, WorkOrderEdit};
 
-use crate::error::Result;
+use axum::http::StatusCode;
+
+use crate::error::{Error, Result};
 use crate::store::Store;
 
 /// One lifecycle step as the server takes it.
@@ -54,7 +56,7 @@ pub fn act(
     id: WorkOrderId,
     step: &Step<'_>,
 ) -> Result<WorkOrder> {
-    let codes = crate::api::settings::code_book(store)?.book;
+    let codes = crate::ops::settings::code_book(store)?.book;
     store.update_work_order(id, step.expected, step.now, &mut |current| {
         let ctx = ActionContext {
             actor: step.actor,
@@ -100,4 +102,94 @@ pub async fn expected_arrival(
             crate::ops::eta::arrival(s, &config, &s.engineer(engineer)?, &wo, at)
         })
         .await
+}
+
+/// A lifecycle step asked for over the API (the actor may see the job): refused when it must go
+/// another way (a pick), when a device's seal is unknown, or when it names an engineer who does
+/// not exist; dated by the device if it says when; then applied, the engineer's day walked
+/// again, and a triaged job offered to automatic assignment.
+pub async fn transition(
+    state: &crate::AppState,
+    user: &crate::auth::SignedIn,
+    id: WorkOrderId,
+    req: fixline_api::work_orders::TransitionRequest,
+    expected: Option<u64>,
+) -> Result<WorkOrder> {
+    if matches!(req.action, Action::Pick) {
+        // One way in, where the engineer's skill and certifications are checked.
+        return Err(Error::bad_request_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pick_from_pool",
+            format!("pick a job from the pool: POST /api/v1/pool/{id}/pick"),
+        ));
+    }
+    crate::ops::receipts::check_device_seal(state, user, &req.action).await?;
+    if let Action::Assign { engineer } | Action::HandOver { to: engineer, .. } = &req.action {
+        let engineer = *engineer;
+        state
+            .run(move |s| match s.engineer(engineer) {
+                Err(Error::NotFound { .. }) => Err(Error::bad_request_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_engineer",
+                    format!("there is no engineer {engineer}"),
+                )),
+                other => other.map(drop),
+            })
+            .await?;
+    }
+    let now = state.now();
+    let at = event_time(state, req.at, now)?;
+    if req.at.is_some() {
+        let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
+        state
+            .run(move |s| Ok(s.work_order(id)?.check_event_time(at, skew)?))
+            .await?;
+    }
+    let actor = user.actor();
+    let policy = state.sla_policy().clone();
+    // "On my way": the expected arrival goes on the job with the step, for the customer.
+    let eta = match req.action {
+        Action::StartTravel => expected_arrival(state, id, at).await?,
+        _ => None,
+    };
+    let triaged = matches!(req.action, Action::Triage { .. });
+    let action = req.action.clone();
+    let mut wo = state
+        .run(move |s| {
+            let step = Step {
+                actor: &actor,
+                action: &req.action,
+                at,
+                now,
+                expected,
+                eta,
+            };
+            act(s, &policy, id, &step)
+        })
+        .await?;
+    crate::ops::eta::after_step(state, &wo, &action, at).await;
+    if triaged {
+        crate::ops::auto_assign::after_change(state, id).await;
+        wo = state.run(move |s| s.work_order(id)).await?;
+    }
+    Ok(wo)
+}
+
+/// The time an event happened: the device's, unless it claims to be in the future.
+pub fn event_time(
+    state: &crate::AppState,
+    at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Timestamp> {
+    let skew = chrono::TimeDelta::seconds(state.config().server.max_clock_skew_secs);
+    match at {
+        Some(at) if at > now + skew => Err(Error::bad_request(
+            "clock_ahead",
+            format!(
+                "the time {at} is ahead of the server's clock ({now}); check the device's date and time"
+            ),
+        )),
+        Some(at) => Ok(at),
+        None => Ok(now),
+    }
 }
