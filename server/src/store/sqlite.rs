@@ -34,9 +34,9 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Attach, Change, ChangeFeed, ChangeOp, DeliveryOutcome, Entity, FactView, FactsArea, LeaseStore,
-    Page, Paging, PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User,
-    WorkOrderChange, WorkOrderFilter, WorkOrderIntake,
+    Attach, Change, ChangeFeed, ChangeOp, Entity, FactView, FactsArea, LeaseStore, Page, Paging,
+    PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User, WorkOrderChange,
+    WorkOrderFilter, WorkOrderIntake,
 };
 use crate::error::{Error, Result};
 

@@ -53,8 +53,8 @@ impl Record for Complaint {
     }
 }
 
-impl SqliteStore {
-    pub(super) fn create_complaint(
+impl ComplaintStore for SqliteStore {
+    fn create_complaint(
         &self,
         build: &mut dyn FnMut(String) -> Result<Complaint>,
         at: Timestamp,
@@ -86,11 +86,11 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn complaint(&self, id: ComplaintId) -> Result<Complaint> {
+    fn complaint(&self, id: ComplaintId) -> Result<Complaint> {
         self.read(|c| get(c, *id.as_uuid()))
     }
 
-    pub(super) fn complaints(&self, open_only: bool, limit: u32) -> Result<Vec<Complaint>> {
+    fn complaints(&self, open_only: bool, limit: u32) -> Result<Vec<Complaint>> {
         self.read(|c| {
             docs(
                 c,
@@ -101,7 +101,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn complaints_past_deadline(&self, now: Timestamp) -> Result<Vec<Complaint>> {
+    fn complaints_past_deadline(&self, now: Timestamp) -> Result<Vec<Complaint>> {
         // Timestamps are stored in one fixed-width UTC form, so text order is time order.
         self.read(|c| {
             docs(
@@ -113,11 +113,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn complaints_received(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<Complaint>> {
+    fn complaints_received(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Complaint>> {
         self.read(|c| {
             docs(
                 c,
@@ -127,7 +123,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn complaints_of_customer(&self, customer: CustomerId) -> Result<Vec<Complaint>> {
+    fn complaints_of_customer(&self, customer: CustomerId) -> Result<Vec<Complaint>> {
         self.read(|c| {
             docs(
                 c,
@@ -137,7 +133,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn update_complaint(
+    fn update_complaint(
         &self,
         id: ComplaintId,
         expected: Option<u64>,
@@ -164,62 +160,5 @@ impl SqliteStore {
             super::notices::enqueue_for_complaint(tx, &current, &next, at)?;
             Ok(next)
         })
-    }
-}
-
-impl ComplaintStore for SqliteStore {
-    fn create_complaint(
-        &self,
-        build: &mut dyn FnMut(String) -> Result<fixline_core::complaint::Complaint>,
-        at: Timestamp,
-    ) -> Result<fixline_core::complaint::Complaint> {
-        SqliteStore::create_complaint(self, build, at)
-    }
-
-    fn complaint(
-        &self,
-        id: fixline_core::ids::ComplaintId,
-    ) -> Result<fixline_core::complaint::Complaint> {
-        SqliteStore::complaint(self, id)
-    }
-
-    fn complaints(
-        &self,
-        open_only: bool,
-        limit: u32,
-    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
-        SqliteStore::complaints(self, open_only, limit)
-    }
-
-    fn complaints_past_deadline(
-        &self,
-        now: Timestamp,
-    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
-        SqliteStore::complaints_past_deadline(self, now)
-    }
-
-    fn complaints_received(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
-        SqliteStore::complaints_received(self, from, to)
-    }
-
-    fn complaints_of_customer(
-        &self,
-        customer: CustomerId,
-    ) -> Result<Vec<fixline_core::complaint::Complaint>> {
-        SqliteStore::complaints_of_customer(self, customer)
-    }
-
-    fn update_complaint(
-        &self,
-        id: fixline_core::ids::ComplaintId,
-        expected: Option<u64>,
-        edit: crate::store::ComplaintEdit<'_>,
-        at: Timestamp,
-    ) -> Result<fixline_core::complaint::Complaint> {
-        SqliteStore::update_complaint(self, id, expected, edit, at)
     }
 }

@@ -226,7 +226,59 @@ fn same_customer(site: &Site, customer: CustomerId) -> Result<()> {
 }
 
 impl SqliteStore {
-    pub(super) fn create_customer(
+    /// Stores a new record of a customer's file, refusing an unknown customer.
+    fn add_to_customer<R: Filed>(&self, record: R, by: Option<&Actor>, at: Timestamp) -> Result<R> {
+        self.write(|tx, log| {
+            get::<Customer>(tx, *record.customer().as_uuid())?;
+            add(tx, log, &record, by, at)
+        })?;
+        Ok(record)
+    }
+
+    /// Every row of one of the file's tables, oldest first (the order an export is read back in).
+    pub(super) fn every<R: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<R>> {
+        let sql = match table {
+            "customers" => "SELECT doc FROM customers ORDER BY rowid",
+            "sites" => "SELECT doc FROM sites ORDER BY rowid",
+            "assets" => "SELECT doc FROM assets ORDER BY rowid",
+            other => return Err(Error::Internal(format!("no table {other} to list"))),
+        };
+        self.read(|c| docs(c, sql, []))
+    }
+}
+
+/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
+pub(super) fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
+    let customer: Customer = get(c, *id.as_uuid())?;
+    let key = id.to_string();
+    let orders: Vec<WorkOrder> = docs(
+        c,
+        "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
+        [&key],
+    )?;
+    Ok(CustomerFile {
+        customer,
+        contacts: docs(
+            c,
+            "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        sites: docs(
+            c,
+            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        assets: docs(
+            c,
+            "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
+            [&key],
+        )?,
+        work_orders: orders.iter().map(WorkOrder::summary).collect(),
+    })
+}
+
+impl CustomerStore for SqliteStore {
+    fn create_customer(
         &self,
         id: CustomerId,
         details: CustomerDetails,
@@ -244,7 +296,7 @@ impl SqliteStore {
         Ok(customer)
     }
 
-    pub(super) fn update_customer(
+    fn update_customer(
         &self,
         id: CustomerId,
         expected: u64,
@@ -266,11 +318,11 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
+    fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
         self.read(|c| customer_file(c, id))
     }
 
-    pub(super) fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
+    fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
         self.read(|c| {
             get::<Customer>(c, *id.as_uuid())?;
             docs(
@@ -281,7 +333,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn list_customers(
+    fn list_customers(
         &self,
         text: Option<&str>,
         visibility: Visibility,
@@ -335,16 +387,7 @@ impl SqliteStore {
         })
     }
 
-    /// Stores a new record of a customer's file, refusing an unknown customer.
-    fn add_to_customer<R: Filed>(&self, record: R, by: Option<&Actor>, at: Timestamp) -> Result<R> {
-        self.write(|tx, log| {
-            get::<Customer>(tx, *record.customer().as_uuid())?;
-            add(tx, log, &record, by, at)
-        })?;
-        Ok(record)
-    }
-
-    pub(super) fn add_contact(
+    fn add_contact(
         &self,
         id: ContactId,
         customer: CustomerId,
@@ -361,7 +404,7 @@ impl SqliteStore {
         self.add_to_customer(contact, by, at)
     }
 
-    pub(super) fn update_contact(
+    fn update_contact(
         &self,
         id: ContactId,
         expected: u64,
@@ -383,11 +426,11 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn contact(&self, id: ContactId) -> Result<Contact> {
+    fn contact(&self, id: ContactId) -> Result<Contact> {
         self.read(|c| get(c, *id.as_uuid()))
     }
 
-    pub(super) fn create_site(
+    fn create_site(
         &self,
         id: SiteId,
         customer: CustomerId,
@@ -404,7 +447,7 @@ impl SqliteStore {
         self.add_to_customer(site, by, at)
     }
 
-    pub(super) fn update_site(
+    fn update_site(
         &self,
         id: SiteId,
         expected: u64,
@@ -420,11 +463,11 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn site(&self, id: SiteId) -> Result<Site> {
+    fn site(&self, id: SiteId) -> Result<Site> {
         self.read(|c| get(c, *id.as_uuid()))
     }
 
-    pub(super) fn create_asset(
+    fn create_asset(
         &self,
         id: AssetId,
         customer: CustomerId,
@@ -446,7 +489,7 @@ impl SqliteStore {
         Ok(asset)
     }
 
-    pub(super) fn update_asset(
+    fn update_asset(
         &self,
         id: AssetId,
         expected: u64,
@@ -465,175 +508,12 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn asset(&self, id: AssetId) -> Result<Asset> {
-        self.read(|c| get(c, *id.as_uuid()))
-    }
-
-    pub(super) fn customer(&self, id: CustomerId) -> Result<Customer> {
-        self.read(|c| get(c, *id.as_uuid()))
-    }
-
-    /// Every row of one of the file's tables, oldest first (the order an export is read back in).
-    pub(super) fn every<R: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<R>> {
-        let sql = match table {
-            "customers" => "SELECT doc FROM customers ORDER BY rowid",
-            "sites" => "SELECT doc FROM sites ORDER BY rowid",
-            "assets" => "SELECT doc FROM assets ORDER BY rowid",
-            other => return Err(Error::Internal(format!("no table {other} to list"))),
-        };
-        self.read(|c| docs(c, sql, []))
-    }
-}
-
-/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
-pub(super) fn customer_file(c: &Connection, id: CustomerId) -> Result<CustomerFile> {
-    let customer: Customer = get(c, *id.as_uuid())?;
-    let key = id.to_string();
-    let orders: Vec<WorkOrder> = docs(
-        c,
-        "SELECT doc FROM work_orders WHERE customer_id = ?1 ORDER BY created_at DESC",
-        [&key],
-    )?;
-    Ok(CustomerFile {
-        customer,
-        contacts: docs(
-            c,
-            "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        sites: docs(
-            c,
-            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        assets: docs(
-            c,
-            "SELECT doc FROM assets WHERE customer_id = ?1 ORDER BY rowid",
-            [&key],
-        )?,
-        work_orders: orders.iter().map(WorkOrder::summary).collect(),
-    })
-}
-
-impl CustomerStore for SqliteStore {
-    fn create_customer(
-        &self,
-        id: CustomerId,
-        details: CustomerDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Customer> {
-        SqliteStore::create_customer(self, id, details, by, at)
-    }
-
-    fn update_customer(
-        &self,
-        id: CustomerId,
-        expected: u64,
-        details: CustomerDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Customer> {
-        SqliteStore::update_customer(self, id, expected, details, by, at)
-    }
-
-    fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
-        SqliteStore::customer_file(self, id)
-    }
-
-    fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {
-        SqliteStore::file_history(self, id)
-    }
-
-    fn list_customers(
-        &self,
-        text: Option<&str>,
-        visibility: Visibility,
-        paging: Paging,
-    ) -> Result<Page<Customer>> {
-        SqliteStore::list_customers(self, text, visibility, paging)
-    }
-
-    fn add_contact(
-        &self,
-        id: ContactId,
-        customer: CustomerId,
-        details: ContactDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Contact> {
-        SqliteStore::add_contact(self, id, customer, details, by, at)
-    }
-
-    fn update_contact(
-        &self,
-        id: ContactId,
-        expected: u64,
-        details: ContactDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Contact> {
-        SqliteStore::update_contact(self, id, expected, details, by, at)
-    }
-
-    fn contact(&self, id: ContactId) -> Result<Contact> {
-        SqliteStore::contact(self, id)
-    }
-
-    fn create_site(
-        &self,
-        id: SiteId,
-        customer: CustomerId,
-        details: SiteDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Site> {
-        SqliteStore::create_site(self, id, customer, details, by, at)
-    }
-
-    fn update_site(
-        &self,
-        id: SiteId,
-        expected: u64,
-        details: SiteDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Site> {
-        SqliteStore::update_site(self, id, expected, details, by, at)
-    }
-
-    fn site(&self, id: SiteId) -> Result<Site> {
-        SqliteStore::site(self, id)
-    }
-
-    fn create_asset(
-        &self,
-        id: AssetId,
-        customer: CustomerId,
-        details: AssetDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Asset> {
-        SqliteStore::create_asset(self, id, customer, details, by, at)
-    }
-
-    fn update_asset(
-        &self,
-        id: AssetId,
-        expected: u64,
-        details: AssetDetails,
-        by: Option<&Actor>,
-        at: Timestamp,
-    ) -> Result<Asset> {
-        SqliteStore::update_asset(self, id, expected, details, by, at)
-    }
-
     fn asset(&self, id: AssetId) -> Result<Asset> {
-        SqliteStore::asset(self, id)
+        self.read(|c| get(c, *id.as_uuid()))
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {
-        SqliteStore::customer(self, id)
+        self.read(|c| get(c, *id.as_uuid()))
     }
 
     fn every_customer(&self) -> Result<Vec<Customer>> {

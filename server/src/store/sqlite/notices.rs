@@ -196,10 +196,10 @@ fn query(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Deli
     Ok(out)
 }
 
-impl SqliteStore {
+impl NoticeStore for SqliteStore {
     /// Claims up to `limit` deliveries due at `now` (a `sending` one whose lease ran out was
     /// claimed by a worker that died): they are `sending` until `now + lease`.
-    pub(super) fn claim_deliveries(
+    fn claim_deliveries(
         &self,
         now: Timestamp,
         lease: TimeDelta,
@@ -227,7 +227,7 @@ impl SqliteStore {
 
     /// Records how a send went: sent, or not (`retry_at` none: dead), or held back untried
     /// until `retry_at` (quiet hours: `failed` none, the attempt not counted).
-    pub(super) fn settle_delivery(
+    fn settle_delivery(
         &self,
         id: Uuid,
         outcome: crate::store::DeliveryOutcome,
@@ -272,7 +272,7 @@ impl SqliteStore {
     }
 
     /// The deliveries in one state (all if none), newest first, or one job's or complaint's.
-    pub(super) fn deliveries(
+    fn deliveries(
         &self,
         state: Option<DeliveryState>,
         about: Option<NoticeSubject>,
@@ -300,8 +300,21 @@ impl SqliteStore {
         })
     }
 
+    fn staff_notices(
+        &self,
+        user: UserId,
+        unread_only: bool,
+        limit: u32,
+    ) -> Result<Vec<fixline_core::notify::StaffNotice>> {
+        SqliteStore::staff_notices(self, user, unread_only, limit)
+    }
+
+    fn read_staff_notices(&self, user: UserId, id: Option<Uuid>, at: Timestamp) -> Result<()> {
+        SqliteStore::read_staff_notices(self, user, id, at)
+    }
+
     /// Puts a dead delivery back in the queue, due now, with its attempts counted afresh.
-    pub(super) fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<Delivery> {
+    fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<Delivery> {
         self.write(|tx, _| {
             let found = query(
                 tx,
@@ -329,52 +342,5 @@ impl SqliteStore {
                 ..d
             })
         })
-    }
-}
-
-impl NoticeStore for SqliteStore {
-    fn claim_deliveries(
-        &self,
-        now: Timestamp,
-        lease: chrono::TimeDelta,
-        limit: u32,
-    ) -> Result<Vec<fixline_core::notify::Delivery>> {
-        SqliteStore::claim_deliveries(self, now, lease, limit)
-    }
-
-    fn settle_delivery(
-        &self,
-        id: Uuid,
-        outcome: super::DeliveryOutcome,
-        now: Timestamp,
-    ) -> Result<()> {
-        SqliteStore::settle_delivery(self, id, outcome, now)
-    }
-
-    fn deliveries(
-        &self,
-        state: Option<fixline_core::notify::DeliveryState>,
-        about: Option<fixline_core::notify::NoticeSubject>,
-        webhook: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<fixline_core::notify::Delivery>> {
-        SqliteStore::deliveries(self, state, about, webhook, limit)
-    }
-
-    fn staff_notices(
-        &self,
-        user: UserId,
-        unread_only: bool,
-        limit: u32,
-    ) -> Result<Vec<fixline_core::notify::StaffNotice>> {
-        SqliteStore::staff_notices(self, user, unread_only, limit)
-    }
-
-    fn read_staff_notices(&self, user: UserId, id: Option<Uuid>, at: Timestamp) -> Result<()> {
-        SqliteStore::read_staff_notices(self, user, id, at)
-    }
-
-    fn resend_delivery(&self, id: Uuid, now: Timestamp) -> Result<fixline_core::notify::Delivery> {
-        SqliteStore::resend_delivery(self, id, now)
     }
 }

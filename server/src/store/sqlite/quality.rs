@@ -8,39 +8,6 @@ use rusqlite::params;
 use super::{SqliteStore, docs, to_json, ts};
 use crate::error::Result;
 
-impl SqliteStore {
-    pub(super) fn save_qa_review(&self, review: &QaReview) -> Result<()> {
-        self.write(|tx, _| {
-            tx.execute(
-                "INSERT INTO qa_reviews (work_order_id, engineer_id, week, percent, at, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (work_order_id) DO UPDATE SET engineer_id = ?2, week = ?3,
-                    percent = ?4, at = ?5, doc = ?6",
-                params![
-                    review.work_order.to_string(),
-                    review.engineer.to_string(),
-                    review.week,
-                    review.percent(),
-                    ts(review.at),
-                    to_json(review)?
-                ],
-            )?;
-            super::kpis::reviewed(tx, review.work_order, review.percent())?;
-            Ok(())
-        })
-    }
-
-    pub(super) fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<QaReview>> {
-        self.read(|c| {
-            docs(
-                c,
-                "SELECT doc FROM qa_reviews WHERE ?1 IS NULL OR week = ?1 ORDER BY at",
-                params![week],
-            )
-        })
-    }
-}
-
 impl QualityStore for SqliteStore {
     fn create_improvement_action(
         &self,
@@ -68,12 +35,35 @@ impl QualityStore for SqliteStore {
         SqliteStore::survey(self, work_order)
     }
 
-    fn save_qa_review(&self, review: &fixline_core::quality::QaReview) -> Result<()> {
-        SqliteStore::save_qa_review(self, review)
+    fn save_qa_review(&self, review: &QaReview) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "INSERT INTO qa_reviews (work_order_id, engineer_id, week, percent, at, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (work_order_id) DO UPDATE SET engineer_id = ?2, week = ?3,
+                    percent = ?4, at = ?5, doc = ?6",
+                params![
+                    review.work_order.to_string(),
+                    review.engineer.to_string(),
+                    review.week,
+                    review.percent(),
+                    ts(review.at),
+                    to_json(review)?
+                ],
+            )?;
+            super::kpis::reviewed(tx, review.work_order, review.percent())?;
+            Ok(())
+        })
     }
 
-    fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<fixline_core::quality::QaReview>> {
-        SqliteStore::qa_reviews(self, week)
+    fn qa_reviews(&self, week: Option<&str>) -> Result<Vec<QaReview>> {
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM qa_reviews WHERE ?1 IS NULL OR week = ?1 ORDER BY at",
+                params![week],
+            )
+        })
     }
 
     fn answer_survey(

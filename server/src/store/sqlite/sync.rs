@@ -31,127 +31,6 @@ use crate::store::{ChangeOp, DeviceDecision, Entity};
 /// Jobs in an engineer's scope, as a SQL condition on `work_orders` with the engineer as `?1`.
 const MY_JOBS: &str = "assignee = ?1 AND status NOT IN ('closed', 'cancelled')";
 
-impl SqliteStore {
-    pub(super) fn apply_device_action(
-        &self,
-        actor: &Actor,
-        action: &DeviceAction,
-        now: Timestamp,
-        decide: DeviceDecision<'_>,
-    ) -> Result<PushResult> {
-        let digest = action.digest();
-        let applied = self.write(|tx, log| {
-            if let Some(answer) = answered_before(tx, actor, action, &digest)? {
-                return Ok(answer);
-            }
-            let current = match get::<WorkOrder>(tx, *action.work_order.as_uuid()) {
-                Ok(wo) => Some(wo),
-                Err(Error::NotFound { .. }) => None,
-                Err(e) => return Err(e),
-            };
-            let replay = match &current {
-                None => Replay::Rejected(fixline_core::Error::invalid(
-                    "work_order",
-                    format!("there is no work order {}", action.work_order),
-                )),
-                Some(current) => {
-                    let standing = standing(tx, current, actor, action.base_version)?;
-                    decide(current, standing)
-                }
-            };
-            let conflict_id = ConflictId::from_uuid(Uuid::now_v7());
-            let Settlement {
-                outcome,
-                change,
-                conflict,
-            } = replay.settle(action, actor, conflict_id, now);
-            keep_outcome(tx, actor, action, &digest, now, &outcome)?;
-            if let (Some(Revision { next, entry }), Some(current)) = (change, &current) {
-                let (search, region) = Self::search_text(tx, &next)?;
-                put_work_order(
-                    tx,
-                    log,
-                    &next,
-                    Some(current),
-                    ChangeOp::Updated,
-                    now,
-                    vec![("search_text", Value::Text(search))],
-                    &region,
-                    &self.facts_area(),
-                )?;
-                insert_history(tx, now, &entry)?;
-                if let Some(conflict) = conflict {
-                    record_conflict(tx, log, &conflict, &region)?;
-                }
-            }
-            Ok(PushResult {
-                id: action.id,
-                outcome,
-                work_order: held_now(tx, action, actor)?,
-            })
-        });
-        match applied {
-            // Refused while being written (a hand-over to an engineer who does not exist, a
-            // receipt token already taken, …): the change was rolled back; the refusal is kept
-            // like any other outcome, so this action, and only it, is answered "rejected" and
-            // the device's later actions go on.
-            Err(e) if e.is_refusal() => self.write(|tx, _| {
-                if let Some(answer) = answered_before(tx, actor, action, &digest)? {
-                    return Ok(answer);
-                }
-                let outcome = Settlement::refused(&e).outcome;
-                keep_outcome(tx, actor, action, &digest, now, &outcome)?;
-                Ok(PushResult {
-                    id: action.id,
-                    outcome,
-                    work_order: held_now(tx, action, actor)?,
-                })
-            }),
-            other => other,
-        }
-    }
-
-    pub(super) fn pull(
-        &self,
-        engineer: EngineerId,
-        cursor: SyncCursor,
-        limit: u32,
-    ) -> Result<PullPage> {
-        let limit = limit.clamp(1, 1000) as usize;
-        self.read(|c| {
-            // One read transaction, so the page is one consistent view.
-            let tx = c.unchecked_transaction()?;
-            let me = engineer.to_string();
-            let page = match cursor {
-                SyncCursor::Snapshot {
-                    upto,
-                    phase,
-                    after,
-                    done,
-                } => snapshot_page(&tx, &me, upto, phase, after, done, limit),
-                SyncCursor::Log { seq } => log_page(&tx, engineer, &me, seq, limit),
-            };
-            tx.finish()?;
-            page
-        })
-    }
-
-    pub(super) fn conflicts(
-        &self,
-        engineer: Option<EngineerId>,
-        limit: u32,
-    ) -> Result<Vec<SyncConflict>> {
-        self.read(|c| {
-            docs(
-                c,
-                "SELECT doc FROM sync_conflicts WHERE ?1 IS NULL OR engineer_id = ?1
-                 ORDER BY recorded_at DESC LIMIT ?2",
-                params![engineer.map(|e| e.to_string()), limit.clamp(1, 1000)],
-            )
-        })
-    }
-}
-
 /// The job as the server has it, if the actor holds it now (engineers see only their own jobs).
 /// The answer an action id already got, if it was pushed before. The same id with another body,
 /// job or user is another action: it is refused, and nothing of the first is told.
@@ -594,14 +473,106 @@ impl SyncStore for SqliteStore {
         now: Timestamp,
         decide: DeviceDecision<'_>,
     ) -> Result<PushResult> {
-        SqliteStore::apply_device_action(self, actor, action, now, decide)
+        let digest = action.digest();
+        let applied = self.write(|tx, log| {
+            if let Some(answer) = answered_before(tx, actor, action, &digest)? {
+                return Ok(answer);
+            }
+            let current = match get::<WorkOrder>(tx, *action.work_order.as_uuid()) {
+                Ok(wo) => Some(wo),
+                Err(Error::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            let replay = match &current {
+                None => Replay::Rejected(fixline_core::Error::invalid(
+                    "work_order",
+                    format!("there is no work order {}", action.work_order),
+                )),
+                Some(current) => {
+                    let standing = standing(tx, current, actor, action.base_version)?;
+                    decide(current, standing)
+                }
+            };
+            let conflict_id = ConflictId::from_uuid(Uuid::now_v7());
+            let Settlement {
+                outcome,
+                change,
+                conflict,
+            } = replay.settle(action, actor, conflict_id, now);
+            keep_outcome(tx, actor, action, &digest, now, &outcome)?;
+            if let (Some(Revision { next, entry }), Some(current)) = (change, &current) {
+                let (search, region) = Self::search_text(tx, &next)?;
+                put_work_order(
+                    tx,
+                    log,
+                    &next,
+                    Some(current),
+                    ChangeOp::Updated,
+                    now,
+                    vec![("search_text", Value::Text(search))],
+                    &region,
+                    &self.facts_area(),
+                )?;
+                insert_history(tx, now, &entry)?;
+                if let Some(conflict) = conflict {
+                    record_conflict(tx, log, &conflict, &region)?;
+                }
+            }
+            Ok(PushResult {
+                id: action.id,
+                outcome,
+                work_order: held_now(tx, action, actor)?,
+            })
+        });
+        match applied {
+            // Refused while being written (a hand-over to an engineer who does not exist, a
+            // receipt token already taken, …): the change was rolled back; the refusal is kept
+            // like any other outcome, so this action, and only it, is answered "rejected" and
+            // the device's later actions go on.
+            Err(e) if e.is_refusal() => self.write(|tx, _| {
+                if let Some(answer) = answered_before(tx, actor, action, &digest)? {
+                    return Ok(answer);
+                }
+                let outcome = Settlement::refused(&e).outcome;
+                keep_outcome(tx, actor, action, &digest, now, &outcome)?;
+                Ok(PushResult {
+                    id: action.id,
+                    outcome,
+                    work_order: held_now(tx, action, actor)?,
+                })
+            }),
+            other => other,
+        }
     }
 
     fn pull(&self, engineer: EngineerId, cursor: SyncCursor, limit: u32) -> Result<PullPage> {
-        SqliteStore::pull(self, engineer, cursor, limit)
+        let limit = limit.clamp(1, 1000) as usize;
+        self.read(|c| {
+            // One read transaction, so the page is one consistent view.
+            let tx = c.unchecked_transaction()?;
+            let me = engineer.to_string();
+            let page = match cursor {
+                SyncCursor::Snapshot {
+                    upto,
+                    phase,
+                    after,
+                    done,
+                } => snapshot_page(&tx, &me, upto, phase, after, done, limit),
+                SyncCursor::Log { seq } => log_page(&tx, engineer, &me, seq, limit),
+            };
+            tx.finish()?;
+            page
+        })
     }
 
     fn conflicts(&self, engineer: Option<EngineerId>, limit: u32) -> Result<Vec<SyncConflict>> {
-        SqliteStore::conflicts(self, engineer, limit)
+        self.read(|c| {
+            docs(
+                c,
+                "SELECT doc FROM sync_conflicts WHERE ?1 IS NULL OR engineer_id = ?1
+                 ORDER BY recorded_at DESC LIMIT ?2",
+                params![engineer.map(|e| e.to_string()), limit.clamp(1, 1000)],
+            )
+        })
     }
 }
