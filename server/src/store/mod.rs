@@ -223,59 +223,40 @@ pub struct FactView<'a> {
     pub cause_code: Option<&'a str>,
 }
 
-/// The area traits, for code that holds a concrete store (tests, the command line) rather than
-/// `dyn Store`: `use fixline_server::store::prelude::*;`.
-pub mod prelude {
-    pub use super::{
-        AccessStore, ChangeFeed, ComplaintStore, CustomerStore, EngineerStore, KnowledgeStore,
-        KpiStore, LeaseStore, NoticeStore, QualityStore, ReceiptStore, SettingStore, Store,
-        SyncStore, WorkOrderStore,
+/// `Store` is the sum of the area traits, written once: the trait, its blanket
+/// implementation, and the prelude that names them all.
+macro_rules! store_of_areas {
+    ($($area:ident),+ $(,)?) => {
+        /// Everything the server keeps, by area; a store implements each area's trait (the
+        /// SQLite store has a module per area under `sqlite/`).
+        pub trait Store: $($area +)+ Send + Sync + 'static {}
+
+        impl<S> Store for S where S: $($area +)+ Send + Sync + 'static {}
+
+        /// The area traits, for code that holds a concrete store (tests, the command line)
+        /// rather than `dyn Store`: `use fixline_server::store::prelude::*;`.
+        pub mod prelude {
+            pub use super::{Store, $($area),+};
+        }
     };
 }
 
-/// Everything the server keeps, by area; a store implements each area's trait (the SQLite
-/// store has a module per area under `sqlite/`).
-pub trait Store:
-    AccessStore
-    + CustomerStore
-    + EngineerStore
-    + WorkOrderStore
-    + ReceiptStore
-    + ComplaintStore
-    + QualityStore
-    + KpiStore
-    + KnowledgeStore
-    + SyncStore
-    + NoticeStore
-    + SettingStore
-    + ChangeFeed
-    + LeaseStore
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<S> Store for S where
-    S: AccessStore
-        + CustomerStore
-        + EngineerStore
-        + WorkOrderStore
-        + ReceiptStore
-        + ComplaintStore
-        + QualityStore
-        + KpiStore
-        + KnowledgeStore
-        + SyncStore
-        + NoticeStore
-        + SettingStore
-        + ChangeFeed
-        + LeaseStore
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of_areas!(
+    AccessStore,
+    CustomerStore,
+    EngineerStore,
+    WorkOrderStore,
+    ReceiptStore,
+    ComplaintStore,
+    QualityStore,
+    KpiStore,
+    KnowledgeStore,
+    SyncStore,
+    NoticeStore,
+    SettingStore,
+    ChangeFeed,
+    LeaseStore,
+);
 
 /// Users, sessions, the security log, device and intake keys.
 pub trait AccessStore {
