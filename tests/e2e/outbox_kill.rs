@@ -7,8 +7,7 @@ use std::process::Child;
 use std::time::Duration;
 
 use fixline_tests::smtp::SmtpSink;
-use fixline_tests::{Client, PASSWORD};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 /// Monday 7 December 2026, 10:00 in Shanghai: outside quiet hours whenever the test runs.
@@ -20,31 +19,13 @@ async fn start(db: &std::path::Path, start: &str, smtp_port: u16) -> (Child, Str
     crate::processes::server_process(db, start, smtp_port, &[]).await
 }
 
-async fn admin(base: &str) -> Client {
-    let mut client = Client {
-        http: reqwest::Client::new(),
-        base: base.to_owned(),
-        token: None,
-    };
-    let (s, body) = client
-        .send(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(json!({"username": "admin", "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    client.token = body["token"].as_str().map(str::to_owned);
-    client
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_committed_before_a_kill_are_sent_once_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fixline.db");
     // First life: no worker, so nothing is sent; every request's notice is only in the outbox.
     let (mut first, base) = start(&db, MONDAY_TEN, 0).await;
-    let desk = admin(&base).await;
+    let desk = crate::processes::admin(&base).await;
     let mut numbers = Vec::new();
     for i in 0..REQUESTS {
         let (s, c) = desk

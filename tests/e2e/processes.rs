@@ -4,6 +4,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use fixline_tests::{Client, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
 /// Starts a server process over `db` whose clock reads `start` (RFC 3339) when it starts, with
 /// `env` added (`FIXLINE__…` settings); returns it and its address once it listens. SMTP port
 /// 0 keeps the notification worker off.
@@ -35,4 +39,35 @@ pub async fn server_process(
         .unwrap_or_else(|| panic!("{line}"))
         .to_owned();
     (child, format!("http://{addr}"))
+}
+
+/// The server process's administrator, signed in.
+pub async fn admin(base: &str) -> Client {
+    let mut client = Client {
+        http: reqwest::Client::new(),
+        base: base.to_owned(),
+        token: None,
+    };
+    let (s, body) = client
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": "admin", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    client.token = body["token"].as_str().map(str::to_owned);
+    client
+}
+
+/// Server processes, SIGKILLed when dropped (a test that fails leaves none behind).
+pub struct Killed(pub Vec<Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

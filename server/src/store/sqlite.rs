@@ -2,8 +2,8 @@
 //! writers anyway) and a few reader connections so reads never wait behind a write.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fixline_core::Timestamp;
@@ -55,6 +55,7 @@ mod staff_notices;
 mod surveys;
 mod sync;
 mod tracking;
+mod watch;
 mod work_orders;
 
 use customers::customer_file;
@@ -71,6 +72,10 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     feed: broadcast::Sender<Change>,
+    /// The highest change published to subscribers, by this store or its watcher.
+    published: Arc<AtomicI64>,
+    /// Other servers' writes to the same file, published as they are seen.
+    _watch: Option<watch::Watch>,
     facts_area: kpis::SharedArea,
 }
 
@@ -110,7 +115,15 @@ impl SqliteStore {
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self::with(writer, readers))
+        let mut store = Self::with(writer, readers);
+        let newest = store.latest_seq()?;
+        store.published.store(newest, Ordering::Release);
+        store._watch = Some(watch::start(
+            path,
+            store.feed.clone(),
+            Arc::clone(&store.published),
+        )?);
+        Ok(store)
     }
 
     pub fn open_in_memory() -> Result<Self> {
@@ -127,6 +140,8 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             feed,
+            published: Arc::default(),
+            _watch: None,
             facts_area: Default::default(),
         }
     }
@@ -140,6 +155,7 @@ impl SqliteStore {
         let out = f(&tx, &mut log)?;
         tx.commit()?;
         for change in log.0 {
+            self.published.fetch_max(change.seq, Ordering::AcqRel);
             // No subscriber is not an error: the change is in the log for whoever comes later.
             let _ = self.feed.send(change);
         }
