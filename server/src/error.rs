@@ -48,6 +48,8 @@ pub enum Error {
     Database(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -116,7 +118,7 @@ impl Error {
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
+            Error::Database(_) | Error::Migration(_) | Error::Postgres(_) | Error::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }

@@ -26,6 +26,7 @@ mod local_day;
 mod notify;
 mod operate;
 mod outbox_kill;
+mod postgres_log;
 mod printing;
 mod processes;
 mod quality;

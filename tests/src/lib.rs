@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod hooks;
+pub mod postgres;
 pub mod printer;
 pub mod sms;
 pub mod smtp;

@@ -59,6 +59,8 @@ const PACKAGES: &[&str] = &[
     "libvips-tools",
     // Bluetooth printer links (btleplug, bluer) talk to BlueZ over D-Bus.
     "libdbus-1-dev",
+    // PostgreSQL: tests start throwaway clusters of their own (never the system's).
+    "postgresql",
 ];
 
 /// Leaflet, copied into the UI from npm (never loaded from a CDN).

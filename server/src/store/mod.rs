@@ -5,6 +5,7 @@
 //! Every write appends to the change log in the same transaction and is then published to
 //! subscribers in commit order.
 
+pub mod postgres;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
