@@ -177,3 +177,83 @@ async fn readers_on_every_server_see_every_change_once_in_order_with_no_gap() {
         "rolled-back transactions gave their numbers back"
     );
 }
+
+/// Two servers' stores over one PostgreSQL: a change one server logs reaches the other's
+/// subscribers through LISTEN/NOTIFY; a lease one holds the other cannot take until it runs
+/// out; a setting saved through one is read through the other, and a save at an old version
+/// is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_the_change_feed_leases_and_settings() {
+    use fixline_server::store::postgres::PgStore;
+    use fixline_server::store::{ChangeFeed, LeaseStore, SettingStore};
+
+    let pg = ThrowawayPostgres::start();
+    let url = pg.url.clone();
+    let (a, b) = tokio::task::spawn_blocking(move || {
+        (
+            PgStore::open(&url).expect("server A"),
+            PgStore::open(&url).expect("server B"),
+        )
+    })
+    .await
+    .unwrap();
+    let mut heard = b.subscribe();
+
+    // Server A's write: its transaction logs the change as its last statement.
+    let mut client = connect(&pg.url).await;
+    let tx = client.transaction().await.unwrap();
+    let logged = postgres::append(&tx, &[change(1, 1)]).await.unwrap();
+    tx.commit().await.unwrap();
+    let committed = std::time::Instant::now();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), heard.recv())
+        .await
+        .expect("server B hears the change")
+        .expect("the feed is open");
+    assert_eq!(got, logged[0]);
+    println!(
+        "heard on the other server {:?} after the commit",
+        committed.elapsed()
+    );
+    tokio::task::block_in_place(|| {
+        assert_eq!(b.latest_seq().unwrap(), logged[0].seq);
+        assert_eq!(a.changes_since(0, 10).unwrap(), logged);
+    });
+
+    tokio::task::block_in_place(|| {
+        let t0 = chrono::Utc::now();
+        let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+        assert!(a.hold_lease("late_jobs", "a", at(0), at(3)).unwrap());
+        assert!(!b.hold_lease("late_jobs", "b", at(1), at(4)).unwrap());
+        assert!(
+            a.hold_lease("late_jobs", "a", at(2), at(5)).unwrap(),
+            "renewed"
+        );
+        assert!(
+            b.hold_lease("late_jobs", "b", at(5), at(8)).unwrap(),
+            "ran out"
+        );
+        b.release_lease("late_jobs", "b").unwrap();
+        assert!(
+            a.hold_lease("late_jobs", "a", at(6), at(9)).unwrap(),
+            "given up"
+        );
+
+        let admin = fixline_core::ids::UserId::from_uuid(uuid::Uuid::from_u128(1));
+        let book = serde_json::json!({"codes": ["E1"]});
+        assert_eq!(a.setting("fault_codes").unwrap(), None);
+        assert_eq!(
+            a.put_setting("fault_codes", &book, 0, admin, t0).unwrap(),
+            1
+        );
+        assert_eq!(b.setting("fault_codes").unwrap(), Some((book.clone(), 1)));
+        let stale = b.put_setting("fault_codes", &book, 0, admin, t0);
+        assert!(
+            matches!(
+                stale,
+                Err(fixline_server::Error::StaleVersion { current: 1, .. })
+            ),
+            "{stale:?}"
+        );
+        b.readiness().unwrap();
+    });
+}

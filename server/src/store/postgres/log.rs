@@ -1,6 +1,4 @@
-//! PostgreSQL, for several servers over one database (#19). Written so far: the schema's
-//! migrations and the change log — the part of the store where several writers on several
-//! servers meet. The area traits follow; until then `--db` takes a SQLite file only.
+//! The schema's migrations and the change log on PostgreSQL.
 //!
 //! The log's numbers come from one counter row (migration `0001_change_log.sql`), so they are
 //! committed in the order they are handed out and without gaps; a reader following the log
@@ -18,10 +16,16 @@ use crate::error::{Error, Result};
 pub const CHANNEL: &str = "fixline_changes";
 
 /// The schema, in order; each applied once, under a lock so servers starting together agree.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    include_str!("../../../migrations/postgres/0001_change_log.sql"),
-)];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        include_str!("../../../../migrations/postgres/0001_change_log.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../../migrations/postgres/0002_settings_leases.sql"),
+    ),
+];
 
 /// Any lock number will do, as long as nothing else uses it.
 const MIGRATION_LOCK: i64 = 0x0066_6978_6c69_6e65;

@@ -1,0 +1,319 @@
+//! PostgreSQL, for several servers over one database (#19). Written so far: the migrations,
+//! the change log (`log.rs`: numbered from one counter row, announced with NOTIFY) and
+//! [`PgStore`] with the change feed, leases and settings. The other area traits follow; until
+//! then a server runs on SQLite only (`--db` takes a file).
+
+mod log;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use fixline_core::Timestamp;
+use fixline_core::ids::UserId;
+use futures::StreamExt;
+use tokio::sync::broadcast;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+pub use log::{CHANNEL, append, changes_since, latest_seq, migrate};
+
+use super::{Change, ChangeFeed, LeaseStore, SettingStore};
+use crate::error::{Error, Result};
+
+/// Connections one server keeps.
+const POOL: usize = 16;
+/// The most changes read from the log per look.
+const PAGE: u32 = 500;
+
+/// The store over a PostgreSQL database, shared by as many servers as need it.
+pub struct PgStore {
+    pool: Pool,
+    feed: broadcast::Sender<Change>,
+    /// Its own runtime: the store's methods are blocking (called off the server's runtime),
+    /// the driver is async. Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Dropping a runtime waits for its threads, which async code may not do.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`), brings the schema up
+    /// to date, and starts listening for every server's changes.
+    pub fn open(url: &str) -> Result<Self> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| Error::Internal(format!("the database URL: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fixline-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("starting the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| Error::Internal(format!("the database pool: {e}")))?;
+        let (feed, _) = broadcast::channel(4096);
+        let store = PgStore {
+            pool,
+            feed,
+            runtime: Some(runtime),
+        };
+        let pool = store.pool.clone();
+        let published = store.block(async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            migrate(&mut client).await?;
+            latest_seq(&**client).await
+        })?;
+        store.spawn(listen(
+            config,
+            store.pool.clone(),
+            store.feed.clone(),
+            Arc::new(AtomicI64::new(published)),
+        ));
+        Ok(store)
+    }
+
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::Internal("the database store is shut down".into()))
+    }
+
+    fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        if let Ok(runtime) = self.runtime() {
+            runtime.spawn(work);
+        }
+    }
+
+    /// Runs `work` on the store's runtime and waits for it, from any thread.
+    fn block<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.runtime()?.spawn(async move {
+            let _ = tx.send(work.await);
+        });
+        rx.recv()
+            .map_err(|_| Error::Internal("the database request was dropped".into()))?
+    }
+
+    /// Runs `work` with a pooled connection.
+    fn with<T, F, Fut>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(deadpool_postgres::Object) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send,
+    {
+        let pool = self.pool.clone();
+        self.block(async move { work(pool.get().await.map_err(pool_error)?).await })
+    }
+}
+
+fn pool_error(e: deadpool_postgres::PoolError) -> Error {
+    Error::Internal(format!("no database connection: {e}"))
+}
+
+/// Hears every server's commits (NOTIFY on the log's channel) and publishes the changes, read
+/// from the log, to this server's subscribers. Reconnects when the connection drops, catching
+/// up from the log; subscribers fill any gap from the log themselves.
+async fn listen(
+    config: tokio_postgres::Config,
+    pool: Pool,
+    feed: broadcast::Sender<Change>,
+    published: Arc<AtomicI64>,
+) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<()>();
+                let messages = tokio::spawn(async move {
+                    let mut messages =
+                        futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(Ok(message)) = messages.next().await {
+                        if matches!(message, AsyncMessage::Notification(_)) && tx.send(()).is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    tracing::warn!("listening for other servers' changes: {e}");
+                } else {
+                    // Whatever was committed before the LISTEN took hold, then each commit.
+                    catch_up(&pool, &feed, &published).await;
+                    while heard.recv().await.is_some() {
+                        catch_up(&pool, &feed, &published).await;
+                    }
+                }
+                messages.abort();
+            }
+            Err(e) => tracing::warn!("connecting to hear other servers' changes: {e}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+async fn catch_up(pool: &Pool, feed: &broadcast::Sender<Change>, published: &AtomicI64) {
+    let Ok(client) = pool.get().await else {
+        return;
+    };
+    loop {
+        let after = published.load(Ordering::Acquire);
+        match changes_since(&**client, after, PAGE).await {
+            Ok(page) => {
+                let full = page.len() == PAGE as usize;
+                for change in page {
+                    published.fetch_max(change.seq, Ordering::AcqRel);
+                    let _ = feed.send(change);
+                }
+                if !full {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("reading the change log: {e}");
+                return;
+            }
+        }
+    }
+}
+
+impl ChangeFeed for PgStore {
+    fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>> {
+        self.with(move |c| async move { changes_since(&**c, seq, limit).await })
+    }
+
+    fn latest_seq(&self) -> Result<i64> {
+        self.with(|c| async move { latest_seq(&**c).await })
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.feed.subscribe()
+    }
+}
+
+impl LeaseStore for PgStore {
+    fn hold_lease(
+        &self,
+        task: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        let (task, holder) = (task.to_owned(), holder.to_owned());
+        self.with(move |c| async move {
+            let taken = c
+                .execute(
+                    "INSERT INTO leases (task, holder, expires_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (task) DO UPDATE
+                     SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                     WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4",
+                    &[&task, &holder, &until, &now],
+                )
+                .await?;
+            Ok(taken == 1)
+        })
+    }
+
+    fn release_lease(&self, task: &str, holder: &str) -> Result<()> {
+        let (task, holder) = (task.to_owned(), holder.to_owned());
+        self.with(move |c| async move {
+            c.execute(
+                "DELETE FROM leases WHERE task = $1 AND holder = $2",
+                &[&task, &holder],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+impl SettingStore for PgStore {
+    fn readiness(&self) -> Result<()> {
+        self.with(|c| async move {
+            c.execute("SELECT 1", &[]).await?;
+            Ok(())
+        })
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<(serde_json::Value, u64)>> {
+        let key = key.to_owned();
+        self.with(move |c| async move {
+            let row = c
+                .query_opt("SELECT doc, version FROM settings WHERE key = $1", &[&key])
+                .await?;
+            Ok(row.map(|r| (r.get(0), r.get::<_, i64>(1) as u64)))
+        })
+    }
+
+    fn put_setting(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        expected: u64,
+        by: UserId,
+        at: Timestamp,
+    ) -> Result<u64> {
+        let (key, value) = (key.to_owned(), value.clone());
+        self.with(move |mut c| async move {
+            let tx = c.transaction().await?;
+            let current: i64 = tx
+                .query_opt(
+                    "SELECT version FROM settings WHERE key = $1 FOR UPDATE",
+                    &[&key],
+                )
+                .await?
+                .map_or(0, |r| r.get(0));
+            if current as u64 != expected {
+                return Err(Error::StaleVersion {
+                    entity: "setting",
+                    current: current as u64,
+                });
+            }
+            // Two first saves at once: the second finds the row on conflict and is stale.
+            let written = tx
+                .execute(
+                    "INSERT INTO settings (key, doc, version, updated_at, updated_by)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (key) DO UPDATE
+                     SET doc = EXCLUDED.doc, version = EXCLUDED.version,
+                         updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+                     WHERE settings.version = $6",
+                    &[&key, &value, &(current + 1), &at, by.as_uuid(), &current],
+                )
+                .await?;
+            if written != 1 {
+                return Err(Error::StaleVersion {
+                    entity: "setting",
+                    current: current as u64 + 1,
+                });
+            }
+            tx.commit().await?;
+            Ok(current as u64 + 1)
+        })
+    }
+}
