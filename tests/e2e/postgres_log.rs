@@ -256,4 +256,74 @@ async fn two_servers_share_the_change_feed_leases_and_settings() {
         );
         b.readiness().unwrap();
     });
+
+    // Engineers: made through A, heard and read on B, edited at a version, pinged.
+    use fixline_core::engineer::EngineerDetails;
+    use fixline_core::ids::EngineerId;
+    use fixline_server::store::{ChangeOp, EngineerStore, Paging};
+    let details: EngineerDetails = serde_json::from_value(serde_json::json!({
+        "name": "陈建国", "phone": "138 0571 0001", "region": "西湖区",
+        "skills": [{"category": "refrigeration", "level": 4}],
+        "home_base": {"lat": 30.27, "lon": 120.13},
+        "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
+    }))
+    .unwrap();
+    let id = EngineerId::from_uuid(uuid::Uuid::now_v7());
+    let t0 = chrono::Utc::now();
+    let made = tokio::task::block_in_place(|| a.create_engineer(id, details.clone(), t0)).unwrap();
+    let created = tokio::time::timeout(std::time::Duration::from_secs(5), heard.recv())
+        .await
+        .expect("B hears the new engineer")
+        .unwrap();
+    assert_eq!(
+        (created.entity_id, created.op),
+        (*id.as_uuid(), ChangeOp::Created)
+    );
+    tokio::task::block_in_place(|| {
+        assert_eq!(b.engineer(id).unwrap(), made);
+        let mut moved = details.clone();
+        moved.region = "拱墅区".into();
+        let edited = b.update_engineer(id, 1, moved.clone(), None, t0).unwrap();
+        assert_eq!(edited.version, 2);
+        let stale = a.update_engineer(id, 1, moved, None, t0);
+        assert!(
+            matches!(
+                stale,
+                Err(fixline_server::Error::StaleVersion { current: 2, .. })
+            ),
+            "{stale:?}"
+        );
+        let in_region = a
+            .list_engineers(Some("拱墅区"), Paging::new(None, None))
+            .unwrap();
+        assert_eq!((in_region.total, in_region.items[0].id), (1, id));
+        assert_eq!(
+            a.list_engineers(Some("西湖区"), Paging::new(None, None))
+                .unwrap()
+                .total,
+            0
+        );
+        let fix = fixline_core::position::PositionFix {
+            position: fixline_core::position::Position {
+                lat: 30.25,
+                lon: 120.16,
+            },
+            at: t0,
+        };
+        let pinged = a.record_position(id, fix, t0).unwrap();
+        assert_eq!((pinged.version, pinged.last_position), (2, Some(fix)));
+        assert!(
+            b.engineer(EngineerId::from_uuid(uuid::Uuid::nil()))
+                .is_err()
+        );
+    });
+    let mut ops = Vec::new();
+    while ops.len() < 2 {
+        let c = tokio::time::timeout(std::time::Duration::from_secs(5), heard.recv())
+            .await
+            .expect("B hears the edit and the ping")
+            .unwrap();
+        ops.push(c.op);
+    }
+    assert_eq!(ops, [ChangeOp::Updated, ChangeOp::Position]);
 }

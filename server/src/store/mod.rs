@@ -224,6 +224,16 @@ pub struct FactView<'a> {
     pub cause_code: Option<&'a str>,
 }
 
+/// One page of a list, with the total the filter matched.
+fn page<T>(items: Vec<T>, paging: Paging, total: i64) -> Page<T> {
+    Page {
+        items,
+        page: paging.page,
+        per_page: paging.per_page,
+        total: total.max(0) as u64,
+    }
+}
+
 /// `Store` is the sum of the area traits, written once: the trait, its blanket
 /// implementation, and the prelude that names them all.
 macro_rules! store_of_areas {

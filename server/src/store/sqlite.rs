@@ -36,7 +36,7 @@ use uuid::Uuid;
 use super::{
     Attach, Change, ChangeFeed, ChangeOp, Entity, FactView, FactsArea, LeaseStore, Page, Paging,
     PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User, WorkOrderChange,
-    WorkOrderFilter, WorkOrderIntake,
+    WorkOrderFilter, WorkOrderIntake, page,
 };
 use crate::error::{Error, Result};
 
@@ -444,15 +444,6 @@ fn docs<T: DeserializeOwned>(
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
     rows.map(|doc| from_json(&doc?)).collect()
-}
-
-fn page<T>(items: Vec<T>, paging: Paging, total: i64) -> Page<T> {
-    Page {
-        items,
-        page: paging.page,
-        per_page: paging.per_page,
-        total: total.max(0) as u64,
-    }
 }
 
 /// SQL for the digits of a phone column, as people type numbers with spaces, dashes and

@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         2,
         include_str!("../../../../migrations/postgres/0002_settings_leases.sql"),
     ),
+    (
+        3,
+        include_str!("../../../../migrations/postgres/0003_engineers.sql"),
+    ),
 ];
 
 /// Any lock number will do, as long as nothing else uses it.

@@ -1,8 +1,9 @@
 //! PostgreSQL, for several servers over one database (#19). Written so far: the migrations,
 //! the change log (`log.rs`: numbered from one counter row, announced with NOTIFY) and
-//! [`PgStore`] with the change feed, leases and settings. The other area traits follow; until
+//! [`PgStore`] with the change feed, leases, settings and engineers. The other area traits follow; until
 //! then a server runs on SQLite only (`--db` takes a file).
 
+mod engineers;
 mod log;
 
 use std::future::Future;
