@@ -137,6 +137,19 @@ pub struct Engineer {
 }
 
 impl Engineer {
+    /// A new engineer, off shift, at version 1, once the details are valid.
+    pub fn new(id: EngineerId, details: EngineerDetails, at: DateTime<Utc>) -> Result<Self, Error> {
+        Ok(Engineer {
+            id,
+            user_id: None,
+            details: details.validated()?,
+            status: EngineerStatus::OffShift,
+            last_position: None,
+            updated_at: at,
+            version: 1,
+        })
+    }
+
     /// What a signed-in person may see of this engineer. The desk plans with live positions
     /// and calls engineers; the engineer sees their own record whole. Colleagues in the field
     /// see name, region and skills (for a hand-over) but not where the engineer is nor their

@@ -77,15 +77,7 @@ impl EngineerStore for PgStore {
         details: EngineerDetails,
         at: Timestamp,
     ) -> Result<Engineer> {
-        let engineer = Engineer {
-            id,
-            user_id: None,
-            details: details.validated()?,
-            status: EngineerStatus::OffShift,
-            last_position: None,
-            updated_at: at,
-            version: 1,
-        };
+        let engineer = Engineer::new(id, details, at)?;
         let made = engineer.clone();
         self.with(move |mut c| async move {
             let tx = c.transaction().await?;

@@ -10,15 +10,7 @@ impl EngineerStore for SqliteStore {
         details: EngineerDetails,
         at: Timestamp,
     ) -> Result<Engineer> {
-        let engineer = Engineer {
-            id,
-            user_id: None,
-            details: details.validated()?,
-            status: EngineerStatus::OffShift,
-            last_position: None,
-            updated_at: at,
-            version: 1,
-        };
+        let engineer = Engineer::new(id, details, at)?;
         self.write(|tx, log| put(tx, log, &engineer, ChangeOp::Created, at))?;
         Ok(engineer)
     }
