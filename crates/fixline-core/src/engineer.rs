@@ -150,6 +150,13 @@ impl Engineer {
         })
     }
 
+    /// The desk's edit: new (validated) details, and the status if one is given. The store
+    /// advances the version with the write.
+    pub fn apply_edit(&mut self, details: EngineerDetails, status: Option<EngineerStatus>) {
+        self.details = details;
+        self.status = status.unwrap_or(self.status);
+    }
+
     /// What a signed-in person may see of this engineer. The desk plans with live positions
     /// and calls engineers; the engineer sees their own record whole. Colleagues in the field
     /// see name, region and skills (for a hand-over) but not where the engineer is nor their

@@ -116,8 +116,7 @@ impl EngineerStore for PgStore {
                     current: engineer.version,
                 });
             }
-            engineer.details = details;
-            engineer.status = status.unwrap_or(engineer.status);
+            engineer.apply_edit(details, status);
             engineer.version += 1;
             engineer.updated_at = at;
             write(&tx, &engineer).await?;

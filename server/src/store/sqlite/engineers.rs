@@ -26,8 +26,7 @@ impl EngineerStore for SqliteStore {
         let details = details.validated()?;
         self.write(|tx, log| {
             update(tx, log, *id.as_uuid(), expected, at, |e: &mut Engineer| {
-                e.details = details;
-                e.status = status.unwrap_or(e.status);
+                e.apply_edit(details, status)
             })
         })
     }
