@@ -308,6 +308,7 @@ fn main() {
     let (mut ours, mut bare) = (Vec::with_capacity(QUERIES), Vec::with_capacity(QUERIES));
     let mut found = 0;
     let mut slowest: Vec<(Duration, &str)> = Vec::new();
+    let mut slowest_raw: Vec<(Duration, &str)> = Vec::new();
     for q in &queries {
         let t = Instant::now();
         found += usize::from(!store.find_articles(q, None).expect("search").is_empty());
@@ -316,15 +317,18 @@ fn main() {
         let t = Instant::now();
         fixline_kb::raw(&raw, q, 20).expect("raw");
         bare.push(t.elapsed());
+        slowest_raw.push((t.elapsed(), q));
     }
     ours.sort();
     bare.sort();
     slowest.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
+    slowest_raw.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
     let count = |q: &str| -> i64 {
         let plan = fixline_core::knowledge::search::plan(q);
-        let (table, expr) = match (&plan.trigram, &plan.bigram) {
-            (Some(e), _) => ("article_text", e.clone()),
-            (None, Some(e)) => ("article_grams", e.clone()),
+        let (table, expr) = match (&plan.words, &plan.trigram, &plan.bigram) {
+            (Some(e), _, _) => ("article_words", e.clone()),
+            (None, Some(e), _) => ("article_text", e.clone()),
+            (None, None, Some(e)) => ("article_grams", e.clone()),
             _ => return 0,
         };
         raw.query_row(
@@ -342,6 +346,10 @@ fn main() {
         println!("  {:>6.2} ms  {q:?} ({})", d.as_secs_f64() * 1e3, count(q));
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("slowest raw queries:");
+    for (d, q) in slowest_raw.iter().take(8) {
+        println!("  {:>6.2} ms  {q:?}", d.as_secs_f64() * 1e3);
+    }
     println!("{QUERIES} queries, {found} with results");
     println!(
         "  find_articles   p50 {:>6.2} ms   p99 {:>6.2} ms",

@@ -774,6 +774,7 @@ fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM session; DELETE FROM work_orders; DELETE FROM customer_files;
          DELETE FROM articles; DELETE FROM article_text; DELETE FROM article_grams;
+         DELETE FROM article_words;
          DELETE FROM colleagues; DELETE FROM outbox; DELETE FROM conflicts;
          UPDATE sync_state SET cursor = NULL, last_sync_at = NULL, last_attempt_at = NULL, last_error = NULL;",
     )?;
@@ -790,6 +791,41 @@ mod tests {
         assert_eq!(
             super::MIGRATIONS.len(),
             std::fs::read_dir(dir).unwrap().count()
+        );
+    }
+
+    /// Articles on a device from before the word index are found by word, and their words
+    /// correct typos, once it upgrades (0008 fills both from the trigram table).
+    #[test]
+    fn the_word_index_is_filled_from_the_articles_already_there() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_version(&mut conn, 7).unwrap();
+        conn.execute(
+            "INSERT INTO article_text (rowid, title, symptoms, codes, models, body, lang, audience, kind, boost)
+             VALUES (7, 'drain pump leaking', '', '', '', 'check the condenser', 'en', 'staff', 'guide', 1.0)",
+            [],
+        )
+        .unwrap();
+        super::migrations().to_latest(&mut conn).unwrap();
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM article_words WHERE article_words MATCH 'leaks'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 7, "by stem");
+        let terms: Vec<String> = conn
+            .prepare("SELECT term FROM article_terms ORDER BY term")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            terms,
+            ["check", "condenser", "drain", "leaking", "pump", "the"],
+            "the words as written"
         );
     }
 }

@@ -239,6 +239,21 @@ fn what_people_type_finds_the_right_article_first() {
         ),
         ("断电", "安全须知：断电后再开盖", "a safety note"),
         (
+            "leeking",
+            "Water leaking from the indoor unit",
+            "a typo the index's vocabulary corrects",
+        ),
+        (
+            "compress",
+            "Refrigerator compressor will not start",
+            "the start of a word",
+        ),
+        (
+            "dripping water",
+            "Water leaking from the indoor unit",
+            "English words and a synonym",
+        ),
+        (
             "warranty",
             "Warranty policy for commercial units",
             "a title word",

@@ -1,7 +1,8 @@
 //! The knowledge base's search index on SQLite FTS5, one implementation for the server's store
 //! and the device's: what [`fixline_core::knowledge::search`] plans, run against the
-//! `article_text` (trigram) and `article_grams` (two-character grams) tables that both
-//! databases' migrations create. Index rows share their article row's `rowid`.
+//! `article_words` (Latin words), `article_text` (trigram) and `article_grams` (two-character
+//! grams) tables that both databases' migrations create. Index rows share their article row's
+//! `rowid`.
 
 use fixline_core::customer::Language;
 use fixline_core::knowledge::search::{self, Plan, WEIGHTS};
@@ -51,6 +52,23 @@ pub fn index(conn: &Connection, rowid: i64, article: &Article) -> rusqlite::Resu
     ])?;
     conn.prepare_cached("INSERT INTO article_grams (rowid, grams) VALUES (?1, ?2)")?
         .execute(params![rowid, text.grams])?;
+    conn.prepare_cached(
+        "INSERT INTO article_words (rowid, title, symptoms, codes, models, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        rowid,
+        text.title,
+        text.symptoms,
+        text.codes,
+        text.models,
+        text.body
+    ])?;
+    let mut known =
+        conn.prepare_cached("INSERT OR IGNORE INTO article_terms (term) VALUES (?1)")?;
+    for word in search::latin_words(&text) {
+        known.execute([word])?;
+    }
     Ok(())
 }
 
@@ -58,6 +76,8 @@ pub fn unindex(conn: &Connection, rowid: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM article_text WHERE rowid = ?1")?
         .execute([rowid])?;
     conn.prepare_cached("DELETE FROM article_grams WHERE rowid = ?1")?
+        .execute([rowid])?;
+    conn.prepare_cached("DELETE FROM article_words WHERE rowid = ?1")?
         .execute([rowid])?;
     Ok(())
 }
@@ -67,7 +87,8 @@ pub fn unindex(conn: &Connection, rowid: i64) -> rusqlite::Result<()> {
 pub fn optimize(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "INSERT INTO article_text (article_text) VALUES ('optimize');
-         INSERT INTO article_grams (article_grams) VALUES ('optimize');",
+         INSERT INTO article_grams (article_grams) VALUES ('optimize');
+         INSERT INTO article_words (article_words) VALUES ('optimize');",
     )
 }
 
@@ -135,6 +156,14 @@ fn trigram_sql() -> String {
     ))
 }
 
+fn words_sql() -> String {
+    let [a, b, c, d, e] = WEIGHTS;
+    ranked(&format!(
+        "SELECT rowid, bm25(article_words, {a}, {b}, {c}, {d}, {e}) AS s FROM article_words
+         WHERE article_words MATCH ?1 ORDER BY s LIMIT ?6"
+    ))
+}
+
 fn bigram_sql() -> String {
     ranked(
         "SELECT rowid, bm25(article_grams) AS s FROM article_grams
@@ -150,6 +179,20 @@ pub fn find(
     limit: usize,
 ) -> rusqlite::Result<Vec<i64>> {
     let plan = search::plan(query);
+    // Latin words: whole, then corrected (the words are known, so the word index answers),
+    // and only then as substrings (compress in compressor), which costs more.
+    if let Some(expr) = &plan.words {
+        let found = about_first(conn, &words_sql(), expr, scope, limit)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        if let Some(words) = corrected(conn, query)?.and_then(|meant| search::plan(&meant).words) {
+            let found = about_first(conn, &words_sql(), &words, scope, limit)?;
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+    }
     let found = run(conn, &plan, scope, limit)?;
     if !found.is_empty() || plan.loose.is_empty() {
         return Ok(found);
@@ -158,6 +201,41 @@ pub fn find(
         Some(loose) => rows(conn, &trigram_sql(), &loose, scope, limit),
         None => Ok(found),
     }
+}
+
+/// The query with each Latin word the index does not know replaced by the known word nearest
+/// to it (leeking → leaking), if any was; candidates share the typed word's first letter.
+fn corrected(conn: &Connection, query: &str) -> rusqlite::Result<Option<String>> {
+    let mut near = conn.prepare_cached(
+        "SELECT term FROM article_terms WHERE term >= ?1 AND term < ?2
+         AND length(term) BETWEEN ?3 AND ?4",
+    )?;
+    let mut held =
+        conn.prepare_cached("SELECT count(*) FROM article_words WHERE article_words MATCH ?1")?;
+    let mut changed = false;
+    let mut words = search::words(query);
+    for word in &mut words {
+        let Some(first) = word.chars().next().filter(|_| search::is_latin(word)) else {
+            continue;
+        };
+        let next = char::from_u32(first as u32 + 1).unwrap_or(first);
+        let len = word.len() as i64;
+        let vocabulary: Vec<String> = near
+            .query_map(
+                params![first.to_string(), next.to_string(), len - 2, len + 2],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let nearest = search::nearest_word(word, vocabulary.iter().map(String::as_str), |w| {
+            let n: i64 = held.query_row([format!("\"{w}\"")], |r| r.get(0))?;
+            Ok::<_, rusqlite::Error>(n.max(0) as u64)
+        })?;
+        if let Some(nearest) = nearest {
+            *word = nearest.to_owned();
+            changed = true;
+        }
+    }
+    Ok(changed.then(|| words.join(" ")))
 }
 
 /// How many articles hold each trigram (`article_vocab` reads the trigram index's own counts).
@@ -180,9 +258,10 @@ fn known_trigrams(
         .collect()
 }
 
+/// The plan's substring search: trigrams, else grams, else one character in titles.
 fn run(conn: &Connection, plan: &Plan, scope: &Scope, limit: usize) -> rusqlite::Result<Vec<i64>> {
     if let Some(expr) = &plan.trigram {
-        return rows(conn, &trigram_sql(), expr, scope, limit);
+        return about_first(conn, &trigram_sql(), expr, scope, limit);
     }
     if let Some(expr) = &plan.bigram {
         return rows(conn, &bigram_sql(), expr, scope, limit);
@@ -196,6 +275,24 @@ fn run(conn: &Connection, plan: &Plan, scope: &Scope, limit: usize) -> rusqlite:
         return rows(conn, &sql, ch, scope, limit);
     }
     Ok(Vec::new())
+}
+
+/// The matches in what articles are about when they fill the page, else in every column.
+fn about_first(
+    conn: &Connection,
+    sql: &str,
+    expr: &str,
+    scope: &Scope,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let about = Plan::about(expr);
+    if about != expr {
+        let found = rows(conn, sql, &about, scope, limit)?;
+        if found.len() >= limit {
+            return Ok(found);
+        }
+    }
+    rows(conn, sql, expr, scope, limit)
 }
 
 /// Articles that may help with a job: its model, its fault code, its symptom's words.
@@ -217,9 +314,10 @@ pub fn suggest(
 /// FTS5's own rank, nothing else.
 pub fn raw(conn: &Connection, query: &str, limit: usize) -> rusqlite::Result<Vec<i64>> {
     let plan = search::plan(query);
-    let (table, expr) = match (&plan.trigram, &plan.bigram) {
-        (Some(e), _) => ("article_text", e),
-        (None, Some(e)) => ("article_grams", e),
+    let (table, expr) = match (&plan.words, &plan.trigram, &plan.bigram) {
+        (Some(e), _, _) => ("article_words", e),
+        (None, Some(e), _) => ("article_text", e),
+        (None, None, Some(e)) => ("article_grams", e),
         _ => return Ok(Vec::new()),
     };
     let mut stmt = conn.prepare_cached(&format!(

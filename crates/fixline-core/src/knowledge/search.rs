@@ -6,6 +6,11 @@
 //! the trigram index cannot see (漏水, E1). A word also matches its synonyms and, in English,
 //! its stem (leaks finds leaking). Codes and models are indexed between `#` marks, so a
 //! suggestion for code E1 does not bring E10.
+//!
+//! Latin words are indexed a third time, whole (`article_words`): an English word of ten
+//! letters is eight trigrams that must line up in every article holding them all, which made a
+//! common English word cost milliseconds; the word index answers it from one list per word, by
+//! stem (leaks finds leaking), and the words articles use correct typos ([`nearest_word`]).
 
 use super::ArticleContent;
 
@@ -132,6 +137,70 @@ pub fn codes_in(text: &str) -> Vec<String> {
     codes
 }
 
+/// A word of Latin letters only, which the word table holds whole.
+pub fn is_latin(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// The word of the index's vocabulary that a typed Latin word of four letters or more most
+/// likely meant: the fewest edits away (one for a word of up to five letters, two for a longer
+/// one; swapping two neighbours is one edit), then the one most articles hold (`articles`,
+/// asked only to settle a tie). None when the typed word is itself known, or nothing is near.
+pub fn nearest_word<'a, E>(
+    typed: &str,
+    vocabulary: impl IntoIterator<Item = &'a str>,
+    mut articles: impl FnMut(&str) -> Result<u64, E>,
+) -> Result<Option<&'a str>, E> {
+    let len = typed.chars().count();
+    if len < 4 || !is_latin(typed) {
+        return Ok(None);
+    }
+    let allowed = if len <= 5 { 1 } else { 2 };
+    let mut nearest: Vec<&str> = Vec::new();
+    let mut fewest = allowed + 1;
+    for word in vocabulary {
+        if word == typed {
+            return Ok(None);
+        }
+        if !is_latin(word) || word.len().abs_diff(len) > allowed {
+            continue;
+        }
+        let edits = strsim::osa_distance(typed, word);
+        if edits < fewest {
+            fewest = edits;
+            nearest.clear();
+        }
+        if edits == fewest {
+            nearest.push(word);
+        }
+    }
+    if nearest.len() < 2 {
+        return Ok(nearest.first().copied());
+    }
+    let mut best = None;
+    for word in nearest {
+        let held = articles(word)?;
+        if best.is_none_or(|(most, _)| held > most) {
+            best = Some((held, word));
+        }
+    }
+    Ok(best.map(|(_, word)| word))
+}
+
+/// The Latin words of an article's text as the word table's vocabulary lists them, once each:
+/// what the typo correction chooses from.
+pub fn latin_words(text: &Indexed) -> Vec<String> {
+    let mut words: Vec<String> = [&text.title, &text.symptoms, &text.body]
+        .iter()
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| w.len() >= 3 && is_latin(w))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
 /// Letters and digits with a digit among them: a fault code or a model.
 fn is_code(word: &str) -> bool {
     word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_alphanumeric())
@@ -148,8 +217,30 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// The alternatives one typed word stands for.
+/// The alternatives one typed word stands for, in a substring index: with its English stem
+/// (leaks: leak), and without an alternative that contains a shorter one.
 fn alternatives(word: &str) -> Vec<String> {
+    let mut alts = synonyms(word);
+    if word.len() >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+        let stem = stemmer().stem(word).into_owned();
+        if stem.chars().count() >= 3 {
+            alts.push(stem);
+        }
+    }
+    alts.sort();
+    alts.dedup();
+    // A longer alternative that contains a shorter one adds nothing: the substring matches it.
+    let all = alts.clone();
+    alts.retain(|a| !all.iter().any(|b| b != a && a.contains(b.as_str())));
+    alts
+}
+
+fn stemmer() -> rust_stemmers::Stemmer {
+    rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)
+}
+
+/// The word itself, its synonyms, and the code a prefixed code names (故障码E1: E1).
+fn synonyms(word: &str) -> Vec<String> {
     let mut alts = vec![word.to_owned()];
     for group in SYNONYMS {
         if group.contains(&word) {
@@ -163,24 +254,17 @@ fn alternatives(word: &str) -> Vec<String> {
             alts.push(code.to_owned());
         }
     }
-    if word.len() >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) {
-        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
-        let stem = stemmer.stem(word).into_owned();
-        if stem.chars().count() >= 3 {
-            alts.push(stem);
-        }
-    }
     alts.sort();
     alts.dedup();
-    // A longer alternative that contains a shorter one adds nothing: the substring matches it.
-    let all = alts.clone();
-    alts.retain(|a| !all.iter().any(|b| b != a && a.contains(b.as_str())));
     alts
 }
 
 /// The FTS5 queries for what someone typed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
+    /// A MATCH on the word table (by stem), when every word is of Latin letters; tried first
+    /// (the trigram query stays for what only a substring finds, compress in compressor).
+    pub words: Option<String>,
     /// A MATCH on the trigram table, when every word and synonym is three characters or more.
     pub trigram: Option<String>,
     /// A MATCH on the two-character grams, when a word is shorter.
@@ -194,11 +278,30 @@ pub struct Plan {
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.trigram.is_none() && self.bigram.is_none() && self.single.is_none()
+        self.words.is_none()
+            && self.trigram.is_none()
+            && self.bigram.is_none()
+            && self.single.is_none()
     }
 }
 
 const TEXT_COLUMNS: &str = "{title symptoms codes models body}";
+/// What an article is about: its columns but the body. A search looks here first and reads
+/// bodies only when this does not fill the page (see [`Plan::about`]).
+const ABOUT_COLUMNS: &str = "{title symptoms codes models}";
+
+impl Plan {
+    /// The same query over what articles are about (no body). Ranked by bm25 with the body
+    /// weighing a tenth of the title, an article naming the words up there ranks above one
+    /// that only mentions them, so when these fill the page they are the page; and a word in
+    /// thousands of bodies is ranked over far fewer articles.
+    pub fn about(expr: &str) -> String {
+        expr.replacen(TEXT_COLUMNS, ABOUT_COLUMNS, 1)
+    }
+}
+
+/// Where the loose fallback looks: what the article is about, not every word of its body.
+const HEAD_COLUMNS: &str = "{title symptoms}";
 
 pub fn plan(query: &str) -> Plan {
     let typed = words(query);
@@ -241,6 +344,30 @@ pub fn plan(query: &str) -> Plan {
             .join(" AND ")
     };
     let mut plan = Plan::default();
+    if terms.iter().all(|w| is_latin(w)) {
+        // Whole words: the index stems them itself.
+        let latin: Vec<Vec<String>> = terms
+            .iter()
+            .map(|w| {
+                let mut alts: Vec<String> =
+                    synonyms(w).into_iter().filter(|a| is_latin(a)).collect();
+                // One of each stem (leak, leaking): the index holds them as one word.
+                alts.sort_by_key(|a| a.len());
+                let mut stems = Vec::new();
+                alts.retain(|a| {
+                    let stem = stemmer().stem(a).into_owned();
+                    let new = !stems.contains(&stem);
+                    stems.push(stem);
+                    new
+                });
+                alts
+            })
+            .collect();
+        plan.words = Some(format!(
+            "{TEXT_COLUMNS} : ({})",
+            conjunction(&latin, &|a| quoted(a))
+        ));
+    }
     if long.iter().all(|g| !g.is_empty()) {
         plan.trigram = Some(format!(
             "{TEXT_COLUMNS} : ({})",
@@ -296,7 +423,7 @@ pub fn loose_query(known: &[Vec<(String, u64)>]) -> Option<String> {
     }
     (!words.is_empty()).then(|| {
         let ors: Vec<String> = words.iter().map(|w| format!("({w})")).collect();
-        format!("{{title symptoms}} : ({})", ors.join(" OR "))
+        format!("{HEAD_COLUMNS} : ({})", ors.join(" OR "))
     })
 }
 

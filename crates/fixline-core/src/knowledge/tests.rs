@@ -105,6 +105,39 @@ fn plans_use_the_index_that_can_answer() {
         p.trigram.unwrap().contains("\"leak\""),
         "English words by their stem"
     );
+    let p = plan("Leaking compressor");
+    let words = p.words.unwrap();
+    assert!(
+        words.contains("(\"compressor\")")
+            && words.contains("\"leak\"")
+            && !words.contains("\"leaking\"")
+            && words.contains("\"drip\""),
+        "Latin words whole, one of each stem (the index stems them), with synonyms: {words}"
+    );
+    assert!(p.trigram.is_some(), "the substring search stays behind it");
+    assert!(
+        plan("压缩机 leak").words.is_none(),
+        "only when every word is Latin"
+    );
+    assert!(plan("E1 leak").words.is_none());
+    let vocabulary = ["leaking", "leaning", "lacking", "display"];
+    let articles = |w: &str| Ok::<_, ()>(if w == "leaking" { 900 } else { 3 });
+    let nearest = |typed| search::nearest_word(typed, vocabulary, articles).unwrap();
+    assert_eq!(nearest("leeking"), Some("leaking"));
+    assert_eq!(
+        nearest("displya"),
+        Some("display"),
+        "two neighbours swapped is one edit"
+    );
+    assert_eq!(nearest("leaking"), None, "known");
+    assert_eq!(nearest("pump"), None, "nothing near");
+    assert_eq!(
+        search::nearest_word("lecking", ["leaking", "locking"], |w| Ok::<_, ()>(
+            if w == "locking" { 901 } else { 900 }
+        )),
+        Ok(Some("locking")),
+        "as near: the commoner word"
+    );
     let p = plan("冷");
     assert_eq!(p.single.as_deref(), Some("冷"));
     assert!(plan("  ").is_empty());
