@@ -38,4 +38,5 @@ mod sync;
 mod sync_kill;
 mod texts;
 mod tracking;
+mod two_stores;
 mod webhooks;

@@ -21,7 +21,7 @@ fn read(doc: serde_json::Value) -> Result<Engineer> {
 }
 
 /// The change an engineer's edit logs.
-fn edited(engineer: &Engineer, op: ChangeOp, at: Timestamp) -> Change {
+pub(super) fn edited(engineer: &Engineer, op: ChangeOp, at: Timestamp) -> Change {
     Change {
         seq: 0,
         at,
@@ -40,7 +40,7 @@ fn edited(engineer: &Engineer, op: ChangeOp, at: Timestamp) -> Change {
     }
 }
 
-async fn locked(tx: &Transaction<'_>, id: EngineerId) -> Result<Engineer> {
+pub(super) async fn locked(tx: &Transaction<'_>, id: EngineerId) -> Result<Engineer> {
     let row = tx
         .query_opt(
             "SELECT doc FROM engineers WHERE id = $1 FOR UPDATE",
@@ -51,7 +51,7 @@ async fn locked(tx: &Transaction<'_>, id: EngineerId) -> Result<Engineer> {
     read(row.get(0))
 }
 
-async fn write(tx: &Transaction<'_>, engineer: &Engineer) -> Result<()> {
+pub(super) async fn write(tx: &Transaction<'_>, engineer: &Engineer) -> Result<()> {
     tx.execute(
         "INSERT INTO engineers (id, region, name, version, updated_at, doc)
          VALUES ($1, $2, $3, $4, $5, $6)

@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         3,
         include_str!("../../../../migrations/postgres/0003_engineers.sql"),
     ),
+    (
+        4,
+        include_str!("../../../../migrations/postgres/0004_access.sql"),
+    ),
 ];
 
 /// Any lock number will do, as long as nothing else uses it.

@@ -1,8 +1,10 @@
 //! PostgreSQL, for several servers over one database (#19). Written so far: the migrations,
 //! the change log (`log.rs`: numbered from one counter row, announced with NOTIFY) and
-//! [`PgStore`] with the change feed, leases, settings and engineers. The other area traits follow; until
+//! [`PgStore`] with the change feed, leases, settings, engineers and access (logins, sessions, keys,
+//! the security log). The other area traits follow; until
 //! then a server runs on SQLite only (`--db` takes a file).
 
+mod access;
 mod engineers;
 mod log;
 
@@ -131,6 +133,26 @@ impl PgStore {
     {
         let pool = self.pool.clone();
         self.block(async move { work(pool.get().await.map_err(pool_error)?).await })
+    }
+}
+
+/// A refused write as the error the user sees, as SQLite's `constraint` does: a duplicate is a
+/// conflict, a reference to nothing or a broken rule is the request's fault.
+fn constraint(e: tokio_postgres::Error, what: &'static str) -> Error {
+    use tokio_postgres::error::SqlState;
+    match e.code() {
+        Some(&SqlState::UNIQUE_VIOLATION) => {
+            Error::Conflict(format!("a {what} with these details already exists"))
+        }
+        Some(&SqlState::FOREIGN_KEY_VIOLATION) => Error::bad_request(
+            "unknown_reference",
+            format!("this {what} refers to a record that does not exist"),
+        ),
+        Some(&SqlState::CHECK_VIOLATION | &SqlState::NOT_NULL_VIOLATION) => Error::bad_request(
+            "constraint",
+            format!("this {what} breaks a rule of the data: {e}"),
+        ),
+        _ => e.into(),
     }
 }
 

@@ -1,0 +1,375 @@
+//! The stores behind one trait keep one set of rules: each area's scenario runs word for word on
+//! SQLite and on PostgreSQL, and on PostgreSQL what one server writes the other reads. Areas
+//! join as the PostgreSQL store grows (#19).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fixline_core::engineer::EngineerDetails;
+use fixline_core::ids::{EngineerId, UserId};
+use fixline_core::role::Role;
+use fixline_core::security::{AccessChange, SecurityEvent, SignInFailures, User, key_id};
+use fixline_core::work_order::IntakeChannel;
+use fixline_server::Error;
+use fixline_server::store::postgres::PgStore;
+use fixline_server::store::{AccessStore, EngineerStore, SqliteStore};
+use fixline_tests::postgres::ThrowawayPostgres;
+
+fn t0() -> DateTime<Utc> {
+    "2026-12-07T01:30:00Z".parse().unwrap()
+}
+
+fn engineer_details(name: &str) -> EngineerDetails {
+    serde_json::from_value(serde_json::json!({
+        "name": name, "phone": "138 0571 0001", "region": "西湖区",
+        "skills": [{"category": "refrigeration", "level": 3}],
+        "home_base": {"lat": 30.27, "lon": 120.13},
+        "shift": {"weekdays": [1, 2, 3, 4, 5], "start": "08:30:00", "end": "17:30:00", "break_minutes": 60}
+    }))
+    .unwrap()
+}
+
+fn login(username: &str, role: Role, engineer_id: Option<EngineerId>) -> User {
+    User {
+        id: UserId::from_uuid(uuid::Uuid::now_v7()),
+        username: username.into(),
+        display_name: format!("{username} (显示名)"),
+        role,
+        engineer_id,
+        disabled: false,
+    }
+}
+
+fn event(kind: &str, subject: &str, at: DateTime<Utc>) -> SecurityEvent {
+    serde_json::from_value(serde_json::json!({
+        "at": at, "kind": kind, "actor": "admin", "subject": subject, "address": "10.0.0.9"
+    }))
+    .unwrap()
+}
+
+fn counted(before: Option<SignInFailures>, at: DateTime<Utc>) -> SignInFailures {
+    SignInFailures {
+        count: before.map_or(0, |b| b.count) + 1,
+        last: at,
+        locked_until: None,
+    }
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::BadRequest { code, .. } | Error::WithStatus { code, .. }) => code.to_owned(),
+        Err(Error::Conflict(_)) => "conflict".into(),
+        Err(Error::NotFound { .. }) => "not_found".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Logins, sessions, the security log, sign-in failures, intake and device keys and the seal
+/// secret: what the server's access layer relies on.
+fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let e1 = EngineerId::from_uuid(uuid::Uuid::now_v7());
+    let e2 = EngineerId::from_uuid(uuid::Uuid::now_v7());
+    store
+        .create_engineer(e1, engineer_details("陈建国"), at(0))
+        .unwrap();
+    store
+        .create_engineer(e2, engineer_details("李明"), at(0))
+        .unwrap();
+
+    // Logins: an engineer's names its engineer record, and the record names it back.
+    let chen = login("chen", Role::Engineer, Some(e1));
+    let desk = login("Desk", Role::Dispatcher, None);
+    store.create_user(&chen, "hash-chen", at(1)).unwrap();
+    store.create_user(&desk, "hash-desk", at(1)).unwrap();
+    assert_eq!(store.engineer(e1).unwrap().user_id, Some(chen.id));
+    assert_eq!(
+        code(store.create_user(&login("desk", Role::Admin, None), "h", at(1))),
+        "conflict",
+        "user names are unique whatever their case"
+    );
+    assert_eq!(
+        code(store.create_user(&login("li", Role::Engineer, Some(e1)), "h", at(1))),
+        "conflict",
+        "one login per engineer"
+    );
+    assert_eq!(
+        code(store.create_user(&login("li", Role::Engineer, None), "h", at(1))),
+        "invalid_input",
+        "an engineer's login needs an engineer record"
+    );
+    assert_eq!(
+        code(store.create_user(&login("wang", Role::Dispatcher, Some(e2)), "h", at(1))),
+        "invalid_input",
+        "only engineers have one"
+    );
+    let (found, hash) = store.user_with_password("DESK").unwrap().expect("found");
+    assert_eq!((found, hash.as_str()), (desk.clone(), "hash-desk"));
+    assert_eq!(store.user_with_password("nobody").unwrap(), None);
+    let names: Vec<String> = store
+        .list_users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["chen", "Desk"]);
+
+    // Sessions: found while in date and while the login is enabled.
+    store
+        .create_session(b"token-1", chen.id, at(2), at(62))
+        .unwrap();
+    store.create_session(b"token-2", desk.id, at(2), at(3)).unwrap();
+    assert_eq!(
+        store.user_by_session(b"token-1", at(10)).unwrap(),
+        Some(chen.clone())
+    );
+    assert_eq!(store.user_by_session(b"token-2", at(10)).unwrap(), None);
+    store.delete_session(b"token-2").unwrap();
+    let disabled = store
+        .change_access(
+            chen.id,
+            &AccessChange::Disable,
+            None,
+            &event("user_disabled", "chen", at(11)),
+        )
+        .unwrap();
+    assert!(disabled.disabled);
+    let enabled = store
+        .change_access(
+            chen.id,
+            &AccessChange::Enable,
+            None,
+            &event("user_enabled", "chen", at(12)),
+        )
+        .unwrap();
+    assert!(!enabled.disabled);
+    assert_eq!(
+        store.user_by_session(b"token-1", at(13)).unwrap(),
+        None,
+        "disabling ended the session"
+    );
+    store
+        .change_access(
+            chen.id,
+            &AccessChange::ResetPassword {
+                password: "a new password".into(),
+            },
+            Some("hash-new"),
+            &event("password_reset", "chen", at(14)),
+        )
+        .unwrap();
+    assert_eq!(store.user_with_password("chen").unwrap().unwrap().1, "hash-new");
+    assert_eq!(
+        code(store.change_access(
+            UserId::from_uuid(uuid::Uuid::nil()),
+            &AccessChange::SignOutEverywhere,
+            None,
+            &event("sessions_revoked", "ghost", at(15)),
+        )),
+        "not_found"
+    );
+
+    // A new role moves the engineer link: chen to the desk, the dispatcher to engineer e2.
+    let moved = store
+        .change_access(
+            chen.id,
+            &AccessChange::ChangeRole {
+                role: Role::ComplaintHandler,
+                engineer_id: None,
+            },
+            None,
+            &event("role_changed", "chen", at(16)),
+        )
+        .unwrap();
+    assert_eq!((moved.role, moved.engineer_id), (Role::ComplaintHandler, None));
+    assert_eq!(store.engineer(e1).unwrap().user_id, None);
+    let now_engineer = store
+        .change_access(
+            desk.id,
+            &AccessChange::ChangeRole {
+                role: Role::Engineer,
+                engineer_id: Some(e2),
+            },
+            None,
+            &event("role_changed", "Desk", at(17)),
+        )
+        .unwrap();
+    assert_eq!(now_engineer.engineer_id, Some(e2));
+    assert_eq!(store.engineer(e2).unwrap().user_id, Some(desk.id));
+    assert_eq!(
+        code(store.change_access(
+            chen.id,
+            &AccessChange::ChangeRole {
+                role: Role::Engineer,
+                engineer_id: Some(e2),
+            },
+            None,
+            &event("role_changed", "chen", at(18)),
+        )),
+        "conflict",
+        "e2 has a login already"
+    );
+    assert_eq!(
+        store.engineer(e2).unwrap().user_id,
+        Some(desk.id),
+        "the refused change left nothing half-written"
+    );
+
+    // The security log, newest first; refused changes logged nothing.
+    store
+        .record_security_event(&event("signed_in", "Desk", at(19)))
+        .unwrap();
+    let kinds: Vec<String> = store
+        .security_events(3)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind.as_str().to_owned())
+        .collect();
+    assert_eq!(kinds, ["signed_in", "role_changed", "role_changed"]);
+    assert_eq!(store.security_events(100).unwrap().len(), 6);
+
+    // Wrong passwords: counted per key, old records forgotten, cleared on success.
+    for m in [20, 21] {
+        store
+            .count_sign_in_failure("account:chen", at(0), &mut |b| counted(b, at(m)))
+            .unwrap();
+    }
+    store
+        .count_sign_in_failure("address:10.0.0.9", at(0), &mut |b| counted(b, at(5)))
+        .unwrap();
+    let kept = store
+        .sign_in_failures(&["address:10.0.0.9".into(), "account:chen".into(), "x".into()])
+        .unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|(k, f)| (k.as_str(), f.count))
+            .collect::<Vec<_>>(),
+        [("address:10.0.0.9", 1), ("account:chen", 2)]
+    );
+    let third = store
+        .count_sign_in_failure("account:chen", at(10), &mut |b| counted(b, at(22)))
+        .unwrap();
+    assert_eq!(third.count, 3);
+    assert!(
+        store
+            .sign_in_failures(&["address:10.0.0.9".into()])
+            .unwrap()
+            .is_empty(),
+        "its last failure was before the window"
+    );
+    store.clear_sign_in_failures("account:chen").unwrap();
+    assert!(
+        store
+            .sign_in_failures(&["account:chen".into()])
+            .unwrap()
+            .is_empty()
+    );
+
+    // Intake keys: known by hash, listed by id, revoked by id.
+    let hash = [7u8; 32];
+    store
+        .add_intake_key(&hash, IntakeChannel::WebForm, "website form", at(23))
+        .unwrap();
+    assert_eq!(
+        store.intake_channel_for_key(&hash).unwrap(),
+        Some(IntakeChannel::WebForm)
+    );
+    let keys = store.intake_keys().unwrap();
+    assert_eq!(
+        (keys.len(), keys[0].id.clone(), keys[0].label.as_str()),
+        (1, key_id(&hash), "website form")
+    );
+    store
+        .revoke_intake_key(&key_id(&hash), &event("intake_key_revoked", "web", at(24)))
+        .unwrap();
+    assert_eq!(store.intake_channel_for_key(&hash).unwrap(), None);
+    assert_eq!(store.intake_keys().unwrap()[0].revoked_at, Some(at(24)));
+    assert_eq!(
+        code(store.revoke_intake_key(&key_id(&hash), &event("intake_key_revoked", "web", at(25)))),
+        "not_found"
+    );
+
+    // Device keys: registered once per user, refused to another, unusable once revoked.
+    assert!(store.register_device_key("ab12", desk.id, "Pad 7", at(26)).unwrap());
+    assert!(!store.register_device_key("ab12", desk.id, "Pad 7", at(27)).unwrap());
+    assert_eq!(
+        code(store.register_device_key("ab12", chen.id, "Pad 8", at(27))),
+        "conflict"
+    );
+    assert_eq!(store.device_key_user("ab12").unwrap(), Some(desk.id));
+    assert_eq!(
+        store.device_key_owner("ab12").unwrap(),
+        Some((desk.display_name.clone(), None))
+    );
+    assert_eq!(store.first_device_registration(desk.id).unwrap(), Some(at(26)));
+    assert_eq!(store.first_device_registration(chen.id).unwrap(), None);
+    store
+        .revoke_device_key("ab12", &event("device_key_revoked", "Desk", at(28)))
+        .unwrap();
+    assert_eq!(store.device_key_user("ab12").unwrap(), None);
+    assert_eq!(
+        store.device_key_owner("ab12").unwrap(),
+        Some((desk.display_name.clone(), Some(at(28))))
+    );
+    assert_eq!(
+        code(store.register_device_key("ab12", desk.id, "Pad 7", at(29))),
+        "device_key_revoked"
+    );
+    let devices = store.device_keys().unwrap();
+    assert_eq!(
+        (devices.len(), devices[0].username.as_str(), devices[0].revoked_at),
+        (1, "Desk", Some(at(28)))
+    );
+
+    // The server's seal secret: the first candidate stays.
+    assert_eq!(store.server_seal_secret([1; 32]).unwrap(), [1; 32]);
+    assert_eq!(store.server_seal_secret([2; 32]).unwrap(), [1; 32]);
+}
+
+#[test]
+fn access_keeps_the_same_rules_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("fixline.db")).unwrap();
+    access_rules(&store);
+}
+
+#[test]
+fn access_keeps_the_same_rules_on_postgres_and_is_shared_by_servers() {
+    let pg = ThrowawayPostgres::start();
+    let a = Arc::new(PgStore::open(&pg.url).expect("server A"));
+    let b = Arc::new(PgStore::open(&pg.url).expect("server B"));
+    access_rules(&*a);
+
+    // A session made on one server signs in on the other; a disable on B ends it for A.
+    let user = b.user_with_password("DESK").unwrap().expect("B sees A's login").0;
+    a.create_session(b"shared", user.id, t0(), t0() + TimeDelta::hours(8))
+        .unwrap();
+    assert_eq!(b.user_by_session(b"shared", t0()).unwrap(), Some(user.clone()));
+    b.change_access(
+        user.id,
+        &AccessChange::SignOutEverywhere,
+        None,
+        &event("sessions_revoked", "Desk", t0()),
+    )
+    .unwrap();
+    assert_eq!(a.user_by_session(b"shared", t0()).unwrap(), None);
+
+    // A guesser spread over both servers is counted once per try: 2 servers × 4 threads × 10.
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let store = Arc::clone(if i % 2 == 0 { &a } else { &b });
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    store
+                        .count_sign_in_failure("account:desk", t0(), &mut |f| counted(f, t0()))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let kept = a.sign_in_failures(&["account:desk".into()]).unwrap();
+    assert_eq!(kept[0].1.count, 80, "no try lost between servers");
+}
