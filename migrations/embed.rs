@@ -1,6 +1,7 @@
 //! The build script of `fixline-server` and `fixline-device`: embeds the SQL files of
 //! `migrations/server/` or `migrations/device/` (by the package being built) in file-name
-//! order, so adding a migration is adding a file and none can be forgotten.
+//! order, so adding a migration is adding a file and none can be forgotten. The server also
+//! gets `migrations/postgres/` as `POSTGRES_MIGRATIONS`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -9,6 +10,20 @@ use std::{env, fs};
 fn main() {
     let package = env::var("CARGO_PKG_NAME").expect("cargo sets CARGO_PKG_NAME");
     let which = package.strip_prefix("fixline-").expect("a fixline package");
+    let mut out = embed(which, "MIGRATIONS");
+    // The server also runs on PostgreSQL, whose schema has its own files.
+    if which == "server" {
+        out.push_str(&embed("postgres", "POSTGRES_MIGRATIONS"));
+    }
+    fs::write(
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migrations.rs"),
+        out,
+    )
+    .expect("write migrations.rs");
+}
+
+/// `const {name}`: (file name, SQL) of every file of `migrations/{dir}/`, in order.
+fn embed(dir_name: &str, name: &str) -> String {
     let manifest =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // Relative to the package, so two checkouts sharing one target dir (CI's copy and a
@@ -19,7 +34,7 @@ fn main() {
         .expect("the workspace has migrations/");
     let relative = PathBuf::from("../".repeat(up))
         .join("migrations")
-        .join(which);
+        .join(dir_name);
     let dir = manifest.join(&relative);
     println!("cargo:rerun-if-changed={}", relative.display());
     let mut files: Vec<_> = fs::read_dir(&dir)
@@ -39,8 +54,8 @@ fn main() {
             i + 1
         );
     }
-    let mut out = String::from(
-        "/// (file name, SQL) of every migration, in order.\npub const MIGRATIONS: &[(&str, &str)] = &[\n",
+    let mut out = format!(
+        "/// (file name, SQL) of every migration, in order.\npub const {name}: &[(&str, &str)] = &[\n",
     );
     for f in &files {
         let file = f.file_name().expect("a file name");
@@ -57,9 +72,5 @@ fn main() {
         .expect("write to String");
     }
     out.push_str("];\n");
-    fs::write(
-        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migrations.rs"),
-        out,
-    )
-    .expect("write migrations.rs");
+    out
 }

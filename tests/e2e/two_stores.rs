@@ -12,7 +12,9 @@ use fixline_core::security::{AccessChange, SecurityEvent, SignInFailures, User, 
 use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
-use fixline_server::store::{AccessStore, EngineerStore, SqliteStore};
+use fixline_server::store::{
+    AccessStore, CustomerStore, EngineerStore, Paging, SqliteStore, Visibility,
+};
 use fixline_tests::postgres::ThrowawayPostgres;
 
 fn t0() -> DateTime<Utc> {
@@ -60,6 +62,7 @@ fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
         Err(Error::BadRequest { code, .. } | Error::WithStatus { code, .. }) => code.to_owned(),
         Err(Error::Conflict(_)) => "conflict".into(),
         Err(Error::NotFound { .. }) => "not_found".into(),
+        Err(Error::Domain(_)) => "invalid_input".into(),
         other => format!("{other:?}"),
     }
 }
@@ -118,7 +121,9 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
     store
         .create_session(b"token-1", chen.id, at(2), at(62))
         .unwrap();
-    store.create_session(b"token-2", desk.id, at(2), at(3)).unwrap();
+    store
+        .create_session(b"token-2", desk.id, at(2), at(3))
+        .unwrap();
     assert_eq!(
         store.user_by_session(b"token-1", at(10)).unwrap(),
         Some(chen.clone())
@@ -158,7 +163,10 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
             &event("password_reset", "chen", at(14)),
         )
         .unwrap();
-    assert_eq!(store.user_with_password("chen").unwrap().unwrap().1, "hash-new");
+    assert_eq!(
+        store.user_with_password("chen").unwrap().unwrap().1,
+        "hash-new"
+    );
     assert_eq!(
         code(store.change_access(
             UserId::from_uuid(uuid::Uuid::nil()),
@@ -181,7 +189,10 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
             &event("role_changed", "chen", at(16)),
         )
         .unwrap();
-    assert_eq!((moved.role, moved.engineer_id), (Role::ComplaintHandler, None));
+    assert_eq!(
+        (moved.role, moved.engineer_id),
+        (Role::ComplaintHandler, None)
+    );
     assert_eq!(store.engineer(e1).unwrap().user_id, None);
     let now_engineer = store
         .change_access(
@@ -290,8 +301,16 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
     );
 
     // Device keys: registered once per user, refused to another, unusable once revoked.
-    assert!(store.register_device_key("ab12", desk.id, "Pad 7", at(26)).unwrap());
-    assert!(!store.register_device_key("ab12", desk.id, "Pad 7", at(27)).unwrap());
+    assert!(
+        store
+            .register_device_key("ab12", desk.id, "Pad 7", at(26))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .register_device_key("ab12", desk.id, "Pad 7", at(27))
+            .unwrap()
+    );
     assert_eq!(
         code(store.register_device_key("ab12", chen.id, "Pad 8", at(27))),
         "conflict"
@@ -301,7 +320,10 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
         store.device_key_owner("ab12").unwrap(),
         Some((desk.display_name.clone(), None))
     );
-    assert_eq!(store.first_device_registration(desk.id).unwrap(), Some(at(26)));
+    assert_eq!(
+        store.first_device_registration(desk.id).unwrap(),
+        Some(at(26))
+    );
     assert_eq!(store.first_device_registration(chen.id).unwrap(), None);
     store
         .revoke_device_key("ab12", &event("device_key_revoked", "Desk", at(28)))
@@ -317,13 +339,269 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
     );
     let devices = store.device_keys().unwrap();
     assert_eq!(
-        (devices.len(), devices[0].username.as_str(), devices[0].revoked_at),
+        (
+            devices.len(),
+            devices[0].username.as_str(),
+            devices[0].revoked_at
+        ),
         (1, "Desk", Some(at(28)))
     );
 
     // The server's seal secret: the first candidate stays.
     assert_eq!(store.server_seal_secret([1; 32]).unwrap(), [1; 32]);
     assert_eq!(store.server_seal_secret([2; 32]).unwrap(), [1; 32]);
+}
+
+fn details<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> T {
+    serde_json::from_value(json).unwrap()
+}
+
+/// The customer file: records added and edited at a version, the edit history, the phone
+/// desk's search, the export's order.
+fn customer_rules<S: CustomerStore>(store: &S) {
+    use fixline_core::ids::{AssetId, ContactId, CustomerId, SiteId};
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let actor: fixline_core::role::Actor = details(json!({
+        "user": uuid::Uuid::from_u128(9), "name": "王芳", "role": "dispatcher"
+    }));
+    let by = Some(&actor);
+    let id = || uuid::Uuid::now_v7();
+
+    let hotel = CustomerId::from_uuid(id());
+    let made = store
+        .create_customer(
+            hotel,
+            details(json!({"name": "西湖大酒店", "kind": "business", "phone": "0571-8888 1234"})),
+            by,
+            at(0),
+        )
+        .unwrap();
+    assert_eq!(made.version, 1);
+    let other = CustomerId::from_uuid(id());
+    store
+        .create_customer(other, details(json!({"name": "Alice Zhang"})), None, at(1))
+        .unwrap();
+    let renamed = store
+        .update_customer(
+            hotel,
+            1,
+            details(
+                json!({"name": "西湖国际大酒店", "kind": "business", "phone": "0571-8888 1234"}),
+            ),
+            by,
+            at(2),
+        )
+        .unwrap();
+    assert_eq!((renamed.version, renamed.updated_at), (2, at(2)));
+    assert!(matches!(
+        store.update_customer(hotel, 1, details(json!({"name": "x"})), by, at(3)),
+        Err(Error::StaleVersion { current: 2, .. })
+    ));
+    assert_eq!(
+        code(store.update_customer(hotel, 2, details(json!({"name": " "})), by, at(3))),
+        "invalid_input"
+    );
+
+    let front_desk = ContactId::from_uuid(id());
+    store
+        .add_contact(
+            front_desk,
+            hotel,
+            details(json!({"name": "前台 刘", "phone": "+86 138-0000-5678", "primary": true})),
+            by,
+            at(4),
+        )
+        .unwrap();
+    assert_eq!(
+        code(store.add_contact(
+            ContactId::from_uuid(id()),
+            CustomerId::from_uuid(id()),
+            details(json!({"name": "nobody", "phone": "138 0000 0001"})),
+            by,
+            at(4)
+        )),
+        "not_found"
+    );
+    let contact = store
+        .update_contact(
+            front_desk,
+            1,
+            details(json!({"name": "前台 刘", "phone": "+86 138-0000-5678", "title": "经理"})),
+            by,
+            at(5),
+        )
+        .unwrap();
+    assert_eq!(store.contact(front_desk).unwrap(), contact);
+
+    let lobby = SiteId::from_uuid(id());
+    let site_details =
+        json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"});
+    store
+        .create_site(lobby, hotel, details(site_details.clone()), by, at(6))
+        .unwrap();
+    let elsewhere = SiteId::from_uuid(id());
+    store
+        .create_site(
+            elsewhere,
+            other,
+            details(json!({"name": "Home", "address": "1 Lake Road", "city": "Hangzhou", "region": "拱墅区"})),
+            None,
+            at(6),
+        )
+        .unwrap();
+    let chiller = AssetId::from_uuid(id());
+    let asset = json!({"site_id": lobby, "model": "GREE KFR-72LW", "serial": "SN-7781-A", "category": "air_conditioner"});
+    store
+        .create_asset(chiller, hotel, details(asset.clone()), by, at(7))
+        .unwrap();
+    assert_eq!(
+        code(store.create_asset(
+            AssetId::from_uuid(id()),
+            other,
+            details(asset.clone()),
+            by,
+            at(7)
+        )),
+        "invalid_input",
+        "a site of another customer"
+    );
+    let mut moved = asset.clone();
+    moved["site_id"] = json!(elsewhere);
+    assert_eq!(
+        code(store.update_asset(chiller, 1, details(moved), by, at(8))),
+        "invalid_input"
+    );
+    let mut warranty = asset.clone();
+    warranty["warranty_end"] = json!("2029-06-30");
+    let edited = store
+        .update_asset(chiller, 1, details(warranty), by, at(8))
+        .unwrap();
+    assert_eq!(
+        (edited.version, store.asset(chiller).unwrap()),
+        (2, edited.clone())
+    );
+    assert_eq!(store.site(lobby).unwrap().details.region, "西湖区");
+
+    let file = store.customer_file(hotel).unwrap();
+    assert_eq!(file.customer, store.customer(hotel).unwrap());
+    assert_eq!(
+        (
+            file.contacts.len(),
+            file.sites.len(),
+            file.assets.len(),
+            file.work_orders.len()
+        ),
+        (1, 1, 1, 0)
+    );
+    let history = store.file_history(hotel).unwrap();
+    let kinds: Vec<(String, bool)> = history
+        .iter()
+        .map(|e| {
+            (
+                serde_json::to_value(e.record)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                e.added,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("asset".into(), false),
+            ("asset".into(), true),
+            ("site".into(), true),
+            ("contact".into(), false),
+            ("contact".into(), true),
+            ("customer".into(), false),
+            ("customer".into(), true),
+        ],
+        "newest first; refused edits left nothing"
+    );
+    assert_eq!(
+        history[0].actor.as_ref().map(|a| a.name.as_str()),
+        Some("王芳")
+    );
+    assert_eq!(
+        code(store.file_history(CustomerId::from_uuid(id()))),
+        "not_found"
+    );
+
+    // The phone desk finds the customer by whatever the caller says.
+    let found = |text: &str| -> Vec<String> {
+        store
+            .list_customers(Some(text), Visibility::All, Paging::new(None, None))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|c| c.details.name)
+            .collect()
+    };
+    assert_eq!(found("国际"), ["西湖国际大酒店"]);
+    assert_eq!(found("ALICE"), ["Alice Zhang"]);
+    assert_eq!(
+        found("0571 88881234"),
+        ["西湖国际大酒店"],
+        "the customer's phone"
+    );
+    assert_eq!(
+        found("13800005678"),
+        ["西湖国际大酒店"],
+        "a contact's phone"
+    );
+    assert_eq!(found("sn-7781"), ["西湖国际大酒店"], "a serial");
+    assert_eq!(found("lake road"), ["Alice Zhang"], "an address");
+    assert_eq!(
+        found("100%_"),
+        Vec::<String>::new(),
+        "LIKE's wildcards are text"
+    );
+    let all = store
+        .list_customers(None, Visibility::All, Paging::new(Some(1), Some(1)))
+        .unwrap();
+    assert_eq!(
+        (all.total, all.items[0].details.name.as_str()),
+        (2, "Alice Zhang")
+    );
+    let engineer = EngineerId::from_uuid(id());
+    assert_eq!(
+        store
+            .list_customers(
+                None,
+                Visibility::Engineer(engineer),
+                Paging::new(None, None)
+            )
+            .unwrap()
+            .total,
+        0,
+        "an engineer sees the customers of their jobs only"
+    );
+    assert!(!store.engineer_serves_customer(engineer, hotel).unwrap());
+
+    let names: Vec<String> = store
+        .every_customer()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.details.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["西湖国际大酒店", "Alice Zhang"],
+        "in the order added"
+    );
+    assert_eq!(store.every_site().unwrap().len(), 2);
+    assert_eq!(store.every_asset().unwrap()[0].id, chiller);
+}
+
+#[test]
+fn the_customer_file_keeps_the_same_rules_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    customer_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+    let pg = ThrowawayPostgres::start();
+    customer_rules(&PgStore::open(&pg.url).unwrap());
 }
 
 #[test]
@@ -341,10 +619,17 @@ fn access_keeps_the_same_rules_on_postgres_and_is_shared_by_servers() {
     access_rules(&*a);
 
     // A session made on one server signs in on the other; a disable on B ends it for A.
-    let user = b.user_with_password("DESK").unwrap().expect("B sees A's login").0;
+    let user = b
+        .user_with_password("DESK")
+        .unwrap()
+        .expect("B sees A's login")
+        .0;
     a.create_session(b"shared", user.id, t0(), t0() + TimeDelta::hours(8))
         .unwrap();
-    assert_eq!(b.user_by_session(b"shared", t0()).unwrap(), Some(user.clone()));
+    assert_eq!(
+        b.user_by_session(b"shared", t0()).unwrap(),
+        Some(user.clone())
+    );
     b.change_access(
         user.id,
         &AccessChange::SignOutEverywhere,

@@ -6,6 +6,12 @@
 //! subscribers in commit order.
 
 pub mod postgres;
+mod record;
+
+/// The schema's SQL files, embedded by the build script (`migrations/embed.rs`).
+mod schema {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -86,6 +92,17 @@ pub struct WorkOrderFilter {
     pub text: Option<String>,
     /// Only jobs still needing work (not completed, confirmed, closed or cancelled).
     pub open_only: bool,
+}
+
+/// A `LIKE` pattern (escape `\`) matching lower-cased text that contains `text`.
+pub(crate) fn like(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Every work order the filter matches, whole, page by page.

@@ -33,10 +33,11 @@ use serde::de::DeserializeOwned;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::record::{Column, Record};
 use super::{
-    Attach, Change, ChangeFeed, ChangeOp, Entity, FactView, FactsArea, LeaseStore, Page, Paging,
+    Attach, Change, ChangeFeed, ChangeOp, FactView, FactsArea, LeaseStore, Page, Paging,
     PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User, WorkOrderChange,
-    WorkOrderFilter, WorkOrderIntake, page,
+    WorkOrderFilter, WorkOrderIntake, like, page,
 };
 use crate::error::{Error, Result};
 
@@ -60,7 +61,7 @@ mod work_orders;
 
 use customers::customer_file;
 
-include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+use super::schema::MIGRATIONS;
 
 use work_orders::{insert_history, put_work_order};
 
@@ -202,6 +203,17 @@ fn from_json<T: DeserializeOwned>(s: &str) -> Result<T> {
         .map_err(|e| Error::Internal(format!("unreadable record in database: {e}")))
 }
 
+/// A record's column as SQLite keeps it: ids and times as text.
+fn value(column: Column) -> Value {
+    match column {
+        Column::Text(t) => Value::Text(t),
+        Column::OptText(t) => t.map_or(Value::Null, Value::Text),
+        Column::Id(id) => Value::Text(id.to_string()),
+        Column::OptId(id) => opt_id(id),
+        Column::Time(t) => Value::Text(ts(t)),
+    }
+}
+
 fn opt_id<T: ToString>(id: Option<T>) -> Value {
     id.map_or(Value::Null, |i| Value::Text(i.to_string()))
 }
@@ -210,93 +222,29 @@ fn opt_id<T: ToString>(id: Option<T>) -> Value {
 #[derive(Default)]
 struct ChangeLog(Vec<Change>);
 
-struct ChangeDraft {
-    entity: Entity,
-    entity_id: Uuid,
-    op: ChangeOp,
-    version: Option<u64>,
-    engineer_id: Option<EngineerId>,
-    previous_engineer_id: Option<EngineerId>,
-    region: Option<String>,
-    data: serde_json::Value,
-}
-
 impl ChangeLog {
-    fn record(&mut self, tx: &Transaction<'_>, at: Timestamp, d: ChangeDraft) -> Result<()> {
+    /// Logs `change` (its `seq` is the log's to give) in `tx`.
+    fn record(&mut self, tx: &Transaction<'_>, change: Change) -> Result<()> {
         tx.execute(
             "INSERT INTO changes (at, entity, entity_id, op, version, engineer_id, previous_engineer_id, region, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
-                ts(at),
-                to_json(&d.entity)?.trim_matches('"'),
-                d.entity_id.to_string(),
-                to_json(&d.op)?.trim_matches('"'),
-                d.version.map(|v| v as i64),
-                opt_id(d.engineer_id),
-                opt_id(d.previous_engineer_id),
-                d.region,
-                d.data.to_string(),
+                ts(change.at),
+                to_json(&change.entity)?.trim_matches('"'),
+                change.entity_id.to_string(),
+                to_json(&change.op)?.trim_matches('"'),
+                change.version.map(|v| v as i64),
+                opt_id(change.engineer_id),
+                opt_id(change.previous_engineer_id),
+                change.region,
+                change.data.to_string(),
             ],
         )?;
         self.0.push(Change {
             seq: tx.last_insert_rowid(),
-            at,
-            entity: d.entity,
-            entity_id: d.entity_id,
-            op: d.op,
-            version: d.version,
-            engineer_id: d.engineer_id,
-            previous_engineer_id: d.previous_engineer_id,
-            region: d.region,
-            data: d.data,
+            ..change
         });
         Ok(())
-    }
-}
-
-/// `uuid` and `version` of a record with `id` and `version` fields.
-macro_rules! record_identity {
-    () => {
-        fn uuid(&self) -> Uuid {
-            *self.id.as_uuid()
-        }
-        fn version(&self) -> u64 {
-            self.version
-        }
-    };
-}
-
-/// `bump`: the next version, and (for records that keep one) the time of the change.
-macro_rules! bump_version {
-    () => {
-        fn bump(&mut self, _: Timestamp) {
-            self.version += 1;
-        }
-    };
-    (updated_at) => {
-        fn bump(&mut self, at: Timestamp) {
-            self.version += 1;
-            self.updated_at = at;
-        }
-    };
-}
-pub(super) use {bump_version, record_identity};
-
-/// A record kept as a JSON document plus indexed columns.
-trait Record: Serialize + DeserializeOwned {
-    const TABLE: &'static str;
-    const ENTITY: Entity;
-    const NAME: &'static str;
-    fn uuid(&self) -> Uuid;
-    fn version(&self) -> u64;
-    fn bump(&mut self, at: Timestamp);
-    /// Indexed columns besides `id`, `version` and `doc`.
-    fn columns(&self) -> Vec<(&'static str, Value)>;
-    fn region(&self) -> Option<String> {
-        None
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({})
     }
 }
 
@@ -328,20 +276,7 @@ fn put<R: Record>(
     at: Timestamp,
 ) -> Result<()> {
     write_row(tx, r, op, Vec::new())?;
-    log.record(
-        tx,
-        at,
-        ChangeDraft {
-            entity: R::ENTITY,
-            entity_id: r.uuid(),
-            op,
-            version: Some(r.version()),
-            engineer_id: None,
-            previous_engineer_id: None,
-            region: r.region(),
-            data: r.summary(),
-        },
-    )
+    log.record(tx, r.change(op, at))
 }
 
 /// Inserts (`Created`) or updates the row of a record; `extra` adds columns the record alone
@@ -356,7 +291,7 @@ fn write_row<R: Record>(
         ("version", Value::Integer(r.version() as i64)),
         ("doc", Value::Text(to_json(r)?)),
     ];
-    cols.extend(r.columns());
+    cols.extend(r.columns().into_iter().map(|(n, c)| (n, value(c))));
     cols.extend(extra);
     let id = Value::Text(r.uuid().to_string());
     let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
@@ -452,16 +387,6 @@ fn digits_of(column: &str) -> String {
     format!(
         "replace(replace(replace(replace(replace(coalesce({column}, ''), ' ', ''), '-', ''), '(', ''), ')', ''), '+', '')"
     )
-}
-
-fn like(text: &str) -> String {
-    let escaped = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 impl SettingStore for SqliteStore {

@@ -3,6 +3,7 @@
 
 use fixline_api::live::{Change, ChangeOp};
 use fixline_core::Timestamp;
+use fixline_core::engineer::Engineer;
 use fixline_core::ids::{EngineerId, UserId};
 use fixline_core::role::Role;
 use fixline_core::security::{
@@ -11,10 +12,11 @@ use fixline_core::security::{
 use fixline_core::work_order::IntakeChannel;
 use tokio_postgres::{Row, Transaction};
 
-use super::engineers::{edited, locked, write};
+use super::rows::{locked, write};
 use super::{PgStore, append, constraint};
 use crate::error::{Error, Result};
 use crate::store::AccessStore;
+use crate::store::record::Record;
 
 const USER: &str = "id, username, display_name, role, engineer_id, password_hash, disabled";
 
@@ -78,10 +80,10 @@ async fn link_engineer(
     user: Option<UserId>,
     at: Timestamp,
 ) -> Result<Change> {
-    let mut record = locked(tx, engineer).await?;
+    let mut record: Engineer = locked(tx, *engineer.as_uuid()).await?;
     record.user_id = user;
     write(tx, &record).await?;
-    Ok(edited(&record, ChangeOp::Updated, at))
+    Ok(record.change(ChangeOp::Updated, at))
 }
 
 /// Gives a login another role, moving its link to an engineer record (the engineer record
@@ -102,7 +104,9 @@ async fn change_role(
     else {
         return Ok(0);
     };
-    let before = row.get::<_, Option<uuid::Uuid>>(0).map(EngineerId::from_uuid);
+    let before = row
+        .get::<_, Option<uuid::Uuid>>(0)
+        .map(EngineerId::from_uuid);
     let mut changes = Vec::new();
     if before != engineer_id {
         if let Some(e) = before {
@@ -114,7 +118,11 @@ async fn change_role(
     }
     tx.execute(
         "UPDATE users SET role = $2, engineer_id = $3 WHERE id = $1",
-        &[id.as_uuid(), &role.as_str(), &engineer_id.map(|e| *e.as_uuid())],
+        &[
+            id.as_uuid(),
+            &role.as_str(),
+            &engineer_id.map(|e| *e.as_uuid()),
+        ],
     )
     .await
     .map_err(|e| match constraint(e, "user") {
@@ -266,11 +274,14 @@ impl AccessStore for PgStore {
 
     fn list_users(&self) -> Result<Vec<User>> {
         self.with(|c| async move {
-            c.query(&format!("SELECT {USER} FROM users ORDER BY lower(username)"), &[])
-                .await?
-                .iter()
-                .map(|r| user(r).map(|(u, _)| u))
-                .collect()
+            c.query(
+                &format!("SELECT {USER} FROM users ORDER BY lower(username)"),
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| user(r).map(|(u, _)| u))
+            .collect()
         })
     }
 
@@ -341,8 +352,11 @@ impl AccessStore for PgStore {
                         .await?
                 }
                 AccessChange::Enable => {
-                    tx.execute("UPDATE users SET disabled = FALSE WHERE id = $1", &[user_id])
-                        .await?
+                    tx.execute(
+                        "UPDATE users SET disabled = FALSE WHERE id = $1",
+                        &[user_id],
+                    )
+                    .await?
                 }
                 AccessChange::ResetPassword { .. } => {
                     tx.execute(
@@ -351,9 +365,7 @@ impl AccessStore for PgStore {
                     )
                     .await?
                 }
-                AccessChange::SignOutEverywhere => {
-                    u64::from(user_by_id(&tx, id).await?.is_some())
-                }
+                AccessChange::SignOutEverywhere => u64::from(user_by_id(&tx, id).await?.is_some()),
                 AccessChange::ChangeRole { role, engineer_id } => {
                     change_role(&tx, id, *role, *engineer_id, event.at).await?
                 }

@@ -11,29 +11,10 @@ use fixline_core::ids::EngineerId;
 use tokio_postgres::{GenericClient, Transaction};
 
 use crate::error::{Error, Result};
+use crate::store::schema::POSTGRES_MIGRATIONS;
 
 /// The notification channel a commit that logged changes announces its last number on.
 pub const CHANNEL: &str = "fixline_changes";
-
-/// The schema, in order; each applied once, under a lock so servers starting together agree.
-const MIGRATIONS: &[(i32, &str)] = &[
-    (
-        1,
-        include_str!("../../../../migrations/postgres/0001_change_log.sql"),
-    ),
-    (
-        2,
-        include_str!("../../../../migrations/postgres/0002_settings_leases.sql"),
-    ),
-    (
-        3,
-        include_str!("../../../../migrations/postgres/0003_engineers.sql"),
-    ),
-    (
-        4,
-        include_str!("../../../../migrations/postgres/0004_access.sql"),
-    ),
-];
 
 /// Any lock number will do, as long as nothing else uses it.
 const MIGRATION_LOCK: i64 = 0x0066_6978_6c69_6e65;
@@ -57,19 +38,19 @@ pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<()> {
         )
         .await?
         .get(0);
-    if let Some((known, _)) = MIGRATIONS.last()
-        && newest > *known
-    {
+    let known = POSTGRES_MIGRATIONS.len() as i32;
+    if newest > known {
         return Err(Error::Internal(format!(
             "the database's schema is version {newest}, newer than this Fixline knows ({known}); \
              run the newer Fixline"
         )));
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > newest) {
+    // Each applied once, in order, under the lock, so servers starting together agree.
+    for (version, (_, sql)) in (1..).zip(POSTGRES_MIGRATIONS).skip(newest as usize) {
         tx.batch_execute(sql).await?;
         tx.execute(
             "INSERT INTO schema_migrations (version) VALUES ($1)",
-            &[version],
+            &[&version],
         )
         .await?;
     }

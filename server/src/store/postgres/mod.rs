@@ -5,8 +5,10 @@
 //! then a server runs on SQLite only (`--db` takes a file).
 
 mod access;
+mod customers;
 mod engineers;
 mod log;
+mod rows;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -5,53 +5,11 @@ use crate::store::ComplaintStore;
 use fixline_core::Timestamp;
 use fixline_core::complaint::Complaint;
 use fixline_core::ids::{ComplaintId, CustomerId};
-use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
-use uuid::Uuid;
 
-use super::{
-    Record, SqliteStore, bump_version, docs, get, opt_id, put, record_identity, to_json, ts,
-};
+use super::{SqliteStore, docs, get, put, ts};
 use crate::error::{Error, Result};
-use crate::store::{ChangeOp, ComplaintEdit, Entity};
-
-impl Record for Complaint {
-    const TABLE: &'static str = "complaints";
-    const ENTITY: Entity = Entity::Complaint;
-    const NAME: &'static str = "complaint";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        let text = |v: String| Value::Text(v.trim_matches('"').to_owned());
-        vec![
-            ("number", Value::Text(self.number.clone())),
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("status", Value::Text(self.status.as_str().to_owned())),
-            (
-                "escalation",
-                text(to_json(&self.escalation).unwrap_or_default()),
-            ),
-            ("owner", opt_id(self.owner)),
-            (
-                "acknowledge_by",
-                Value::Text(ts(self.deadlines.acknowledge_by)),
-            ),
-            ("resolve_by", Value::Text(ts(self.deadlines.resolve_by))),
-            ("created_at", Value::Text(ts(self.created_at))),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({
-            "number": self.number,
-            "status": self.status,
-            "severity": self.severity,
-            "escalation": self.escalation,
-            "owner": self.owner,
-            "deadlines": self.deadlines,
-        })
-    }
-}
+use crate::store::{ChangeOp, ComplaintEdit};
 
 impl ComplaintStore for SqliteStore {
     fn create_complaint(

@@ -4,7 +4,7 @@
 use super::*;
 use crate::store::CustomerStore;
 use fixline_core::Timestamp;
-use fixline_core::customer::history::{self, FileEdit, FileRecord};
+use fixline_core::customer::history::FileEdit;
 use fixline_core::customer::{
     Asset, AssetDetails, Contact, ContactDetails, Customer, CustomerDetails, CustomerFile, Site,
     SiteDetails,
@@ -14,149 +14,14 @@ use fixline_core::role::Actor;
 use fixline_core::work_order::WorkOrder;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Transaction, params, params_from_iter};
-use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    ChangeLog, Record, SqliteStore, bump_version, digits_of, docs, get, like, opt_id, page, put,
-    record_identity, to_json, ts, update,
-};
+use super::{ChangeLog, SqliteStore, digits_of, docs, get, like, page, put, to_json, ts, update};
 use crate::error::{Error, Result};
-use crate::store::{ChangeOp, Entity, Page, Paging, Visibility};
+use crate::store::record::{Filed, file_edit};
+use crate::store::{ChangeOp, Page, Paging, Visibility};
 
-impl Record for Customer {
-    const TABLE: &'static str = "customers";
-    const ENTITY: Entity = Entity::Customer;
-    const NAME: &'static str = "customer";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("name", Value::Text(self.details.name.clone())),
-            ("phone", opt_id(self.details.phone.as_ref())),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({ "name": self.details.name })
-    }
-}
-
-impl Record for Contact {
-    const TABLE: &'static str = "contacts";
-    const ENTITY: Entity = Entity::Contact;
-    const NAME: &'static str = "contact";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("phone", opt_id(self.details.phone.as_ref())),
-        ]
-    }
-}
-
-impl Record for Site {
-    const TABLE: &'static str = "sites";
-    const ENTITY: Entity = Entity::Site;
-    const NAME: &'static str = "site";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("region", Value::Text(self.details.region.clone())),
-        ]
-    }
-    fn region(&self) -> Option<String> {
-        Some(self.details.region.clone())
-    }
-}
-
-impl Record for Asset {
-    const TABLE: &'static str = "assets";
-    const ENTITY: Entity = Entity::Asset;
-    const NAME: &'static str = "asset";
-    record_identity!();
-    bump_version!();
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("customer_id", Value::Text(self.customer_id.to_string())),
-            ("site_id", Value::Text(self.details.site_id.to_string())),
-            ("serial", Value::Text(self.details.serial.clone())),
-            ("model", Value::Text(self.details.model.clone())),
-        ]
-    }
-}
-
-/// A record of the customer file: its edits are kept, field by field, with who made them.
-trait Filed: Record + Clone {
-    const KIND: FileRecord;
-    type Details: Serialize;
-    fn details(&self) -> &Self::Details;
-    fn customer(&self) -> CustomerId;
-    /// What the desk calls it.
-    fn label(&self) -> String;
-}
-
-impl Filed for Customer {
-    const KIND: FileRecord = FileRecord::Customer;
-    type Details = CustomerDetails;
-    fn details(&self) -> &CustomerDetails {
-        &self.details
-    }
-    fn customer(&self) -> CustomerId {
-        self.id
-    }
-    fn label(&self) -> String {
-        self.details.name.clone()
-    }
-}
-
-impl Filed for Contact {
-    const KIND: FileRecord = FileRecord::Contact;
-    type Details = ContactDetails;
-    fn details(&self) -> &ContactDetails {
-        &self.details
-    }
-    fn customer(&self) -> CustomerId {
-        self.customer_id
-    }
-    fn label(&self) -> String {
-        self.details.name.clone()
-    }
-}
-
-impl Filed for Site {
-    const KIND: FileRecord = FileRecord::Site;
-    type Details = SiteDetails;
-    fn details(&self) -> &SiteDetails {
-        &self.details
-    }
-    fn customer(&self) -> CustomerId {
-        self.customer_id
-    }
-    fn label(&self) -> String {
-        self.details.name.clone()
-    }
-}
-
-impl Filed for Asset {
-    const KIND: FileRecord = FileRecord::Asset;
-    type Details = AssetDetails;
-    fn details(&self) -> &AssetDetails {
-        &self.details
-    }
-    fn customer(&self) -> CustomerId {
-        self.customer_id
-    }
-    fn label(&self) -> String {
-        format!("{} {}", self.details.model, self.details.serial)
-    }
-}
-
-/// Keeps what an edit changed (`before: None`: the record is new); an edit that changed
-/// nothing leaves no entry.
+/// Keeps what an edit changed (`before: None`: the record is new).
 fn keep_edit<R: Filed>(
     tx: &Transaction<'_>,
     before: Option<&R>,
@@ -164,25 +29,12 @@ fn keep_edit<R: Filed>(
     by: Option<&Actor>,
     at: Timestamp,
 ) -> Result<()> {
-    let changes = history::changes(before.map(R::details), after.details());
-    if changes.is_empty() {
-        return Ok(());
+    if let Some(edit) = file_edit(before, after, by, at) {
+        tx.execute(
+            "INSERT INTO customer_file_edits (customer_id, at, doc) VALUES (?1, ?2, ?3)",
+            params![edit.customer_id.to_string(), ts(at), to_json(&edit)?],
+        )?;
     }
-    let edit = FileEdit {
-        customer_id: after.customer(),
-        record: R::KIND,
-        record_id: after.uuid(),
-        version: after.version(),
-        at,
-        actor: by.cloned(),
-        added: before.is_none(),
-        label: after.label(),
-        changes,
-    };
-    tx.execute(
-        "INSERT INTO customer_file_edits (customer_id, at, doc) VALUES (?1, ?2, ?3)",
-        params![edit.customer_id.to_string(), ts(at), to_json(&edit)?],
-    )?;
     Ok(())
 }
 

@@ -69,40 +69,14 @@ impl EngineerStore for SqliteStore {
             }
             log.record(
                 tx,
-                at,
-                ChangeDraft {
-                    entity: Entity::Engineer,
-                    entity_id: *id.as_uuid(),
-                    op: ChangeOp::Position,
+                Change {
                     version: None,
                     engineer_id: Some(id),
-                    previous_engineer_id: None,
-                    region: Some(engineer.details.region.clone()),
                     data: serde_json::json!({ "position": fix.position, "at": fix.at }),
+                    ..engineer.change(ChangeOp::Position, at)
                 },
             )?;
             Ok(engineer)
         })
-    }
-}
-
-impl Record for Engineer {
-    const TABLE: &'static str = "engineers";
-    const ENTITY: Entity = Entity::Engineer;
-    const NAME: &'static str = "engineer";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("region", Value::Text(self.details.region.clone())),
-            ("name", Value::Text(self.details.name.clone())),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn region(&self) -> Option<String> {
-        Some(self.details.region.clone())
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({ "name": self.details.name, "status": self.status, "last_position": self.last_position })
     }
 }

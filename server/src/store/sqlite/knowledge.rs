@@ -13,57 +13,10 @@ use fixline_core::work_order::WorkOrder;
 use fixline_kb::Scope;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use uuid::Uuid;
 
-use super::{
-    ChangeLog, Record, SqliteStore, bump_version, docs, from_json, get, page, put, record_identity,
-    to_json, ts,
-};
+use super::{ChangeLog, Record, SqliteStore, docs, from_json, get, page, put, to_json, ts};
 use crate::error::{Error, Result};
-use crate::store::{ArticleFilter, ChangeOp, Entity, Page, Paging};
-
-impl Record for Article {
-    const TABLE: &'static str = "articles";
-    const ENTITY: Entity = Entity::Article;
-    const NAME: &'static str = "article";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        let working = self.working_copy();
-        let text = |v: &str| Value::Text(v.to_owned());
-        vec![
-            ("kind", text(working.map_or("", |w| w.kind.as_str()))),
-            (
-                "language",
-                text(
-                    &working
-                        .map(|w| to_json(&w.language).unwrap_or_default())
-                        .unwrap_or_default(),
-                ),
-            ),
-            (
-                "state",
-                text(if self.published.is_some() {
-                    "published"
-                } else {
-                    "draft"
-                }),
-            ),
-            (
-                "audience",
-                text(self.published.as_ref().map_or("", |p| p.audience.as_str())),
-            ),
-            ("title", text(working.map_or("", |w| w.title.as_str()))),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::json!({
-            "title": self.working_copy().map(|w| w.title.clone()),
-            "published": self.published.is_some(),
-        })
-    }
-}
+use crate::store::{ArticleFilter, ChangeOp, Page, Paging};
 
 /// Writes the article's row, then its index rows and image list from the copy now published.
 fn save(

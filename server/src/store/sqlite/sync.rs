@@ -22,11 +22,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{
-    ChangeDraft, ChangeLog, SqliteStore, changes_after, customer_file, docs, from_json, get,
-    insert_history, put_work_order, to_json, ts,
+    ChangeLog, SqliteStore, changes_after, customer_file, docs, from_json, get, insert_history,
+    put_work_order, to_json, ts,
 };
 use crate::error::{Error, Result};
-use crate::store::{ChangeOp, DeviceDecision, Entity};
+use crate::store::{Change, ChangeOp, DeviceDecision, Entity};
 
 /// Jobs in an engineer's scope, as a SQL condition on `work_orders` with the engineer as `?1`.
 const MY_JOBS: &str = "assignee = ?1 AND status NOT IN ('closed', 'cancelled')";
@@ -154,8 +154,9 @@ fn record_conflict(
     )?;
     log.record(
         tx,
-        conflict.recorded_at,
-        ChangeDraft {
+        Change {
+            seq: 0,
+            at: conflict.recorded_at,
             entity: Entity::SyncConflict,
             entity_id: *conflict.id.as_uuid(),
             op: ChangeOp::Created,

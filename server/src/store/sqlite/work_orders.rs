@@ -289,25 +289,6 @@ impl WorkOrderStore for SqliteStore {
     }
 }
 
-impl Record for WorkOrder {
-    const TABLE: &'static str = "work_orders";
-    const ENTITY: Entity = Entity::WorkOrder;
-    const NAME: &'static str = "work order";
-    record_identity!();
-    bump_version!(updated_at);
-    fn columns(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("status", Value::Text(self.status.as_str().to_owned())),
-            ("priority", Value::Text(self.priority.as_str().to_owned())),
-            ("assignee", opt_id(self.assignee)),
-            ("updated_at", Value::Text(ts(self.updated_at))),
-        ]
-    }
-    fn summary(&self) -> serde_json::Value {
-        serde_json::to_value(self.summary()).unwrap_or_default()
-    }
-}
-
 impl SqliteStore {
     pub(super) fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
         let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
@@ -342,16 +323,11 @@ pub(super) fn put_work_order(
     let previous = before.and_then(|b| b.assignee);
     log.record(
         tx,
-        at,
-        ChangeDraft {
-            entity: Entity::WorkOrder,
-            entity_id: *wo.id.as_uuid(),
-            op,
-            version: Some(wo.version),
+        Change {
             engineer_id: wo.assignee,
             previous_engineer_id: previous.filter(|p| Some(*p) != wo.assignee),
             region: Some(region.to_owned()),
-            data: Record::summary(wo),
+            ..wo.change(op, at)
         },
     )
 }
