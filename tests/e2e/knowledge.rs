@@ -254,6 +254,51 @@ async fn a_job_shows_the_guides_and_past_fixes_and_the_answer_counts() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The guide helped after all and the job is fixed on the first visit: the KPIs count it
+    // with the guided jobs; the earlier job (no guide) with the others, and as not fixed the
+    // first time, since its machine came back.
+    let (s, b) = chen
+        .act(
+            &job,
+            json!({"action": "rate_article", "article": article_id, "helpful": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for step in [
+        json!({"action": "start_travel"}),
+        json!({"action": "arrive"}),
+        json!({"action": "complete", "resolution": "on_site_repair", "summary": "按指南复位保护器",
+               "fault_code": "RF02", "cause_code": "C01", "resolution_code": "R01"}),
+    ] {
+        let (s, b) = chen.act(&job, step.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {b}");
+    }
+    let manager = crew
+        .server
+        .user(
+            &crew.admin,
+            "manager",
+            fixline_core::role::Role::ServiceManager,
+            None,
+        )
+        .await;
+    // Days around today, whatever the hour and the service area's zone.
+    let today = chrono::Utc::now().date_naive();
+    let (s, k) = manager
+        .get(&format!(
+            "/api/v1/kpis?from={}&to={}",
+            today - chrono::Days::new(2),
+            today + chrono::Days::new(2)
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{k}");
+    let ratio = |kpi: &str| {
+        let r = &k["total"][kpi];
+        (r["numerator"].as_u64(), r["denominator"].as_u64())
+    };
+    assert_eq!(ratio("first_time_fix_guided"), (Some(1), Some(1)), "{k}");
+    assert_eq!(ratio("first_time_fix_unguided"), (Some(0), Some(1)), "{k}");
 }
 
 /// A browser that does not follow redirects (the visitor's cookie is carried by hand).

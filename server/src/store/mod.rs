@@ -7,6 +7,7 @@
 
 pub mod postgres;
 mod record;
+mod target;
 
 /// The schema's SQL files, embedded by the build script (`migrations/embed.rs`).
 mod schema {

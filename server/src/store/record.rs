@@ -24,6 +24,7 @@ use uuid::Uuid;
 pub enum Column {
     Text(String),
     OptText(Option<String>),
+    Int(i64),
     Id(Uuid),
     OptId(Option<Uuid>),
     Time(Timestamp),

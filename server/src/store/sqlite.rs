@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use fixline_core::Timestamp;
-use fixline_core::customer::{
-    Asset, ContractTier, Customer, CustomerDetails, CustomerKind, Language, Site, SiteDetails,
-};
+use fixline_core::customer::{Asset, Customer, Site};
 use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
 use fixline_core::ids::{
     AssetId, CustomerId, EngineerId, PendingIntakeId, SiteId, UserId, WorkOrderId,
@@ -34,10 +32,11 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::record::{Column, Record};
+use super::target::{self, Resolved};
 use super::{
-    Attach, Change, ChangeFeed, ChangeOp, FactView, FactsArea, LeaseStore, Page, Paging,
-    PendingResolution, ServiceTarget, SettingStore, Taken, TargetSpec, User, WorkOrderChange,
-    WorkOrderFilter, WorkOrderIntake, like, page,
+    Change, ChangeFeed, ChangeOp, FactView, FactsArea, LeaseStore, Page, Paging, PendingResolution,
+    SettingStore, Taken, TargetSpec, User, WorkOrderChange, WorkOrderFilter, WorkOrderIntake, like,
+    page,
 };
 use crate::error::{Error, Result};
 
@@ -208,6 +207,7 @@ fn value(column: Column) -> Value {
     match column {
         Column::Text(t) => Value::Text(t),
         Column::OptText(t) => t.map_or(Value::Null, Value::Text),
+        Column::Int(i) => Value::Integer(i),
         Column::Id(id) => Value::Text(id.to_string()),
         Column::OptId(id) => opt_id(id),
         Column::Time(t) => Value::Text(ts(t)),
@@ -543,16 +543,6 @@ fn changes_after(c: &Connection, seq: i64, limit: u32) -> Result<Vec<Change>> {
         })
     })
     .collect()
-}
-
-/// What a request resolved to: its customer, site and asset, or (for an outside channel) the
-/// customer on file it matched, which only the desk may confirm.
-enum Resolved {
-    Target(Box<ServiceTarget>),
-    Matched {
-        customer: CustomerId,
-        asset: Option<AssetId>,
-    },
 }
 
 #[cfg(test)]

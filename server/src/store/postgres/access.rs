@@ -82,7 +82,7 @@ async fn link_engineer(
 ) -> Result<Change> {
     let mut record: Engineer = locked(tx, *engineer.as_uuid()).await?;
     record.user_id = user;
-    write(tx, &record).await?;
+    write(tx, &record, ChangeOp::Updated, Vec::new()).await?;
     Ok(record.change(ChangeOp::Updated, at))
 }
 

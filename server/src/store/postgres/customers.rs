@@ -48,7 +48,7 @@ async fn add<R: Filed>(
     by: Option<&Actor>,
     at: Timestamp,
 ) -> Result<()> {
-    write(tx, r).await?;
+    write(tx, r, ChangeOp::Created, Vec::new()).await?;
     keep_edit(tx, None, r, by, at).await?;
     append(tx, &[r.change(ChangeOp::Created, at)]).await?;
     Ok(())

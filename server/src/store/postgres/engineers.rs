@@ -33,7 +33,7 @@ impl EngineerStore for PgStore {
             if taken > 0 {
                 return Err(Error::Conflict(format!("engineer {} exists", made.id)));
             }
-            write(&tx, &made).await?;
+            write(&tx, &made, ChangeOp::Created, Vec::new()).await?;
             append(&tx, &[made.change(ChangeOp::Created, at)]).await?;
             tx.commit().await?;
             Ok(())

@@ -1,6 +1,7 @@
 //! Records on PostgreSQL: a JSONB document with the columns `store::record` names, read,
 //! locked, written and edited at a version the same way for every kind of record.
 
+use fixline_api::live::ChangeOp;
 use fixline_core::Timestamp;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Transaction};
@@ -16,6 +17,7 @@ fn param(column: Column) -> Param {
     match column {
         Column::Text(t) => Box::new(t),
         Column::OptText(t) => Box::new(t),
+        Column::Int(i) => Box::new(i),
         Column::Id(id) => Box::new(id),
         Column::OptId(id) => Box::new(id),
         Column::Time(t) => Box::new(t),
@@ -70,30 +72,42 @@ pub(super) async fn locked<R: Record>(tx: &Transaction<'_>, id: Uuid) -> Result<
     read(row.get(0))
 }
 
-/// Inserts the record's row, or updates it if it is there.
-pub(super) async fn write<R: Record>(tx: &Transaction<'_>, r: &R) -> Result<()> {
-    let mut names = vec!["id", "version", "doc"];
-    let mut params: Vec<Param> = vec![
-        Box::new(r.uuid()),
-        Box::new(r.version() as i64),
-        Box::new(doc(r)?),
-    ];
-    for (name, column) in r.columns() {
+/// Inserts (`Created`) or updates the record's row; `extra` adds columns the record alone
+/// cannot fill.
+pub(super) async fn write<R: Record>(
+    tx: &Transaction<'_>,
+    r: &R,
+    op: ChangeOp,
+    extra: Vec<(&'static str, Column)>,
+) -> Result<()> {
+    let mut names = vec!["version", "doc"];
+    let mut params: Vec<Param> = vec![Box::new(r.version() as i64), Box::new(doc(r)?)];
+    for (name, column) in r.columns().into_iter().chain(extra) {
         names.push(name);
         params.push(param(column));
     }
-    let marks: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
-    let sets: Vec<String> = names[1..]
-        .iter()
-        .map(|n| format!("{n} = EXCLUDED.{n}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
-        R::TABLE,
-        names.join(", "),
-        marks.join(", "),
-        sets.join(", ")
-    );
+    params.push(Box::new(r.uuid()));
+    let id = params.len();
+    let sql = if op == ChangeOp::Created {
+        let marks: Vec<String> = (1..=id).map(|i| format!("${i}")).collect();
+        format!(
+            "INSERT INTO {} ({}, id) VALUES ({})",
+            R::TABLE,
+            names.join(", "),
+            marks.join(", ")
+        )
+    } else {
+        let sets: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{n} = ${}", i + 1))
+            .collect();
+        format!(
+            "UPDATE {} SET {} WHERE id = ${id}",
+            R::TABLE,
+            sets.join(", ")
+        )
+    };
     let refs: Vec<&(dyn ToSql + Sync)> = params
         .iter()
         .map(|p| p.as_ref() as &(dyn ToSql + Sync))
@@ -120,6 +134,6 @@ pub(super) async fn update<R: Record>(
     }
     edit(&mut r);
     r.bump(at);
-    write(tx, &r).await?;
+    write(tx, &r, ChangeOp::Updated, Vec::new()).await?;
     Ok(r)
 }

@@ -55,10 +55,10 @@ pub(super) fn write(
             engineer_id, region, category, model, channel, first_visit_fix, reworked, visits,
             first_contact, respond_secs, arrive_secs, resolve_secs, respond_on_time,
             arrive_on_time, resolve_on_time, on_site_minutes, travel_minutes,
-            parts_at_first_visit, cost_minor, fault_code, cause_code, csat, nps, effort,
+            parts_at_first_visit, cost_minor, fault_code, cause_code, guided, csat, nps, effort,
             qa_percent, complaints)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,
             (SELECT csat FROM surveys WHERE work_order_id = ?1),
             (SELECT nps FROM surveys WHERE work_order_id = ?1),
             (SELECT effort FROM surveys WHERE work_order_id = ?1),
@@ -69,7 +69,7 @@ pub(super) fn write(
             respond_secs = ?16, arrive_secs = ?17, resolve_secs = ?18, respond_on_time = ?19,
             arrive_on_time = ?20, resolve_on_time = ?21, on_site_minutes = ?22,
             travel_minutes = ?23, parts_at_first_visit = ?24, cost_minor = ?25,
-            fault_code = ?26, cause_code = ?27",
+            fault_code = ?26, cause_code = ?27, guided = ?28",
         params![
             id,
             wo.number,
@@ -98,6 +98,7 @@ pub(super) fn write(
             f.cost_minor,
             f.fault_code,
             f.cause_code,
+            f.guided,
         ],
     )?;
     tx.execute(
@@ -292,7 +293,7 @@ const COLUMNS: &str = "work_order_id, number, day, engineer_id, region, category
     first_visit_fix, reworked, visits, first_contact, respond_secs, arrive_secs, resolve_secs,
     respond_on_time, arrive_on_time, resolve_on_time, on_site_minutes, travel_minutes,
     parts_at_first_visit, cost_minor, fault_code, cause_code, csat, nps, effort, qa_percent,
-    complaints, packed";
+    complaints, guided";
 
 /// The WHERE clause and its values for a filter: finished jobs only, by local day.
 fn clause(filter: &KpiFilter) -> (String, Vec<Value>) {
@@ -365,10 +366,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FactRow> {
             },
             qa_percent: r.get(27)?,
             complaints: r.get(28)?,
-            // Kept in the packed numbers only.
-            guided: r
-                .get::<_, Option<Vec<u8>>>(29)?
-                .is_some_and(|b| guided_in(&b)),
+            guided: r.get(29)?,
         },
     })
 }

@@ -355,6 +355,74 @@ pub(super) fn pending_intake(c: &Connection, id: PendingIntakeId) -> Result<Pend
     from_json(&doc.ok_or_else(|| Error::not_found("pending intake", id))?)
 }
 
+/// The intake rules' lookups on SQLite, in the filing transaction.
+struct Lookups<'a, 'b> {
+    tx: &'a Transaction<'b>,
+    log: &'a mut ChangeLog,
+}
+
+impl target::Lookups for Lookups<'_, '_> {
+    async fn asset_by_serial(&mut self, serial: &str) -> Result<Option<Asset>> {
+        let found: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT doc FROM assets WHERE serial = ?1 LIMIT 1",
+                [serial],
+                |r| r.get(0),
+            )
+            .optional()?;
+        found.as_deref().map(from_json).transpose()
+    }
+
+    async fn customer(&mut self, id: CustomerId) -> Result<Customer> {
+        get(self.tx, *id.as_uuid())
+    }
+
+    async fn site(&mut self, id: SiteId) -> Result<Site> {
+        get(self.tx, *id.as_uuid())
+    }
+
+    async fn asset(&mut self, id: AssetId) -> Result<Asset> {
+        get(self.tx, *id.as_uuid())
+    }
+
+    async fn customer_by_phone(&mut self, digits: &str) -> Result<Option<CustomerId>> {
+        let id: Option<String> = self
+            .tx
+            .query_row(
+                &format!(
+                    "SELECT id FROM customers WHERE {d} = ?1
+                     UNION ALL SELECT customer_id FROM contacts WHERE {d} = ?1 LIMIT 1",
+                    d = digits_of("phone")
+                ),
+                [digits],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|i| {
+            i.parse()
+                .map_err(|_| Error::Internal("bad customer id".into()))
+        })
+        .transpose()
+    }
+
+    async fn sites_of(&mut self, customer: CustomerId) -> Result<Vec<Site>> {
+        docs(
+            self.tx,
+            "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
+            [customer.to_string()],
+        )
+    }
+
+    async fn add_customer(&mut self, customer: &Customer, at: Timestamp) -> Result<()> {
+        put(self.tx, self.log, customer, ChangeOp::Created, at)
+    }
+
+    async fn add_site(&mut self, site: &Site, at: Timestamp) -> Result<()> {
+        put(self.tx, self.log, site, ChangeOp::Created, at)
+    }
+}
+
 /// Finds (or for a new caller, creates) the customer, site and asset a request is about.
 pub(super) fn resolve_target(
     tx: &Transaction<'_>,
@@ -362,148 +430,6 @@ pub(super) fn resolve_target(
     spec: &TargetSpec,
     at: Timestamp,
 ) -> Result<Resolved> {
-    let (serial, ids, caller) = (spec.serial.as_deref(), spec.ids, spec.caller.as_ref());
-    let hold = spec.attach == Attach::Hold;
-    if let Some(serial) = serial.map(str::trim).filter(|s| !s.is_empty()) {
-        let found: Option<String> = tx
-            .query_row(
-                "SELECT doc FROM assets WHERE serial = ?1 LIMIT 1",
-                [serial],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(doc) = found {
-            let asset: Asset = from_json(&doc)?;
-            if hold {
-                return Ok(Resolved::Matched {
-                    customer: asset.customer_id,
-                    asset: Some(asset.id),
-                });
-            }
-            return Ok(Resolved::Target(Box::new(ServiceTarget {
-                customer: get(tx, *asset.customer_id.as_uuid())?,
-                site: get(tx, *asset.details.site_id.as_uuid())?,
-                asset: Some(asset),
-            })));
-        }
-    }
-    if let Some((customer, site, asset)) = ids {
-        let customer: Customer = get(tx, *customer.as_uuid())?;
-        let site: Site = get(tx, *site.as_uuid())?;
-        let asset: Option<Asset> = asset.map(|a| get(tx, *a.as_uuid())).transpose()?;
-        if site.customer_id != customer.id
-            || asset.as_ref().is_some_and(|a| a.customer_id != customer.id)
-        {
-            return Err(Error::bad_request(
-                "invalid_input",
-                "the site or asset belongs to another customer",
-            ));
-        }
-        if hold {
-            return Ok(Resolved::Matched {
-                customer: customer.id,
-                asset: asset.map(|a| a.id),
-            });
-        }
-        return Ok(Resolved::Target(Box::new(ServiceTarget {
-            customer,
-            site,
-            asset,
-        })));
-    }
-    let Some(caller) = caller else {
-        return Err(Error::bad_request(
-            "invalid_input",
-            "say who needs service: an asset serial, customer and site ids, or the caller's name, phone and address",
-        ));
-    };
-    let phone = fixline_core::text::phone("caller.phone", &caller.phone)?;
-    let known: Option<String> = match spec.attach {
-        Attach::NewCustomer => None,
-        Attach::Known | Attach::Hold => tx
-            .query_row(
-                &format!(
-                    "SELECT id FROM customers WHERE {d} = ?1
-                     UNION ALL SELECT customer_id FROM contacts WHERE {d} = ?1 LIMIT 1",
-                    d = digits_of("phone")
-                ),
-                [phone
-                    .chars()
-                    .filter(char::is_ascii_digit)
-                    .collect::<String>()],
-                |r| r.get(0),
-            )
-            .optional()?,
-    };
-    if hold && let Some(id) = &known {
-        return Ok(Resolved::Matched {
-            customer: id
-                .parse()
-                .map_err(|_| Error::Internal("bad customer id".into()))?,
-            asset: None,
-        });
-    }
-    let site_details = SiteDetails {
-        name: caller.address.clone(),
-        address: caller.address.clone(),
-        city: caller.city.clone(),
-        region: caller.region.clone(),
-        position: None,
-        access_notes: None,
-    }
-    .validated()?;
-    let customer: Customer = match known {
-        Some(id) => get(
-            tx,
-            id.parse()
-                .map_err(|_| Error::Internal("bad customer id".into()))?,
-        )?,
-        None => {
-            let customer = Customer {
-                id: CustomerId::from_uuid(Uuid::now_v7()),
-                details: CustomerDetails {
-                    name: caller.name.clone(),
-                    kind: CustomerKind::Household,
-                    phone: Some(phone.clone()),
-                    email: None,
-                    language: Language::ZhCn,
-                    tier: ContractTier::Basic,
-                    notes: None,
-                    quiet_hours: None,
-                }
-                .validated()?,
-                created_at: at,
-                updated_at: at,
-                version: 1,
-            };
-            put(tx, log, &customer, ChangeOp::Created, at)?;
-            customer
-        }
-    };
-    let sites: Vec<Site> = docs(
-        tx,
-        "SELECT doc FROM sites WHERE customer_id = ?1 ORDER BY rowid",
-        [customer.id.to_string()],
-    )?;
-    let site = match sites
-        .into_iter()
-        .find(|s| s.details.address == site_details.address)
-    {
-        Some(site) => site,
-        None => {
-            let site = Site {
-                id: SiteId::from_uuid(Uuid::now_v7()),
-                customer_id: customer.id,
-                details: site_details,
-                version: 1,
-            };
-            put(tx, log, &site, ChangeOp::Created, at)?;
-            site
-        }
-    };
-    Ok(Resolved::Target(Box::new(ServiceTarget {
-        customer,
-        site,
-        asset: None,
-    })))
+    // Nothing here waits: SQLite's lookups answer at once.
+    futures::executor::block_on(target::resolve(&mut Lookups { tx, log }, spec, at))
 }
