@@ -13,7 +13,7 @@ use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
 use fixline_server::store::{
-    AccessStore, CustomerStore, EngineerStore, Paging, SqliteStore, Visibility,
+    AccessStore, CustomerStore, EngineerStore, Paging, SqliteStore, Visibility, WorkOrderStore,
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
@@ -604,6 +604,384 @@ fn the_customer_file_keeps_the_same_rules_on_both_stores() {
     customer_rules(&PgStore::open(&pg.url).unwrap());
 }
 
+/// A request as the desk or a channel files it, made into a work order by core.
+fn intake(
+    channel: fixline_core::work_order::IntakeChannel,
+    key: Option<&str>,
+    target: fixline_server::store::TargetSpec,
+    symptom: &str,
+    at: DateTime<Utc>,
+) -> fixline_server::store::WorkOrderIntake {
+    use fixline_core::work_order::{WorkOrder, WorkOrderRequest};
+    let request: fixline_server::store::IntakeRequest =
+        details(serde_json::json!({ "symptom": symptom }));
+    let symptom = symptom.to_owned();
+    fixline_server::store::WorkOrderIntake {
+        channel,
+        idempotency_key: key.map(str::to_owned),
+        actor: None,
+        target,
+        request,
+        build: Box::new(move |t, number| {
+            let request = WorkOrderRequest {
+                customer_id: t.customer.id,
+                site_id: t.site.id,
+                asset_id: t.asset.as_ref().map(|a| a.id),
+                category: "refrigeration".into(),
+                priority: Default::default(),
+                symptom,
+                requested_window: None,
+            };
+            Ok(WorkOrder::open(
+                fixline_core::ids::WorkOrderId::from_uuid(uuid::Uuid::now_v7()),
+                number,
+                request,
+                channel,
+                at,
+                fixline_core::sla::SlaTerms {
+                    tier: t.customer.details.tier,
+                    policy: &Default::default(),
+                    time_zone: fixline_core::zone::ServiceArea::default()
+                        .zone_of(&t.site.details.region),
+                },
+            )?)
+        }),
+    }
+}
+
+/// Work orders: filed from a serial, ids or a caller (new or known by phone), once per
+/// idempotency key; a channel's request that matches a file held for the desk; stepped at a
+/// version with its history; listed and searched; the customer file shows them.
+fn work_order_rules<S: WorkOrderStore + CustomerStore + EngineerStore + AccessStore>(store: &S) {
+    use fixline_core::ids::{AssetId, CustomerId, SiteId};
+    use fixline_core::work_order::{Action, ActionContext, IntakeChannel, Status};
+    use fixline_server::store::{Attach, PendingResolution, Taken, TargetSpec, WorkOrderFilter};
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let id = uuid::Uuid::now_v7;
+    let opened = |t: (Taken, bool)| match t {
+        (Taken::Opened(wo), dup) => (*wo, dup),
+        (Taken::Held(p), _) => panic!("held: {p:?}"),
+    };
+    let engineer = EngineerId::from_uuid(id());
+    store
+        .create_engineer(engineer, engineer_details("陈建国"), at(0))
+        .unwrap();
+    store
+        .create_user(&login("chen", Role::Engineer, Some(engineer)), "h", at(0))
+        .unwrap();
+    let hotel = CustomerId::from_uuid(id());
+    store
+        .create_customer(
+            hotel,
+            details(json!({"name": "西湖大酒店", "phone": "0571-8888 1234", "email": "ops@hotel.example"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let lobby = SiteId::from_uuid(id());
+    store
+        .create_site(
+            lobby,
+            hotel,
+            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let chiller = AssetId::from_uuid(id());
+    store
+        .create_asset(
+            chiller,
+            hotel,
+            details(json!({"site_id": lobby, "model": "GREE KFR-72LW", "serial": "SN-1", "category": "refrigeration"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let by_serial = || TargetSpec {
+        serial: Some(" SN-1 ".into()),
+        ids: None,
+        caller: None,
+        attach: Attach::Known,
+    };
+
+    // Filed once per key, however often the channel retries.
+    let (first, dup) = opened(
+        store
+            .create_work_order(
+                intake(
+                    IntakeChannel::Phone,
+                    Some("k1"),
+                    by_serial(),
+                    "冷柜不制冷",
+                    at(1),
+                ),
+                at(1),
+            )
+            .unwrap(),
+    );
+    assert_eq!(
+        (first.number.as_str(), dup, first.asset_id),
+        ("WO-000001", false, Some(chiller))
+    );
+    let (again, dup) = opened(
+        store
+            .create_work_order(
+                intake(
+                    IntakeChannel::Phone,
+                    Some("k1"),
+                    by_serial(),
+                    "冷柜不制冷",
+                    at(2),
+                ),
+                at(2),
+            )
+            .unwrap(),
+    );
+    assert_eq!((again.id, dup), (first.id, true));
+
+    // A new caller gets a customer and site of their own; a known phone files into its customer
+    // (at a new address, a new site).
+    let caller = |phone: &str, address: &str| TargetSpec {
+        serial: None,
+        ids: None,
+        caller: Some(details(
+            json!({"name": "张先生", "phone": phone, "address": address,
+            "city": "杭州", "region": "拱墅区"}),
+        )),
+        attach: Attach::Known,
+    };
+    let (newcomer, _) = opened(
+        store
+            .create_work_order(
+                intake(
+                    IntakeChannel::Phone,
+                    None,
+                    caller("139 1111 2222", "湖墅南路 1 号"),
+                    "洗衣机漏水",
+                    at(3),
+                ),
+                at(3),
+            )
+            .unwrap(),
+    );
+    assert_eq!(newcomer.number, "WO-000002");
+    assert_ne!(newcomer.customer_id, hotel);
+    let file = store.customer_file(newcomer.customer_id).unwrap();
+    assert_eq!(
+        (
+            file.customer.details.name.as_str(),
+            file.sites.len(),
+            file.work_orders.len()
+        ),
+        ("张先生", 1, 1)
+    );
+    let (known, _) = opened(
+        store
+            .create_work_order(
+                intake(
+                    IntakeChannel::Phone,
+                    None,
+                    caller("(0571) 8888-1234", "延安路 2 号"),
+                    "制冰机异响",
+                    at(4),
+                ),
+                at(4),
+            )
+            .unwrap(),
+    );
+    assert_eq!(known.customer_id, hotel, "found by the hotel's phone");
+    assert_eq!(store.customer_file(hotel).unwrap().sites.len(), 2);
+    let mut ids_of_another = by_serial();
+    ids_of_another.serial = None;
+    ids_of_another.ids = Some((newcomer.customer_id, lobby, None));
+    assert_eq!(
+        code(store.create_work_order(
+            intake(IntakeChannel::Phone, None, ids_of_another, "x", at(4)),
+            at(4)
+        )),
+        "invalid_input"
+    );
+
+    // An outside channel's request that matches a file waits for the desk.
+    let mut hold = by_serial();
+    hold.attach = Attach::Hold;
+    let held = match store
+        .create_work_order(
+            intake(
+                IntakeChannel::WebForm,
+                Some("w1"),
+                hold.clone(),
+                "不制冷",
+                at(5),
+            ),
+            at(5),
+        )
+        .unwrap()
+    {
+        (Taken::Held(p), false) => *p,
+        other => panic!("not held: {other:?}"),
+    };
+    assert_eq!(
+        (held.matched_customer, held.matched_asset),
+        (hotel, Some(chiller))
+    );
+    assert!(matches!(
+        store.create_work_order(
+            intake(IntakeChannel::WebForm, Some("w1"), hold, "不制冷", at(6)),
+            at(6)
+        ),
+        Ok((Taken::Held(_), true))
+    ));
+    assert_eq!(store.pending_intakes(false).unwrap().len(), 1);
+    let desk = UserId::from_uuid(id());
+    let rejected = store
+        .resolve_pending_intake(
+            held.id,
+            PendingResolution::Rejected("重复来电".into()),
+            desk,
+            at(7),
+        )
+        .unwrap();
+    assert_eq!(
+        store
+            .resolve_pending_intake(
+                held.id,
+                PendingResolution::Rejected("重复来电".into()),
+                desk,
+                at(8)
+            )
+            .unwrap(),
+        rejected,
+        "answered as it is"
+    );
+    assert_eq!(
+        code(store.resolve_pending_intake(
+            held.id,
+            PendingResolution::Filed(first.id),
+            desk,
+            at(8)
+        )),
+        "conflict"
+    );
+    assert!(store.pending_intakes(false).unwrap().is_empty());
+    assert_eq!(store.pending_intakes(true).unwrap().len(), 1);
+    assert_eq!(store.pending_intake(held.id).unwrap(), rejected);
+
+    // Stepped at a version, with its history; a stale version is refused.
+    let dispatcher: fixline_core::role::Actor =
+        details(json!({"user": desk, "name": "王芳", "role": "dispatcher"}));
+    let (policy, codes) = (Default::default(), Default::default());
+    let ctx = ActionContext {
+        actor: &dispatcher,
+        at: at(9),
+        policy: &policy,
+        codes: &codes,
+    };
+    let assigned = store
+        .update_work_order(first.id, Some(1), at(9), &mut |wo| {
+            Ok(wo.act(&Action::Assign { engineer }, &ctx)?)
+        })
+        .unwrap();
+    assert_eq!(
+        (assigned.version, assigned.status, assigned.assignee),
+        (2, Status::Assigned, Some(engineer))
+    );
+    assert!(matches!(
+        store.update_work_order(first.id, Some(1), at(10), &mut |wo| Ok(
+            wo.act(&Action::Assign { engineer }, &ctx)?
+        )),
+        Err(Error::StaleVersion { current: 2, .. })
+    ));
+    assert_eq!(store.work_order(first.id).unwrap(), assigned);
+    assert_eq!(store.history(first.id).unwrap().len(), 2);
+    assert!(store.engineer_serves_customer(engineer, hotel).unwrap());
+    let theirs = store
+        .list_customers(
+            None,
+            Visibility::Engineer(engineer),
+            Paging::new(None, None),
+        )
+        .unwrap();
+    assert_eq!((theirs.total, theirs.items[0].id), (1, hotel));
+
+    // Listed by the desk's filters, and found by what the caller said.
+    let list = |f: WorkOrderFilter| -> Vec<String> {
+        store
+            .list_work_orders(&f, Paging::new(None, None))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|w| w.number)
+            .collect()
+    };
+    assert_eq!(
+        list(WorkOrderFilter::default()),
+        ["WO-000003", "WO-000002", "WO-000001"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            assignee: Some(engineer),
+            ..Default::default()
+        }),
+        ["WO-000001"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            customer: Some(hotel),
+            ..Default::default()
+        }),
+        ["WO-000003", "WO-000001"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            text: Some("漏水".into()),
+            ..Default::default()
+        }),
+        ["WO-000002"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            text: Some("北山街".into()),
+            ..Default::default()
+        }),
+        ["WO-000001"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            statuses: vec![Status::Assigned],
+            ..Default::default()
+        }),
+        ["WO-000001"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            created_from: Some(at(3)),
+            created_to: Some(at(4)),
+            ..Default::default()
+        }),
+        ["WO-000002"]
+    );
+    assert_eq!(
+        list(WorkOrderFilter {
+            open_only: true,
+            region: Some("拱墅区".into()),
+            ..Default::default()
+        }),
+        ["WO-000002", "WO-000003"],
+        "open ones oldest first; the hotel's new site is in 拱墅区 too"
+    );
+}
+
+#[test]
+fn work_orders_keep_the_same_rules_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    work_order_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+    let pg = ThrowawayPostgres::start();
+    work_order_rules(&PgStore::open(&pg.url).unwrap());
+}
+
 #[test]
 fn access_keeps_the_same_rules_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -657,4 +1035,128 @@ fn access_keeps_the_same_rules_on_postgres_and_is_shared_by_servers() {
     }
     let kept = a.sign_in_failures(&["account:desk".into()]).unwrap();
     assert_eq!(kept[0].1.count, 80, "no try lost between servers");
+}
+
+/// Two servers filing and stepping work orders at once on one PostgreSQL: numbers are handed
+/// out once each with no gap, a channel's retries through either server make one order, and
+/// steps taken at the same moment through both are all kept (none lost, none doubled).
+#[test]
+fn two_servers_file_and_step_work_orders_at_once() {
+    use fixline_core::ids::{CustomerId, SiteId};
+    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
+    use fixline_server::store::{Attach, Taken, TargetSpec};
+    let pg = ThrowawayPostgres::start();
+    let servers = [
+        Arc::new(PgStore::open(&pg.url).expect("server A")),
+        Arc::new(PgStore::open(&pg.url).expect("server B")),
+    ];
+    let a = &servers[0];
+    let customer = CustomerId::from_uuid(uuid::Uuid::now_v7());
+    a.create_customer(
+        customer,
+        details(serde_json::json!({"name": "西湖大酒店"})),
+        None,
+        t0(),
+    )
+    .unwrap();
+    let site = SiteId::from_uuid(uuid::Uuid::now_v7());
+    a.create_site(
+        site,
+        customer,
+        details(serde_json::json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+        None,
+        t0(),
+    )
+    .unwrap();
+    let target = move || TargetSpec {
+        serial: None,
+        ids: Some((customer, site, None)),
+        caller: None,
+        attach: Attach::Known,
+    };
+    let each = |work: fn(&PgStore, usize, &dyn Fn() -> TargetSpec) -> Vec<String>| {
+        let threads: Vec<_> = (0..6)
+            .map(|i| {
+                let store = Arc::clone(&servers[i % 2]);
+                std::thread::spawn(move || work(&store, i, &target))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // Six writers, ten orders each, and a retried key in every round.
+    let mut numbers = each(|store, i, target| {
+        (0..10)
+            .flat_map(|n| {
+                let fresh = intake(
+                    IntakeChannel::Phone,
+                    None,
+                    target(),
+                    &format!("{i}-{n}"),
+                    t0(),
+                );
+                let retried = intake(
+                    IntakeChannel::Api,
+                    Some(&format!("r{n}")),
+                    target(),
+                    "retry",
+                    t0(),
+                );
+                [fresh, retried].map(
+                    |order| match store.create_work_order(order, t0()).unwrap() {
+                        (Taken::Opened(wo), _) => wo.number,
+                        (Taken::Held(_), _) => panic!("held"),
+                    },
+                )
+            })
+            .collect()
+    });
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 60 + 10, "sixty orders, one per retried key");
+    let expected: Vec<String> = (1..=70).map(|n| format!("WO-{n:06}")).collect();
+    assert_eq!(numbers, expected, "numbered once each, with no gap");
+
+    // Every step taken at once through both servers is kept, each once.
+    let job = a
+        .list_work_orders(&Default::default(), Paging::new(None, Some(1)))
+        .unwrap()
+        .items[0]
+        .id;
+    let job = Arc::new(job);
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let store = Arc::clone(&servers[i % 2]);
+            let job = Arc::clone(&job);
+            std::thread::spawn(move || {
+                let actor: fixline_core::role::Actor = details(serde_json::json!({
+                    "user": uuid::Uuid::from_u128(i as u128 + 1), "name": "desk", "role": "dispatcher"
+                }));
+                let (policy, codes) = (Default::default(), Default::default());
+                for n in 0..5 {
+                    let ctx = ActionContext { actor: &actor, at: t0(), policy: &policy, codes: &codes };
+                    let triage = Action::Triage {
+                        category: Some(format!("c{i}{n}")),
+                        priority: None,
+                        requirements: None,
+                    };
+                    store
+                        .update_work_order(*job, None, t0(), &mut |wo| Ok(wo.act(&triage, &ctx)?))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let stepped = a.work_order(*job).unwrap();
+    assert_eq!(stepped.version, 21, "twenty steps on version 1");
+    let history = servers[1].history(*job).unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.version).collect::<Vec<_>>(),
+        (1..=21).collect::<Vec<_>>()
+    );
 }

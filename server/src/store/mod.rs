@@ -5,6 +5,7 @@
 //! Every write appends to the change log in the same transaction and is then published to
 //! subscribers in commit order.
 
+mod outbox;
 pub mod postgres;
 mod record;
 mod target;

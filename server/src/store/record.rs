@@ -373,3 +373,31 @@ pub fn file_edit<R: Filed>(
         changes,
     })
 }
+
+/// What the desk's text search looks in: the number, the symptom, the customer's name and the
+/// site's address, lower-cased.
+pub fn work_order_search_text(wo: &WorkOrder, customer: &Customer, site: &Site) -> String {
+    format!(
+        "{} {} {} {}",
+        wo.number, wo.symptom, customer.details.name, site.details.address
+    )
+    .to_lowercase()
+}
+
+/// A revision as a store may write it: the same work order, one version on, with its line of
+/// history at that version (what core's `WorkOrder` methods make).
+pub fn checked_revision(
+    current: &WorkOrder,
+    revision: &fixline_core::work_order::Revision,
+) -> crate::error::Result<()> {
+    let next = &revision.next;
+    if next.version != current.version + 1
+        || revision.entry.version != next.version
+        || next.id != current.id
+    {
+        return Err(crate::error::Error::Internal(
+            "a work-order edit must advance the version by one".into(),
+        ));
+    }
+    Ok(())
+}

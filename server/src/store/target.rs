@@ -7,10 +7,11 @@ use fixline_core::Timestamp;
 use fixline_core::customer::{
     Asset, ContractTier, Customer, CustomerDetails, CustomerKind, Language, Site, SiteDetails,
 };
-use fixline_core::ids::{AssetId, CustomerId, SiteId};
+use fixline_core::ids::{AssetId, CustomerId, SiteId, UserId};
+use fixline_core::intake::{PendingIntake, PendingState};
 use uuid::Uuid;
 
-use super::{Attach, ServiceTarget, TargetSpec};
+use super::{Attach, PendingResolution, ServiceTarget, TargetSpec};
 use crate::error::{Error, Result};
 
 /// What a request resolved to: its customer, site and asset, or (for an outside channel) the
@@ -166,4 +167,47 @@ pub(crate) async fn resolve(
         site,
         asset: None,
     })))
+}
+
+/// The desk's answer to a held request: `Some` with the request as it becomes, or `None` when
+/// it was already resolved this same way (answered as it is); resolved otherwise is refused.
+pub(crate) fn resolve_pending(
+    pending: &PendingIntake,
+    resolution: &PendingResolution,
+    by: UserId,
+    at: Timestamp,
+) -> Result<Option<PendingIntake>> {
+    let (state, work_order, reason) = match resolution {
+        PendingResolution::Filed(wo) => (PendingState::Filed, Some(*wo), None),
+        PendingResolution::Rejected(r) => (PendingState::Rejected, None, Some(r.clone())),
+    };
+    match pending.state {
+        PendingState::Waiting => {}
+        done if done == state && pending.work_order_id == work_order => return Ok(None),
+        PendingState::Filed => {
+            return Err(Error::Conflict("this request was already filed".to_owned()));
+        }
+        PendingState::Rejected => {
+            return Err(Error::Conflict(
+                "this request was already turned down".to_owned(),
+            ));
+        }
+    }
+    Ok(Some(PendingIntake {
+        state,
+        work_order_id: work_order,
+        reason,
+        resolved_at: Some(at),
+        resolved_by: Some(by),
+        ..pending.clone()
+    }))
+}
+
+/// A held request's state as its column keeps it.
+pub(crate) fn state_word(state: PendingState) -> &'static str {
+    match state {
+        PendingState::Waiting => "waiting",
+        PendingState::Filed => "filed",
+        PendingState::Rejected => "rejected",
+    }
 }

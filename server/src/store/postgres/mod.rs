@@ -7,8 +7,11 @@
 mod access;
 mod customers;
 mod engineers;
+mod facts;
 mod log;
+mod outbox;
 mod rows;
+mod work_orders;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -34,6 +37,7 @@ const PAGE: u32 = 500;
 /// The store over a PostgreSQL database, shared by as many servers as need it.
 pub struct PgStore {
     pool: Pool,
+    facts_area: std::sync::RwLock<Arc<super::FactsArea>>,
     feed: broadcast::Sender<Change>,
     /// Its own runtime: the store's methods are blocking (called off the server's runtime),
     /// the driver is async. Always `Some` until dropped.
@@ -83,6 +87,7 @@ impl PgStore {
         let (feed, _) = broadcast::channel(4096);
         let store = PgStore {
             pool,
+            facts_area: Default::default(),
             feed,
             runtime: Some(runtime),
         };

@@ -8,10 +8,7 @@ use chrono::TimeDelta;
 use fixline_core::Timestamp;
 use fixline_core::complaint::Complaint;
 use fixline_core::customer::Language;
-use fixline_core::ids::CustomerId;
-use fixline_core::notify::{
-    Channel, Delivery, DeliveryState, NoticeEvent, NoticeSubject, recipients,
-};
+use fixline_core::notify::{Channel, Delivery, DeliveryState, NoticeSubject};
 use fixline_core::work_order::WorkOrder;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
@@ -20,96 +17,39 @@ use fixline_core::customer::{Contact, Customer};
 
 use super::{SqliteStore, docs, get, parse_ts, ts};
 use crate::error::{Error, Result};
+use crate::store::outbox::Told;
 
-/// Writes what this change of a job tells the customer, one row per channel they can be
-/// reached on.
+/// Writes what this change of a job tells the customer and the staff.
 pub(super) fn enqueue(
     tx: &Transaction<'_>,
     before: Option<&WorkOrder>,
     after: &WorkOrder,
     at: Timestamp,
 ) -> Result<()> {
-    let staff = fixline_core::notify::work_order_staff_notices(before, after);
-    let about = super::staff_notices::About {
-        work_order: Some(after.id),
-        complaint: None,
-        number: &after.number,
-        summary: &after.symptom,
-    };
-    super::staff_notices::write(tx, &staff, &about, at)?;
-    let events = fixline_core::notify::work_order_events(before, after);
-    let subject = NoticeSubject::WorkOrder(after.id);
-    // Whoever asked on WeChat is answered there.
-    let also: Vec<_> = after
-        .wechat_openid
-        .iter()
-        .map(|openid| (Channel::Wechat, openid.clone()))
-        .collect();
-    let notice = Notice {
-        subject,
-        version: after.version,
-        customer: after.customer_id,
-        also,
-    };
-    write_notices(tx, &events, notice, at)
+    write(tx, &Told::work_order(before, after), at)
 }
 
-/// Writes what this change of a complaint tells the customer who made it.
+/// Writes what this change of a complaint tells the customer who made it, and the staff.
 pub(super) fn enqueue_for_complaint(
     tx: &Transaction<'_>,
     before: &Complaint,
     after: &Complaint,
     at: Timestamp,
 ) -> Result<()> {
-    let staff = fixline_core::notify::complaint_staff_notices(before, after);
-    let about = super::staff_notices::About {
-        work_order: None,
-        complaint: Some(after.id),
-        number: &after.number,
-        summary: &after.summary,
-    };
-    super::staff_notices::write(tx, &staff, &about, at)?;
-    let events = fixline_core::notify::complaint_events(before, after);
-    let notice = Notice {
-        subject: NoticeSubject::Complaint(after.id),
-        version: after.version,
-        customer: after.customer_id,
-        also: Vec::new(),
-    };
-    write_notices(tx, &events, notice, at)
+    write(tx, &Told::complaint(before, after), at)
 }
 
-/// What a change is, for its notices: about what, at which version, whose customer, and who
-/// else to tell beside the customer's addresses.
-struct Notice {
-    subject: NoticeSubject,
-    version: u64,
-    customer: CustomerId,
-    also: Vec<(Channel, String)>,
-}
-
-fn write_notices(
-    tx: &Transaction<'_>,
-    events: &[NoticeEvent],
-    notice: Notice,
-    at: Timestamp,
-) -> Result<()> {
-    if events.is_empty() {
+fn write(tx: &Transaction<'_>, told: &Told<'_>, at: Timestamp) -> Result<()> {
+    super::staff_notices::write(tx, &told.staff, &told.about, at)?;
+    if told.events.is_empty() {
         return Ok(());
     }
-    let Notice {
-        subject,
-        version,
-        customer,
-        also,
-    } = notice;
-    let customer: Customer = get(tx, *customer.as_uuid())?;
+    let customer: Customer = get(tx, *told.customer.as_uuid())?;
     let contacts: Vec<Contact> = docs(
         tx,
         "SELECT doc FROM contacts WHERE customer_id = ?1 ORDER BY rowid",
         [customer.id.to_string()],
     )?;
-    let to = recipients(&customer.details, &contacts);
     // Integrations that asked for these events, each its own recipient.
     let hooks: Option<String> = tx
         .query_row(
@@ -122,34 +62,24 @@ fn write_notices(
         Some(doc) => crate::webhooks::from_doc(super::from_json(&doc)?)?,
         None => Vec::new(),
     };
-    let language = serde_json::to_value(customer.details.language)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "zh-CN".to_owned());
-    for event in events {
-        let hooks = hooks
-            .iter()
-            .filter(|h| h.webhook.wants(*event))
-            .map(|h| (Channel::Webhook, h.webhook.id.to_string()));
-        for (channel, recipient) in to.iter().chain(&also).cloned().chain(hooks) {
-            tx.execute(
-                "INSERT OR IGNORE INTO deliveries
-                   (id, subject, subject_id, version, event, channel, recipient, language, state,
-                    due_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
-                params![
-                    Uuid::now_v7().to_string(),
-                    subject.kind(),
-                    subject.id().to_string(),
-                    version as i64,
-                    event.as_str(),
-                    channel.as_str(),
-                    recipient,
-                    language,
-                    ts(at)
-                ],
-            )?;
-        }
+    for row in told.addressed(&customer, &contacts, &hooks) {
+        tx.execute(
+            "INSERT OR IGNORE INTO deliveries
+               (id, subject, subject_id, version, event, channel, recipient, language, state,
+                due_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
+            params![
+                Uuid::now_v7().to_string(),
+                told.subject.kind(),
+                told.subject.id().to_string(),
+                told.version as i64,
+                row.event.as_str(),
+                row.channel.as_str(),
+                row.recipient,
+                row.language,
+                ts(at)
+            ],
+        )?;
     }
     Ok(())
 }

@@ -2,21 +2,14 @@
 //! row per user told; each user reads and clears their own.
 
 use fixline_core::Timestamp;
-use fixline_core::ids::{ComplaintId, UserId, WorkOrderId};
+use fixline_core::ids::UserId;
 use fixline_core::notify::{StaffAudience, StaffNotice, StaffNoticeKind};
 use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use super::{SqliteStore, parse_ts, ts};
 use crate::error::{Error, Result};
-
-/// What the notices are about.
-pub(super) struct About<'a> {
-    pub work_order: Option<WorkOrderId>,
-    pub complaint: Option<ComplaintId>,
-    pub number: &'a str,
-    pub summary: &'a str,
-}
+use crate::store::outbox::About;
 
 /// Writes each notice for every active user its audience names.
 pub(super) fn write(

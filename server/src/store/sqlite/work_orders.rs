@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::store::WorkOrderStore;
+use crate::store::record::{checked_revision, work_order_search_text};
 
 impl WorkOrderStore for SqliteStore {
     fn create_work_order(&self, intake: WorkOrderIntake, at: Timestamp) -> Result<(Taken, bool)> {
@@ -193,15 +194,9 @@ impl WorkOrderStore for SqliteStore {
                     current: current.version,
                 });
             }
-            let Revision { next, entry } = change(&current)?;
-            if next.version != current.version + 1
-                || entry.version != next.version
-                || next.id != current.id
-            {
-                return Err(Error::Internal(
-                    "a work-order edit must advance the version by one".into(),
-                ));
-            }
+            let revision = change(&current)?;
+            checked_revision(&current, &revision)?;
+            let Revision { next, entry } = revision;
             let (search, region) = Self::search_text(tx, &next)?;
             let extra = vec![("search_text", Value::Text(search))];
             put_work_order(
@@ -253,36 +248,17 @@ impl WorkOrderStore for SqliteStore {
         at: Timestamp,
     ) -> Result<PendingIntake> {
         self.write(|tx, _log| {
-            let mut pending = pending_intake(tx, id)?;
-            let (state, work_order, reason) = match &resolution {
-                PendingResolution::Filed(wo) => (PendingState::Filed, Some(*wo), None),
-                PendingResolution::Rejected(r) => (PendingState::Rejected, None, Some(r.clone())),
-            };
-            match pending.state {
-                PendingState::Waiting => {}
-                done if done == state && pending.work_order_id == work_order => return Ok(pending),
-                PendingState::Filed => {
-                    return Err(Error::Conflict("this request was already filed".to_owned()));
-                }
-                PendingState::Rejected => {
-                    return Err(Error::Conflict(
-                        "this request was already turned down".to_owned(),
-                    ));
-                }
-            }
-            pending.state = state;
-            pending.work_order_id = work_order;
-            pending.reason = reason;
-            pending.resolved_at = Some(at);
-            pending.resolved_by = Some(by);
-            let state = match state {
-                PendingState::Waiting => "waiting",
-                PendingState::Filed => "filed",
-                PendingState::Rejected => "rejected",
+            let pending = pending_intake(tx, id)?;
+            let Some(pending) = target::resolve_pending(&pending, &resolution, by, at)? else {
+                return Ok(pending);
             };
             tx.execute(
                 "UPDATE pending_intakes SET state = ?2, doc = ?3 WHERE id = ?1",
-                params![id.to_string(), state, to_json(&pending)?],
+                params![
+                    id.to_string(),
+                    target::state_word(pending.state),
+                    to_json(&pending)?
+                ],
             )?;
             Ok(pending)
         })
@@ -293,11 +269,7 @@ impl SqliteStore {
     pub(super) fn search_text(conn: &Connection, wo: &WorkOrder) -> Result<(String, String)> {
         let customer: Customer = get(conn, *wo.customer_id.as_uuid())?;
         let site: Site = get(conn, *wo.site_id.as_uuid())?;
-        let text = format!(
-            "{} {} {} {}",
-            wo.number, wo.symptom, customer.details.name, site.details.address
-        )
-        .to_lowercase();
+        let text = work_order_search_text(wo, &customer, &site);
         Ok((text, site.details.region))
     }
 }
