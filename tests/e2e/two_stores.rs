@@ -13,7 +13,8 @@ use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
 use fixline_server::store::{
-    AccessStore, CustomerStore, EngineerStore, Paging, SqliteStore, Visibility, WorkOrderStore,
+    AccessStore, ComplaintStore, CustomerStore, EngineerStore, NoticeStore, Paging, SqliteStore,
+    Visibility, WorkOrderStore,
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
@@ -980,6 +981,324 @@ fn work_orders_keep_the_same_rules_on_both_stores() {
     work_order_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
     let pg = ThrowawayPostgres::start();
     work_order_rules(&PgStore::open(&pg.url).unwrap());
+}
+
+/// Complaints and what changes tell people: a job assigned and a complaint acknowledged write
+/// the customer's notifications and the staff's notices; workers claim, settle and resend
+/// them; the inbox lists complaints by deadline. Returns what was written, to compare stores.
+fn complaint_and_notice_rules<S>(store: &S) -> Vec<String>
+where
+    S: WorkOrderStore + CustomerStore + EngineerStore + AccessStore + ComplaintStore + NoticeStore,
+{
+    use fixline_core::complaint::{Complaint, ComplaintAction, ComplaintActor, ComplaintContext};
+    use fixline_core::ids::{ComplaintId, CustomerId, SiteId};
+    use fixline_core::notify::{DeliveryState, NoticeSubject};
+    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
+    use fixline_server::store::{Attach, DeliveryOutcome, Taken, TargetSpec};
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let id = uuid::Uuid::now_v7;
+    let engineer = EngineerId::from_uuid(id());
+    store
+        .create_engineer(engineer, engineer_details("陈建国"), at(0))
+        .unwrap();
+    let chen = login("chen", Role::Engineer, Some(engineer));
+    store.create_user(&chen, "h", at(0)).unwrap();
+    let lin = login("lin", Role::ComplaintHandler, None);
+    store.create_user(&lin, "h", at(0)).unwrap();
+    let customer = CustomerId::from_uuid(id());
+    store
+        .create_customer(
+            customer,
+            details(json!({"name": "西湖大酒店", "phone": "0571-8888 1234", "email": "ops@hotel.example"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let site = SiteId::from_uuid(id());
+    store
+        .create_site(
+            site,
+            customer,
+            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let target = TargetSpec {
+        serial: None,
+        ids: Some((customer, site, None)),
+        caller: None,
+        attach: Attach::Known,
+    };
+    let Ok((Taken::Opened(job), _)) = store.create_work_order(
+        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
+        at(1),
+    ) else {
+        panic!("not filed")
+    };
+    let desk: fixline_core::role::Actor =
+        details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
+    let (policy, codes) = (Default::default(), Default::default());
+    let ctx = ActionContext {
+        actor: &desk,
+        at: at(2),
+        policy: &policy,
+        codes: &codes,
+    };
+    store
+        .update_work_order(job.id, Some(1), at(2), &mut |wo| {
+            Ok(wo.act(&Action::Assign { engineer }, &ctx)?)
+        })
+        .unwrap();
+
+    // The engineer's bell rings; they read it.
+    let bell = store.staff_notices(chen.id, true, 10).unwrap();
+    assert!(!bell.is_empty(), "the assignment is on chen's bell");
+    assert_eq!(bell[0].work_order, Some(job.id));
+    store.read_staff_notices(chen.id, None, at(3)).unwrap();
+    assert!(store.staff_notices(chen.id, true, 10).unwrap().is_empty());
+    assert_eq!(
+        store.staff_notices(chen.id, false, 10).unwrap()[0].read_at,
+        Some(at(3))
+    );
+
+    // A complaint about the job, numbered, listed by deadline, acknowledged at a version.
+    let policy = Default::default();
+    let calendar = Default::default();
+    let terms = fixline_core::complaint::ComplaintTerms {
+        policy: &policy,
+        calendar: &calendar,
+        time_zone: fixline_core::zone::ServiceArea::default().zone_of("西湖区"),
+    };
+    let request: fixline_core::complaint::ComplaintRequest = details(json!({
+        "customer_id": customer, "work_orders": [job.id], "channel": "phone",
+        "category": "service_attitude", "severity": "high", "summary": "工程师迟到两小时"
+    }));
+    let complaint_id = ComplaintId::from_uuid(id());
+    let complaint = store
+        .create_complaint(
+            &mut |number| {
+                Ok(Complaint::receive(
+                    complaint_id,
+                    number,
+                    request.clone(),
+                    at(4),
+                    terms,
+                )?)
+            },
+            at(4),
+        )
+        .unwrap();
+    assert_eq!(complaint.number, "CP-000001");
+    let mut stranger = request.clone();
+    stranger.customer_id = CustomerId::from_uuid(id());
+    assert_eq!(
+        code(store.create_complaint(
+            &mut |number| Ok(Complaint::receive(
+                ComplaintId::from_uuid(id()),
+                number,
+                stranger.clone(),
+                at(4),
+                terms
+            )?),
+            at(4),
+        )),
+        "unknown_customer"
+    );
+    assert_eq!(store.complaint(complaint_id).unwrap(), complaint);
+    assert_eq!(store.complaints(true, 10).unwrap().len(), 1);
+    assert_eq!(
+        store.complaints_of_customer(customer).unwrap()[0].id,
+        complaint_id
+    );
+    assert_eq!(store.complaints_received(at(0), at(5)).unwrap().len(), 1);
+    assert!(store.complaints_received(at(5), at(6)).unwrap().is_empty());
+    assert!(store.complaints_past_deadline(at(5)).unwrap().is_empty());
+    assert_eq!(
+        store
+            .complaints_past_deadline(at(60 * 24 * 30))
+            .unwrap()
+            .len(),
+        1,
+        "a month on, its deadlines have passed"
+    );
+    let handler = ComplaintActor::Staff(details(
+        json!({"user": lin.id, "name": "林", "role": "complaint_handler"}),
+    ));
+    let cctx = ComplaintContext {
+        actor: &handler,
+        at: at(5),
+        policy: &policy,
+        calendar: &calendar,
+    };
+    let acknowledge = ComplaintAction::Acknowledge {
+        note: Some("已致电客户".into()),
+    };
+    let acknowledged = store
+        .update_complaint(
+            complaint_id,
+            Some(1),
+            &mut |c| Ok(c.apply(&acknowledge, &cctx)?),
+            at(5),
+        )
+        .unwrap();
+    assert_eq!(acknowledged.version, 2);
+    assert!(matches!(
+        store.update_complaint(
+            complaint_id,
+            Some(1),
+            &mut |c| Ok(c.apply(&acknowledge, &cctx)?),
+            at(6)
+        ),
+        Err(Error::StaleVersion { current: 2, .. })
+    ));
+
+    // The outbox: claimed once, settled, a dead one resent.
+    let about_complaint = store
+        .deliveries(None, Some(NoticeSubject::Complaint(complaint_id)), None, 50)
+        .unwrap();
+    assert!(
+        !about_complaint.is_empty(),
+        "the acknowledgement tells the customer"
+    );
+    let mut written: Vec<String> = store
+        .deliveries(None, None, None, 100)
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {} {} {}",
+                if d.work_order.is_some() {
+                    "job"
+                } else {
+                    "complaint"
+                },
+                serde_json::to_value(d.event).unwrap(),
+                d.channel.as_str(),
+                d.recipient,
+                d.state.as_str()
+            )
+        })
+        .collect();
+    written.sort();
+    let claimed = store
+        .claim_deliveries(at(10), TimeDelta::minutes(5), 100)
+        .unwrap();
+    assert_eq!(claimed.len(), written.len(), "everything due is claimed");
+    assert!(
+        store
+            .claim_deliveries(at(11), TimeDelta::minutes(5), 100)
+            .unwrap()
+            .is_empty(),
+        "claimed ones are leased"
+    );
+    store
+        .settle_delivery(claimed[0].id, DeliveryOutcome::Sent, at(12))
+        .unwrap();
+    let dead = claimed[1].id;
+    store
+        .settle_delivery(
+            dead,
+            DeliveryOutcome::Failed {
+                error: "550 no such mailbox".into(),
+                retry_at: None,
+            },
+            at(12),
+        )
+        .unwrap();
+    assert_eq!(
+        store
+            .deliveries(Some(DeliveryState::Dead), None, None, 10)
+            .unwrap()[0]
+            .id,
+        dead
+    );
+    let again = store.resend_delivery(dead, at(13)).unwrap();
+    assert_eq!(
+        (again.state, again.attempts, again.due_at),
+        (DeliveryState::Pending, 0, at(13))
+    );
+    assert_eq!(
+        code(store.resend_delivery(claimed[0].id, at(13))),
+        "not_dead"
+    );
+    let reclaimed = store
+        .claim_deliveries(at(14), TimeDelta::minutes(5), 100)
+        .unwrap();
+    assert_eq!(reclaimed.iter().map(|d| d.id).collect::<Vec<_>>(), [dead]);
+    written.push(format!("bell: {}", bell.len()));
+    written
+}
+
+#[test]
+fn complaints_and_notices_keep_the_same_rules_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let on_sqlite =
+        complaint_and_notice_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+    let pg = ThrowawayPostgres::start();
+    let on_postgres = complaint_and_notice_rules(&PgStore::open(&pg.url).unwrap());
+    assert_eq!(on_postgres, on_sqlite, "the same notifications and notices");
+}
+
+/// Workers on two servers claiming the outbox at once never claim one delivery twice.
+#[test]
+fn two_servers_never_claim_one_delivery_twice() {
+    let pg = ThrowawayPostgres::start();
+    let a = Arc::new(PgStore::open(&pg.url).expect("server A"));
+    let b = Arc::new(PgStore::open(&pg.url).expect("server B"));
+    complaint_and_notice_rules(&*a);
+    // Put everything back in the queue, then let six workers on two servers drain it.
+    let due = execute(
+        &pg.url,
+        "UPDATE deliveries SET state = 'pending', due_at = $1",
+        t0(),
+    );
+    assert!(due > 2, "{due} deliveries");
+    let workers: Vec<_> = (0..6)
+        .map(|i| {
+            let store = Arc::clone(if i % 2 == 0 { &a } else { &b });
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                loop {
+                    let got = store
+                        .claim_deliveries(t0(), TimeDelta::hours(1), 1)
+                        .unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|d| d.id));
+                }
+            })
+        })
+        .collect();
+    let mut claimed: Vec<uuid::Uuid> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    let total = claimed.len();
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(
+        (claimed.len(), total),
+        (due as usize, due as usize),
+        "each claimed once"
+    );
+}
+
+/// Runs one statement with one parameter on the database, as an operator would.
+fn execute(url: &str, sql: &str, param: DateTime<Utc>) -> u64 {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client.execute(sql, &[&param]).await.unwrap()
+        })
 }
 
 #[test]

@@ -115,3 +115,25 @@ pub(crate) struct Outgoing {
     pub recipient: String,
     pub language: String,
 }
+
+/// A dead delivery put back in the queue, due `now`, its attempts counted afresh; only a dead
+/// one may be.
+pub(crate) fn resent(
+    d: fixline_core::notify::Delivery,
+    now: fixline_core::Timestamp,
+) -> crate::error::Result<fixline_core::notify::Delivery> {
+    use fixline_core::notify::DeliveryState;
+    if d.state != DeliveryState::Dead {
+        return Err(crate::error::Error::bad_request_with_status(
+            axum::http::StatusCode::CONFLICT,
+            "not_dead",
+            format!("this notification is {}, not given up", d.state.as_str()),
+        ));
+    }
+    Ok(fixline_core::notify::Delivery {
+        state: DeliveryState::Pending,
+        attempts: 0,
+        due_at: now,
+        ..d
+    })
+}

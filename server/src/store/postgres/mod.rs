@@ -5,10 +5,12 @@
 //! then a server runs on SQLite only (`--db` takes a file).
 
 mod access;
+mod complaints;
 mod customers;
 mod engineers;
 mod facts;
 mod log;
+mod notices;
 mod outbox;
 mod rows;
 mod work_orders;

@@ -254,23 +254,12 @@ impl NoticeStore for SqliteStore {
             let Some(d) = found.into_iter().next() else {
                 return Err(Error::not_found("notification", id));
             };
-            if d.state != DeliveryState::Dead {
-                return Err(Error::bad_request_with_status(
-                    axum::http::StatusCode::CONFLICT,
-                    "not_dead",
-                    format!("this notification is {}, not given up", d.state.as_str()),
-                ));
-            }
+            let d = crate::store::outbox::resent(d, now)?;
             tx.execute(
                 "UPDATE deliveries SET state = 'pending', attempts = 0, due_at = ?2 WHERE id = ?1",
                 params![id.to_string(), ts(now)],
             )?;
-            Ok(Delivery {
-                state: DeliveryState::Pending,
-                attempts: 0,
-                due_at: now,
-                ..d
-            })
+            Ok(d)
         })
     }
 }
