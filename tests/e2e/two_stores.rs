@@ -13,8 +13,8 @@ use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
 use fixline_server::store::{
-    AccessStore, ComplaintStore, CustomerStore, EngineerStore, NoticeStore, Paging, SqliteStore,
-    Visibility, WorkOrderStore,
+    AccessStore, ComplaintStore, CustomerStore, EngineerStore, NoticeStore, Paging, QualityStore,
+    ReceiptStore, SqliteStore, Visibility, WorkOrderStore,
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
@@ -1299,6 +1299,233 @@ fn execute(url: &str, sql: &str, param: DateTime<Utc>) -> u64 {
             tokio::spawn(connection);
             client.execute(sql, &[&param]).await.unwrap()
         })
+}
+
+/// What a job leaves behind and what is learned from it: parts, files that reached the server
+/// for the job, the tracking link, the customer's survey (its scores on the KPI facts), the
+/// QA scorecard and the review's improvement actions.
+fn quality_and_receipt_rules<S>(store: &S)
+where
+    S: WorkOrderStore + CustomerStore + EngineerStore + QualityStore + ReceiptStore,
+{
+    use fixline_core::ids::{CustomerId, ImprovementId, SiteId};
+    use fixline_core::improvement::ImprovementAction;
+    use fixline_core::quality::QaReview;
+    use fixline_core::survey::{Survey, SurveySource};
+    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
+    use fixline_server::store::{Attach, Taken, TargetSpec};
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let id = uuid::Uuid::now_v7;
+    let engineer = EngineerId::from_uuid(id());
+    store
+        .create_engineer(engineer, engineer_details("陈建国"), at(0))
+        .unwrap();
+    let customer = CustomerId::from_uuid(id());
+    store
+        .create_customer(
+            customer,
+            details(json!({"name": "西湖大酒店"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let site = SiteId::from_uuid(id());
+    store
+        .create_site(
+            site,
+            customer,
+            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let target = TargetSpec {
+        serial: None,
+        ids: Some((customer, site, None)),
+        caller: None,
+        attach: Attach::Known,
+    };
+    let Ok((Taken::Opened(job), _)) = store.create_work_order(
+        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
+        at(1),
+    ) else {
+        panic!("not filed")
+    };
+    let desk: fixline_core::role::Actor =
+        details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
+    let (policy, codes) = (Default::default(), Default::default());
+    let ctx = ActionContext {
+        actor: &desk,
+        at: at(2),
+        policy: &policy,
+        codes: &codes,
+    };
+    store
+        .update_work_order(job.id, Some(1), at(2), &mut |wo| {
+            Ok(wo.act(&Action::Assign { engineer }, &ctx)?)
+        })
+        .unwrap();
+
+    // Parts, replaced by number.
+    for (number, name) in [
+        ("RLY-1", "启动继电器"),
+        ("CAP-2", "电容"),
+        ("RLY-1", "启动继电器 220V"),
+    ] {
+        store
+            .put_part(
+                &details(
+                    json!({"part_number": number, "name": name, "unit_price": {"amount": "45.00"}}),
+                ),
+                at(3),
+            )
+            .unwrap();
+    }
+    let parts = store.parts().unwrap();
+    assert_eq!(
+        parts
+            .iter()
+            .map(|p| (p.part_number.as_str(), p.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("CAP-2", "电容"), ("RLY-1", "启动继电器 220V")]
+    );
+
+    // A photo's bytes reached the server for the job: its engineer may fetch it, nobody else.
+    let sha = "ab".repeat(32);
+    for _ in 0..2 {
+        store
+            .record_blob_jobs(&sha, &[job.id], None, at(4))
+            .unwrap();
+    }
+    assert!(store.blob_reached(&sha, engineer).unwrap());
+    assert!(
+        !store
+            .blob_reached(&sha, EngineerId::from_uuid(id()))
+            .unwrap()
+    );
+    assert!(!store.blob_reached(&"cd".repeat(32), engineer).unwrap());
+    assert!(
+        store.work_orders_naming_blob(&sha).unwrap().is_empty(),
+        "no photo names it yet"
+    );
+    assert_eq!(
+        store.work_order_by_receipt_token("no-such-token").unwrap(),
+        None
+    );
+    store
+        .record_receipt_mail(job.id, "ops@hotel.example", at(5), None)
+        .unwrap();
+
+    // The tracking link: the first token stays.
+    assert_eq!(
+        store.tracking_token(job.id, "tok-a", at(5)).unwrap(),
+        "tok-a"
+    );
+    assert_eq!(
+        store.tracking_token(job.id, "tok-b", at(6)).unwrap(),
+        "tok-a"
+    );
+    assert_eq!(
+        store
+            .work_order_by_tracking_token("tok-a")
+            .unwrap()
+            .map(|w| w.id),
+        Some(job.id)
+    );
+    assert_eq!(store.work_order_by_tracking_token("tok-b").unwrap(), None);
+
+    // The survey: the first answer, then a revision of it.
+    assert_eq!(store.survey(job.id).unwrap(), None);
+    let answer = |csat: u8| details(json!({"csat": csat, "nps": 9, "effort": 2, "fixed": true}));
+    let first = store
+        .answer_survey(job.id, &mut |before| {
+            assert!(before.is_none());
+            Ok(Survey::first(
+                job.id,
+                answer(4),
+                SurveySource::CustomerPage,
+                at(7),
+            )?)
+        })
+        .unwrap();
+    let revised = store
+        .answer_survey(job.id, &mut |before| {
+            Ok(before
+                .expect("the first")
+                .revised(answer(5), SurveySource::ReturnCall, at(8))?)
+        })
+        .unwrap();
+    assert_eq!(
+        (first.revisions, revised.revisions, revised.answer.csat),
+        (1, 2, 5)
+    );
+    assert_eq!(store.survey(job.id).unwrap(), Some(revised));
+
+    // The QA scorecard, replaced by a second review of the job.
+    let review = |scores: Vec<u8>, m: i64| -> QaReview {
+        details(
+            json!({"work_order": job.id, "engineer": engineer, "week": "2026-W49",
+            "scores": scores, "reviewer": "质检 周", "at": at(m)}),
+        )
+    };
+    store.save_qa_review(&review(vec![2, 1, 2], 9)).unwrap();
+    store.save_qa_review(&review(vec![2, 2, 2], 10)).unwrap();
+    let reviews = store.qa_reviews(Some("2026-W49")).unwrap();
+    assert_eq!(
+        (reviews.len(), reviews[0].scores.clone()),
+        (1, vec![2, 2, 2])
+    );
+    assert!(store.qa_reviews(Some("2026-W48")).unwrap().is_empty());
+    assert_eq!(store.qa_reviews(None).unwrap().len(), 1);
+
+    // Improvement actions: open ones by due day, changed at a version.
+    let action = |due: &str, what: &str| -> ImprovementAction {
+        details(
+            json!({"id": ImprovementId::from_uuid(id()), "what": what, "owner": "李经理",
+            "due": due, "kpi": "first_time_fix", "status": "planned",
+            "created_at": at(11), "updated_at": at(11), "version": 1}),
+        )
+    };
+    let (later, sooner) = (action("2027-01-31", "备件包"), action("2026-12-31", "培训"));
+    store.create_improvement_action(&later).unwrap();
+    store.create_improvement_action(&sooner).unwrap();
+    let order: Vec<String> = store
+        .improvement_actions()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.details.what)
+        .collect();
+    assert_eq!(order, ["培训", "备件包"]);
+    let done = store
+        .update_improvement_action(sooner.id, 1, &mut |a| {
+            let mut next = a.clone();
+            next.details.status = details(json!("done"));
+            next.details.outcome = Some("全员完成".into());
+            next.version += 1;
+            Ok(next)
+        })
+        .unwrap();
+    assert_eq!(done.version, 2);
+    assert!(matches!(
+        store.update_improvement_action(sooner.id, 1, &mut |a| Ok(a.clone())),
+        Err(Error::StaleVersion { current: 2, .. })
+    ));
+    let order: Vec<String> = store
+        .improvement_actions()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.details.what)
+        .collect();
+    assert_eq!(order, ["备件包", "培训"], "open ones first");
+}
+
+#[test]
+fn quality_and_receipts_keep_the_same_rules_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    quality_and_receipt_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+    let pg = ThrowawayPostgres::start();
+    quality_and_receipt_rules(&PgStore::open(&pg.url).unwrap());
 }
 
 #[test]

@@ -12,6 +12,8 @@ mod facts;
 mod log;
 mod notices;
 mod outbox;
+mod quality;
+mod receipts;
 mod rows;
 mod work_orders;
 
