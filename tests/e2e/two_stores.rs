@@ -13,8 +13,8 @@ use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
 use fixline_server::store::{
-    AccessStore, ComplaintStore, CustomerStore, EngineerStore, NoticeStore, Paging, QualityStore,
-    ReceiptStore, SqliteStore, Visibility, WorkOrderStore,
+    AccessStore, ComplaintStore, CustomerStore, EngineerStore, KpiStore, NoticeStore, Paging,
+    QualityStore, ReceiptStore, SqliteStore, Visibility, WorkOrderStore,
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
@@ -1526,6 +1526,183 @@ fn quality_and_receipts_keep_the_same_rules_on_both_stores() {
     quality_and_receipt_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
     let pg = ThrowawayPostgres::start();
     quality_and_receipt_rules(&PgStore::open(&pg.url).unwrap());
+}
+
+/// The KPI rollup: a job taken from filing to a first-visit fix, surveyed, reviewed and
+/// complained about, then folded for the dashboard and listed behind it. Returns what the
+/// dashboard reads, to compare stores.
+fn kpi_rules<S>(store: &S) -> Vec<String>
+where
+    S: WorkOrderStore + CustomerStore + EngineerStore + QualityStore + ComplaintStore + KpiStore,
+{
+    use fixline_api::kpi::KpiFilter;
+    use fixline_core::ids::{CustomerId, SiteId};
+    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
+    use fixline_server::store::{Attach, FactsArea, Taken, TargetSpec};
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let id = uuid::Uuid::now_v7;
+    store.set_facts_area(FactsArea::default()).unwrap();
+    let engineer = EngineerId::from_uuid(id());
+    store
+        .create_engineer(engineer, engineer_details("陈建国"), at(0))
+        .unwrap();
+    let customer = CustomerId::from_uuid(id());
+    store
+        .create_customer(
+            customer,
+            details(json!({"name": "西湖大酒店"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let site = SiteId::from_uuid(id());
+    store
+        .create_site(
+            site,
+            customer,
+            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+            None,
+            at(0),
+        )
+        .unwrap();
+    let target = TargetSpec {
+        serial: None,
+        ids: Some((customer, site, None)),
+        caller: None,
+        attach: Attach::Known,
+    };
+    let Ok((Taken::Opened(job), _)) = store.create_work_order(
+        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
+        at(1),
+    ) else {
+        panic!("not filed")
+    };
+    let desk: fixline_core::role::Actor =
+        details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
+    let chen: fixline_core::role::Actor = details(json!({
+        "user": uuid::Uuid::from_u128(8), "name": "陈建国", "role": "engineer", "engineer": engineer
+    }));
+    let (policy, codes) = (Default::default(), Default::default());
+    let steps = [
+        (&desk, 2, json!({"action": "assign", "engineer": engineer})),
+        (&chen, 3, json!({"action": "accept"})),
+        (&chen, 4, json!({"action": "start_travel"})),
+        (&chen, 30, json!({"action": "arrive"})),
+        (
+            &chen,
+            75,
+            json!({"action": "complete", "resolution": "on_site_repair", "summary": "更换启动继电器"}),
+        ),
+    ];
+    for (actor, m, step) in steps {
+        let action: Action = details(step.clone());
+        let ctx = ActionContext {
+            actor,
+            at: at(m),
+            policy: &policy,
+            codes: &codes,
+        };
+        store
+            .update_work_order(job.id, None, at(m), &mut |wo| Ok(wo.act(&action, &ctx)?))
+            .unwrap_or_else(|e| panic!("{step}: {e:?}"));
+    }
+    store
+        .answer_survey(job.id, &mut |_| {
+            Ok(fixline_core::survey::Survey::first(
+                job.id,
+                details(json!({"csat": 5, "nps": 10, "effort": 1, "fixed": true})),
+                fixline_core::survey::SurveySource::CustomerPage,
+                at(80),
+            )?)
+        })
+        .unwrap();
+    store
+        .save_qa_review(&details(json!({"work_order": job.id, "engineer": engineer,
+            "week": "2026-W49", "scores": [2, 1], "reviewer": "质检 周", "at": at(90)})))
+        .unwrap();
+
+    // A complaint about the job counts against it.
+    let (policy, calendar) = (Default::default(), Default::default());
+    let terms = fixline_core::complaint::ComplaintTerms {
+        policy: &policy,
+        calendar: &calendar,
+        time_zone: fixline_core::zone::ServiceArea::default().zone_of("西湖区"),
+    };
+    let request: fixline_core::complaint::ComplaintRequest = details(json!({
+        "customer_id": customer, "work_orders": [job.id], "channel": "phone",
+        "category": "service_attitude", "severity": "low", "summary": "地上留了水"
+    }));
+    store
+        .create_complaint(
+            &mut |number| {
+                Ok(fixline_core::complaint::Complaint::receive(
+                    fixline_core::ids::ComplaintId::from_uuid(id()),
+                    number,
+                    request.clone(),
+                    at(95),
+                    terms,
+                )?)
+            },
+            at(95),
+        )
+        .unwrap();
+
+    let mut seen = Vec::new();
+    store
+        .fold_job_facts(&KpiFilter::default(), &mut |v| {
+            let f = v.facts;
+            seen.push(format!(
+                "{:?} {:?} {} {} [{}] {} ftf={} visits={} on_site={} travel={} sla={:?} survey={:?} qa={:?} complaints={}",
+                f.day, f.engineer.is_some(), v.region, v.category, v.model, v.channel,
+                f.first_visit_fix, f.visits, f.on_site_minutes, f.travel_minutes,
+                f.sla_on_time, f.survey, f.qa_percent, f.complaints
+            ));
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 1, "one finished job: {seen:?}");
+    assert!(
+        seen[0].contains("survey=Some((5, 10, 1)) qa=Some(25.0) complaints=1"),
+        "the survey, review and complaint are on the job's facts: {seen:?}"
+    );
+    let none = KpiFilter {
+        region: Some("拱墅区".into()),
+        ..Default::default()
+    };
+    store
+        .fold_job_facts(&none, &mut |_| panic!("filtered out"))
+        .unwrap();
+    let (rows, total) = store
+        .job_facts_page(
+            &KpiFilter {
+                engineer: Some(engineer),
+                ..Default::default()
+            },
+            Paging::new(None, None),
+        )
+        .unwrap();
+    assert_eq!(
+        (total, rows[0].work_order_id, rows[0].number.as_str()),
+        (1, job.id, "WO-000001")
+    );
+    assert_eq!(rows[0].facts.engineer, Some(engineer));
+    seen.push(format!(
+        "{:?}",
+        fixline_core::kpi::JobFacts {
+            engineer: None,
+            ..rows[0].facts.clone()
+        }
+    ));
+    seen
+}
+
+#[test]
+fn kpi_facts_are_the_same_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let on_sqlite = kpi_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+    let pg = ThrowawayPostgres::start();
+    let on_postgres = kpi_rules(&PgStore::open(&pg.url).unwrap());
+    assert_eq!(on_postgres, on_sqlite);
 }
 
 #[test]

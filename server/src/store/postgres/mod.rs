@@ -9,6 +9,7 @@ mod complaints;
 mod customers;
 mod engineers;
 mod facts;
+mod kpis;
 mod log;
 mod notices;
 mod outbox;
