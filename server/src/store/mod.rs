@@ -8,6 +8,7 @@
 mod outbox;
 pub mod postgres;
 mod record;
+mod sync_rules;
 mod target;
 
 /// The schema's SQL files, embedded by the build script (`migrations/embed.rs`).
