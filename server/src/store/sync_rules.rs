@@ -12,8 +12,8 @@ use fixline_api::live::{Change, ChangeOp, Entity};
 use fixline_core::customer::CustomerFile;
 use fixline_core::engineer::Engineer;
 use fixline_core::ids::{CustomerId, EngineerId, UserId, WorkOrderId};
-use fixline_core::role::Actor;
 use fixline_core::knowledge::Article;
+use fixline_core::role::Actor;
 use fixline_core::sync::{
     ACTION_ID_REUSED, Colleague, DeviceAction, PullPage, PullProgress, PullRecord, PushOutcome,
     SnapshotPhase, Standing, SyncConflict, SyncCursor,
@@ -257,7 +257,9 @@ async fn log_page(
                 }
                 // A job just given to this engineer brings its customer's file.
                 if newly_mine && sent.insert((Entity::Customer, *customer.as_uuid())) {
-                    records.push(PullRecord::CustomerFile(reads.customer_file(customer).await?));
+                    records.push(PullRecord::CustomerFile(
+                        reads.customer_file(customer).await?,
+                    ));
                 }
             }
             Entity::WorkOrder if change.previous_engineer_id == Some(engineer) => {
@@ -277,7 +279,9 @@ async fn log_page(
                 if my_customers.contains(&customer)
                     && sent.insert((Entity::Customer, *customer.as_uuid()))
                 {
-                    records.push(PullRecord::CustomerFile(reads.customer_file(customer).await?));
+                    records.push(PullRecord::CustomerFile(
+                        reads.customer_file(customer).await?,
+                    ));
                 }
             }
             Entity::Article => {

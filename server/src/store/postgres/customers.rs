@@ -90,6 +90,29 @@ fn digits_of(column: &str) -> String {
     format!("regexp_replace(coalesce({column}, ''), '[ ()+-]', '', 'g')")
 }
 
+/// Everything about one customer: contacts, sites, assets and their work orders, newest first.
+pub(super) async fn customer_file(
+    c: &impl tokio_postgres::GenericClient,
+    id: CustomerId,
+) -> Result<CustomerFile> {
+    let customer: Customer = get(c, *id.as_uuid()).await?;
+    let key = id.as_uuid();
+    let of = |table: &str| format!("SELECT doc FROM {table} WHERE customer_id = $1 ORDER BY added");
+    let orders: Vec<WorkOrder> = docs(
+        c,
+        "SELECT doc FROM work_orders WHERE customer_id = $1 ORDER BY created_at DESC",
+        &[key],
+    )
+    .await?;
+    Ok(CustomerFile {
+        customer,
+        contacts: docs(c, &of("contacts"), &[key]).await?,
+        sites: docs(c, &of("sites"), &[key]).await?,
+        assets: docs(c, &of("assets"), &[key]).await?,
+        work_orders: orders.iter().map(WorkOrder::summary).collect(),
+    })
+}
+
 impl PgStore {
     /// Stores a new record of a customer's file, refusing an unknown customer.
     fn add_to_customer<R: Filed + Send + Sync + 'static>(
@@ -183,26 +206,7 @@ impl CustomerStore for PgStore {
     }
 
     fn customer_file(&self, id: CustomerId) -> Result<CustomerFile> {
-        self.with(move |c| async move {
-            let customer: Customer = get(&**c, *id.as_uuid()).await?;
-            let key = id.as_uuid();
-            let of = |table: &str| {
-                format!("SELECT doc FROM {table} WHERE customer_id = $1 ORDER BY added")
-            };
-            let orders: Vec<WorkOrder> = docs(
-                &**c,
-                "SELECT doc FROM work_orders WHERE customer_id = $1 ORDER BY created_at DESC",
-                &[key],
-            )
-            .await?;
-            Ok(CustomerFile {
-                customer,
-                contacts: docs(&**c, &of("contacts"), &[key]).await?,
-                sites: docs(&**c, &of("sites"), &[key]).await?,
-                assets: docs(&**c, &of("assets"), &[key]).await?,
-                work_orders: orders.iter().map(WorkOrder::summary).collect(),
-            })
-        })
+        self.with(move |c| async move { customer_file(&**c, id).await })
     }
 
     fn file_history(&self, id: CustomerId) -> Result<Vec<FileEdit>> {

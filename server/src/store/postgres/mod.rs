@@ -16,6 +16,7 @@ mod outbox;
 mod quality;
 mod receipts;
 mod rows;
+mod sync;
 mod work_orders;
 
 use std::future::Future;

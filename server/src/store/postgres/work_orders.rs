@@ -32,7 +32,7 @@ use crate::store::{
 const NUMBERING_LOCK: i64 = 0x0066_6978_776f_6e6f;
 
 /// The search text and region of a work order, from its customer and site.
-async fn search_text(tx: &Transaction<'_>, wo: &WorkOrder) -> Result<(String, String)> {
+pub(super) async fn search_text(tx: &Transaction<'_>, wo: &WorkOrder) -> Result<(String, String)> {
     let customer: Customer = get(tx, *wo.customer_id.as_uuid()).await?;
     let site: Site = get(tx, *wo.site_id.as_uuid()).await?;
     Ok((
@@ -44,7 +44,7 @@ async fn search_text(tx: &Transaction<'_>, wo: &WorkOrder) -> Result<(String, St
 /// Writes a work order's row and what goes with it; returns its change to log (scoped to its
 /// engineer and the one it left).
 #[allow(clippy::too_many_arguments)]
-async fn put_work_order(
+pub(super) async fn put_work_order(
     tx: &Transaction<'_>,
     wo: &WorkOrder,
     before: Option<&WorkOrder>,
@@ -98,7 +98,7 @@ async fn count_answers(
     Ok(())
 }
 
-async fn insert_history(
+pub(super) async fn insert_history(
     tx: &Transaction<'_>,
     recorded_at: Timestamp,
     entry: &HistoryEntry,

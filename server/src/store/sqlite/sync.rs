@@ -13,8 +13,8 @@ use fixline_core::ids::{ConflictId, CustomerId, EngineerId, UserId, WorkOrderId}
 use fixline_core::knowledge::Article;
 use fixline_core::role::Actor;
 use fixline_core::sync::{
-    DeviceAction, PullPage, PushOutcome,
-    PushResult, Replay, Settlement, SnapshotPhase, Standing, SyncConflict, SyncCursor,
+    DeviceAction, PullPage, PushOutcome, PushResult, Replay, Settlement, SnapshotPhase, Standing,
+    SyncConflict, SyncCursor,
 };
 use fixline_core::work_order::{HistoryEntry, Revision, WorkOrder};
 use rusqlite::types::Value;
@@ -199,7 +199,9 @@ impl sync_rules::ScopeReads for Reads<'_> {
     async fn latest_seq(&mut self) -> Result<i64> {
         Ok(self
             .c
-            .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
+            .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?)
     }
 
     async fn changes_after(&mut self, seq: i64, limit: u32) -> Result<Vec<Change>> {
