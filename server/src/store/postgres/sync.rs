@@ -135,16 +135,10 @@ enum Seen {
     Job(Option<WorkOrder>, Option<Standing>),
 }
 
-/// What writing the decision came to.
-enum Written {
-    Done(PushResult),
-    /// Another server answered the id, or changed the job, meanwhile: read and decide again.
-    Again,
-}
-
 impl PgStore {
     /// Writes a settled action: its outcome, and the job's revision and conflict if any, only
-    /// if the job is still the one decided on.
+    /// if the job is still the one decided on. None: another server answered the id, or
+    /// changed the job, meanwhile (read and decide again).
     fn write_settlement(
         &self,
         actor: &Actor,
@@ -153,7 +147,7 @@ impl PgStore {
         now: Timestamp,
         decided_on: Option<WorkOrder>,
         settlement: Settlement,
-    ) -> Result<Written> {
+    ) -> Result<Option<PushResult>> {
         let (actor, action, digest) = (actor.clone(), action.clone(), digest.to_owned());
         let area = self.facts_area();
         self.with(move |mut c| async move {
@@ -164,12 +158,12 @@ impl PgStore {
                 conflict,
             } = settlement;
             if !keep_outcome(&tx, &actor, &action, &digest, now, &outcome).await? {
-                return Ok(Written::Again);
+                return Ok(None);
             }
             if let (Some(Revision { next, entry }), Some(current)) = (change, &decided_on) {
                 let now_job: WorkOrder = locked(&tx, *current.id.as_uuid()).await?;
                 if now_job.version != current.version {
-                    return Ok(Written::Again);
+                    return Ok(None);
                 }
                 let (search, region) = search_text(&tx, &next).await?;
                 let mut changes = vec![
@@ -218,7 +212,7 @@ impl PgStore {
             }
             let work_order = sync_rules::shown(job(&*tx, action.work_order).await?, &actor);
             tx.commit().await?;
-            Ok(Written::Done(PushResult {
+            Ok(Some(PushResult {
                 id: action.id,
                 outcome,
                 work_order,
@@ -266,8 +260,8 @@ impl SyncStore for PgStore {
             let settlement =
                 replay.settle(action, actor, ConflictId::from_uuid(Uuid::now_v7()), now);
             match self.write_settlement(actor, action, &digest, now, current, settlement) {
-                Ok(Written::Done(result)) => return Ok(result),
-                Ok(Written::Again) => continue,
+                Ok(Some(result)) => return Ok(result),
+                Ok(None) => continue,
                 // Refused while being written (a hand-over to an engineer who does not exist,
                 // a receipt token already taken, …): the change was rolled back; the refusal is
                 // kept like any other outcome, so this action, and only it, is answered
@@ -281,8 +275,8 @@ impl SyncStore for PgStore {
                         None,
                         Settlement::refused(&e),
                     )? {
-                        Written::Done(result) => return Ok(result),
-                        Written::Again => continue,
+                        Some(result) => return Ok(result),
+                        None => continue,
                     }
                 }
                 Err(e) => return Err(e),
