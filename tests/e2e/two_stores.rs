@@ -18,6 +18,16 @@ use fixline_server::store::{
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
+/// Runs a scenario on a fresh SQLite file, then on a fresh PostgreSQL; answers both results.
+macro_rules! on_both {
+    ($scenario:ident) => {{
+        let dir = tempfile::tempdir().unwrap();
+        let on_sqlite = $scenario(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
+        let pg = ThrowawayPostgres::start();
+        (on_sqlite, $scenario(&PgStore::open(&pg.url).unwrap()))
+    }};
+}
+
 fn t0() -> DateTime<Utc> {
     "2026-12-07T01:30:00Z".parse().unwrap()
 }
@@ -599,10 +609,61 @@ fn customer_rules<S: CustomerStore>(store: &S) {
 
 #[test]
 fn the_customer_file_keeps_the_same_rules_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    customer_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    customer_rules(&PgStore::open(&pg.url).unwrap());
+    on_both!(customer_rules);
+}
+
+/// A customer made from `customer` (its details) with one site in 西湖区.
+fn customer_with_site<S: CustomerStore>(
+    store: &S,
+    customer: serde_json::Value,
+) -> (fixline_core::ids::CustomerId, fixline_core::ids::SiteId) {
+    let id = fixline_core::ids::CustomerId::from_uuid(uuid::Uuid::now_v7());
+    store
+        .create_customer(id, details(customer), None, t0())
+        .unwrap();
+    let site = fixline_core::ids::SiteId::from_uuid(uuid::Uuid::now_v7());
+    store
+        .create_site(
+            site,
+            id,
+            details(serde_json::json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
+            None,
+            t0(),
+        )
+        .unwrap();
+    (id, site)
+}
+
+/// A job the desk filed for the customer's site.
+fn filed<S: WorkOrderStore>(
+    store: &S,
+    customer: fixline_core::ids::CustomerId,
+    site: fixline_core::ids::SiteId,
+    symptom: &str,
+    at: DateTime<Utc>,
+) -> fixline_core::work_order::WorkOrder {
+    let target = fixline_server::store::TargetSpec {
+        serial: None,
+        ids: Some((customer, site, None)),
+        caller: None,
+        attach: fixline_server::store::Attach::Known,
+    };
+    match store
+        .create_work_order(
+            intake(
+                fixline_core::work_order::IntakeChannel::Phone,
+                None,
+                target,
+                symptom,
+                at,
+            ),
+            at,
+        )
+        .unwrap()
+    {
+        (fixline_server::store::Taken::Opened(job), _) => *job,
+        (fixline_server::store::Taken::Held(p), _) => panic!("held: {p:?}"),
+    }
 }
 
 /// A request as the desk or a channel files it, made into a work order by core.
@@ -977,10 +1038,7 @@ fn work_order_rules<S: WorkOrderStore + CustomerStore + EngineerStore + AccessSt
 
 #[test]
 fn work_orders_keep_the_same_rules_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    work_order_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    work_order_rules(&PgStore::open(&pg.url).unwrap());
+    on_both!(work_order_rules);
 }
 
 /// Complaints and what changes tell people: a job assigned and a complaint acknowledged write
@@ -991,10 +1049,10 @@ where
     S: WorkOrderStore + CustomerStore + EngineerStore + AccessStore + ComplaintStore + NoticeStore,
 {
     use fixline_core::complaint::{Complaint, ComplaintAction, ComplaintActor, ComplaintContext};
-    use fixline_core::ids::{ComplaintId, CustomerId, SiteId};
+    use fixline_core::ids::{ComplaintId, CustomerId};
     use fixline_core::notify::{DeliveryState, NoticeSubject};
-    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
-    use fixline_server::store::{Attach, DeliveryOutcome, Taken, TargetSpec};
+    use fixline_core::work_order::{Action, ActionContext};
+    use fixline_server::store::DeliveryOutcome;
     use serde_json::json;
     let at = |m: i64| t0() + TimeDelta::minutes(m);
     let id = uuid::Uuid::now_v7;
@@ -1006,37 +1064,11 @@ where
     store.create_user(&chen, "h", at(0)).unwrap();
     let lin = login("lin", Role::ComplaintHandler, None);
     store.create_user(&lin, "h", at(0)).unwrap();
-    let customer = CustomerId::from_uuid(id());
-    store
-        .create_customer(
-            customer,
-            details(json!({"name": "西湖大酒店", "phone": "0571-8888 1234", "email": "ops@hotel.example"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let site = SiteId::from_uuid(id());
-    store
-        .create_site(
-            site,
-            customer,
-            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let target = TargetSpec {
-        serial: None,
-        ids: Some((customer, site, None)),
-        caller: None,
-        attach: Attach::Known,
-    };
-    let Ok((Taken::Opened(job), _)) = store.create_work_order(
-        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
-        at(1),
-    ) else {
-        panic!("not filed")
-    };
+    let (customer, site) = customer_with_site(
+        store,
+        json!({"name": "西湖大酒店", "phone": "0571-8888 1234", "email": "ops@hotel.example"}),
+    );
+    let job = filed(store, customer, site, "冷柜不制冷", at(1));
     let desk: fixline_core::role::Actor =
         details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
     let (policy, codes) = (Default::default(), Default::default());
@@ -1233,11 +1265,7 @@ where
 
 #[test]
 fn complaints_and_notices_keep_the_same_rules_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    let on_sqlite =
-        complaint_and_notice_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    let on_postgres = complaint_and_notice_rules(&PgStore::open(&pg.url).unwrap());
+    let (on_sqlite, on_postgres) = on_both!(complaint_and_notice_rules);
     assert_eq!(on_postgres, on_sqlite, "the same notifications and notices");
 }
 
@@ -1308,12 +1336,12 @@ fn quality_and_receipt_rules<S>(store: &S)
 where
     S: WorkOrderStore + CustomerStore + EngineerStore + QualityStore + ReceiptStore,
 {
-    use fixline_core::ids::{CustomerId, ImprovementId, SiteId};
+    use fixline_core::ids::ImprovementId;
     use fixline_core::improvement::ImprovementAction;
     use fixline_core::quality::QaReview;
     use fixline_core::survey::{Survey, SurveySource};
-    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
-    use fixline_server::store::{Attach, Taken, TargetSpec};
+    use fixline_core::work_order::{Action, ActionContext};
+
     use serde_json::json;
     let at = |m: i64| t0() + TimeDelta::minutes(m);
     let id = uuid::Uuid::now_v7;
@@ -1321,37 +1349,8 @@ where
     store
         .create_engineer(engineer, engineer_details("陈建国"), at(0))
         .unwrap();
-    let customer = CustomerId::from_uuid(id());
-    store
-        .create_customer(
-            customer,
-            details(json!({"name": "西湖大酒店"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let site = SiteId::from_uuid(id());
-    store
-        .create_site(
-            site,
-            customer,
-            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let target = TargetSpec {
-        serial: None,
-        ids: Some((customer, site, None)),
-        caller: None,
-        attach: Attach::Known,
-    };
-    let Ok((Taken::Opened(job), _)) = store.create_work_order(
-        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
-        at(1),
-    ) else {
-        panic!("not filed")
-    };
+    let (customer, site) = customer_with_site(store, json!({"name": "西湖大酒店"}));
+    let job = filed(store, customer, site, "冷柜不制冷", at(1));
     let desk: fixline_core::role::Actor =
         details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
     let (policy, codes) = (Default::default(), Default::default());
@@ -1522,10 +1521,7 @@ where
 
 #[test]
 fn quality_and_receipts_keep_the_same_rules_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    quality_and_receipt_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    quality_and_receipt_rules(&PgStore::open(&pg.url).unwrap());
+    on_both!(quality_and_receipt_rules);
 }
 
 /// The KPI rollup: a job taken from filing to a first-visit fix, surveyed, reviewed and
@@ -1536,9 +1532,9 @@ where
     S: WorkOrderStore + CustomerStore + EngineerStore + QualityStore + ComplaintStore + KpiStore,
 {
     use fixline_api::kpi::KpiFilter;
-    use fixline_core::ids::{CustomerId, SiteId};
-    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
-    use fixline_server::store::{Attach, FactsArea, Taken, TargetSpec};
+
+    use fixline_core::work_order::{Action, ActionContext};
+    use fixline_server::store::FactsArea;
     use serde_json::json;
     let at = |m: i64| t0() + TimeDelta::minutes(m);
     let id = uuid::Uuid::now_v7;
@@ -1547,37 +1543,8 @@ where
     store
         .create_engineer(engineer, engineer_details("陈建国"), at(0))
         .unwrap();
-    let customer = CustomerId::from_uuid(id());
-    store
-        .create_customer(
-            customer,
-            details(json!({"name": "西湖大酒店"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let site = SiteId::from_uuid(id());
-    store
-        .create_site(
-            site,
-            customer,
-            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let target = TargetSpec {
-        serial: None,
-        ids: Some((customer, site, None)),
-        caller: None,
-        attach: Attach::Known,
-    };
-    let Ok((Taken::Opened(job), _)) = store.create_work_order(
-        intake(IntakeChannel::Phone, None, target, "冷柜不制冷", at(1)),
-        at(1),
-    ) else {
-        panic!("not filed")
-    };
+    let (customer, site) = customer_with_site(store, json!({"name": "西湖大酒店"}));
+    let job = filed(store, customer, site, "冷柜不制冷", at(1));
     let desk: fixline_core::role::Actor =
         details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
     let chen: fixline_core::role::Actor = details(json!({
@@ -1698,10 +1665,7 @@ where
 
 #[test]
 fn kpi_facts_are_the_same_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    let on_sqlite = kpi_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    let on_postgres = kpi_rules(&PgStore::open(&pg.url).unwrap());
+    let (on_sqlite, on_postgres) = on_both!(kpi_rules);
     assert_eq!(on_postgres, on_sqlite);
 }
 
@@ -1712,10 +1676,10 @@ fn sync_rules<S>(store: &S) -> Vec<String>
 where
     S: WorkOrderStore + CustomerStore + EngineerStore + SyncStore + AccessStore,
 {
-    use fixline_core::ids::{ActionId, CustomerId, SiteId};
+    use fixline_core::ids::ActionId;
     use fixline_core::sync::{DeviceAction, PullRecord, PushOutcome, SyncCursor, replay};
-    use fixline_core::work_order::{Action, ActionContext, IntakeChannel};
-    use fixline_server::store::{Attach, Taken, TargetSpec};
+    use fixline_core::work_order::{Action, ActionContext};
+
     use serde_json::json;
     let at = |m: i64| t0() + TimeDelta::minutes(m);
     let id = uuid::Uuid::now_v7;
@@ -1727,41 +1691,9 @@ where
     store
         .create_engineer(li, engineer_details("李明"), at(0))
         .unwrap();
-    let customer = CustomerId::from_uuid(id());
-    store
-        .create_customer(
-            customer,
-            details(json!({"name": "西湖大酒店"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let site = SiteId::from_uuid(id());
-    store
-        .create_site(
-            site,
-            customer,
-            details(json!({"name": "主楼", "address": "北山街 78 号", "city": "杭州", "region": "西湖区"})),
-            None,
-            at(0),
-        )
-        .unwrap();
-    let mut jobs = Vec::new();
-    for symptom in ["冷柜不制冷", "制冰机异响"] {
-        let target = TargetSpec {
-            serial: None,
-            ids: Some((customer, site, None)),
-            caller: None,
-            attach: Attach::Known,
-        };
-        let Ok((Taken::Opened(job), _)) = store.create_work_order(
-            intake(IntakeChannel::Phone, None, target, symptom, at(1)),
-            at(1),
-        ) else {
-            panic!("not filed")
-        };
-        jobs.push(job);
-    }
+    let (customer, site) = customer_with_site(store, json!({"name": "西湖大酒店"}));
+    let jobs =
+        ["冷柜不制冷", "制冰机异响"].map(|symptom| filed(store, customer, site, symptom, at(1)));
     let desk: fixline_core::role::Actor =
         details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
     let chen: fixline_core::role::Actor = details(json!({
@@ -1927,10 +1859,7 @@ where
 
 #[test]
 fn device_sync_is_the_same_on_both_stores() {
-    let dir = tempfile::tempdir().unwrap();
-    let on_sqlite = sync_rules(&SqliteStore::open(&dir.path().join("fixline.db")).unwrap());
-    let pg = ThrowawayPostgres::start();
-    let on_postgres = sync_rules(&PgStore::open(&pg.url).unwrap());
+    let (on_sqlite, on_postgres) = on_both!(sync_rules);
     println!("{on_sqlite:#?}");
     assert!(
         on_sqlite.iter().any(|l| l.starts_with("job WO-000002")),

@@ -12,7 +12,7 @@ use fixline_core::engineer::{Engineer, EngineerDetails, EngineerStatus};
 use fixline_core::ids::{
     AssetId, CustomerId, EngineerId, PendingIntakeId, SiteId, UserId, WorkOrderId,
 };
-use fixline_core::intake::{PendingIntake, PendingState};
+use fixline_core::intake::PendingIntake;
 use fixline_core::position::PositionFix;
 use fixline_core::role::Role;
 use fixline_core::security::{

@@ -123,9 +123,9 @@ pub(crate) async fn resolve(
     let customer = match known {
         Some(id) => store.customer(id).await?,
         None => {
-            let customer = Customer {
-                id: CustomerId::from_uuid(Uuid::now_v7()),
-                details: CustomerDetails {
+            let customer = Customer::new(
+                CustomerId::from_uuid(Uuid::now_v7()),
+                CustomerDetails {
                     name: caller.name.clone(),
                     kind: CustomerKind::Household,
                     phone: Some(phone.clone()),
@@ -134,12 +134,9 @@ pub(crate) async fn resolve(
                     tier: ContractTier::Basic,
                     notes: None,
                     quiet_hours: None,
-                }
-                .validated()?,
-                created_at: at,
-                updated_at: at,
-                version: 1,
-            };
+                },
+                at,
+            )?;
             store.add_customer(&customer, at).await?;
             customer
         }
@@ -152,12 +149,7 @@ pub(crate) async fn resolve(
     let site = match same_address {
         Some(site) => site,
         None => {
-            let site = Site {
-                id: SiteId::from_uuid(Uuid::now_v7()),
-                customer_id: customer.id,
-                details: site_details,
-                version: 1,
-            };
+            let site = Site::new(SiteId::from_uuid(Uuid::now_v7()), customer.id, site_details)?;
             store.add_site(&site, at).await?;
             site
         }
@@ -209,5 +201,27 @@ pub(crate) fn state_word(state: PendingState) -> &'static str {
         PendingState::Waiting => "waiting",
         PendingState::Filed => "filed",
         PendingState::Rejected => "rejected",
+    }
+}
+
+/// A request from an outside channel that matched a file, held for the desk.
+pub(crate) fn held(
+    intake: &super::WorkOrderIntake,
+    customer: CustomerId,
+    asset: Option<AssetId>,
+    at: Timestamp,
+) -> PendingIntake {
+    PendingIntake {
+        id: fixline_core::ids::PendingIntakeId::from_uuid(Uuid::now_v7()),
+        channel: intake.channel,
+        received_at: at,
+        request: intake.request.clone(),
+        matched_customer: customer,
+        matched_asset: asset,
+        state: PendingState::Waiting,
+        work_order_id: None,
+        reason: None,
+        resolved_at: None,
+        resolved_by: None,
     }
 }

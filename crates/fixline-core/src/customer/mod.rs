@@ -254,7 +254,58 @@ pub enum WarrantyState {
     Unknown,
 }
 
+impl Customer {
+    /// A new customer file's customer, its details checked: the one place one is made.
+    pub fn new(id: CustomerId, details: CustomerDetails, at: DateTime<Utc>) -> Result<Self, Error> {
+        Ok(Customer {
+            id,
+            details: details.validated()?,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        })
+    }
+}
+
+impl Contact {
+    /// A new contact of `customer`, its details checked.
+    pub fn new(
+        id: ContactId,
+        customer: CustomerId,
+        details: ContactDetails,
+    ) -> Result<Self, Error> {
+        Ok(Contact {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        })
+    }
+}
+
+impl Site {
+    /// A new site of `customer`, its details checked.
+    pub fn new(id: SiteId, customer: CustomerId, details: SiteDetails) -> Result<Self, Error> {
+        Ok(Site {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        })
+    }
+}
+
 impl Asset {
+    /// A new asset of `customer`, its details checked (its site's owner is the store's to check).
+    pub fn new(id: AssetId, customer: CustomerId, details: AssetDetails) -> Result<Self, Error> {
+        Ok(Asset {
+            id,
+            customer_id: customer,
+            details: details.validated()?,
+            version: 1,
+        })
+    }
+
     pub fn warranty_state(&self, today: NaiveDate) -> WarrantyState {
         match self.details.warranty_end {
             None => WarrantyState::Unknown,

@@ -174,13 +174,7 @@ impl CustomerStore for PgStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer> {
-        let customer = Customer {
-            id,
-            details: details.validated()?,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        };
+        let customer = Customer::new(id, details, at)?;
         let (made, by) = (customer.clone(), by.cloned());
         self.with(move |mut c| async move {
             let tx = c.transaction().await?;
@@ -300,12 +294,7 @@ impl CustomerStore for PgStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Contact> {
-        let contact = Contact {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let contact = Contact::new(id, customer, details)?;
         self.add_to_customer(contact, by, at)
     }
 
@@ -335,12 +324,7 @@ impl CustomerStore for PgStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site> {
-        let site = Site {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let site = Site::new(id, customer, details)?;
         self.add_to_customer(site, by, at)
     }
 
@@ -370,12 +354,7 @@ impl CustomerStore for PgStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset> {
-        let asset = Asset {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let asset = Asset::new(id, customer, details)?;
         let (made, by) = (asset.clone(), by.cloned());
         self.with(move |mut c| async move {
             let tx = c.transaction().await?;

@@ -9,12 +9,11 @@ use fixline_api::live::{Change, ChangeOp};
 use fixline_core::Timestamp;
 use fixline_core::customer::{Asset, Customer, Site};
 use fixline_core::ids::{AssetId, CustomerId, PendingIntakeId, SiteId, UserId, WorkOrderId};
-use fixline_core::intake::{PendingIntake, PendingState};
+use fixline_core::intake::PendingIntake;
 use fixline_core::knowledge::Article;
 use fixline_core::work_order::{HistoryEntry, HistoryEvent, Revision, WorkOrder, WorkOrderSummary};
 use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
-use uuid::Uuid;
 
 use super::rows::{docs, get, locked, read, write};
 use super::{PgStore, append, facts, outbox};
@@ -260,19 +259,7 @@ impl PgStore {
         let target = match resolved {
             Resolved::Target(t) => *t,
             Resolved::Matched { customer, asset } => {
-                let pending = PendingIntake {
-                    id: PendingIntakeId::from_uuid(Uuid::now_v7()),
-                    channel: intake.channel,
-                    received_at: at,
-                    request: intake.request.clone(),
-                    matched_customer: customer,
-                    matched_asset: asset,
-                    state: PendingState::Waiting,
-                    work_order_id: None,
-                    reason: None,
-                    resolved_at: None,
-                    resolved_by: None,
-                };
+                let pending = target::held(&intake, customer, asset, at);
                 let doc = serde_json::to_value(&pending)
                     .map_err(|e| Error::Internal(format!("pending intake: {e}")))?;
                 tx.execute(

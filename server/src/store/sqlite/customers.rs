@@ -137,13 +137,7 @@ impl CustomerStore for SqliteStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Customer> {
-        let customer = Customer {
-            id,
-            details: details.validated()?,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        };
+        let customer = Customer::new(id, details, at)?;
         self.write(|tx, log| add(tx, log, &customer, by, at))?;
         Ok(customer)
     }
@@ -247,12 +241,7 @@ impl CustomerStore for SqliteStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Contact> {
-        let contact = Contact {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let contact = Contact::new(id, customer, details)?;
         self.add_to_customer(contact, by, at)
     }
 
@@ -290,12 +279,7 @@ impl CustomerStore for SqliteStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Site> {
-        let site = Site {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let site = Site::new(id, customer, details)?;
         self.add_to_customer(site, by, at)
     }
 
@@ -327,12 +311,7 @@ impl CustomerStore for SqliteStore {
         by: Option<&Actor>,
         at: Timestamp,
     ) -> Result<Asset> {
-        let asset = Asset {
-            id,
-            customer_id: customer,
-            details: details.validated()?,
-            version: 1,
-        };
+        let asset = Asset::new(id, customer, details)?;
         self.write(|tx, log| {
             let site: Site = get(tx, *asset.details.site_id.as_uuid())?;
             same_customer(&site, customer)?;

@@ -35,19 +35,7 @@ impl WorkOrderStore for SqliteStore {
             let target = match resolve_target(tx, log, &intake.target, at)? {
                 Resolved::Target(t) => *t,
                 Resolved::Matched { customer, asset } => {
-                    let pending = PendingIntake {
-                        id: PendingIntakeId::from_uuid(Uuid::now_v7()),
-                        channel: intake.channel,
-                        received_at: at,
-                        request: intake.request.clone(),
-                        matched_customer: customer,
-                        matched_asset: asset,
-                        state: PendingState::Waiting,
-                        work_order_id: None,
-                        reason: None,
-                        resolved_at: None,
-                        resolved_by: None,
-                    };
+                    let pending = target::held(&intake, customer, asset, at);
                     tx.execute(
                         "INSERT INTO pending_intakes (id, channel, idempotency_key, state, received_at, doc)
                          VALUES (?1, ?2, ?3, 'waiting', ?4, ?5)",
