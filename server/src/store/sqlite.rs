@@ -19,7 +19,7 @@ use fixline_core::security::{
     AccessChange, IntakeKeyInfo, RegisteredDevice, SecurityEvent, key_id,
 };
 use fixline_core::work_order::{
-    HistoryEntry, HistoryEvent, IntakeChannel, Revision, WorkOrder, WorkOrderSummary,
+    HistoryEntry, IntakeChannel, Revision, WorkOrder, WorkOrderSummary,
 };
 use rusqlite::types::Value;
 use rusqlite::{

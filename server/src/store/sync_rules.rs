@@ -110,6 +110,22 @@ pub(crate) trait ScopeReads {
     -> Result<HashSet<CustomerId>>;
 }
 
+/// The change a recorded conflict logs: to its engineer, in the job's region.
+pub(crate) fn conflict_change(conflict: &SyncConflict, region: &str) -> Change {
+    Change {
+        seq: 0,
+        at: conflict.recorded_at,
+        entity: Entity::SyncConflict,
+        entity_id: *conflict.id.as_uuid(),
+        op: ChangeOp::Created,
+        version: None,
+        engineer_id: conflict.engineer,
+        previous_engineer_id: None,
+        region: Some(region.to_owned()),
+        data: serde_json::to_value(conflict).unwrap_or_default(),
+    }
+}
+
 /// One page of what the engineer's device needs, from `cursor` on.
 pub(crate) async fn pull(
     reads: &mut impl ScopeReads,

@@ -435,6 +435,26 @@ pub fn newest_fixes(fixes: impl IntoIterator<Item = PastFix>) -> Vec<PastFix> {
     fixes
 }
 
+/// The answers a job's change adds or changes: each article, the job's earlier answer about it
+/// (none: new) and the answer now. An answer given again the same way counts for nothing.
+pub fn changed_answers(
+    before: Option<&crate::work_order::WorkOrder>,
+    after: &crate::work_order::WorkOrder,
+) -> Vec<(ArticleId, Option<bool>, bool)> {
+    after
+        .articles_used
+        .iter()
+        .filter_map(|answer| {
+            let earlier = before
+                .into_iter()
+                .flat_map(|b| &b.articles_used)
+                .find(|u| u.article == answer.article)
+                .map(|u| u.helpful);
+            (earlier != Some(answer.helpful)).then_some((answer.article, earlier, answer.helpful))
+        })
+        .collect()
+}
+
 /// A past answer to "did this help?" being changed: takes the old one back.
 pub fn recount(article: &mut Article, before: Option<bool>, now: bool) {
     match before {

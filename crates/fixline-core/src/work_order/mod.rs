@@ -561,6 +561,22 @@ pub struct HistoryEntry {
     pub status_after: Status,
 }
 
+impl HistoryEntry {
+    /// The first line of a job's history: opened, through its channel, by `actor`.
+    pub fn opened(wo: &WorkOrder, actor: Option<Actor>) -> HistoryEntry {
+        HistoryEntry {
+            work_order_id: wo.id,
+            version: wo.version,
+            at: wo.created_at,
+            actor,
+            event: HistoryEvent::Created {
+                channel: wo.channel,
+            },
+            status_after: wo.status,
+        }
+    }
+}
+
 /// A refrigeration job for tests, logged at the epoch, number `n`, held by engineer 1.
 #[cfg(test)]
 pub(crate) fn sample(n: u128) -> WorkOrder {

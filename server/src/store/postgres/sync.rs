@@ -195,18 +195,7 @@ impl PgStore {
                         ],
                     )
                     .await?;
-                    changes.push(Change {
-                        seq: 0,
-                        at: conflict.recorded_at,
-                        entity: Entity::SyncConflict,
-                        entity_id: *conflict.id.as_uuid(),
-                        op: ChangeOp::Created,
-                        version: None,
-                        engineer_id: conflict.engineer,
-                        previous_engineer_id: None,
-                        region: Some(region),
-                        data: json(&conflict)?,
-                    });
+                    changes.push(sync_rules::conflict_change(&conflict, &region));
                 }
                 append(&tx, &changes).await?;
             }

@@ -11,7 +11,7 @@ use fixline_core::customer::{Asset, Customer, Site};
 use fixline_core::ids::{AssetId, CustomerId, PendingIntakeId, SiteId, UserId, WorkOrderId};
 use fixline_core::intake::PendingIntake;
 use fixline_core::knowledge::Article;
-use fixline_core::work_order::{HistoryEntry, HistoryEvent, Revision, WorkOrder, WorkOrderSummary};
+use fixline_core::work_order::{HistoryEntry, Revision, WorkOrder, WorkOrderSummary};
 use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
@@ -72,22 +72,14 @@ async fn count_answers(
     before: Option<&WorkOrder>,
     wo: &WorkOrder,
 ) -> Result<()> {
-    for answer in &wo.articles_used {
-        let earlier = before
-            .into_iter()
-            .flat_map(|b| &b.articles_used)
-            .find(|u| u.article == answer.article)
-            .map(|u| u.helpful);
-        if earlier == Some(answer.helpful) {
-            continue;
-        }
-        let mut article: Article = match locked(tx, *answer.article.as_uuid()).await {
+    for (id, earlier, helpful) in fixline_core::knowledge::changed_answers(before, wo) {
+        let mut article: Article = match locked(tx, *id.as_uuid()).await {
             Ok(a) => a,
             // An answer about an article since removed counts for nothing.
             Err(Error::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
-        fixline_core::knowledge::recount(&mut article, earlier, answer.helpful);
+        fixline_core::knowledge::recount(&mut article, earlier, helpful);
         tx.execute(
             "UPDATE articles SET doc = $2 WHERE id = $1",
             &[article.id.as_uuid(), &super::rows::doc(&article)?],
@@ -286,21 +278,7 @@ impl PgStore {
         changes.push(
             put_work_order(tx, &wo, None, ChangeOp::Created, at, extra, &region, area).await?,
         );
-        insert_history(
-            tx,
-            at,
-            &HistoryEntry {
-                work_order_id: wo.id,
-                version: wo.version,
-                at: wo.created_at,
-                actor: intake.actor.clone(),
-                event: HistoryEvent::Created {
-                    channel: intake.channel,
-                },
-                status_after: wo.status,
-            },
-        )
-        .await?;
+        insert_history(tx, at, &HistoryEntry::opened(&wo, intake.actor.clone())).await?;
         if let Some(key) = &intake.idempotency_key {
             tx.execute(
                 "INSERT INTO intake_requests (channel, idempotency_key, work_order_id, created_at)

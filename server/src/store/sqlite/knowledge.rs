@@ -60,22 +60,14 @@ pub(super) fn count_answers(
     before: Option<&WorkOrder>,
     wo: &WorkOrder,
 ) -> Result<()> {
-    for answer in &wo.articles_used {
-        let earlier = before
-            .into_iter()
-            .flat_map(|b| &b.articles_used)
-            .find(|u| u.article == answer.article)
-            .map(|u| u.helpful);
-        if earlier == Some(answer.helpful) {
-            continue;
-        }
-        let mut article: Article = match get(tx, *answer.article.as_uuid()) {
+    for (id, earlier, helpful) in fixline_core::knowledge::changed_answers(before, wo) {
+        let mut article: Article = match get(tx, *id.as_uuid()) {
             Ok(a) => a,
             // An answer about an article since removed counts for nothing.
             Err(Error::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
-        fixline_core::knowledge::recount(&mut article, earlier, answer.helpful);
+        fixline_core::knowledge::recount(&mut article, earlier, helpful);
         tx.execute(
             "UPDATE articles SET doc = ?2 WHERE id = ?1",
             params![article.id.to_string(), to_json(&article)?],

@@ -143,21 +143,7 @@ fn record_conflict(
             to_json(conflict)?
         ],
     )?;
-    log.record(
-        tx,
-        Change {
-            seq: 0,
-            at: conflict.recorded_at,
-            entity: Entity::SyncConflict,
-            entity_id: *conflict.id.as_uuid(),
-            op: ChangeOp::Created,
-            version: None,
-            engineer_id: conflict.engineer,
-            previous_engineer_id: None,
-            region: Some(region.to_owned()),
-            data: serde_json::to_value(conflict).unwrap_or_default(),
-        },
-    )
+    log.record(tx, sync_rules::conflict_change(conflict, region))
 }
 
 /// The ids of one snapshot phase, in id order: the query for the ids after `?2`, at most `?3`.

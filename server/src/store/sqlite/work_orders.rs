@@ -69,14 +69,7 @@ impl WorkOrderStore for SqliteStore {
             insert_history(
                 tx,
                 at,
-                &HistoryEntry {
-                    work_order_id: wo.id,
-                    version: wo.version,
-                    at: wo.created_at,
-                    actor: intake.actor.clone(),
-                    event: HistoryEvent::Created { channel: intake.channel },
-                    status_after: wo.status,
-                },
+                &HistoryEntry::opened(&wo, intake.actor.clone()),
             )?;
             if let Some(key) = &intake.idempotency_key {
                 tx.execute(
