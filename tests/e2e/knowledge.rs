@@ -283,13 +283,15 @@ async fn a_job_shows_the_guides_and_past_fixes_and_the_answer_counts() {
             None,
         )
         .await;
-    // Days around today, whatever the hour and the service area's zone.
-    let today = chrono::Utc::now().date_naive();
+    // Today in the service area, with a day either side (midnight may pass meanwhile).
+    let today = fixline_core::zone::ServiceArea::default()
+        .zone_of("西湖区")
+        .local_day(chrono::Utc::now());
     let (s, k) = manager
         .get(&format!(
             "/api/v1/kpis?from={}&to={}",
-            today - chrono::Days::new(2),
-            today + chrono::Days::new(2)
+            today - chrono::Days::new(1),
+            today + chrono::Days::new(1)
         ))
         .await;
     assert_eq!(s, StatusCode::OK, "{k}");

@@ -401,3 +401,14 @@ pub fn checked_revision(
     }
     Ok(())
 }
+
+/// A complaint edit as a store may write it: the same complaint, one version on (what core's
+/// `Complaint::apply` makes).
+pub fn checked_complaint(current: &Complaint, next: &Complaint) -> crate::error::Result<()> {
+    if next.version != current.version + 1 || next.id != current.id {
+        return Err(crate::error::Error::Internal(
+            "a complaint edit must come from Complaint::apply".into(),
+        ));
+    }
+    Ok(())
+}

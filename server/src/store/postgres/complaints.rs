@@ -162,11 +162,7 @@ impl ComplaintStore for PgStore {
                 });
             }
             let next = edit(&current)?;
-            if next.version != current.version + 1 || next.id != current.id {
-                return Err(Error::Internal(
-                    "a complaint edit must come from Complaint::apply".into(),
-                ));
-            }
+            crate::store::record::checked_complaint(&current, &next)?;
             let written = self.with(move |mut c| async move {
                 let tx = c.transaction().await?;
                 let now: Complaint = locked(&tx, *id.as_uuid()).await?;

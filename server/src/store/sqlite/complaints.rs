@@ -109,11 +109,7 @@ impl ComplaintStore for SqliteStore {
                 });
             }
             let next = edit(&current)?;
-            if next.version != current.version + 1 || next.id != current.id {
-                return Err(Error::Internal(
-                    "a complaint edit must come from Complaint::apply".into(),
-                ));
-            }
+            crate::store::record::checked_complaint(&current, &next)?;
             put(tx, log, &next, ChangeOp::Updated, at)?;
             super::notices::enqueue_for_complaint(tx, &current, &next, at)?;
             Ok(next)
