@@ -198,7 +198,38 @@ pub struct ServerConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseConfig {
+    /// The SQLite database file, unless `url` names a PostgreSQL database.
     pub path: PathBuf,
+    /// `postgres://user:password@host:port/database`: one database for several servers.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl DatabaseConfig {
+    /// `--db`: a `postgres://` (or `postgresql://`) URL, else a SQLite file.
+    pub fn set(&mut self, db: &str) {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            self.url = Some(db.to_owned());
+        } else {
+            self.path = PathBuf::from(db);
+            self.url = None;
+        }
+    }
+
+    /// The database as a person may be shown it: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match &self.url {
+            None => self.path.display().to_string(),
+            Some(url) => match url.split_once("://").and_then(|(scheme, rest)| {
+                let (credentials, host) = rest.rsplit_once('@')?;
+                let user = credentials.split(':').next().unwrap_or_default();
+                Some(format!("{scheme}://{user}@{host}"))
+            }) {
+                Some(shown) => shown,
+                None => url.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,6 +262,7 @@ impl Default for Config {
             },
             database: DatabaseConfig {
                 path: PathBuf::from("fixline.db"),
+                url: None,
             },
             auth: AuthConfig {
                 token_ttl_hours: 24 * 14,
@@ -305,6 +337,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn db_names_a_sqlite_file_or_a_postgres_url_shown_without_its_password() {
+        let mut db = Config::default().database;
+        db.set("postgres://fixline:s3cret@db.example:5432/fixline");
+        assert_eq!(db.describe(), "postgres://fixline@db.example:5432/fixline");
+        assert_eq!(db.path, PathBuf::from("fixline.db"));
+        db.set("postgresql://db.example/fixline");
+        assert_eq!(db.describe(), "postgresql://db.example/fixline");
+        db.set("/var/lib/fixline/fixline.db");
+        assert_eq!(db.url, None);
+        assert_eq!(db.describe(), "/var/lib/fixline/fixline.db");
+    }
 
     #[test]
     fn holiday_files_join_the_calendar_and_working_hours_come_from_the_settings() {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use fixline_core::ids::EngineerId;
 use fixline_core::role::Role;
-use fixline_server::store::SqliteStore;
+use fixline_server::store;
 use fixline_server::{AppState, Config, demo};
 
 #[derive(Parser)]
@@ -17,9 +17,10 @@ struct Cli {
     /// TOML settings file; environment variables FIXLINE__SECTION__KEY override it.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
-    /// SQLite database file (overrides the settings).
+    /// The database (overrides the settings): a SQLite file, or a `postgres://` URL for
+    /// several servers over one PostgreSQL.
     #[arg(long, global = true)]
-    db: Option<PathBuf>,
+    db: Option<String>,
     /// Log lines as JSON objects (for a log collector) instead of text; also FIXLINE_LOG_FORMAT.
     #[arg(
         long,
@@ -57,7 +58,8 @@ enum Command {
     Migrate,
     /// Print the API's OpenAPI document (the one served at /api/openapi.json).
     Openapi,
-    /// Copy the database to a new file while the server runs (SQLite's online backup).
+    /// Copy the database to a new file while the server runs (SQLite's online backup; on
+    /// PostgreSQL, use its own tools).
     Backup { to: PathBuf },
     /// Replace the database with a backup (stop the server first); the backup is checked first.
     Restore { from: PathBuf },
@@ -95,10 +97,17 @@ fn main() -> anyhow::Result<()> {
             .init(),
     }
     let mut config = Config::load(cli.config.as_deref()).context("reading settings")?;
-    if let Some(db) = cli.db {
-        config.database.path = db;
+    if let Some(db) = &cli.db {
+        config.database.set(db);
     }
+    let shown = config.database.describe();
     match cli.command {
+        Command::Backup { .. } | Command::Restore { .. } if config.database.url.is_some() => {
+            anyhow::bail!(
+                "backup and restore are for a SQLite file; back up PostgreSQL with its own tools \
+                 (pg_dump, or the host's backups)"
+            )
+        }
         Command::Backup { to } => {
             fixline_server::store::sqlite::backup::backup(&config.database.path, &to)
                 .with_context(|| format!("backing up {}", config.database.path.display()))?;
@@ -127,9 +136,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            SqliteStore::open(&config.database.path)
-                .with_context(|| format!("migrating {}", config.database.path.display()))?;
-            println!("{} is up to date", config.database.path.display());
+            store::open(&config.database).with_context(|| format!("migrating {shown}"))?;
+            println!("{shown} is up to date");
             Ok(())
         }
         Command::User {
@@ -151,7 +159,8 @@ fn main() -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let store = SqliteStore::open(&config.database.path)?;
+            let store =
+                store::open(&config.database).with_context(|| format!("opening {shown}"))?;
             let new = fixline_server::NewUser {
                 display_name: name.unwrap_or_else(|| username.clone()),
                 username,
@@ -159,7 +168,7 @@ fn main() -> anyhow::Result<()> {
                 role,
                 engineer_id: engineer,
             };
-            let user = fixline_server::create_user(&store, new)?;
+            let user = fixline_server::create_user(store.as_ref(), new)?;
             println!("added {} ({})", user.username, user.role);
             Ok(())
         }
@@ -213,11 +222,10 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
             through.map_or("never".to_owned(), |d| d.to_string())
         ),
     }
-    let path = config.database.path.clone();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+    let database = config.database.clone();
+    let store = tokio::task::spawn_blocking(move || store::open(&database))
         .await?
-        .with_context(|| format!("opening {}", config.database.path.display()))?;
-    let store: Arc<dyn fixline_server::store::Store> = Arc::new(store);
+        .with_context(|| format!("opening {}", config.database.describe()))?;
     let logins = if with_demo {
         let s = Arc::clone(&store);
         let zone = config.service_area.time_zone;
@@ -248,7 +256,7 @@ async fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     println!(
         "Fixline dispatch server on http://{addr}/  (database {})",
-        config.database.path.display()
+        config.database.describe()
     );
     println!(
         "  API description: http://{addr}/api/openapi.json   public request form: http://{addr}/intake"

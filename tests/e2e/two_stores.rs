@@ -13,8 +13,9 @@ use fixline_core::work_order::IntakeChannel;
 use fixline_server::Error;
 use fixline_server::store::postgres::PgStore;
 use fixline_server::store::{
-    AccessStore, ComplaintStore, CustomerStore, EngineerStore, KpiStore, NoticeStore, Paging,
-    QualityStore, ReceiptStore, SqliteStore, SyncStore, Visibility, WorkOrderStore,
+    AccessStore, ComplaintStore, CustomerStore, EngineerStore, KnowledgeStore, KpiStore,
+    NoticeStore, Paging, QualityStore, ReceiptStore, SqliteStore, SyncStore, Visibility,
+    WorkOrderStore,
 };
 use fixline_tests::postgres::ThrowawayPostgres;
 
@@ -73,6 +74,7 @@ fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
         Err(Error::BadRequest { code, .. } | Error::WithStatus { code, .. }) => code.to_owned(),
         Err(Error::Conflict(_)) => "conflict".into(),
         Err(Error::NotFound { .. }) => "not_found".into(),
+        Err(Error::StaleVersion { .. }) => "stale_version".into(),
         Err(Error::Domain(_)) => "invalid_input".into(),
         other => format!("{other:?}"),
     }
@@ -2045,4 +2047,321 @@ fn two_servers_file_and_step_work_orders_at_once() {
         history.iter().map(|h| h.version).collect::<Vec<_>>(),
         (1..=21).collect::<Vec<_>>()
     );
+}
+
+/// An article made and published at `at`, from its content as JSON.
+fn article_from(content: serde_json::Value, at: DateTime<Utc>) -> fixline_core::knowledge::Article {
+    let mut article = fixline_core::knowledge::Article::new(
+        fixline_core::ids::ArticleId::from_uuid(uuid::Uuid::now_v7()),
+        details(content),
+        at,
+    )
+    .unwrap();
+    article.publish(at).unwrap();
+    article
+}
+
+fn titles(found: Vec<fixline_core::knowledge::Article>) -> Vec<String> {
+    found
+        .into_iter()
+        .filter_map(|a| a.published.map(|p| p.title))
+        .collect()
+}
+
+/// The knowledge base: articles written, published and withdrawn at a version; readers' search
+/// (Chinese substrings, words, typos, scope) and the desk's list; images only where their
+/// article may be read; customers' reads; a job's "did this help?" counted and re-ranking.
+fn knowledge_rules<S>(store: &S) -> Vec<String>
+where
+    S: KnowledgeStore + WorkOrderStore + CustomerStore + EngineerStore,
+{
+    use fixline_core::knowledge::ArticleEdit;
+    use fixline_core::work_order::{Action, ActionContext};
+    use fixline_kb::Scope;
+    use fixline_server::store::ArticleFilter;
+    use serde_json::json;
+    let at = |m: i64| t0() + TimeDelta::minutes(m);
+    let sha = "ab".repeat(32);
+    let guide = article_from(
+        json!({"kind": "repair_guide", "language": "zh-CN", "audience": "staff",
+            "title": "空调不制冷怎么办", "symptoms": "不制冷，外机不转", "fault_codes": ["E1"],
+            "models": ["KFR-35GW"], "categories": [], "parts": [], "tools": [],
+            "body": format!("先查电容。\n\n![外机](image:{sha})"),
+            "images": [{"sha256": sha, "media_type": "image/png", "size": 10}]}),
+        at(0),
+    );
+    let faq = article_from(
+        json!({"kind": "faq", "language": "en", "audience": "public",
+            "title": "Fridge leaking water", "symptoms": "water under the fridge",
+            "fault_codes": [], "models": [], "categories": [], "parts": [], "tools": [],
+            "body": "Clear the drain hole behind the crisper.", "images": []}),
+        at(1),
+    );
+    let draft = fixline_core::knowledge::Article::new(
+        fixline_core::ids::ArticleId::from_uuid(uuid::Uuid::now_v7()),
+        details(
+            json!({"kind": "repair_guide", "language": "zh-CN", "audience": "staff",
+            "title": "冰箱异响", "symptoms": "", "fault_codes": [], "models": [], "categories": [],
+            "parts": [], "tools": [], "body": "压缩机底脚松动。", "images": []}),
+        ),
+        at(2),
+    )
+    .unwrap();
+    let twins: Vec<_> = ["压缩机启动继电器 甲", "压缩机启动继电器 乙"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, title)| {
+            article_from(
+                json!({"kind": "repair_guide", "language": "zh-CN", "audience": "staff",
+                    "title": title, "symptoms": "", "fault_codes": [], "models": [],
+                    "categories": [], "parts": [], "tools": [], "body": "更换启动继电器。",
+                    "images": []}),
+                at(3 + i as i64),
+            )
+        })
+        .collect();
+    for a in [&guide, &faq, &draft].into_iter().chain(&twins) {
+        store.create_article(a, at(5)).unwrap();
+    }
+    let staff = Scope::default();
+    let public = Scope {
+        public_only: true,
+        ..Scope::default()
+    };
+    let find = |q: &str, scope: &Scope| titles(store.find_articles(q, scope, 10).unwrap());
+    let mut seen = Vec::new();
+    let mut note = |what: &str, found: Vec<String>| seen.push(format!("{what}: {found:?}"));
+    assert_eq!(
+        find("不制冷", &staff),
+        ["空调不制冷怎么办"],
+        "a Chinese substring"
+    );
+    assert_eq!(find("不冷", &staff), ["空调不制冷怎么办"], "a synonym");
+    assert_eq!(find("E1", &staff), ["空调不制冷怎么办"], "a fault code");
+    assert_eq!(find("leaking", &staff), ["Fridge leaking water"], "a word");
+    assert_eq!(find("leeking", &staff), ["Fridge leaking water"], "a typo");
+    assert_eq!(find("不制冷", &public), Vec::<String>::new(), "staff only");
+    assert_eq!(find("leak", &public), ["Fridge leaking water"]);
+    assert_eq!(
+        find("异响", &staff),
+        Vec::<String>::new(),
+        "drafts are not read"
+    );
+    note("继电器", find("继电器", &staff));
+    let suggested = store
+        .suggest_articles(Some("KFR-35GW"), Some("E1"), "外机不转", &staff, 5)
+        .unwrap();
+    assert_eq!(titles(suggested), ["空调不制冷怎么办"]);
+
+    // The desk's list: drafts too, by words, kind and state, newest change first.
+    let list = |filter: ArticleFilter| {
+        let page = store
+            .list_articles(&filter, Paging::new(None, None))
+            .unwrap();
+        let shown: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|a| a.working_copy().map(|w| w.title.clone()))
+            .collect();
+        (page.total, shown)
+    };
+    assert_eq!(list(ArticleFilter::default()).0, 5);
+    let drafts = ArticleFilter {
+        state: Some(fixline_api::knowledge::ArticleState::Draft),
+        ..Default::default()
+    };
+    assert_eq!(list(drafts), (1, vec!["冰箱异响".to_owned()]));
+    let words = |q: &str| ArticleFilter {
+        query: Some(q.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(words("异响")),
+        (1, vec!["冰箱异响".to_owned()]),
+        "a working title"
+    );
+    assert_eq!(
+        list(words("drain")),
+        (1, vec!["Fridge leaking water".to_owned()]),
+        "a body"
+    );
+    let faqs = ArticleFilter {
+        kind: Some(fixline_core::knowledge::ArticleKind::Faq),
+        ..Default::default()
+    };
+    assert_eq!(list(faqs).0, 1);
+
+    // Published, withdrawn, at the version the editor saw.
+    let published = store
+        .edit_article(draft.id, 1, ArticleEdit::Publish, at(10))
+        .unwrap();
+    assert_eq!(published.version, 2);
+    assert_eq!(find("异响", &staff), ["冰箱异响"]);
+    assert_eq!(
+        code(store.edit_article(draft.id, 1, ArticleEdit::Withdraw, at(11))),
+        "stale_version"
+    );
+    store
+        .edit_article(draft.id, 2, ArticleEdit::Withdraw, at(11))
+        .unwrap();
+    assert_eq!(find("异响", &staff), Vec::<String>::new());
+    assert_eq!(
+        code(store.edit_article(
+            fixline_core::ids::ArticleId::from_uuid(uuid::Uuid::now_v7()),
+            1,
+            ArticleEdit::Publish,
+            at(12)
+        )),
+        "not_found"
+    );
+
+    // Images: staff may load any article's, the public only a public published one's.
+    assert_eq!(
+        store.article_image(&sha, false).unwrap().as_deref(),
+        Some("image/png")
+    );
+    assert_eq!(store.article_image(&sha, true).unwrap(), None);
+    assert_eq!(store.article_image(&"cd".repeat(32), false).unwrap(), None);
+
+    // Customers' reads, and the request that followed them.
+    let (customer, site) = customer_with_site(store, json!({"name": "西湖大酒店"}));
+    let job = filed(store, customer, site, "冷柜不制冷", at(20));
+    store.record_help_read("visitor-1", faq.id, at(15)).unwrap();
+    store.record_help_read("visitor-1", faq.id, at(16)).unwrap();
+    store.record_help_read("visitor-2", faq.id, at(17)).unwrap();
+    assert_eq!(
+        code(store.record_help_read("visitor-1", guide.id, at(17))),
+        "not_found"
+    );
+    store.link_help_reads("visitor-1", job.id).unwrap();
+    let stats = store.article_read_stats().unwrap();
+    assert_eq!(stats.len(), 5);
+    assert_eq!(
+        (stats[0].article, stats[0].reads, stats[0].then_requested),
+        (faq.id, 3, 2)
+    );
+    note(
+        "stats",
+        stats
+            .iter()
+            .map(|s| format!("{} {} {}", s.title, s.reads, s.then_requested))
+            .collect(),
+    );
+
+    // A job's answers count on the article, and the helpful twin ranks first.
+    let engineer = EngineerId::from_uuid(uuid::Uuid::now_v7());
+    store
+        .create_engineer(engineer, engineer_details("陈建国"), at(0))
+        .unwrap();
+    let desk: fixline_core::role::Actor =
+        details(json!({"user": uuid::Uuid::from_u128(7), "name": "王芳", "role": "dispatcher"}));
+    let chen: fixline_core::role::Actor = details(json!({
+        "user": uuid::Uuid::from_u128(8), "name": "陈建国", "role": "engineer", "engineer": engineer
+    }));
+    let (policy, codes) = (Default::default(), Default::default());
+    let second = &twins[1];
+    let steps = [
+        (&desk, json!({"action": "assign", "engineer": engineer})),
+        (&chen, json!({"action": "accept"})),
+        (
+            &chen,
+            json!({"action": "rate_article", "article": twins[0].id, "helpful": false}),
+        ),
+        (
+            &chen,
+            json!({"action": "rate_article", "article": second.id, "helpful": true}),
+        ),
+    ];
+    for (i, (actor, step)) in steps.into_iter().enumerate() {
+        let action: Action = details(step.clone());
+        let ctx = ActionContext {
+            actor,
+            at: at(30 + i as i64),
+            policy: &policy,
+            codes: &codes,
+        };
+        store
+            .update_work_order(job.id, None, at(30 + i as i64), &mut |wo| {
+                Ok(wo.act(&action, &ctx)?)
+            })
+            .unwrap_or_else(|e| panic!("{step}: {e:?}"));
+    }
+    let counted = store.article(second.id).unwrap();
+    assert_eq!(
+        (counted.helpful, counted.not_helpful, counted.version),
+        (1, 0, 1)
+    );
+    assert_eq!(store.article(twins[0].id).unwrap().not_helpful, 1);
+    // A server's index hears of an answer after its commit: at once on SQLite, within
+    // moments on PostgreSQL.
+    let ranked = wait_for(
+        || find("继电器", &staff),
+        |t| t.first() == Some(&"压缩机启动继电器 乙".to_owned()),
+    );
+    note("继电器 after answers", ranked);
+    seen
+}
+
+/// Asks `look` until `done` holds of its answer, for up to five seconds; answers the last.
+fn wait_for<T>(mut look: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let seen = look();
+        if done(&seen) || std::time::Instant::now() > until {
+            return seen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_knowledge_base_keeps_the_same_rules_and_ranking_on_both_stores() {
+    let (on_sqlite, on_postgres) = on_both!(knowledge_rules);
+    assert_eq!(on_sqlite, on_postgres);
+    assert!(
+        on_sqlite
+            .last()
+            .unwrap()
+            .contains("[\"压缩机启动继电器 乙\", \"压缩机启动继电器 甲\"]"),
+        "{on_sqlite:?}"
+    );
+}
+
+/// Each server searches its own index: what one server publishes, withdraws or re-ranks
+/// reaches the other's through the database.
+#[test]
+fn an_article_published_on_one_server_is_found_on_the_other() {
+    use fixline_core::knowledge::ArticleEdit;
+    let pg = ThrowawayPostgres::start();
+    let (a, b) = (
+        PgStore::open(&pg.url).unwrap(),
+        PgStore::open(&pg.url).unwrap(),
+    );
+    let scope = fixline_kb::Scope::default();
+    let article = article_from(
+        serde_json::json!({"kind": "repair_guide", "language": "zh-CN", "audience": "staff",
+            "title": "洗衣机不脱水", "symptoms": "", "fault_codes": ["E21"], "models": [],
+            "categories": [], "parts": [], "tools": [], "body": "排水泵堵塞。", "images": []}),
+        t0(),
+    );
+    a.create_article(&article, t0()).unwrap();
+    let found = |s: &PgStore| titles(s.find_articles("不脱水", &scope, 5).unwrap());
+    assert_eq!(wait_for(|| found(&b), |t| !t.is_empty()), ["洗衣机不脱水"]);
+    b.edit_article(article.id, 1, ArticleEdit::Withdraw, t0())
+        .unwrap();
+    assert_eq!(
+        found(&b),
+        Vec::<String>::new(),
+        "at once on the server that wrote"
+    );
+    assert_eq!(
+        wait_for(|| found(&a), |t| t.is_empty()),
+        Vec::<String>::new()
+    );
+    // A third server, started now, builds its index from the database.
+    let c = PgStore::open(&pg.url).unwrap();
+    c.edit_article(article.id, 2, ArticleEdit::Publish, t0())
+        .unwrap();
+    let d = PgStore::open(&pg.url).unwrap();
+    assert_eq!(found(&d), ["洗衣机不脱水"]);
 }

@@ -9,6 +9,24 @@ use fixline_core::knowledge::search::{self, Plan, WEIGHTS};
 use fixline_core::knowledge::{Article, ArticleKind, Audience};
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// The index's tables, for an index kept beside a database that has none (the server on
+/// PostgreSQL keeps one per process). The SQLite databases' migrations made the same tables.
+pub const SCHEMA: &str = "
+CREATE VIRTUAL TABLE article_text USING fts5 (
+    title, symptoms, codes, models, body,
+    lang UNINDEXED, audience UNINDEXED, kind UNINDEXED, boost UNINDEXED,
+    tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE article_vocab USING fts5vocab (article_text, 'row');
+CREATE VIRTUAL TABLE article_grams USING fts5 (grams, tokenize = \"unicode61 tokenchars '#'\");
+CREATE VIRTUAL TABLE article_words USING fts5 (
+    title, symptoms, codes, models, body,
+    content = '', contentless_delete = 1,
+    tokenize = \"porter unicode61 remove_diacritics 2 categories 'Lu Ll Lt Nd'\"
+);
+CREATE TABLE article_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+";
+
 /// Which articles a reader may find, and in what language first.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

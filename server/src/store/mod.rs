@@ -51,6 +51,15 @@ pub use fixline_api::live::{Change, ChangeOp, Entity};
 /// A login: one wire type, in core, shared with the UI.
 pub use fixline_core::security::User;
 
+/// The store the settings name: PostgreSQL at `url`, else the SQLite file at `path`. Blocks
+/// while the schema is brought up to date.
+pub fn open(database: &crate::config::DatabaseConfig) -> Result<std::sync::Arc<dyn Store>> {
+    Ok(match &database.url {
+        Some(url) => std::sync::Arc::new(postgres::PgStore::open(url)?),
+        None => std::sync::Arc::new(SqliteStore::open(&database.path)?),
+    })
+}
+
 /// Paging as requested, already bounded.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {

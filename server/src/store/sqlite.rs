@@ -47,6 +47,7 @@ mod customers;
 mod engineers;
 mod improvements;
 mod knowledge;
+pub(crate) use knowledge::articles_at;
 mod kpis;
 mod notices;
 mod quality;

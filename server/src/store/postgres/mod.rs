@@ -1,14 +1,14 @@
-//! PostgreSQL, for several servers over one database (#19). Written so far: the migrations,
-//! the change log (`log.rs`: numbered from one counter row, announced with NOTIFY) and
-//! [`PgStore`] with the change feed, leases, settings, engineers and access (logins, sessions, keys,
-//! the security log). The other area traits follow; until
-//! then a server runs on SQLite only (`--db` takes a file).
+//! PostgreSQL, for several servers over one database (#19): [`PgStore`] implements every area
+//! of the store, one module per area as on SQLite; the change log (`log.rs`) is numbered from
+//! one counter row and announced with NOTIFY, which every server hears (`listen`); each server
+//! keeps its own search index of the knowledge base (`search.rs`).
 
 mod access;
 mod complaints;
 mod customers;
 mod engineers;
 mod facts;
+mod knowledge;
 mod kpis;
 mod log;
 mod notices;
@@ -16,6 +16,7 @@ mod outbox;
 mod quality;
 mod receipts;
 mod rows;
+mod search;
 mod sync;
 mod work_orders;
 
@@ -31,6 +32,8 @@ use tokio::sync::broadcast;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 pub use log::{CHANNEL, append, changes_since, latest_seq, migrate};
+pub use search::ARTICLE_CHANNEL;
+use search::SearchIndex;
 
 use super::{Change, ChangeFeed, LeaseStore, SettingStore};
 use crate::error::{Error, Result};
@@ -45,6 +48,7 @@ pub struct PgStore {
     pool: Pool,
     facts_area: std::sync::RwLock<Arc<super::FactsArea>>,
     feed: broadcast::Sender<Change>,
+    search: Arc<SearchIndex>,
     /// Its own runtime: the store's methods are blocking (called off the server's runtime),
     /// the driver is async. Always `Some` until dropped.
     runtime: Option<tokio::runtime::Runtime>,
@@ -95,19 +99,28 @@ impl PgStore {
             pool,
             facts_area: Default::default(),
             feed,
+            search: Arc::new(SearchIndex::new()?),
             runtime: Some(runtime),
         };
-        let pool = store.pool.clone();
+        let (pool, search) = (store.pool.clone(), Arc::clone(&store.search));
+        // The log's newest number before the index is built: the listener re-reads any article
+        // changed since, so none is missed (re-reading one twice does no harm).
         let published = store.block(async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             migrate(&mut client).await?;
-            latest_seq(&**client).await
+            let published = latest_seq(&**client).await?;
+            drop(client);
+            index_all(&pool, &search).await?;
+            Ok(published)
         })?;
         store.spawn(listen(
             config,
-            store.pool.clone(),
-            store.feed.clone(),
-            Arc::new(AtomicI64::new(published)),
+            Heard {
+                pool: store.pool.clone(),
+                feed: store.feed.clone(),
+                search: Arc::clone(&store.search),
+                published: Arc::new(AtomicI64::new(published)),
+            },
         ));
         Ok(store)
     }
@@ -173,36 +186,69 @@ fn pool_error(e: deadpool_postgres::PoolError) -> Error {
     Error::Internal(format!("no database connection: {e}"))
 }
 
-/// Hears every server's commits (NOTIFY on the log's channel) and publishes the changes, read
-/// from the log, to this server's subscribers. Reconnects when the connection drops, catching
-/// up from the log; subscribers fill any gap from the log themselves.
-async fn listen(
-    config: tokio_postgres::Config,
+/// What the listener keeps current on this server: the live feed and the search index.
+struct Heard {
     pool: Pool,
     feed: broadcast::Sender<Change>,
+    search: Arc<SearchIndex>,
+    /// The newest change published to the feed.
     published: Arc<AtomicI64>,
-) {
+}
+
+/// What one notification asks for.
+enum Notice {
+    /// New changes in the log.
+    Logged,
+    /// This article's standing changed without a logged change.
+    Article(uuid::Uuid),
+}
+
+/// Hears every server's commits (NOTIFY on the log's channel and [`ARTICLE_CHANNEL`]) and
+/// publishes the changes, read from the log, to this server's subscribers, re-indexing each
+/// article changed. Reconnects when the connection drops, catching up from the log (and, as
+/// an article's notice may have been missed meanwhile, re-indexing every article);
+/// subscribers fill any gap from the log themselves.
+async fn listen(config: tokio_postgres::Config, heard: Heard) {
+    let mut reconnected = false;
     loop {
         match config.connect(NoTls).await {
             Ok((client, mut connection)) => {
-                let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<()>();
+                let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel::<Notice>();
                 let messages = tokio::spawn(async move {
                     let mut messages =
                         futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(Ok(message)) = messages.next().await {
-                        if matches!(message, AsyncMessage::Notification(_)) && tx.send(()).is_err()
-                        {
+                        let AsyncMessage::Notification(n) = message else {
+                            continue;
+                        };
+                        let notice = if n.channel() == ARTICLE_CHANNEL {
+                            match n.payload().parse() {
+                                Ok(id) => Notice::Article(id),
+                                Err(_) => continue,
+                            }
+                        } else {
+                            Notice::Logged
+                        };
+                        if tx.send(notice).is_err() {
                             break;
                         }
                     }
                 });
-                if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                let listening = format!("LISTEN {CHANNEL}; LISTEN {ARTICLE_CHANNEL}");
+                if let Err(e) = client.batch_execute(&listening).await {
                     tracing::warn!("listening for other servers' changes: {e}");
                 } else {
+                    if reconnected && let Err(e) = index_all(&heard.pool, &heard.search).await {
+                        tracing::warn!("re-indexing the articles: {e}");
+                    }
+                    reconnected = true;
                     // Whatever was committed before the LISTEN took hold, then each commit.
-                    catch_up(&pool, &feed, &published).await;
-                    while heard.recv().await.is_some() {
-                        catch_up(&pool, &feed, &published).await;
+                    catch_up(&heard).await;
+                    while let Some(notice) = notices.recv().await {
+                        match notice {
+                            Notice::Logged => catch_up(&heard).await,
+                            Notice::Article(id) => reindex(&heard, vec![id]).await,
+                        }
                     }
                 }
                 messages.abort();
@@ -213,18 +259,25 @@ async fn listen(
     }
 }
 
-async fn catch_up(pool: &Pool, feed: &broadcast::Sender<Change>, published: &AtomicI64) {
-    let Ok(client) = pool.get().await else {
+async fn catch_up(heard: &Heard) {
+    let Ok(client) = heard.pool.get().await else {
         return;
     };
     loop {
-        let after = published.load(Ordering::Acquire);
+        let after = heard.published.load(Ordering::Acquire);
         match changes_since(&**client, after, PAGE).await {
             Ok(page) => {
                 let full = page.len() == PAGE as usize;
+                let mut articles = Vec::new();
                 for change in page {
-                    published.fetch_max(change.seq, Ordering::AcqRel);
-                    let _ = feed.send(change);
+                    heard.published.fetch_max(change.seq, Ordering::AcqRel);
+                    if change.entity == super::Entity::Article {
+                        articles.push(change.entity_id);
+                    }
+                    let _ = heard.feed.send(change);
+                }
+                if !articles.is_empty() {
+                    reindex(heard, articles).await;
                 }
                 if !full {
                     return;
@@ -236,6 +289,63 @@ async fn catch_up(pool: &Pool, feed: &broadcast::Sender<Change>, published: &Ato
             }
         }
     }
+}
+
+/// Re-reads these articles and indexes them as they now stand.
+async fn reindex(heard: &Heard, ids: Vec<uuid::Uuid>) {
+    let read = async {
+        let client = heard.pool.get().await.map_err(pool_error)?;
+        rows::docs::<fixline_core::knowledge::Article>(
+            &**client,
+            "SELECT doc FROM articles WHERE id = ANY($1)",
+            &[&ids],
+        )
+        .await
+    };
+    let indexed = match read.await {
+        Ok(articles) => put(&heard.search, articles).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = indexed {
+        tracing::warn!("re-indexing an article another server changed: {e}");
+    }
+}
+
+/// Indexes every article, a page at a time.
+async fn index_all(pool: &Pool, search: &Arc<SearchIndex>) -> Result<()> {
+    const BATCH: i64 = 1000;
+    let client = pool.get().await.map_err(pool_error)?;
+    let mut after = uuid::Uuid::nil();
+    loop {
+        let rows = client
+            .query(
+                "SELECT id, doc FROM articles WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &BATCH],
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        let articles = rows
+            .into_iter()
+            .map(|r| rows::read(r.get(1)))
+            .collect::<Result<Vec<fixline_core::knowledge::Article>>>()?;
+        put(search, articles).await?;
+    }
+    let search = Arc::clone(search);
+    tokio::task::spawn_blocking(move || search.optimize())
+        .await
+        .map_err(|e| Error::Internal(format!("indexing: {e}")))?
+}
+
+/// Indexing is SQLite work: off the runtime's threads.
+async fn put(
+    search: &Arc<SearchIndex>,
+    articles: Vec<fixline_core::knowledge::Article>,
+) -> Result<()> {
+    let search = Arc::clone(search);
+    tokio::task::spawn_blocking(move || search.put(&articles))
+        .await
+        .map_err(|e| Error::Internal(format!("indexing: {e}")))?
 }
 
 impl ChangeFeed for PgStore {

@@ -85,6 +85,12 @@ async fn count_answers(
             &[article.id.as_uuid(), &super::rows::doc(&article)?],
         )
         .await?;
+        // Its rank changed: every server's search index re-reads it after the commit.
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&super::ARTICLE_CHANNEL, &article.id.to_string()],
+        )
+        .await?;
     }
     Ok(())
 }

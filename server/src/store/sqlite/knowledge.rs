@@ -77,7 +77,8 @@ pub(super) fn count_answers(
     Ok(())
 }
 
-fn articles_at(c: &Connection, rowids: Vec<i64>) -> Result<Vec<Article>> {
+/// The articles at these index rows (`articles.rowid`), as readers see them, in that order.
+pub(crate) fn articles_at(c: &Connection, rowids: Vec<i64>) -> Result<Vec<Article>> {
     let mut stmt = c.prepare_cached("SELECT doc FROM articles WHERE rowid = ?1")?;
     let mut out = Vec::with_capacity(rowids.len());
     for rowid in rowids {
