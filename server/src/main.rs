@@ -56,6 +56,17 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Move a SQLite database into a new PostgreSQL database, every table compared after the
+    /// copy (all or nothing). Stop the servers on the file first: what they write later stays
+    /// behind.
+    MigrateStore {
+        /// The SQLite database file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database: `postgres://user:password@host:port/database`.
+        #[arg(long)]
+        to: String,
+    },
     /// Print the API's OpenAPI document (the one served at /api/openapi.json).
     Openapi,
     /// Copy the database to a new file while the server runs (SQLite's online backup; on
@@ -125,6 +136,25 @@ fn main() -> anyhow::Result<()> {
                 "restored {} from {}",
                 config.database.path.display(),
                 from.display()
+            );
+            Ok(())
+        }
+        Command::MigrateStore { from, to } => {
+            if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+                anyhow::bail!("--to takes a postgres:// URL; --from a SQLite file");
+            }
+            let mut target = config.database.clone();
+            target.set(&to);
+            let moved = store::postgres::moving::move_sqlite(&from, &to)
+                .with_context(|| format!("moving {} into {}", from.display(), target.describe()))?;
+            for table in &moved {
+                println!("{:>8}  {}", table.rows, table.table);
+            }
+            println!(
+                "moved {} rows in {} tables into {}; every table compared after the copy",
+                moved.iter().map(|t| t.rows).sum::<usize>(),
+                moved.len(),
+                target.describe()
             );
             Ok(())
         }

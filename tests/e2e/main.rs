@@ -23,6 +23,7 @@ mod knowledge;
 mod kpis;
 mod lifecycle;
 mod local_day;
+mod move_store;
 mod notify;
 mod operate;
 mod outbox_kill;

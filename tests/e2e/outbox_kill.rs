@@ -15,14 +15,14 @@ const MONDAY_TEN: &str = "2026-12-07T02:00:00Z";
 const REQUESTS: usize = 12;
 
 /// Starts the server process over `db`; returns it and its address once it listens.
-async fn start(db: &std::path::Path, start: &str, smtp_port: u16) -> (Child, String) {
+async fn start(db: &str, start: &str, smtp_port: u16) -> (Child, String) {
     crate::processes::server_process(db, start, smtp_port, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_committed_before_a_kill_are_sent_once_after_the_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("fixline.db");
+    let db = fixline_tests::shared_database(&dir.path().join("fixline.db")).await;
     // First life: no worker, so nothing is sent; every request's notice is only in the outbox.
     let (mut first, base) = start(&db, MONDAY_TEN, 0).await;
     let desk = crate::processes::admin(&base).await;

@@ -12,7 +12,7 @@ use serde_json::json;
 /// `env` added (`FIXLINE__…` settings); returns it and its address once it listens. SMTP port
 /// 0 keeps the notification worker off.
 pub async fn server_process(
-    db: &std::path::Path,
+    db: &str,
     start: &str,
     smtp_port: u16,
     env: &[(&str, &str)],

@@ -1,4 +1,5 @@
-//! Several server processes over one database file. Periodic work runs once between them and
+//! Several server processes over one database (a SQLite file; on the suite's PostgreSQL run, a
+//! PostgreSQL database). Periodic work runs once between them and
 //! goes on when the server doing it dies: the late-job watcher ticks every second, the one
 //! holding its lease is SIGKILLed, and one of the other two takes over. A change written
 //! through one server reaches a console connected to another.
@@ -53,7 +54,7 @@ async fn until(bases: &[&String], what: &str, done: impl Fn(&[u64]) -> bool) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_minute_ticker_runs_once_across_servers_and_survives_its_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
+    let db = fixline_tests::shared_database(&dir.path().join("shared.db")).await;
     let now = chrono::Utc::now().to_rfc3339();
     let every_second = [("FIXLINE__DISPATCH__LATE_CHECK_SECS", "1")];
     let mut children = Killed(Vec::new());
@@ -90,7 +91,7 @@ async fn the_minute_ticker_runs_once_across_servers_and_survives_its_holder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_on_one_server_reaches_a_console_on_another() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
+    let db = fixline_tests::shared_database(&dir.path().join("shared.db")).await;
     let now = chrono::Utc::now().to_rfc3339();
     let (first, a) = server_process(&db, &now, 0, &[]).await;
     let (second, b) = server_process(&db, &now, 0, &[]).await;

@@ -1,5 +1,9 @@
 //! Test harness: boots the real dispatch server on `127.0.0.1:0` over a real SQLite file in a
 //! temporary directory, and a small HTTP client that signs in as a role.
+//!
+//! With `FIXLINE_TEST_STORE=postgres` (and `FIXLINE_TEST_POSTGRES`, the URL of a PostgreSQL
+//! the tests may create databases on; `cargo xtask test` starts a throwaway one), each fresh
+//! server gets a fresh PostgreSQL database instead: the same suite runs on both stores.
 
 // Harness types hold servers, clients and tasks; printing them helps no test.
 #![allow(missing_debug_implementations)]
@@ -9,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fixline_core::role::Role;
-use fixline_server::store::{SqliteStore, Store};
+use fixline_server::store::Store;
 use fixline_server::{AppState, Config, NewUser};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -25,6 +29,36 @@ pub mod webdriver;
 pub mod wechat;
 
 pub const PASSWORD: &str = "test-password";
+
+/// On PostgreSQL, the database standing for each test's database file.
+static DATABASES: std::sync::Mutex<std::collections::BTreeMap<PathBuf, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// The database server processes share: the SQLite file, or on the suite's PostgreSQL run a
+/// fresh PostgreSQL database (its URL).
+pub async fn shared_database(file: &Path) -> String {
+    match postgres::for_the_suite() {
+        Some(url) => postgres::fresh_database(&url).await,
+        None => file.display().to_string(),
+    }
+}
+
+/// Servers started over `db_path` use the PostgreSQL database at `url` instead.
+pub fn on_postgres(db_path: &Path, url: String) {
+    DATABASES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(db_path.to_owned(), url);
+}
+
+/// The PostgreSQL database a server over `db_path` uses, when the suite runs on PostgreSQL.
+pub fn database_url(db_path: &Path) -> Option<String> {
+    DATABASES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(db_path)
+        .cloned()
+}
 
 /// The repository root. Cargo says where at run time: clones that share one target dir share
 /// test binaries, and the path built into one may be another clone's.
@@ -78,6 +112,9 @@ impl TestServer {
     ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("fixline.db");
+        if let Some(url) = postgres::for_the_suite() {
+            on_postgres(&db_path, postgres::fresh_database(&url).await);
+        }
         let mut server = TestServer::start_timed(&db_path, "127.0.0.1:0", now, configure).await;
         let store = Arc::clone(&server.store);
         tokio::task::spawn_blocking(move || {
@@ -130,15 +167,14 @@ impl TestServer {
         now: Option<chrono::DateTime<chrono::Utc>>,
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
-        let path = db_path.to_owned();
-        let store: Arc<dyn Store> = Arc::new(
-            tokio::task::spawn_blocking(move || SqliteStore::open(&path))
-                .await
-                .expect("join")
-                .expect("open store"),
-        );
         let mut config = Config::default();
         config.database.path = db_path.to_owned();
+        config.database.url = database_url(db_path);
+        let database = config.database.clone();
+        let store = tokio::task::spawn_blocking(move || fixline_server::store::open(&database))
+            .await
+            .expect("join")
+            .expect("open store");
         config.server.max_body_bytes = 64 * 1024;
         // Notices are sent only in the tests about them: the others' SMTP sinks get the
         // receipts they expect and nothing else.

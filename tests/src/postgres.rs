@@ -7,6 +7,34 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The PostgreSQL to run the end-to-end suite on, if it runs on PostgreSQL
+/// (`FIXLINE_TEST_STORE=postgres`): `FIXLINE_TEST_POSTGRES`.
+pub fn for_the_suite() -> Option<String> {
+    if std::env::var("FIXLINE_TEST_STORE").ok()? != "postgres" {
+        return None;
+    }
+    Some(std::env::var("FIXLINE_TEST_POSTGRES").expect(
+        "FIXLINE_TEST_STORE=postgres needs FIXLINE_TEST_POSTGRES, a postgres:// URL to make databases on",
+    ))
+}
+
+/// A new, empty database on the server at `url`; answers its URL.
+pub async fn fresh_database(url: &str) -> String {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connecting to the test PostgreSQL");
+    let connected = tokio::spawn(connection);
+    let name = format!("fixline_{}", uuid::Uuid::now_v7().simple());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a test database");
+    drop(client);
+    let _ = connected.await;
+    let (base, _) = url.rsplit_once('/').expect("a URL with a database name");
+    format!("{base}/{name}")
+}
+
 pub struct ThrowawayPostgres {
     /// Where to connect: `postgres://fixline@127.0.0.1:<port>/postgres`.
     pub url: String,
@@ -57,7 +85,7 @@ impl ThrowawayPostgres {
         );
         let log = cluster.data.join("server.log");
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-p {port} -c listen_addresses=127.0.0.1 -c max_connections=400 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             path(&cluster.data)
         );
         cluster.run(

@@ -451,8 +451,52 @@ fn test() -> Result<()> {
             ("FIXLINE_AXE", axe.as_os_str()),
         ],
     )?;
+    // The server's end-to-end suite again on PostgreSQL (#19): a throwaway cluster, a fresh
+    // database for each server the tests start. Left out: the tests that already run both
+    // stores side by side or move one into the other.
+    run(
+        "cargo",
+        &[
+            "build",
+            "--package",
+            "fixline-tests",
+            "--bin",
+            "with-postgres",
+        ],
+    )?;
+    let with_postgres = target_dir().join("debug/with-postgres");
+    run_with(
+        "xvfb-run",
+        &[
+            "-a",
+            "-s",
+            "-screen 0 1280x1024x24",
+            with_postgres.to_str().context("a UTF-8 target dir")?,
+            "cargo",
+            "test",
+            "--package",
+            "fixline-tests",
+            "--test",
+            "e2e",
+            "--",
+            "--include-ignored",
+            "--skip",
+            "two_stores::",
+            "--skip",
+            "postgres_log::",
+            "--skip",
+            "move_store::",
+        ],
+        &[
+            ("FIXLINE_OPENAPI_VALIDATOR", validator.as_os_str()),
+            ("FIXLINE_SCHEMATHESIS", schemathesis.as_os_str()),
+            ("FIXLINE_MOTO", moto.as_os_str()),
+            ("FIXLINE_AXE", axe.as_os_str()),
+        ],
+    )?;
     eprintln!(
-        "\nAll checks and tests passed. Screenshots of the main screens: tests/artifacts/screenshots/"
+        "\nAll checks and tests passed, on SQLite and on PostgreSQL. Screenshots of the main \
+         screens: tests/artifacts/screenshots/"
     );
     Ok(())
 }

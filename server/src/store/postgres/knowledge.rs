@@ -23,12 +23,7 @@ const LISTED_MATCHES: usize = 200;
 
 /// Writes the article's row, the images it shows and its change, in `tx`.
 async fn save(tx: &Transaction<'_>, article: &Article, op: ChangeOp, at: Timestamp) -> Result<()> {
-    write(tx, article, op, Vec::new())
-        .await
-        .map_err(|e| match e {
-            Error::Postgres(e) => super::constraint(e, "article"),
-            e => e,
-        })?;
+    write(tx, article, op, Vec::new()).await?;
     let id = article.id.as_uuid();
     tx.execute("DELETE FROM article_images WHERE article_id = $1", &[id])
         .await?;

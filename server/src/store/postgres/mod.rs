@@ -11,6 +11,7 @@ mod facts;
 mod knowledge;
 mod kpis;
 mod log;
+pub mod moving;
 mod notices;
 mod outbox;
 mod quality;

@@ -112,7 +112,11 @@ pub(super) async fn write<R: Record>(
         .iter()
         .map(|p| p.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    tx.execute(&sql, &refs).await?;
+    // A duplicate or a reference to nothing (a hand-over to an engineer who does not exist)
+    // is the request's fault, as on SQLite.
+    tx.execute(&sql, &refs)
+        .await
+        .map_err(|e| super::constraint(e, R::NAME))?;
     Ok(())
 }
 
