@@ -17,6 +17,7 @@ mod contract;
 mod desk;
 mod dispatch;
 mod eta;
+mod failover;
 mod geocode;
 mod intake;
 mod knowledge;

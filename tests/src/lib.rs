@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 pub mod hooks;
 pub mod postgres;
 pub mod printer;
+pub mod proxy;
 pub mod sms;
 pub mod smtp;
 pub mod webdriver;
@@ -110,9 +111,19 @@ impl TestServer {
         now: Option<chrono::DateTime<chrono::Utc>>,
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
+        TestServer::start_fresh_on(postgres::for_the_suite(), now, configure).await
+    }
+
+    /// A fresh database with an `admin` login: a new database on the PostgreSQL at `postgres`
+    /// (a `postgres://` URL), else a SQLite file.
+    pub async fn start_fresh_on(
+        postgres: Option<String>,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("fixline.db");
-        if let Some(url) = postgres::for_the_suite() {
+        if let Some(url) = postgres {
             on_postgres(&db_path, postgres::fresh_database(&url).await);
         }
         let mut server = TestServer::start_timed(&db_path, "127.0.0.1:0", now, configure).await;
@@ -516,7 +527,8 @@ pub async fn crew_at_configured(
     crew_on(TestServer::start_at_time_configured(now, configure).await).await
 }
 
-async fn crew_on(server: TestServer) -> Crew {
+/// The crew (admin, desk, chen) on `server`.
+pub async fn crew_on(server: TestServer) -> Crew {
     let admin = server.login("admin").await;
     let desk = server.user(&admin, "desk", Role::Dispatcher, None).await;
     let chen_id = engineer(&admin, "陈建国", "西湖区").await;
@@ -665,9 +677,18 @@ pub async fn signed_in_device(
     dir: &Path,
     username: &str,
 ) -> fixline_device::DeviceStore {
+    signed_in_device_at(&server.url(""), dir, username).await
+}
+
+/// A device signed in to the server at `base` (`http://host:port`).
+pub async fn signed_in_device_at(
+    base: &str,
+    dir: &Path,
+    username: &str,
+) -> fixline_device::DeviceStore {
     let store =
         fixline_device::DeviceStore::open(&dir.join(format!("{username}.db"))).expect("device db");
-    let session = fixline_device::ServerLink::new(&server.url(""))
+    let session = fixline_device::ServerLink::new(base)
         .expect("server address")
         .sign_in(username, PASSWORD)
         .await
