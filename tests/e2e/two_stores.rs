@@ -82,7 +82,7 @@ fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
 
 /// Logins, sessions, the security log, sign-in failures, intake and device keys and the seal
 /// secret: what the server's access layer relies on.
-fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
+fn access_rules<S: AccessStore + EngineerStore + fixline_server::store::ChangeFeed>(store: &S) {
     let at = |m: i64| t0() + TimeDelta::minutes(m);
     let e1 = EngineerId::from_uuid(uuid::Uuid::now_v7());
     let e2 = EngineerId::from_uuid(uuid::Uuid::now_v7());
@@ -96,9 +96,21 @@ fn access_rules<S: AccessStore + EngineerStore>(store: &S) {
     // Logins: an engineer's names its engineer record, and the record names it back.
     let chen = login("chen", Role::Engineer, Some(e1));
     let desk = login("Desk", Role::Dispatcher, None);
+    let before = store.latest_seq().unwrap();
     store.create_user(&chen, "hash-chen", at(1)).unwrap();
     store.create_user(&desk, "hash-desk", at(1)).unwrap();
     assert_eq!(store.engineer(e1).unwrap().user_id, Some(chen.id));
+    let logged: Vec<_> = store
+        .changes_since(before, 10)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.entity, c.entity_id))
+        .collect();
+    assert_eq!(
+        logged,
+        [(fixline_server::store::Entity::Engineer, *e1.as_uuid())],
+        "the link is logged, so consoles showing the engineer learn of it"
+    );
     assert_eq!(
         code(store.create_user(&login("desk", Role::Admin, None), "h", at(1))),
         "conflict",

@@ -251,7 +251,7 @@ impl AccessStore for SqliteStore {
     }
 
     fn create_user(&self, user: &User, password_hash: &str, at: Timestamp) -> Result<()> {
-        self.write(|tx, _| {
+        self.write(|tx, log| {
             tx.execute(
                 "INSERT INTO users (id, username, display_name, role, engineer_id, password_hash, disabled, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -276,7 +276,8 @@ impl AccessStore for SqliteStore {
             if let Some(e) = user.engineer_id {
                 let mut engineer: Engineer = get(tx, *e.as_uuid())?;
                 engineer.user_id = Some(user.id);
-                write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+                // Logged, so consoles showing the engineer learn of the login at once.
+                put(tx, log, &engineer, ChangeOp::Updated, at)?;
             }
             Ok(())
         })
@@ -347,7 +348,7 @@ impl AccessStore for SqliteStore {
         password_hash: Option<&str>,
         event: &SecurityEvent,
     ) -> Result<User> {
-        self.write(|tx, _| {
+        self.write(|tx, log| {
             let user = id.to_string();
             let found = match change {
                 AccessChange::Disable => {
@@ -366,7 +367,7 @@ impl AccessStore for SqliteStore {
                     })? as usize
                 }
                 AccessChange::ChangeRole { role, engineer_id } => {
-                    change_role(tx, id, *role, *engineer_id)?
+                    change_role(tx, log, id, *role, *engineer_id, event.at)?
                 }
             };
             if found == 0 {
@@ -453,9 +454,11 @@ pub(super) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, St
 /// names its login too). Returns how many logins it found (0 or 1).
 pub(super) fn change_role(
     tx: &Transaction<'_>,
+    log: &mut ChangeLog,
     id: UserId,
     role: Role,
     engineer_id: Option<EngineerId>,
+    at: Timestamp,
 ) -> Result<usize> {
     let user = id.to_string();
     let Some(before) = tx
@@ -479,12 +482,12 @@ pub(super) fn change_role(
     if let Some(e) = before {
         let mut engineer: Engineer = get(tx, *e.as_uuid())?;
         engineer.user_id = None;
-        write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+        put(tx, log, &engineer, ChangeOp::Updated, at)?;
     }
     if let Some(e) = engineer_id {
         let mut engineer: Engineer = get(tx, *e.as_uuid())?;
         engineer.user_id = Some(id);
-        write_row(tx, &engineer, ChangeOp::Updated, Vec::new())?;
+        put(tx, log, &engineer, ChangeOp::Updated, at)?;
     }
     tx.execute(
         "UPDATE users SET role = ?2, engineer_id = ?3 WHERE id = ?1",
