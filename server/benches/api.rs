@@ -233,6 +233,23 @@ async fn sign_in(http: &reqwest::Client, addr: std::net::SocketAddr, username: &
     login["token"].as_str().expect("token").to_owned()
 }
 
+/// The work-order list `query` selects, as `token` sees it.
+async fn listed(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    query: &str,
+    token: &str,
+) -> serde_json::Value {
+    http.get(format!("http://{addr}/api/v1/work-orders?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("list body")
+}
+
 /// The two scenarios against `addrs`, each client on the server after the last one's.
 async fn scenarios(
     addrs: Vec<std::net::SocketAddr>,
@@ -245,17 +262,13 @@ async fn scenarios(
     let mut chosen = None;
     for n in 1..=30 {
         let token = sign_in(&http, first, &format!("eng{n:02}")).await;
-        let open: serde_json::Value = http
-            .get(format!(
-                "http://{first}/api/v1/work-orders?open=true&status=accepted,on_site,en_route,assigned"
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("list body");
+        let open = listed(
+            &http,
+            first,
+            "open=true&status=accepted,on_site,en_route,assigned",
+            &token,
+        )
+        .await;
         if open["items"][0]["id"].as_str().is_some() {
             chosen = Some(token);
             break;
@@ -265,17 +278,7 @@ async fn scenarios(
     // A dispatcher re-triaging a triaged job: a full transition (state machine, history,
     // change log, live feed) that leaves the order the same size, so every run is alike.
     let desk_token = sign_in(&http, first, "dispatcher").await;
-    let triaged: serde_json::Value = http
-        .get(format!(
-            "http://{first}/api/v1/work-orders?status=triaged&per_page=200"
-        ))
-        .bearer_auth(&desk_token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("list body");
+    let triaged = listed(&http, first, "status=triaged&per_page=200", &desk_token).await;
     // Requests in turn over the triaged orders: a desk re-triages many jobs, not one job
     // sixteen times at once (which on PostgreSQL would measure retries after lost races).
     let orders: Vec<String> = triaged["items"]

@@ -2,7 +2,6 @@
 //! desk writes and an engineer's device syncs through the proxy: no acknowledged write is lost,
 //! nothing is applied twice, and the device syncs through whichever server answers.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -187,21 +186,7 @@ async fn servers_killed_behind_a_proxy_lose_no_acknowledged_write_and_double_not
         "{outbox:?}"
     );
 
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for job in &jobs {
-        let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
-        for n in order["notes"].as_array().unwrap() {
-            *seen
-                .entry(n["text"].as_str().unwrap().to_owned())
-                .or_default() += 1;
-        }
-        let local = device.job(job.parse().unwrap()).unwrap();
-        assert_eq!(
-            serde_json::to_value(&local.work_order).unwrap(),
-            order,
-            "device and server agree"
-        );
-    }
+    let seen = fixline_tests::notes_agreed(&desk, &device, &jobs).await;
     for n in 0..written {
         assert_eq!(
             seen.get(&format!("device note #{n}")),

@@ -680,6 +680,33 @@ pub async fn signed_in_device(
     signed_in_device_at(&server.url(""), dir, username).await
 }
 
+/// How many times each note's text is on the server's copies of `jobs`, after checking that
+/// the device shows each job exactly as the server has it.
+pub async fn notes_agreed(
+    desk: &Client,
+    device: &fixline_device::DeviceStore,
+    jobs: &[String],
+) -> std::collections::BTreeMap<String, usize> {
+    let mut seen = std::collections::BTreeMap::new();
+    for job in jobs {
+        let (_, order) = desk.get(&format!("/api/v1/work-orders/{job}")).await;
+        for n in order["notes"].as_array().expect("notes") {
+            *seen
+                .entry(n["text"].as_str().expect("a note's text").to_owned())
+                .or_default() += 1;
+        }
+        let local = device
+            .job(job.parse().expect("an id"))
+            .expect("the job on the device");
+        assert_eq!(
+            serde_json::to_value(&local.work_order).expect("json"),
+            order,
+            "device and server agree on {job}"
+        );
+    }
+    seen
+}
+
 /// A device signed in to the server at `base` (`http://host:port`).
 pub async fn signed_in_device_at(
     base: &str,

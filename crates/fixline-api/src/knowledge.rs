@@ -33,6 +33,16 @@ pub enum ArticleState {
     Published,
 }
 
+impl ArticleState {
+    /// As the stores keep it in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleState::Draft => "draft",
+            ArticleState::Published => "published",
+        }
+    }
+}
+
 /// What customers did with an article at `/help` or beside the request form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,4 +56,22 @@ pub struct ArticleReadStats {
     /// Engineers' "did this help?" answers.
     pub helpful: u32,
     pub not_helpful: u32,
+}
+
+impl ArticleReadStats {
+    /// An article's figures: customers' reads (and those followed by a request) as counted,
+    /// engineers' answers as the article keeps them.
+    pub fn of(article: &fixline_core::knowledge::Article, reads: i64, then_requested: i64) -> Self {
+        ArticleReadStats {
+            article: article.id,
+            title: article
+                .working_copy()
+                .map(|w| w.title.clone())
+                .unwrap_or_default(),
+            reads: reads.max(0) as u64,
+            then_requested: then_requested.max(0) as u64,
+            helpful: article.helpful,
+            not_helpful: article.not_helpful,
+        }
+    }
 }

@@ -309,6 +309,16 @@ impl Article {
         Ok(())
     }
 
+    /// The media type of an image the published or draft copy shows.
+    pub fn image_type(&self, sha256: &str) -> Option<&str> {
+        self.published
+            .iter()
+            .chain(self.draft.iter())
+            .flat_map(|c| &c.images)
+            .find(|i| i.sha256 == sha256)
+            .map(|i| i.media_type.as_str())
+    }
+
     /// What an engineer's device or a customer receives: the published copy only.
     pub fn for_readers(&self) -> Option<Article> {
         self.published.as_ref()?;

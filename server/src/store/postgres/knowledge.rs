@@ -3,7 +3,7 @@
 //! (`search.rs`), which every article write here updates at once and every other server's
 //! reaches through the change log.
 
-use fixline_api::knowledge::{ArticleReadStats, ArticleState};
+use fixline_api::knowledge::ArticleReadStats;
 use fixline_api::live::ChangeOp;
 use fixline_core::Timestamp;
 use fixline_core::ids::{ArticleId, WorkOrderId};
@@ -112,13 +112,7 @@ impl KnowledgeStore for PgStore {
             .transpose()?;
         let title = words.map(like);
         let kind = filter.kind.map(|k| k.as_str().to_owned());
-        let state = filter.state.map(|s| {
-            match s {
-                ArticleState::Draft => "draft",
-                ArticleState::Published => "published",
-            }
-            .to_owned()
-        });
+        let state = filter.state.map(|s| s.as_str().to_owned());
         self.with(move |c| async move {
             let found = found.unwrap_or_default();
             let matching = "FROM articles
@@ -203,10 +197,8 @@ impl KnowledgeStore for PgStore {
         })?;
         Ok(shown
             .iter()
-            .flat_map(|a| a.published.iter().chain(a.draft.iter()))
-            .flat_map(|c| &c.images)
-            .find(|i| i.sha256 == sha256)
-            .map(|i| i.media_type.clone()))
+            .find_map(|a| a.image_type(sha256))
+            .map(str::to_owned))
     }
 
     fn record_help_read(&self, visitor: &str, article: ArticleId, at: Timestamp) -> Result<()> {
@@ -250,19 +242,12 @@ impl KnowledgeStore for PgStore {
                 .await?;
             rows.into_iter()
                 .map(|r| {
-                    let a: Article = read(r.get(0))?;
                     let (reads, requested): (i64, i64) = (r.get(1), r.get(2));
-                    Ok(ArticleReadStats {
-                        article: a.id,
-                        title: a
-                            .working_copy()
-                            .map(|w| w.title.clone())
-                            .unwrap_or_default(),
-                        reads: reads.max(0) as u64,
-                        then_requested: requested.max(0) as u64,
-                        helpful: a.helpful,
-                        not_helpful: a.not_helpful,
-                    })
+                    Ok(ArticleReadStats::of(
+                        &read::<Article>(r.get(0))?,
+                        reads,
+                        requested,
+                    ))
                 })
                 .collect()
         })

@@ -3,7 +3,7 @@
 //! each article shows, engineers' answers counted from their jobs, and customers' reads.
 
 use crate::store::KnowledgeStore;
-use fixline_api::knowledge::{ArticleReadStats, ArticleState};
+use fixline_api::knowledge::ArticleReadStats;
 use fixline_core::Timestamp;
 use fixline_core::ids::{ArticleId, WorkOrderId};
 use fixline_core::knowledge::{
@@ -238,13 +238,7 @@ impl KnowledgeStore for SqliteStore {
                 sql.push_str(&format!(" AND kind = ?{}", args.len()));
             }
             if let Some(state) = filter.state {
-                args.push(Value::Text(
-                    match state {
-                        ArticleState::Draft => "draft",
-                        ArticleState::Published => "published",
-                    }
-                    .to_owned(),
-                ));
+                args.push(Value::Text(state.as_str().to_owned()));
                 sql.push_str(&format!(" AND state = ?{}", args.len()));
             }
             let total: i64 = c.query_row(
@@ -331,10 +325,8 @@ impl KnowledgeStore for SqliteStore {
             )?;
             Ok(docs
                 .iter()
-                .flat_map(|a| a.published.iter().chain(a.draft.iter()))
-                .flat_map(|c| &c.images)
-                .find(|i| i.sha256 == sha256)
-                .map(|i| i.media_type.clone()))
+                .find_map(|a| a.image_type(sha256))
+                .map(str::to_owned))
         })
     }
 
@@ -386,18 +378,7 @@ impl KnowledgeStore for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (doc, reads, requested) = row?;
-                let a: Article = from_json(&doc)?;
-                out.push(ArticleReadStats {
-                    article: a.id,
-                    title: a
-                        .working_copy()
-                        .map(|w| w.title.clone())
-                        .unwrap_or_default(),
-                    reads: reads.max(0) as u64,
-                    then_requested: requested.max(0) as u64,
-                    helpful: a.helpful,
-                    not_helpful: a.not_helpful,
-                });
+                out.push(ArticleReadStats::of(&from_json(&doc)?, reads, requested));
             }
             Ok(out)
         })
