@@ -412,3 +412,22 @@ pub fn checked_complaint(current: &Complaint, next: &Complaint) -> crate::error:
     }
     Ok(())
 }
+
+/// An article edited by the desk at the version it saw: stale if another edit came first,
+/// else edited and its version bumped (both stores, before they write it).
+pub(crate) fn edited_article(
+    mut article: Article,
+    expected: u64,
+    edit: fixline_core::knowledge::ArticleEdit,
+    at: Timestamp,
+) -> crate::error::Result<Article> {
+    if article.version != expected {
+        return Err(crate::error::Error::StaleVersion {
+            entity: "article",
+            current: article.version,
+        });
+    }
+    article.edit(edit, at)?;
+    article.bump(at);
+    Ok(article)
+}

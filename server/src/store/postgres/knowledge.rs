@@ -15,7 +15,7 @@ use tokio_postgres::Transaction;
 use super::rows::{docs, get, locked, read, write};
 use super::{PgStore, append};
 use crate::error::{Error, Result};
-use crate::store::record::Record;
+use crate::store::record::{Record, edited_article};
 use crate::store::{ArticleFilter, KnowledgeStore, Page, Paging, like, page};
 
 /// How many index matches the desk's list looks through for its words.
@@ -78,15 +78,7 @@ impl KnowledgeStore for PgStore {
     ) -> Result<Article> {
         let article = self.with(move |mut c| async move {
             let tx = c.transaction().await?;
-            let mut article: Article = locked(&tx, *id.as_uuid()).await?;
-            if article.version != expected {
-                return Err(Error::StaleVersion {
-                    entity: "article",
-                    current: article.version,
-                });
-            }
-            article.edit(edit, at)?;
-            article.bump(at);
+            let article = edited_article(locked(&tx, *id.as_uuid()).await?, expected, edit, at)?;
             save(&tx, &article, ChangeOp::Updated, at).await?;
             tx.commit().await?;
             Ok(article)

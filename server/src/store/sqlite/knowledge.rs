@@ -14,8 +14,9 @@ use fixline_kb::Scope;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{ChangeLog, Record, SqliteStore, docs, from_json, get, page, put, to_json, ts};
+use super::{ChangeLog, SqliteStore, docs, from_json, get, page, put, to_json, ts};
 use crate::error::{Error, Result};
+use crate::store::record::edited_article;
 use crate::store::{ArticleFilter, ChangeOp, Page, Paging};
 
 /// Writes the article's row, then its index rows and image list from the copy now published.
@@ -184,15 +185,7 @@ impl KnowledgeStore for SqliteStore {
         at: Timestamp,
     ) -> Result<Article> {
         self.write(|tx, log| {
-            let mut article: Article = get(tx, *id.as_uuid())?;
-            if article.version != expected {
-                return Err(Error::StaleVersion {
-                    entity: "article",
-                    current: article.version,
-                });
-            }
-            article.edit(edit, at)?;
-            article.bump(at);
+            let article = edited_article(get(tx, *id.as_uuid())?, expected, edit, at)?;
             save(tx, log, &article, ChangeOp::Updated, at)?;
             Ok(article)
         })
