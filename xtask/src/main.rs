@@ -19,7 +19,7 @@ usage: cargo xtask <command>
                                      to the demo server at http://127.0.0.1:8080 as eng01
   bench api                          HTTP throughput against the demo data vs axum hello-world
   bench sync                         first and incremental device sync vs SQLite's own insert time
-  bench dispatch                     the optimiser on Solomon VRPTW instances vs best-known
+  bench dispatch                     the optimiser vs PyVRP on VRPTW instances of 100-1,000 jobs
   bench live                         live-stream fan-out: pings/s and delivery latency to consoles
   bench receipt                      the PDF receipt vs Chromium print-to-pdf; photos vs vipsthumbnail
   bench print                        thermal receipt bytes, encode time, time over Bluetooth
@@ -73,6 +73,8 @@ const OPENAPI_SPEC_VALIDATOR: &str = "0.9.0";
 const SCHEMATHESIS: &str = "4.32.5";
 /// moto's S3 server: the bucket the blob-store test keeps photos in.
 const MOTO: &str = "5.2.6";
+/// The best open VRPTW solver, run beside Fixline by `bench dispatch`.
+const PYVRP: &str = "0.14.1";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -219,6 +221,29 @@ fn python_tools() -> Result<()> {
             &pinned[2],
         ],
     )
+}
+
+/// PyVRP, the dispatch benchmark's yardstick, pinned, in a virtualenv of its own; returns its
+/// Python.
+fn pyvrp() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let venv = home.join(".cache/fixline/pyvrp");
+    let python = venv.join("bin/python");
+    let pip = venv.join("bin/pip");
+    let pinned = format!("pyvrp=={PYVRP}");
+    let frozen = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"]).unwrap_or_default();
+    if python.exists() && frozen.lines().any(|l| l == pinned) {
+        return Ok(python);
+    }
+    run(
+        "python3",
+        &["-m", "venv", venv.to_str().context("UTF-8 cache path")?],
+    )?;
+    run(
+        pip.to_str().context("UTF-8 cache path")?,
+        &["install", "--quiet", "--disable-pip-version-check", &pinned],
+    )?;
+    Ok(python)
 }
 
 /// Installs the Debian packages not yet installed (as root, or through sudo).
@@ -555,16 +580,20 @@ fn bench(args: &[String]) -> Result<()> {
             &["bench", "--package", "fixline-tests", "--bench", "sync"],
         ),
         Some("live") => with_postgres(&["bench", "--package", "fixline-tests", "--bench", "live"]),
-        Some("dispatch") => run(
-            "cargo",
-            &[
-                "bench",
-                "--package",
-                "fixline-dispatch",
-                "--bench",
-                "solomon",
-            ],
-        ),
+        Some("dispatch") => {
+            let python = pyvrp()?;
+            run_with(
+                "cargo",
+                &[
+                    "bench",
+                    "--package",
+                    "fixline-dispatch",
+                    "--bench",
+                    "dispatch",
+                ],
+                &[("FIXLINE_PYVRP", python.as_os_str())],
+            )
+        }
         Some("receipt") => run(
             "cargo",
             &[

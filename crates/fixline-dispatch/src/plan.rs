@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::problem::Instance;
-use crate::route::{Visit, evaluate, walk};
+use crate::route::{Insertion, Visit, evaluate, travel_rise, walk};
 use crate::search::Solution;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,14 +117,13 @@ pub(crate) fn build(inst: &Instance<'_>, s: &Solution) -> Plan {
             })
             .collect();
         for (pos, &j) in route.iter().enumerate() {
-            let mut without = route.clone();
-            without.remove(pos);
-            let saved = evaluate(inst, e, &without, None).map_or(0.0, |c| cost.travel - c.travel);
+            let mut rest = route.clone();
+            rest.remove(pos);
             plan.assignments.push(Assignment {
                 job: problem.jobs[j].key.clone(),
                 engineer: engineer.key.clone(),
                 eta: visits.get(pos).map_or(0.0, |v| v.arrival),
-                added_travel: saved,
+                added_travel: travel_rise(inst, e, &rest, pos, j),
                 next_best: next_best(inst, s, j, e),
             });
         }
@@ -161,16 +160,20 @@ fn route_km(inst: &Instance<'_>, e: usize, route: &[usize]) -> f64 {
     km + inst.matrix.km(at, inst.end_node(e))
 }
 
-/// The cheapest other engineer who could fit the job into their route as it stands.
+/// The cheapest other engineer who could fit the job into their route as it stands (of
+/// identical engineers with empty days, the first).
 fn next_best(inst: &Instance<'_>, s: &Solution, j: usize, holder: usize) -> Option<(String, f64)> {
     let mut best: Option<(usize, f64)> = None;
+    let mut tried_empty = vec![false; inst.engineers()];
     for e in (0..inst.engineers()).filter(|&e| e != holder && inst.allowed(j, e)) {
         let route = &s.routes[e];
-        for pos in 0..=route.len() {
-            let mut candidate = route.clone();
-            candidate.insert(pos, j);
-            if let Some(c) = evaluate(inst, e, &candidate, None) {
-                let added = c.travel - s.costs[e].travel;
+        if route.is_empty() && std::mem::replace(&mut tried_empty[inst.twin[e]], true) {
+            continue;
+        }
+        let first = usize::from(route.first().is_some_and(|&f| inst.started[f]));
+        for pos in first..=route.len() {
+            if s.slack[e].insertion(inst, e, route, pos, j) != Insertion::Infeasible {
+                let added = travel_rise(inst, e, route, pos, j);
                 if best.is_none_or(|(_, b)| added < b) {
                     best = Some((e, added));
                 }

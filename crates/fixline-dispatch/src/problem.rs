@@ -169,9 +169,16 @@ pub(crate) struct Instance<'p> {
     /// The engineer a job is pinned or started on.
     pub fixed: Vec<Option<usize>>,
     pub started: Vec<bool>,
-    /// For each job, the other jobs nearest first.
+    /// For each job, the nearest other jobs, nearest first (at most [`NEIGHBOURS`]).
     pub neighbours: Vec<Vec<usize>>,
+    /// For each engineer, the first engineer identical to them (same places, shift, skills,
+    /// certifications and van): their empty days are interchangeable.
+    pub twin: Vec<usize>,
 }
+
+/// How many nearest jobs each job keeps: enough for the search's strings of nearby visits and
+/// its granular neighbourhoods, few enough that a 1,000-job day sorts them in moments.
+pub(crate) const NEIGHBOURS: usize = 100;
 
 impl<'p> Instance<'p> {
     pub fn new(problem: &'p Problem, travel: &dyn TravelModel) -> Result<Self, ProblemError> {
@@ -205,8 +212,22 @@ impl<'p> Instance<'p> {
         let neighbours = (0..n)
             .map(|i| {
                 let mut others: Vec<usize> = (0..n).filter(|&k| k != i).collect();
-                others.sort_by(|&a, &b| matrix.minutes(i, a).total_cmp(&matrix.minutes(i, b)));
+                let nearer =
+                    |a: &usize, b: &usize| matrix.minutes(i, *a).total_cmp(&matrix.minutes(i, *b));
+                if others.len() > NEIGHBOURS {
+                    others.select_nth_unstable_by(NEIGHBOURS, nearer);
+                    others.truncate(NEIGHBOURS);
+                }
+                others.sort_by(nearer);
                 others
+            })
+            .collect();
+        let engineers = &problem.engineers;
+        let twin = (0..engineers.len())
+            .map(|e| {
+                (0..e)
+                    .find(|&f| same_day(&engineers[f], &engineers[e]))
+                    .unwrap_or(e)
             })
             .collect();
         Ok(Instance {
@@ -216,6 +237,7 @@ impl<'p> Instance<'p> {
             fixed,
             started,
             neighbours,
+            twin,
         })
     }
 
@@ -243,6 +265,18 @@ impl<'p> Instance<'p> {
             None => self.eligible[j][e],
         }
     }
+}
+
+/// Everything but the name is the same, so their days are interchangeable.
+fn same_day(a: &Engineer, b: &Engineer) -> bool {
+    a.start == b.start
+        && a.end == b.end
+        && a.shift_start == b.shift_start
+        && a.shift_end == b.shift_end
+        && a.break_minutes == b.break_minutes
+        && a.skills == b.skills
+        && a.certifications == b.certifications
+        && a.capacity == b.capacity
 }
 
 /// Has the skill at the level and the certification the job needs.

@@ -111,3 +111,144 @@ pub(crate) fn walk(
     }
     (cost, feasible)
 }
+
+/// What a route's constant-time insertion checks need (after the forward and backward time
+/// passes of Savelsbergh and of Vidal et al.'s concatenation): the earliest each place can be
+/// left, the latest each visit may start with the rest of the day still keeping every window
+/// and the shift, the load, and whether an SLA arrive-by time lies ahead (then a delay can
+/// cost, and the insertion is walked in full).
+///
+/// Positions: 0 is the start, `1..=m` the stops, `m + 1` the end.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Slack {
+    depart: Vec<f64>,
+    latest: Vec<f64>,
+    due_ahead: Vec<bool>,
+    load: f64,
+}
+
+/// What putting a job at a position does to its route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Insertion {
+    /// Breaks a hard rule.
+    Infeasible,
+    /// Keeps the rules; the cost rises by exactly this much.
+    Exact(f64),
+    /// Keeps the rules; the cost rises by at least this much (an SLA time lies ahead, so the
+    /// delay's price needs the whole walk).
+    AtLeast(f64),
+}
+
+impl Slack {
+    /// Both passes over the route as it stands.
+    pub fn survey(inst: &Instance<'_>, e: usize, stops: &[usize]) -> Slack {
+        let engineer = &inst.problem.engineers[e];
+        let jobs = &inst.problem.jobs;
+        let m = stops.len();
+        let node = |i: usize| match i {
+            0 => inst.start_node(e),
+            i if i <= m => stops[i - 1],
+            _ => inst.end_node(e),
+        };
+        let mut depart = Vec::with_capacity(m + 1);
+        depart.push(engineer.shift_start);
+        let mut load = 0.0;
+        for (i, &j) in stops.iter().enumerate() {
+            let job = &jobs[j];
+            let start = if i == 0 && inst.started[j] {
+                job.earliest
+            } else {
+                (depart[i] + inst.matrix.minutes(node(i), j)).max(job.earliest)
+            };
+            depart.push(start + job.duration);
+            load += job.demand;
+        }
+        let mut latest = vec![f64::NEG_INFINITY; m + 2];
+        let mut due_ahead = vec![false; m + 2];
+        latest[m + 1] = engineer.shift_end - engineer.break_minutes;
+        for i in (1..=m).rev() {
+            let job = &jobs[stops[i - 1]];
+            let leave_by = latest[i + 1] - inst.matrix.minutes(node(i), node(i + 1));
+            latest[i] = job.latest.min(leave_by - job.duration);
+            due_ahead[i] = due_ahead[i + 1] || job.due.is_some();
+        }
+        Slack {
+            depart,
+            latest,
+            due_ahead,
+            load,
+        }
+    }
+
+    /// Job `j` put before the stop at index `pos` of `stops` (at the end if `pos == m`).
+    pub fn insertion(
+        &self,
+        inst: &Instance<'_>,
+        e: usize,
+        stops: &[usize],
+        pos: usize,
+        j: usize,
+    ) -> Insertion {
+        let engineer = &inst.problem.engineers[e];
+        let job = &inst.problem.jobs[j];
+        if engineer
+            .capacity
+            .is_some_and(|c| self.load + job.demand > c + 1e-9)
+        {
+            return Insertion::Infeasible;
+        }
+        let before = if pos == 0 {
+            inst.start_node(e)
+        } else {
+            stops[pos - 1]
+        };
+        let after = stops.get(pos).copied().unwrap_or(inst.end_node(e));
+        let m = &inst.matrix;
+        let arrival = self.depart[pos] + m.minutes(before, j);
+        if arrival > job.latest + 1e-9 {
+            return Insertion::Infeasible;
+        }
+        let start = arrival.max(job.earliest);
+        if start + job.duration + m.minutes(j, after) > self.latest[pos + 1] + 1e-9 {
+            return Insertion::Infeasible;
+        }
+        let detour = travel_rise(inst, e, stops, pos, j);
+        let own_lateness = job.due.map_or(0.0, |due| {
+            if start > due + 1e-9 {
+                W_BREACH + (start - due) * W_LATE_MINUTE
+            } else {
+                0.0
+            }
+        });
+        let delta = detour + own_lateness;
+        if self.due_ahead[pos + 1] {
+            Insertion::AtLeast(delta)
+        } else {
+            Insertion::Exact(delta)
+        }
+    }
+}
+
+/// The travel minutes job `j` adds when put before the stop at index `pos`.
+pub(crate) fn travel_rise(
+    inst: &Instance<'_>,
+    e: usize,
+    stops: &[usize],
+    pos: usize,
+    j: usize,
+) -> f64 {
+    let m = &inst.matrix;
+    let before = if pos == 0 {
+        inst.start_node(e)
+    } else {
+        stops[pos - 1]
+    };
+    let after = stops.get(pos).copied().unwrap_or(inst.end_node(e));
+    // An empty route pays the way home too, which walk() counts only once there are stops.
+    let direct = if stops.is_empty() {
+        0.0
+    } else {
+        m.minutes(before, after)
+    };
+    m.minutes(before, j) + m.minutes(j, after) - direct
+}

@@ -3,13 +3,16 @@
 //! they cost least (skipping a few positions at random, "blinks", to diversify); the result is
 //! kept under simulated annealing. Seeded, and with no clock of its own.
 
+use std::collections::HashMap;
+
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::plan::{self, Plan};
 use crate::problem::{Instance, Problem, ProblemError};
-use crate::route::{RouteCost, evaluate, unassigned_cost, walk};
+
+use crate::route::{Insertion, RouteCost, Slack, evaluate, unassigned_cost, walk};
 use crate::travel::TravelModel;
 
 /// How long to search.
@@ -47,11 +50,15 @@ impl Budget<'_> {
     }
 }
 
-/// A solution under search.
+/// A solution under search. `costs`, `slack` and `route_of` always describe `routes` as they
+/// stand: routes change only through [`Solution::set_route`].
 #[derive(Debug, Clone)]
 pub(crate) struct Solution {
     pub routes: Vec<Vec<usize>>,
     pub costs: Vec<RouteCost>,
+    pub slack: Vec<Slack>,
+    /// The engineer each job is planned on.
+    pub route_of: Vec<Option<usize>>,
     pub unassigned: Vec<usize>,
 }
 
@@ -60,6 +67,10 @@ impl Solution {
         Solution {
             routes: vec![Vec::new(); inst.engineers()],
             costs: vec![RouteCost::default(); inst.engineers()],
+            slack: (0..inst.engineers())
+                .map(|e| Slack::survey(inst, e, &[]))
+                .collect(),
+            route_of: vec![None; inst.jobs()],
             unassigned: Vec::new(),
         }
     }
@@ -71,6 +82,24 @@ impl Solution {
                 .iter()
                 .map(|&j| unassigned_cost(inst.problem.jobs[j].priority))
                 .sum::<f64>()
+    }
+
+    /// Replaces engineer `e`'s route; its cost is what the walk finds even if the route breaks
+    /// a rule (only a started job that overruns the shift does that).
+    pub fn set_route(&mut self, inst: &Instance<'_>, e: usize, stops: Vec<usize>) {
+        for &j in &self.routes[e] {
+            self.route_of[j] = None;
+        }
+        for &j in &stops {
+            self.route_of[j] = Some(e);
+        }
+        self.costs[e] = walk(inst, e, &stops, None).0;
+        self.slack[e] = Slack::survey(inst, e, &stops);
+        self.routes[e] = stops;
+    }
+
+    fn is_planned(&self, j: usize) -> bool {
+        self.route_of[j].is_some()
     }
 }
 
@@ -84,12 +113,11 @@ pub fn solve(
     let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
     let mut start = Solution::empty(&inst);
     place_fixed(&inst, &mut start);
-    let mut free: Vec<usize> = (0..inst.jobs())
-        .filter(|&j| !start.routes.iter().any(|r| r.contains(&j)))
-        .collect();
+    let mut free: Vec<usize> = (0..inst.jobs()).filter(|&j| !start.is_planned(j)).collect();
     order_for_insertion(&inst, &mut free, 0);
-    recreate(&inst, &mut start, free, &mut rng, 0.0);
-    let best = improve(&inst, start, budget, &mut rng);
+    let mut scratch = Scratch::new(&inst);
+    recreate(&inst, &mut start, free, &mut rng, 0.0, &mut scratch);
+    let best = improve(&inst, start, budget, &mut rng, &mut scratch);
     Ok(plan::build(&inst, &best))
 }
 
@@ -103,13 +131,17 @@ pub fn solve_from(
 ) -> Result<Plan, ProblemError> {
     let inst = Instance::new(problem, travel)?;
     let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
-    let start = warm_start(&inst, previous, &mut rng);
-    let best = improve(&inst, start, budget, &mut rng);
+    let mut scratch = Scratch::new(&inst);
+    let start = warm_start(&inst, previous, None, &mut rng, &mut scratch);
+    let best = improve(&inst, start, budget, &mut rng, &mut scratch);
     Ok(plan::build(&inst, &best))
 }
 
 /// Inserts one more job (e.g. an urgent one) into a plan where it costs least, moving nothing
-/// else. The job must be in `problem`; the other jobs keep their engineers and order.
+/// else when it fits somewhere. When it fits nowhere, one less urgent visit makes room if that
+/// pays (it goes to another engineer, or is left out if it is worth less than the urgent job):
+/// the cheapest such swap. The job must be in `problem`; every other job keeps its engineer and
+/// order.
 pub fn insert_urgent(
     problem: &Problem,
     travel: &dyn TravelModel,
@@ -118,64 +150,113 @@ pub fn insert_urgent(
 ) -> Result<Plan, ProblemError> {
     let inst = Instance::new(problem, travel)?;
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut solution = warm_start(&inst, previous, &mut rng);
-    if let Some(j) = problem.jobs.iter().position(|j| j.key == job_key) {
-        solution.unassigned.retain(|&u| u != j);
-        for r in &mut solution.routes {
-            r.retain(|&x| x != j);
+    let mut scratch = Scratch::new(&inst);
+    let urgent = problem.jobs.iter().position(|j| j.key == job_key);
+    let mut solution = warm_start(&inst, previous, urgent, &mut rng, &mut scratch);
+    if let Some(j) = urgent {
+        recreate(&inst, &mut solution, vec![j], &mut rng, 0.0, &mut scratch);
+        if solution.unassigned.contains(&j) {
+            make_room(&inst, &mut solution, j, &mut rng, &mut scratch);
         }
-        for e in 0..inst.engineers() {
-            solution.costs[e] = evaluate(&inst, e, &solution.routes[e], None).unwrap_or_default();
-        }
-        recreate(&inst, &mut solution, vec![j], &mut rng, 0.0);
     }
     Ok(plan::build(&inst, &solution))
 }
 
-/// Rebuilds a solution from an earlier plan's routes; whatever no longer fits is re-inserted.
-fn warm_start(inst: &Instance<'_>, previous: &Plan, rng: &mut ChaCha8Rng) -> Solution {
-    let mut s = Solution::empty(inst);
-    place_fixed(inst, &mut s);
-    let job_index = |key: &str| inst.problem.jobs.iter().position(|j| j.key == key);
-    let mut leftover = Vec::new();
-    for route in &previous.routes {
-        let Some(e) = inst
-            .problem
-            .engineers
-            .iter()
-            .position(|x| x.key == route.engineer)
-        else {
-            leftover.extend(route.stops.iter().filter_map(|s| job_index(&s.job)));
-            continue;
-        };
-        for stop in &route.stops {
-            let Some(j) = job_index(&stop.job) else {
-                continue;
-            };
-            if s.routes.iter().any(|r| r.contains(&j)) {
+/// Takes one planned visit off a route so that job `j` (left out) fits there, and puts that
+/// visit wherever it costs least (or leaves it out), when the whole exchange lowers the cost.
+fn make_room(
+    inst: &Instance<'_>,
+    s: &mut Solution,
+    j: usize,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut Scratch,
+) {
+    let before = s.cost(inst);
+    let mut best: Option<(f64, Solution)> = None;
+    for e in (0..inst.engineers()).filter(|&e| inst.allowed(j, e)) {
+        for k in s.routes[e].clone() {
+            if !is_movable(inst, k) {
                 continue;
             }
-            let mut candidate = s.routes[e].clone();
-            candidate.push(j);
-            match inst
-                .allowed(j, e)
-                .then(|| evaluate(inst, e, &candidate, None))
-                .flatten()
-            {
-                Some(cost) => {
-                    s.routes[e] = candidate;
-                    s.costs[e] = cost;
-                }
-                None => leftover.push(j),
+            let mut trial = s.clone();
+            let mut stops = trial.routes[e].clone();
+            stops.retain(|&x| x != k);
+            trial.set_route(inst, e, stops);
+            trial.unassigned.retain(|&x| x != j);
+            recreate(inst, &mut trial, vec![j], rng, 0.0, scratch);
+            if trial.unassigned.contains(&j) {
+                continue;
+            }
+            recreate(inst, &mut trial, vec![k], rng, 0.0, scratch);
+            let cost = trial.cost(inst);
+            if cost < before - 1e-9 && best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, trial));
             }
         }
     }
-    for j in 0..inst.jobs() {
-        if !s.routes.iter().any(|r| r.contains(&j)) && !leftover.contains(&j) {
+    if let Some((_, better)) = best {
+        *s = better;
+    }
+}
+
+/// Rebuilds a solution from an earlier plan's routes; whatever no longer fits is re-inserted
+/// (except `held_back`, which the caller places itself).
+fn warm_start(
+    inst: &Instance<'_>,
+    previous: &Plan,
+    held_back: Option<usize>,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut Scratch,
+) -> Solution {
+    let mut s = Solution::empty(inst);
+    place_fixed(inst, &mut s);
+    let job_index: HashMap<&str, usize> = inst
+        .problem
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.key.as_str(), i))
+        .collect();
+    let engineer_index: HashMap<&str, usize> = inst
+        .problem
+        .engineers
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.as_str(), i))
+        .collect();
+    let mut leftover = Vec::new();
+    let mut taken = vec![false; inst.jobs()];
+    for route in &previous.routes {
+        let wanted = route
+            .stops
+            .iter()
+            .filter_map(|s| job_index.get(s.job.as_str()).copied());
+        let Some(&e) = engineer_index.get(route.engineer.as_str()) else {
+            leftover.extend(wanted.filter(|&j| !s.is_planned(j) && Some(j) != held_back));
+            continue;
+        };
+        // The route as it was, minus what can no longer be on it or no longer fits.
+        let mut stops = s.routes[e].clone();
+        for j in wanted {
+            if s.is_planned(j) || taken[j] || Some(j) == held_back {
+                continue;
+            }
+            taken[j] = true;
+            stops.push(j);
+            if !inst.allowed(j, e) || evaluate(inst, e, &stops, None).is_none() {
+                leftover.extend(stops.pop());
+            }
+        }
+        s.set_route(inst, e, stops);
+    }
+    let mut listed = vec![false; inst.jobs()];
+    leftover.retain(|&j| !std::mem::replace(&mut listed[j], true));
+    for (j, &was_listed) in listed.iter().enumerate() {
+        if !s.is_planned(j) && !was_listed && Some(j) != held_back {
             leftover.push(j);
         }
     }
-    recreate(inst, &mut s, leftover, rng, 0.0);
+    recreate(inst, &mut s, leftover, rng, 0.0, scratch);
     s
 }
 
@@ -184,12 +265,11 @@ fn warm_start(inst: &Instance<'_>, previous: &Plan, rng: &mut ChaCha8Rng) -> Sol
 fn place_fixed(inst: &Instance<'_>, s: &mut Solution) {
     for j in 0..inst.jobs() {
         if let (true, Some(e)) = (inst.started[j], inst.fixed[j]) {
-            s.routes[e].insert(0, j);
+            let mut stops = s.routes[e].clone();
+            stops.insert(0, j);
+            // A started job stays put even if it overruns the shift: it is under way.
+            s.set_route(inst, e, stops);
         }
-    }
-    for e in 0..inst.engineers() {
-        // A started job stays put even if it overruns the shift: it is under way.
-        s.costs[e] = walk(inst, e, &s.routes[e], None).0;
     }
 }
 
@@ -223,6 +303,42 @@ fn order_for_insertion(inst: &Instance<'_>, jobs: &mut [usize], how: u32) {
     }
 }
 
+/// How many of a job's nearest jobs point to the routes worth trying first (a granular
+/// neighbourhood, after Toth & Vigo): a job rarely belongs on a route none of its neighbours
+/// is on. If none of those routes can take it, every route is tried.
+const GRANULAR: usize = 40;
+
+/// Reused buffers, so a step allocates nothing per job.
+pub(crate) struct Scratch {
+    stops: Vec<usize>,
+    /// `near[e] == stamp`: engineer e's route holds one of the current job's neighbours.
+    near: Vec<u32>,
+    /// `tried[class] == stamp`: an empty route of this kind of engineer was already tried.
+    tried: Vec<u32>,
+    stamp: u32,
+}
+
+impl Scratch {
+    fn new(inst: &Instance<'_>) -> Self {
+        Scratch {
+            stops: Vec::new(),
+            near: vec![0; inst.engineers()],
+            tried: vec![0; inst.engineers()],
+            stamp: 0,
+        }
+    }
+
+    fn next_stamp(&mut self) -> u32 {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.near.fill(0);
+            self.tried.fill(0);
+            self.stamp = 1;
+        }
+        self.stamp
+    }
+}
+
 /// Puts each job where it adds least; jobs that fit nowhere are left out.
 fn recreate(
     inst: &Instance<'_>,
@@ -230,59 +346,90 @@ fn recreate(
     jobs: Vec<usize>,
     rng: &mut ChaCha8Rng,
     blink: f64,
+    scratch: &mut Scratch,
 ) {
-    let mut scratch = Vec::new();
     for j in jobs {
-        let mut best: Option<(f64, usize, usize, RouteCost)> = None;
-        for e in 0..inst.engineers() {
-            if !inst.allowed(j, e) {
-                continue;
-            }
-            let route = &s.routes[e];
-            let before = s.costs[e].total();
-            // Nothing goes before a job already under way.
-            let first = usize::from(route.first().is_some_and(|&f| inst.started[f]));
-            for pos in first..=route.len() {
-                if blink > 0.0 && rng.random_bool(blink) {
-                    continue;
-                }
-                if !reachable(inst, e, route, pos, j) {
-                    continue;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(&route[..pos]);
-                scratch.push(j);
-                scratch.extend_from_slice(&route[pos..]);
-                if let Some(cost) = evaluate(inst, e, &scratch, None) {
-                    let delta = cost.total() - before;
-                    if best.is_none_or(|(d, ..)| delta < d) {
-                        best = Some((delta, e, pos, cost));
-                    }
-                }
-            }
+        let mut best = cheapest_place(inst, s, j, rng, blink, scratch, true);
+        if best.is_none() {
+            best = cheapest_place(inst, s, j, rng, blink, scratch, false);
         }
         match best {
-            Some((_, e, pos, cost)) => {
-                s.routes[e].insert(pos, j);
-                s.costs[e] = cost;
+            Some((_, e, pos)) => {
+                let mut stops = std::mem::take(&mut s.routes[e]);
+                stops.insert(pos, j);
+                s.set_route(inst, e, stops);
             }
             None => s.unassigned.push(j),
         }
     }
 }
 
-/// A quick necessary check before walking the whole route: coming straight from the previous
-/// stop's earliest possible departure must not already miss the job's window.
-fn reachable(inst: &Instance<'_>, e: usize, route: &[usize], pos: usize, j: usize) -> bool {
-    let job = &inst.problem.jobs[j];
-    let (from, earliest_departure) = match pos.checked_sub(1).map(|p| route[p]) {
-        Some(prev) => {
-            let p = &inst.problem.jobs[prev];
-            (prev, p.earliest + p.duration)
+/// The cheapest feasible (cost rise, engineer, position) for job `j`, on the routes near it
+/// only (`granular`) or on all of them. Of several empty routes of identical engineers only
+/// the first is tried: they would all cost the same.
+fn cheapest_place(
+    inst: &Instance<'_>,
+    s: &Solution,
+    j: usize,
+    rng: &mut ChaCha8Rng,
+    blink: f64,
+    scratch: &mut Scratch,
+    granular: bool,
+) -> Option<(f64, usize, usize)> {
+    let stamp = scratch.next_stamp();
+    if granular {
+        for &k in inst.neighbours[j].iter().take(GRANULAR) {
+            if let Some(e) = s.route_of[k] {
+                scratch.near[e] = stamp;
+            }
         }
-        None => (inst.start_node(e), inst.problem.engineers[e].shift_start),
-    };
-    earliest_departure + inst.matrix.minutes(from, j) <= job.latest + 1e-9
+    }
+    let mut best: Option<(f64, usize, usize)> = None;
+    for e in 0..inst.engineers() {
+        if !inst.allowed(j, e) {
+            continue;
+        }
+        let route = &s.routes[e];
+        if route.is_empty() {
+            let class = inst.twin[e];
+            if scratch.tried[class] == stamp {
+                continue;
+            }
+            scratch.tried[class] = stamp;
+        } else if granular && scratch.near[e] != stamp && inst.fixed[j].is_none() {
+            continue;
+        }
+        let slack = &s.slack[e];
+        let before = s.costs[e].total();
+        // Nothing goes before a job already under way.
+        let first = usize::from(route.first().is_some_and(|&f| inst.started[f]));
+        for pos in first..=route.len() {
+            if blink > 0.0 && rng.random_bool(blink) {
+                continue;
+            }
+            let delta = match slack.insertion(inst, e, route, pos, j) {
+                Insertion::Infeasible => continue,
+                Insertion::Exact(d) => d,
+                Insertion::AtLeast(bound) => {
+                    if best.is_some_and(|(d, ..)| bound >= d) {
+                        continue;
+                    }
+                    scratch.stops.clear();
+                    scratch.stops.extend_from_slice(&route[..pos]);
+                    scratch.stops.push(j);
+                    scratch.stops.extend_from_slice(&route[pos..]);
+                    match evaluate(inst, e, &scratch.stops, None) {
+                        Some(cost) => cost.total() - before,
+                        None => continue,
+                    }
+                }
+            };
+            if best.is_none_or(|(d, ..)| delta < d) {
+                best = Some((delta, e, pos));
+            }
+        }
+    }
+    best
 }
 
 /// Ruin and recreate under simulated annealing; returns the best solution seen.
@@ -291,6 +438,7 @@ fn improve(
     start: Solution,
     budget: Budget<'_>,
     rng: &mut ChaCha8Rng,
+    scratch: &mut Scratch,
 ) -> Solution {
     const T_START: f64 = 100.0;
     const T_END: f64 = 1.0;
@@ -302,6 +450,7 @@ fn improve(
     let mut best_cost = current_cost;
     let mut current = start.clone();
     let mut best = start;
+    let mut candidate = current.clone();
     let mut done = 0_u64;
     loop {
         let progress = budget.progress(done);
@@ -309,21 +458,21 @@ fn improve(
             break;
         }
         let temperature = T_START * (T_END / T_START).powf(progress);
-        let mut candidate = current.clone();
+        candidate.clone_from(&current);
         let removed = ruin(inst, &mut candidate, rng);
         let mut pool = removed;
         pool.append(&mut candidate.unassigned);
         pool.shuffle(rng);
         order_for_insertion(inst, &mut pool, rng.random_range(0..5));
-        recreate(inst, &mut candidate, pool, rng, 0.01);
+        recreate(inst, &mut candidate, pool, rng, 0.01, scratch);
         let cost = candidate.cost(inst);
         let threshold = current_cost - temperature * rng.random::<f64>().max(1e-12).ln();
         if cost < threshold {
-            current = candidate;
+            std::mem::swap(&mut current, &mut candidate);
             current_cost = cost;
             if cost < best_cost - 1e-9 {
                 best_cost = cost;
-                best = current.clone();
+                best.clone_from(&current);
             }
         }
         done += 1;
@@ -335,38 +484,42 @@ fn improve(
 fn ruin(inst: &Instance<'_>, s: &mut Solution, rng: &mut ChaCha8Rng) -> Vec<usize> {
     const AVERAGE_REMOVED: f64 = 10.0;
     const MAX_STRING: f64 = 10.0;
-    let mut where_is = vec![None; inst.jobs()];
-    for (e, r) in s.routes.iter().enumerate() {
-        for &j in r {
-            where_is[j] = Some(e);
+    let planned = s.route_of.iter().filter(|e| e.is_some()).count();
+    if planned == 0 {
+        return Vec::new();
+    }
+    // A random planned job that may move (a started one may not).
+    let mut seed = None;
+    for _ in 0..32 {
+        let j = rng.random_range(0..inst.jobs());
+        if s.is_planned(j) && is_movable(inst, j) {
+            seed = Some(j);
+            break;
         }
     }
-    let assigned: Vec<usize> = (0..inst.jobs())
-        .filter(|&j| where_is[j].is_some() && is_movable(inst, j))
-        .collect();
-    let Some(&seed) = assigned.get(rng.random_range(0..assigned.len().max(1))) else {
+    let Some(seed) =
+        seed.or_else(|| (0..inst.jobs()).find(|&j| s.is_planned(j) && is_movable(inst, j)))
+    else {
         return Vec::new();
     };
-    let used: Vec<&Vec<usize>> = s.routes.iter().filter(|r| !r.is_empty()).collect();
-    let average_len = used.iter().map(|r| r.len()).sum::<usize>() as f64 / used.len().max(1) as f64;
+    let used = s.routes.iter().filter(|r| !r.is_empty()).count();
+    let average_len = planned as f64 / used.max(1) as f64;
     let l_max = MAX_STRING.min(average_len).max(1.0);
     let k_max = (4.0 * AVERAGE_REMOVED / (1.0 + l_max) - 1.0).max(1.0);
     let strings = rng.random_range(1.0..=k_max).floor() as usize;
 
     let mut removed = Vec::new();
-    let mut ruined = vec![false; inst.engineers()];
-    let mut count = 0;
+    let mut ruined: Vec<usize> = Vec::with_capacity(strings);
     for &j in std::iter::once(&seed).chain(inst.neighbours[seed].iter()) {
-        if count >= strings {
+        if ruined.len() >= strings {
             break;
         }
-        let Some(e) = where_is[j] else { continue };
-        if ruined[e] || !s.routes[e].contains(&j) {
+        let Some(e) = s.route_of[j] else { continue };
+        if ruined.contains(&e) {
             continue;
         }
-        ruined[e] = true;
-        count += 1;
-        let route = &mut s.routes[e];
+        ruined.push(e);
+        let route = &s.routes[e];
         let cap = (route.len() as f64).min(l_max);
         let len = rng.random_range(1.0..=cap).floor() as usize;
         let at = route.iter().position(|&x| x == j).unwrap_or(0);
@@ -381,8 +534,7 @@ fn ruin(inst: &Instance<'_>, s: &mut Solution, rng: &mut ChaCha8Rng) -> Vec<usiz
                 kept.push(x);
             }
         }
-        *route = kept;
-        s.costs[e] = evaluate(inst, e, &s.routes[e], None).unwrap_or_default();
+        s.set_route(inst, e, kept);
     }
     removed
 }

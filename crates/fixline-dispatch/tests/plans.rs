@@ -2,12 +2,10 @@
 //! gives the same plan, an urgent job goes in without moving anyone, and every job left out
 //! says why.
 
-use std::collections::HashMap;
+mod check;
 
-use fixline_dispatch::travel::{Euclidean, GreatCircle, Point, TravelModel};
-use fixline_dispatch::{
-    Budget, Engineer, Job, Pin, Plan, Problem, WhyUnassigned, insert_urgent, solve,
-};
+use fixline_dispatch::travel::{Euclidean, GreatCircle, Point};
+use fixline_dispatch::{Budget, Engineer, Job, Pin, Problem, WhyUnassigned, insert_urgent, solve};
 use proptest::prelude::*;
 
 fn engineer(key: &str, skills: &[(&str, u8)], certs: &[&str]) -> Engineer {
@@ -38,99 +36,6 @@ fn job(key: &str, lon: f64, lat: f64) -> Job {
         priority: 3,
         pin: Pin::Free,
     }
-}
-
-/// Checks a plan against the problem with its own walk of each route, independent of the
-/// optimiser's code: every job exactly once, qualified engineers, pins, started jobs first,
-/// windows, capacity, back before the shift ends with the break kept.
-fn check_hard_rules(
-    problem: &Problem,
-    travel: &dyn TravelModel,
-    plan: &Plan,
-) -> Result<(), String> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for r in &plan.routes {
-        for s in &r.stops {
-            *seen.entry(s.job.as_str()).or_default() += 1;
-        }
-    }
-    for u in &plan.unassigned {
-        *seen.entry(u.job.as_str()).or_default() += 1;
-    }
-    for j in &problem.jobs {
-        if seen.get(j.key.as_str()) != Some(&1) {
-            return Err(format!(
-                "{} appears {:?} times",
-                j.key,
-                seen.get(j.key.as_str())
-            ));
-        }
-    }
-    for r in &plan.routes {
-        let e = problem
-            .engineers
-            .iter()
-            .find(|e| e.key == r.engineer)
-            .ok_or("unknown engineer")?;
-        let mut t = e.shift_start;
-        let mut at = e.start;
-        let mut load = 0.0;
-        for (i, s) in r.stops.iter().enumerate() {
-            let j = problem
-                .jobs
-                .iter()
-                .find(|j| j.key == s.job)
-                .ok_or("unknown job")?;
-            if j.pin == Pin::Free && !fixline_dispatch::problem::qualified(e, j) {
-                return Err(format!("{} is not qualified for {}", e.key, j.key));
-            }
-            match &j.pin {
-                Pin::Engineer { engineer } if engineer != &e.key => {
-                    return Err(format!("{} pinned to {engineer} but on {}", j.key, e.key));
-                }
-                Pin::Started { engineer } if engineer != &e.key || i != 0 => {
-                    return Err(format!("started job {} moved", j.key));
-                }
-                _ => {}
-            }
-            let started = matches!(j.pin, Pin::Started { .. });
-            let start = if started {
-                j.earliest
-            } else {
-                (t + travel.leg(at, j.at).0).max(j.earliest)
-            };
-            if start > j.latest + 1e-6 {
-                return Err(format!(
-                    "{} starts at {start} after its window {}",
-                    j.key, j.latest
-                ));
-            }
-            if (start - s.start).abs() > 1e-6 {
-                return Err(format!(
-                    "{} reported start {} but is {start}",
-                    j.key, s.start
-                ));
-            }
-            t = start + j.duration;
-            at = j.at;
-            load += j.demand;
-        }
-        let only_started = r.stops.len() == 1
-            && problem
-                .jobs
-                .iter()
-                .any(|j| j.key == r.stops[0].job && matches!(j.pin, Pin::Started { .. }));
-        if !r.stops.is_empty() && !only_started {
-            t += travel.leg(at, e.end).0;
-            if t > e.shift_end - e.break_minutes + 1e-6 {
-                return Err(format!("{} back at {t}, shift ends {}", e.key, e.shift_end));
-            }
-        }
-        if e.capacity.is_some_and(|c| load > c + 1e-6) {
-            return Err(format!("{} over capacity", e.key));
-        }
-    }
-    Ok(())
 }
 
 /// A random day: engineers with some skills, jobs around Hangzhou with windows, skills,
@@ -210,7 +115,7 @@ proptest! {
     fn every_plan_keeps_every_hard_rule(problem in instance(), seed in 0..1000u64) {
         let travel = GreatCircle::default();
         let plan = solve(&problem, &travel, Budget::iterations(150, seed)).unwrap();
-        prop_assert_eq!(check_hard_rules(&problem, &travel, &plan), Ok(()));
+        prop_assert_eq!(check::check_plan(&problem, &travel, &plan), Ok(()));
     }
 }
 
@@ -221,7 +126,7 @@ fn the_same_seed_gives_the_same_plan() {
     let a = solve(&problem, &Euclidean, Budget::iterations(300, 7)).unwrap();
     let b = solve(&problem, &Euclidean, Budget::iterations(300, 7)).unwrap();
     assert_eq!(a, b);
-    check_hard_rules(&problem, &Euclidean, &a).unwrap();
+    check::check_plan(&problem, &Euclidean, &a).unwrap();
 }
 
 fn solomon(name: &str) -> std::path::PathBuf {
@@ -237,7 +142,7 @@ fn a_short_search_on_c101_is_feasible_and_close_to_the_best_known() {
     let text = std::fs::read_to_string(solomon("C101")).unwrap();
     let problem = fixline_dispatch::solomon::parse(&text).unwrap();
     let plan = solve(&problem, &Euclidean, Budget::iterations(3000, 1)).unwrap();
-    check_hard_rules(&problem, &Euclidean, &plan).unwrap();
+    check::check_plan(&problem, &Euclidean, &plan).unwrap();
     assert!(plan.unassigned.is_empty());
     // Best known: 828.94.
     assert!(
@@ -269,7 +174,7 @@ fn an_urgent_job_goes_in_without_moving_anyone() {
     urgent.due = Some(11.0 * 60.0);
     problem.jobs.push(urgent);
     let after = insert_urgent(&problem, &GreatCircle::default(), &before, "urgent").unwrap();
-    check_hard_rules(&problem, &GreatCircle::default(), &after).unwrap();
+    check::check_plan(&problem, &GreatCircle::default(), &after).unwrap();
     assert!(after.eta("urgent").is_some(), "{:?}", after.unassigned);
     for r in &before.routes {
         let kept: Vec<&str> = r.stops.iter().map(|s| s.job.as_str()).collect();
@@ -346,4 +251,56 @@ fn nonsense_is_refused_with_a_reason() {
         jobs: vec![nan],
     };
     assert!(solve(&problem, &GreatCircle::default(), Budget::iterations(10, 1)).is_err());
+}
+
+#[test]
+fn an_urgent_job_with_no_room_bumps_one_less_urgent_visit_and_no_more() {
+    // Two engineers, each with a full day of three long jobs; only chen can do the urgent one.
+    let mut problem = Problem {
+        engineers: vec![
+            engineer("chen", &[("refrigeration", 4)], &[]),
+            engineer("wang", &[], &[]),
+        ],
+        jobs: (0..6)
+            .map(|i| {
+                let mut j = job(&format!("j{i}"), 120.15 + 0.002 * f64::from(i), 30.27);
+                j.duration = 150.0;
+                j
+            })
+            .collect(),
+    };
+    let travel = GreatCircle::default();
+    let before = solve(&problem, &travel, Budget::iterations(300, 1)).unwrap();
+    assert!(before.unassigned.is_empty(), "{:?}", before.unassigned);
+    let mut urgent = job("urgent", 120.151, 30.271);
+    urgent.priority = 1;
+    urgent.duration = 60.0;
+    urgent.skill = Some(("refrigeration".into(), 3));
+    problem.jobs.push(urgent);
+    let after = insert_urgent(&problem, &travel, &before, "urgent").unwrap();
+    check::check_plan(&problem, &travel, &after).unwrap();
+    assert_eq!(after.eta("urgent").map(|(e, _)| e), Some("chen"));
+    // One P3 visit makes room (left out: wang's day is full too), nobody else moves.
+    assert_eq!(after.unassigned.len(), 1, "{:?}", after.unassigned);
+    let bumped = after.unassigned[0].job.clone();
+    assert_eq!(after.unassigned[0].why, WhyUnassigned::ShiftsFull);
+    for r in &before.routes {
+        let kept: Vec<&str> = r
+            .stops
+            .iter()
+            .map(|s| s.job.as_str())
+            .filter(|j| *j != bumped)
+            .collect();
+        let now: Vec<&str> = after
+            .routes
+            .iter()
+            .find(|x| x.engineer == r.engineer)
+            .unwrap()
+            .stops
+            .iter()
+            .map(|s| s.job.as_str())
+            .filter(|j| *j != "urgent")
+            .collect();
+        assert_eq!(kept, now, "{}'s other jobs stay", r.engineer);
+    }
 }
