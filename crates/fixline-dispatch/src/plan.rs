@@ -171,7 +171,7 @@ fn next_best(inst: &Instance<'_>, s: &Solution, j: usize, holder: usize) -> Opti
             continue;
         }
         let first = usize::from(route.first().is_some_and(|&f| inst.started[f]));
-        for pos in first..=route.len() {
+        for pos in s.slack[e].positions(inst, first, j) {
             if s.slack[e].insertion(inst, e, route, pos, j) != Insertion::Infeasible {
                 let added = travel_rise(inst, e, route, pos, j);
                 if best.is_none_or(|(_, b)| added < b) {

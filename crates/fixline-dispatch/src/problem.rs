@@ -174,6 +174,8 @@ pub(crate) struct Instance<'p> {
     /// For each engineer, the first engineer identical to them (same places, shift, skills,
     /// certifications and van): their empty days are interchangeable.
     pub twin: Vec<usize>,
+    /// The engineers of each kind (grouped by `twin`), in order.
+    pub classes: Vec<Vec<usize>>,
 }
 
 /// How many nearest jobs each job keeps: enough for the search's strings of nearby visits and
@@ -229,7 +231,14 @@ impl<'p> Instance<'p> {
                     .find(|&f| same_day(&engineers[f], &engineers[e]))
                     .unwrap_or(e)
             })
-            .collect();
+            .collect::<Vec<usize>>();
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (e, &t) in twin.iter().enumerate() {
+            match classes.iter_mut().find(|c| c[0] == t) {
+                Some(class) => class.push(e),
+                None => classes.push(vec![e]),
+            }
+        }
         Ok(Instance {
             problem,
             matrix,
@@ -238,6 +247,7 @@ impl<'p> Instance<'p> {
             started,
             neighbours,
             twin,
+            classes,
         })
     }
 

@@ -119,12 +119,31 @@ pub(crate) fn walk(
 /// cost, and the insertion is walked in full).
 ///
 /// Positions: 0 is the start, `1..=m` the stops, `m + 1` the end.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Slack {
     depart: Vec<f64>,
     latest: Vec<f64>,
     due_ahead: Vec<bool>,
     load: f64,
+}
+
+// By hand so that `clone_from` reuses the buffers: the search copies a whole solution per step.
+impl Clone for Slack {
+    fn clone(&self) -> Self {
+        Slack {
+            depart: self.depart.clone(),
+            latest: self.latest.clone(),
+            due_ahead: self.due_ahead.clone(),
+            load: self.load,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.depart.clone_from(&source.depart);
+        self.latest.clone_from(&source.latest);
+        self.due_ahead.clone_from(&source.due_ahead);
+        self.load = source.load;
+    }
 }
 
 /// What putting a job at a position does to its route.
@@ -142,6 +161,13 @@ pub(crate) enum Insertion {
 impl Slack {
     /// Both passes over the route as it stands.
     pub fn survey(inst: &Instance<'_>, e: usize, stops: &[usize]) -> Slack {
+        let mut slack = Slack::default();
+        slack.resurvey(inst, e, stops);
+        slack
+    }
+
+    /// [`Slack::survey`] into the buffers already held (the search does this every step).
+    pub fn resurvey(&mut self, inst: &Instance<'_>, e: usize, stops: &[usize]) {
         let engineer = &inst.problem.engineers[e];
         let jobs = &inst.problem.jobs;
         let m = stops.len();
@@ -150,34 +176,46 @@ impl Slack {
             i if i <= m => stops[i - 1],
             _ => inst.end_node(e),
         };
-        let mut depart = Vec::with_capacity(m + 1);
-        depart.push(engineer.shift_start);
-        let mut load = 0.0;
+        self.depart.clear();
+        self.depart.push(engineer.shift_start);
+        self.load = 0.0;
         for (i, &j) in stops.iter().enumerate() {
             let job = &jobs[j];
             let start = if i == 0 && inst.started[j] {
                 job.earliest
             } else {
-                (depart[i] + inst.matrix.minutes(node(i), j)).max(job.earliest)
+                (self.depart[i] + inst.matrix.minutes(node(i), j)).max(job.earliest)
             };
-            depart.push(start + job.duration);
-            load += job.demand;
+            self.depart.push(start + job.duration);
+            self.load += job.demand;
         }
-        let mut latest = vec![f64::NEG_INFINITY; m + 2];
-        let mut due_ahead = vec![false; m + 2];
-        latest[m + 1] = engineer.shift_end - engineer.break_minutes;
+        self.latest.clear();
+        self.latest.resize(m + 2, f64::NEG_INFINITY);
+        self.due_ahead.clear();
+        self.due_ahead.resize(m + 2, false);
+        self.latest[m + 1] = engineer.shift_end - engineer.break_minutes;
         for i in (1..=m).rev() {
             let job = &jobs[stops[i - 1]];
-            let leave_by = latest[i + 1] - inst.matrix.minutes(node(i), node(i + 1));
-            latest[i] = job.latest.min(leave_by - job.duration);
-            due_ahead[i] = due_ahead[i + 1] || job.due.is_some();
+            let leave_by = self.latest[i + 1] - inst.matrix.minutes(node(i), node(i + 1));
+            self.latest[i] = job.latest.min(leave_by - job.duration);
+            self.due_ahead[i] = self.due_ahead[i + 1] || job.due.is_some();
         }
-        Slack {
-            depart,
-            latest,
-            due_ahead,
-            load,
+    }
+
+    /// The positions from `first` where job `j` might go as far as time alone tells: not where
+    /// the rest of the route must start before the job could be done (the latest starts rise
+    /// along the route), nor from where the route leaves after the job's window has closed
+    /// (the departures rise too). Every position outside is infeasible.
+    pub fn positions(&self, inst: &Instance<'_>, first: usize, j: usize) -> std::ops::Range<usize> {
+        let job = &inst.problem.jobs[j];
+        let m = self.depart.len() - 1;
+        if first > m {
+            return first..first;
         }
+        let need = job.earliest + job.duration - 1e-9;
+        let from = first + self.latest[first + 1..=m + 1].partition_point(|&l| l < need);
+        let until = from + self.depart[from..=m].partition_point(|&d| d <= job.latest + 1e-9);
+        from..until
     }
 
     /// Job `j` put before the stop at index `pos` of `stops` (at the end if `pos == m`).

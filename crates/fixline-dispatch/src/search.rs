@@ -52,7 +52,7 @@ impl Budget<'_> {
 
 /// A solution under search. `costs`, `slack` and `route_of` always describe `routes` as they
 /// stand: routes change only through [`Solution::set_route`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Solution {
     pub routes: Vec<Vec<usize>>,
     pub costs: Vec<RouteCost>,
@@ -60,6 +60,34 @@ pub(crate) struct Solution {
     /// The engineer each job is planned on.
     pub route_of: Vec<Option<usize>>,
     pub unassigned: Vec<usize>,
+    /// Engineers whose routes changed since [`Solution::take_touched`] was last called.
+    touched: Vec<usize>,
+    is_touched: Vec<bool>,
+}
+
+// By hand so that `clone_from` reuses every buffer: the search copies a solution per step.
+impl Clone for Solution {
+    fn clone(&self) -> Self {
+        Solution {
+            routes: self.routes.clone(),
+            costs: self.costs.clone(),
+            slack: self.slack.clone(),
+            route_of: self.route_of.clone(),
+            unassigned: self.unassigned.clone(),
+            touched: self.touched.clone(),
+            is_touched: self.is_touched.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.routes.clone_from(&source.routes);
+        self.costs.clone_from(&source.costs);
+        self.slack.clone_from(&source.slack);
+        self.route_of.clone_from(&source.route_of);
+        self.unassigned.clone_from(&source.unassigned);
+        self.touched.clone_from(&source.touched);
+        self.is_touched.clone_from(&source.is_touched);
+    }
 }
 
 impl Solution {
@@ -72,7 +100,39 @@ impl Solution {
                 .collect(),
             route_of: vec![None; inst.jobs()],
             unassigned: Vec::new(),
+            touched: Vec::new(),
+            is_touched: vec![false; inst.engineers()],
         }
+    }
+
+    /// The engineers whose routes changed since the last call.
+    fn take_touched(&mut self, into: &mut Vec<usize>) {
+        into.clear();
+        into.append(&mut self.touched);
+        for &e in into.iter() {
+            self.is_touched[e] = false;
+        }
+    }
+
+    /// Makes this solution equal to `other`, which differs from it only in the routes of
+    /// `touched` (and which jobs are left out): a step's copy without copying the whole day.
+    fn follow(&mut self, other: &Solution, touched: &[usize]) {
+        for &e in touched {
+            for &j in &self.routes[e] {
+                self.route_of[j] = None;
+            }
+        }
+        for &e in touched {
+            self.routes[e].clone_from(&other.routes[e]);
+            self.costs[e] = other.costs[e];
+            self.slack[e].clone_from(&other.slack[e]);
+            for &j in &self.routes[e] {
+                self.route_of[j] = Some(e);
+            }
+        }
+        self.unassigned.clone_from(&other.unassigned);
+        self.touched.clear();
+        self.is_touched.fill(false);
     }
 
     pub fn cost(&self, inst: &Instance<'_>) -> f64 {
@@ -85,8 +145,14 @@ impl Solution {
     }
 
     /// Replaces engineer `e`'s route; its cost is what the walk finds even if the route breaks
-    /// a rule (only a started job that overruns the shift does that).
-    pub fn set_route(&mut self, inst: &Instance<'_>, e: usize, stops: Vec<usize>) {
+    /// a rule (only a started job that overruns the shift does that). Returns the old route's
+    /// buffer for reuse.
+    pub fn set_route(
+        &mut self,
+        inst: &Instance<'_>,
+        e: usize,
+        mut stops: Vec<usize>,
+    ) -> Vec<usize> {
         for &j in &self.routes[e] {
             self.route_of[j] = None;
         }
@@ -94,8 +160,12 @@ impl Solution {
             self.route_of[j] = Some(e);
         }
         self.costs[e] = walk(inst, e, &stops, None).0;
-        self.slack[e] = Slack::survey(inst, e, &stops);
-        self.routes[e] = stops;
+        self.slack[e].resurvey(inst, e, &stops);
+        if !std::mem::replace(&mut self.is_touched[e], true) {
+            self.touched.push(e);
+        }
+        std::mem::swap(&mut self.routes[e], &mut stops);
+        stops
     }
 
     fn is_planned(&self, j: usize) -> bool {
@@ -311,6 +381,10 @@ const GRANULAR: usize = 40;
 /// Reused buffers, so a step allocates nothing per job.
 pub(crate) struct Scratch {
     stops: Vec<usize>,
+    /// A spare route buffer, swapped with the route it replaces.
+    route: Vec<usize>,
+    /// The engineers a job is tried on.
+    candidates: Vec<usize>,
     /// `near[e] == stamp`: engineer e's route holds one of the current job's neighbours.
     near: Vec<u32>,
     /// `tried[class] == stamp`: an empty route of this kind of engineer was already tried.
@@ -322,6 +396,8 @@ impl Scratch {
     fn new(inst: &Instance<'_>) -> Self {
         Scratch {
             stops: Vec::new(),
+            route: Vec::new(),
+            candidates: Vec::new(),
             near: vec![0; inst.engineers()],
             tried: vec![0; inst.engineers()],
             stamp: 0,
@@ -355,9 +431,11 @@ fn recreate(
         }
         match best {
             Some((_, e, pos)) => {
-                let mut stops = std::mem::take(&mut s.routes[e]);
+                let mut stops = std::mem::take(&mut scratch.route);
+                stops.clear();
+                stops.extend_from_slice(&s.routes[e]);
                 stops.insert(pos, j);
-                s.set_route(inst, e, stops);
+                scratch.route = s.set_route(inst, e, stops);
             }
             None => s.unassigned.push(j),
         }
@@ -377,15 +455,30 @@ fn cheapest_place(
     granular: bool,
 ) -> Option<(f64, usize, usize)> {
     let stamp = scratch.next_stamp();
-    if granular {
-        for &k in inst.neighbours[j].iter().take(GRANULAR) {
-            if let Some(e) = s.route_of[k] {
-                scratch.near[e] = stamp;
+    let mut candidates = std::mem::take(&mut scratch.candidates);
+    candidates.clear();
+    match inst.fixed[j] {
+        Some(f) => candidates.push(f),
+        None if granular => {
+            for &k in inst.neighbours[j].iter().take(GRANULAR) {
+                if let Some(e) = s.route_of[k]
+                    && std::mem::replace(&mut scratch.near[e], stamp) != stamp
+                {
+                    candidates.push(e);
+                }
             }
+            // Of each kind of engineer, the first with nothing planned yet.
+            for class in &inst.classes {
+                if let Some(&e) = class.iter().find(|&&e| s.routes[e].is_empty()) {
+                    candidates.push(e);
+                }
+            }
+            candidates.sort_unstable();
         }
+        None => candidates.extend(0..inst.engineers()),
     }
     let mut best: Option<(f64, usize, usize)> = None;
-    for e in 0..inst.engineers() {
+    for &e in &candidates {
         if !inst.allowed(j, e) {
             continue;
         }
@@ -396,14 +489,12 @@ fn cheapest_place(
                 continue;
             }
             scratch.tried[class] = stamp;
-        } else if granular && scratch.near[e] != stamp && inst.fixed[j].is_none() {
-            continue;
         }
         let slack = &s.slack[e];
         let before = s.costs[e].total();
         // Nothing goes before a job already under way.
         let first = usize::from(route.first().is_some_and(|&f| inst.started[f]));
-        for pos in first..=route.len() {
+        for pos in slack.positions(inst, first, j) {
             if blink > 0.0 && rng.random_bool(blink) {
                 continue;
             }
@@ -429,6 +520,7 @@ fn cheapest_place(
             }
         }
     }
+    scratch.candidates = candidates;
     best
 }
 
@@ -451,15 +543,17 @@ fn improve(
     let mut current = start.clone();
     let mut best = start;
     let mut candidate = current.clone();
+    let mut touched = Vec::new();
     let mut done = 0_u64;
+    current.take_touched(&mut touched);
+    candidate.take_touched(&mut touched);
     loop {
         let progress = budget.progress(done);
         if progress >= 1.0 {
             break;
         }
         let temperature = T_START * (T_END / T_START).powf(progress);
-        candidate.clone_from(&current);
-        let removed = ruin(inst, &mut candidate, rng);
+        let removed = ruin(inst, &mut candidate, rng, scratch);
         let mut pool = removed;
         pool.append(&mut candidate.unassigned);
         pool.shuffle(rng);
@@ -467,13 +561,18 @@ fn improve(
         recreate(inst, &mut candidate, pool, rng, 0.01, scratch);
         let cost = candidate.cost(inst);
         let threshold = current_cost - temperature * rng.random::<f64>().max(1e-12).ln();
+        // The candidate differs from the current solution in the routes the step touched
+        // only: one of the two follows the other there.
+        candidate.take_touched(&mut touched);
         if cost < threshold {
-            std::mem::swap(&mut current, &mut candidate);
+            current.follow(&candidate, &touched);
             current_cost = cost;
             if cost < best_cost - 1e-9 {
                 best_cost = cost;
                 best.clone_from(&current);
             }
+        } else {
+            candidate.follow(&current, &touched);
         }
         done += 1;
     }
@@ -481,7 +580,12 @@ fn improve(
 }
 
 /// Removes strings of nearby visits from a few routes; returns the removed jobs.
-fn ruin(inst: &Instance<'_>, s: &mut Solution, rng: &mut ChaCha8Rng) -> Vec<usize> {
+fn ruin(
+    inst: &Instance<'_>,
+    s: &mut Solution,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut Scratch,
+) -> Vec<usize> {
     const AVERAGE_REMOVED: f64 = 10.0;
     const MAX_STRING: f64 = 10.0;
     let planned = s.route_of.iter().filter(|e| e.is_some()).count();
@@ -526,7 +630,8 @@ fn ruin(inst: &Instance<'_>, s: &mut Solution, rng: &mut ChaCha8Rng) -> Vec<usiz
         let lowest = at.saturating_sub(len - 1);
         let highest = at.min(route.len() - len);
         let from = rng.random_range(lowest..=highest.max(lowest));
-        let mut kept = Vec::with_capacity(route.len());
+        let mut kept = std::mem::take(&mut scratch.route);
+        kept.clear();
         for (i, &x) in route.iter().enumerate() {
             if i >= from && i < from + len && is_movable(inst, x) {
                 removed.push(x);
@@ -534,7 +639,7 @@ fn ruin(inst: &Instance<'_>, s: &mut Solution, rng: &mut ChaCha8Rng) -> Vec<usiz
                 kept.push(x);
             }
         }
-        s.set_route(inst, e, kept);
+        scratch.route = s.set_route(inst, e, kept);
     }
     removed
 }
