@@ -184,7 +184,7 @@ pub fn solve(
     let mut start = Solution::empty(&inst);
     place_fixed(&inst, &mut start);
     let mut free: Vec<usize> = (0..inst.jobs()).filter(|&j| !start.is_planned(j)).collect();
-    order_for_insertion(&inst, &mut free, 0);
+    order_for_insertion(&inst, &mut free, Order::Urgent);
     let mut scratch = Scratch::new(&inst);
     recreate(&inst, &mut start, free, &mut rng, 0.0, &mut scratch);
     let best = improve(&inst, start, budget, &mut rng, &mut scratch);
@@ -347,29 +347,54 @@ fn is_movable(inst: &Instance<'_>, j: usize) -> bool {
     !inst.started[j]
 }
 
-/// Sorts jobs for insertion by one of several orders (which one varies between steps).
-fn order_for_insertion(inst: &Instance<'_>, jobs: &mut [usize], how: u32) {
+/// How the jobs a step removed go back in, drawn with these weights (after SISR's sorts by
+/// demand and distance, and, for field service, urgency and windows; ties in shuffled order).
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    /// Urgent and tight windows first.
+    Urgent,
+    /// Largest demand first.
+    Demand,
+    /// Farthest from the first engineer's base first.
+    Far,
+    /// Earliest window first.
+    Earliest,
+}
+
+const ORDERS: [(Order, u32); 4] = [
+    (Order::Urgent, 2),
+    (Order::Demand, 1),
+    (Order::Far, 1),
+    (Order::Earliest, 1),
+];
+
+impl Order {
+    fn draw(rng: &mut ChaCha8Rng) -> Order {
+        let total: u32 = ORDERS.iter().map(|(_, w)| w).sum();
+        let mut pick = rng.random_range(0..total);
+        for (order, weight) in ORDERS {
+            if pick < weight {
+                return order;
+            }
+            pick -= weight;
+        }
+        Order::Urgent
+    }
+}
+
+/// Sorts jobs for insertion (stably, so equal keys keep their shuffled order).
+fn order_for_insertion(inst: &Instance<'_>, jobs: &mut [usize], order: Order) {
     let p = &inst.problem.jobs;
-    match how % 4 {
-        // Urgent and tight first.
-        0 => jobs.sort_by(|&a, &b| {
+    let from_base = |j: usize| inst.matrix.minutes(inst.start_node(0), j);
+    match order {
+        Order::Urgent => jobs.sort_by(|&a, &b| {
             (p[a].priority, p[a].latest - p[a].earliest)
                 .partial_cmp(&(p[b].priority, p[b].latest - p[b].earliest))
                 .unwrap_or(std::cmp::Ordering::Equal)
         }),
-        // Largest demand first.
-        1 => jobs.sort_by(|&a, &b| p[b].demand.total_cmp(&p[a].demand)),
-        // Earliest window first.
-        2 => jobs.sort_by(|&a, &b| p[a].earliest.total_cmp(&p[b].earliest)),
-        // Farthest from the first engineer's base first.
-        _ => {
-            let base = inst.start_node(0);
-            jobs.sort_by(|&a, &b| {
-                inst.matrix
-                    .minutes(base, b)
-                    .total_cmp(&inst.matrix.minutes(base, a))
-            })
-        }
+        Order::Demand => jobs.sort_by(|&a, &b| p[b].demand.total_cmp(&p[a].demand)),
+        Order::Earliest => jobs.sort_by(|&a, &b| p[a].earliest.total_cmp(&p[b].earliest)),
+        Order::Far => jobs.sort_by(|&a, &b| from_base(b).total_cmp(&from_base(a))),
     }
 }
 
@@ -557,7 +582,7 @@ fn improve(
         let mut pool = removed;
         pool.append(&mut candidate.unassigned);
         pool.shuffle(rng);
-        order_for_insertion(inst, &mut pool, rng.random_range(0..5));
+        order_for_insertion(inst, &mut pool, Order::draw(rng));
         recreate(inst, &mut candidate, pool, rng, 0.01, scratch);
         let cost = candidate.cost(inst);
         let threshold = current_cost - temperature * rng.random::<f64>().max(1e-12).ln();
@@ -626,14 +651,27 @@ fn ruin(
         let route = &s.routes[e];
         let cap = (route.len() as f64).min(l_max);
         let len = rng.random_range(1.0..=cap).floor() as usize;
+        // Half the time a split string: a window of len + kept visits of which a run of
+        // `kept` in the middle stays (after SISR; the run grows until a 1-in-100 draw).
+        let mut keep = 0;
+        if len < route.len() && rng.random_bool(0.5) {
+            keep = 1;
+            while keep < route.len() - len && rng.random::<f64>() >= 0.01 {
+                keep += 1;
+            }
+        }
+        let window = len + keep;
         let at = route.iter().position(|&x| x == j).unwrap_or(0);
-        let lowest = at.saturating_sub(len - 1);
-        let highest = at.min(route.len() - len);
+        let lowest = at.saturating_sub(window - 1);
+        let highest = at.min(route.len() - window);
         let from = rng.random_range(lowest..=highest.max(lowest));
+        let kept_from = from + rng.random_range(0..=len);
         let mut kept = std::mem::take(&mut scratch.route);
         kept.clear();
         for (i, &x) in route.iter().enumerate() {
-            if i >= from && i < from + len && is_movable(inst, x) {
+            let in_window = i >= from && i < from + window;
+            let spared = i >= kept_from && i < kept_from + keep;
+            if in_window && !spared && is_movable(inst, x) {
                 removed.push(x);
             } else {
                 kept.push(x);
