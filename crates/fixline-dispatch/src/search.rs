@@ -242,30 +242,41 @@ fn make_room(
     scratch: &mut Scratch,
 ) {
     let before = s.cost(inst);
-    let mut best: Option<(f64, Solution)> = None;
+    let mut best: Option<(f64, usize, usize)> = None;
+    let mut trial = s.clone();
+    let mut touched = Vec::new();
+    trial.take_touched(&mut touched);
+    // Takes k off e's route, puts j in, then k back wherever it costs least.
+    let exchange =
+        |trial: &mut Solution, e: usize, k: usize, rng: &mut ChaCha8Rng, scratch: &mut Scratch| {
+            let mut stops = trial.routes[e].clone();
+            stops.retain(|&x| x != k);
+            trial.set_route(inst, e, stops);
+            trial.unassigned.retain(|&x| x != j);
+            recreate(inst, trial, vec![j], rng, 0.0, scratch);
+            if !trial.unassigned.contains(&j) {
+                recreate(inst, trial, vec![k], rng, 0.0, scratch);
+            }
+        };
     for e in (0..inst.engineers()).filter(|&e| inst.allowed(j, e)) {
         for k in s.routes[e].clone() {
             if !is_movable(inst, k) {
                 continue;
             }
-            let mut trial = s.clone();
-            let mut stops = trial.routes[e].clone();
-            stops.retain(|&x| x != k);
-            trial.set_route(inst, e, stops);
-            trial.unassigned.retain(|&x| x != j);
-            recreate(inst, &mut trial, vec![j], rng, 0.0, scratch);
-            if trial.unassigned.contains(&j) {
-                continue;
-            }
-            recreate(inst, &mut trial, vec![k], rng, 0.0, scratch);
+            exchange(&mut trial, e, k, rng, scratch);
             let cost = trial.cost(inst);
-            if cost < before - 1e-9 && best.as_ref().is_none_or(|(c, _)| cost < *c) {
-                best = Some((cost, trial));
+            if !trial.unassigned.contains(&j)
+                && cost < before - 1e-9
+                && best.is_none_or(|(c, ..)| cost < c)
+            {
+                best = Some((cost, e, k));
             }
+            trial.take_touched(&mut touched);
+            trial.follow(s, &touched);
         }
     }
-    if let Some((_, better)) = best {
-        *s = better;
+    if let Some((_, e, k)) = best {
+        exchange(s, e, k, rng, scratch);
     }
 }
 
