@@ -206,21 +206,19 @@ fn python_tools() -> Result<()> {
     if tools.iter().all(|t| t.exists()) && pinned.iter().all(installed) {
         return Ok(());
     }
+    install_in_venv(&venv, &pinned)
+}
+
+/// Creates (or reuses) the virtualenv and installs the pinned packages into it.
+fn install_in_venv(venv: &Path, pinned: &[String]) -> Result<()> {
     run(
         "python3",
         &["-m", "venv", venv.to_str().context("UTF-8 cache path")?],
     )?;
-    run(
-        pip.to_str().context("UTF-8 cache path")?,
-        &[
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &pinned[0],
-            &pinned[1],
-            &pinned[2],
-        ],
-    )
+    let pip = venv.join("bin/pip");
+    let mut args = vec!["install", "--quiet", "--disable-pip-version-check"];
+    args.extend(pinned.iter().map(String::as_str));
+    run(pip.to_str().context("UTF-8 cache path")?, &args)
 }
 
 /// PyVRP, the dispatch benchmark's yardstick, pinned, in a virtualenv of its own; returns its
@@ -232,17 +230,9 @@ fn pyvrp() -> Result<PathBuf> {
     let pip = venv.join("bin/pip");
     let pinned = format!("pyvrp=={PYVRP}");
     let frozen = output(pip.to_str().context("UTF-8 cache path")?, &["freeze"]).unwrap_or_default();
-    if python.exists() && frozen.lines().any(|l| l == pinned) {
-        return Ok(python);
+    if !python.exists() || !frozen.lines().any(|l| l == pinned) {
+        install_in_venv(&venv, &[pinned])?;
     }
-    run(
-        "python3",
-        &["-m", "venv", venv.to_str().context("UTF-8 cache path")?],
-    )?;
-    run(
-        pip.to_str().context("UTF-8 cache path")?,
-        &["install", "--quiet", "--disable-pip-version-check", &pinned],
-    )?;
     Ok(python)
 }
 

@@ -199,8 +199,14 @@ fn main() {
             format!("{:.4}", geometric_mean(ratios))
         };
         let gap = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
+        // Without PyVRP there is nothing to count.
+        let theirs = if python.is_some() {
+            format!("{their_ok}/{runs}")
+        } else {
+            "-".to_owned()
+        };
         println!(
-            "{size:>4} {limit:>5}s {runs:>5} {ok:>11}/{runs:<5} {their_ok:>9}/{runs:<5} {ratio:>17} {gap:>15.2}%"
+            "{size:>4} {limit:>5}s {runs:>5} {ok:>11}/{runs:<5} {theirs:>15} {ratio:>17} {gap:>15.2}%"
         );
     }
     replanning(&all);
@@ -226,7 +232,7 @@ fn replanning(all: &[Case]) {
         let after = insert_urgent(&problem, &Dimacs, &plan, &job.key).expect("valid");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         check::check_plan(&problem, &Dimacs, &after).expect("the insertion keeps every rule");
-        moved += others_moved(&plan, &after, &job.key);
+        moved += check::reordered(&plan, &after, &[&job.key]).len();
     }
     times.sort_by(f64::total_cmp);
     println!();
@@ -236,7 +242,7 @@ fn replanning(all: &[Case]) {
         day.jobs.len()
     );
     println!(
-        "  urgent job inserted: median {:.1} ms, max {:.1} ms over {} jobs; jobs moved to another engineer or order: {moved}",
+        "  urgent job inserted: median {:.1} ms, max {:.1} ms over {} jobs; engineers whose other visits changed: {moved}",
         times[times.len() / 2],
         times[times.len() - 1],
         times.len()
@@ -263,22 +269,4 @@ fn replanning(all: &[Case]) {
             plan.travel_minutes
         );
     }
-}
-
-/// Jobs (other than `except`) whose engineer or place in the order changed.
-fn others_moved(before: &Plan, after: &Plan, except: &str) -> usize {
-    let order = |p: &Plan| -> std::collections::HashMap<String, (String, usize)> {
-        p.routes
-            .iter()
-            .flat_map(|r| {
-                r.stops
-                    .iter()
-                    .filter(|s| s.job != except)
-                    .enumerate()
-                    .map(|(i, s)| (s.job.clone(), (r.engineer.clone(), i)))
-            })
-            .collect()
-    };
-    let (a, b) = (order(before), order(after));
-    a.iter().filter(|(k, v)| b.get(*k) != Some(v)).count()
 }

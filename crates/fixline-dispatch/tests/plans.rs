@@ -176,20 +176,8 @@ fn an_urgent_job_goes_in_without_moving_anyone() {
     let after = insert_urgent(&problem, &GreatCircle::default(), &before, "urgent").unwrap();
     check::check_plan(&problem, &GreatCircle::default(), &after).unwrap();
     assert!(after.eta("urgent").is_some(), "{:?}", after.unassigned);
-    for r in &before.routes {
-        let kept: Vec<&str> = r.stops.iter().map(|s| s.job.as_str()).collect();
-        let now: Vec<&str> = after
-            .routes
-            .iter()
-            .find(|x| x.engineer == r.engineer)
-            .unwrap()
-            .stops
-            .iter()
-            .map(|s| s.job.as_str())
-            .filter(|j| *j != "urgent")
-            .collect();
-        assert_eq!(kept, now, "{}'s other jobs keep their order", r.engineer);
-    }
+    let moved = check::reordered(&before, &after, &["urgent"]);
+    assert!(moved.is_empty(), "{moved:?}'s other jobs changed");
 }
 
 #[test]
@@ -284,23 +272,6 @@ fn an_urgent_job_with_no_room_bumps_one_less_urgent_visit_and_no_more() {
     assert_eq!(after.unassigned.len(), 1, "{:?}", after.unassigned);
     let bumped = after.unassigned[0].job.clone();
     assert_eq!(after.unassigned[0].why, WhyUnassigned::ShiftsFull);
-    for r in &before.routes {
-        let kept: Vec<&str> = r
-            .stops
-            .iter()
-            .map(|s| s.job.as_str())
-            .filter(|j| *j != bumped)
-            .collect();
-        let now: Vec<&str> = after
-            .routes
-            .iter()
-            .find(|x| x.engineer == r.engineer)
-            .unwrap()
-            .stops
-            .iter()
-            .map(|s| s.job.as_str())
-            .filter(|j| *j != "urgent")
-            .collect();
-        assert_eq!(kept, now, "{}'s other jobs stay", r.engineer);
-    }
+    let moved = check::reordered(&before, &after, &["urgent", &bumped]);
+    assert!(moved.is_empty(), "{moved:?}'s other jobs changed");
 }

@@ -149,3 +149,23 @@ pub fn check_plan(problem: &Problem, travel: &dyn TravelModel, plan: &Plan) -> R
     }
     Ok(())
 }
+
+/// The engineers whose visits, other than `ignore`, are not the same in the same order after
+/// as before (a re-plan that should have moved nobody returns none).
+pub fn reordered(before: &Plan, after: &Plan, ignore: &[&str]) -> Vec<String> {
+    let visits = |plan: &Plan, engineer: &str| -> Vec<String> {
+        plan.routes
+            .iter()
+            .filter(|r| r.engineer == engineer)
+            .flat_map(|r| &r.stops)
+            .map(|s| s.job.clone())
+            .filter(|j| !ignore.contains(&j.as_str()))
+            .collect()
+    };
+    before
+        .routes
+        .iter()
+        .map(|r| r.engineer.clone())
+        .filter(|e| visits(before, e) != visits(after, e))
+        .collect()
+}
