@@ -23,6 +23,8 @@ pub fn screenshot_dir() -> PathBuf {
 pub struct Session {
     pub client: Client,
     driver: Child,
+    /// Chromium's profile, removed once the browser is stopped (it writes there until then).
+    profile: Option<tempfile::TempDir>,
 }
 
 impl Drop for Session {
@@ -33,6 +35,9 @@ impl Drop for Session {
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        if let Some(profile) = self.profile.take() {
+            let _ = profile.close();
+        }
     }
 }
 
@@ -126,7 +131,7 @@ impl Session {
             "chromedriver (Debian package chromium-driver; `cargo xtask setup` installs it)",
         )?;
         wait_for_port(port).await?;
-        let profile = tempfile::tempdir()?.keep();
+        let profile = tempfile::tempdir()?;
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -135,13 +140,17 @@ impl Session {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                    format!("--user-data-dir={}", profile.display()),
+                    format!("--user-data-dir={}", profile.path().display()),
                     format!("--window-size={width},{height}"),
                 ]
             }
         });
-        let session = |client| Session { client, driver };
-        Ok(session(connect(port, caps).await?))
+        let client = connect(port, caps).await?;
+        Ok(Session {
+            client,
+            driver,
+            profile: Some(profile),
+        })
     }
 
     /// Gives the page a location service at `(lat, lon)`, with the permission granted (Chromium
@@ -185,8 +194,12 @@ impl Session {
             "browserName": "wry",
             "tauri:options": { "application": app }
         });
-        let session = |client| Session { client, driver };
-        Ok(session(connect(port, caps).await?))
+        let client = connect(port, caps).await?;
+        Ok(Session {
+            client,
+            driver,
+            profile: None,
+        })
     }
 
     /// Opens the app at `url`, watches the page for errors and signs in as `username` with the

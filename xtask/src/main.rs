@@ -390,6 +390,7 @@ fn demo(args: &[String]) -> Result<()> {
 fn test() -> Result<()> {
     setup()?;
     prune_stale_test_binaries();
+    bound_target_dir();
     run("cargo", &["fmt", "--all", "--check"])?;
     // The app embeds the built UI, and the end-to-end tests drive it: build it first.
     build_ui()?;
@@ -559,6 +560,56 @@ fn prune_stale_test_binaries() {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Each build configuration (features, `--workspace` or one package, clippy or test) keeps its
+/// own copy of every library in a reused target dir, so it still grows after the pruning above.
+/// When it passes 40 GiB, or leaves the disk under 12 GiB free, the debug builds are removed and
+/// this run builds from scratch (slower once, rather than a full disk mid-run).
+fn bound_target_dir() {
+    const MAX_TARGET: u64 = 40 << 30;
+    const MIN_FREE: u64 = 12 << 30;
+    let debug = target_dir().join("debug");
+    let size = size_of(&target_dir());
+    let free = free_space(&target_dir());
+    if size > MAX_TARGET || free.is_some_and(|free| free < MIN_FREE) {
+        eprintln!(
+            "target dir {} GiB, {} GiB free: removing {} to build from scratch",
+            size >> 30,
+            free.map_or("?".to_owned(), |f| (f >> 30).to_string()),
+            debug.display()
+        );
+        let _ = std::fs::remove_dir_all(&debug);
+    }
+}
+
+/// Bytes in the files under `dir` (symbolic links not followed).
+fn size_of(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => size_of(&entry.path()),
+            Ok(kind) if kind.is_file() => entry.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Free bytes on the file system holding `dir`, from POSIX `df -Pk`.
+fn free_space(dir: &Path) -> Option<u64> {
+    let out = Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let kib: u64 = text
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 fn bench(args: &[String]) -> Result<()> {
