@@ -49,7 +49,7 @@ pub enum Error {
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("database error: {0}")]
-    Postgres(#[from] tokio_postgres::Error),
+    Postgres(tokio_postgres::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -156,6 +156,21 @@ impl IntoResponse for Error {
             _ => {}
         }
         response
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        // PostgreSQL text cannot hold a NUL character (SQLite's can): the request's fault,
+        // whichever field or search box it came in.
+        if e.code() == Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
+            return Error::bad_request(
+                "invalid_input",
+                "text with a NUL character (\\u0000) is not accepted",
+            );
+        }
+        Error::Postgres(e)
     }
 }
 

@@ -2,7 +2,7 @@
 //! tried forever, and work a role may not do is refused before it costs the server anything.
 
 use fixline_core::role::Role;
-use fixline_tests::{PASSWORD, TestServer, crew};
+use fixline_tests::{Crew, PASSWORD, TestServer, crew};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -673,4 +673,40 @@ async fn the_client_address_comes_from_a_trusted_proxy_only() {
         addresses(&log).iter().all(|a| a == "127.0.0.1"),
         "no proxy is trusted: the header is ignored: {log}"
     );
+}
+
+/// A NUL character in text, typed into a search box or a name: PostgreSQL text cannot hold one
+/// (SQLite's can), so a search on PostgreSQL is refused as the request's fault with the code
+/// the UI words (on SQLite it is simply text to look for); a name is refused on both. Never a
+/// server error.
+#[tokio::test]
+async fn a_nul_character_in_text_is_never_a_server_error() {
+    let Crew {
+        server: _server,
+        desk,
+        ..
+    } = crew().await;
+    let on_postgres = fixline_tests::postgres::for_the_suite().is_some();
+    for search in [
+        "/api/v1/customers?q=a%00b&page=3&per_page=192934816",
+        "/api/v1/work-orders?q=%00",
+        "/api/v1/articles?q=%E5%86%B7%00",
+    ] {
+        let (status, body) = desk.get(search).await;
+        if on_postgres {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{search}: {body}");
+            assert_eq!(body["code"], "invalid_input", "{search}: {body}");
+        } else {
+            assert_eq!(status, StatusCode::OK, "{search}: {body}");
+        }
+    }
+    // A name is checked before any store sees it: one line, no control characters.
+    let (status, body) = desk
+        .post(
+            "/api/v1/customers",
+            json!({"name": "王\u{0}五", "phone": "0571-8888 0002", "tier": "standard"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_input", "{body}");
 }

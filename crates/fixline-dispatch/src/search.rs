@@ -153,8 +153,11 @@ impl Solution {
         e: usize,
         mut stops: Vec<usize>,
     ) -> Vec<usize> {
+        // A job may already be on the route that takes it (a move between two routes).
         for &j in &self.routes[e] {
-            self.route_of[j] = None;
+            if self.route_of[j] == Some(e) {
+                self.route_of[j] = None;
+            }
         }
         for &j in &stops {
             self.route_of[j] = Some(e);
