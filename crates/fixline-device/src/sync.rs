@@ -167,6 +167,8 @@ async fn pull(
         if page.complete {
             if articles >= TIDY_AFTER_ARTICLES {
                 store.tidy_search_index()?;
+            } else if articles > 0 {
+                store.refresh_broad_words()?;
             }
             return Ok(());
         }

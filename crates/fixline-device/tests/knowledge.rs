@@ -135,19 +135,7 @@ const DOCS: &[Doc] = &[
 
 fn store() -> (DeviceStore, Vec<ArticleId>) {
     let store = DeviceStore::open_in_memory().unwrap();
-    store
-        .sign_in(&Session {
-            server_url: "http://127.0.0.1:9".into(),
-            token: "t".into(),
-            user: DeviceUser {
-                id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
-                username: "li".into(),
-                display_name: "李工".into(),
-                role: Role::Engineer,
-                engineer_id: None,
-            },
-        })
-        .unwrap();
+    signed_in(&store);
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
     let mut ids = Vec::new();
     let records: Vec<PullRecord> = DOCS
@@ -176,6 +164,22 @@ fn store() -> (DeviceStore, Vec<ArticleId>) {
         .store_page(&records, &SyncCursor::Log { seq: 1 })
         .unwrap();
     (store, ids)
+}
+
+fn signed_in(store: &DeviceStore) {
+    store
+        .sign_in(&Session {
+            server_url: "http://127.0.0.1:9".into(),
+            token: "t".into(),
+            user: DeviceUser {
+                id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+                username: "li".into(),
+                display_name: "李工".into(),
+                role: Role::Engineer,
+                engineer_id: None,
+            },
+        })
+        .unwrap();
 }
 
 fn top(store: &DeviceStore, query: &str) -> Option<String> {
@@ -293,4 +297,93 @@ fn a_withdrawn_article_leaves_the_index() {
     assert_ne!(top(&store, "漏水").as_deref(), Some("洗衣机漏水检修"));
     let by_model = store.find_articles("", Some("kfr-35gw")).unwrap();
     assert_eq!(by_model.len(), 3, "the model's articles, any case");
+}
+
+/// A word in a thousand articles or more (漏水 here, `compressor`) has its first page worked out
+/// when the index is tidied: the search then answers from it, with exactly the page it found
+/// before, the typo's correction too; any change to the index forgets the pages, so a new
+/// article is found at once.
+#[test]
+fn a_broad_words_first_page_is_kept_until_the_index_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let store = DeviceStore::open(&path).unwrap();
+    signed_in(&store);
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
+    let article = |i: usize| {
+        let (language, title, body) = if i.is_multiple_of(2) {
+            let product = ["洗衣机", "冷柜", "热水器", "净水器"][i % 4 / 2 + i % 3];
+            (
+                Language::ZhCn,
+                format!("{product}漏水检修 第{i}号"),
+                "检查进水管和排水管".to_owned(),
+            )
+        } else {
+            (
+                Language::En,
+                format!("Compressor check number {i}"),
+                format!("The compressor of unit {i} hums; check the relay."),
+            )
+        };
+        let id = ArticleId::from_uuid(uuid::Uuid::from_u128(10_000 + i as u128));
+        let mut a = Article::new(
+            id,
+            ArticleContent::new(ArticleKind::RepairGuide, language, &title, &body),
+            at,
+        )
+        .unwrap();
+        a.publish(at).unwrap();
+        PullRecord::Article(Box::new(a))
+    };
+    let records: Vec<PullRecord> = (0..2_200).map(article).collect();
+    store
+        .store_page(&records, &SyncCursor::Log { seq: 1 })
+        .unwrap();
+    let ids = |query: &str| -> Vec<ArticleId> {
+        store
+            .find_articles(query, None)
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect()
+    };
+    let kept = || -> i64 {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row("SELECT count(*) FROM article_broad", [], |r| r.get(0))
+            .unwrap()
+    };
+    let queries = ["漏水", "compressor", "compresor", "relay"];
+    let searched: Vec<Vec<ArticleId>> = queries.iter().map(|q| ids(q)).collect();
+    assert!(
+        searched.iter().all(|found| found.len() == 20),
+        "{searched:?}"
+    );
+    assert_eq!(kept(), 0);
+
+    store.tidy_search_index().unwrap();
+    assert!(kept() >= 3, "漏水, compressor, relay and more are broad");
+    for (query, before) in queries.iter().zip(&searched) {
+        assert_eq!(&ids(query), before, "{query}: the same page");
+    }
+
+    // A new article forgets the pages; it is found at once, and the pages come back.
+    let mut newer = Article::new(
+        ArticleId::from_uuid(uuid::Uuid::from_u128(99_999)),
+        ArticleContent::new(ArticleKind::Faq, Language::ZhCn, "漏水", "漏水"),
+        at,
+    )
+    .unwrap();
+    newer.publish(at).unwrap();
+    store
+        .store_page(
+            &[PullRecord::Article(Box::new(newer))],
+            &SyncCursor::Log { seq: 2 },
+        )
+        .unwrap();
+    assert_eq!(kept(), 0);
+    let now = ids("漏水");
+    assert_eq!(now[0], ArticleId::from_uuid(uuid::Uuid::from_u128(99_999)));
+    store.refresh_broad_words().unwrap();
+    assert!(kept() >= 3);
+    assert_eq!(ids("漏水"), now);
 }

@@ -25,6 +25,8 @@ CREATE VIRTUAL TABLE article_words USING fts5 (
     tokenize = \"porter unicode61 remove_diacritics 2 categories 'Lu Ll Lt Nd'\"
 );
 CREATE TABLE article_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE article_grams_vocab USING fts5vocab (article_grams, 'row');
+CREATE TABLE article_broad (word TEXT PRIMARY KEY, rowids TEXT NOT NULL) WITHOUT ROWID;
 ";
 
 /// Which articles a reader may find, and in what language first.
@@ -91,6 +93,9 @@ pub fn index(conn: &Connection, rowid: i64, article: &Article) -> rusqlite::Resu
 }
 
 pub fn unindex(conn: &Connection, rowid: i64) -> rusqlite::Result<()> {
+    // Any change to the index may change any broad word's first page.
+    conn.prepare_cached("DELETE FROM article_broad")?
+        .execute([])?;
     conn.prepare_cached("DELETE FROM article_text WHERE rowid = ?1")?
         .execute([rowid])?;
     conn.prepare_cached("DELETE FROM article_grams WHERE rowid = ?1")?
@@ -108,6 +113,83 @@ pub fn optimize(conn: &Connection) -> rusqlite::Result<()> {
          INSERT INTO article_grams (article_grams) VALUES ('optimize');
          INSERT INTO article_words (article_words) VALUES ('optimize');",
     )
+}
+
+/// A word in at least this many articles is broad: FTS5 ranks every article holding it before
+/// it can give the best, milliseconds on a large base.
+pub const BROAD: i64 = 1_000;
+
+/// How many of a broad word's best articles are kept (a search page's worth).
+pub const BROAD_PAGE: usize = 20;
+
+/// Broad words' first pages: for each broad word (a Latin word of the vocabulary, a
+/// two-character gram), the page a search for that word alone finds, so that such a search
+/// (the most common kind: 漏水, 异响, a part's name) reads one row instead of ranking thousands
+/// of articles. Any change to the index forgets them all ([`unindex`]), so a page kept is
+/// always the one the search would find.
+///
+/// This forgets the pages kept and lists the broad words; [`keep_broad_page`] then works out
+/// each word's page (one at a time, so that a device can answer searches in between).
+pub fn broad_words(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.execute("DELETE FROM article_broad", [])?;
+    let mut broad: Vec<String> = conn
+        .prepare("SELECT term FROM article_grams_vocab WHERE doc >= ?1 AND term NOT LIKE '%#%'")?
+        .query_map([BROAD], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let terms: Vec<String> = conn
+        .prepare("SELECT term FROM article_terms")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Counting stops at BROAD: a rare word costs its few rows, a broad one BROAD.
+    let mut held = conn.prepare(
+        "SELECT count(*) FROM (SELECT 1 FROM article_words WHERE article_words MATCH ?1 LIMIT ?2)",
+    )?;
+    for term in terms {
+        let n: i64 = held.query_row(params![format!("\"{term}\""), BROAD], |r| r.get(0))?;
+        if n >= BROAD {
+            broad.push(term);
+        }
+    }
+    Ok(broad)
+}
+
+/// Works out and keeps a broad word's first page (see [`broad_words`]).
+pub fn keep_broad_page(conn: &Connection, word: &str) -> rusqlite::Result<()> {
+    let rowids = find(conn, word, &Scope::default(), BROAD_PAGE)?;
+    if !rowids.is_empty() {
+        let list: Vec<String> = rowids.iter().map(i64::to_string).collect();
+        conn.prepare_cached("INSERT OR REPLACE INTO article_broad (word, rowids) VALUES (?1, ?2)")?
+            .execute(params![word, list.join(",")])?;
+    }
+    Ok(())
+}
+
+/// The kept first page for a query of one broad word, for the plain scope and a page of at
+/// most [`BROAD_PAGE`].
+fn broad_page(
+    conn: &Connection,
+    query: &str,
+    scope: &Scope,
+    limit: usize,
+) -> rusqlite::Result<Option<Vec<i64>>> {
+    let plain = !scope.public_only && scope.kinds.is_empty() && scope.language.is_none();
+    let words = search::words(query);
+    let [word] = words.as_slice() else {
+        return Ok(None);
+    };
+    if !plain || limit > BROAD_PAGE {
+        return Ok(None);
+    }
+    let list: Option<String> = conn
+        .prepare_cached("SELECT rowids FROM article_broad WHERE word = ?1")?
+        .query_row([word], |r| r.get(0))
+        .optional()?;
+    Ok(list.map(|list| {
+        list.split(',')
+            .filter_map(|id| id.parse().ok())
+            .take(limit)
+            .collect()
+    }))
 }
 
 /// The filter and order every search shares; `t` is the trigram table's alias.
@@ -196,6 +278,9 @@ pub fn find(
     scope: &Scope,
     limit: usize,
 ) -> rusqlite::Result<Vec<i64>> {
+    if let Some(page) = broad_page(conn, query, scope, limit)? {
+        return Ok(page);
+    }
     let plan = search::plan(query);
     // Latin words: whole, then corrected (the words are known, so the word index answers),
     // and only then as substrings (compress in compressor), which costs more.
@@ -204,10 +289,15 @@ pub fn find(
         if !found.is_empty() {
             return Ok(found);
         }
-        if let Some(words) = corrected(conn, query)?.and_then(|meant| search::plan(&meant).words) {
-            let found = about_first(conn, &words_sql(), &words, scope, limit)?;
-            if !found.is_empty() {
-                return Ok(found);
+        if let Some(meant) = corrected(conn, query)? {
+            if let Some(page) = broad_page(conn, &meant, scope, limit)? {
+                return Ok(page);
+            }
+            if let Some(words) = search::plan(&meant).words {
+                let found = about_first(conn, &words_sql(), &words, scope, limit)?;
+                if !found.is_empty() {
+                    return Ok(found);
+                }
             }
         }
     }

@@ -161,8 +161,18 @@ impl DeviceStore {
     /// Merges the search index after many articles arrived (the sync engine calls it after
     /// such a pull).
     pub fn tidy_search_index(&self) -> Result<()> {
-        let conn = self.lock();
-        fixline_kb::optimize(&conn)?;
+        fixline_kb::optimize(&self.lock())?;
+        self.refresh_broad_words()
+    }
+
+    /// Works out the broad words' first pages again (a change to the index forgot them): the
+    /// sync engine calls it after a pull that brought articles. One word at a time, so that
+    /// searches are answered in between.
+    pub fn refresh_broad_words(&self) -> Result<()> {
+        let words = fixline_kb::broad_words(&self.lock())?;
+        for word in words {
+            fixline_kb::keep_broad_page(&self.lock(), &word)?;
+        }
         Ok(())
     }
 
