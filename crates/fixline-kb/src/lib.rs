@@ -173,13 +173,13 @@ fn broad_page(
     limit: usize,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
     let plain = !scope.public_only && scope.kinds.is_empty() && scope.language.is_none();
+    if !plain || limit > BROAD_PAGE {
+        return Ok(None);
+    }
     let words = search::words(query);
     let [word] = words.as_slice() else {
         return Ok(None);
     };
-    if !plain || limit > BROAD_PAGE {
-        return Ok(None);
-    }
     let list: Option<String> = conn
         .prepare_cached("SELECT rowids FROM article_broad WHERE word = ?1")?
         .query_row([word], |r| r.get(0))
