@@ -22,28 +22,29 @@ pub fn screenshot_dir() -> PathBuf {
 /// A browser (or app) session with the driver process behind it; the driver stops on drop.
 pub struct Session {
     pub client: Client,
-    driver: Child,
+    // Fields drop in order: the driver (and the browser it started) before the profile it uses.
+    _driver: Driver,
     /// Chromium's profile, removed once the browser is stopped (it writes there until then).
-    profile: Option<tempfile::TempDir>,
+    _profile: Option<tempfile::TempDir>,
 }
 
-impl Drop for Session {
+/// A driver process in its own process group; dropping it stops the group (the driver and the
+/// browser or app it started), also when the session could not be opened.
+struct Driver(Child);
+
+impl Drop for Driver {
     fn drop(&mut self) {
-        // The driver runs in its own process group with the browser or app it started: stop all.
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
             .status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        if let Some(profile) = self.profile.take() {
-            let _ = profile.close();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
 /// Starts a driver in its own process group, so dropping the session stops what it spawned.
 /// Its output (and the app's, under tauri-driver) goes to `tests/artifacts/<program>.log`.
-fn spawn_driver(mut command: Command, what: &str) -> Result<Child> {
+fn spawn_driver(mut command: Command, what: &str) -> Result<Driver> {
     use std::os::unix::process::CommandExt;
     let logs = crate::workspace_root().join("tests/artifacts");
     std::fs::create_dir_all(&logs)?;
@@ -54,6 +55,7 @@ fn spawn_driver(mut command: Command, what: &str) -> Result<Child> {
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()
+        .map(Driver)
         .with_context(|| format!("starting {what}"))
 }
 
@@ -123,6 +125,8 @@ async fn wait_for_port(port: u16) -> Result<()> {
 impl Session {
     /// Headless Debian Chromium at a window size, through chromedriver.
     pub async fn chromium(width: u32, height: u32) -> Result<Session> {
+        // Made before the driver, so that on an early return the browser stops before it goes.
+        let profile = tempfile::tempdir()?;
         let port = free_port()?;
         let mut command = Command::new("chromedriver");
         command.arg(format!("--port={port}"));
@@ -131,7 +135,6 @@ impl Session {
             "chromedriver (Debian package chromium-driver; `cargo xtask setup` installs it)",
         )?;
         wait_for_port(port).await?;
-        let profile = tempfile::tempdir()?;
         let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -148,8 +151,8 @@ impl Session {
         let client = connect(port, caps).await?;
         Ok(Session {
             client,
-            driver,
-            profile: Some(profile),
+            _driver: driver,
+            _profile: Some(profile),
         })
     }
 
@@ -197,8 +200,8 @@ impl Session {
         let client = connect(port, caps).await?;
         Ok(Session {
             client,
-            driver,
-            profile: None,
+            _driver: driver,
+            _profile: None,
         })
     }
 
