@@ -153,6 +153,22 @@ fn the_same_seed_and_budget_give_the_same_thousand_job_plan() {
     assert_ne!(a, c, "another seed searches differently");
 }
 
+/// A budget of 2,400 steps a job leaves room for the whole population (eight founding
+/// searches, then children crossed from them): its plans keep every rule too, and the same seed
+/// gives the same plan.
+#[test]
+fn a_search_long_enough_for_a_population_keeps_every_hard_rule() {
+    let problem = city(100, 20, 13);
+    let travel = GreatCircle::default();
+    let budget = Budget::iterations(240_000, 3);
+    let plan = solve(&problem, &travel, budget).unwrap();
+    check::check_plan(&problem, &travel, &plan).unwrap();
+    let planned: usize = plan.routes.iter().map(|r| r.stops.len()).sum();
+    assert_eq!(planned + plan.unassigned.len(), 100);
+    assert!(planned > 90, "only {planned} of 100 planned");
+    assert_eq!(plan, solve(&problem, &travel, budget).unwrap());
+}
+
 #[test]
 fn an_urgent_job_in_a_thousand_job_day_moves_nobody() {
     let (day_problem, plan) = day();
