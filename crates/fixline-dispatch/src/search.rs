@@ -187,14 +187,21 @@ pub fn solve(
 ) -> Result<Plan, ProblemError> {
     let inst = Instance::new(problem, travel)?;
     let mut rng = ChaCha8Rng::seed_from_u64(budget.seed);
-    let mut start = Solution::empty(&inst);
-    place_fixed(&inst, &mut start);
-    let mut free: Vec<usize> = (0..inst.jobs()).filter(|&j| !start.is_planned(j)).collect();
-    order_for_insertion(&inst, &mut free, Order::Urgent);
     let mut scratch = Scratch::new(&inst);
-    recreate(&inst, &mut start, free, &mut rng, 0.0, &mut scratch);
+    let start = first_plan(&inst, &mut rng, &mut scratch);
     let best = improve(&inst, start, budget, &mut rng, &mut scratch);
     Ok(plan::build(&inst, &best))
+}
+
+/// The plan the search starts from: pins placed, then every other job where it costs least,
+/// urgent and tight windows first.
+fn first_plan(inst: &Instance<'_>, rng: &mut ChaCha8Rng, scratch: &mut Scratch) -> Solution {
+    let mut start = Solution::empty(inst);
+    place_fixed(inst, &mut start);
+    let mut free: Vec<usize> = (0..inst.jobs()).filter(|&j| !start.is_planned(j)).collect();
+    order_for_insertion(inst, &mut free, Order::Urgent);
+    recreate(inst, &mut start, free, rng, 0.0, scratch);
+    start
 }
 
 /// Re-plans starting from an earlier plan (same job and engineer keys where they still exist):
@@ -936,10 +943,7 @@ mod tests {
         let inst = Instance::new(&problem, &Dimacs).expect("valid");
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut scratch = Scratch::new(&inst);
-        let mut start = Solution::empty(&inst);
-        let mut free: Vec<usize> = (0..inst.jobs()).collect();
-        order_for_insertion(&inst, &mut free, Order::Urgent);
-        recreate(&inst, &mut start, free, &mut rng, 0.0, &mut scratch);
+        let start = first_plan(&inst, &mut rng, &mut scratch);
         let mut plans = Vec::new();
         for _ in 0..2 {
             let steps = |done: u64| done as f64 / 3000.0;
